@@ -1,0 +1,24 @@
+// The HTTP API: route groups mounted under /v1, errors as problem+json.
+import { Hono } from "hono";
+import { seedDemoTenant } from "./directory/dev-seed";
+import { settingsOf } from "./env";
+import { conversations, me } from "./http/conversations";
+import { notFound, onError } from "./http/problem";
+import { sessions } from "./http/sessions";
+import type { AppEnv } from "./http/types";
+
+export const app = new Hono<AppEnv>();
+
+app.use("/v1/*", async function devSeed(c, next) {
+  if (settingsOf(c.env).devSeed) await seedDemoTenant(c.env.DB);
+  await next();
+});
+
+app.route("/v1/sessions", sessions);
+app.route("/v1/conversations", conversations);
+app.route("/v1/me", me);
+
+app.get("/v1", (c) => c.json({ name: "carryover", version: "v1" }));
+
+app.notFound(() => notFound());
+app.onError(onError);

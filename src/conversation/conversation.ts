@@ -1,0 +1,197 @@
+// The Conversation Durable Object: the single source of truth for one thread.
+// Each method delegates to a module (event store, read cursors, meta); every
+// write is committed to SQLite before it is answered.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { contentNotAllowed, type Content } from "../protocol/content";
+import { ServiceError } from "../protocol/errors";
+import type { Access } from "../protocol/access";
+import type { ConversationInfo, Event, Sender } from "../protocol/event";
+import { toResult, type Result } from "../protocol/result";
+import type { ThreadSummary } from "../protocol/thread";
+import { EventStore, type AppendOutcome } from "./event-store";
+import { MetaStore, type ConversationMeta } from "./meta";
+import { ReadCursors } from "./reads";
+import { migrate } from "./schema";
+
+export interface SendInput {
+  clientId: string;
+  content: Content;
+  /** Required for business senders, ignored for customers. */
+  sender?: { role: "bot" | "agent"; id: string; name?: string };
+}
+
+export interface EventsQuery {
+  after?: number;
+  before?: number;
+  limit: number;
+}
+
+export interface EventsPage {
+  events: Event[];
+  cursor: number;
+  hasMore: boolean;
+}
+
+export class Conversation extends DurableObject<Env> {
+  private readonly store: EventStore;
+  private readonly reads: ReadCursors;
+  private readonly meta: MetaStore;
+  private summaryPush: Promise<void> | null = null;
+  private summaryDirty = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const sql = ctx.storage.sql;
+    migrate(sql);
+    this.store = new EventStore(sql);
+    this.reads = new ReadCursors(sql);
+    this.meta = new MetaStore(sql);
+  }
+
+  /** Creates the conversation for its owner; a no-op when it exists. */
+  async init(input: { tenant: string; id: string; userId: string; ref?: string }): Promise<ConversationInfo> {
+    let meta = this.meta.get();
+    if (!meta) {
+      meta = {
+        tenant: input.tenant,
+        id: input.id,
+        userId: input.userId,
+        status: "open",
+        owner: "bot",
+        createdAt: new Date().toISOString(),
+        ...(input.ref ? { ref: input.ref } : {}),
+      };
+      this.meta.put(meta);
+    }
+    return this.info(meta);
+  }
+
+  async get(access: Access): Promise<Result<{ conversation: ConversationInfo; reads: Record<string, number> }>> {
+    return toResult(() => ({ conversation: this.info(this.authorize(access)), reads: this.reads.all() }));
+  }
+
+  async events(access: Access, query: EventsQuery): Promise<Result<EventsPage>> {
+    return toResult(() => {
+      this.authorize(access);
+      if (query.before !== undefined) {
+        const page = this.store.before(query.before, query.limit);
+        return { ...page, cursor: page.events[0]?.seq ?? query.before };
+      }
+      const after = query.after ?? 0;
+      const page = this.store.after(after, query.limit);
+      return { ...page, cursor: page.events.at(-1)?.seq ?? after };
+    });
+  }
+
+  async append(access: Access, input: SendInput): Promise<Result<AppendOutcome>> {
+    return toResult(() => {
+      const meta = this.authorize(access);
+      const sender = senderOf(access, input);
+      const refused = contentNotAllowed(sender.role, input.content);
+      if (refused) throw new ServiceError("invalid_request", refused.message, { errors: [refused] });
+      const outcome = this.store.append({
+        type: "message.created",
+        sender,
+        clientId: input.clientId,
+        content: input.content,
+      });
+      if (outcome.created && access.kind === "customer") {
+        // Writing in a thread means having read it up to one's own message.
+        this.reads.mark(access.deviceId, access.userId, outcome.event.seq);
+      }
+      if (outcome.created) this.summaryChanged(meta);
+      return outcome;
+    });
+  }
+
+  async markRead(access: Access, seq: number): Promise<Result<{ seq: number }>> {
+    return toResult(() => {
+      const meta = this.authorize(access);
+      if (access.kind !== "customer") throw new ServiceError("forbidden", "only customer devices keep read cursors");
+      const cursor = this.reads.mark(access.deviceId, access.userId, Math.min(seq, this.store.lastSeq()));
+      if (cursor.moved) this.summaryChanged(meta);
+      return { seq: cursor.seq };
+    });
+  }
+
+  /** Retries a summary push that failed (the Customer DO was unreachable). */
+  override async alarm(): Promise<void> {
+    const meta = this.meta.get();
+    if (meta) this.summaryChanged(meta);
+    await this.summaryPush;
+  }
+
+  private authorize(access: Access): ConversationMeta {
+    const meta = this.meta.get();
+    // Another person's thread, or one that does not exist: the same 404.
+    if (!meta || meta.tenant !== access.tenant || (access.kind === "customer" && meta.userId !== access.userId)) {
+      throw new ServiceError("not_found", "conversation not found");
+    }
+    return meta;
+  }
+
+  private info(meta: ConversationMeta): ConversationInfo {
+    const info: ConversationInfo = {
+      id: meta.id,
+      status: meta.status,
+      owner: meta.owner,
+      lastSeq: this.store.lastSeq(),
+      createdAt: meta.createdAt,
+    };
+    if (meta.ref) info.ref = meta.ref;
+    return info;
+  }
+
+  private summary(meta: ConversationMeta): ThreadSummary {
+    const last = this.store.last();
+    const readSeq = this.reads.ofUser(meta.userId);
+    return {
+      id: meta.id,
+      status: meta.status,
+      lastSeq: last?.seq ?? 0,
+      readSeq,
+      unread: this.store.unreadAfter(readSeq),
+      lastEvent: last,
+      updatedAt: last?.at ?? meta.createdAt,
+    };
+  }
+
+  /**
+   * Keeps the owner's thread list current. Pushes are coalesced: while one is
+   * in flight, later changes collapse into a single follow-up push.
+   */
+  private summaryChanged(meta: ConversationMeta): void {
+    this.summaryDirty = true;
+    if (this.summaryPush) return;
+    this.summaryPush = (async () => {
+      try {
+        while (this.summaryDirty) {
+          this.summaryDirty = false;
+          const current = this.meta.get() ?? meta;
+          const customer = this.env.CUSTOMER.getByName(`${current.tenant}:${current.userId}`);
+          await customer.recordThread(this.summary(current));
+        }
+      } catch (err) {
+        console.error("thread summary push failed; retrying by alarm", err);
+        await this.ctx.storage.setAlarm(Date.now() + 2_000);
+      } finally {
+        this.summaryPush = null;
+      }
+    })();
+  }
+}
+
+function senderOf(access: Access, input: SendInput): Sender {
+  if (access.kind === "customer") {
+    const sender: Sender = { role: "customer", id: access.userId, deviceId: access.deviceId };
+    if (access.name) sender.name = access.name;
+    return sender;
+  }
+  if (!input.sender) {
+    throw new ServiceError("invalid_request", "sender is required with an API key", {
+      errors: [{ path: "sender", message: "required" }],
+    });
+  }
+  return { ...input.sender };
+}

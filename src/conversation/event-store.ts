@@ -1,0 +1,117 @@
+// The append-only event log of one conversation: gap-free seq, idempotent
+// appends by clientId, paging both ways. Synchronous SQL only, so each call
+// is atomic inside the Durable Object.
+import { ServiceError } from "../protocol/errors";
+import type { Event, EventDraft } from "../protocol/event";
+import { newId } from "../ids";
+
+export const MAX_PAGE = 500;
+
+export interface AppendOutcome {
+  event: Event;
+  /** false when the clientId was seen before with the same content. */
+  created: boolean;
+}
+
+interface EventRow extends Record<string, SqlStorageValue> {
+  seq: number;
+  id: string;
+  at: string;
+  body: string;
+}
+
+function rowToEvent(row: EventRow): Event {
+  return { seq: row.seq, id: row.id, at: row.at, ...(JSON.parse(row.body) as object) } as Event;
+}
+
+/**
+ * A customer's clientId is unique within the conversation (the thread is one
+ * person's, whichever device or guest identity wrote it); a bot's or agent's
+ * is unique per sender, so nobody can pre-empt another sender's key.
+ */
+function idempotencyKey(draft: EventDraft): string | null {
+  if (draft.clientId === undefined) return null;
+  const who = draft.sender.role === "customer" ? "customer" : `${draft.sender.role}:${draft.sender.id}`;
+  return `${who}:${draft.clientId}`;
+}
+
+/** What must be equal for a retry to be the same write. */
+function retryFingerprint(draft: EventDraft | Event): string {
+  const { type } = draft;
+  const rest = draft as Record<string, unknown>;
+  return JSON.stringify([type, rest.content ?? null, rest.target ?? null, rest.status ?? null]);
+}
+
+export class EventStore {
+  constructor(private readonly sql: SqlStorage) {}
+
+  lastSeq(): number {
+    return this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events").one().s ?? 0;
+  }
+
+  append(draft: EventDraft, now = new Date()): AppendOutcome {
+    const key = idempotencyKey(draft);
+    if (key !== null) {
+      const existing = this.sql
+        .exec<EventRow>("SELECT seq, id, at, body FROM events WHERE idem_key = ?", key)
+        .toArray()[0];
+      if (existing) {
+        const event = rowToEvent(existing);
+        if (retryFingerprint(event) !== retryFingerprint(draft)) {
+          throw new ServiceError("conflict", `clientId ${draft.clientId} was already used for different content`);
+        }
+        return { event, created: false };
+      }
+    }
+    const seq = this.lastSeq() + 1;
+    const event = { ...draft, seq, id: newId("evt"), at: now.toISOString() } as Event;
+    const { seq: _s, id: _i, at: _a, ...body } = event;
+    this.sql.exec(
+      "INSERT INTO events (seq, id, type, at, sender_role, idem_key, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      seq,
+      event.id,
+      event.type,
+      event.at,
+      event.sender.role,
+      key,
+      JSON.stringify(body),
+    );
+    return { event, created: true };
+  }
+
+  /** Events with seq > after, ascending. */
+  after(after: number, limit: number): { events: Event[]; hasMore: boolean } {
+    const rows = this.sql
+      .exec<EventRow>("SELECT seq, id, at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, limit + 1)
+      .toArray();
+    return { events: rows.slice(0, limit).map(rowToEvent), hasMore: rows.length > limit };
+  }
+
+  /** The `limit` events just before `before`, ascending. */
+  before(before: number, limit: number): { events: Event[]; hasMore: boolean } {
+    const rows = this.sql
+      .exec<EventRow>("SELECT seq, id, at, body FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?", before, limit + 1)
+      .toArray();
+    return { events: rows.slice(0, limit).reverse().map(rowToEvent), hasMore: rows.length > limit };
+  }
+
+  byId(id: string): Event | null {
+    const row = this.sql.exec<EventRow>("SELECT seq, id, at, body FROM events WHERE id = ?", id).toArray()[0];
+    return row ? rowToEvent(row) : null;
+  }
+
+  last(): Event | null {
+    const row = this.sql.exec<EventRow>("SELECT seq, id, at, body FROM events ORDER BY seq DESC LIMIT 1").toArray()[0];
+    return row ? rowToEvent(row) : null;
+  }
+
+  /** Messages from anyone but the customer after `seq`: the customer's unread count. */
+  unreadAfter(seq: number): number {
+    return this.sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM events WHERE seq > ? AND type = 'message.created' AND sender_role != 'customer'",
+        seq,
+      )
+      .one().n;
+  }
+}

@@ -1,0 +1,25 @@
+// The Conversation DO's SQLite schema, applied forward-only by version.
+import { applyMigrations } from "../sql-migrate";
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE events (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     type TEXT NOT NULL,
+     at TEXT NOT NULL,
+     sender_role TEXT NOT NULL,
+     idem_key TEXT UNIQUE,
+     body TEXT NOT NULL
+   );
+   CREATE TABLE reads (
+     device_id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     at TEXT NOT NULL
+   );`,
+];
+
+export function migrate(sql: SqlStorage): void {
+  applyMigrations(sql, MIGRATIONS);
+}

@@ -1,0 +1,47 @@
+// Bindings and vars of the Worker, and the settings derived from them once.
+import type { Conversation } from "./conversation/conversation";
+import type { Customer } from "./customer/customer";
+
+export interface Env {
+  CONVERSATION: DurableObjectNamespace<Conversation>;
+  CUSTOMER: DurableObjectNamespace<Customer>;
+  DB: D1Database;
+  ASSETS?: Fetcher;
+  /** "true" only for local development: seeds the demo tenant and keys. */
+  DEV_SEED?: string;
+  /** Bearer token for /v1/admin; a secret in production. */
+  ADMIN_TOKEN?: string;
+  /** HMAC key for Carryover-signed session and handoff tokens; a secret. */
+  SESSION_SECRET?: string;
+  /** Base URL used in handoff links; defaults to the request's origin. */
+  PUBLIC_URL?: string;
+}
+
+export interface Settings {
+  devSeed: boolean;
+  adminToken: string | null;
+  sessionKey: Uint8Array;
+}
+
+// Only used when DEV_SEED=true and no SESSION_SECRET is set, so `npm run dev`
+// works on a fresh clone. A deploy without SESSION_SECRET refuses to start.
+const DEV_SESSION_SECRET = "dev-session-secret-change-me-0123456789abcdef";
+export const DEV_ADMIN_TOKEN = "dev-admin-token-change-me";
+
+let cached: { env: Env; settings: Settings } | undefined;
+
+export function settingsOf(env: Env): Settings {
+  if (cached?.env === env) return cached.settings;
+  const devSeed = env.DEV_SEED === "true";
+  const secret = env.SESSION_SECRET ?? (devSeed ? DEV_SESSION_SECRET : undefined);
+  if (!secret || secret.length < 32) {
+    throw new Error("SESSION_SECRET must be set to at least 32 characters (wrangler secret put SESSION_SECRET)");
+  }
+  const settings: Settings = {
+    devSeed,
+    adminToken: env.ADMIN_TOKEN ?? (devSeed ? DEV_ADMIN_TOKEN : null),
+    sessionKey: new TextEncoder().encode(secret),
+  };
+  cached = { env, settings };
+  return settings;
+}

@@ -1,0 +1,45 @@
+// Bearer authentication for the API: a tenant API key (ck_…) or a customer
+// session token. What was proven is put on the context as `access`.
+import type { Context, MiddlewareHandler } from "hono";
+import { verifySessionToken } from "../auth/session-token";
+import { settingsOf } from "../env";
+import { findApiKey } from "../directory/tenants";
+import type { Access, BusinessAccess, CustomerAccess } from "../protocol/access";
+import { ServiceError } from "../protocol/errors";
+import type { AppEnv } from "./types";
+
+export function bearerOf(header: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  return match?.[1] ?? null;
+}
+
+export async function accessFromToken(env: AppEnv["Bindings"], token: string): Promise<Access> {
+  if (token.startsWith("ck_")) {
+    const key = await findApiKey(env.DB, token);
+    if (!key) throw new ServiceError("invalid_token", "unknown or revoked API key");
+    return { kind: "business", tenant: key.tenant, role: key.role, keyId: key.id };
+  }
+  return verifySessionToken(settingsOf(env).sessionKey, token);
+}
+
+export function authenticate(): MiddlewareHandler<AppEnv> {
+  return async function authenticate(c, next) {
+    const token = bearerOf(c.req.header("authorization"));
+    if (!token) throw new ServiceError("invalid_token", "send Authorization: Bearer <session token or API key>");
+    c.set("access", await accessFromToken(c.env, token));
+    await next();
+  };
+}
+
+export function customerOf(c: Context<AppEnv>): CustomerAccess {
+  const access = c.get("access");
+  if (access.kind !== "customer") throw new ServiceError("forbidden", "this route is for customer sessions");
+  return access;
+}
+
+export function businessOf(c: Context<AppEnv>, roles: BusinessAccess["role"][] = ["bot", "agent", "admin"]): BusinessAccess {
+  const access = c.get("access");
+  if (access.kind !== "business") throw new ServiceError("forbidden", "this route needs a tenant API key");
+  if (!roles.includes(access.role)) throw new ServiceError("forbidden", `this route needs a ${roles.join(" or ")} API key`);
+  return access;
+}

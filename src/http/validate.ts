@@ -1,0 +1,71 @@
+// Request bodies and queries checked at the edge: JSON only (415), at most
+// 64 KiB (413), then the zod schema (400 with the path of every error).
+import type { Context } from "hono";
+import type { z } from "zod";
+import { ServiceError, type FieldError } from "../protocol/errors";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function fieldErrors(error: z.ZodError, prefix: (string | number)[] = []): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path].map(String).join(".") || "(body)",
+    message: issue.message,
+  }));
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what = "request body"): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ServiceError("invalid_request", `${what} is invalid`, { errors: fieldErrors(parsed.error) });
+  }
+  return parsed.data;
+}
+
+async function readBody(c: Context): Promise<string> {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) throw new ServiceError("payload_too_large", `bodies are limited to ${MAX_BODY_BYTES} bytes`);
+  const body = c.req.raw.body;
+  if (!body) return "";
+  // Read incrementally so a chunked body without Content-Length is cut off too.
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw new ServiceError("payload_too_large", `bodies are limited to ${MAX_BODY_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json") {
+    throw new ServiceError("unsupported_media_type", "send the body as application/json");
+  }
+  const text = await readBody(c);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ServiceError("invalid_request", "the body is not valid JSON", {
+      errors: [{ path: "(body)", message: "malformed JSON" }],
+    });
+  }
+  return parseWith(schema, value);
+}
+
+export function queryOf<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  return parseWith(schema, c.req.query(), "query");
+}

@@ -1,0 +1,29 @@
+// Prefixed, URL-safe random ids (cnv_, evt_, dev_, …) and opaque secrets.
+
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** `prefix_` + `length` base62 characters from the platform CSPRNG. */
+export function newId(prefix: string, length = 22): string {
+  let out = "";
+  while (out.length < length) {
+    // 62 * 4 = 248: dropping bytes ≥ 248 keeps every character equally likely.
+    for (const b of crypto.getRandomValues(new Uint8Array(length))) {
+      if (b < 248 && out.length < length) out += ALPHABET[b % 62];
+    }
+  }
+  return `${prefix}_${out}`;
+}
+
+/** A 256-bit opaque secret (refresh, guest and API key material). */
+export function newSecret(prefix: string): string {
+  return newId(prefix, 43);
+}
+
+export async function sha256Hex(value: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function isConversationId(value: string): boolean {
+  return /^cnv_[0-9A-Za-z]{22}$/.test(value);
+}

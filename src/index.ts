@@ -1,0 +1,7 @@
+// Worker entry: the HTTP app and the Durable Object classes it addresses.
+import { app } from "./app";
+
+export { Conversation } from "./conversation/conversation";
+export { Customer } from "./customer/customer";
+
+export default app satisfies ExportedHandler<import("./env").Env>;

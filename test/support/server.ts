@@ -1,0 +1,123 @@
+// Starts the real Worker with `wrangler dev` (workerd, SQLite-backed Durable
+// Objects, local D1) on a free loopback port, the way `npm run dev` does, with
+// its own persisted state directory. Used by the SDK, e2e, soak and bench.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
+
+export interface LocalServer {
+  url: string;
+  port: number;
+  persistDir: string;
+  /** Kills workerd and starts it again on the same storage (a crash and restart). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((ok, fail) => {
+    const child = spawn(WRANGLER, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("exit", (code) => (code === 0 ? ok() : fail(new Error(`wrangler ${args[0]} failed (${code}):\n${output}`))));
+  });
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, log: () => string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${log()}`);
+    try {
+      const res = await fetch(`${url}/v1`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`wrangler dev did not answer within ${timeoutMs} ms:\n${log()}`);
+}
+
+export interface StartOptions {
+  /** Extra `--var KEY:VALUE` bindings. */
+  vars?: Record<string, string>;
+  persistDir?: string;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<LocalServer> {
+  const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "carryover-"));
+  const ownsDir = options.persistDir === undefined;
+  const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+  await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], env);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const vars = { DEV_SEED: "true", ...options.vars };
+  let child: ChildProcess;
+  let output = "";
+
+  const boot = async () => {
+    const inspector = await freePort();
+    output = "";
+    child = spawn(
+      WRANGLER,
+      [
+        "dev",
+        "--ip", "127.0.0.1",
+        "--port", String(port),
+        "--inspector-port", String(inspector),
+        "--persist-to", persistDir,
+        "--show-interactive-dev-session=false",
+        "--log-level", "warn",
+        ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+      ],
+      { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    );
+    child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+    await waitUntilUp(url, child, () => output);
+  };
+
+  const kill = async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    // wrangler starts workerd as a child: end the whole process group.
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      child.kill("SIGKILL");
+    }
+    await exited;
+  };
+
+  await boot();
+  return {
+    url,
+    port,
+    persistDir,
+    async restart() {
+      await kill();
+      await boot();
+    },
+    async stop() {
+      await kill();
+      if (ownsDir) rmSync(persistDir, { recursive: true, force: true });
+    },
+  };
+}
