@@ -1,18 +1,22 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 // Two projects: "worker" runs inside workerd (the real runtime, SQLite-backed
 // Durable Objects, D1) through the Cloudflare plugin; "node" runs the client
 // SDK, the soak and the browser tests against a real local server.
 export default defineConfig(async () => {
-  const migrations = await readD1Migrations("./migrations");
+  const migrations = await readD1Migrations(`${root}/migrations`);
   return {
+    root,
     test: {
       projects: [
         {
           plugins: [
             cloudflareTest({
-              wrangler: { configPath: "./wrangler.toml" },
+              wrangler: { configPath: `${root}/wrangler.toml` },
               miniflare: {
                 bindings: {
                   DEV_SEED: "true",
@@ -26,7 +30,7 @@ export default defineConfig(async () => {
           test: {
             name: "worker",
             include: ["test/worker/**/*.test.ts"],
-            setupFiles: ["./test/worker/apply-migrations.ts"],
+            setupFiles: [`${root}/test/worker/apply-migrations.ts`],
           },
         },
         {
