@@ -1,7 +1,7 @@
 // A device's session: obtains session tokens (from a stored refresh token, the
 // site's identity token, a guest token or a handoff), keeps them fresh, rotates
 // refresh tokens, persists credentials and notices being signed out.
-import { CarryoverError, isRefreshable } from "./errors";
+import { CarryoverError, isRefreshable, isTransient } from "./errors";
 import { Http, isRecord, type HttpAnswer, type RequestOptions } from "./http";
 import { readJson, type KeyValueStorage } from "./storage";
 
@@ -267,7 +267,8 @@ export class Session {
         if (deviceId) body.deviceId = deviceId;
         return await this.open(body);
       } catch (err) {
-        if (!(err instanceof CarryoverError && err.status === 401)) throw err;
+        // Network and server trouble: try again later with the same refresh token.
+        if (!(err instanceof CarryoverError) || isTransient(err)) throw err;
         if (err.code === "token_revoked" && mode === "refresh") {
           await this.signedOut();
           throw err;
@@ -289,7 +290,7 @@ export class Session {
         if (deviceId) body.deviceId = deviceId;
         return await this.open(body);
       } catch (err) {
-        if (!(err instanceof CarryoverError && err.status === 401)) throw err;
+        if (!(err instanceof CarryoverError) || isTransient(err)) throw err;
         if (mode === "refresh") {
           await this.signedOut();
           throw err;
