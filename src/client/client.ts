@@ -65,6 +65,7 @@ class Client implements CarryoverClient {
   private readonly storage: KeyValueStorage;
   private readonly keys: ReturnType<typeof storageKeys>;
   private readonly handles = new Map<string, Promise<Conversation>>();
+  private readonly openHandles = new Set<Conversation>();
   private readonly backoff: BackoffOptions;
   private closed = false;
 
@@ -158,6 +159,7 @@ class Client implements CarryoverClient {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const handle of [...this.openHandles]) handle.close();
     for (const opening of this.handles.values()) {
       opening.then((h) => h.close(), () => undefined);
     }
@@ -177,12 +179,14 @@ class Client implements CarryoverClient {
       ackTimeout: this.options.ackTimeout ?? 10_000,
       onError: (err) => this.emitter.emit("error", err),
       onClosed: (h) => {
+        this.openHandles.delete(h);
         const current = this.handles.get(h.id);
         if (current) current.then((c) => c === h && this.handles.delete(h.id), () => undefined);
       },
       onSession: (fn) => this.emitter.on("session", fn),
     });
     await handle.open();
+    this.openHandles.add(handle);
     if (this.closed) handle.close();
     return handle;
   }

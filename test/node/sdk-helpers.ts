@@ -35,7 +35,7 @@ export function identityProvider(sub: string, name?: string): { provider: () => 
   };
 }
 
-export async function botSend(baseUrl: string, conversationId: string, text: string, clientId = crypto.randomUUID()): Promise<number> {
+export async function botSend(baseUrl: string, conversationId: string, text: string, clientId: string = crypto.randomUUID()): Promise<number> {
   const res = await fetch(`${baseUrl}/v1/conversations/${conversationId}/messages`, {
     method: "POST",
     headers: { authorization: `Bearer ${BOT_KEY}`, "content-type": "application/json" },
