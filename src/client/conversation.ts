@@ -31,6 +31,8 @@ export interface ConversationHandle {
   loadOlder(limit?: number): Promise<boolean>;
   markRead(seq?: number): void;
   typing(on: boolean): void;
+  /** Reconnects now instead of waiting for the next backoff step (app resumed, network back). */
+  reconnect(): void;
   on(event: "change", fn: () => void): () => void;
   on(event: "event", fn: (e: Event) => void): () => void;
   on(event: "read", fn: (r: { userId: string; deviceId: string; seq: number }) => void): () => void;
@@ -228,6 +230,12 @@ export class Conversation implements ConversationHandle {
       this.typingState = state;
       this.typingSentAt = now;
     }
+  }
+
+  reconnect(): void {
+    if (this.closedFlag || !this.deps.session.user) return;
+    if (this.connectionValue !== "live") this.live?.reconnect();
+    this.flush();
   }
 
   close(): void {

@@ -114,6 +114,7 @@ export class Session {
   private holders = 0;
   private closed = false;
   private announced: CarryoverUser | null = null;
+  private signedInOnce = false;
 
   constructor(private readonly options: SessionOptions) {}
 
@@ -123,6 +124,11 @@ export class Session {
 
   get deviceId(): string | null {
     return this.state.deviceId;
+  }
+
+  /** Whether a session was announced in this instance (so a null after it is a sign-out). */
+  get everSignedIn(): boolean {
+    return this.signedInOnce;
   }
 
   /** Restores or opens a session: stored session/refresh token → identity token → guest token → new guest. */
@@ -348,6 +354,7 @@ export class Session {
   private announce(user: CarryoverUser | null): void {
     if (sameUser(this.announced, user)) return;
     this.announced = user;
+    if (user) this.signedInOnce = true;
     this.options.onChange(user);
   }
 
