@@ -105,7 +105,7 @@ describe("SDK sessions", () => {
       .setIssuedAt(now - 16 * 60)
       .setExpirationTime(now - 60)
       .sign(new TextEncoder().encode(SESSION_SECRET));
-    storage.set(KEY, JSON.stringify({ ...before, sessionToken: expired, expiresAt: Date.now() + 10 * 60_000 }));
+    storage.set(KEY, JSON.stringify({ ...before, sessionToken: expired, expiresAt: Date.now() + 10 * 60_000, refreshAt: Date.now() + 9 * 60_000 }));
 
     const rec = recordingFetch();
     const b = createClient({ baseUrl: server.url, tenant: "demo", storage, identityToken: provider.provider, fetch: rec.fetch });
