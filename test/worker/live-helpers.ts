@@ -1,7 +1,7 @@
 // Live-socket test helpers: open a real WebSocket through the Worker's
 // public fetch and read its frames in order.
 import { exports } from "cloudflare:workers";
-import { BASE } from "./helpers";
+import { api, BASE, BOT_KEY } from "./helpers";
 
 export interface Frame {
   type: string;
@@ -129,4 +129,13 @@ export async function openReady(conversationId: string, token: string, after?: n
 
 export function text(content: string): { type: "text"; text: string } {
   return { type: "text", text: content };
+}
+
+/** The Send API with the demo bot key. */
+export function botSend(conversationId: string, clientId: string, body: string): Promise<Response> {
+  return api(`/v1/conversations/${conversationId}/messages`, {
+    method: "POST",
+    token: BOT_KEY,
+    json: { clientId, content: text(body), sender: { role: "bot", id: "test-bot" } },
+  });
 }
