@@ -81,7 +81,7 @@ export class LiveClient {
   /** Reads up to the next pong: everything the server sent before answering this ping. */
   async drain(): Promise<Frame[]> {
     // Not the byte-exact ping, so the answer comes from the object, in order with its other frames.
-    this.send({ type: "ping" });
+    this.send('{ "type": "ping" }');
     const seen = await this.until((f) => f.type === "pong");
     return seen.slice(0, -1);
   }
