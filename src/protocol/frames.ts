@@ -136,7 +136,15 @@ export const TYPING_THROTTLE_MS = 2_000;
  */
 function canonicalEvent(event: Event): Event {
   const { seq, id, type, at, sender, clientId, ...rest } = event;
-  return { seq, id, type, at, sender, ...(clientId !== undefined ? { clientId } : {}), ...rest } as Event;
+  return {
+    seq,
+    id,
+    type,
+    at,
+    sender: canonicalSender(sender),
+    ...(clientId !== undefined ? { clientId } : {}),
+    ...rest,
+  } as Event;
 }
 
 function canonicalSender(sender: Sender): Sender {
