@@ -1,8 +1,9 @@
 // Two devices of one person and a bot socket see each other's messages, in
 // log order; the sender gets an ack instead of its own event.
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, BOT_KEY, json, openConversation, openSession, uniqueUser } from "./helpers";
-import { openReady, text, type EventFrame } from "./live-helpers";
+import { botSend, openReady, text, type EventFrame } from "./live-helpers";
 
 describe("live fan-out", () => {
   it("delivers every message to every other socket of the thread, in order", async () => {
@@ -74,5 +75,22 @@ describe("live fan-out", () => {
     a.send({ type: "send", clientId: "after-close", content: text("still there?") });
     expect(await a.next()).toMatchObject({ type: "ack", seq: 1 });
     expect(((await bot.next()) as EventFrame).event.clientId).toBe("after-close");
+  });
+
+  it("a socket closed under the object does not disturb the append or the other sockets", async () => {
+    const user = uniqueUser("cy");
+    const phone = await openSession(user);
+    const id = await openConversation(phone.sessionToken);
+    const dead = await openReady(id, phone.sessionToken);
+    const bot = await openReady(id, BOT_KEY);
+    // Close the server end behind the object's back, as a failed connection would.
+    await runInDurableObject(env.CONVERSATION.getByName(`demo:${id}`), (_instance, state) => {
+      for (const ws of state.getWebSockets(`device:${phone.deviceId}`)) ws.close(1001, "gone");
+    });
+    expect((await botSend(id, "after-dead", "anyone there?")).status).toBe(201);
+    expect(((await bot.next()) as EventFrame).event.clientId).toBe("after-dead");
+    expect((await dead.closed).code).toBe(1001);
+    expect((await botSend(id, "again", "still fine")).status).toBe(201);
+    expect(((await bot.next()) as EventFrame).event.clientId).toBe("again");
   });
 });
