@@ -164,7 +164,7 @@ export class Connections {
   accept(access: Access, after: number): WebSocket {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, tagsOf(access));
-    // A client ahead of the log (it cannot be) starts from the log's end.
+    // A client that claims more than the log holds starts from the log's end.
     const state: SocketState = {
       access: accessCopy(access),
       sentUpTo: Math.min(after, this.log.lastSeq()),
@@ -185,7 +185,16 @@ export class Connections {
    */
   receive(ws: WebSocket, message: string | ArrayBuffer): { access: Access; frame: Exclude<ClientFrame, { type: "ping" }> } | null {
     const state = this.stateOf(ws);
-    if (!state || state.dropped) return null;
+    if (!state) {
+      // Not a socket this object accepted (no attachment): nothing to answer it as.
+      try {
+        ws.close(CloseCode.internal, "internal");
+      } catch {
+        // Already gone.
+      }
+      return null;
+    }
+    if (state.dropped) return null;
     if (frameBytes(message) > MAX_FRAME_BYTES) {
       this.drop(ws, state, CloseCode.tooLarge, "payload_too_large");
       return null;

@@ -6,7 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { contentNotAllowed, type Content } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
-import type { ClientFrame } from "../protocol/frames";
+import { CloseCode, type ClientFrame } from "../protocol/frames";
 import type { Access } from "../protocol/access";
 import type { ConversationInfo, Event, Sender } from "../protocol/event";
 import { toResult, type Result } from "../protocol/result";
@@ -115,7 +115,7 @@ export class Conversation extends DurableObject<Env> {
     } catch (err) {
       if (err instanceof ServiceError) return this.live.refuse(ws, err, frame.type === "send" ? frame.clientId : undefined);
       console.error("live frame failed", err);
-      this.live.close(ws, 1011, "internal");
+      this.live.close(ws, CloseCode.internal, "internal");
     }
   }
 
@@ -124,7 +124,7 @@ export class Conversation extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    this.live.closed(ws, 1011, "internal");
+    this.live.closed(ws, CloseCode.internal, "internal");
   }
 
   /** Closes every live socket of a signed-out device with 4008 (called on sign-out). */
