@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { seedDemoTenant } from "./directory/dev-seed";
 import { settingsOf } from "./env";
 import { conversations, me } from "./http/conversations";
+import { live } from "./http/live";
 import { notFound, onError } from "./http/problem";
 import { sessions } from "./http/sessions";
 import type { AppEnv } from "./http/types";
@@ -15,6 +16,8 @@ app.use("/v1/*", async function devSeed(c, next) {
 });
 
 app.route("/v1/sessions", sessions);
+// Before `conversations`: the live route authenticates from the subprotocol, not Authorization.
+app.route("/v1/conversations", live);
 app.route("/v1/conversations", conversations);
 app.route("/v1/me", me);
 
