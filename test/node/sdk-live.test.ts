@@ -150,6 +150,34 @@ describe("SDK live", () => {
     c.close();
   });
 
+  it("treats close 4008 as signed out: forgets the credentials and never reconnects", async () => {
+    let sockets = 0;
+    class Revoked extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        sockets++;
+        this.addEventListener("open", () => this.close(4008, "token_revoked"));
+      }
+    }
+    const storage = new MemoryStorage();
+    const c = client(uniqueUser(), storage, { WebSocket: Revoked });
+    const sessions: unknown[] = [];
+    const errors: string[] = [];
+    c.on("session", (u) => sessions.push(u));
+    c.on("error", (e) => errors.push(e.code));
+    const h = await c.conversation();
+    await waitFor(() => c.user === null, "signed out");
+    expect(sessions.at(-1)).toBeNull();
+    expect(errors).toEqual(["token_revoked"]);
+    expect(storage.get("carryover:demo:session")).toBeNull();
+    await sleep(600);
+    expect(sockets).toBe(1);
+    expect(h.connection).not.toBe("live");
+    // No silent new session: the app has to sign in again.
+    await expect(c.conversations()).rejects.toMatchObject({ code: "signed_out" });
+    c.close();
+  });
+
   it("shares read cursors across the person's devices and keeps unread counts", async () => {
     const userId = uniqueUser();
     const phone = client(userId);
