@@ -9,7 +9,7 @@ import { CarryoverError, CODE_STATUS, isSignedOut, isTransient } from "./errors"
 import { Emitter } from "./events";
 import { isRecord } from "./http";
 import { CLOSE_REVOKED, isEvent, Live, type LiveState, type ServerFrame } from "./live";
-import { Outbox, type OutboxEntry } from "./outbox";
+import { newClientId, Outbox, type OutboxEntry } from "./outbox";
 import type { CarryoverUser, Session } from "./session";
 import { Timeline, type TimelineItem } from "./timeline";
 
@@ -182,7 +182,7 @@ export class Conversation implements ConversationHandle {
 
   send(content: Content): TimelineItem {
     if (this.closedFlag) throw new CarryoverError("closed", 0, "the conversation handle is closed");
-    const entry: OutboxEntry = { clientId: crypto.randomUUID(), content, createdAt: new Date().toISOString() };
+    const entry: OutboxEntry = { clientId: newClientId(), content, createdAt: new Date().toISOString() };
     const item = this.timeline.addPending({ ...entry, state: "pending" });
     this.changed();
     this.deps.outbox.add(entry).then(

@@ -2,7 +2,7 @@
 // storage (a reload), leaves only when removed, and instances sharing a
 // storage do not erase each other's entries.
 import { describe, expect, it } from "vitest";
-import { Outbox } from "../../src/client/outbox.ts";
+import { newClientId, Outbox } from "../../src/client/outbox.ts";
 import { MemoryStorage, type KeyValueStorage } from "../../src/client/storage.ts";
 
 const KEY = "carryover:demo:outbox:cnv_x";
@@ -82,5 +82,26 @@ describe("outbox persistence", () => {
     expect((await new Outbox(storage, KEY).load()).map((e) => e.clientId)).toEqual(["ok"]);
     storage.set(KEY, "{not json");
     expect(await new Outbox(storage, KEY).load()).toEqual([]);
+  });
+});
+
+describe("clientId", () => {
+  it("is a v4 UUID, also where crypto.randomUUID is missing", () => {
+    const v4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect(newClientId()).toMatch(v4);
+    const real = globalThis.crypto;
+    const original = Object.getOwnPropertyDescriptor(globalThis, "crypto");
+    Object.defineProperty(globalThis, "crypto", {
+      value: { getRandomValues: (a: Uint8Array<ArrayBuffer>) => real.getRandomValues(a) },
+      configurable: true,
+    });
+    expect(globalThis.crypto.randomUUID).toBeUndefined();
+    try {
+      const ids = new Set(Array.from({ length: 100 }, () => newClientId()));
+      expect(ids.size).toBe(100);
+      for (const id of ids) expect(id).toMatch(v4);
+    } finally {
+      if (original) Object.defineProperty(globalThis, "crypto", original);
+    }
   });
 });
