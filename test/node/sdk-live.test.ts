@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, MemoryStorage, type CarryoverClient, type ConversationHandle } from "../../src/client/index.ts";
 import { startServer, type LocalServer } from "../support/server.ts";
-import { botSend, identityProvider, serverLog, texts, uniqueUser, waitFor } from "./sdk-helpers.ts";
+import { BOT_KEY, botSend, identityProvider, serverLog, texts, uniqueUser, waitFor } from "./sdk-helpers.ts";
 
 let server: LocalServer;
 
@@ -197,6 +197,28 @@ describe("SDK live", () => {
     expect(receipts).toContainEqual({ userId, deviceId: phone.deviceId, seq: 2 });
     phone.close();
     laptop.close();
+  });
+
+  it("passes typing both ways: the customer's to the business, the agent's to the customer", async () => {
+    const c = client(uniqueUser());
+    const h = await c.conversation();
+    await waitFor(() => h.connection === "live", "live");
+    const agentFrames: { type: string; state?: string; sender?: { role: string } }[] = [];
+    const agent = new WebSocket(`${server.url.replace("http", "ws")}/v1/conversations/${h.id}/live`, ["carryover.v1", `bearer.${BOT_KEY}`]);
+    agent.addEventListener("message", (e) => agentFrames.push(JSON.parse(String(e.data)) as (typeof agentFrames)[number]));
+    await waitFor(() => agentFrames.some((f) => f.type === "ready"), "the agent socket");
+
+    const seen: { role: string; state: string }[] = [];
+    h.on("typing", (t) => seen.push({ role: t.sender.role, state: t.state }));
+    h.typing(true);
+    await waitFor(() => agentFrames.some((f) => f.type === "typing" && f.state === "on" && f.sender?.role === "customer"), "customer typing");
+    h.typing(false);
+    await waitFor(() => agentFrames.some((f) => f.type === "typing" && f.state === "off"), "customer stopped");
+
+    agent.send(JSON.stringify({ type: "typing", state: "on", sender: { role: "agent", id: "agent-1", name: "Sam" } }));
+    await waitFor(() => seen.some((t) => t.role === "agent" && t.state === "on"), "agent typing on the customer's device");
+    agent.close();
+    c.close();
   });
 
   it("shows what a reload of another device finds: the same log, by history paging", async () => {
