@@ -110,6 +110,10 @@ function asymmetricKeysOf(tenant: Tenant, remote: RemoteJwksCache): AsymmetricKe
 }
 
 function identityOf(payload: JWTPayload): Identity {
+  // jose bounds the age of iat; the lifetime a backend grants is bounded here.
+  if (typeof payload.exp === "number" && typeof payload.iat === "number" && payload.exp - payload.iat > MAX_LIFETIME_S) {
+    throw new ServiceError("invalid_token", "identity tokens may live at most one hour (exp - iat)");
+  }
   const sub = payload.sub;
   if (typeof sub !== "string" || sub.length === 0 || sub.length > 128) {
     throw new ServiceError("invalid_token", "identity token sub must be a user id of 1..128 characters");
