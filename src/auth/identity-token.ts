@@ -110,8 +110,8 @@ function asymmetricKeysOf(tenant: Tenant, remote: RemoteJwksCache): AsymmetricKe
 }
 
 function identityOf(payload: JWTPayload): Identity {
-  // jose bounds the age of iat; the lifetime a backend grants is bounded here.
-  if (typeof payload.exp === "number" && typeof payload.iat === "number" && payload.exp - payload.iat > MAX_LIFETIME_S) {
+  // jose bounds the age of iat; the lifetime a backend grants (DESIGN: ≤ 1 h) is bounded here.
+  if (typeof payload.exp === "number" && typeof payload.iat === "number" && payload.exp - payload.iat > 3600) {
     throw new ServiceError("invalid_token", "identity tokens may live at most one hour (exp - iat)");
   }
   const sub = payload.sub;
