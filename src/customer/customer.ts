@@ -12,7 +12,7 @@ import type { ThreadSummary } from "../protocol/thread";
 import { Devices, type DeviceInfo } from "./devices";
 import { GuestTokens } from "./guest";
 import { UsedHandoffs } from "./handoffs";
-import { PendingMerges } from "./merges";
+import { finishMerges, PendingMerges } from "./merges";
 import { Profile } from "./profile";
 import { migrate } from "./schema";
 import { ThreadList } from "./threads";
@@ -191,26 +191,16 @@ export class Customer extends DurableObject<Env> {
     return name ? { ...grant, name } : grant;
   }
 
-  /**
-   * Moves every pending guest thread: the Conversation DO changes its owner
-   * (idempotent), the summary lands in this list, then the guest is told the
-   * merge is final. Any failure leaves the rest pending for the alarm.
-   */
+  /** Finishes pending guest merges; on any failure the alarm tries again. */
   private async finishMerges(): Promise<void> {
     const { tenant, userId } = this.profile.get();
     if (!tenant || !userId) return;
     try {
-      for (const pending of this.merges.threads()) {
-        const conversation = this.env.CONVERSATION.getByName(`${tenant}:${pending.threadId}`);
-        const moved = await conversation.reassignOwner(pending.guestId, userId);
-        if (moved.ok) this.threads.record(moved.value);
-        else console.warn(`guest thread ${pending.threadId} was not the guest's (${moved.error.code}); skipped`);
-        this.merges.done(pending);
-      }
-      for (const guestId of this.merges.unconfirmed()) {
-        await this.env.CUSTOMER.getByName(`${tenant}:${guestId}`).confirmGuestMerge(userId);
-        this.merges.confirmed(guestId);
-      }
+      await finishMerges(this.merges, {
+        reassign: (t) => this.env.CONVERSATION.getByName(`${tenant}:${t.threadId}`).reassignOwner(t.guestId, userId),
+        confirm: (guestId) => this.env.CUSTOMER.getByName(`${tenant}:${guestId}`).confirmGuestMerge(userId),
+        record: (summary) => this.threads.record(summary),
+      });
     } catch (err) {
       console.error("guest merge interrupted; retrying by alarm", err);
       await this.ctx.storage.setAlarm(Date.now() + 2_000);

@@ -1,5 +1,8 @@
 // Guest threads being moved into this person, remembered until each
 // Conversation DO has changed its owner, so an interrupted merge resumes.
+import type { Result } from "../protocol/result";
+import type { ThreadSummary } from "../protocol/thread";
+
 export interface PendingThread {
   guestId: string;
   threadId: string;
@@ -39,5 +42,31 @@ export class PendingMerges {
 
   confirmed(guestId: string): void {
     this.sql.exec("UPDATE merges SET confirmed = 1 WHERE guest_id = ?", guestId);
+  }
+}
+
+export interface MergeSteps {
+  /** Changes the owner in the thread's Conversation DO; idempotent. */
+  reassign(thread: PendingThread): Promise<Result<ThreadSummary>>;
+  /** Tells the guest's Customer DO that the merge is final. */
+  confirm(guestId: string): Promise<void>;
+  /** Puts a moved thread in this person's list. */
+  record(summary: ThreadSummary): void;
+}
+
+/**
+ * Moves every pending guest thread, then confirms each merge whose threads
+ * have all moved. Throws on the first failure, leaving the rest pending.
+ */
+export async function finishMerges(pending: PendingMerges, steps: MergeSteps): Promise<void> {
+  for (const thread of pending.threads()) {
+    const moved = await steps.reassign(thread);
+    if (moved.ok) steps.record(moved.value);
+    else console.warn(`guest thread ${thread.threadId} was not the guest's (${moved.error.code}); skipped`);
+    pending.done(thread);
+  }
+  for (const guestId of pending.unconfirmed()) {
+    await steps.confirm(guestId);
+    pending.confirmed(guestId);
   }
 }

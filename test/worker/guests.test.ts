@@ -1,6 +1,8 @@
 // Guests: a visitor chats without an account, comes back with the guest
 // token, and on login their threads move to the identified person.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { sha256Hex } from "../../src/ids";
 import { api, identityToken, json, openConversation, send, uniqueUser } from "./helpers";
 import { myThreads, postSession, problemOf, session, texts } from "./identity-helpers";
 
@@ -96,5 +98,30 @@ describe("guests", () => {
     const bad = await postSession({ identityToken: await identityToken(uniqueUser(), { secret: "x".repeat(40) }), guestToken: guest.guestToken });
     expect(await problemOf(bad)).toMatchObject({ status: 401, code: "invalid_token" });
     expect((await session({ guestToken: guest.guestToken })).user.guest).toBe(true);
+  });
+
+  it("a merge interrupted after the guest was claimed is finished by the same person's next login, and only theirs", async () => {
+    const guest = await session({});
+    const id = await openConversation(guest.sessionToken);
+    await send(guest.sessionToken, id, "g1", "before the crash");
+    const userId = uniqueUser();
+    // The Worker died right after the guest's object accepted the merge.
+    const claim = await env.CUSTOMER.getByName(`demo:${guest.user.id}`).claimGuestMerge({
+      guestTokenHash: await sha256Hex(guest.guestToken!),
+      into: userId,
+    });
+    expect(claim.ok).toBe(true);
+    expect(await problemOf(await postSession({ guestToken: guest.guestToken }))).toMatchObject({ status: 401, code: "token_revoked" });
+    const stranger = await postSession({ identityToken: await identityToken(uniqueUser()), guestToken: guest.guestToken });
+    expect(await problemOf(stranger)).toMatchObject({ status: 401, code: "token_revoked" });
+
+    const retry = await postSession({ identityToken: await identityToken(userId), guestToken: guest.guestToken });
+    expect(retry.status).toBe(201);
+    const person = await json<{ sessionToken: string; mergedConversations: string[] }>(retry);
+    expect(person.mergedConversations).toEqual([id]);
+    expect(await texts(person.sessionToken, id)).toEqual(["before the crash"]);
+    // Now the merge is final.
+    const again = await postSession({ identityToken: await identityToken(userId), guestToken: guest.guestToken });
+    expect(await problemOf(again)).toMatchObject({ status: 401, code: "token_revoked" });
   });
 });
