@@ -66,12 +66,28 @@ export function cors(): MiddlewareHandler<AppEnv> {
     await next();
     if (c.res.status === 101) return;
     const tenantId = c.get("tenantId") ?? (await tenantOfBearer(c)) ?? queryTenant;
-    const res = new Response(c.res.body, c.res);
-    res.headers.append("vary", "Origin");
+    const headers = varyOnOrigin(c);
     if (await allowed(c, origin, tenantId)) {
-      res.headers.set("access-control-allow-origin", origin);
-      res.headers.set("access-control-expose-headers", EXPOSE_HEADERS);
+      headers.set("access-control-allow-origin", origin);
+      headers.set("access-control-expose-headers", EXPOSE_HEADERS);
     }
-    c.res = res;
   };
+}
+
+/**
+ * Adds `Vary: Origin` and returns the response's headers for more; a response
+ * with immutable headers (fetched from elsewhere) is copied first.
+ */
+function varyOnOrigin(c: Context<AppEnv>): Headers {
+  try {
+    c.res.headers.append("vary", "Origin");
+    return c.res.headers;
+  } catch {
+    const copy = new Response(c.res.body, c.res);
+    copy.headers.append("vary", "Origin");
+    // Clearing first stops Hono from merging the old headers back over the copy.
+    c.res = undefined;
+    c.res = copy;
+    return copy.headers;
+  }
 }

@@ -4,8 +4,8 @@
 // possible when called from inside the Worker's own process, as in tests)
 // is limited per device only.
 import type { Context } from "hono";
-import type { Tenant } from "../directory/tenants";
-import { findTenant } from "../directory/tenants";
+import { findTenant, type Tenant } from "../directory/tenants";
+import type { Env } from "../env";
 import type { CustomerAccess } from "../protocol/access";
 import { enforceLimits, limitsOf, type LimitCheck } from "../ratelimit/limits";
 import type { AppEnv } from "./types";
@@ -23,13 +23,19 @@ export async function limitSessionCreation(c: Context<AppEnv>, tenant: Tenant, d
   await enforceLimits(c.env, checks);
 }
 
-export async function limitCustomerSend(c: Context<AppEnv>, access: CustomerAccess): Promise<void> {
-  const tenant = await findTenant(c.env.DB, access.tenant);
-  const limits = limitsOf(c.env, tenant?.rateLimits);
+export function limitCustomerSend(c: Context<AppEnv>, access: CustomerAccess): Promise<void> {
+  return enforceSendLimits(c.env, access, clientIp(c));
+}
+
+/** The send limits of a customer device, for any transport (HTTP here; a live socket's frames too). */
+export async function enforceSendLimits(env: Env, access: CustomerAccess, ip: string | null): Promise<void> {
+  const tenant = await findTenant(env.DB, access.tenant);
+  const limits = limitsOf(env, tenant?.rateLimits);
   const checks: LimitCheck[] = [
+    // The user id is part of the key: device ids are chosen by clients, so
+    // one person can never spend another person's bucket.
     { key: `sends:device:${access.tenant}:${access.userId}:${access.deviceId}`, limit: limits.sendsPerDevice },
   ];
-  const ip = clientIp(c);
   if (ip) checks.push({ key: `sends:ip:${access.tenant}:${ip}`, limit: limits.sendsPerIp });
-  await enforceLimits(c.env, checks);
+  await enforceLimits(env, checks);
 }
