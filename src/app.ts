@@ -5,6 +5,7 @@ import { settingsOf } from "./env";
 import { admin } from "./http/admin";
 import { conversations, me } from "./http/conversations";
 import { cors } from "./http/cors";
+import { live } from "./http/live";
 import { notFound, onError } from "./http/problem";
 import { sessions } from "./http/sessions";
 import type { AppEnv } from "./http/types";
@@ -20,6 +21,8 @@ app.use("/v1/*", async function devSeed(c, next) {
 app.route("/v1/admin", admin);
 app.use("/v1/*", cors());
 app.route("/v1/sessions", sessions);
+// Before `conversations`: the live route authenticates from the subprotocol, not Authorization.
+app.route("/v1/conversations", live);
 app.route("/v1/conversations", conversations);
 app.route("/v1/me", me);
 
