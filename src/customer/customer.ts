@@ -151,7 +151,10 @@ export class Customer extends DurableObject<Env> {
     tenant: string;
     userId: string;
     ref?: string;
-  }): Promise<{ conversation: ConversationInfo; created: boolean }> {
+  }): Promise<Result<{ conversation: ConversationInfo; created: boolean }>> {
+    // A merged guest's session token lives on for minutes; it starts nothing new.
+    const refused = await toResult(() => this.guest.assertNotMerged());
+    if (!refused.ok) return refused;
     const existing = this.threads.open();
     const id = existing ?? newId("cnv");
     const init: { tenant: string; id: string; userId: string; ref?: string } = {
@@ -164,11 +167,12 @@ export class Customer extends DurableObject<Env> {
     // init() is retried on the next call, never a conversation nobody lists.
     this.threads.add(id);
     const conversation = await this.env.CONVERSATION.getByName(`${input.tenant}:${id}`).init(init);
-    return { conversation, created: existing === null };
+    return { ok: true, value: { conversation, created: existing === null } };
   }
 
+  /** The person's threads; a merged guest has none left (they moved to the person). */
   async listThreads(): Promise<ThreadSummary[]> {
-    return this.threads.list();
+    return this.profile.get().mergedInto === undefined ? this.threads.list() : [];
   }
 
   /** Called by a Conversation DO after each change that the list shows. */

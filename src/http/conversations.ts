@@ -61,7 +61,7 @@ conversations.post("/", async (c) => {
   const customer = c.env.CUSTOMER.getByName(`${access.tenant}:${access.userId}`);
   const input: { tenant: string; userId: string; ref?: string } = { tenant: access.tenant, userId: access.userId };
   if (body.ref) input.ref = body.ref;
-  const { conversation, created } = await customer.openConversation(input);
+  const { conversation, created } = unwrap(await customer.openConversation(input));
   return c.json({ conversation }, created ? 201 : 200);
 });
 

@@ -60,6 +60,10 @@ describe("guests", () => {
     // The identified person writes on; the guest's old session no longer reaches the thread.
     expect((await send(third.sessionToken, id, "u1", "any news?")).status).toBe(201);
     expect((await api(`/v1/conversations/${id}/events`, { token: guest.sessionToken })).status).toBe(404);
+    // Nor does it list the moved thread or start a new guest thread.
+    expect(await myThreads(guest.sessionToken)).toEqual([]);
+    const fresh = await api("/v1/conversations", { method: "POST", token: guest.sessionToken, json: {} });
+    expect(await problemOf(fresh)).toMatchObject({ status: 401, code: "token_revoked" });
     // Opening a conversation continues the merged thread rather than starting another.
     expect(await openConversation(third.sessionToken)).toBe(id);
   });
