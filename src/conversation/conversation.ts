@@ -252,6 +252,24 @@ export class Conversation extends DurableObject<Env> {
       }
     })();
   }
+
+  /**
+   * A guest signed in: the thread, with its history and read cursors, now
+   * belongs to the identified person, whose list gets it. Idempotent, so an
+   * interrupted merge can be finished.
+   */
+  async reassignOwner(fromUserId: string, toUserId: string): Promise<Result<ThreadSummary>> {
+    return toResult(() => {
+      const meta = this.meta.get();
+      if (!meta || (meta.userId !== fromUserId && meta.userId !== toUserId)) {
+        throw new ServiceError("not_found", "conversation not found");
+      }
+      this.reads.reassign(fromUserId, toUserId);
+      const next = this.meta.update({ userId: toUserId });
+      this.summaryChanged(next);
+      return this.summary(next);
+    });
+  }
 }
 
 function senderOf(access: Access, input: SendInput): Sender {
