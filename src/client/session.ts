@@ -189,17 +189,18 @@ export class Session {
 
   async logout(allDevices: boolean): Promise<void> {
     await this.load();
-    const token = this.state.sessionToken;
     let failure: unknown = null;
-    if (token) {
+    if (this.state.sessionToken || this.state.refreshToken) {
       try {
-        await this.options.http.request("DELETE", allDevices ? "/v1/sessions" : "/v1/sessions/current", { token });
+        // request() refreshes an expired session token first: the server must revoke the device.
+        await this.request("DELETE", allDevices ? "/v1/sessions" : "/v1/sessions/current");
       } catch (err) {
-        // An expired or revoked token already means signed out on the server.
+        // A 401 here means the server no longer knows this session: signed out already.
         if (!(err instanceof CarryoverError && err.status === 401)) failure = err;
       }
     }
     await this.signedOut();
+    // Forgotten locally either way; a network failure is reported so the app can say so.
     if (failure) throw failure;
   }
 
