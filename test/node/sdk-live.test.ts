@@ -170,6 +170,27 @@ describe("SDK live", () => {
     c.close();
   });
 
+  it("stops for good on close 4003 and keeps the session", async () => {
+    let sockets = 0;
+    class Forbidden extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        sockets++;
+        this.addEventListener("open", () => this.close(4003, "not_found"));
+      }
+    }
+    const c = client(uniqueUser(), new MemoryStorage(), { WebSocket: Forbidden });
+    const errors: string[] = [];
+    c.on("error", (e) => errors.push(e.code));
+    const h = await c.conversation();
+    await waitFor(() => h.connection === "closed", "closed");
+    await sleep(600);
+    expect(sockets).toBe(1);
+    expect(errors).toEqual(["forbidden"]);
+    expect(c.user).not.toBeNull();
+    c.close();
+  });
+
   it("treats close 4008 as signed out: forgets the credentials and never reconnects", async () => {
     let sockets = 0;
     class Revoked extends WebSocket {
