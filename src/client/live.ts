@@ -102,6 +102,8 @@ export interface LiveOptions {
   backoff: BackoffOptions;
   /** Keep-alive ping interval, ms. */
   pingInterval?: number;
+  /** A socket not ready this long after it was created is given up and retried, ms. */
+  connectTimeout?: number;
   onFrame(frame: ServerFrame): void;
   onState(state: LiveState): void;
   /** A connect attempt failed or the socket dropped (a chance to catch up over HTTP). */
@@ -118,6 +120,7 @@ export class Live {
   private readonly backoff: Backoff;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private lastFrameAt = 0;
   private refreshedAfter4001 = false;
   private running = false;
@@ -198,12 +201,20 @@ export class Live {
     }
     this.ws = ws;
     this.lastFrameAt = Date.now();
+    // A handshake or replay that never finishes (a captive portal, a dead radio) must not stall us.
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = null;
+      if (this.ws !== ws || this.state === "live") return;
+      this.drop();
+      this.closed(1006, "connect timeout", token);
+    }, this.options.connectTimeout ?? 20_000);
     ws.onmessage = (ev: MessageEvent) => {
       if (this.ws !== ws) return;
       this.lastFrameAt = Date.now();
       const frame = parseServerFrame(ev.data);
       if (!frame) return;
       if (frame.type === "ready") {
+        this.clearConnectTimer();
         this.backoff.reset();
         this.refreshedAfter4001 = false;
         this.setState("live");
@@ -223,6 +234,7 @@ export class Live {
   private closed(code: number, reason: string, token: string): void {
     this.ws = null;
     this.stopPing();
+    this.clearConnectTimer();
     if (!this.running) return;
     if (code === CLOSE_FORBIDDEN || code === CLOSE_REVOKED) {
       this.stop("closed");
@@ -295,6 +307,7 @@ export class Live {
     const ws = this.ws;
     this.ws = null;
     this.stopPing();
+    this.clearConnectTimer();
     if (!ws) return;
     ws.onmessage = null;
     ws.onclose = null;
@@ -304,6 +317,11 @@ export class Live {
     } catch {
       // already closing
     }
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
   }
 
   private clearRetry(): void {
