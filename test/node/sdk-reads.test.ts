@@ -37,4 +37,19 @@ describe("SDK reads", () => {
     phone.close();
     laptop.close();
   });
+
+  it("lists the person's conversations with their unread counts", async () => {
+    const userId = uniqueUser();
+    const c = client(userId);
+    const h = await c.conversation({ ref: "/pricing" });
+    await botSend(server.url, h.id, "a question for you");
+    await waitFor(async () => (await c.conversations()).some((t) => t.id === h.id && t.unread === 1), "one unread in the list");
+    await waitFor(() => h.unread === 1, "one unread on the handle");
+    h.markRead();
+    await waitFor(async () => (await c.conversations()).some((t) => t.id === h.id && t.unread === 0 && t.readSeq === 1), "read in the list");
+    const [thread] = await c.conversations();
+    expect(thread).toMatchObject({ id: h.id, status: "open", lastSeq: 1, readSeq: 1, unread: 0 });
+    expect(thread?.lastEvent).toMatchObject({ seq: 1, type: "message.created" });
+    c.close();
+  });
 });
