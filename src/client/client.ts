@@ -3,10 +3,10 @@
 import type { ThreadSummary } from "../protocol/thread";
 import type { BackoffOptions } from "./backoff";
 import { Conversation, type ConversationHandle } from "./conversation";
-import { CarryoverError } from "./errors";
+import { CarryoverError, isSignedOut, isTransient } from "./errors";
 import { Emitter } from "./events";
 import { Http, isRecord } from "./http";
-import { Outbox } from "./outbox";
+import { Outbox, readIndex } from "./outbox";
 import { Session, type CarryoverUser } from "./session";
 import { MemoryStorage, storageKeys, type KeyValueStorage } from "./storage";
 
@@ -73,6 +73,7 @@ class Client implements CarryoverClient {
   private closed = false;
   /** Set when the session ended (revoked, logged out): no silent new session until connect()/login(). */
   private signedOut = false;
+  private delivering: Promise<void> | null = null;
   private readonly stopOnlineHook: () => void;
 
   constructor(private readonly options: ClientOptions) {
@@ -106,16 +107,20 @@ class Client implements CarryoverClient {
     return this.session.deviceId;
   }
 
-  connect(): Promise<CarryoverUser> {
+  async connect(): Promise<CarryoverUser> {
     this.ensureOpen();
     this.signedOut = false;
-    return this.session.connect();
+    const user = await this.session.connect();
+    this.deliverStored();
+    return user;
   }
 
-  login(): Promise<CarryoverUser> {
+  async login(): Promise<CarryoverUser> {
     this.ensureOpen();
     this.signedOut = false;
-    return this.session.login();
+    const user = await this.session.login();
+    this.deliverStored();
+    return user;
   }
 
   async logout(options: { allDevices?: boolean } = {}): Promise<void> {
@@ -147,23 +152,33 @@ class Client implements CarryoverClient {
   }
 
   async conversation(options: { id?: string; ref?: string } = {}): Promise<ConversationHandle> {
-    await this.ready();
-    let id = options.id;
-    if (!id) {
-      const answer = await this.session.request("POST", "/v1/conversations", { body: options.ref ? { ref: options.ref } : {} });
-      const c = isRecord(answer.body) ? answer.body.conversation : null;
-      if (!isRecord(c) || typeof c.id !== "string") throw new CarryoverError("invalid_response", 0, "no conversation in the answer");
-      id = c.id;
+    if (options.id) {
+      // Claimed before the session is ready, so background delivery leaves this outbox to the handle.
+      return this.handleFor(options.id, async () => {
+        await this.ready();
+        return this.openHandle(options.id ?? "");
+      });
     }
+    await this.ready();
+    const answer = await this.session.request("POST", "/v1/conversations", { body: options.ref ? { ref: options.ref } : {} });
+    const c = isRecord(answer.body) ? answer.body.conversation : null;
+    if (!isRecord(c) || typeof c.id !== "string") throw new CarryoverError("invalid_response", 0, "no conversation in the answer");
+    const id = c.id;
+    return this.handleFor(id, () => this.openHandle(id));
+  }
+
+  /** One handle per conversation: the one opening or open, else a new one. */
+  private handleFor(id: string, open: () => Promise<Conversation>): Promise<Conversation> {
     const existing = this.handles.get(id);
     if (existing) return existing;
-    const opening = this.openHandle(id);
+    const opening = open();
     this.handles.set(id, opening);
     opening.catch(() => {
       if (this.handles.get(id) === opening) this.handles.delete(id);
     });
     return opening;
   }
+
 
   on(event: "session", fn: (user: CarryoverUser | null) => void): () => void;
   on(event: "error", fn: (err: CarryoverError) => void): () => void;
@@ -183,11 +198,50 @@ class Client implements CarryoverClient {
     this.stopOnlineHook();
   }
 
+  private outboxOf(id: string): Outbox {
+    return new Outbox(this.storage, this.keys.outbox(id), { key: this.keys.outboxIndex, id });
+  }
+
+  /**
+   * Delivers messages stored for conversations that are not open here (written
+   * offline, then the app was closed), over HTTP, oldest first. An open handle
+   * delivers its own; what fails for a network reason waits for the next connect.
+   */
+  private deliverStored(): void {
+    if (this.delivering) return;
+    this.delivering = (async () => {
+      for (const id of await readIndex(this.storage, this.keys.outboxIndex)) {
+        if (this.closed || !this.session.user) return;
+        if (this.handles.has(id)) continue;
+        const outbox = this.outboxOf(id);
+        for (const entry of await outbox.load()) {
+          if (entry.failed || this.handles.has(id)) continue;
+          try {
+            await this.session.request("POST", `/v1/conversations/${encodeURIComponent(id)}/messages`, {
+              body: { clientId: entry.clientId, content: entry.content },
+            });
+            await outbox.remove(entry.clientId);
+          } catch (err) {
+            if (!(err instanceof CarryoverError) || isTransient(err) || isSignedOut(err) || err.status === 401) return;
+            await outbox.setFailed(entry.clientId, err.code);
+            this.emitter.emit("error", err);
+          }
+        }
+      }
+    })()
+      .catch((err: unknown) => {
+        if (err instanceof CarryoverError && !isTransient(err)) this.emitter.emit("error", err);
+      })
+      .finally(() => {
+        this.delivering = null;
+      });
+  }
+
   private async openHandle(id: string): Promise<Conversation> {
     const handle = new Conversation({
       id,
       session: this.session,
-      outbox: new Outbox(this.storage, this.keys.outbox(id)),
+      outbox: this.outboxOf(id),
       liveUrl: (cid, after) => `${wsBase(this.options.baseUrl)}/v1/conversations/${encodeURIComponent(cid)}/live?after=${after}`,
       WebSocket: this.options.WebSocket ?? (globalThis as { WebSocket?: typeof WebSocket }).WebSocket,
       backoff: this.backoff,
@@ -214,6 +268,7 @@ class Client implements CarryoverClient {
     if (this.session.user) return;
     if (this.signedOut) throw new CarryoverError("signed_out", 401, "signed out: call connect() or login() first");
     await this.session.connect();
+    this.deliverStored();
   }
 
   private ensureOpen(): void {

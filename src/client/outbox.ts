@@ -49,6 +49,8 @@ export class Outbox {
   constructor(
     private readonly storage: KeyValueStorage,
     private readonly key: string,
+    /** Where the ids of conversations with stored messages are listed, so a client can deliver them without opening each. */
+    private readonly index?: { key: string; id: string },
   ) {}
 
   /** Reads the stored entries (oldest first). */
@@ -94,6 +96,7 @@ export class Outbox {
       if (next !== stored) {
         if (next.length === 0) await this.storage.remove(this.key);
         else await this.storage.set(this.key, JSON.stringify(next));
+        if (this.index) await updateIndex(this.storage, this.index.key, this.index.id, next.length > 0);
       }
       this.list = next;
     };
@@ -101,4 +104,18 @@ export class Outbox {
     this.chain = p.catch(() => undefined);
     return p;
   }
+}
+
+/** The conversation ids listed in the outbox index. */
+export async function readIndex(storage: KeyValueStorage, key: string): Promise<string[]> {
+  const value = await readJson(storage, key);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+async function updateIndex(storage: KeyValueStorage, key: string, id: string, listed: boolean): Promise<void> {
+  const ids = await readIndex(storage, key);
+  if (ids.includes(id) === listed) return;
+  const next = listed ? [...ids, id] : ids.filter((x) => x !== id);
+  if (next.length === 0) await storage.remove(key);
+  else await storage.set(key, JSON.stringify(next));
 }

@@ -73,5 +73,7 @@ export function storageKeys(tenant: string) {
   return {
     session: `carryover:${tenant}:session`,
     outbox: (conversationId: string) => `carryover:${tenant}:outbox:${conversationId}`,
+    /** JSON array of the conversation ids that have an outbox. */
+    outboxIndex: `carryover:${tenant}:outboxes`,
   };
 }

@@ -152,4 +152,29 @@ describe("SDK outbox", () => {
     expect(texts(conversation.items)).toEqual(["after the refused one", "pick"]);
     c.close();
   });
+
+  it("delivers what was stored for a conversation even when the app does not open it again", async () => {
+    const userId = uniqueUser();
+    const storage = new MemoryStorage();
+    const net = new Network();
+    const first = client(userId, storage, net);
+    const conversation = await first.conversation();
+    net.offline();
+    conversation.send({ type: "text", text: "queued while offline" });
+    conversation.send({ type: "text", text: "and this one" });
+    await waitFor(() => outboxOf(storage, conversation.id).length === 2, "outbox persisted");
+    expect(JSON.parse(storage.get("carryover:demo:outboxes") ?? "[]")).toEqual([conversation.id]);
+    first.close();
+
+    // The app starts again and only signs in; the chat screen is never opened.
+    const second = client(userId, storage);
+    await second.connect();
+    await waitFor(async () => (await customerTexts(conversation.id)).length === 2, "delivery without a handle");
+    expect(await customerTexts(conversation.id)).toEqual(["queued while offline", "and this one"]);
+    await waitFor(() => storage.get("carryover:demo:outboxes") === null, "the outbox index emptied");
+    expect(outboxOf(storage, conversation.id)).toEqual([]);
+    const opened = await second.conversation({ id: conversation.id });
+    expect(texts(opened.items)).toEqual(["queued while offline", "and this one"]);
+    second.close();
+  });
 });
