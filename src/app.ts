@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { seedDemoTenant } from "./directory/dev-seed";
 import { settingsOf } from "./env";
 import { conversations, me } from "./http/conversations";
+import { demo } from "./http/demo";
 import { notFound, onError } from "./http/problem";
 import { sessions } from "./http/sessions";
 import type { AppEnv } from "./http/types";
@@ -17,6 +18,7 @@ app.use("/v1/*", async function devSeed(c, next) {
 app.route("/v1/sessions", sessions);
 app.route("/v1/conversations", conversations);
 app.route("/v1/me", me);
+app.route("/demo", demo);
 
 app.get("/v1", (c) => c.json({ name: "carryover", version: "v1" }));
 
