@@ -80,6 +80,10 @@ export async function verifyIdentityToken(token: string, tenant: Tenant, now = n
 }
 
 function identityOf(payload: JWTPayload): Identity {
+  // DESIGN: identity tokens live at most an hour; a longer one is a leak waiting to happen.
+  if (typeof payload.exp === "number" && typeof payload.iat === "number" && payload.exp - payload.iat > 3600) {
+    throw new ServiceError("invalid_token", "identity token lifetime (exp - iat) is over one hour");
+  }
   const sub = payload.sub;
   if (typeof sub !== "string" || sub.length === 0 || sub.length > 128) {
     throw new ServiceError("invalid_token", "identity token sub must be a user id of 1..128 characters");

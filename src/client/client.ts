@@ -1,0 +1,203 @@
+// createClient: one customer device talking to a Carryover server — its
+// session, its conversations and their live handles.
+import type { ThreadSummary } from "../protocol/thread";
+import type { BackoffOptions } from "./backoff";
+import { Conversation, type ConversationHandle } from "./conversation";
+import { CarryoverError } from "./errors";
+import { Emitter } from "./events";
+import { Http, isRecord } from "./http";
+import { Outbox } from "./outbox";
+import { Session, type CarryoverUser } from "./session";
+import { MemoryStorage, storageKeys, type KeyValueStorage } from "./storage";
+
+export interface ClientOptions {
+  baseUrl: string;
+  tenant: string;
+  storage?: KeyValueStorage;
+  /** Called whenever a new identity token is needed; return null for "signed out" (guest). */
+  identityToken?: () => Promise<string | null>;
+  fetch?: typeof fetch;
+  WebSocket?: typeof WebSocket;
+  /** reconnect backoff, ms */
+  minReconnectDelay?: number;
+  maxReconnectDelay?: number;
+  /** This device's clock (ms since epoch); injectable for tests. */
+  now?: () => number;
+  /** History page size for the first load and loadOlder (default 50). */
+  pageSize?: number;
+  /** How long a socket send waits for its ack before it is tried again (default 10 s). */
+  ackTimeout?: number;
+}
+
+export interface CarryoverClient {
+  readonly user: CarryoverUser | null;
+  readonly deviceId: string | null;
+  /** Restores or opens a session: stored refresh token → identity token → stored guest token → new guest. */
+  connect(): Promise<CarryoverUser>;
+  /** After the site logs the visitor in: identity token + stored guest token → merge. */
+  login(): Promise<CarryoverUser>;
+  /** Signs this device out (or all devices) and forgets stored credentials. */
+  logout(options?: { allDevices?: boolean }): Promise<void>;
+  /** Redeems a handoff token (from a link/QR) as this device's session; returns the conversation id. */
+  redeemHandoff(handoffToken: string): Promise<string>;
+  createHandoff(conversationId: string): Promise<{ handoffToken: string; url: string; expiresAt: string }>;
+  conversations(): Promise<ThreadSummary[]>;
+  /** The person's open conversation (created if none) or a given one. Starts live updates. */
+  conversation(options?: { id?: string; ref?: string }): Promise<ConversationHandle>;
+  on(event: "session", fn: (user: CarryoverUser | null) => void): () => void;
+  on(event: "error", fn: (err: CarryoverError) => void): () => void;
+  close(): void;
+}
+
+interface ClientEvents {
+  session: CarryoverUser | null;
+  error: CarryoverError;
+}
+
+function wsBase(baseUrl: string): string {
+  return baseUrl.replace(/\/+$/, "").replace(/^http(s?):/i, "ws$1:");
+}
+
+class Client implements CarryoverClient {
+  private readonly emitter = new Emitter<ClientEvents>();
+  private readonly http: Http;
+  private readonly session: Session;
+  private readonly storage: KeyValueStorage;
+  private readonly keys: ReturnType<typeof storageKeys>;
+  private readonly handles = new Map<string, Promise<Conversation>>();
+  private readonly backoff: BackoffOptions;
+  private closed = false;
+
+  constructor(private readonly options: ClientOptions) {
+    this.http = new Http(options.baseUrl, options.fetch);
+    this.storage = options.storage ?? new MemoryStorage();
+    this.keys = storageKeys(options.tenant);
+    const min = options.minReconnectDelay ?? 500;
+    this.backoff = { min, max: Math.max(min, options.maxReconnectDelay ?? 30_000) };
+    this.session = new Session({
+      http: this.http,
+      storage: this.storage,
+      storageKey: this.keys.session,
+      tenant: options.tenant,
+      identityToken: options.identityToken,
+      now: options.now ?? Date.now,
+      onChange: (user) => this.emitter.emit("session", user),
+    });
+  }
+
+  get user(): CarryoverUser | null {
+    return this.session.user;
+  }
+
+  get deviceId(): string | null {
+    return this.session.deviceId;
+  }
+
+  connect(): Promise<CarryoverUser> {
+    this.ensureOpen();
+    return this.session.connect();
+  }
+
+  login(): Promise<CarryoverUser> {
+    this.ensureOpen();
+    return this.session.login();
+  }
+
+  async logout(options: { allDevices?: boolean } = {}): Promise<void> {
+    this.ensureOpen();
+    await this.session.logout(options.allDevices === true);
+  }
+
+  redeemHandoff(handoffToken: string): Promise<string> {
+    this.ensureOpen();
+    return this.session.redeemHandoff(handoffToken);
+  }
+
+  async createHandoff(conversationId: string): Promise<{ handoffToken: string; url: string; expiresAt: string }> {
+    await this.ready();
+    const answer = await this.session.request("POST", `/v1/conversations/${encodeURIComponent(conversationId)}/handoff`);
+    const body = answer.body;
+    if (!isRecord(body) || typeof body.handoffToken !== "string" || typeof body.url !== "string" || typeof body.expiresAt !== "string") {
+      throw new CarryoverError("invalid_response", 0, "the handoff answer is incomplete");
+    }
+    return { handoffToken: body.handoffToken, url: body.url, expiresAt: body.expiresAt };
+  }
+
+  async conversations(): Promise<ThreadSummary[]> {
+    await this.ready();
+    const answer = await this.session.request("GET", "/v1/me/conversations");
+    const list = isRecord(answer.body) ? answer.body.conversations : null;
+    return Array.isArray(list) ? list.filter((t): t is ThreadSummary => isRecord(t) && typeof t.id === "string") : [];
+  }
+
+  async conversation(options: { id?: string; ref?: string } = {}): Promise<ConversationHandle> {
+    await this.ready();
+    let id = options.id;
+    if (!id) {
+      const answer = await this.session.request("POST", "/v1/conversations", { body: options.ref ? { ref: options.ref } : {} });
+      const c = isRecord(answer.body) ? answer.body.conversation : null;
+      if (!isRecord(c) || typeof c.id !== "string") throw new CarryoverError("invalid_response", 0, "no conversation in the answer");
+      id = c.id;
+    }
+    const existing = this.handles.get(id);
+    if (existing) return existing;
+    const opening = this.openHandle(id);
+    this.handles.set(id, opening);
+    opening.catch(() => {
+      if (this.handles.get(id) === opening) this.handles.delete(id);
+    });
+    return opening;
+  }
+
+  on(event: "session", fn: (user: CarryoverUser | null) => void): () => void;
+  on(event: "error", fn: (err: CarryoverError) => void): () => void;
+  on(event: keyof ClientEvents, fn: (value: never) => void): () => void {
+    return this.emitter.on(event, fn as (value: unknown) => void);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const opening of this.handles.values()) {
+      opening.then((h) => h.close(), () => undefined);
+    }
+    this.handles.clear();
+    this.session.close();
+  }
+
+  private async openHandle(id: string): Promise<Conversation> {
+    const handle = new Conversation({
+      id,
+      session: this.session,
+      outbox: new Outbox(this.storage, this.keys.outbox(id)),
+      liveUrl: (cid, after) => `${wsBase(this.options.baseUrl)}/v1/conversations/${encodeURIComponent(cid)}/live?after=${after}`,
+      WebSocket: this.options.WebSocket ?? (globalThis as { WebSocket?: typeof WebSocket }).WebSocket,
+      backoff: this.backoff,
+      pageSize: this.options.pageSize ?? 50,
+      ackTimeout: this.options.ackTimeout ?? 10_000,
+      onError: (err) => this.emitter.emit("error", err),
+      onClosed: (h) => {
+        const current = this.handles.get(h.id);
+        if (current) current.then((c) => c === h && this.handles.delete(h.id), () => undefined);
+      },
+      onSession: (fn) => this.emitter.on("session", fn),
+    });
+    await handle.open();
+    if (this.closed) handle.close();
+    return handle;
+  }
+
+  /** A session exists (connecting first if none was opened yet). */
+  private async ready(): Promise<void> {
+    this.ensureOpen();
+    if (!this.session.user) await this.session.connect();
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new CarryoverError("closed", 0, "the client is closed");
+  }
+}
+
+export function createClient(options: ClientOptions): CarryoverClient {
+  return new Client(options);
+}

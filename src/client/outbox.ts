@@ -1,0 +1,89 @@
+// The durable outbox of one conversation: messages written on this device
+// that the server has not acknowledged yet, kept in storage across reloads
+// and offline periods. Every change is a read-modify-write of the stored list,
+// so instances sharing a storage (tabs, a reload) do not erase each other's entries.
+import type { Content } from "../protocol/content";
+import { isRecord } from "./http";
+import { readJson, type KeyValueStorage } from "./storage";
+
+export interface OutboxEntry {
+  clientId: string;
+  content: Content;
+  createdAt: string;
+  /** Why the server refused it for good (a 4xx); kept until retried. */
+  failed?: string;
+}
+
+function parseEntries(value: unknown): OutboxEntry[] {
+  if (!Array.isArray(value)) return [];
+  const out: OutboxEntry[] = [];
+  for (const item of value) {
+    if (!isRecord(item) || typeof item.clientId !== "string" || typeof item.createdAt !== "string") continue;
+    if (!isRecord(item.content) || typeof item.content.type !== "string") continue;
+    const entry: OutboxEntry = { clientId: item.clientId, content: item.content as Content, createdAt: item.createdAt };
+    if (typeof item.failed === "string") entry.failed = item.failed;
+    out.push(entry);
+  }
+  return out;
+}
+
+export class Outbox {
+  private list: OutboxEntry[] = [];
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly storage: KeyValueStorage,
+    private readonly key: string,
+  ) {}
+
+  /** Reads the stored entries (oldest first). */
+  async load(): Promise<readonly OutboxEntry[]> {
+    await this.update((stored) => stored);
+    return this.list;
+  }
+
+  get entries(): readonly OutboxEntry[] {
+    return this.list;
+  }
+
+  has(clientId: string): boolean {
+    return this.list.some((e) => e.clientId === clientId);
+  }
+
+  add(entry: OutboxEntry): Promise<void> {
+    this.list = [...this.list.filter((e) => e.clientId !== entry.clientId), entry];
+    return this.update((stored) => [...stored.filter((e) => e.clientId !== entry.clientId), entry]);
+  }
+
+  remove(clientId: string): Promise<void> {
+    this.list = this.list.filter((e) => e.clientId !== clientId);
+    return this.update((stored) => stored.filter((e) => e.clientId !== clientId));
+  }
+
+  setFailed(clientId: string, failed: string | null): Promise<void> {
+    const apply = (list: OutboxEntry[]) =>
+      list.map((e) => {
+        if (e.clientId !== clientId) return e;
+        const { failed: _old, ...rest } = e;
+        return failed === null ? rest : { ...rest, failed };
+      });
+    this.list = apply(this.list);
+    return this.update(apply);
+  }
+
+  /** Serialised read-modify-write; the in-memory list follows what was stored. */
+  private update(change: (stored: OutboxEntry[]) => OutboxEntry[]): Promise<void> {
+    const run = async () => {
+      const stored = parseEntries(await readJson(this.storage, this.key));
+      const next = change(stored);
+      if (next !== stored) {
+        if (next.length === 0) await this.storage.remove(this.key);
+        else await this.storage.set(this.key, JSON.stringify(next));
+      }
+      this.list = next;
+    };
+    const p = this.chain.then(run, run);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+}
