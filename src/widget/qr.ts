@@ -67,8 +67,7 @@ function rsDivisor(degree: number): number[] {
   let root = 1;
   for (let i = 0; i < degree; i++) {
     for (let j = 0; j < degree; j++) {
-      result[j] = gfMultiply(result[j]!, root);
-      if (j + 1 < degree) result[j] ^= result[j + 1]!;
+      result[j] = gfMultiply(result[j]!, root) ^ (j + 1 < degree ? result[j + 1]! : 0);
     }
     root = gfMultiply(root, 0x02);
   }
@@ -80,7 +79,7 @@ function rsRemainder(data: number[], divisor: number[]): number[] {
   for (const b of data) {
     const factor = b ^ result.shift()!;
     result.push(0);
-    divisor.forEach((coef, i) => (result[i] ^= gfMultiply(coef, factor)));
+    divisor.forEach((coef, i) => (result[i] = result[i]! ^ gfMultiply(coef, factor)));
   }
   return result;
 }
