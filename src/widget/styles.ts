@@ -73,5 +73,6 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px;padding:9px 12px;bo
 @media (max-width:599px){
 :host{right:16px;bottom:16px}
 .panel{position:fixed;inset:0;width:auto;height:auto;border-radius:0}
+:host([open]) .launcher{display:none}
 }
 `;
