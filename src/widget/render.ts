@@ -113,7 +113,7 @@ export function renderContent(content: Content, actions: RenderActions, paymentS
     case "postback":
       return h("p", { class: "text" }, content.title);
     case "media":
-      return h("div", {}, mediaOf(content), content.caption && content.url ? h("p", { class: "caption" }, content.caption) : null, buttonsOf(content.buttons, actions));
+      return h("div", {}, mediaOf(content), content.caption && content.url && content.mediaType !== "file" ? h("p", { class: "caption" }, content.caption) : null, buttonsOf(content.buttons, actions));
     case "buttons":
       return h("div", {}, h("p", { class: "text" }, content.text), buttonsOf(content.buttons, actions));
     case "cards":

@@ -16,7 +16,8 @@ import { STYLES } from "./styles";
 import { quickRepliesOf, renderQuickReplies, rowsOf, TimelineView } from "./timeline-view";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const ICON_CHAT = "M12 2C6.5 2 2 6.1 2 11.2c0 2.9 1.5 5.5 3.8 7.2V22l3.5-1.9c.9.3 1.8.4 2.7.4 5.5 0 10-4.1 10-9.2S17.5 2 12 2zm1 12.4-2.6-2.7-5 2.7 5.5-5.8 2.6 2.7 4.9-2.7-5.4 5.8z";
+const OFFLINE_TEXT = "Reconnecting… Your messages are kept and sent as soon as the connection is back.";
+const ICON_CHAT = "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H10l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z";
 const ICON_CLOSE = "M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z";
 const ICON_DEVICES = "M4 6h14V4H4a2 2 0 0 0-2 2v11H0v3h11v-3H4V6zm19 2h-8a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h8a1 1 0 0 0 1-1V9a1 1 0 0 0-1-1zm-1 9h-6v-7h6v7z";
 
@@ -71,6 +72,7 @@ export class Widget {
   private readonly handoff: HTMLElement;
   private readonly view: TimelineView;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private offlineTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: WidgetOptions) {
     this.options = options;
@@ -368,7 +370,7 @@ export class Widget {
     this.view.render(rows);
     if (atBottom) this.log.scrollTop = this.log.scrollHeight;
     this.renderQuick(quickRepliesOf(rows));
-    this.setStatus(handle.connection === "offline" ? "You are offline. Messages will be sent when the connection is back." : "");
+    this.renderConnection(handle.connection);
     this.markRead();
     this.renderBadge();
   }
@@ -382,6 +384,19 @@ export class Widget {
     next.dataset.signature = signature;
     this.quick.replaceWith(next);
     this.quick = next;
+  }
+
+  /** Says so when the live connection stays down for a while (not on every blip). */
+  private renderConnection(connection: ConversationHandle["connection"]): void {
+    if (connection !== "offline") {
+      clearTimeout(this.offlineTimer);
+      this.offlineTimer = undefined;
+      if (this.status.textContent === OFFLINE_TEXT) this.setStatus("");
+      return;
+    }
+    this.offlineTimer ??= setTimeout(() => {
+      if (this.conversation?.connection === "offline") this.setStatus(OFFLINE_TEXT);
+    }, 4000);
   }
 
   private renderTyping(on: boolean, name: string | undefined): void {
