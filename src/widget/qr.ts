@@ -1,5 +1,5 @@
 // A small QR code encoder (ISO/IEC 18004): byte mode, error correction L or M,
-// versions 1–10 — enough for a handoff link — and an SVG rendering of it.
+// versions 1–40 (a handoff link needs ~12–16) and an SVG rendering of it.
 // Written here so the widget needs no dependency for "continue on your phone".
 
 export type EccLevel = "L" | "M";
@@ -12,15 +12,15 @@ export interface QrCode {
   modules: boolean[][];
 }
 
-const MAX_VERSION = 10;
-// Per version 1..10 (index 0 unused): EC codewords per block and number of blocks.
+const MAX_VERSION = 40;
+// Per version 1..40 (index 0 unused): EC codewords per block and number of blocks.
 const ECC_PER_BLOCK: Record<EccLevel, number[]> = {
-  L: [0, 7, 10, 15, 20, 26, 18, 20, 24, 30, 18],
-  M: [0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26],
+  L: [0, 7, 10, 15, 20, 26, 18, 20, 24, 30, 18, 20, 24, 26, 30, 22, 24, 28, 30, 28, 28, 28, 28, 30, 30, 26, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30],
+  M: [0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26, 26, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28],
 };
 const BLOCKS: Record<EccLevel, number[]> = {
-  L: [0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 4],
-  M: [0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5],
+  L: [0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 6, 6, 6, 6, 7, 8, 8, 9, 9, 10, 12, 12, 12, 13, 14, 15, 16, 17, 18, 19, 19, 20, 21, 22, 24, 25],
+  M: [0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16, 17, 17, 18, 20, 21, 23, 25, 26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49],
 };
 const FORMAT_ECC_BITS: Record<EccLevel, number> = { L: 1, M: 0 };
 

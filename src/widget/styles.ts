@@ -4,6 +4,7 @@ export const STYLES = `
 :host{all:initial;position:fixed;z-index:2147483000;right:20px;bottom:20px;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1c1e21;--accent:#0866ff;--on-accent:#fff}
 :host([hidden]){display:none}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 button,input,textarea{font:inherit;color:inherit}
 button{cursor:pointer}
@@ -66,7 +67,7 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px;padding:9px 12px;bo
 .handoff[hidden]{display:none}
 .handoff h3{margin:0;font-size:16px}
 .handoff p{margin:0;color:#444;font-size:14px}
-.qr{width:200px;height:200px;align-self:center}
+.qr{width:240px;height:240px;flex-shrink:0;align-self:center}
 .handoff input{width:100%;padding:8px;border:1px solid #ccd0d5;border-radius:8px;font-size:13px}
 .row{display:flex;gap:8px}
 .row>*{flex:1}

@@ -425,6 +425,7 @@ export class Widget {
     section.replaceChildren(h("h3", { id: "carryover-handoff-title" }, "Continue on another device"), h("p", {}, "Creating a link…"));
     section.hidden = false;
     this.log.hidden = true;
+    this.typingLine.hidden = true;
     this.form.hidden = true;
     this.quick.hidden = true;
     const back = h("button", { type: "button", class: "btn" }, "Back to chat");
@@ -463,6 +464,7 @@ export class Widget {
     this.handoff.hidden = true;
     this.handoff.replaceChildren();
     this.log.hidden = false;
+    this.typingLine.hidden = false;
     this.form.hidden = false;
     this.quick.hidden = this.quick.childElementCount === 0;
     if (this.isOpen) this.input.focus();
