@@ -2,6 +2,7 @@
 // dialog, no injected element in the shadow root, the text shown literally.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Content } from "../../src/protocol/content";
 import { startServer, type LocalServer } from "../support/server";
 import { conversationIdOf, ensureBuilt, launchBrowser, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, widget } from "./browser";
 
@@ -40,7 +41,7 @@ describe("widget against HTML injection", () => {
     const refused = await sendAsBot(server.url, id, { type: "buttons", text: "x", buttons: [{ type: "url", title: "go", url: "javascript:alert(1)" }] });
     expect(refused.status).toBe(400);
     // …so they are tried everywhere text goes.
-    const contents = [
+    const contents: Content[] = [
       { type: "text", text: `${SVG} ${JS_LINK} ${STYLE}` },
       { type: "buttons", text: JS_LINK, buttons: [{ type: "postback", title: IMG.slice(0, 80), payload: "X" }, { type: "url", title: STYLE.slice(0, 80), url: "https://example.com/?q=<script>alert(7)</script>" }] },
       { type: "cards", cards: [{ title: IMG.slice(0, 80), subtitle: SVG, imageUrl: "https://example.com/x.png\" onerror=\"alert(8)" }] },
@@ -48,7 +49,7 @@ describe("widget against HTML injection", () => {
       { type: "payment_request", requestId: "pr_x", amount: 1, currency: "EUR", description: JS_LINK, payUrl: "https://example.com/pay", status: "pending" },
       { type: "media", mediaType: "image", url: "https://example.com/i.png", caption: IMG },
       { type: "text", text: IMG, quickReplies: [{ title: SVG.slice(0, 80), payload: "P" }] },
-    ] as const;
+    ];
     for (const content of contents) expect((await sendAsBot(server.url, id, content)).status).toBe(201);
     const w = widget(page);
     await w.host.locator(".chip").waitFor(); // quick replies of the last message

@@ -2,6 +2,7 @@
 // content type rendered. Screenshots go to test-results/ for a human to look at.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Content } from "../../src/protocol/content";
 import { startServer, type LocalServer } from "../support/server";
 import {
   conversationIdOf,
@@ -36,7 +37,7 @@ async function richConversation(page: Page): Promise<string> {
   await sendText(page, "Hi! Can I book a repair for my Roadster?");
   const id = await conversationIdOf(page);
   const origin = server.url;
-  const contents = [
+  const contents: Content[] = [
     { type: "text", text: "Sure! Here are our bikes while you wait." },
     {
       type: "cards",
@@ -50,7 +51,7 @@ async function richConversation(page: Page): Promise<string> {
     { type: "receipt", orderId: "A-1042", currency: "EUR", total: 929, items: [{ title: "Roadster 7", quantity: 1, price: 899 }, { title: "Bell", quantity: 2, price: 15 }] },
     { type: "payment_request", requestId: "pr_1", amount: 49, currency: "EUR", description: "Repair deposit", payUrl: `${origin}/site.html#pay`, status: "pending" },
     { type: "text", text: "Anything else?", quickReplies: [{ title: "Track my order", payload: "TRACK" }, { title: "No, thanks", payload: "DONE" }] },
-  ] as const;
+  ];
   for (const content of contents) expect((await sendAsBot(server.url, id, content)).status).toBe(201);
   await widget(page).host.locator(".chip").first().waitFor();
   return id;
