@@ -65,8 +65,12 @@ class Client implements CarryoverClient {
   private readonly storage: KeyValueStorage;
   private readonly keys: ReturnType<typeof storageKeys>;
   private readonly handles = new Map<string, Promise<Conversation>>();
+  private readonly openHandles = new Set<Conversation>();
   private readonly backoff: BackoffOptions;
   private closed = false;
+  /** Set when the session ended (revoked, logged out): no silent new session until connect()/login(). */
+  private signedOut = false;
+  private readonly stopOnlineHook: () => void;
 
   constructor(private readonly options: ClientOptions) {
     this.http = new Http(options.baseUrl, options.fetch);
@@ -81,7 +85,13 @@ class Client implements CarryoverClient {
       tenant: options.tenant,
       identityToken: options.identityToken,
       now: options.now ?? Date.now,
-      onChange: (user) => this.emitter.emit("session", user),
+      onChange: (user) => {
+        if (user === null && this.session.everSignedIn) this.signedOut = true;
+        this.emitter.emit("session", user);
+      },
+    });
+    this.stopOnlineHook = onlineHook(() => {
+      for (const handle of this.openHandles) handle.reconnect();
     });
   }
 
@@ -95,11 +105,13 @@ class Client implements CarryoverClient {
 
   connect(): Promise<CarryoverUser> {
     this.ensureOpen();
+    this.signedOut = false;
     return this.session.connect();
   }
 
   login(): Promise<CarryoverUser> {
     this.ensureOpen();
+    this.signedOut = false;
     return this.session.login();
   }
 
@@ -110,6 +122,7 @@ class Client implements CarryoverClient {
 
   redeemHandoff(handoffToken: string): Promise<string> {
     this.ensureOpen();
+    this.signedOut = false;
     return this.session.redeemHandoff(handoffToken);
   }
 
@@ -158,11 +171,13 @@ class Client implements CarryoverClient {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const handle of [...this.openHandles]) handle.close();
     for (const opening of this.handles.values()) {
       opening.then((h) => h.close(), () => undefined);
     }
     this.handles.clear();
     this.session.close();
+    this.stopOnlineHook();
   }
 
   private async openHandle(id: string): Promise<Conversation> {
@@ -177,12 +192,14 @@ class Client implements CarryoverClient {
       ackTimeout: this.options.ackTimeout ?? 10_000,
       onError: (err) => this.emitter.emit("error", err),
       onClosed: (h) => {
+        this.openHandles.delete(h);
         const current = this.handles.get(h.id);
         if (current) current.then((c) => c === h && this.handles.delete(h.id), () => undefined);
       },
       onSession: (fn) => this.emitter.on("session", fn),
     });
     await handle.open();
+    this.openHandles.add(handle);
     if (this.closed) handle.close();
     return handle;
   }
@@ -190,12 +207,22 @@ class Client implements CarryoverClient {
   /** A session exists (connecting first if none was opened yet). */
   private async ready(): Promise<void> {
     this.ensureOpen();
-    if (!this.session.user) await this.session.connect();
+    if (this.session.user) return;
+    if (this.signedOut) throw new CarryoverError("signed_out", 401, "signed out: call connect() or login() first");
+    await this.session.connect();
   }
 
   private ensureOpen(): void {
     if (this.closed) throw new CarryoverError("closed", 0, "the client is closed");
   }
+}
+
+/** In browsers, the "online" event: reconnect at once instead of waiting out a backoff delay. */
+function onlineHook(fn: () => void): () => void {
+  const target = globalThis as { addEventListener?: (type: string, fn: () => void) => void; removeEventListener?: (type: string, fn: () => void) => void };
+  if (typeof target.addEventListener !== "function" || typeof target.removeEventListener !== "function") return () => undefined;
+  target.addEventListener("online", fn);
+  return () => target.removeEventListener?.("online", fn);
 }
 
 export function createClient(options: ClientOptions): CarryoverClient {

@@ -9,7 +9,7 @@ import { CarryoverError, CODE_STATUS, isSignedOut, isTransient } from "./errors"
 import { Emitter } from "./events";
 import { isRecord } from "./http";
 import { CLOSE_REVOKED, isEvent, Live, type LiveState, type ServerFrame } from "./live";
-import { Outbox, type OutboxEntry } from "./outbox";
+import { newClientId, Outbox, type OutboxEntry } from "./outbox";
 import type { CarryoverUser, Session } from "./session";
 import { Timeline, type TimelineItem } from "./timeline";
 
@@ -25,10 +25,14 @@ export interface ConversationHandle {
   send(content: Content): TimelineItem;
   /** Delivers a failed message again. */
   retry(clientId: string): void;
+  /** Whether history older than the first item exists on the server. */
+  readonly hasOlder: boolean;
   /** Loads older history (before the first seq held); returns false when there is none. */
   loadOlder(limit?: number): Promise<boolean>;
   markRead(seq?: number): void;
   typing(on: boolean): void;
+  /** Reconnects now instead of waiting for the next backoff step (app resumed, network back). */
+  reconnect(): void;
   on(event: "change", fn: () => void): () => void;
   on(event: "event", fn: (e: Event) => void): () => void;
   on(event: "read", fn: (r: { userId: string; deviceId: string; seq: number }) => void): () => void;
@@ -148,6 +152,10 @@ export class Conversation implements ConversationHandle {
     return this.timeline.lastSeq;
   }
 
+  get hasOlder(): boolean {
+    return this.timeline.isSeeded && this.timeline.firstSeq > 1;
+  }
+
   get connection(): LiveState {
     return this.connectionValue;
   }
@@ -174,7 +182,7 @@ export class Conversation implements ConversationHandle {
 
   send(content: Content): TimelineItem {
     if (this.closedFlag) throw new CarryoverError("closed", 0, "the conversation handle is closed");
-    const entry: OutboxEntry = { clientId: crypto.randomUUID(), content, createdAt: new Date().toISOString() };
+    const entry: OutboxEntry = { clientId: newClientId(), content, createdAt: new Date().toISOString() };
     const item = this.timeline.addPending({ ...entry, state: "pending" });
     this.changed();
     this.deps.outbox.add(entry).then(
@@ -203,7 +211,7 @@ export class Conversation implements ConversationHandle {
     const events = eventsOf(answer.body);
     const added = this.timeline.prepend(events);
     if (added > 0) this.changed();
-    return added > 0 && this.timeline.firstSeq > 1;
+    return added > 0;
   }
 
   markRead(seq = this.timeline.lastSeq): void {
@@ -222,6 +230,12 @@ export class Conversation implements ConversationHandle {
       this.typingState = state;
       this.typingSentAt = now;
     }
+  }
+
+  reconnect(): void {
+    if (this.closedFlag || !this.deps.session.user) return;
+    if (this.connectionValue !== "live") this.live?.reconnect();
+    this.flush();
   }
 
   close(): void {
@@ -481,17 +495,21 @@ export class Conversation implements ConversationHandle {
 
   private async deliver(entry: OutboxEntry): Promise<{ seq: number; event?: Event }> {
     if (this.live?.ready) {
+      this.dropWaiter(entry.clientId, new CarryoverError("network", 0, "superseded"));
       const acked = new Promise<{ seq: number }>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          this.waiters.delete(entry.clientId);
-          reject(new CarryoverError("network", 0, "no acknowledgement in time"));
-        }, this.deps.ackTimeout);
-        this.waiters.get(entry.clientId)?.reject(new CarryoverError("network", 0, "superseded"));
-        this.waiters.set(entry.clientId, { resolve, reject, timer });
+        const waiter: Waiter = {
+          resolve,
+          reject,
+          timer: setTimeout(() => {
+            if (this.waiters.get(entry.clientId) === waiter) this.waiters.delete(entry.clientId);
+            reject(new CarryoverError("network", 0, "no acknowledgement in time"));
+          }, this.deps.ackTimeout),
+        };
+        this.waiters.set(entry.clientId, waiter);
       });
       if (this.live.send({ type: "send", clientId: entry.clientId, content: entry.content })) return acked;
-      this.waiters.get(entry.clientId)?.reject(new CarryoverError("network", 0, "the live connection dropped"));
       acked.catch(() => undefined);
+      this.dropWaiter(entry.clientId, new CarryoverError("network", 0, "the live connection dropped"));
     }
     const answer = await this.deps.session.request("POST", `/v1/conversations/${this.id}/messages`, {
       body: { clientId: entry.clientId, content: entry.content },
@@ -507,19 +525,14 @@ export class Conversation implements ConversationHandle {
     this.timeline.acknowledge(clientId, ack.seq);
     this.changed();
     await this.deps.outbox.remove(clientId);
-    // Acknowledged ahead of the window (sent over HTTP while not live): fetch up to it.
-    if (ack.seq > this.timeline.lastSeq && !this.live?.ready) this.catchUp();
+    // Acknowledged ahead of the window (over HTTP, or a socket ack, which does not
+    // carry the event to its sender): fetch up to it so the event replaces the pending item.
+    if (ack.seq > this.timeline.lastSeq) this.catchUp();
   }
 
   private async fail(clientId: string, err: CarryoverError): Promise<void> {
-    const waiter = this.waiters.get(clientId);
-    if (waiter) {
-      this.waiters.delete(clientId);
-      clearTimeout(waiter.timer);
-      waiter.reject(err);
-      // The flush loop that waited on this send records the failure.
-      return;
-    }
+    // The flush loop that waited on this send records the failure.
+    if (this.dropWaiter(clientId, err)) return;
     this.timeline.setPendingState(clientId, "failed", err.code);
     this.changed();
     await this.deps.outbox.setFailed(clientId, err.code);
@@ -538,6 +551,16 @@ export class Conversation implements ConversationHandle {
   private clearRetry(): void {
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+  }
+
+  /** Rejects the send waiting for this clientId's ack; false when none waited. */
+  private dropWaiter(clientId: string, err: unknown): boolean {
+    const waiter = this.waiters.get(clientId);
+    if (!waiter) return false;
+    this.waiters.delete(clientId);
+    clearTimeout(waiter.timer);
+    waiter.reject(err);
+    return true;
   }
 
   private rejectWaiters(err: CarryoverError): void {

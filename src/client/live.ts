@@ -159,7 +159,8 @@ export class Live {
   }
 
   send(frame: ClientFrame): boolean {
-    if (!this.ready || !this.ws) return false;
+    // A closing socket drops frames silently: only an open one counts as sent.
+    if (!this.ready || !this.ws || this.ws.readyState !== 1) return false;
     try {
       this.ws.send(JSON.stringify(frame));
       return true;

@@ -14,6 +14,21 @@ export interface OutboxEntry {
   failed?: string;
 }
 
+/**
+ * A new clientId: `crypto.randomUUID()`, or a v4 UUID from `getRandomValues`
+ * where randomUUID is missing (older React Native with a getRandomValues polyfill).
+ */
+export function newClientId(): string {
+  const c = (globalThis as { crypto?: Partial<Crypto> }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  if (!c?.getRandomValues) throw new TypeError("no crypto.getRandomValues: install a polyfill (e.g. react-native-get-random-values)");
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 function parseEntries(value: unknown): OutboxEntry[] {
   if (!Array.isArray(value)) return [];
   const out: OutboxEntry[] = [];

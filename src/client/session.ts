@@ -21,6 +21,8 @@ export interface StoredSession {
   sessionToken: string | null;
   /** When the session token expires, in this device's clock (ms). */
   expiresAt: number | null;
+  /** When to get a new one: a minute early, or at three quarters of a shorter lifetime. */
+  refreshAt: number | null;
 }
 
 const EMPTY: StoredSession = {
@@ -31,6 +33,7 @@ const EMPTY: StoredSession = {
   user: null,
   sessionToken: null,
   expiresAt: null,
+  refreshAt: null,
 };
 
 interface SessionAnswer {
@@ -63,6 +66,7 @@ function parseStored(value: unknown): StoredSession {
     user,
     sessionToken: str(value.sessionToken),
     expiresAt: typeof value.expiresAt === "number" ? value.expiresAt : null,
+    refreshAt: typeof value.refreshAt === "number" ? value.refreshAt : null,
   };
 }
 
@@ -114,6 +118,7 @@ export class Session {
   private holders = 0;
   private closed = false;
   private announced: CarryoverUser | null = null;
+  private signedInOnce = false;
 
   constructor(private readonly options: SessionOptions) {}
 
@@ -123,6 +128,11 @@ export class Session {
 
   get deviceId(): string | null {
     return this.state.deviceId;
+  }
+
+  /** Whether a session was announced in this instance (so a null after it is a sign-out). */
+  get everSignedIn(): boolean {
+    return this.signedInOnce;
   }
 
   /** Restores or opens a session: stored session/refresh token → identity token → guest token → new guest. */
@@ -274,7 +284,7 @@ export class Session {
           throw err;
         }
         // An expired, unknown or (on connect) revoked refresh token: start over below.
-        this.state = { ...this.state, refreshToken: null, sessionToken: null, expiresAt: null };
+        this.state = { ...this.state, refreshToken: null, sessionToken: null, expiresAt: null, refreshAt: null };
       }
     }
     const identityToken = await this.identityToken();
@@ -328,7 +338,8 @@ export class Session {
     if (this.closed) throw new CarryoverError("closed", 0, "the client is closed");
     const now = this.options.now();
     // Expiry in this device's clock: the token's lifetime as the server sees it.
-    const lifetime = Date.parse(answer.expiresAt) - (answer.serverDate ?? now);
+    const parsed = Date.parse(answer.expiresAt) - (answer.serverDate ?? now);
+    const lifetime = Number.isFinite(parsed) && parsed > 0 ? parsed : 15 * 60_000;
     const guestToken = answer.guestToken ?? (opts.dropGuestToken || !answer.user.guest ? null : this.state.guestToken);
     this.state = {
       deviceId: answer.deviceId,
@@ -337,7 +348,8 @@ export class Session {
       userId: answer.user.id,
       user: answer.user,
       sessionToken: answer.sessionToken,
-      expiresAt: now + (Number.isFinite(lifetime) ? lifetime : 15 * 60_000),
+      expiresAt: now + lifetime,
+      refreshAt: now + lifetime - Math.min(60_000, lifetime / 4),
     };
     await this.options.storage.set(this.options.storageKey, JSON.stringify(this.state));
     this.schedule();
@@ -348,22 +360,20 @@ export class Session {
   private announce(user: CarryoverUser | null): void {
     if (sameUser(this.announced, user)) return;
     this.announced = user;
+    if (user) this.signedInOnce = true;
     this.options.onChange(user);
   }
 
   private fresh(s: StoredSession): boolean {
-    return s.sessionToken !== null && s.expiresAt !== null && s.expiresAt - this.margin(s) > this.options.now();
-  }
-
-  /** Refresh a minute early, or at three quarters of a shorter lifetime. */
-  private margin(s: StoredSession): number {
-    return s.expiresAt === null ? 0 : Math.min(60_000, Math.max(0, (s.expiresAt - this.options.now()) / 4));
+    const refreshAt = s.refreshAt ?? s.expiresAt;
+    return s.sessionToken !== null && refreshAt !== null && refreshAt > this.options.now();
   }
 
   private schedule(): void {
     this.clearTimer();
-    if (this.holders === 0 || this.closed || this.state.expiresAt === null) return;
-    const due = Math.max(1_000, this.state.expiresAt - 60_000 - this.options.now());
+    const refreshAt = this.state.refreshAt ?? this.state.expiresAt;
+    if (this.holders === 0 || this.closed || refreshAt === null) return;
+    const due = Math.max(1_000, refreshAt - this.options.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       this.refresh(this.state.sessionToken).catch(() => {
