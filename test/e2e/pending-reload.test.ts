@@ -61,6 +61,7 @@ describe("pending messages", () => {
     await signIn(page);
     await openChat(page);
     const id = await conversationIdOf(page);
+    // Installed before a reload: the page's live socket is already open otherwise.
     await page.routeWebSocket(/\/live/, (ws) => ws.close({ code: 1011, reason: "blocked by the test" }));
     await page.route("**/v1/conversations/*/messages", (route) =>
       route.fulfill({
@@ -69,6 +70,8 @@ describe("pending messages", () => {
         body: JSON.stringify({ type: "about:blank", title: "Invalid request", status: 400, code: "invalid_request", detail: "refused by the test" }),
       }),
     );
+    await page.reload();
+    await openChat(page);
     await sendText(page, "refused once");
     const w = widget(page);
     const bubble = w.bubble("refused once");
