@@ -12,14 +12,14 @@
 
   // A handoff link opened here (…/?tenant=demo&handoff=…) is "opened on the phone".
   if (new URLSearchParams(location.search).has("handoff")) {
-    $("phone").src = "/phone.html" + location.search;
+    $("phone").src = "/phone" + location.search;
     history.replaceState(null, "", "/");
   }
   $("open-link").addEventListener("submit", function (e) {
     e.preventDefault();
     var url;
     try { url = new URL($("link").value); } catch (err) { return; }
-    $("phone").src = "/phone.html" + url.search;
+    $("phone").src = "/phone" + url.search;
     $("link").value = "";
   });
 
@@ -109,10 +109,10 @@
       var fresh = page.events;
       thread.events = thread.events.concat(fresh);
       thread.after = page.cursor;
-      var wasPrimed = thread.primed; // the first page is history: never answer it
-      thread.primed = true;
       if (id === selected && fresh.length) renderTranscript();
-      if (wasPrimed) fresh.forEach(function (e) { if (e.type === "message.created" && e.seq === thread.events[thread.events.length - 1].seq) botAnswer(e); });
+      // Answer the newest message when a customer wrote it just now (not old history after a reload).
+      var last = fresh[fresh.length - 1];
+      if (last && last.type === "message.created" && Date.now() - Date.parse(last.at) < 30000) botAnswer(last);
     }, function () { /* not visible yet */ });
   }
 
@@ -121,7 +121,7 @@
       var w = $(frameId).contentWindow;
       var id = w && w.Carryover && w.Carryover.conversationId;
       if (id && !threads[id]) {
-        threads[id] = { events: [], after: 0, primed: false };
+        threads[id] = { events: [], after: 0 };
         renderThreads();
         if (id === selected) renderTranscript();
       }
@@ -144,20 +144,20 @@
     },
     cards: function () {
       return { type: "cards", cards: [
-        { title: "Roadster 7", subtitle: "7 gears, € 899", buttons: [{ type: "url", title: "View", url: location.origin + "/site.html#roadster" }, { type: "postback", title: "Reserve", payload: "RESERVE_ROADSTER" }] },
+        { title: "Roadster 7", subtitle: "7 gears, € 899", buttons: [{ type: "url", title: "View", url: location.origin + "/site#roadster" }, { type: "postback", title: "Reserve", payload: "RESERVE_ROADSTER" }] },
         { title: "Cargo One", subtitle: "Carries 80 kg, € 2,490", buttons: [{ type: "postback", title: "Reserve", payload: "RESERVE_CARGO" }] },
         { title: "Commuter E", subtitle: "E-bike, 90 km range, € 1,790", buttons: [{ type: "postback", title: "Reserve", payload: "RESERVE_COMMUTER" }] },
       ] };
     },
     media: function () {
-      return { type: "media", mediaType: "file", url: location.origin + "/site.html", caption: "Service checklist", buttons: [{ type: "postback", title: "Book a service", payload: "BOOK_SERVICE" }] };
+      return { type: "media", mediaType: "file", url: location.origin + "/site", caption: "Service checklist", buttons: [{ type: "postback", title: "Book a service", payload: "BOOK_SERVICE" }] };
     },
     receipt: function () {
       return { type: "receipt", orderId: "A-1042", currency: "EUR", total: 929, items: [{ title: "Roadster 7", quantity: 1, price: 899 }, { title: "Bell", quantity: 2, price: 15 }] };
     },
     payment: function () {
       lastRequest = "pr_" + Date.now();
-      return { type: "payment_request", requestId: lastRequest, amount: 49, currency: "EUR", description: "Repair deposit", payUrl: location.origin + "/site.html#pay", status: "pending" };
+      return { type: "payment_request", requestId: lastRequest, amount: 49, currency: "EUR", description: "Repair deposit", payUrl: location.origin + "/site#pay", status: "pending" };
     },
   };
   document.querySelectorAll("[data-sample]").forEach(function (button) {

@@ -1,4 +1,4 @@
-// The demo's "business": a website (site.html) and a mobile app (phone.html),
+// The demo's "business": a website (/site) and a mobile app (/phone),
 // each a separate device with its own storage. Signing in asks the demo
 // backend (POST /demo/token) for an identity token, as a real site would.
 // ?user=<id>&name=<name> picks who "Sign in" signs in as (default Alice).

@@ -55,6 +55,7 @@ export class Widget {
   private conversation: ConversationHandle | null = null;
   private attaching: Promise<ConversationHandle> | null = null;
   private unsubscribe: (() => void)[] = [];
+  private handleListeners: (() => void)[] = [];
   private started: Promise<void> | null = null;
   private isOpen = false;
 
@@ -73,6 +74,7 @@ export class Widget {
   private readonly view: TimelineView;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private offlineTimer: ReturnType<typeof setTimeout> | undefined;
+  private typingSent: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: WidgetOptions) {
     this.options = options;
@@ -111,6 +113,7 @@ export class Widget {
       e.preventDefault();
       this.submit();
     });
+    this.input.addEventListener("input", () => this.typing(this.input.value.trim() !== ""));
     this.input.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
@@ -207,9 +210,15 @@ export class Widget {
     this.options = { ...this.options, ...rest };
     this.applyOptions();
     if (signedIn) {
+      // Chained on `started` so that opening the chat meanwhile waits for the merge.
+      const previous = this.started;
+      this.started = (async () => {
+        await previous;
+        await this.client.login();
+        this.renderGreeting();
+        await this.reattach();
+      })();
       await this.started;
-      await this.client.login();
-      await this.reattach();
     }
   }
 
@@ -237,6 +246,7 @@ export class Widget {
     return null;
   }
 
+  /** Restores the session; opens the person's thread (the server's "open conversation") if there is one. */
   private async start(): Promise<void> {
     const url = new URL(location.href);
     const handoff = url.searchParams.get("handoff");
@@ -254,9 +264,8 @@ export class Widget {
     }
     await this.client.connect();
     this.renderGreeting();
-    const threads = await this.client.conversations();
-    const latest = threads.filter((t) => t.status === "open").sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
-    if (latest) await this.attach(latest.id);
+    // Only a visitor who has a thread gets one now; others get theirs on first open.
+    if ((await this.client.conversations()).some((t) => t.status === "open")) await this.attach();
   }
 
   private ensureConversation(): Promise<ConversationHandle> {
@@ -274,7 +283,7 @@ export class Widget {
       else if (this.options.ref) options.ref = this.options.ref;
       const handle = await this.client.conversation(options);
       this.conversation = handle;
-      this.unsubscribe.push(
+      this.handleListeners.push(
         handle.on("change", () => this.renderConversation()),
         handle.on("typing", (t) => this.renderTyping(t.sender.role !== "customer" && t.state === "on", t.sender.name)),
       );
@@ -287,6 +296,7 @@ export class Widget {
   }
 
   private detach(): void {
+    for (const off of this.handleListeners.splice(0)) off();
     this.conversation?.close();
     this.conversation = null;
     this.view.clear();
@@ -294,15 +304,11 @@ export class Widget {
     this.renderBadge();
   }
 
-  /** After a login merge the person's open thread may be another one. */
+  /** After a login merge the person's open thread may be another one: ask again. */
   private async reattach(): Promise<void> {
-    const current = this.conversation?.id;
-    const threads = await this.client.conversations();
-    const latest = threads.filter((t) => t.status === "open").sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
-    if (latest && latest.id === current) return;
     this.detach();
-    if (latest) await this.attach(latest.id);
-    else if (this.isOpen) await this.attach();
+    const hasOpen = (await this.client.conversations()).some((t) => t.status === "open");
+    if (hasOpen || this.isOpen) await this.attach();
   }
 
   private send(content: Content): void {
@@ -314,10 +320,26 @@ export class Widget {
     else this.ensureConversation().then(deliver, (err: unknown) => this.setStatus(errorText(err)));
   }
 
+  /** Tells the business the visitor is typing; "off" after 3 s without a keystroke. */
+  private typing(on: boolean): void {
+    const handle = this.conversation;
+    if (!handle) return;
+    if (!on) {
+      if (this.typingSent !== undefined) handle.typing(false);
+      clearTimeout(this.typingSent);
+      this.typingSent = undefined;
+      return;
+    }
+    if (this.typingSent === undefined) handle.typing(true);
+    clearTimeout(this.typingSent);
+    this.typingSent = setTimeout(() => this.typing(false), 3000);
+  }
+
   private submit(): void {
     const text = this.input.value.trim();
     if (!text) return;
     this.input.value = "";
+    this.typing(false);
     this.send({ type: "text", text });
   }
 

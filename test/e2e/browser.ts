@@ -50,7 +50,7 @@ export function newDevice(browser: Browser, viewport = { width: 1280, height: 80
 }
 
 /** Opens the demo shop as `user` (default: a guest who can sign in as that user). */
-export async function openShop(context: BrowserContext, baseUrl: string, user: string, name = "Alice", path = "/site.html"): Promise<Page> {
+export async function openShop(context: BrowserContext, baseUrl: string, user: string, name = "Alice", path = "/site"): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${baseUrl}${path}?user=${encodeURIComponent(user)}&name=${encodeURIComponent(name)}`);
   await page.waitForFunction(() => window.Carryover !== undefined);

@@ -35,7 +35,7 @@ describe("guest, then login", () => {
     await expect.poll(() => w.greeting.textContent()).toBe("Hi Bea, how can we help?");
     await w.bubble("asked as a guest").waitFor();
 
-    const phone = await openShop(await newDevice(browser, { width: 390, height: 844 }), server.url, user, "Bea", "/phone.html");
+    const phone = await openShop(await newDevice(browser, { width: 390, height: 844 }), server.url, user, "Bea", "/phone");
     await signIn(phone);
     await openChat(phone);
     await widget(phone).bubble("asked as a guest").waitFor();

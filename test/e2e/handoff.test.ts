@@ -49,7 +49,7 @@ describe("handoff to another device", () => {
     await w.bubble("continued on the phone").waitFor();
 
     const third = await (await newDevice(browser)).newPage();
-    await third.goto(link.replace("/?", "/site.html?"));
+    await third.goto(link.replace("/?", "/site?"));
     await expect.poll(() => widget(third).host.locator(".status").textContent()).toMatch(/^Chat unavailable/);
   });
 });

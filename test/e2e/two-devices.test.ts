@@ -22,7 +22,7 @@ describe("widget on two devices", () => {
   it("shows a message sent on the laptop on the phone, and the reply back", async () => {
     const user = uniqueUser("two-devices");
     const laptop = await openShop(await newDevice(browser), server.url, user, "Alice");
-    const phone = await openShop(await newDevice(browser, { width: 390, height: 844 }), server.url, user, "Alice", "/phone.html");
+    const phone = await openShop(await newDevice(browser, { width: 390, height: 844 }), server.url, user, "Alice", "/phone");
     await signIn(laptop);
     await signIn(phone);
     await openChat(laptop);
