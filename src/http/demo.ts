@@ -1,7 +1,10 @@
 // Local development only: POST /demo/token mints an identity token for the
 // demo tenant the way a business's backend would, so the demo page can sign a
-// visitor in. Without DEV_SEED=true the route does not exist (404).
+// visitor in; POST /demo/identity is an example of the widget's identity
+// endpoint (cookie-signed-in visitor → token, else 401). Without DEV_SEED=true
+// neither route exists (404).
 import { Hono } from "hono";
+import { getCookie } from "hono/cookie";
 import { SignJWT } from "jose";
 import { z } from "zod";
 import { IDENTITY_AUDIENCE } from "../auth/identity-token";
@@ -45,4 +48,13 @@ demo.post("/token", async (c) => {
   assertDemoEnabled(settings); // before reading the body: the route must not exist
   const body = await jsonBody(c, DemoTokenRequest);
   return c.json({ token: await mintDemoToken(settings, body) }, 200, { "cache-control": "no-store" });
+});
+
+/** The widget's identity endpoint contract, as a site would implement it: the `demo_user` cookie is the site's sign-in. */
+demo.post("/identity", async (c) => {
+  const settings = settingsOf(c.env);
+  assertDemoEnabled(settings);
+  const signedIn = DemoTokenRequest.safeParse({ sub: getCookie(c, "demo_user"), name: getCookie(c, "demo_name") });
+  if (!signedIn.success) throw new ServiceError("invalid_token", "not signed in on the demo site");
+  return c.json({ token: await mintDemoToken(settings, signedIn.data) }, 200, { "cache-control": "no-store" });
 });

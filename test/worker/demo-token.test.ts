@@ -32,3 +32,16 @@ describe("POST /demo/token", () => {
     expect((failure as ServiceError).status).toBe(404);
   });
 });
+
+describe("POST /demo/identity (the widget's identity endpoint, as a site would write it)", () => {
+  it("answers 401 without the demo_user cookie and a token for the signed-in user with it", async () => {
+    const signedOut = await api("/demo/identity", { method: "POST" });
+    expect(signedOut.status).toBe(401);
+    const sub = uniqueUser("cookie");
+    const res = await api("/demo/identity", { method: "POST", headers: { cookie: `demo_user=${sub}; demo_name=Dana` } });
+    expect(res.status).toBe(200);
+    const { token } = await json<{ token: string }>(res);
+    const session = await api("/v1/sessions", { method: "POST", json: { tenant: "demo", identityToken: token } });
+    expect((await json<{ user: unknown }>(session)).user).toEqual({ id: sub, name: "Dana", guest: false });
+  });
+});
