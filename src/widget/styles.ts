@@ -34,6 +34,7 @@ header h2{flex:1;margin:0;font-size:16px;font-weight:600;overflow:hidden;text-ov
 .meta{font-size:12px;color:#65676b;margin:2px 6px;display:flex;gap:8px;align-items:center}
 .meta.failed{color:#c0182f}
 .link{border:0;background:none;padding:0;color:#0645ad;text-decoration:underline;font-size:12px}
+.older{align-self:center;font-size:13px;margin:4px 0}
 .buttons{display:flex;flex-direction:column;gap:6px;margin-top:8px}
 .btn{display:block;padding:7px 12px;border-radius:10px;border:1px solid #ccd0d5;background:#fff;color:#0645ad;text-align:center;text-decoration:none;font-weight:600;font-size:14px}
 .btn.primary{background:var(--accent);color:var(--on-accent);border-color:transparent}

@@ -66,6 +66,7 @@ export class Widget {
   private readonly status: HTMLParagraphElement;
   private readonly log: HTMLElement;
   private readonly greeting: HTMLParagraphElement;
+  private readonly older: HTMLButtonElement;
   private quick: HTMLElement;
   private readonly typingLine: HTMLParagraphElement;
   private readonly form: HTMLFormElement;
@@ -98,7 +99,9 @@ export class Widget {
 
     this.status = h("p", { class: "status", role: "status", hidden: true });
     this.greeting = h("p", { class: "greeting" });
-    this.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Messages", tabindex: 0 }, this.greeting);
+    this.older = h("button", { type: "button", class: "link older", hidden: true }, "Show earlier messages");
+    this.older.addEventListener("click", () => void this.loadOlder());
+    this.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Messages", tabindex: 0 }, this.older, this.greeting);
     this.quick = h("div", { hidden: true });
     this.typingLine = h("p", { class: "typing", "aria-live": "polite" });
     this.input = h("textarea", { id: "carryover-input", rows: 1, maxlength: 4096, placeholder: "Write a message…", autocomplete: "off" });
@@ -343,6 +346,15 @@ export class Widget {
     this.send({ type: "text", text });
   }
 
+  /** Prepends the previous page of history, keeping what the visitor looks at in place. */
+  private async loadOlder(): Promise<void> {
+    const handle = this.conversation;
+    if (!handle) return;
+    const fromBottom = this.log.scrollHeight - this.log.scrollTop;
+    await handle.loadOlder().catch((err: unknown) => this.setStatus(errorText(err)));
+    this.log.scrollTop = this.log.scrollHeight - fromBottom;
+  }
+
   private markRead(): void {
     if (this.isOpen && document.visibilityState === "visible" && this.conversation && this.conversation.unread > 0) {
       this.conversation.markRead();
@@ -392,6 +404,7 @@ export class Widget {
     this.view.render(rows);
     if (atBottom) this.log.scrollTop = this.log.scrollHeight;
     this.renderQuick(quickRepliesOf(rows));
+    this.older.hidden = (handle.items.find((i) => i.seq !== null)?.seq ?? 1) <= 1;
     this.renderConnection(handle.connection);
     this.markRead();
     this.renderBadge();
