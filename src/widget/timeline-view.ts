@@ -105,7 +105,7 @@ export interface ViewActions extends RenderActions {
 
 /** Keyed rendering of rows into a container. */
 export class TimelineView {
-  private readonly nodes = new Map<string, { el: HTMLElement; signature: string }>();
+  private readonly nodes = new Map<string, { el: HTMLElement; body: string; state: string }>();
 
   constructor(
     private readonly log: HTMLElement,
@@ -121,13 +121,19 @@ export class TimelineView {
       const senderId = row.kind === "note" ? null : row.mine ? "me" : `${row.sender?.role}:${row.sender?.id}`;
       const showSender = !row.mine && row.kind === "message" && senderId !== previousSender;
       previousSender = senderId;
-      const signature = JSON.stringify([row.state, row.content, row.deleted, row.paymentStatus, row.error, showSender, row.sender?.name]);
+      const body = JSON.stringify([row.content, row.deleted, row.paymentStatus, showSender, row.mine ? null : row.sender?.name]);
+      const state = JSON.stringify([row.state, row.error]);
       let entry = this.nodes.get(row.key);
-      if (!entry || entry.signature !== signature) {
+      if (!entry || entry.body !== body) {
         const el = this.rowElement(row, showSender);
         if (entry) entry.el.replaceWith(el);
-        entry = { el, signature };
+        entry = { el, body, state };
         this.nodes.set(row.key, entry);
+      } else if (entry.state !== state) {
+        // Pending → sent changes only the status line: keep the node, so the
+        // live log does not announce the message a second time.
+        this.renderState(entry.el, row);
+        entry.state = state;
       }
       seen.add(row.key);
       const expected: ChildNode | null = previous ? previous.nextSibling : this.log.firstChild;
@@ -148,12 +154,19 @@ export class TimelineView {
 
   private rowElement(row: Row, showSender: boolean): HTMLElement {
     if (row.kind === "note") return h("p", { class: "note" }, row.note ?? "");
-    const el = h("div", { class: row.mine ? "msg mine" : "msg", "data-state": row.state });
+    const el = h("div", { class: row.mine ? "msg mine" : "msg" });
     if (showSender) el.append(h("span", { class: "who" }, senderLabel(row.sender)));
     const bubble = h("div", { class: "bubble" }, srOnly(row.mine ? "You: " : `${senderLabel(row.sender)}: `));
     if (row.deleted || !row.content) bubble.append(h("p", { class: "text" }, "Message deleted"));
     else bubble.append(renderContent(row.content, this.actions, row.paymentStatus));
     el.append(bubble);
+    this.renderState(el, row);
+    return el;
+  }
+
+  private renderState(el: HTMLElement, row: Row): void {
+    el.dataset.state = row.state;
+    for (const meta of el.querySelectorAll(":scope > .meta")) meta.remove();
     if (row.state === "pending") el.append(h("span", { class: "meta" }, "Sending…"));
     if (row.state === "failed" && row.clientId) {
       const clientId = row.clientId;
@@ -161,7 +174,6 @@ export class TimelineView {
       retry.addEventListener("click", () => this.actions.retry(clientId));
       el.append(h("span", { class: "meta failed", role: "status" }, `Not sent${row.error ? ` (${row.error})` : ""}.`, retry));
     }
-    return el;
   }
 }
 

@@ -49,9 +49,13 @@ describe("pending messages", () => {
     await openChat(page);
     await expect.poll(() => pending.getAttribute("data-state")).toBe("pending");
     expect(await customerTexts(server.url, id)).toEqual(["first, delivered at once"]);
+    await pending.evaluate((el) => el.setAttribute("data-test-mark", "same node"));
 
     await page.unrouteAll();
     await expect.poll(() => pending.getAttribute("data-state"), { timeout: 45_000 }).toBe("sent");
+    // Updated in place, not replaced: the live log does not announce it twice.
+    expect(await pending.getAttribute("data-test-mark")).toBe("same node");
+    expect(await pending.textContent()).not.toContain("Sending…");
     expect(await customerTexts(server.url, id)).toEqual(["first, delivered at once", "kept through a reload"]);
     expect(await pending.count()).toBe(1);
   });
