@@ -7,6 +7,7 @@ import { conversations, me } from "./http/conversations";
 import { cors } from "./http/cors";
 import { demo } from "./http/demo";
 import { live } from "./http/live";
+import { openapi } from "./http/openapi";
 import { notFound, onError } from "./http/problem";
 import { sessions } from "./http/sessions";
 import type { AppEnv } from "./http/types";
@@ -29,6 +30,7 @@ app.route("/v1/me", me);
 app.route("/demo", demo);
 
 app.get("/v1", (c) => c.json({ name: "carryover", version: "v1" }));
+app.route("/", openapi);
 
 app.notFound(() => notFound());
 app.onError(onError);

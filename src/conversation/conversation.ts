@@ -10,6 +10,10 @@ import { CloseCode, type ClientFrame } from "../protocol/frames";
 import type { Access } from "../protocol/access";
 import type { ConversationInfo, Event, Sender } from "../protocol/event";
 import { toResult, type Result } from "../protocol/result";
+import { findTenant } from "../directory/tenants";
+import { limitsOf } from "../ratelimit/limits";
+import type { BucketLimit } from "../ratelimit/token-bucket";
+import { LocalBuckets } from "../ratelimit/local-buckets";
 import type { ThreadSummary } from "../protocol/thread";
 import { Connections, liveOpeningOf } from "./connections";
 import { EventStore, type AppendOutcome } from "./event-store";
@@ -41,6 +45,9 @@ export class Conversation extends DurableObject<Env> {
   private readonly reads: ReadCursors;
   private readonly meta: MetaStore;
   private readonly live: Connections;
+  private readonly socketSends = new LocalBuckets();
+  /** The tenant's per-device send limit; undefined until loaded (the var default applies meanwhile). */
+  private socketSendLimit: BucketLimit | null | undefined;
   private summaryPush: Promise<void> | null = null;
   private summaryDirty = false;
 
@@ -103,6 +110,7 @@ export class Conversation extends DurableObject<Env> {
     if (!opening) return new Response(null, { status: 400 });
     const allowed = await toResult(() => this.authorize(opening.access));
     if (!allowed.ok) return new Response(null, { status: 404 });
+    await this.loadSocketSendLimit(opening.access.tenant);
     return new Response(null, { status: 101, webSocket: this.live.accept(opening.access, opening.after) });
   }
 
@@ -137,6 +145,14 @@ export class Conversation extends DurableObject<Env> {
     const meta = this.meta.get();
     if (meta) this.summaryChanged(meta);
     await this.summaryPush;
+  }
+
+  private async loadSocketSendLimit(tenant: string): Promise<void> {
+    try {
+      this.socketSendLimit = limitsOf(this.env, (await findTenant(this.env.DB, tenant))?.rateLimits).sendsPerDevice;
+    } catch (err) {
+      console.error("loading the tenant's send limit failed; the default applies", err);
+    }
   }
 
   /** The one append path: HTTP and live `send` frames. Persist, then broadcast. */
@@ -178,6 +194,12 @@ export class Conversation extends DurableObject<Env> {
           throw new ServiceError("invalid_request", "customers cannot choose a sender", {
             errors: [{ path: "sender", message: "not allowed with a session token" }],
           });
+        }
+        if (access.kind === "customer") {
+          // HTTP sends are limited in the Worker; frames on a socket are limited here, per device.
+          if (this.socketSendLimit === undefined) void this.loadSocketSendLimit(access.tenant);
+          const limit = this.socketSendLimit === undefined ? limitsOf(this.env, undefined).sendsPerDevice : this.socketSendLimit;
+          this.socketSends.take(`${access.userId}:${access.deviceId}`, limit);
         }
         const input: SendInput = { clientId: frame.clientId, content: frame.content };
         if (frame.sender) input.sender = frame.sender;

@@ -79,10 +79,13 @@ export class Customer extends DurableObject<Env> {
 
   /** A new session for the same device; the refresh token rotates. */
   async refreshSession(input: { deviceId: string; presentedHash: string; nextHash: string }): Promise<Result<SessionGrant>> {
-    return toResult(() => {
+    const result = await toResult(() => {
       const { sessionId } = this.devices.rotate(input.deviceId, input.presentedHash, input.nextHash);
       return this.withName({ deviceId: input.deviceId, sessionId });
     });
+    // A reused refresh token revoked the device: its live sockets end too.
+    if (!result.ok && result.error.code === "token_revoked") await this.disconnect([input.deviceId]);
+    return result;
   }
 
   /** Redeems a handoff token (signature checked by the Worker) once, for a new device. */
@@ -104,12 +107,20 @@ export class Customer extends DurableObject<Env> {
     return this.devices.list();
   }
 
+  /** Whether a live socket may open for this device (checked by the Worker at each upgrade). */
+  async deviceActive(deviceId: string): Promise<boolean> {
+    return this.devices.isActive(deviceId);
+  }
+
   async signOut(deviceId: string): Promise<void> {
     this.devices.revoke(deviceId);
+    await this.disconnect([deviceId]);
   }
 
   async signOutEverywhere(): Promise<string[]> {
-    return this.devices.revokeAll();
+    const ids = this.devices.revokeAll();
+    await this.disconnect(ids);
+    return ids;
   }
 
   /**
@@ -134,11 +145,13 @@ export class Customer extends DurableObject<Env> {
 
   /** On the guest's object: stop the guest (devices signed out) and hand over its thread ids. */
   async claimGuestMerge(input: { guestTokenHash: string; into: string }): Promise<Result<{ threadIds: string[] }>> {
-    return toResult(() => {
+    const result = await toResult(() => {
       this.guest.claim(input.guestTokenHash, input.into);
-      this.devices.revokeAll();
-      return { threadIds: this.threads.ids() };
+      return { threadIds: this.threads.ids(), deviceIds: this.devices.revokeAll() };
     });
+    if (!result.ok) return result;
+    await this.disconnect(result.value.deviceIds);
+    return { ok: true, value: { threadIds: result.value.threadIds } };
   }
 
   /** On the guest's object: the person holds every thread now; the merge is final. */
@@ -193,6 +206,23 @@ export class Customer extends DurableObject<Env> {
   private withName(grant: SessionGrant): SessionGrant {
     const name = this.profile.get().name;
     return name ? { ...grant, name } : grant;
+  }
+
+  /**
+   * Closes the live sockets of signed-out devices (4008) in every thread of
+   * this person. Best effort: the device is already revoked, so a socket that
+   * is missed here cannot reconnect, and its session token ends within 15 min.
+   */
+  private async disconnect(deviceIds: string[]): Promise<void> {
+    const { tenant } = this.profile.get();
+    if (!tenant || deviceIds.length === 0) return;
+    const closing = this.threads.ids().flatMap((threadId) => {
+      const conversation = this.env.CONVERSATION.getByName(`${tenant}:${threadId}`);
+      return deviceIds.map((deviceId) => conversation.disconnectDevice(deviceId));
+    });
+    for (const outcome of await Promise.allSettled(closing)) {
+      if (outcome.status === "rejected") console.error("closing a signed-out device's socket failed", outcome.reason);
+    }
   }
 
   /** Finishes pending guest merges; on any failure the alarm tries again. */

@@ -98,6 +98,11 @@ export class Devices {
     return ids;
   }
 
+  /** Whether the device is signed in: a signed-out device opens no live socket. */
+  isActive(deviceId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM devices WHERE device_id = ? AND revoked_at IS NULL", deviceId).toArray().length > 0;
+  }
+
   list(): DeviceInfo[] {
     return this.sql
       .exec<{ device_id: string; created_at: string; last_seen_at: string }>(

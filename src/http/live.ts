@@ -52,6 +52,12 @@ live.get("/:id/live", async (c) => {
     if (err instanceof ServiceError && err.status === 401) return refuse(CloseCode.invalidToken, err.code);
     throw err;
   }
+  if (access.kind === "customer") {
+    // Session tokens are stateless for 15 minutes; a socket may live for hours,
+    // so a signed-out device is refused here, at once.
+    const customer = c.env.CUSTOMER.getByName(`${access.tenant}:${access.userId}`);
+    if (!(await customer.deviceActive(access.deviceId))) return refuse(CloseCode.revoked, "token_revoked");
+  }
   const id = c.req.param("id");
   // Another person's thread and a thread that does not exist look the same.
   if (!isConversationId(id)) return refuse(CloseCode.forbidden, "not_found");

@@ -22,7 +22,7 @@ import { jsonBody } from "./validate";
 const DeviceId = z.string().regex(/^dev_[A-Za-z0-9]{8,64}$/, "must be a device id (dev_…)");
 const Token = z.string().min(1).max(8192);
 
-const SessionRequest = z
+export const SessionRequest = z
   .strictObject({
     tenant: z.string().min(1).max(64),
     deviceId: DeviceId.optional(),

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { api, identityToken, json, openConversation, send, uniqueUser, type SessionAnswer } from "./helpers";
 import { createTenant, postSession, problemOf, type TestTenant } from "./identity-helpers";
+import { openReady } from "./live-helpers";
 
 function ip(): string {
   const b = crypto.getRandomValues(new Uint8Array(2));
@@ -46,6 +47,22 @@ describe("rate limits", () => {
     await expectLimited(await sendFrom(from, phone.sessionToken, id, "p3"));
     expect((await sendFrom(from, laptop.sessionToken, id, "l0")).status).toBe(201);
     // Nothing was written for the refused send.
+    const events = await json<{ events: unknown[] }>(await api(`/v1/conversations/${id}/events`, { token: laptop.sessionToken }));
+    expect(events.events).toHaveLength(4);
+  });
+
+  it("limits send frames on a live socket per device, and a flood never reaches the log", async () => {
+    const tenant = await createTenant({ rateLimits: { sendsPerDevice: { limit: 3, periodSeconds: 3600 } } });
+    const userId = uniqueUser();
+    const phone = await signIn(tenant, userId, ip());
+    const laptop = await signIn(tenant, userId, ip());
+    const id = await openConversation(phone.sessionToken);
+    const onPhone = await openReady(id, phone.sessionToken);
+    for (let i = 0; i < 5; i++) onPhone.send({ type: "send", clientId: `w${i}`, content: { type: "text", text: `w${i}` } });
+    const answers = await onPhone.until((f) => f.type === "error" && f.clientId === "w4");
+    expect(answers.map((f) => f.type)).toEqual(["ack", "ack", "ack", "error", "error"]);
+    expect(answers[3]).toMatchObject({ code: "rate_limited", clientId: "w3" });
+    expect((await sendFrom(ip(), laptop.sessionToken, id, "l0")).status).toBe(201);
     const events = await json<{ events: unknown[] }>(await api(`/v1/conversations/${id}/events`, { token: laptop.sessionToken }));
     expect(events.events).toHaveLength(4);
   });
