@@ -101,11 +101,16 @@ export class Conversation implements ConversationHandle {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private closedFlag = false;
   private userId: string | null;
+  /** The highest seq the server said exists (acks, ready cursors). */
+  private knownSeq = 0;
+  private catchUpTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly catchUpBackoff: Backoff;
 
   constructor(private readonly deps: HandleDeps) {
     this.id = deps.id;
     this.userId = deps.session.user?.id ?? null;
     this.retryBackoff = new Backoff(deps.backoff);
+    this.catchUpBackoff = new Backoff(deps.backoff);
     this.live = deps.WebSocket
       ? new Live({
           WebSocket: deps.WebSocket,
@@ -244,6 +249,8 @@ export class Conversation implements ConversationHandle {
     this.live?.stop("closed");
     this.connectionValue = "closed";
     this.clearRetry();
+    if (this.catchUpTimer !== null) clearTimeout(this.catchUpTimer);
+    this.catchUpTimer = null;
     this.rejectWaiters(new CarryoverError("closed", 0, "the conversation handle is closed"));
     this.releaseSession?.();
     this.releaseSession = null;
@@ -293,8 +300,11 @@ export class Conversation implements ConversationHandle {
           this.ingest(eventsOf(answer.body));
           if (!(isRecord(answer.body) && answer.body.hasMore === true) || this.timeline.lastSeq === after) break;
         }
+        this.catchUpBackoff.reset();
       } catch (err) {
         this.report(err);
+        // Behind a seq the server announced (an ack, a ready cursor): try again later.
+        if (isTransient(err) && this.timeline.lastSeq < this.knownSeq) this.scheduleCatchUp();
       }
     })().finally(() => {
       this.catching = null;
@@ -305,7 +315,16 @@ export class Conversation implements ConversationHandle {
     });
   }
 
+  private scheduleCatchUp(): void {
+    if (this.catchUpTimer !== null || this.closedFlag) return;
+    this.catchUpTimer = setTimeout(() => {
+      this.catchUpTimer = null;
+      if (this.timeline.lastSeq < this.knownSeq) this.catchUp();
+    }, this.catchUpBackoff.next());
+  }
+
   private ingest(events: readonly Event[]): void {
+    for (const e of events) this.knownSeq = Math.max(this.knownSeq, e.seq);
     const { added, gap } = this.timeline.ingest(events);
     for (const e of added) {
       this.applyEvent(e);
@@ -379,6 +398,7 @@ export class Conversation implements ConversationHandle {
         break;
       case "ready":
         // The replay is in: anything held locally can go now.
+        this.knownSeq = Math.max(this.knownSeq, frame.cursor);
         if (frame.cursor > this.timeline.lastSeq) this.catchUp();
         this.sendRead();
         this.flush();
@@ -521,6 +541,7 @@ export class Conversation implements ConversationHandle {
 
   /** The server acknowledged the message: it leaves the outbox and its pending item gives way. */
   private async settle(clientId: string, ack: { seq: number; event?: Event }): Promise<void> {
+    this.knownSeq = Math.max(this.knownSeq, ack.seq);
     if (ack.event) this.ingest([ack.event]);
     this.timeline.acknowledge(clientId, ack.seq);
     this.changed();

@@ -143,7 +143,20 @@ export class Session {
       this.announce(this.state.user);
       return this.state.user;
     }
-    await this.exclusive(() => this.obtain("connect"));
+    await this.exclusive(() =>
+      this.locked(async () => {
+        // Another tab may have opened the session meanwhile: use it rather than open a second one.
+        const stored = parseStored(await readJson(this.options.storage, this.options.storageKey));
+        if (stored.user && stored.sessionToken && this.fresh(stored)) {
+          this.state = stored;
+          this.schedule();
+          this.announce(stored.user);
+          return stored.sessionToken;
+        }
+        this.state = stored;
+        return this.obtain("connect");
+      }),
+    );
     return this.requireUser();
   }
 
@@ -176,17 +189,18 @@ export class Session {
 
   async logout(allDevices: boolean): Promise<void> {
     await this.load();
-    const token = this.state.sessionToken;
     let failure: unknown = null;
-    if (token) {
+    if (this.state.sessionToken || this.state.refreshToken) {
       try {
-        await this.options.http.request("DELETE", allDevices ? "/v1/sessions" : "/v1/sessions/current", { token });
+        // request() refreshes an expired session token first: the server must revoke the device.
+        await this.request("DELETE", allDevices ? "/v1/sessions" : "/v1/sessions/current");
       } catch (err) {
-        // An expired or revoked token already means signed out on the server.
+        // A 401 here means the server no longer knows this session: signed out already.
         if (!(err instanceof CarryoverError && err.status === 401)) failure = err;
       }
     }
     await this.signedOut();
+    // Forgotten locally either way; a network failure is reported so the app can say so.
     if (failure) throw failure;
   }
 
@@ -201,20 +215,34 @@ export class Session {
   async refresh(stale: string | null): Promise<string> {
     await this.load();
     if (this.closed) throw new CarryoverError("closed", 0, "the client is closed");
-    return this.single(async () => {
-      // Another tab or instance sharing the storage may have refreshed already:
-      // adopt its token instead of spending (and so revoking) an old refresh token.
-      const stored = parseStored(await readJson(this.options.storage, this.options.storageKey));
-      if (stored.userId === this.state.userId || this.state.userId === null) {
-        if (stored.sessionToken && stored.sessionToken !== stale && this.fresh(stored)) {
-          this.state = stored;
-          this.schedule();
-          return stored.sessionToken;
+    return this.single(() =>
+      this.locked(async () => {
+        // Another tab or instance sharing the storage may have refreshed already:
+        // adopt its token instead of spending (and so revoking) an old refresh token.
+        const stored = parseStored(await readJson(this.options.storage, this.options.storageKey));
+        if (stored.userId === this.state.userId || this.state.userId === null) {
+          if (stored.sessionToken && stored.sessionToken !== stale && this.fresh(stored)) {
+            this.state = stored;
+            this.schedule();
+            this.announce(stored.user);
+            return stored.sessionToken;
+          }
+          if (stored.refreshToken) this.state = { ...this.state, refreshToken: stored.refreshToken, deviceId: stored.deviceId };
         }
-        if (stored.refreshToken) this.state = { ...this.state, refreshToken: stored.refreshToken, deviceId: stored.deviceId };
-      }
-      return this.obtain("refresh");
-    });
+        return this.obtain("refresh");
+      }),
+    );
+  }
+
+  /**
+   * Runs a credential change under a lock shared by every tab of this origin
+   * (Web Locks, where there are any), so two tabs never spend the same refresh
+   * token — the server would take the second use for theft and revoke the device.
+   */
+  private locked<T>(run: () => Promise<T>): Promise<T> {
+    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+    if (!locks || typeof locks.request !== "function") return run();
+    return locks.request(`${this.options.storageKey}:lock`, run) as Promise<T>;
   }
 
   /** An authenticated request; one refresh and retry on a refused session token. */

@@ -95,6 +95,26 @@ describe("SDK live", () => {
     c.close();
   });
 
+  it("replaces a message acknowledged on the socket by its event, even when fetching that event fails at first", async () => {
+    let failures = 0;
+    const flaky = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      // The socket acks the sender instead of echoing its event; the SDK fetches it.
+      if (/\/events\?after=/.test(String(input)) && failures < 2) {
+        failures++;
+        throw new TypeError("fetch failed");
+      }
+      return fetch(input, init);
+    }) as typeof fetch;
+    const c = client(uniqueUser(), new MemoryStorage(), { fetch: flaky });
+    const h = await c.conversation();
+    await waitFor(() => h.connection === "live", "live");
+    const item = h.send({ type: "text", text: "over the socket" });
+    await matchesServerLog(h);
+    expect(failures).toBe(2);
+    expect(h.items.map((i) => i.event?.clientId)).toEqual([item.pending?.clientId]);
+    c.close();
+  });
+
   it("refreshes the session once after close 4001 and reconnects with the new token", async () => {
     const offered: string[] = [];
     let refusals = 0;
@@ -147,6 +167,27 @@ describe("SDK live", () => {
     // Sending still works over HTTP.
     h.send({ type: "text", text: "over http" });
     await waitFor(() => h.items.length === 1 && !h.items[0]?.pending, "delivered over HTTP");
+    c.close();
+  });
+
+  it("stops for good on close 4003 and keeps the session", async () => {
+    let sockets = 0;
+    class Forbidden extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        sockets++;
+        this.addEventListener("open", () => this.close(4003, "not_found"));
+      }
+    }
+    const c = client(uniqueUser(), new MemoryStorage(), { WebSocket: Forbidden });
+    const errors: string[] = [];
+    c.on("error", (e) => errors.push(e.code));
+    const h = await c.conversation();
+    await waitFor(() => h.connection === "closed", "closed");
+    await sleep(600);
+    expect(sockets).toBe(1);
+    expect(errors).toEqual(["forbidden"]);
+    expect(c.user).not.toBeNull();
     c.close();
   });
 

@@ -43,6 +43,34 @@ describe("SDK sign-out", () => {
     expect(res.status).toBe(401);
   });
 
+  it("logout with an expired session token still revokes the device on the server", async () => {
+    const userId = uniqueUser();
+    let skew = 0;
+    const phone = createClient({
+      baseUrl: server.url,
+      tenant: "demo",
+      identityToken: identityProvider(userId).provider,
+      now: () => Date.now() + skew,
+    });
+    await phone.connect();
+    const phoneDevice = phone.deviceId;
+    const laptopStorage = new MemoryStorage();
+    const laptop = createClient({ baseUrl: server.url, tenant: "demo", storage: laptopStorage, identityToken: identityProvider(userId).provider });
+    await laptop.connect();
+    const devices = async () => {
+      const res = await fetch(`${server.url}/v1/sessions`, {
+        headers: { authorization: `Bearer ${JSON.parse(String(laptopStorage.get(KEY))).sessionToken}` },
+      });
+      return ((await res.json()) as { devices: { deviceId: string }[] }).devices.map((d) => d.deviceId);
+    };
+    expect(await devices()).toContain(phoneDevice);
+    skew = 16 * 60_000; // the phone's session token has expired by its own clock
+    await phone.logout();
+    expect(await devices()).not.toContain(phoneDevice);
+    phone.close();
+    laptop.close();
+  });
+
   it("signing out all devices closes the other device's socket with 4008, and it does not reconnect", async () => {
     const userId = uniqueUser();
     const closes: number[] = [];
