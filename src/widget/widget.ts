@@ -215,13 +215,14 @@ export class Widget {
     if (signedIn) {
       // Chained on `started` so that opening the chat meanwhile waits for the merge.
       const previous = this.started;
-      this.started = (async () => {
+      const run = (async () => {
         await previous;
         await this.client.login();
         this.renderGreeting();
         await this.reattach();
       })();
-      await this.started;
+      this.started = run.catch((err: unknown) => this.setStatus(`Sign-in failed: ${errorText(err)}`));
+      await run;
     }
   }
 
@@ -230,8 +231,9 @@ export class Widget {
     this.detach();
     await this.client.logout();
     this.renderGreeting();
-    this.started = this.client.connect().then(() => this.renderGreeting());
-    await this.started;
+    const run = this.client.connect().then(() => this.renderGreeting());
+    this.started = run.catch((err: unknown) => this.setStatus(`Chat unavailable: ${errorText(err)}`));
+    await run;
   }
 
   destroy(): void {
