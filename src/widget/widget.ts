@@ -43,6 +43,22 @@ function storageFor(prefix: string): KeyValueStorage {
   }
 }
 
+/**
+ * A constructed stylesheet where the browser has them: unlike a <style>
+ * element it needs no 'unsafe-inline' in the site's Content-Security-Policy.
+ */
+function adoptStyles(root: ShadowRoot): void {
+  if ("adoptedStyleSheets" in root && typeof CSSStyleSheet !== "undefined" && "replaceSync" in CSSStyleSheet.prototype) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLES);
+    root.adoptedStyleSheets = [sheet];
+    return;
+  }
+  const style = document.createElement("style");
+  style.textContent = STYLES;
+  root.append(style);
+}
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : "something went wrong";
 }
@@ -81,8 +97,6 @@ export class Widget {
     this.options = options;
     this.host = document.createElement("carryover-chat");
     this.root = this.host.attachShadow({ mode: "open" });
-    const style = document.createElement("style");
-    style.textContent = STYLES;
 
     this.badge = h("span", { class: "badge", "aria-hidden": "true", hidden: true });
     this.launcher = h("button", { type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": "carryover-panel" });
@@ -150,7 +164,8 @@ export class Widget {
       retry: (clientId) => this.conversation?.retry(clientId),
     });
 
-    this.root.append(style, this.panel, this.launcher);
+    adoptStyles(this.root);
+    this.root.append(this.panel, this.launcher);
     this.applyOptions();
 
     this.client = createClient({

@@ -66,4 +66,26 @@ describe("script-tag embed", () => {
     await w.launcher.click();
     expect(await w.greeting.textContent()).toBe("Hi Dana, how can we help?");
   });
+
+  it("works under a strict Content-Security-Policy (no inline styles or scripts)", async () => {
+    const page = await (await newDevice(browser)).newPage();
+    const violations: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" && m.text().includes("Content Security Policy")) violations.push(m.text());
+    });
+    await page.route("**/embed", async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({
+        response,
+        headers: { ...response.headers(), "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:" },
+      });
+    });
+    await page.goto(`${server.url}/embed`);
+    const w = widget(page);
+    await w.launcher.click();
+    await expect.poll(() => page.evaluate(() => window.Carryover?.conversationId ?? null)).not.toBeNull();
+    expect(await w.launcher.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe("rgb(123, 31, 162)");
+    expect(await w.panel.evaluate((el) => getComputedStyle(el).position)).toBe("absolute");
+    expect(violations).toEqual([]);
+  });
 });
