@@ -16,6 +16,7 @@ import { ServiceError } from "../protocol/errors";
 import { unwrap } from "../protocol/result";
 import { authenticate, customerOf } from "./auth";
 import { limitSessionCreation } from "./rate-limit";
+import type { SessionAnswer } from "../protocol/session";
 import type { AppEnv } from "./types";
 import { jsonBody } from "./validate";
 
@@ -41,16 +42,6 @@ export const SessionRequest = z
   });
 type SessionRequest = z.infer<typeof SessionRequest>;
 
-interface SessionAnswer {
-  sessionToken: string;
-  expiresAt: string;
-  refreshToken: string;
-  deviceId: string;
-  user: { id: string; name: string | null; guest: boolean };
-  guestToken?: string;
-  conversationId?: string;
-  mergedConversations?: string[];
-}
 
 const GUEST_PREFIX = "gst";
 
