@@ -27,6 +27,9 @@ export interface ClientOptions {
   pageSize?: number;
   /** How long a socket send waits for its ack before it is tried again (default 10 s). */
   ackTimeout?: number;
+  /** How long an HTTP request or a socket connect may take before it counts as failed (default 30 s / 20 s). */
+  requestTimeout?: number;
+  connectTimeout?: number;
 }
 
 export interface CarryoverClient {
@@ -73,7 +76,7 @@ class Client implements CarryoverClient {
   private readonly stopOnlineHook: () => void;
 
   constructor(private readonly options: ClientOptions) {
-    this.http = new Http(options.baseUrl, options.fetch);
+    this.http = new Http(options.baseUrl, options.fetch, options.requestTimeout);
     this.storage = options.storage ?? new MemoryStorage();
     this.keys = storageKeys(options.tenant);
     const min = options.minReconnectDelay ?? 500;
@@ -190,6 +193,7 @@ class Client implements CarryoverClient {
       backoff: this.backoff,
       pageSize: this.options.pageSize ?? 50,
       ackTimeout: this.options.ackTimeout ?? 10_000,
+      connectTimeout: this.options.connectTimeout ?? 20_000,
       onError: (err) => this.emitter.emit("error", err),
       onClosed: (h) => {
         this.openHandles.delete(h);

@@ -57,6 +57,8 @@ export interface HandleDeps {
   pageSize: number;
   /** How long to wait for a socket ack before trying again, ms. */
   ackTimeout: number;
+  /** How long a socket may take from connect to ready, ms. */
+  connectTimeout: number;
   onError: (err: CarryoverError) => void;
   onClosed: (handle: Conversation) => void;
   /** The client's session announcements (to follow sign-out and login). */
@@ -115,6 +117,7 @@ export class Conversation implements ConversationHandle {
       ? new Live({
           WebSocket: deps.WebSocket,
           backoff: deps.backoff,
+          connectTimeout: deps.connectTimeout,
           url: (after) => deps.liveUrl(this.id, after),
           prepare: async () => {
             await this.seed();

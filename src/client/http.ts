@@ -39,7 +39,12 @@ export class Http {
   readonly baseUrl: string;
   private readonly fetchFn: FetchLike;
 
-  constructor(baseUrl: string, fetchFn?: typeof fetch) {
+  constructor(
+    baseUrl: string,
+    fetchFn?: typeof fetch,
+    /** A request without an answer after this long counts as a network failure (ms). */
+    private readonly timeout = 30_000,
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
     const f = fetchFn ?? globalThis.fetch;
     if (typeof f !== "function") throw new TypeError("no fetch available: pass options.fetch");
@@ -55,23 +60,38 @@ export class Http {
       headers["content-type"] = "application/json";
       init.body = JSON.stringify(options.body);
     }
-    if (options.signal) init.signal = options.signal;
+    // Mobile networks can leave a request hanging; nothing may wait on it forever.
+    const controller = typeof AbortController === "function" ? new AbortController() : null;
+    const timer = controller ? setTimeout(() => controller.abort(), this.timeout) : null;
+    const onAbort = () => controller?.abort();
+    options.signal?.addEventListener("abort", onAbort);
+    if (controller) init.signal = controller.signal;
     let res: Response;
-    try {
-      res = await this.fetchFn(`${this.baseUrl}${path}`, init);
-    } catch (cause) {
-      throw new CarryoverError("network", 0, "the server could not be reached", { cause });
-    }
     let body: unknown = null;
-    if (res.status !== 204) {
-      const text = await res.text().catch(() => "");
-      if (text) {
+    try {
+      try {
+        res = await this.fetchFn(`${this.baseUrl}${path}`, init);
+      } catch (cause) {
+        throw new CarryoverError("network", 0, "the server could not be reached", { cause });
+      }
+      if (res.status !== 204) {
+        let text = "";
         try {
-          body = JSON.parse(text) as unknown;
-        } catch {
-          body = null;
+          text = await res.text();
+        } catch (cause) {
+          throw new CarryoverError("network", 0, "the answer was cut off", { cause });
+        }
+        if (text) {
+          try {
+            body = JSON.parse(text) as unknown;
+          } catch {
+            body = null;
+          }
         }
       }
+    } finally {
+      if (timer !== null) clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
     }
     if (!res.ok) throw problemOf(res.status, body, res.headers.get("retry-after"));
     const date = res.headers.get("date");

@@ -2,33 +2,14 @@
 // resumes from the last seq held, reconnects with growing, jittered delays,
 // takes a fresh session token on every connect, and stops for good on the
 // close codes that mean "not with this token" (4003, 4008; 4001 after one refresh).
-import type { Content } from "../protocol/content";
+import type { ErrorCode } from "../protocol/errors";
 import type { Event, Sender } from "../protocol/event";
+import type { ClientFrame, ServerFrame } from "../protocol/frames";
 import { Backoff, type BackoffOptions } from "./backoff";
+import { CODE_STATUS } from "./errors";
 import { isRecord } from "./http";
 
-/** Frames the server sends (API.md "Live"). */
-export type ServerFrame =
-  /** A new event of the log, in seq order. */
-  | { type: "event"; event: Event }
-  /** The server committed the message sent with this clientId. */
-  | { type: "ack"; clientId: string; seq: number; eventId: string }
-  /** A device of the conversation read up to seq. */
-  | { type: "read"; userId: string; deviceId: string; seq: number }
-  /** Someone is typing (ephemeral). */
-  | { type: "typing"; sender: Sender; state: "on" | "off" }
-  /** The replay after `after` is complete; live frames follow. */
-  | { type: "ready"; cursor: number }
-  | { type: "pong" }
-  /** A frame was refused; with clientId when it was a send. */
-  | { type: "error"; code: string; message: string; clientId?: string };
-
-/** Frames the client sends. */
-export type ClientFrame =
-  | { type: "send"; clientId: string; content: Content }
-  | { type: "read"; seq: number }
-  | { type: "typing"; state: "on" | "off" }
-  | { type: "ping" };
+export type { ClientFrame, ServerFrame };
 
 export type LiveState = "connecting" | "live" | "offline" | "closed";
 
@@ -82,7 +63,9 @@ export function parseServerFrame(data: unknown): ServerFrame | null {
       return { type: "pong" };
     case "error": {
       if (typeof f.code !== "string") return null;
-      const frame: ServerFrame = { type: "error", code: f.code, message: typeof f.message === "string" ? f.message : f.code };
+      // A code this SDK does not know yet is still an error the server reported.
+      const code = (f.code in CODE_STATUS ? f.code : "internal") as ErrorCode;
+      const frame: ServerFrame = { type: "error", code, message: typeof f.message === "string" ? f.message : f.code };
       if (typeof f.clientId === "string") frame.clientId = f.clientId;
       return frame;
     }
@@ -102,6 +85,8 @@ export interface LiveOptions {
   backoff: BackoffOptions;
   /** Keep-alive ping interval, ms. */
   pingInterval?: number;
+  /** A socket not ready this long after it was created is given up and retried, ms. */
+  connectTimeout?: number;
   onFrame(frame: ServerFrame): void;
   onState(state: LiveState): void;
   /** A connect attempt failed or the socket dropped (a chance to catch up over HTTP). */
@@ -118,6 +103,7 @@ export class Live {
   private readonly backoff: Backoff;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private lastFrameAt = 0;
   private refreshedAfter4001 = false;
   private running = false;
@@ -198,12 +184,20 @@ export class Live {
     }
     this.ws = ws;
     this.lastFrameAt = Date.now();
+    // A handshake or replay that never finishes (a captive portal, a dead radio) must not stall us.
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = null;
+      if (this.ws !== ws || this.state === "live") return;
+      this.drop();
+      this.closed(1006, "connect timeout", token);
+    }, this.options.connectTimeout ?? 20_000);
     ws.onmessage = (ev: MessageEvent) => {
       if (this.ws !== ws) return;
       this.lastFrameAt = Date.now();
       const frame = parseServerFrame(ev.data);
       if (!frame) return;
       if (frame.type === "ready") {
+        this.clearConnectTimer();
         this.backoff.reset();
         this.refreshedAfter4001 = false;
         this.setState("live");
@@ -223,6 +217,7 @@ export class Live {
   private closed(code: number, reason: string, token: string): void {
     this.ws = null;
     this.stopPing();
+    this.clearConnectTimer();
     if (!this.running) return;
     if (code === CLOSE_FORBIDDEN || code === CLOSE_REVOKED) {
       this.stop("closed");
@@ -295,6 +290,7 @@ export class Live {
     const ws = this.ws;
     this.ws = null;
     this.stopPing();
+    this.clearConnectTimer();
     if (!ws) return;
     ws.onmessage = null;
     ws.onclose = null;
@@ -304,6 +300,11 @@ export class Live {
     } catch {
       // already closing
     }
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
   }
 
   private clearRetry(): void {

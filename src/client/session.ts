@@ -1,6 +1,7 @@
 // A device's session: obtains session tokens (from a stored refresh token, the
 // site's identity token, a guest token or a handoff), keeps them fresh, rotates
 // refresh tokens, persists credentials and notices being signed out.
+import type { SessionAnswer } from "../protocol/session";
 import { CarryoverError, isRefreshable, isTransient } from "./errors";
 import { Http, isRecord, type HttpAnswer, type RequestOptions } from "./http";
 import { readJson, type KeyValueStorage } from "./storage";
@@ -36,15 +37,6 @@ const EMPTY: StoredSession = {
   refreshAt: null,
 };
 
-interface SessionAnswer {
-  sessionToken: string;
-  expiresAt: string;
-  refreshToken: string;
-  deviceId: string;
-  user: CarryoverUser;
-  guestToken?: string;
-  conversationId?: string;
-}
 
 function str(value: unknown): string | null {
   return typeof value === "string" && value.length > 0 ? value : null;

@@ -2,6 +2,8 @@
 // tenant backend signs them, the bot's Send API, the server's log, and an
 // "offline switch" that makes the injected fetch and WebSocket fail.
 import { SignJWT } from "jose";
+import { expect } from "vitest";
+import { createClient, type CarryoverClient, type ClientOptions, type ConversationHandle, type KeyValueStorage } from "../../src/client/index.ts";
 
 export const DEMO_SECRET = "demo-identity-secret-change-me-0123456789";
 export const BOT_KEY = "ck_demo_bot_change_me_0123456789abcdef";
@@ -125,4 +127,58 @@ export function texts(items: readonly { event: { type: string; content?: unknown
     const content = (i.event && "content" in i.event ? i.event.content : i.pending?.content) as { text?: string } | undefined;
     return content?.text ?? "";
   });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export type ClientExtra = Partial<ClientOptions>;
+
+/** A client of the demo tenant signed in as `userId`, with short reconnect delays. */
+export function sdkClient(baseUrl: string, userId: string, storage: KeyValueStorage, extra: ClientExtra = {}): CarryoverClient {
+  return createClient({
+    baseUrl,
+    tenant: "demo",
+    storage,
+    identityToken: identityProvider(userId).provider,
+    minReconnectDelay: 50,
+    maxReconnectDelay: 500,
+    ...extra,
+  });
+}
+
+/** Waits until the handle holds the server's whole log with nothing pending, then compares them. */
+export async function matchesServerLog(baseUrl: string, h: ConversationHandle): Promise<void> {
+  const log = await serverLog(baseUrl, h.id);
+  await waitFor(() => h.lastSeq === log.at(-1)?.seq && h.items.every((i) => !i.pending), "the client to catch up");
+  expect(h.items.map((i) => [i.seq, i.event?.id])).toEqual(log.map((e) => [e.seq, e.id]));
+}
+
+/**
+ * A real WebSocket class whose sockets the "server" refuses with `code`
+ * right after opening, as the live route does for a bad token (4001), a
+ * thread that is not yours (4003) or a signed-out device (4008). The SDK sees
+ * exactly that close code, whatever code the real server echoes back.
+ */
+export function refusingWebSocket(code: number, reason: string, refuse: (socketIndex: number) => boolean = () => true) {
+  const seen = { sockets: 0, bearers: [] as string[] };
+  class Refusing extends WebSocket {
+    #onclose: ((ev: CloseEvent) => void) | null = null;
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      const index = seen.sockets++;
+      seen.bearers.push([protocols ?? []].flat().find((p) => p.startsWith("bearer."))?.slice("bearer.".length) ?? "");
+      const refused = refuse(index);
+      if (refused) this.addEventListener("open", () => this.close(4000, "refused by the test"));
+      this.addEventListener("close", (ev) => {
+        this.#onclose?.call(this, refused ? new CloseEvent("close", { code, reason }) : ev);
+      });
+    }
+    override get onclose(): ((ev: CloseEvent) => void) | null {
+      return this.#onclose;
+    }
+    override set onclose(fn: ((ev: CloseEvent) => void) | null) {
+      this.#onclose = fn;
+    }
+  }
+  return { WebSocket: Refusing as typeof WebSocket, seen };
 }
