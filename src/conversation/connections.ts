@@ -222,12 +222,14 @@ export class Connections {
   publish(outcome: AppendOutcome, from: WebSocket | null): void {
     const { event } = outcome;
     if (outcome.created) {
+      // Encoded once for every socket: fan-out cost is the sends, not JSON.
+      const encoded = encodeServerFrame({ type: "event", event });
       for (const ws of this.ctx.getWebSockets()) {
         if (ws === from) continue;
         const state = this.stateOf(ws);
         // A socket still replaying reads this event from the log in its turn.
         if (!state || state.dropped || !state.ready) continue;
-        this.deliver(ws, state, event);
+        this.deliver(ws, state, event, encoded);
       }
     }
     if (!from) return;
@@ -368,11 +370,11 @@ export class Connections {
   }
 
   /** Sends `event` unless the socket has it; fills a gap from the log first (it should never have one). */
-  private deliver(ws: WebSocket, state: SocketState, event: Event): void {
+  private deliver(ws: WebSocket, state: SocketState, event: Event, encoded: string): void {
     if (event.seq <= state.sentUpTo) return;
     this.catchUp(ws, state, event.seq - 1);
     if (state.dropped) return;
-    if (this.send(ws, state, { type: "event", event })) state.sentUpTo = event.seq;
+    if (this.send(ws, state, encoded)) state.sentUpTo = event.seq;
   }
 
   private catchUp(ws: WebSocket, state: SocketState, upTo: number): void {
@@ -387,11 +389,12 @@ export class Connections {
   }
 
   private fanOut(frame: ServerFrame, from: WebSocket | null, to: (state: SocketState) => boolean): void {
+    const encoded = encodeServerFrame(frame);
     for (const ws of this.ctx.getWebSockets()) {
       if (ws === from) continue;
       const state = this.stateOf(ws);
       if (!state || state.dropped || !state.ready || !to(state)) continue;
-      this.send(ws, state, frame);
+      this.send(ws, state, encoded);
     }
   }
 
@@ -404,10 +407,10 @@ export class Connections {
   }
 
   /** One send; a socket whose send throws is closed and dropped so it cannot hold up the others. */
-  private send(ws: WebSocket, state: SocketState, frame: ServerFrame): boolean {
+  private send(ws: WebSocket, state: SocketState, frame: ServerFrame | string): boolean {
     if (state.dropped) return false;
     try {
-      ws.send(encodeServerFrame(frame));
+      ws.send(typeof frame === "string" ? frame : encodeServerFrame(frame));
       return true;
     } catch (err) {
       console.warn("live send failed; dropping the socket", err);

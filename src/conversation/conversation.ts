@@ -22,6 +22,9 @@ import { MetaStore, type ConversationMeta } from "./meta";
 import { ReadCursors } from "./reads";
 import { migrate } from "./schema";
 
+/** How long thread-list updates are gathered before one push to the Customer DO. */
+const SUMMARY_DELAY_MS = 150;
+
 export interface SendInput {
   clientId: string;
   content: Content;
@@ -289,14 +292,17 @@ export class Conversation extends DurableObject<Env> {
   }
 
   /**
-   * Keeps the owner's thread list current. Pushes are coalesced: while one is
-   * in flight, later changes collapse into a single follow-up push.
+   * Keeps the owner's thread list current. Pushes are debounced and
+   * coalesced: changes within SUMMARY_DELAY_MS, or while a push is in flight,
+   * collapse into one push, so a busy thread costs the Customer DO one write
+   * per interval, not one per message.
    */
   private summaryChanged(meta: ConversationMeta): void {
     this.summaryDirty = true;
     if (this.summaryPush) return;
     this.summaryPush = (async () => {
       try {
+        await new Promise((resolve) => setTimeout(resolve, SUMMARY_DELAY_MS));
         while (this.summaryDirty) {
           this.summaryDirty = false;
           const current = this.meta.get() ?? meta;

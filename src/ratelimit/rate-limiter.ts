@@ -4,8 +4,10 @@
 // Limiting binding because that binding counts per location, eventually
 // consistent, with limits fixed in wrangler.toml and periods of 10 or 60 s
 // only; here limits come from vars and per-tenant config, and count exactly.
-// The bucket lives in memory and is written through to SQLite, so an evicted
-// or restarted object resumes with the same count.
+// The bucket lives in memory and is saved to SQLite at most once a second
+// (and on every refusal): a durable write on every request would hold each
+// answer behind a commit. An evicted or restarted object resumes from the
+// last save, so it forgets at most a second of counting — only ever lenient.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { applyMigrations } from "../sql-migrate";
@@ -13,8 +15,11 @@ import { takeToken, type BucketLimit, type BucketState } from "./token-bucket";
 
 const MIGRATIONS = ["CREATE TABLE bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, at INTEGER NOT NULL)"];
 
+const SAVE_EVERY_MS = 1_000;
+
 export class RateLimiter extends DurableObject<Env> {
   private state: BucketState | null;
+  private savedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -23,8 +28,11 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   async take(limit: BucketLimit): Promise<{ allowed: boolean; retryAfter: number }> {
-    const outcome = takeToken(this.state, limit, Date.now());
+    const now = Date.now();
+    const outcome = takeToken(this.state, limit, now);
     this.state = outcome.state;
+    if (outcome.allowed && now - this.savedAt < SAVE_EVERY_MS) return { allowed: true, retryAfter: 0 };
+    this.savedAt = now;
     this.ctx.storage.sql.exec(
       "INSERT INTO bucket (id, tokens, at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET tokens = excluded.tokens, at = excluded.at",
       outcome.state.tokens,

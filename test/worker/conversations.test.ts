@@ -1,7 +1,7 @@
 // POST /v1/conversations (get-or-create), GET /v1/conversations/:id, the
 // person's list, and the same thread read from a second device.
 import { describe, expect, it } from "vitest";
-import { api, json, openConversation, openSession, send, uniqueUser } from "./helpers";
+import { api, eventually, json, openConversation, openSession, send, uniqueUser } from "./helpers";
 
 interface ConversationBody {
   conversation: { id: string; status: string; owner: string; lastSeq: number; createdAt: string; ref?: string };
@@ -41,8 +41,9 @@ describe("conversations", () => {
     );
     expect(page.events.map((e) => e.content.text)).toEqual(["from the app"]);
 
-    const list = await json<{ conversations: { id: string; lastSeq: number }[] }>(
-      await api("/v1/me/conversations", { token: web.sessionToken }),
+    const list = await eventually(
+      async () => json<{ conversations: { id: string; lastSeq: number }[] }>(await api("/v1/me/conversations", { token: web.sessionToken })),
+      (l) => l.conversations[0]?.lastSeq === 1,
     );
     expect(list.conversations).toEqual([expect.objectContaining({ id, lastSeq: 1 })]);
   });

@@ -1,7 +1,7 @@
 // Per-device read cursors: they never move backwards, and they drive the
 // unread count in the person's conversation list.
 import { describe, expect, it } from "vitest";
-import { api, BOT_KEY, json, openConversation, openSession, uniqueUser } from "./helpers";
+import { api, BOT_KEY, eventually, json, openConversation, openSession, uniqueUser } from "./helpers";
 
 interface Thread {
   id: string;
@@ -24,24 +24,12 @@ function markRead(token: string, id: string, seq: number): Promise<Response> {
   return api(`/v1/conversations/${id}/read`, { method: "POST", token, json: { seq } });
 }
 
-async function thread(token: string, id: string): Promise<Thread | undefined> {
-  // The list is updated by the conversation right after each write; poll briefly.
-  for (let i = 0; i < 50; i++) {
-    const list = await json<{ conversations: Thread[] }>(await api("/v1/me/conversations", { token }));
-    const found = list.conversations.find((t) => t.id === id);
-    if (found && found.lastEvent) return found;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return undefined;
-}
-
 async function settledThread(token: string, id: string, ready: (t: Thread) => boolean): Promise<Thread | undefined> {
-  for (let i = 0; i < 50; i++) {
-    const t = await thread(token, id);
-    if (t && ready(t)) return t;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return thread(token, id);
+  const list = await eventually(
+    async () => json<{ conversations: Thread[] }>(await api("/v1/me/conversations", { token })),
+    (l) => l.conversations.some((t) => t.id === id && ready(t)),
+  );
+  return list.conversations.find((t) => t.id === id);
 }
 
 describe("read cursors", () => {
