@@ -2,7 +2,10 @@
 import { Hono } from "hono";
 import { seedDemoTenant } from "./directory/dev-seed";
 import { settingsOf } from "./env";
+import { admin } from "./http/admin";
 import { conversations, me } from "./http/conversations";
+import { cors } from "./http/cors";
+import { live } from "./http/live";
 import { notFound, onError } from "./http/problem";
 import { sessions } from "./http/sessions";
 import type { AppEnv } from "./http/types";
@@ -14,7 +17,12 @@ app.use("/v1/*", async function devSeed(c, next) {
   await next();
 });
 
+// The admin API is for the operator's tools, never for browsers: no CORS.
+app.route("/v1/admin", admin);
+app.use("/v1/*", cors());
 app.route("/v1/sessions", sessions);
+// Before `conversations`: the live route authenticates from the subprotocol, not Authorization.
+app.route("/v1/conversations", live);
 app.route("/v1/conversations", conversations);
 app.route("/v1/me", me);
 

@@ -1,10 +1,12 @@
 // Bindings and vars of the Worker, and the settings derived from them once.
 import type { Conversation } from "./conversation/conversation";
 import type { Customer } from "./customer/customer";
+import type { RateLimiter } from "./ratelimit/rate-limiter";
 
 export interface Env {
   CONVERSATION: DurableObjectNamespace<Conversation>;
   CUSTOMER: DurableObjectNamespace<Customer>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   DB: D1Database;
   ASSETS?: Fetcher;
   /** "true" only for local development: seeds the demo tenant and keys. */
@@ -15,6 +17,11 @@ export interface Env {
   SESSION_SECRET?: string;
   /** Base URL used in handoff links; defaults to the request's origin. */
   PUBLIC_URL?: string;
+  /** Rate limits as "<limit>/<seconds>" or "off"; see src/ratelimit/limits.ts for defaults. */
+  RATE_LIMIT_SESSIONS_PER_IP?: string;
+  RATE_LIMIT_SESSIONS_PER_DEVICE?: string;
+  RATE_LIMIT_SENDS_PER_DEVICE?: string;
+  RATE_LIMIT_SENDS_PER_IP?: string;
 }
 
 export interface Settings {

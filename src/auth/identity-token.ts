@@ -1,8 +1,10 @@
 // Verifies identity tokens signed by a tenant's backend (RFC 8725 rules):
-// algorithm allow-list per key type, iss/aud/exp/sub required, ≤ 60 s skew.
-import { errors, jwtVerify, type JWTPayload } from "jose";
+// algorithm allow-list per key type, iss/aud/exp/iat/sub required, ≤ 60 s skew,
+// no header that lets a token choose its own key.
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions, type ProtectedHeaderParameters } from "jose";
 import { ServiceError } from "../protocol/errors";
 import type { Tenant } from "../directory/tenants";
+import { ASYMMETRIC_ALGORITHMS, localKeys, remoteJwks, type AsymmetricKeys, type RemoteJwksCache } from "./identity-keys";
 
 export interface Identity {
   userId: string;
@@ -14,6 +16,8 @@ export interface Identity {
 export const IDENTITY_AUDIENCE = "carryover";
 const CLOCK_TOLERANCE_S = 60;
 const MAX_LIFETIME_S = 3600 + CLOCK_TOLERANCE_S;
+/** Guest ids name Customer DOs too: a business user id may never look like one. */
+const GUEST_PREFIX = "gst_";
 
 /** Turns jose's failures into the API's codes; anything unexpected is a bad token. */
 export function tokenError(err: unknown, what: string): ServiceError {
@@ -32,45 +36,65 @@ function optionalString(payload: JWTPayload, claim: string, max: number): string
 
 /** Header parameters that would let a token pick its own key; never honoured. */
 const FORBIDDEN_HEADERS = ["jku", "x5u", "jwk", "x5c"];
+/** A key id is looked up, never used as a path or in SQL; still, only plain ids pass. */
+const SAFE_KID = /^[A-Za-z0-9_.:+=-]{1,128}$/;
 
-function rejectKeyHints(token: string): void {
-  const [encoded] = token.split(".");
-  let header: unknown;
+function checkedHeader(token: string): ProtectedHeaderParameters {
+  let header: ProtectedHeaderParameters;
   try {
-    header = JSON.parse(new TextDecoder().decode(base64UrlDecode(encoded ?? "")));
+    header = decodeProtectedHeader(token);
   } catch {
-    throw new ServiceError("invalid_token", "identity token header is not valid JSON");
+    throw new ServiceError("invalid_token", "identity token is not a JWS");
   }
-  if (typeof header !== "object" || header === null) throw new ServiceError("invalid_token", "identity token header is invalid");
   for (const name of FORBIDDEN_HEADERS) {
     if (name in header) throw new ServiceError("invalid_token", `identity token header "${name}" is not accepted`);
   }
+  if (header.kid !== undefined && (typeof header.kid !== "string" || !SAFE_KID.test(header.kid) || header.kid.includes(".."))) {
+    throw new ServiceError("invalid_token", "identity token kid is not a plain key id");
+  }
+  return header;
 }
 
-function base64UrlDecode(value: string): Uint8Array {
-  const b64 = value.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(value.length / 4) * 4, "=");
-  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+export interface VerifyOptions {
+  now?: Date;
+  /** Remote key sets; tests inject one with its own fetch. */
+  remote?: RemoteJwksCache;
 }
 
-export async function verifyIdentityToken(token: string, tenant: Tenant, now = new Date()): Promise<Identity> {
+export async function verifyIdentityToken(token: string, tenant: Tenant, options: VerifyOptions = {}): Promise<Identity> {
   if (token.length > 8192) throw new ServiceError("invalid_token", "identity token is too long");
-  rejectKeyHints(token);
+  const header = checkedHeader(token);
+  const common: JWTVerifyOptions = {
+    issuer: tenant.identity.issuer,
+    audience: IDENTITY_AUDIENCE,
+    requiredClaims: ["exp", "iat", "sub"],
+    clockTolerance: CLOCK_TOLERANCE_S,
+    maxTokenAge: MAX_LIFETIME_S,
+    currentDate: options.now ?? new Date(),
+  };
+  if (header.alg === "HS256") return identityOf(await verifyWithSecrets(token, tenant, common));
+  if ((ASYMMETRIC_ALGORITHMS as readonly string[]).includes(header.alg ?? "")) {
+    const keys = asymmetricKeysOf(tenant, options.remote ?? remoteJwks);
+    if (!keys) throw new ServiceError("invalid_token", `this tenant accepts no ${header.alg} identity tokens`);
+    try {
+      const { payload } = await jwtVerify(token, keys.keys, { ...common, algorithms: keys.algorithms });
+      return identityOf(payload);
+    } catch (err) {
+      throw tokenError(err, "identity token");
+    }
+  }
+  throw new ServiceError("invalid_token", `identity token algorithm "${String(header.alg)}" is not accepted`);
+}
+
+async function verifyWithSecrets(token: string, tenant: Tenant, common: JWTVerifyOptions): Promise<JWTPayload> {
   const secrets = tenant.identity.hs256Secrets ?? [];
   if (secrets.length === 0) throw new ServiceError("invalid_token", "this tenant accepts no HS256 identity tokens");
   let last: unknown;
   // Several secrets are accepted at once so a tenant can rotate without downtime.
   for (const secret of secrets) {
     try {
-      const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
-        algorithms: ["HS256"],
-        issuer: tenant.identity.issuer,
-        audience: IDENTITY_AUDIENCE,
-        requiredClaims: ["exp", "iat", "sub"],
-        clockTolerance: CLOCK_TOLERANCE_S,
-        maxTokenAge: MAX_LIFETIME_S,
-        currentDate: now,
-      });
-      return identityOf(payload);
+      const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), { ...common, algorithms: ["HS256"] });
+      return payload;
     } catch (err) {
       last = err;
       if (!(err instanceof errors.JWSSignatureVerificationFailed)) break;
@@ -79,11 +103,22 @@ export async function verifyIdentityToken(token: string, tenant: Tenant, now = n
   throw tokenError(last, "identity token");
 }
 
+function asymmetricKeysOf(tenant: Tenant, remote: RemoteJwksCache): AsymmetricKeys | null {
+  if (tenant.identity.jwks) return localKeys(tenant.identity.jwks);
+  if (tenant.identity.jwksUrl) return remote.keysFor(tenant.identity.jwksUrl);
+  return null;
+}
+
 function identityOf(payload: JWTPayload): Identity {
+  // jose bounds the age of iat; the lifetime a backend grants (DESIGN: ≤ 1 h) is bounded here.
+  if (typeof payload.exp === "number" && typeof payload.iat === "number" && payload.exp - payload.iat > 3600) {
+    throw new ServiceError("invalid_token", "identity tokens may live at most one hour (exp - iat)");
+  }
   const sub = payload.sub;
   if (typeof sub !== "string" || sub.length === 0 || sub.length > 128) {
     throw new ServiceError("invalid_token", "identity token sub must be a user id of 1..128 characters");
   }
+  if (sub.startsWith(GUEST_PREFIX)) throw new ServiceError("invalid_token", `identity token sub may not start with "${GUEST_PREFIX}"`);
   const identity: Identity = { userId: sub };
   const name = optionalString(payload, "name", 128);
   const email = optionalString(payload, "email", 256);

@@ -1,14 +1,21 @@
 // The Conversation Durable Object: the single source of truth for one thread.
-// Each method delegates to a module (event store, read cursors, meta); every
-// write is committed to SQLite before it is answered.
+// Each method delegates to a module (event store, read cursors, meta, live
+// connections); every write is committed to SQLite before it is answered or
+// broadcast.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { contentNotAllowed, type Content } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
+import { CloseCode, type ClientFrame } from "../protocol/frames";
 import type { Access } from "../protocol/access";
 import type { ConversationInfo, Event, Sender } from "../protocol/event";
 import { toResult, type Result } from "../protocol/result";
+import { findTenant } from "../directory/tenants";
+import { limitsOf } from "../ratelimit/limits";
+import type { BucketLimit } from "../ratelimit/token-bucket";
+import { LocalBuckets } from "../ratelimit/local-buckets";
 import type { ThreadSummary } from "../protocol/thread";
+import { Connections, liveOpeningOf } from "./connections";
 import { EventStore, type AppendOutcome } from "./event-store";
 import { MetaStore, type ConversationMeta } from "./meta";
 import { ReadCursors } from "./reads";
@@ -37,6 +44,10 @@ export class Conversation extends DurableObject<Env> {
   private readonly store: EventStore;
   private readonly reads: ReadCursors;
   private readonly meta: MetaStore;
+  private readonly live: Connections;
+  private readonly socketSends = new LocalBuckets();
+  /** The tenant's per-device send limit; undefined until loaded (the var default applies meanwhile). */
+  private socketSendLimit: BucketLimit | null | undefined;
   private summaryPush: Promise<void> | null = null;
   private summaryDirty = false;
 
@@ -47,6 +58,7 @@ export class Conversation extends DurableObject<Env> {
     this.store = new EventStore(sql);
     this.reads = new ReadCursors(sql);
     this.meta = new MetaStore(sql);
+    this.live = new Connections(ctx, this.store);
   }
 
   /** Creates the conversation for its owner; a no-op when it exists. */
@@ -85,34 +97,47 @@ export class Conversation extends DurableObject<Env> {
   }
 
   async append(access: Access, input: SendInput): Promise<Result<AppendOutcome>> {
-    return toResult(() => {
-      const meta = this.authorize(access);
-      const sender = senderOf(access, input);
-      const refused = contentNotAllowed(sender.role, input.content);
-      if (refused) throw new ServiceError("invalid_request", refused.message, { errors: [refused] });
-      const outcome = this.store.append({
-        type: "message.created",
-        sender,
-        clientId: input.clientId,
-        content: input.content,
-      });
-      if (outcome.created && access.kind === "customer") {
-        // Writing in a thread means having read it up to one's own message.
-        this.reads.mark(access.deviceId, access.userId, outcome.event.seq);
-      }
-      if (outcome.created) this.summaryChanged(meta);
-      return outcome;
-    });
+    return toResult(() => this.commit(access, input, null));
   }
 
   async markRead(access: Access, seq: number): Promise<Result<{ seq: number }>> {
-    return toResult(() => {
-      const meta = this.authorize(access);
-      if (access.kind !== "customer") throw new ServiceError("forbidden", "only customer devices keep read cursors");
-      const cursor = this.reads.mark(access.deviceId, access.userId, Math.min(seq, this.store.lastSeq()));
-      if (cursor.moved) this.summaryChanged(meta);
-      return { seq: cursor.seq };
-    });
+    return toResult(() => this.moveRead(access, seq, null));
+  }
+
+  /** Opens a live socket; the Worker has proven `access` (src/http/live.ts). */
+  override async fetch(request: Request): Promise<Response> {
+    const opening = liveOpeningOf(request);
+    if (!opening) return new Response(null, { status: 400 });
+    const allowed = await toResult(() => this.authorize(opening.access));
+    if (!allowed.ok) return new Response(null, { status: 404 });
+    await this.loadSocketSendLimit(opening.access.tenant);
+    return new Response(null, { status: 101, webSocket: this.live.accept(opening.access, opening.after) });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const received = this.live.receive(ws, message);
+    if (!received) return;
+    const { access, frame } = received;
+    try {
+      this.onFrame(ws, access, frame);
+    } catch (err) {
+      if (err instanceof ServiceError) return this.live.refuse(ws, err, frame.type === "send" ? frame.clientId : undefined);
+      console.error("live frame failed", err);
+      this.live.close(ws, CloseCode.internal, "internal");
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.live.closed(ws, code, reason);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.live.closed(ws, CloseCode.internal, "internal");
+  }
+
+  /** Closes every live socket of a signed-out device with 4008 (called on sign-out). */
+  async disconnectDevice(deviceId: string): Promise<void> {
+    this.live.disconnectDevice(deviceId);
   }
 
   /** Retries a summary push that failed (the Customer DO was unreachable). */
@@ -120,6 +145,75 @@ export class Conversation extends DurableObject<Env> {
     const meta = this.meta.get();
     if (meta) this.summaryChanged(meta);
     await this.summaryPush;
+  }
+
+  private async loadSocketSendLimit(tenant: string): Promise<void> {
+    try {
+      this.socketSendLimit = limitsOf(this.env, (await findTenant(this.env.DB, tenant))?.rateLimits).sendsPerDevice;
+    } catch (err) {
+      console.error("loading the tenant's send limit failed; the default applies", err);
+    }
+  }
+
+  /** The one append path: HTTP and live `send` frames. Persist, then broadcast. */
+  private commit(access: Access, input: SendInput, from: WebSocket | null): AppendOutcome {
+    const meta = this.authorize(access);
+    const sender = senderOf(access, input);
+    const refused = contentNotAllowed(sender.role, input.content);
+    if (refused) throw new ServiceError("invalid_request", refused.message, { errors: [refused] });
+    const outcome = this.store.append({
+      type: "message.created",
+      sender,
+      clientId: input.clientId,
+      content: input.content,
+    });
+    if (outcome.created && access.kind === "customer") {
+      // Writing in a thread means having read it up to one's own message.
+      this.reads.mark(access.deviceId, access.userId, outcome.event.seq);
+    }
+    if (outcome.created) this.summaryChanged(meta);
+    this.live.publish(outcome, from);
+    return outcome;
+  }
+
+  private moveRead(access: Access, seq: number, from: WebSocket | null): { seq: number } {
+    const meta = this.authorize(access);
+    if (access.kind !== "customer") throw new ServiceError("forbidden", "only customer devices keep read cursors");
+    const cursor = this.reads.mark(access.deviceId, access.userId, Math.min(seq, this.store.lastSeq()));
+    if (cursor.moved) {
+      this.summaryChanged(meta);
+      this.live.readMoved(access.userId, access.deviceId, cursor.seq, from);
+    }
+    return { seq: cursor.seq };
+  }
+
+  private onFrame(ws: WebSocket, access: Access, frame: Exclude<ClientFrame, { type: "ping" }>): void {
+    switch (frame.type) {
+      case "send": {
+        if (access.kind === "customer" && frame.sender) {
+          throw new ServiceError("invalid_request", "customers cannot choose a sender", {
+            errors: [{ path: "sender", message: "not allowed with a session token" }],
+          });
+        }
+        if (access.kind === "customer") {
+          // HTTP sends are limited in the Worker; frames on a socket are limited here, per device.
+          if (this.socketSendLimit === undefined) void this.loadSocketSendLimit(access.tenant);
+          const limit = this.socketSendLimit === undefined ? limitsOf(this.env, undefined).sendsPerDevice : this.socketSendLimit;
+          this.socketSends.take(`${access.userId}:${access.deviceId}`, limit);
+        }
+        const input: SendInput = { clientId: frame.clientId, content: frame.content };
+        if (frame.sender) input.sender = frame.sender;
+        this.commit(access, input, ws);
+        return;
+      }
+      case "read":
+        this.moveRead(access, frame.seq, ws);
+        return;
+      case "typing":
+        this.authorize(access);
+        this.live.typing(ws, frame);
+        return;
+    }
   }
 
   private authorize(access: Access): ConversationMeta {
@@ -179,6 +273,24 @@ export class Conversation extends DurableObject<Env> {
         this.summaryPush = null;
       }
     })();
+  }
+
+  /**
+   * A guest signed in: the thread, with its history and read cursors, now
+   * belongs to the identified person, whose list gets it. Idempotent, so an
+   * interrupted merge can be finished.
+   */
+  async reassignOwner(fromUserId: string, toUserId: string): Promise<Result<ThreadSummary>> {
+    return toResult(() => {
+      const meta = this.meta.get();
+      if (!meta || (meta.userId !== fromUserId && meta.userId !== toUserId)) {
+        throw new ServiceError("not_found", "conversation not found");
+      }
+      this.reads.reassign(fromUserId, toUserId);
+      const next = this.meta.update({ userId: toUserId });
+      this.summaryChanged(next);
+      return this.summary(next);
+    });
   }
 }
 

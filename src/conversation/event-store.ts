@@ -64,7 +64,7 @@ export class EventStore {
       }
     }
     const seq = this.lastSeq() + 1;
-    const event = { ...draft, seq, id: newId("evt"), at: now.toISOString() } as Event;
+    const event = { seq, id: newId("evt"), at: now.toISOString(), ...draft } as Event;
     const { seq: _s, id: _i, at: _a, ...body } = event;
     this.sql.exec(
       "INSERT INTO events (seq, id, type, at, sender_role, idem_key, body) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -1,28 +1,162 @@
-// The Customer Durable Object (one per tenant + person): their devices and
-// sessions and their conversation list. Hot per-person writes stay here,
-// never in a tenant-wide store.
+// The Customer Durable Object (one per tenant + person, guests included):
+// their devices and sessions, their conversation list, guest merges and
+// used handoff tokens. Hot per-person writes stay here, never in a
+// tenant-wide store. Tokens arrive here only as hashes.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { newId } from "../ids";
+import { ServiceError } from "../protocol/errors";
 import type { ConversationInfo } from "../protocol/event";
+import { toResult, type Result } from "../protocol/result";
 import type { ThreadSummary } from "../protocol/thread";
-import { Devices, type DeviceSession } from "./devices";
+import { Devices, type DeviceInfo } from "./devices";
+import { GuestTokens } from "./guest";
+import { UsedHandoffs } from "./handoffs";
+import { finishMerges, PendingMerges } from "./merges";
+import { Profile } from "./profile";
 import { migrate } from "./schema";
 import { ThreadList } from "./threads";
+
+/** A session granted on one device; the Worker signs the session token from it. */
+export interface SessionGrant {
+  deviceId: string;
+  sessionId: string;
+  name?: string;
+}
+
+interface DeviceInput {
+  tenant: string;
+  userId: string;
+  deviceId: string;
+  refreshHash: string;
+}
 
 export class Customer extends DurableObject<Env> {
   private readonly devices: Devices;
   private readonly threads: ThreadList;
+  private readonly profile: Profile;
+  private readonly guest: GuestTokens;
+  private readonly handoffs: UsedHandoffs;
+  private readonly merges: PendingMerges;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    migrate(ctx.storage.sql);
-    this.devices = new Devices(ctx.storage.sql);
-    this.threads = new ThreadList(ctx.storage.sql);
+    const sql = ctx.storage.sql;
+    migrate(sql);
+    this.devices = new Devices(sql);
+    this.threads = new ThreadList(sql);
+    this.profile = new Profile(sql);
+    this.guest = new GuestTokens(sql, this.profile);
+    this.handoffs = new UsedHandoffs(sql);
+    this.merges = new PendingMerges(sql);
   }
 
-  async openSession(input: { deviceId?: string }): Promise<DeviceSession> {
-    return this.devices.open(input.deviceId);
+  /** An identified person signs in on a device (identity token verified by the Worker). */
+  async openSession(input: DeviceInput & { name?: string; email?: string; avatar?: string }): Promise<Result<SessionGrant>> {
+    return toResult(() => {
+      const { refreshHash, deviceId, ...profile } = input;
+      this.profile.set(profile);
+      return this.grant(deviceId, refreshHash);
+    });
+  }
+
+  /** A new guest: this object is created for it. */
+  async createGuest(input: DeviceInput & { guestTokenHash: string }): Promise<Result<SessionGrant>> {
+    return toResult(() => {
+      this.profile.set({ tenant: input.tenant, userId: input.userId });
+      this.guest.add(input.guestTokenHash);
+      return this.grant(input.deviceId, input.refreshHash);
+    });
+  }
+
+  /** The same guest again, on any device that holds one of its guest tokens. */
+  async resumeGuest(input: DeviceInput & { guestTokenHash: string }): Promise<Result<SessionGrant>> {
+    return toResult(() => {
+      this.guest.check(input.guestTokenHash);
+      return this.grant(input.deviceId, input.refreshHash);
+    });
+  }
+
+  /** A new session for the same device; the refresh token rotates. */
+  async refreshSession(input: { deviceId: string; presentedHash: string; nextHash: string }): Promise<Result<SessionGrant>> {
+    const result = await toResult(() => {
+      const { sessionId } = this.devices.rotate(input.deviceId, input.presentedHash, input.nextHash);
+      return this.withName({ deviceId: input.deviceId, sessionId });
+    });
+    // A reused refresh token revoked the device: its live sockets end too.
+    if (!result.ok && result.error.code === "token_revoked") await this.disconnect([input.deviceId]);
+    return result;
+  }
+
+  /** Redeems a handoff token (signature checked by the Worker) once, for a new device. */
+  async redeemHandoff(
+    input: DeviceInput & { jti: string; expiresAt: string; conversationId: string; guestTokenHash?: string },
+  ): Promise<Result<SessionGrant>> {
+    return toResult(() => {
+      this.guest.assertNotMerged();
+      if (!this.threads.has(input.conversationId)) {
+        throw new ServiceError("invalid_token", "the handoff token's conversation is not this person's");
+      }
+      this.handoffs.use(input.jti, input.expiresAt);
+      if (input.guestTokenHash) this.guest.add(input.guestTokenHash);
+      return this.grant(input.deviceId, input.refreshHash);
+    });
+  }
+
+  async listDevices(): Promise<DeviceInfo[]> {
+    return this.devices.list();
+  }
+
+  /** Whether a live socket may open for this device (checked by the Worker at each upgrade). */
+  async deviceActive(deviceId: string): Promise<boolean> {
+    return this.devices.isActive(deviceId);
+  }
+
+  async signOut(deviceId: string): Promise<void> {
+    this.devices.revoke(deviceId);
+    await this.disconnect([deviceId]);
+  }
+
+  async signOutEverywhere(): Promise<string[]> {
+    const ids = this.devices.revokeAll();
+    await this.disconnect(ids);
+    return ids;
+  }
+
+  /**
+   * Moves a guest's threads into this identified person. Only the Worker calls
+   * this, after verifying the identity token: a signed proof, never a match on
+   * an email.
+   */
+  async mergeGuest(input: {
+    tenant: string;
+    userId: string;
+    guestId: string;
+    guestTokenHash: string;
+  }): Promise<Result<{ conversationIds: string[] }>> {
+    this.profile.set({ tenant: input.tenant, userId: input.userId });
+    const guest = this.env.CUSTOMER.getByName(`${input.tenant}:${input.guestId}`);
+    const claim = await guest.claimGuestMerge({ guestTokenHash: input.guestTokenHash, into: input.userId });
+    if (!claim.ok) return claim;
+    this.merges.add(input.guestId, claim.value.threadIds);
+    await this.finishMerges();
+    return { ok: true, value: { conversationIds: claim.value.threadIds } };
+  }
+
+  /** On the guest's object: stop the guest (devices signed out) and hand over its thread ids. */
+  async claimGuestMerge(input: { guestTokenHash: string; into: string }): Promise<Result<{ threadIds: string[] }>> {
+    const result = await toResult(() => {
+      this.guest.claim(input.guestTokenHash, input.into);
+      return { threadIds: this.threads.ids(), deviceIds: this.devices.revokeAll() };
+    });
+    if (!result.ok) return result;
+    await this.disconnect(result.value.deviceIds);
+    return { ok: true, value: { threadIds: result.value.threadIds } };
+  }
+
+  /** On the guest's object: the person holds every thread now; the merge is final. */
+  async confirmGuestMerge(into: string): Promise<void> {
+    this.guest.confirm(into);
   }
 
   /** The person's open conversation, created when they have none. */
@@ -30,7 +164,10 @@ export class Customer extends DurableObject<Env> {
     tenant: string;
     userId: string;
     ref?: string;
-  }): Promise<{ conversation: ConversationInfo; created: boolean }> {
+  }): Promise<Result<{ conversation: ConversationInfo; created: boolean }>> {
+    // A merged guest's session token lives on for minutes; it starts nothing new.
+    const refused = await toResult(() => this.guest.assertNotMerged());
+    if (!refused.ok) return refused;
     const existing = this.threads.open();
     const id = existing ?? newId("cnv");
     const init: { tenant: string; id: string; userId: string; ref?: string } = {
@@ -43,15 +180,64 @@ export class Customer extends DurableObject<Env> {
     // init() is retried on the next call, never a conversation nobody lists.
     this.threads.add(id);
     const conversation = await this.env.CONVERSATION.getByName(`${input.tenant}:${id}`).init(init);
-    return { conversation, created: existing === null };
+    return { ok: true, value: { conversation, created: existing === null } };
   }
 
+  /** The person's threads; a merged guest has none left (they moved to the person). */
   async listThreads(): Promise<ThreadSummary[]> {
-    return this.threads.list();
+    return this.profile.get().mergedInto === undefined ? this.threads.list() : [];
   }
 
   /** Called by a Conversation DO after each change that the list shows. */
   async recordThread(summary: ThreadSummary): Promise<void> {
     this.threads.record(summary);
+  }
+
+  /** Finishes a guest merge that was interrupted. */
+  override async alarm(): Promise<void> {
+    await this.finishMerges();
+  }
+
+  private grant(deviceId: string, refreshHash: string): SessionGrant {
+    const { sessionId } = this.devices.open(deviceId, refreshHash);
+    return this.withName({ deviceId, sessionId });
+  }
+
+  private withName(grant: SessionGrant): SessionGrant {
+    const name = this.profile.get().name;
+    return name ? { ...grant, name } : grant;
+  }
+
+  /**
+   * Closes the live sockets of signed-out devices (4008) in every thread of
+   * this person. Best effort: the device is already revoked, so a socket that
+   * is missed here cannot reconnect, and its session token ends within 15 min.
+   */
+  private async disconnect(deviceIds: string[]): Promise<void> {
+    const { tenant } = this.profile.get();
+    if (!tenant || deviceIds.length === 0) return;
+    const closing = this.threads.ids().flatMap((threadId) => {
+      const conversation = this.env.CONVERSATION.getByName(`${tenant}:${threadId}`);
+      return deviceIds.map((deviceId) => conversation.disconnectDevice(deviceId));
+    });
+    for (const outcome of await Promise.allSettled(closing)) {
+      if (outcome.status === "rejected") console.error("closing a signed-out device's socket failed", outcome.reason);
+    }
+  }
+
+  /** Finishes pending guest merges; on any failure the alarm tries again. */
+  private async finishMerges(): Promise<void> {
+    const { tenant, userId } = this.profile.get();
+    if (!tenant || !userId) return;
+    try {
+      await finishMerges(this.merges, {
+        reassign: (t) => this.env.CONVERSATION.getByName(`${tenant}:${t.threadId}`).reassignOwner(t.guestId, userId),
+        confirm: (guestId) => this.env.CUSTOMER.getByName(`${tenant}:${guestId}`).confirmGuestMerge(userId),
+        record: (summary) => this.threads.record(summary),
+      });
+    } catch (err) {
+      console.error("guest merge interrupted; retrying by alarm", err);
+      await this.ctx.storage.setAlarm(Date.now() + 2_000);
+    }
   }
 }

@@ -1,12 +1,10 @@
 // A person's devices and their sessions. Refresh tokens are stored only as
-// SHA-256 hashes; each device has one live session at a time.
-import { newId, newSecret, sha256Hex } from "../ids";
+// SHA-256 hashes and rotate on every use; a rotated token presented again
+// means it was copied, so the device is revoked (theft detection).
+import { newId } from "../ids";
+import { ServiceError } from "../protocol/errors";
 
-export interface DeviceSession {
-  deviceId: string;
-  sessionId: string;
-  refreshToken: string;
-}
+export const REFRESH_TTL_MS = 30 * 24 * 3600 * 1000;
 
 export interface DeviceInfo {
   deviceId: string;
@@ -14,28 +12,95 @@ export interface DeviceInfo {
   lastSeenAt: string;
 }
 
+interface DeviceRow extends Record<string, SqlStorageValue> {
+  device_id: string;
+  refresh_hash: string;
+  refresh_expires_at: string | null;
+  revoked_at: string | null;
+}
+
+// Hashes of 256-bit secrets are compared with plain equality: learning how
+// many leading characters of a SHA-256 digest match reveals nothing usable.
 export class Devices {
   constructor(private readonly sql: SqlStorage) {}
 
-  /** Starts a new session on `deviceId` (or a new device), replacing any older one. */
-  async open(deviceId: string | undefined, now = new Date()): Promise<DeviceSession> {
-    const id = deviceId ?? newId("dev");
+  /** Starts a new session on `deviceId`, replacing any older one (and un-revoking the device). */
+  open(deviceId: string, refreshHash: string, now = new Date()): { sessionId: string } {
     const sessionId = newId("ses");
-    const refreshToken = newSecret("crt");
-    const refreshHash = await sha256Hex(refreshToken);
     const at = now.toISOString();
     this.sql.exec(
-      `INSERT INTO devices (device_id, session_id, refresh_hash, created_at, last_seen_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, NULL)
-       ON CONFLICT (device_id) DO UPDATE SET session_id = excluded.session_id,
-         refresh_hash = excluded.refresh_hash, last_seen_at = excluded.last_seen_at, revoked_at = NULL`,
-      id,
+      `INSERT INTO devices (device_id, session_id, refresh_hash, refresh_expires_at, created_at, last_seen_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, NULL)
+       ON CONFLICT (device_id) DO UPDATE SET session_id = excluded.session_id, refresh_hash = excluded.refresh_hash,
+         refresh_expires_at = excluded.refresh_expires_at, last_seen_at = excluded.last_seen_at, revoked_at = NULL`,
+      deviceId,
       sessionId,
       refreshHash,
+      new Date(now.getTime() + REFRESH_TTL_MS).toISOString(),
       at,
       at,
     );
-    return { deviceId: id, sessionId, refreshToken };
+    return { sessionId };
+  }
+
+  /**
+   * Swaps the device's refresh token `presentedHash` for `nextHash`. A token
+   * that was already rotated away revokes the device: either the legitimate
+   * client or a thief holds a copy, and we cannot tell which.
+   */
+  rotate(deviceId: string, presentedHash: string, nextHash: string, now = new Date()): { sessionId: string } {
+    const row = this.sql
+      .exec<DeviceRow>("SELECT device_id, refresh_hash, refresh_expires_at, revoked_at FROM devices WHERE device_id = ?", deviceId)
+      .toArray()[0];
+    if (!row) throw new ServiceError("invalid_token", "refresh token is invalid");
+    if (row.revoked_at !== null) throw new ServiceError("token_revoked", "this device has been signed out");
+    if (row.refresh_hash !== presentedHash) {
+      const retired = this.sql
+        .exec("SELECT 1 FROM retired_refresh WHERE hash = ? AND device_id = ?", presentedHash, deviceId)
+        .toArray().length;
+      if (retired === 0) throw new ServiceError("invalid_token", "refresh token is invalid");
+      this.revoke(deviceId, now);
+      throw new ServiceError("token_revoked", "refresh token was already used; the device has been signed out");
+    }
+    if (row.refresh_expires_at !== null && row.refresh_expires_at <= now.toISOString()) {
+      throw new ServiceError("token_expired", "refresh token has expired; sign in again");
+    }
+    const at = now.toISOString();
+    this.sql.exec("DELETE FROM retired_refresh WHERE retired_at < ?", new Date(now.getTime() - REFRESH_TTL_MS).toISOString());
+    this.sql.exec("INSERT OR IGNORE INTO retired_refresh (hash, device_id, retired_at) VALUES (?, ?, ?)", presentedHash, deviceId, at);
+    const sessionId = newId("ses");
+    this.sql.exec(
+      "UPDATE devices SET session_id = ?, refresh_hash = ?, refresh_expires_at = ?, last_seen_at = ? WHERE device_id = ?",
+      sessionId,
+      nextHash,
+      new Date(now.getTime() + REFRESH_TTL_MS).toISOString(),
+      at,
+      deviceId,
+    );
+    return { sessionId };
+  }
+
+  /** Signs a device out: its refresh token stops at once. Idempotent. */
+  revoke(deviceId: string, now = new Date()): boolean {
+    return (
+      this.sql.exec(
+        "UPDATE devices SET revoked_at = ?, refresh_hash = '' WHERE device_id = ? AND revoked_at IS NULL",
+        now.toISOString(),
+        deviceId,
+      ).rowsWritten > 0
+    );
+  }
+
+  /** Signs every device out; returns their ids. */
+  revokeAll(now = new Date()): string[] {
+    const ids = this.list().map((d) => d.deviceId);
+    for (const id of ids) this.revoke(id, now);
+    return ids;
+  }
+
+  /** Whether the device is signed in: a signed-out device opens no live socket. */
+  isActive(deviceId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM devices WHERE device_id = ? AND revoked_at IS NULL", deviceId).toArray().length > 0;
   }
 
   list(): DeviceInfo[] {

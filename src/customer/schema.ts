@@ -21,6 +21,21 @@ const MIGRATIONS: string[] = [
      created_at TEXT NOT NULL,
      updated_at TEXT NOT NULL
    );`,
+  // Refresh rotation with reuse detection, guest tokens, single-use handoffs, guest merges.
+  `ALTER TABLE devices ADD COLUMN refresh_expires_at TEXT;
+   CREATE TABLE retired_refresh (
+     hash TEXT PRIMARY KEY,
+     device_id TEXT NOT NULL,
+     retired_at TEXT NOT NULL
+   );
+   CREATE TABLE guest_tokens (hash TEXT PRIMARY KEY, created_at TEXT NOT NULL);
+   CREATE TABLE used_handoffs (jti TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
+   CREATE TABLE merges (guest_id TEXT PRIMARY KEY, confirmed INTEGER NOT NULL DEFAULT 0);
+   CREATE TABLE merge_threads (
+     guest_id TEXT NOT NULL,
+     thread_id TEXT NOT NULL,
+     PRIMARY KEY (guest_id, thread_id)
+   );`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -1,14 +1,39 @@
 // Tenants and API keys in D1. Tenant config is read on every session and
 // every API call, so it is cached in the isolate for a short time.
 import { z } from "zod";
+import { Jwks } from "../auth/identity-keys";
 import { newId, newSecret, sha256Hex } from "../ids";
+import { isSafeUrl } from "../protocol/content";
+import { RateLimitsConfig } from "../ratelimit/limits";
 
-export const IdentityConfig = z.strictObject({
-  issuer: z.string().min(1).max(256),
-  hs256Secrets: z.array(z.string().min(32, "HS256 secrets need at least 32 characters")).max(5).optional(),
-  jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
-  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(20) }).optional(),
-});
+/** Tenant ids name Durable Objects (`<tenant>:<id>`), so they never contain ':'. */
+export const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lowercase letters, digits and '-', 2..63 characters");
+
+/** An origin exactly as a browser sends it: scheme://host[:port], nothing more. */
+export const Origin = z
+  .string()
+  .max(256)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value;
+    } catch {
+      return false;
+    }
+  }, "must be an origin such as https://shop.example (no path, no trailing slash)");
+
+export const IdentityConfig = z
+  .strictObject({
+    issuer: z.string().min(1).max(256),
+    hs256Secrets: z.array(z.string().min(32, "HS256 secrets need at least 32 characters").max(512)).min(1).max(5).optional(),
+    jwksUrl: z.string().max(2048).refine(isSafeUrl, "must be an https: URL (http: only for localhost)").optional(),
+    jwks: Jwks.optional(),
+  })
+  .refine((i) => i.hs256Secrets || i.jwksUrl || i.jwks, {
+    message: "give hs256Secrets, jwksUrl or jwks",
+    path: ["hs256Secrets"],
+  })
+  .refine((i) => !(i.jwksUrl && i.jwks), { message: "give jwksUrl or jwks, not both", path: ["jwks"] });
 export type IdentityConfig = z.infer<typeof IdentityConfig>;
 
 export interface Tenant {
@@ -16,6 +41,7 @@ export interface Tenant {
   name: string;
   allowedOrigins: string[];
   identity: IdentityConfig;
+  rateLimits: RateLimitsConfig;
   createdAt: string;
   updatedAt: string;
 }
@@ -33,6 +59,7 @@ interface TenantRow {
   name: string;
   allowed_origins: string;
   identity: string;
+  rate_limits: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -40,6 +67,7 @@ interface TenantRow {
 const TTL_MS = 30_000;
 const tenantCache = new Map<string, { at: number; tenant: Tenant | null }>();
 const keyCache = new Map<string, { at: number; key: ApiKeyRecord | null }>();
+const originCache = new Map<string, { at: number; allowed: boolean }>();
 
 function rowToTenant(row: TenantRow): Tenant {
   return {
@@ -47,8 +75,23 @@ function rowToTenant(row: TenantRow): Tenant {
     name: row.name,
     allowedOrigins: JSON.parse(row.allowed_origins) as string[],
     identity: JSON.parse(row.identity) as IdentityConfig,
+    rateLimits: JSON.parse(row.rate_limits ?? "{}") as RateLimitsConfig,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+/** What the admin API shows of a tenant: everything but the HS256 secrets. */
+export function tenantView(tenant: Tenant): Record<string, unknown> {
+  const { hs256Secrets, ...identity } = tenant.identity;
+  return {
+    id: tenant.id,
+    name: tenant.name,
+    allowedOrigins: tenant.allowedOrigins,
+    identity: { ...identity, hs256SecretCount: hs256Secrets?.length ?? 0 },
+    rateLimits: tenant.rateLimits,
+    createdAt: tenant.createdAt,
+    updatedAt: tenant.updatedAt,
   };
 }
 
@@ -61,35 +104,54 @@ export async function findTenant(db: D1Database, id: string, now = Date.now()): 
   return tenant;
 }
 
+/**
+ * Whether any tenant lists `origin` (CORS preflights, which carry no tenant).
+ * Tenants of one deployment are few, so a scan over their origin lists is fine.
+ */
+export async function originAllowedByAnyTenant(db: D1Database, origin: string, now = Date.now()): Promise<boolean> {
+  const hit = originCache.get(origin);
+  if (hit && now - hit.at < TTL_MS) return hit.allowed;
+  const row = await db
+    .prepare("SELECT 1 AS ok FROM tenants, json_each(tenants.allowed_origins) AS o WHERE o.value = ? LIMIT 1")
+    .bind(origin)
+    .first<{ ok: number }>();
+  if (originCache.size > 1000) originCache.clear();
+  originCache.set(origin, { at: now, allowed: row !== null });
+  return row !== null;
+}
+
 export async function insertTenant(
   db: D1Database,
-  input: { id: string; name: string; allowedOrigins: string[]; identity: IdentityConfig },
+  input: { id: string; name: string; allowedOrigins: string[]; identity: IdentityConfig; rateLimits?: RateLimitsConfig },
 ): Promise<Tenant | null> {
   const at = new Date().toISOString();
+  const rateLimits = input.rateLimits ?? {};
   const result = await db
     .prepare(
-      "INSERT OR IGNORE INTO tenants (id, name, allowed_origins, identity, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO tenants (id, name, allowed_origins, identity, rate_limits, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(input.id, input.name, JSON.stringify(input.allowedOrigins), JSON.stringify(input.identity), at, at)
+    .bind(input.id, input.name, JSON.stringify(input.allowedOrigins), JSON.stringify(input.identity), JSON.stringify(rateLimits), at, at)
     .run();
   tenantCache.delete(input.id);
+  originCache.clear();
   if (result.meta.changes === 0) return null;
-  return { ...input, createdAt: at, updatedAt: at };
+  return { ...input, rateLimits, createdAt: at, updatedAt: at };
 }
 
 export async function updateTenant(
   db: D1Database,
   id: string,
-  patch: { name?: string; allowedOrigins?: string[]; identity?: IdentityConfig },
+  patch: { name?: string; allowedOrigins?: string[]; identity?: IdentityConfig; rateLimits?: RateLimitsConfig },
 ): Promise<Tenant | null> {
   const current = await findTenant(db, id, Number.POSITIVE_INFINITY);
   if (!current) return null;
   const next: Tenant = { ...current, ...patch, updatedAt: new Date().toISOString() };
   await db
-    .prepare("UPDATE tenants SET name = ?, allowed_origins = ?, identity = ?, updated_at = ? WHERE id = ?")
-    .bind(next.name, JSON.stringify(next.allowedOrigins), JSON.stringify(next.identity), next.updatedAt, id)
+    .prepare("UPDATE tenants SET name = ?, allowed_origins = ?, identity = ?, rate_limits = ?, updated_at = ? WHERE id = ?")
+    .bind(next.name, JSON.stringify(next.allowedOrigins), JSON.stringify(next.identity), JSON.stringify(next.rateLimits), next.updatedAt, id)
     .run();
   tenantCache.delete(id);
+  originCache.clear();
   return next;
 }
 

@@ -2,6 +2,8 @@
 // (Send API with a tenant API key). Thin: validate, authorize, call the DO.
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { signHandoffToken } from "../auth/handoff-token";
+import { settingsOf } from "../env";
 import { isConversationId } from "../ids";
 import type { Access } from "../protocol/access";
 import { Content } from "../protocol/content";
@@ -10,6 +12,7 @@ import { BusinessSender, ClientId } from "../protocol/event";
 import { unwrap } from "../protocol/result";
 import { MAX_PAGE } from "../conversation/event-store";
 import { authenticate, customerOf } from "./auth";
+import { limitCustomerSend } from "./rate-limit";
 import type { AppEnv } from "./types";
 import { jsonBody, queryOf } from "./validate";
 
@@ -58,7 +61,7 @@ conversations.post("/", async (c) => {
   const customer = c.env.CUSTOMER.getByName(`${access.tenant}:${access.userId}`);
   const input: { tenant: string; userId: string; ref?: string } = { tenant: access.tenant, userId: access.userId };
   if (body.ref) input.ref = body.ref;
-  const { conversation, created } = await customer.openConversation(input);
+  const { conversation, created } = unwrap(await customer.openConversation(input));
   return c.json({ conversation }, created ? 201 : 200);
 });
 
@@ -93,6 +96,7 @@ conversations.post("/:id/messages", async (c) => {
       errors: [{ path: "sender", message: "not allowed with a session token" }],
     });
   }
+  if (access.kind === "customer") await limitCustomerSend(c, access);
   const { event, created } = unwrap(await conversationOf(c, access).append(access, body));
   return c.json({ event }, created ? 201 : 200);
 });
@@ -102,6 +106,21 @@ conversations.post("/:id/read", async (c) => {
   const body = await jsonBody(c, ReadRequest);
   unwrap(await conversationOf(c, access).markRead(access, body.seq));
   return c.body(null, 204);
+});
+
+/** A single-use link that opens this thread, as this person, on another device. */
+conversations.post("/:id/handoff", async (c) => {
+  const access = customerOf(c);
+  const { conversation } = unwrap(await conversationOf(c, access).get(access));
+  const { token, handoff } = await signHandoffToken(settingsOf(c.env).sessionKey, {
+    tenant: access.tenant,
+    userId: access.userId,
+    conversationId: conversation.id,
+    guest: access.guest,
+  });
+  const base = (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
+  const url = `${base}/?${new URLSearchParams({ tenant: access.tenant, handoff: token }).toString()}`;
+  return c.json({ handoffToken: token, url, expiresAt: handoff.expiresAt }, 201);
 });
 
 export const me = new Hono<AppEnv>();

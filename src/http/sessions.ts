@@ -1,53 +1,225 @@
-// POST /v1/sessions: a customer device gets a session from an identity token.
-import { Hono } from "hono";
+// Customer sessions (API.md "Sessions"): POST /v1/sessions turns one proof
+// (identity token, guest token, handoff token, refresh token, or nothing for
+// a new guest) into a session on a device; GET and DELETE list and revoke the
+// person's devices.
+import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { verifyHandoffToken } from "../auth/handoff-token";
 import { verifyIdentityToken } from "../auth/identity-token";
+import { mintOpaqueToken, openOpaqueToken, tokenHash } from "../auth/opaque-token";
 import { signSessionToken } from "../auth/session-token";
+import type { SessionGrant } from "../customer/customer";
 import { settingsOf } from "../env";
-import { findTenant } from "../directory/tenants";
+import { findTenant, type Tenant } from "../directory/tenants";
+import { newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
+import { unwrap } from "../protocol/result";
+import { authenticate, customerOf } from "./auth";
+import { limitSessionCreation } from "./rate-limit";
 import type { AppEnv } from "./types";
 import { jsonBody } from "./validate";
 
-const SessionRequest = z.strictObject({
-  tenant: z.string().min(1).max(64),
-  deviceId: z.string().regex(/^dev_[A-Za-z0-9]{8,64}$/, "must be a device id (dev_…)").optional(),
-  identityToken: z.string().min(1).optional(),
-  guestToken: z.string().min(1).optional(),
-  handoffToken: z.string().min(1).optional(),
-  refreshToken: z.string().min(1).optional(),
-});
+const DeviceId = z.string().regex(/^dev_[A-Za-z0-9]{8,64}$/, "must be a device id (dev_…)");
+const Token = z.string().min(1).max(8192);
+
+const SessionRequest = z
+  .strictObject({
+    tenant: z.string().min(1).max(64),
+    deviceId: DeviceId.optional(),
+    identityToken: Token.optional(),
+    guestToken: Token.optional(),
+    handoffToken: Token.optional(),
+    refreshToken: Token.optional(),
+  })
+  .superRefine((body, ctx) => {
+    // One proof per request; a guest token goes alone or with an identity token (merge).
+    const given = (["identityToken", "handoffToken", "refreshToken"] as const).filter((k) => body[k] !== undefined);
+    if (given.length > 1) ctx.addIssue({ code: "custom", path: [given[1]!], message: `cannot be combined with ${given[0]}` });
+    if (body.guestToken !== undefined && (body.handoffToken !== undefined || body.refreshToken !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["guestToken"], message: "goes alone or with an identityToken" });
+    }
+  });
+type SessionRequest = z.infer<typeof SessionRequest>;
+
+interface SessionAnswer {
+  sessionToken: string;
+  expiresAt: string;
+  refreshToken: string;
+  deviceId: string;
+  user: { id: string; name: string | null; guest: boolean };
+  guestToken?: string;
+  conversationId?: string;
+  mergedConversations?: string[];
+}
+
+const GUEST_PREFIX = "gst";
+
+function customerOfUser(c: Context<AppEnv>, tenant: string, userId: string) {
+  return c.env.CUSTOMER.getByName(`${tenant}:${userId}`);
+}
+
+/** Signs the session token for a grant and shapes the 201 answer. */
+async function answer(
+  c: Context<AppEnv>,
+  tenant: Tenant,
+  user: { id: string; guest: boolean },
+  grant: SessionGrant,
+  refreshToken: string,
+  extra: Pick<SessionAnswer, "guestToken" | "conversationId" | "mergedConversations"> = {},
+): Promise<Response> {
+  const session = await signSessionToken(settingsOf(c.env).sessionKey, {
+    tenant: tenant.id,
+    userId: user.id,
+    deviceId: grant.deviceId,
+    sessionId: grant.sessionId,
+    guest: user.guest,
+    ...(grant.name ? { name: grant.name } : {}),
+  });
+  const body: SessionAnswer = {
+    sessionToken: session.token,
+    expiresAt: session.expiresAt,
+    refreshToken,
+    deviceId: grant.deviceId,
+    user: { id: user.id, name: grant.name ?? null, guest: user.guest },
+    ...extra,
+  };
+  return c.json(body, 201);
+}
+
+function refreshTokenFor(c: Context<AppEnv>, tenant: string, userId: string, deviceId: string): Promise<string> {
+  return mintOpaqueToken(settingsOf(c.env).sessionKey, "refresh", { tenant, userId, deviceId });
+}
+
+async function withIdentity(c: Context<AppEnv>, tenant: Tenant, body: SessionRequest, identityToken: string): Promise<Response> {
+  const identity = await verifyIdentityToken(identityToken, tenant);
+  const customer = customerOfUser(c, tenant.id, identity.userId);
+  const extra: Pick<SessionAnswer, "mergedConversations"> = {};
+  if (body.guestToken) {
+    const guest = await openOpaqueToken(settingsOf(c.env).sessionKey, "guest", body.guestToken);
+    if (guest.tenant !== tenant.id) throw new ServiceError("invalid_token", "guest token was issued for another tenant");
+    const merged = unwrap(
+      await customer.mergeGuest({
+        tenant: tenant.id,
+        userId: identity.userId,
+        guestId: guest.userId,
+        guestTokenHash: await tokenHash(body.guestToken),
+      }),
+    );
+    extra.mergedConversations = merged.conversationIds;
+  }
+  const deviceId = body.deviceId ?? newId("dev");
+  const refreshToken = await refreshTokenFor(c, tenant.id, identity.userId, deviceId);
+  const { userId, ...profile } = identity;
+  const grant = unwrap(
+    await customer.openSession({ tenant: tenant.id, userId, deviceId, refreshHash: await tokenHash(refreshToken), ...profile }),
+  );
+  return answer(c, tenant, { id: userId, guest: false }, grant, refreshToken, extra);
+}
+
+async function asGuest(c: Context<AppEnv>, tenant: Tenant, body: SessionRequest): Promise<Response> {
+  const key = settingsOf(c.env).sessionKey;
+  const deviceId = body.deviceId ?? newId("dev");
+  if (body.guestToken) {
+    const guest = await openOpaqueToken(key, "guest", body.guestToken);
+    if (guest.tenant !== tenant.id) throw new ServiceError("invalid_token", "guest token was issued for another tenant");
+    const refreshToken = await refreshTokenFor(c, tenant.id, guest.userId, deviceId);
+    const grant = unwrap(
+      await customerOfUser(c, tenant.id, guest.userId).resumeGuest({
+        tenant: tenant.id,
+        userId: guest.userId,
+        deviceId,
+        refreshHash: await tokenHash(refreshToken),
+        guestTokenHash: await tokenHash(body.guestToken),
+      }),
+    );
+    return answer(c, tenant, { id: guest.userId, guest: true }, grant, refreshToken, { guestToken: body.guestToken });
+  }
+  const guestId = newId(GUEST_PREFIX);
+  const guestToken = await mintOpaqueToken(key, "guest", { tenant: tenant.id, userId: guestId });
+  const refreshToken = await refreshTokenFor(c, tenant.id, guestId, deviceId);
+  const grant = unwrap(
+    await customerOfUser(c, tenant.id, guestId).createGuest({
+      tenant: tenant.id,
+      userId: guestId,
+      deviceId,
+      refreshHash: await tokenHash(refreshToken),
+      guestTokenHash: await tokenHash(guestToken),
+    }),
+  );
+  return answer(c, tenant, { id: guestId, guest: true }, grant, refreshToken, { guestToken });
+}
+
+async function withHandoff(c: Context<AppEnv>, tenant: Tenant, body: SessionRequest, handoffToken: string): Promise<Response> {
+  const key = settingsOf(c.env).sessionKey;
+  const handoff = await verifyHandoffToken(key, handoffToken, tenant.id);
+  const deviceId = body.deviceId ?? newId("dev");
+  const refreshToken = await refreshTokenFor(c, tenant.id, handoff.userId, deviceId);
+  // A guest's new device gets its own guest token, so it can sign in and merge there too.
+  const guestToken = handoff.guest ? await mintOpaqueToken(key, "guest", { tenant: tenant.id, userId: handoff.userId }) : undefined;
+  const grant = unwrap(
+    await customerOfUser(c, tenant.id, handoff.userId).redeemHandoff({
+      tenant: tenant.id,
+      userId: handoff.userId,
+      deviceId,
+      refreshHash: await tokenHash(refreshToken),
+      jti: handoff.jti,
+      expiresAt: handoff.expiresAt,
+      conversationId: handoff.conversationId,
+      ...(guestToken ? { guestTokenHash: await tokenHash(guestToken) } : {}),
+    }),
+  );
+  return answer(c, tenant, { id: handoff.userId, guest: handoff.guest }, grant, refreshToken, {
+    conversationId: handoff.conversationId,
+    ...(guestToken ? { guestToken } : {}),
+  });
+}
+
+async function withRefresh(c: Context<AppEnv>, tenant: Tenant, body: SessionRequest, refreshToken: string): Promise<Response> {
+  const locator = await openOpaqueToken(settingsOf(c.env).sessionKey, "refresh", refreshToken);
+  if (locator.tenant !== tenant.id) throw new ServiceError("invalid_token", "refresh token was issued for another tenant");
+  if (!locator.deviceId) throw new ServiceError("invalid_token", "refresh token is invalid");
+  if (body.deviceId && body.deviceId !== locator.deviceId) {
+    throw new ServiceError("invalid_token", "refresh token belongs to another device");
+  }
+  const next = await refreshTokenFor(c, tenant.id, locator.userId, locator.deviceId);
+  const grant = unwrap(
+    await customerOfUser(c, tenant.id, locator.userId).refreshSession({
+      deviceId: locator.deviceId,
+      presentedHash: await tokenHash(refreshToken),
+      nextHash: await tokenHash(next),
+    }),
+  );
+  return answer(c, tenant, { id: locator.userId, guest: locator.userId.startsWith(`${GUEST_PREFIX}_`) }, grant, next);
+}
 
 export const sessions = new Hono<AppEnv>();
 
 sessions.post("/", async (c) => {
   const body = await jsonBody(c, SessionRequest);
+  c.set("tenantId", body.tenant);
   const tenant = await findTenant(c.env.DB, body.tenant);
   if (!tenant) throw new ServiceError("invalid_token", "unknown tenant");
-  if (!body.identityToken) {
-    throw new ServiceError("invalid_request", "an identityToken is required", {
-      errors: [{ path: "identityToken", message: "required" }],
-    });
-  }
-  const identity = await verifyIdentityToken(body.identityToken, tenant);
-  const customer = c.env.CUSTOMER.getByName(`${tenant.id}:${identity.userId}`);
-  const device = await customer.openSession(body.deviceId ? { deviceId: body.deviceId } : {});
-  const session = await signSessionToken(settingsOf(c.env).sessionKey, {
-    tenant: tenant.id,
-    userId: identity.userId,
-    deviceId: device.deviceId,
-    sessionId: device.sessionId,
-    guest: false,
-    ...(identity.name ? { name: identity.name } : {}),
-  });
-  return c.json(
-    {
-      sessionToken: session.token,
-      expiresAt: session.expiresAt,
-      refreshToken: device.refreshToken,
-      deviceId: device.deviceId,
-      user: { id: identity.userId, name: identity.name ?? null, guest: false },
-    },
-    201,
-  );
+  await limitSessionCreation(c, tenant, body.deviceId);
+  if (body.identityToken) return withIdentity(c, tenant, body, body.identityToken);
+  if (body.handoffToken) return withHandoff(c, tenant, body, body.handoffToken);
+  if (body.refreshToken) return withRefresh(c, tenant, body, body.refreshToken);
+  return asGuest(c, tenant, body);
+});
+
+sessions.get("/", authenticate(), async (c) => {
+  const access = customerOf(c);
+  const devices = await customerOfUser(c, access.tenant, access.userId).listDevices();
+  return c.json({ devices: devices.map((d) => ({ ...d, current: d.deviceId === access.deviceId })) });
+});
+
+sessions.delete("/current", authenticate(), async (c) => {
+  const access = customerOf(c);
+  await customerOfUser(c, access.tenant, access.userId).signOut(access.deviceId);
+  return c.body(null, 204);
+});
+
+sessions.delete("/", authenticate(), async (c) => {
+  const access = customerOf(c);
+  await customerOfUser(c, access.tenant, access.userId).signOutEverywhere();
+  return c.body(null, 204);
 });

@@ -4,5 +4,9 @@ import type { Access } from "../protocol/access";
 
 export interface AppEnv {
   Bindings: Env;
-  Variables: { access: Access };
+  Variables: {
+    access: Access;
+    /** The tenant a route learned from its body (POST /v1/sessions), for CORS. */
+    tenantId: string | undefined;
+  };
 }

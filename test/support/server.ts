@@ -2,12 +2,13 @@
 // Objects, local D1) on a free loopback port, the way `npm run dev` does, with
 // its own persisted state directory. Used by the SDK, e2e, soak and bench.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "../..");
+mkdirSync(join(ROOT, "dist/public"), { recursive: true });
 const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
 
 export interface LocalServer {

@@ -1,0 +1,64 @@
+// Handoff tokens: Carryover-signed JWTs that carry one person's thread to
+// another device. 5 minutes, single use: the `jti` is recorded as used by the
+// person's Customer DO when redeemed.
+import { SignJWT, jwtVerify } from "jose";
+import { newId } from "../ids";
+import { ServiceError } from "../protocol/errors";
+import { tokenError } from "./identity-token";
+
+export const HANDOFF_TTL_S = 5 * 60;
+const ISSUER = "carryover";
+// A distinct audience: a session token can never be redeemed as a handoff, nor the reverse.
+const AUDIENCE = "carryover:handoff";
+
+export interface Handoff {
+  tenant: string;
+  userId: string;
+  conversationId: string;
+  guest: boolean;
+  jti: string;
+  expiresAt: string;
+}
+
+export async function signHandoffToken(
+  key: Uint8Array,
+  input: Omit<Handoff, "jti" | "expiresAt">,
+  now = new Date(),
+): Promise<{ token: string; handoff: Handoff }> {
+  const iat = Math.floor(now.getTime() / 1000);
+  const jti = newId("hof");
+  const claims: Record<string, unknown> = { ten: input.tenant, cnv: input.conversationId };
+  if (input.guest) claims.gst = true;
+  const token = await new SignJWT(claims)
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject(input.userId)
+    .setJti(jti)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + HANDOFF_TTL_S)
+    .sign(key);
+  return { token, handoff: { ...input, jti, expiresAt: new Date((iat + HANDOFF_TTL_S) * 1000).toISOString() } };
+}
+
+/** The handoff `token` proves, for `tenant` only. */
+export async function verifyHandoffToken(key: Uint8Array, token: string, tenant: string, now = new Date()): Promise<Handoff> {
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, key, {
+      algorithms: ["HS256"],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      requiredClaims: ["exp", "sub", "jti"],
+      currentDate: now,
+    }));
+  } catch (err) {
+    throw tokenError(err, "handoff token");
+  }
+  const { sub, ten, cnv, gst, jti, exp } = payload;
+  if (typeof sub !== "string" || typeof ten !== "string" || typeof cnv !== "string" || typeof jti !== "string" || typeof exp !== "number") {
+    throw new ServiceError("invalid_token", "handoff token claims are incomplete");
+  }
+  if (ten !== tenant) throw new ServiceError("invalid_token", "handoff token was issued for another tenant");
+  return { tenant: ten, userId: sub, conversationId: cnv, guest: gst === true, jti, expiresAt: new Date(exp * 1000).toISOString() };
+}

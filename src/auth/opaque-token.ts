@@ -1,0 +1,98 @@
+// Carryover's opaque tokens (refresh, guest): `<prefix>_<sealed locator>.<secret>`.
+// The locator says which Customer DO holds the token's hash; it is sealed with
+// AES-GCM under a key derived from SESSION_SECRET, so a client learns nothing
+// from it and cannot forge one. The token is valid only while that DO holds
+// the SHA-256 hash of the whole token, which is what makes it revocable.
+import { sha256Hex } from "../ids";
+import { ServiceError } from "../protocol/errors";
+
+export type OpaqueKind = "refresh" | "guest";
+
+const PREFIX: Record<OpaqueKind, string> = { refresh: "crt", guest: "cgt" };
+
+/** Where the token's hash lives: the Customer DO `<tenant>:<userId>`, and for refresh tokens the device. */
+export interface Locator {
+  tenant: string;
+  userId: string;
+  deviceId?: string;
+}
+
+const keys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+
+function sealingKey(secret: Uint8Array): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = (async () => {
+      const base = await crypto.subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]);
+      return crypto.subtle.deriveKey(
+        { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new TextEncoder().encode("carryover/opaque-token/v1") },
+        base,
+        { name: "AES-GCM", length: 256 },
+        false,
+        ["encrypt", "decrypt"],
+      );
+    })();
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(value: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(value)) return null;
+  try {
+    const b64 = value.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(value.length / 4) * 4, "=");
+    return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+/** A new token of `kind` for `locator`, with 256 fresh random bits. */
+export async function mintOpaqueToken(secret: Uint8Array, kind: OpaqueKind, locator: Locator): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const plain = new TextEncoder().encode(JSON.stringify({ t: locator.tenant, u: locator.userId, d: locator.deviceId }));
+  // The kind is authenticated data: a guest token can never pass as a refresh token.
+  const sealed = new Uint8Array(
+    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: new TextEncoder().encode(kind) }, await sealingKey(secret), plain),
+  );
+  const body = new Uint8Array(iv.length + sealed.length);
+  body.set(iv);
+  body.set(sealed, iv.length);
+  return `${PREFIX[kind]}_${toBase64Url(body)}.${toBase64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
+}
+
+/** The locator sealed in `token`, or invalid_token when it is not one of ours. */
+export async function openOpaqueToken(secret: Uint8Array, kind: OpaqueKind, token: string): Promise<Locator> {
+  const what = `${kind} token`;
+  const match = /^([a-z]{3})_([A-Za-z0-9_-]{20,600})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  const body = match && match[1] === PREFIX[kind] ? fromBase64Url(match[2]!) : null;
+  if (!body || body.length < 13) throw new ServiceError("invalid_token", `${what} is malformed`);
+  let plain: ArrayBuffer;
+  try {
+    plain = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: body.slice(0, 12), additionalData: new TextEncoder().encode(kind) },
+      await sealingKey(secret),
+      body.slice(12),
+    );
+  } catch {
+    throw new ServiceError("invalid_token", `${what} is invalid`);
+  }
+  const value: unknown = JSON.parse(new TextDecoder().decode(plain));
+  if (typeof value !== "object" || value === null) throw new ServiceError("invalid_token", `${what} is invalid`);
+  const { t, u, d } = value as Record<string, unknown>;
+  if (typeof t !== "string" || typeof u !== "string") throw new ServiceError("invalid_token", `${what} is invalid`);
+  const locator: Locator = { tenant: t, userId: u };
+  if (typeof d === "string") locator.deviceId = d;
+  return locator;
+}
+
+/** What the Customer DO stores and compares: never the token itself. */
+export function tokenHash(token: string): Promise<string> {
+  return sha256Hex(token);
+}

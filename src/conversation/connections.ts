@@ -1,0 +1,435 @@
+// The live sockets of one conversation (WebSocket Hibernation API): who each
+// socket is (attachment + tags, rebuilt after hibernation), the gap-free
+// replay, and the fan-out of events, acks, read receipts and typing.
+import { z } from "zod";
+import type { Access } from "../protocol/access";
+import type { ServiceError } from "../protocol/errors";
+import type { Event, Sender } from "../protocol/event";
+import {
+  CloseCode,
+  encodeServerFrame,
+  frameBytes,
+  frameError,
+  MAX_FRAME_BYTES,
+  parseClientFrame,
+  TYPING_THROTTLE_MS,
+  TYPING_TTL_MS,
+  type ClientFrame,
+  type ServerFrame,
+  type TypingFrame,
+} from "../protocol/frames";
+import type { AppendOutcome } from "./event-store";
+
+/** Events per SQL read while replaying; appends interleave between pages. */
+export const REPLAY_PAGE = 500;
+
+/** The part of the event log the replay reads. */
+export interface EventLog {
+  lastSeq(): number;
+  after(after: number, limit: number): { events: Event[]; hasMore: boolean };
+}
+
+const AccessSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("customer"),
+    tenant: z.string(),
+    userId: z.string(),
+    deviceId: z.string(),
+    sessionId: z.string(),
+    guest: z.boolean(),
+    name: z.string().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal("business"),
+    tenant: z.string(),
+    role: z.enum(["bot", "agent", "admin"]),
+    keyId: z.string(),
+  }),
+]);
+
+const LiveOpening = z.strictObject({
+  access: AccessSchema,
+  after: z.number().int().nonnegative(),
+});
+type LiveOpening = z.infer<typeof LiveOpening>;
+
+// Set only by the Worker on the request it makes to the DO stub; a client's
+// own headers never reach the DO (the Worker builds a fresh request).
+const OPENING_HEADER = "x-carryover-live";
+
+/** The Worker's request to the Conversation DO that opens a live socket for proven `access`. */
+export function liveRequest(access: Access, after: number): Request {
+  const opening: LiveOpening = { access: accessCopy(access), after };
+  return new Request("https://conversation.internal/live", {
+    headers: { upgrade: "websocket", [OPENING_HEADER]: JSON.stringify(opening) },
+  });
+}
+
+/** The opening the Worker proved, or null for any other request. */
+export function liveOpeningOf(request: Request): LiveOpening | null {
+  if ((request.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") return null;
+  const raw = request.headers.get(OPENING_HEADER);
+  if (!raw) return null;
+  try {
+    const parsed = LiveOpening.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * An accepted socket that is closed at once with `code`: the only way to
+ * tell a browser why it is refused (a failed handshake shows no status).
+ */
+export function refusedSocket(protocol: string, code: number, reason: string): Response {
+  const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+  server.accept();
+  server.close(code, reason);
+  return new Response(null, { status: 101, webSocket: client, headers: { "sec-websocket-protocol": protocol } });
+}
+
+function accessCopy(access: Access): Access {
+  if (access.kind === "business") {
+    return { kind: "business", tenant: access.tenant, role: access.role, keyId: access.keyId };
+  }
+  const copy: Access = {
+    kind: "customer",
+    tenant: access.tenant,
+    userId: access.userId,
+    deviceId: access.deviceId,
+    sessionId: access.sessionId,
+    guest: access.guest,
+  };
+  if (access.name !== undefined) copy.name = access.name;
+  return copy;
+}
+
+/** What survives hibernation in `serializeAttachment` (a few hundred bytes). */
+const Attachment = z.object({
+  v: z.literal(1),
+  access: AccessSchema,
+  /** The highest seq sent to the socket (meaningful while not ready). */
+  sentUpTo: z.number().int().nonnegative(),
+  /** The replay is over and `ready` was sent. */
+  ready: z.boolean(),
+});
+type Attachment = z.infer<typeof Attachment>;
+
+interface SocketState {
+  access: Access;
+  sentUpTo: number;
+  ready: boolean;
+  replaying: boolean;
+  dropped: boolean;
+  typing: { sender: Sender; sentAt: number; timer: ReturnType<typeof setTimeout> } | null;
+}
+
+function tagsOf(access: Access): string[] {
+  if (access.kind === "customer") return [`user:${access.userId}`, `device:${access.deviceId}`, "role:customer"];
+  return [`role:${access.role}`, `key:${access.keyId}`];
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function typingSender(access: Access, frame: TypingFrame): Sender {
+  if (access.kind === "customer") {
+    const sender: Sender = { role: "customer", id: access.userId, deviceId: access.deviceId };
+    if (access.name !== undefined) sender.name = access.name;
+    return sender;
+  }
+  if (frame.sender) return { ...frame.sender };
+  return { role: access.role === "bot" ? "bot" : "agent", id: access.keyId };
+}
+
+export class Connections {
+  // Keyed by the socket object; after hibernation the sockets are new objects
+  // and their state is rebuilt from attachments in the constructor.
+  private readonly states = new WeakMap<WebSocket, SocketState>();
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly log: EventLog,
+  ) {
+    // Keep-alives never wake a hibernated object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+    // Rebuilt before anything is appended in this instance: a ready socket was
+    // caught up with the log when the object went to sleep.
+    for (const ws of ctx.getWebSockets()) this.restore(ws);
+  }
+
+  /** Accepts a socket for proven `access` and starts its replay after `after`; returns the client end. */
+  accept(access: Access, after: number): WebSocket {
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server, tagsOf(access));
+    // A client that claims more than the log holds starts from the log's end.
+    const state: SocketState = {
+      access: accessCopy(access),
+      sentUpTo: Math.min(after, this.log.lastSeq()),
+      ready: false,
+      replaying: false,
+      dropped: false,
+      typing: null,
+    };
+    this.states.set(server, state);
+    this.persist(server, state);
+    this.startReplay(server, state);
+    return client;
+  }
+
+  /**
+   * Checks a raw frame: too large closes the socket (4009), malformed gets an
+   * error frame, `ping` is answered here. Returns the frame to act on, or null.
+   */
+  receive(ws: WebSocket, message: string | ArrayBuffer): { access: Access; frame: Exclude<ClientFrame, { type: "ping" }> } | null {
+    const state = this.stateOf(ws);
+    if (!state) {
+      // Not a socket this object accepted (no attachment): nothing to answer it as.
+      try {
+        ws.close(CloseCode.internal, "internal");
+      } catch {
+        // Already gone.
+      }
+      return null;
+    }
+    if (state.dropped) return null;
+    if (frameBytes(message) > MAX_FRAME_BYTES) {
+      this.drop(ws, state, CloseCode.tooLarge, "payload_too_large");
+      return null;
+    }
+    if (typeof message !== "string") {
+      this.send(ws, state, { type: "error", code: "invalid_request", message: "frames are JSON text, not binary" });
+      return null;
+    }
+    const frame = parseClientFrame(message);
+    if (!frame) {
+      this.send(ws, state, frameError(message));
+      return null;
+    }
+    if (frame.type === "ping") {
+      this.send(ws, state, { type: "pong" });
+      return null;
+    }
+    return { access: state.access, frame };
+  }
+
+  /**
+   * A committed append: every ready socket gets the event, the socket that
+   * sent it (if any) gets an ack instead. A retry (not created) is only acked.
+   */
+  publish(outcome: AppendOutcome, from: WebSocket | null): void {
+    const { event } = outcome;
+    if (outcome.created) {
+      for (const ws of this.ctx.getWebSockets()) {
+        if (ws === from) continue;
+        const state = this.stateOf(ws);
+        // A socket still replaying reads this event from the log in its turn.
+        if (!state || state.dropped || !state.ready) continue;
+        this.deliver(ws, state, event);
+      }
+    }
+    if (!from) return;
+    const state = this.stateOf(from);
+    if (!state || state.dropped) return;
+    // The ack stands for the event on the sender's socket: it is not sent again.
+    if (outcome.created && state.ready && event.seq > state.sentUpTo) {
+      this.catchUp(from, state, event.seq - 1);
+      state.sentUpTo = event.seq;
+    }
+    this.send(from, state, { type: "ack", clientId: event.clientId ?? "", seq: event.seq, eventId: event.id });
+  }
+
+  /** A customer device's cursor moved: tell the person's other sockets and every business socket. */
+  readMoved(userId: string, deviceId: string, seq: number, from: WebSocket | null): void {
+    this.fanOut({ type: "read", userId, deviceId, seq }, from, (s) => s.access.kind === "business" || s.access.userId === userId);
+  }
+
+  /** Passes `typing` on, throttled, and arranges the `off` that ends it. */
+  typing(ws: WebSocket, frame: TypingFrame, now = Date.now()): void {
+    const state = this.stateOf(ws);
+    if (!state || state.dropped) return;
+    if (frame.state === "off") {
+      this.stopTyping(ws, state);
+      return;
+    }
+    const previous = state.typing;
+    if (previous) clearTimeout(previous.timer);
+    const timer = setTimeout(() => this.stopTyping(ws, state), TYPING_TTL_MS);
+    if (previous && now - previous.sentAt < TYPING_THROTTLE_MS) {
+      state.typing = { ...previous, timer };
+      return;
+    }
+    const sender = previous?.sender ?? typingSender(state.access, frame);
+    state.typing = { sender, sentAt: now, timer };
+    this.fanOut({ type: "typing", sender, state: "on" }, ws, typingAudience(state.access));
+  }
+
+  /** An error frame for a refused client frame; the socket stays open. */
+  refuse(ws: WebSocket, err: ServiceError, clientId?: string): void {
+    const state = this.stateOf(ws);
+    if (!state || state.dropped) return;
+    const details = err.errors?.map((e) => `${e.path}: ${e.message}`).join("; ");
+    const message = details ? `${err.message} (${details})` : err.message;
+    this.send(ws, state, { type: "error", code: err.code, message, ...(clientId !== undefined ? { clientId } : {}) });
+  }
+
+  /** Closes the socket with `code` and forgets it. */
+  close(ws: WebSocket, code: number, reason: string): void {
+    const state = this.stateOf(ws);
+    if (state) this.drop(ws, state, code, reason);
+  }
+
+  /** Closes every socket of a signed-out device with 4008. */
+  disconnectDevice(deviceId: string): number {
+    const sockets = this.ctx.getWebSockets(`device:${deviceId}`);
+    for (const ws of sockets) this.close(ws, CloseCode.revoked, "token_revoked");
+    return sockets.length;
+  }
+
+  /** The client closed (or the connection failed): finish the close and clear its typing. */
+  closed(ws: WebSocket, code: number, reason: string): void {
+    const state = this.stateOf(ws);
+    if (state) {
+      state.dropped = true;
+      this.stopTyping(ws, state);
+    }
+    try {
+      // 1005/1006 cannot be sent back; answer those with a normal close.
+      ws.close(code >= 3000 || code === 1000 || code === 1001 ? code : 1000, reason);
+    } catch {
+      // Already closed by the runtime.
+    }
+  }
+
+  private restore(ws: WebSocket): SocketState | null {
+    const parsed = Attachment.safeParse(ws.deserializeAttachment());
+    if (!parsed.success) return null;
+    const a = parsed.data;
+    const state: SocketState = {
+      access: a.access,
+      sentUpTo: a.ready ? this.log.lastSeq() : a.sentUpTo,
+      ready: a.ready,
+      replaying: false,
+      dropped: false,
+      typing: null,
+    };
+    this.states.set(ws, state);
+    // The object was evicted in the middle of this socket's replay: go on.
+    if (!state.ready) this.startReplay(ws, state);
+    return state;
+  }
+
+  private stateOf(ws: WebSocket): SocketState | null {
+    return this.states.get(ws) ?? this.restore(ws);
+  }
+
+  private persist(ws: WebSocket, state: SocketState): void {
+    const attachment: Attachment = { v: 1, access: state.access, sentUpTo: state.sentUpTo, ready: state.ready };
+    ws.serializeAttachment(attachment);
+  }
+
+  private startReplay(ws: WebSocket, state: SocketState): void {
+    if (state.replaying || state.ready) return;
+    state.replaying = true;
+    this.replay(ws, state)
+      .catch((err: unknown) => {
+        console.error("live replay failed", err);
+        this.drop(ws, state, CloseCode.internal, "internal");
+      })
+      .finally(() => {
+        state.replaying = false;
+      });
+  }
+
+  /**
+   * Sends the log after `sentUpTo` page by page, then `ready`. Between pages
+   * other work runs (appends among it); they skip this socket, and the next
+   * page reads them from the log. Reading the last page and turning ready
+   * happen in one synchronous step, so no append can fall between the two.
+   */
+  private async replay(ws: WebSocket, state: SocketState): Promise<void> {
+    for (;;) {
+      await nextTurn();
+      if (state.dropped) return;
+      const page = this.log.after(state.sentUpTo, REPLAY_PAGE);
+      for (const event of page.events) {
+        if (!this.send(ws, state, { type: "event", event })) return;
+        state.sentUpTo = event.seq;
+      }
+      if (!page.hasMore) {
+        state.ready = true;
+        if (!this.send(ws, state, { type: "ready", cursor: state.sentUpTo })) return;
+      }
+      this.persist(ws, state);
+      if (state.ready) return;
+    }
+  }
+
+  /** Sends `event` unless the socket has it; fills a gap from the log first (it should never have one). */
+  private deliver(ws: WebSocket, state: SocketState, event: Event): void {
+    if (event.seq <= state.sentUpTo) return;
+    this.catchUp(ws, state, event.seq - 1);
+    if (state.dropped) return;
+    if (this.send(ws, state, { type: "event", event })) state.sentUpTo = event.seq;
+  }
+
+  private catchUp(ws: WebSocket, state: SocketState, upTo: number): void {
+    while (state.sentUpTo < upTo && !state.dropped) {
+      const page = this.log.after(state.sentUpTo, Math.min(REPLAY_PAGE, upTo - state.sentUpTo));
+      if (page.events.length === 0) return;
+      for (const event of page.events) {
+        if (!this.send(ws, state, { type: "event", event })) return;
+        state.sentUpTo = event.seq;
+      }
+    }
+  }
+
+  private fanOut(frame: ServerFrame, from: WebSocket | null, to: (state: SocketState) => boolean): void {
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws === from) continue;
+      const state = this.stateOf(ws);
+      if (!state || state.dropped || !state.ready || !to(state)) continue;
+      this.send(ws, state, frame);
+    }
+  }
+
+  private stopTyping(ws: WebSocket, state: SocketState): void {
+    const typing = state.typing;
+    if (!typing) return;
+    clearTimeout(typing.timer);
+    state.typing = null;
+    this.fanOut({ type: "typing", sender: typing.sender, state: "off" }, ws, typingAudience(state.access));
+  }
+
+  /** One send; a socket whose send throws is closed and dropped so it cannot hold up the others. */
+  private send(ws: WebSocket, state: SocketState, frame: ServerFrame): boolean {
+    if (state.dropped) return false;
+    try {
+      ws.send(encodeServerFrame(frame));
+      return true;
+    } catch (err) {
+      console.warn("live send failed; dropping the socket", err);
+      this.drop(ws, state, CloseCode.internal, "send_failed");
+      return false;
+    }
+  }
+
+  private drop(ws: WebSocket, state: SocketState, code: number, reason: string): void {
+    if (state.dropped) return;
+    state.dropped = true;
+    try {
+      ws.close(code, reason);
+    } catch {
+      // The connection is already gone.
+    }
+    this.stopTyping(ws, state);
+  }
+}
+
+/** Who sees someone typing: everyone else, but not the typist's own devices. */
+function typingAudience(typist: Access): (state: SocketState) => boolean {
+  if (typist.kind === "business") return () => true;
+  return (s) => s.access.kind === "business" || s.access.userId !== typist.userId;
+}

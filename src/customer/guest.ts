@@ -1,0 +1,52 @@
+// A guest's tokens (hashed; several when the guest handed off to other
+// devices) and its one-way merge into an identified person. A merge is
+// claimed first (the guest stops working at once), then confirmed when the
+// person's DO holds the threads; until confirmed, only the same person may
+// claim again, so a merge interrupted half-way can be finished, never redone.
+import { ServiceError } from "../protocol/errors";
+import type { Profile } from "./profile";
+
+export class GuestTokens {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly profile: Profile,
+  ) {}
+
+  add(hash: string, now = new Date()): void {
+    this.sql.exec("INSERT OR IGNORE INTO guest_tokens (hash, created_at) VALUES (?, ?)", hash, now.toISOString());
+  }
+
+  /** Fails unless the guest is still a guest and `hash` is one of its tokens. */
+  check(hash: string): void {
+    this.assertNotMerged();
+    if (!this.has(hash)) throw new ServiceError("invalid_token", "guest token is invalid");
+  }
+
+  assertNotMerged(): void {
+    if (this.profile.get().mergedInto !== undefined) {
+      throw new ServiceError("token_revoked", "this guest has signed in; the guest token was merged and no longer works");
+    }
+  }
+
+  /** Starts (or resumes, for the same person) the merge of this guest into `into`. */
+  claim(hash: string, into: string): void {
+    const { mergedInto, mergeConfirmedAt } = this.profile.get();
+    if (mergedInto === undefined) {
+      this.check(hash);
+      this.profile.set({ mergedInto: into });
+      return;
+    }
+    if (mergedInto !== into || mergeConfirmedAt !== undefined) {
+      throw new ServiceError("token_revoked", "this guest token was already merged");
+    }
+    if (!this.has(hash)) throw new ServiceError("invalid_token", "guest token is invalid");
+  }
+
+  confirm(into: string, now = new Date()): void {
+    if (this.profile.get().mergedInto === into) this.profile.set({ mergeConfirmedAt: now.toISOString() });
+  }
+
+  private has(hash: string): boolean {
+    return this.sql.exec("SELECT 1 FROM guest_tokens WHERE hash = ?", hash).toArray().length > 0;
+  }
+}

@@ -1,0 +1,97 @@
+// The operator's admin API (Authorization: Bearer <ADMIN_TOKEN>): create and
+// configure tenants, mint tenant API keys. Keys are shown once, kept hashed.
+import { Hono } from "hono";
+import { z } from "zod";
+import { settingsOf } from "../env";
+import { createApiKey, findTenant, IdentityConfig, insertTenant, Origin, TenantId, tenantView, updateTenant } from "../directory/tenants";
+import { ServiceError } from "../protocol/errors";
+import { RateLimitsConfig } from "../ratelimit/limits";
+import { bearerOf } from "./auth";
+import type { AppEnv } from "./types";
+import { jsonBody } from "./validate";
+
+const AllowedOrigins = z.array(Origin).max(50);
+
+const CreateTenant = z.strictObject({
+  id: TenantId,
+  name: z.string().trim().min(1).max(128),
+  allowedOrigins: AllowedOrigins.default([]),
+  identity: IdentityConfig,
+  rateLimits: RateLimitsConfig.optional(),
+});
+
+const PatchTenant = z
+  .strictObject({
+    name: z.string().trim().min(1).max(128).optional(),
+    allowedOrigins: AllowedOrigins.optional(),
+    identity: IdentityConfig.optional(),
+    rateLimits: RateLimitsConfig.optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, { message: "nothing to change" });
+
+const CreateApiKey = z.strictObject({
+  role: z.enum(["bot", "agent", "admin"]),
+  name: z.string().trim().min(1).max(128).optional(),
+});
+
+/** Compares digests in constant time, so neither content nor length leaks. */
+async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const enc = new TextEncoder();
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest("SHA-256", enc.encode(given)),
+    crypto.subtle.digest("SHA-256", enc.encode(expected)),
+  ]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+export const admin = new Hono<AppEnv>();
+
+admin.use("*", async function adminOnly(c, next) {
+  const expected = settingsOf(c.env).adminToken;
+  if (!expected) throw new ServiceError("forbidden", "the admin API is disabled: set ADMIN_TOKEN");
+  const given = bearerOf(c.req.header("authorization"));
+  if (!given || !(await sameSecret(given, expected))) throw new ServiceError("invalid_token", "admin token required");
+  await next();
+});
+
+admin.post("/tenants", async (c) => {
+  const body = await jsonBody(c, CreateTenant);
+  const input = {
+    id: body.id,
+    name: body.name,
+    allowedOrigins: body.allowedOrigins,
+    identity: body.identity,
+    ...(body.rateLimits ? { rateLimits: body.rateLimits } : {}),
+  };
+  const tenant = await insertTenant(c.env.DB, input);
+  if (!tenant) throw new ServiceError("conflict", `tenant ${body.id} already exists`);
+  const key = await createApiKey(c.env.DB, tenant.id, "admin", "created with the tenant");
+  return c.json({ tenant: tenantView(tenant), apiKey: key.key, apiKeyId: key.id }, 201);
+});
+
+admin.get("/tenants/:id", async (c) => {
+  const tenant = await findTenant(c.env.DB, c.req.param("id"), Number.POSITIVE_INFINITY);
+  if (!tenant) throw new ServiceError("not_found", "no such tenant");
+  return c.json({ tenant: tenantView(tenant) });
+});
+
+admin.patch("/tenants/:id", async (c) => {
+  const body = await jsonBody(c, PatchTenant);
+  const patch: Parameters<typeof updateTenant>[2] = {};
+  if (body.name !== undefined) patch.name = body.name;
+  if (body.allowedOrigins !== undefined) patch.allowedOrigins = body.allowedOrigins;
+  if (body.identity !== undefined) patch.identity = body.identity;
+  if (body.rateLimits !== undefined) patch.rateLimits = body.rateLimits;
+  const tenant = await updateTenant(c.env.DB, c.req.param("id"), patch);
+  if (!tenant) throw new ServiceError("not_found", "no such tenant");
+  return c.json({ tenant: tenantView(tenant) });
+});
+
+admin.post("/tenants/:id/api-keys", async (c) => {
+  const body = await jsonBody(c, CreateApiKey);
+  const tenant = await findTenant(c.env.DB, c.req.param("id"), Number.POSITIVE_INFINITY);
+  if (!tenant) throw new ServiceError("not_found", "no such tenant");
+  const key = await createApiKey(c.env.DB, tenant.id, body.role, body.name);
+  return c.json({ apiKey: key.key, id: key.id, role: key.role, ...(body.name ? { name: body.name } : {}) }, 201);
+});
+

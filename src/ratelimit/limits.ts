@@ -1,0 +1,104 @@
+// Which limits apply: defaults, overridden by vars, overridden per tenant.
+// Vars read "<limit>/<seconds>" (e.g. "60/60") or "off".
+import { z } from "zod";
+import type { Env } from "../env";
+import { ServiceError } from "../protocol/errors";
+import type { BucketLimit } from "./token-bucket";
+
+export const LIMIT_NAMES = ["sessionsPerIp", "sessionsPerDevice", "sendsPerDevice", "sendsPerIp"] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
+export type Limits = Record<LimitName, BucketLimit | null>;
+
+/**
+ * Generous on purpose: a local benchmark (thousands of sends per second over
+ * many devices from one address, 32 clients on one device) stays under them,
+ * while a runaway client is still bounded and, being counted on its own key,
+ * cannot starve anyone else. Production deployments tighten them with vars.
+ */
+export const DEFAULT_LIMITS: Limits = {
+  sessionsPerIp: { limit: 1200, periodSeconds: 60 },
+  sessionsPerDevice: { limit: 60, periodSeconds: 60 },
+  sendsPerDevice: { limit: 6000, periodSeconds: 10 },
+  sendsPerIp: { limit: 50000, periodSeconds: 10 },
+};
+
+export const LIMIT_VARS: Record<LimitName, keyof Env> = {
+  sessionsPerIp: "RATE_LIMIT_SESSIONS_PER_IP",
+  sessionsPerDevice: "RATE_LIMIT_SESSIONS_PER_DEVICE",
+  sendsPerDevice: "RATE_LIMIT_SENDS_PER_DEVICE",
+  sendsPerIp: "RATE_LIMIT_SENDS_PER_IP",
+};
+
+export const BucketLimitSchema = z.strictObject({
+  limit: z.number().int().min(1).max(1_000_000),
+  periodSeconds: z.number().int().min(1).max(86_400),
+});
+
+/** Per-tenant overrides; `null` turns a limit off for the tenant. */
+export const RateLimitsConfig = z.strictObject(
+  Object.fromEntries(LIMIT_NAMES.map((name) => [name, BucketLimitSchema.nullable().optional()])) as Record<
+    LimitName,
+    z.ZodOptional<z.ZodNullable<typeof BucketLimitSchema>>
+  >,
+);
+export type RateLimitsConfig = z.infer<typeof RateLimitsConfig>;
+
+function parseVar(name: string, value: string): BucketLimit | null {
+  if (value.trim() === "off") return null;
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  const parsed = match ? BucketLimitSchema.safeParse({ limit: Number(match[1]), periodSeconds: Number(match[2]) }) : null;
+  if (!parsed?.success) throw new Error(`${name} must look like "60/60" (limit/seconds) or "off", not "${value}"`);
+  return parsed.data;
+}
+
+let cached: { env: Env; limits: Limits } | undefined;
+
+function limitsOfEnv(env: Env): Limits {
+  if (cached?.env === env) return cached.limits;
+  const limits = { ...DEFAULT_LIMITS };
+  for (const name of LIMIT_NAMES) {
+    const value = env[LIMIT_VARS[name]];
+    if (typeof value === "string" && value !== "") limits[name] = parseVar(LIMIT_VARS[name], value);
+  }
+  cached = { env, limits };
+  return limits;
+}
+
+export function limitsOf(env: Env, overrides: RateLimitsConfig | undefined): Limits {
+  const limits = { ...limitsOfEnv(env) };
+  for (const name of LIMIT_NAMES) {
+    const override = overrides?.[name];
+    if (override !== undefined) limits[name] = override;
+  }
+  return limits;
+}
+
+export interface LimitCheck {
+  /** The RateLimiter object's name: one bucket per scope and key. */
+  key: string;
+  limit: BucketLimit | null;
+}
+
+/**
+ * Takes one token from each bucket (in parallel: one round trip of latency)
+ * and fails with 429 when any is empty. A limiter that cannot be reached lets
+ * the request through: losing a limit for a moment beats refusing everyone.
+ */
+export async function enforceLimits(env: Env, checks: LimitCheck[]): Promise<void> {
+  const outcomes = await Promise.all(
+    checks.map(async ({ key, limit }) => {
+      if (!limit) return { allowed: true, retryAfter: 0 };
+      try {
+        return await env.RATE_LIMITER.getByName(key).take(limit);
+      } catch (err) {
+        console.error(`rate limiter ${key} unreachable; allowing`, err);
+        return { allowed: true, retryAfter: 0 };
+      }
+    }),
+  );
+  const denied = outcomes.filter((o) => !o.allowed);
+  if (denied.length > 0) {
+    const retryAfter = Math.max(...denied.map((o) => o.retryAfter));
+    throw new ServiceError("rate_limited", `too many requests; retry in ${retryAfter} s`, { retryAfter });
+  }
+}

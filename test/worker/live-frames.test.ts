@@ -1,0 +1,103 @@
+// The bytes of every server frame are pinned here: a change to the wire is a
+// change to this file. And the client-frame parser refuses what is malformed.
+import { describe, expect, it } from "vitest";
+import type { Event } from "../../src/protocol/event";
+import { encodeServerFrame, parseClientFrame, type ServerFrame } from "../../src/protocol/frames";
+import { openConversation, openSession, uniqueUser } from "./helpers";
+import { openLive, text } from "./live-helpers";
+
+// Keys deliberately out of order: the encoding puts them in the contract's order.
+const event = {
+  content: { type: "text", text: "Hi" },
+  clientId: "c-1",
+  sender: { deviceId: "dev_1", name: "Alice", id: "alice", role: "customer" },
+  type: "message.created",
+  at: "2026-11-22T10:00:00.000Z",
+  id: "evt_1",
+  seq: 7,
+} as unknown as Event;
+
+const GOLDEN: [ServerFrame, string][] = [
+  [
+    { type: "event", event },
+    '{"type":"event","event":{"seq":7,"id":"evt_1","type":"message.created","at":"2026-11-22T10:00:00.000Z","sender":{"role":"customer","id":"alice","name":"Alice","deviceId":"dev_1"},"clientId":"c-1","content":{"type":"text","text":"Hi"}}}',
+  ],
+  [{ type: "ack", clientId: "c-1", seq: 7, eventId: "evt_1" }, '{"type":"ack","clientId":"c-1","seq":7,"eventId":"evt_1"}'],
+  [
+    { type: "read", userId: "alice", deviceId: "dev_1", seq: 7 },
+    '{"type":"read","userId":"alice","deviceId":"dev_1","seq":7}',
+  ],
+  [
+    { type: "typing", sender: { name: "Sam", id: "agent-1", role: "agent" }, state: "on" },
+    '{"type":"typing","sender":{"role":"agent","id":"agent-1","name":"Sam"},"state":"on"}',
+  ],
+  [{ type: "ready", cursor: 7 }, '{"type":"ready","cursor":7}'],
+  [{ type: "pong" }, '{"type":"pong"}'],
+  [
+    { type: "error", code: "conflict", message: "clientId c-1 was already used", clientId: "c-1" },
+    '{"type":"error","code":"conflict","message":"clientId c-1 was already used","clientId":"c-1"}',
+  ],
+  [
+    { type: "error", code: "invalid_request", message: "the frame is not valid JSON" },
+    '{"type":"error","code":"invalid_request","message":"the frame is not valid JSON"}',
+  ],
+];
+
+describe("live frames", () => {
+  it.each(GOLDEN)("encodes %j exactly", (frame, bytes) => {
+    expect(encodeServerFrame(frame)).toBe(bytes);
+  });
+
+  it("sends those bytes on the wire, whether an event was replayed or just appended", async () => {
+    const s = await openSession(uniqueUser("zoe"));
+    const id = await openConversation(s.sessionToken);
+    const first = await openLive(id, s.sessionToken);
+    expect(await first.next()).toEqual({ type: "ready", cursor: 0 });
+    const other = await openLive(id, s.sessionToken);
+    await other.next();
+    first.send({ type: "send", clientId: "golden", content: text("Hi") });
+    const ack = await first.next();
+    const live = (await other.next(), other.raw.at(-1)!);
+    const replayed = await openLive(id, s.sessionToken, 0);
+    await replayed.next();
+    expect(replayed.raw[0]).toBe(live);
+    expect(first.raw).toEqual([
+      '{"type":"ready","cursor":0}',
+      `{"type":"ack","clientId":"golden","seq":1,"eventId":"${String(ack.eventId)}"}`,
+    ]);
+    expect(live).toMatch(
+      new RegExp(
+        `^\\{"type":"event","event":\\{"seq":1,"id":"${String(ack.eventId)}","type":"message.created","at":"[^"]+",` +
+          `"sender":\\{"role":"customer","id":"zoe-[^"]+","deviceId":"${s.deviceId}"\\},"clientId":"golden",` +
+          `"content":\\{"type":"text","text":"Hi"\\}\\}\\}$`,
+      ),
+    );
+  });
+
+  it("parses valid client frames and returns null for malformed ones", () => {
+    expect(parseClientFrame('{"type":"ping"}')).toEqual({ type: "ping" });
+    expect(parseClientFrame('{"type":"read","seq":3}')).toEqual({ type: "read", seq: 3 });
+    expect(parseClientFrame('{"type":"typing","state":"on"}')).toEqual({ type: "typing", state: "on" });
+    expect(parseClientFrame('{"type":"send","clientId":"c","content":{"type":"text","text":"x"}}')).toEqual({
+      type: "send",
+      clientId: "c",
+      content: { type: "text", text: "x" },
+    });
+    for (const bad of [
+      "",
+      "{",
+      "null",
+      "[]",
+      '"ping"',
+      '{"type":"pong"}',
+      '{"type":"read","seq":1.5}',
+      '{"type":"read","seq":"1"}',
+      '{"type":"typing","state":"maybe"}',
+      '{"type":"send","clientId":"","content":{"type":"text","text":"x"}}',
+      '{"type":"send","clientId":"c","content":{"type":"text","text":"x"},"extra":1}',
+      '{"type":"send","clientId":"c","content":{"type":"video"}}',
+    ]) {
+      expect(parseClientFrame(bad), bad).toBeNull();
+    }
+  });
+});

@@ -1,0 +1,76 @@
+// Read receipts over the socket: a `read` frame moves the device's cursor
+// (never back), reaches the person's other devices and the business sockets,
+// and updates the person's unread count.
+import { describe, expect, it } from "vitest";
+import { api, BOT_KEY, json, openConversation, openSession, uniqueUser } from "./helpers";
+import { botSend, openReady } from "./live-helpers";
+
+interface ThreadList {
+  conversations: { id: string; unread: number; readSeq: number }[];
+}
+
+async function unreadOf(token: string, id: string): Promise<{ unread: number; readSeq: number }> {
+  const list = await json<ThreadList>(await api("/v1/me/conversations", { token }));
+  const thread = list.conversations.find((c) => c.id === id);
+  if (!thread) throw new Error("thread not listed");
+  return { unread: thread.unread, readSeq: thread.readSeq };
+}
+
+async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
+  for (let i = 0; i < 50; i++) {
+    const value = await read();
+    if (ok(value)) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return read();
+}
+
+describe("live read receipts", () => {
+  it("moves the cursor forward only and tells the other devices and the bot", async () => {
+    const user = uniqueUser("uma");
+    const phone = await openSession(user);
+    const laptop = await openSession(user);
+    const stranger = await openSession(uniqueUser("vic"));
+    const id = await openConversation(phone.sessionToken);
+    await openConversation(stranger.sessionToken);
+    for (let i = 1; i <= 3; i++) expect((await botSend(id, `b${i}`, `bot says ${i}`)).status).toBe(201);
+    expect(await eventually(() => unreadOf(phone.sessionToken, id), (v) => v.unread === 3)).toEqual({ unread: 3, readSeq: 0 });
+
+    const a = await openReady(id, phone.sessionToken, 3);
+    const b = await openReady(id, laptop.sessionToken, 3);
+    const bot = await openReady(id, BOT_KEY, 3);
+
+    a.send({ type: "read", seq: 2 });
+    const receipt = { type: "read", userId: user, deviceId: phone.deviceId, seq: 2 };
+    expect(await b.next()).toEqual(receipt);
+    expect(await bot.next()).toEqual(receipt);
+    expect(await a.drain()).toEqual([]); // not echoed to the reader
+    expect(await eventually(() => unreadOf(phone.sessionToken, id), (v) => v.unread === 1)).toEqual({ unread: 1, readSeq: 2 });
+
+    // Backwards and repeated reads change nothing and tell nobody.
+    a.send({ type: "read", seq: 1 });
+    a.send({ type: "read", seq: 2 });
+    expect(await a.drain()).toEqual([]);
+    expect(await b.drain()).toEqual([]);
+    expect(await bot.drain()).toEqual([]);
+    const reads = await json<{ reads: Record<string, number> }>(await api(`/v1/conversations/${id}`, { token: phone.sessionToken }));
+    expect(reads.reads[phone.deviceId]).toBe(2);
+
+    // Past the end reads up to the end.
+    b.send({ type: "read", seq: 99 });
+    expect(await a.next()).toEqual({ type: "read", userId: user, deviceId: laptop.deviceId, seq: 3 });
+    expect(await bot.next()).toEqual({ type: "read", userId: user, deviceId: laptop.deviceId, seq: 3 });
+    expect(await eventually(() => unreadOf(phone.sessionToken, id), (v) => v.unread === 0)).toEqual({ unread: 0, readSeq: 3 });
+  });
+
+  it("passes reads made over HTTP to the live sockets too", async () => {
+    const user = uniqueUser("wes");
+    const phone = await openSession(user);
+    const id = await openConversation(phone.sessionToken);
+    expect((await botSend(id, "b1", "hello")).status).toBe(201);
+    const bot = await openReady(id, BOT_KEY, 1);
+    const res = await api(`/v1/conversations/${id}/read`, { method: "POST", token: phone.sessionToken, json: { seq: 1 } });
+    expect(res.status).toBe(204);
+    expect(await bot.next()).toEqual({ type: "read", userId: user, deviceId: phone.deviceId, seq: 1 });
+  });
+});

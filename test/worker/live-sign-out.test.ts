@@ -1,0 +1,70 @@
+// Signing out through the API ends live sockets at once (4008), and a
+// signed-out device cannot open a new one with a token that is still unexpired.
+import { describe, expect, it } from "vitest";
+import { api, json, openConversation, openSession, uniqueUser, type SessionAnswer } from "./helpers";
+import { liveResponse, openReady, text } from "./live-helpers";
+
+async function refusedWith(id: string, token: string): Promise<{ code: number; reason: string }> {
+  const res = await liveResponse(id, ["carryover.v1", `bearer.${token}`]);
+  expect(res.status).toBe(101);
+  const ws = res.webSocket!;
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })),
+  );
+  ws.accept();
+  return closed;
+}
+
+describe("sign-out and live sockets", () => {
+  it("DELETE /v1/sessions/current closes this device's sockets and keeps the others", async () => {
+    const user = uniqueUser("sol");
+    const phone = await openSession(user);
+    const laptop = await openSession(user);
+    const id = await openConversation(phone.sessionToken);
+    const onPhone = await openReady(id, phone.sessionToken);
+    const onLaptop = await openReady(id, laptop.sessionToken);
+
+    expect((await api("/v1/sessions/current", { method: "DELETE", token: phone.sessionToken })).status).toBe(204);
+    expect(await onPhone.closed).toEqual({ code: 4008, reason: "token_revoked" });
+
+    onLaptop.send({ type: "send", clientId: "after", content: text("still here") });
+    expect(await onLaptop.next()).toMatchObject({ type: "ack", clientId: "after" });
+    expect(await refusedWith(id, phone.sessionToken)).toEqual({ code: 4008, reason: "token_revoked" });
+  });
+
+  it("DELETE /v1/sessions closes the sockets of every device", async () => {
+    const user = uniqueUser("tim");
+    const phone = await openSession(user);
+    const laptop = await openSession(user);
+    const id = await openConversation(phone.sessionToken);
+    const onPhone = await openReady(id, phone.sessionToken);
+    const onLaptop = await openReady(id, laptop.sessionToken);
+
+    expect((await api("/v1/sessions", { method: "DELETE", token: laptop.sessionToken })).status).toBe(204);
+    expect(await onPhone.closed).toMatchObject({ code: 4008 });
+    expect(await onLaptop.closed).toMatchObject({ code: 4008 });
+  });
+
+  it("a reused refresh token revokes the device and closes its sockets", async () => {
+    const user = uniqueUser("uma");
+    const phone = await openSession(user);
+    const id = await openConversation(phone.sessionToken);
+    const onPhone = await openReady(id, phone.sessionToken);
+    const refresh = (token: string) =>
+      api("/v1/sessions", { method: "POST", json: { tenant: "demo", deviceId: phone.deviceId, refreshToken: token } });
+
+    expect((await refresh(phone.refreshToken)).status).toBe(201);
+    expect((await refresh(phone.refreshToken)).status).toBe(401);
+    expect(await onPhone.closed).toEqual({ code: 4008, reason: "token_revoked" });
+  });
+
+  it("a guest's sockets close when the guest is merged into the person", async () => {
+    const guestRes = await api("/v1/sessions", { method: "POST", json: { tenant: "demo" } });
+    const guest = await json<SessionAnswer>(guestRes);
+    const id = await openConversation(guest.sessionToken);
+    const asGuest = await openReady(id, guest.sessionToken);
+
+    await openSession(uniqueUser("vic"), { guestToken: guest.guestToken });
+    expect(await asGuest.closed).toEqual({ code: 4008, reason: "token_revoked" });
+  });
+});

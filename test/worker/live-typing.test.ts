@@ -1,0 +1,54 @@
+// Typing is ephemeral: passed on at once, at most once per 2 s per socket
+// while it stays on, ended by `off`, by leaving, or by the server after 6 s.
+import { describe, expect, it } from "vitest";
+import { BOT_KEY, openConversation, openSession, uniqueUser } from "./helpers";
+import { openReady } from "./live-helpers";
+
+describe("live typing", () => {
+  it("passes on and off to the other side, throttles repeats, and not to the typist's own devices", async () => {
+    const user = uniqueUser("xia");
+    const phone = await openSession(user);
+    const laptop = await openSession(user);
+    const id = await openConversation(phone.sessionToken);
+    const a = await openReady(id, phone.sessionToken);
+    const b = await openReady(id, laptop.sessionToken);
+    const bot = await openReady(id, BOT_KEY);
+
+    a.send({ type: "typing", state: "on" });
+    a.send({ type: "typing", state: "on" });
+    a.send({ type: "typing", state: "on" });
+    const typist = { role: "customer", id: user, deviceId: phone.deviceId };
+    // a's ping is handled after its typing frames: all they caused has been sent once it is answered.
+    expect(await a.drain()).toEqual([]);
+    expect(await bot.drain()).toEqual([{ type: "typing", sender: typist, state: "on" }]);
+    a.send({ type: "typing", state: "off" });
+    a.send({ type: "typing", state: "off" });
+    expect(await a.drain()).toEqual([]);
+    expect(await bot.drain()).toEqual([{ type: "typing", sender: typist, state: "off" }]);
+    expect(await b.drain()).toEqual([]);
+
+    bot.send({ type: "typing", state: "on", sender: { role: "agent", id: "agent-1", name: "Sam" } });
+    const agent = { type: "typing", sender: { role: "agent", id: "agent-1", name: "Sam" }, state: "on" };
+    expect(await a.next()).toEqual(agent);
+    expect(await b.next()).toEqual(agent);
+
+    // Leaving while typing ends it for the others.
+    bot.close();
+    expect(await a.next()).toEqual({ ...agent, state: "off" });
+    expect(await b.next()).toEqual({ ...agent, state: "off" });
+  });
+
+  it("sends off on its own when on is not renewed", { timeout: 20_000 }, async () => {
+    const user = uniqueUser("yan");
+    const phone = await openSession(user);
+    const id = await openConversation(phone.sessionToken);
+    const a = await openReady(id, phone.sessionToken);
+    const bot = await openReady(id, BOT_KEY);
+    bot.send({ type: "typing", state: "on" });
+    const on = await a.next();
+    expect(on).toMatchObject({ type: "typing", state: "on", sender: { role: "bot" } });
+    // Nothing else is sent; the server ends it (TYPING_TTL_MS = 6 s).
+    const off = await a.next();
+    expect(off).toEqual({ ...on, state: "off" });
+  });
+});

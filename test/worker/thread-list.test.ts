@@ -1,0 +1,54 @@
+// A person's conversation list (GET /v1/me/conversations), the same on every
+// device: last event, lastSeq, readSeq and unread kept current by the threads.
+import { describe, expect, it } from "vitest";
+import { BOT_KEY, api, openConversation, openSession, send, uniqueUser } from "./helpers";
+import { myThreads, type ThreadRow } from "./identity-helpers";
+
+/** The list is pushed by each thread after its write; wait until it shows `want`. */
+async function listWhen(token: string, want: (rows: ThreadRow[]) => boolean): Promise<ThreadRow[]> {
+  let rows: ThreadRow[] = [];
+  for (let i = 0; i < 50; i++) {
+    rows = await myThreads(token);
+    if (want(rows)) return rows;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return rows;
+}
+
+function botSays(conversationId: string, clientId: string, text: string): Promise<Response> {
+  return api(`/v1/conversations/${conversationId}/messages`, {
+    method: "POST",
+    token: BOT_KEY,
+    json: { clientId, sender: { role: "bot", id: "shopbot" }, content: { type: "text", text } },
+  });
+}
+
+describe("the person's thread list", () => {
+  it("shows last event, unread and read position on every device", async () => {
+    const userId = uniqueUser();
+    const phone = await openSession(userId);
+    const laptop = await openSession(userId);
+    const id = await openConversation(phone.sessionToken);
+    await send(phone.sessionToken, id, "c1", "where is my parcel?");
+    await botSays(id, "b1", "let me check");
+    await botSays(id, "b2", "it arrives tomorrow");
+
+    const rows = await listWhen(laptop.sessionToken, (r) => r[0]?.lastSeq === 3);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id, status: "open", lastSeq: 3, readSeq: 1, unread: 2 });
+    expect(rows[0]!.lastEvent).toMatchObject({ seq: 3, content: { text: "it arrives tomorrow" } });
+
+    expect((await api(`/v1/conversations/${id}/read`, { method: "POST", token: laptop.sessionToken, json: { seq: 2 } })).status).toBe(204);
+    const afterRead = await listWhen(phone.sessionToken, (r) => r[0]?.readSeq === 2);
+    expect(afterRead[0]).toMatchObject({ lastSeq: 3, readSeq: 2, unread: 1 });
+  });
+
+  it("lists only the person's own threads", async () => {
+    const alice = await openSession(uniqueUser("alice"));
+    const bob = await openSession(uniqueUser("bob"));
+    const aliceThread = await openConversation(alice.sessionToken);
+    await openConversation(bob.sessionToken);
+    expect((await myThreads(alice.sessionToken)).map((t) => t.id)).toEqual([aliceThread]);
+    expect((await api("/v1/me/conversations", { token: BOT_KEY })).status).toBe(403);
+  });
+});
