@@ -465,6 +465,12 @@ class Device {
     });
     try {
       conn.ws.send(JSON.stringify({ type: "send", clientId: send.clientId, content: { type: "text", text: send.text } }));
+      if (this.ctx.rand() < 0.1) {
+        // Drop the socket with the send in flight: the ack is lost, the outcome unknown.
+        this.ctx.counters.socketDrops++;
+        this.ctx.counters.aborted++;
+        conn.ws.close(3000, "soak drop mid-send");
+      }
     } catch {
       conn.waiters.delete(send.clientId);
       this.ctx.counters.failedAttempts++;
