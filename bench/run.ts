@@ -22,7 +22,7 @@ import { liveAvailable } from "./lib/live.ts";
 const { values: flags } = parseArgs({
   options: {
     rounds: { type: "string", default: "5" },
-    seconds: { type: "string", default: "3" },
+    seconds: { type: "string", default: "2.5" },
     clients: { type: "string", default: "32" },
     conversations: { type: "string", default: "100" },
     messages: { type: "string", default: "200" },
@@ -44,6 +44,30 @@ const TARGETS = {
   catchUpMs: 1000,
   bundleGzipBytes: 150 * 1024,
 } as const;
+
+/** The rate-limit vars of src/ratelimit/limits.ts, raised far above what the bench sends. */
+const RAISED_LIMITS = {
+  RATE_LIMIT_SESSIONS_PER_IP: "1000000/60",
+  RATE_LIMIT_SESSIONS_PER_DEVICE: "1000000/60",
+  RATE_LIMIT_SENDS_PER_DEVICE: "1000000/10",
+  RATE_LIMIT_SENDS_PER_IP: "1000000/10",
+};
+
+const LIMITS_OFF = {
+  RATE_LIMIT_SESSIONS_PER_IP: "off",
+  RATE_LIMIT_SESSIONS_PER_DEVICE: "off",
+  RATE_LIMIT_SENDS_PER_DEVICE: "off",
+  RATE_LIMIT_SENDS_PER_IP: "off",
+};
+
+/** Ctrl-C must not leave wrangler/workerd behind. */
+function stopOnSignal(servers: { stop(): Promise<void> }[]): void {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void Promise.allSettled(servers.map((s) => s.stop())).then(() => process.exit(130));
+    });
+  }
+}
 
 const started = Date.now();
 function log(line: string): void {
@@ -100,15 +124,26 @@ async function main(): Promise<void> {
   if (bundle.benchInputs.length > 0) throw new Error(`bench code leaked into the Worker bundle: ${bundle.benchInputs.join(", ")}`);
 
   let server: LocalServer | undefined;
+  let unlimited: LocalServer | undefined;
   let baseline: BaselineServer | undefined;
   try {
-    log("starting the Worker and the baseline Worker (wrangler dev)");
-    [server, baseline] = await Promise.all([startServer(), startBaseline()]);
-    await measureThroughput(server, baseline);
+    log("starting the Worker (twice: rate limits raised, and off) and the baseline Worker (wrangler dev)");
+    // Rate limits stay on (their cost is part of every append and session)
+    // but are raised so that no request of the bench is refused. A second
+    // instance with the limits off shows what the limiter round trips cost.
+    [server, unlimited, baseline] = await Promise.all([
+      startServer({ vars: RAISED_LIMITS }),
+      startServer({ vars: LIMITS_OFF }),
+      startBaseline(),
+    ]);
+    stopOnSignal([server, unlimited, baseline]);
+    await measureThroughput(server, unlimited, baseline);
+    await unlimited.stop();
+    unlimited = undefined;
     await measureCatchUp(server);
     await measureFanOut(server);
   } finally {
-    await Promise.all([server?.stop(), baseline?.stop()]);
+    await Promise.all([server?.stop(), unlimited?.stop(), baseline?.stop()]);
   }
 
   row("Worker bundle, gzip (as configured)", summarize([bundle.gzipBytes / 1024]), "KiB", 1, "≤ 150 KiB", bundle.gzipBytes <= TARGETS.bundleGzipBytes);
@@ -128,49 +163,95 @@ async function main(): Promise<void> {
 // ---------------------------------------------------------------------------
 // Throughput: baseline vs appends (one conversation, spread), sessions.
 
-async function measureThroughput(server: LocalServer, baseline: BaselineServer): Promise<void> {
-  log(`setup: ${CLIENTS} devices on one conversation, ${SPREAD} users with a conversation each`);
-  const runId = Date.now().toString(36);
+interface Targets {
+  url: string;
+  oneConversation: string;
+  oneDevices: Session[];
+  spread: { session: Session; conversation: string }[];
+  /** Pre-signed identity tokens (signing is client work, kept out of the timed window). */
+  identityTokens: string[];
+}
+
+/** 32 devices of one person on one conversation, and 100 people with a conversation each. */
+async function targetsOn(url: string, runId: string): Promise<Targets> {
   const oneUser = `bench-one-${runId}`;
-  const first = await openSession(server.url, oneUser);
-  const oneConversation = await openConversation(server.url, first.sessionToken);
-  const oneDevices: Session[] = [first, ...(await inBatches(Array.from({ length: CLIENTS - 1 }), 8, () => openSession(server.url, oneUser)))];
+  const first = await openSession(url, oneUser);
+  const oneConversation = await openConversation(url, first.sessionToken);
+  const oneDevices: Session[] = [first, ...(await inBatches(Array.from({ length: CLIENTS - 1 }), 8, () => openSession(url, oneUser)))];
   const spread = await inBatches(Array.from({ length: SPREAD }, (_, i) => `bench-spread-${runId}-${i}`), 8, async (user) => {
-    const session = await openSession(server.url, user);
-    return { session, conversation: await openConversation(server.url, session.sessionToken) };
+    const session = await openSession(url, user);
+    return { session, conversation: await openConversation(url, session.sessionToken) };
   });
-  const sessionUsers = Array.from({ length: 200 }, (_, i) => `bench-session-${runId}-${i}`);
-  const sessionTokens = await Promise.all(sessionUsers.map((u) => identityToken(u)));
+  const identityTokens = await Promise.all(Array.from({ length: 200 }, (_, i) => identityToken(`bench-session-${runId}-${i}`)));
+  return { url, oneConversation, oneDevices, spread, identityTokens };
+}
+
+interface Scenario {
+  url: string;
+  request: (tag: string) => LoadOptions["request"];
+}
+
+function appendScenarios(t: Targets): { one: Scenario; spread: Scenario; sessions: Scenario } {
+  return {
+    one: {
+      url: t.url,
+      request: (tag) => (c, n) => ({
+        method: "POST",
+        path: `/v1/conversations/${t.oneConversation}/messages`,
+        headers: { authorization: `Bearer ${t.oneDevices[c % t.oneDevices.length]!.sessionToken}` },
+        body: appendBody(tag, n),
+      }),
+    },
+    spread: {
+      url: t.url,
+      request: (tag) => (_c, n) => {
+        const target = t.spread[n % t.spread.length]!;
+        return {
+          method: "POST",
+          path: `/v1/conversations/${target.conversation}/messages`,
+          headers: { authorization: `Bearer ${target.session.sessionToken}` },
+          body: appendBody(tag, n),
+        };
+      },
+    },
+    sessions: {
+      url: t.url,
+      request: () => (_c, n) => ({
+        method: "POST",
+        path: "/v1/sessions",
+        body: JSON.stringify({ tenant: "demo", identityToken: t.identityTokens[n % t.identityTokens.length] }),
+      }),
+    },
+  };
+}
+
+async function measureThroughput(server: LocalServer, unlimited: LocalServer, baseline: BaselineServer): Promise<void> {
+  log(`setup: ${CLIENTS} devices on one conversation, ${SPREAD} people with a conversation each (on both instances)`);
+  const runId = Date.now().toString(36);
+  const [limited, off] = await Promise.all([targetsOn(server.url, runId), targetsOn(unlimited.url, runId)]);
+  const on = appendScenarios(limited);
+  const free = appendScenarios(off);
+  const scenarios: Record<string, Scenario> = {
+    "baseline, 1 DO": { url: baseline.url, request: () => (_c, n) => ({ method: "POST", path: "/noop/one", body: appendBody("noop", n) }) },
+    "baseline + 1 SQLite write, 1 DO": {
+      url: baseline.url,
+      request: () => (_c, n) => ({ method: "POST", path: "/write/one", body: appendBody("write", n) }),
+    },
+    "append, 1 conversation": on.one,
+    "append, 1 conversation, limits off": free.one,
+    "baseline, 100 DOs": {
+      url: baseline.url,
+      request: () => (_c, n) => ({ method: "POST", path: `/noop/spread-${n % SPREAD}`, body: appendBody("noop", n) }),
+    },
+    "append, 100 conversations": on.spread,
+    "append, 100 conversations, limits off": free.spread,
+    "session creation": on.sessions,
+    "session creation, limits off": free.sessions,
+  };
 
   let seq = 0;
-  const scenarios: Record<string, (tag: string) => LoadOptions["request"]> = {
-    "baseline, 1 DO": () => (_c, n) => ({ method: "POST", path: "/noop/one", body: appendBody("noop", n) }),
-    "append, 1 conversation": (tag) => (c, n) => ({
-      method: "POST",
-      path: `/v1/conversations/${oneConversation}/messages`,
-      headers: { authorization: `Bearer ${oneDevices[c % oneDevices.length]!.sessionToken}` },
-      body: appendBody(tag, n),
-    }),
-    "baseline, 100 DOs": () => (_c, n) => ({ method: "POST", path: `/noop/spread-${n % SPREAD}`, body: appendBody("noop", n) }),
-    "append, 100 conversations": (tag) => (_c, n) => {
-      const target = spread[n % spread.length]!;
-      return {
-        method: "POST",
-        path: `/v1/conversations/${target.conversation}/messages`,
-        headers: { authorization: `Bearer ${target.session.sessionToken}` },
-        body: appendBody(tag, n),
-      };
-    },
-    "session creation": () => (_c, n) => ({
-      method: "POST",
-      path: "/v1/sessions",
-      body: JSON.stringify({ tenant: "demo", identityToken: sessionTokens[n % sessionTokens.length] }),
-    }),
-  };
-  const urlOf = (name: string) => (name.startsWith("baseline") ? baseline.url : server.url);
-
   const run = (name: string, tag: string, durationMs: number): Promise<LoadResult> =>
-    closedLoop(urlOf(name), { clients: CLIENTS, durationMs, request: scenarios[name]!(tag) });
+    closedLoop(scenarios[name]!.url, { clients: CLIENTS, durationMs, request: scenarios[name]!.request(tag) });
 
   log("warm-up");
   for (const name of Object.keys(scenarios)) {
@@ -198,20 +279,29 @@ async function measureThroughput(server: LocalServer, baseline: BaselineServer):
   results.throughput = perRound;
 
   const rps = (name: string) => summarize(perRound[name]!.map((r) => r.rps));
-  const ratio = (name: string, base: string) =>
-    summarize(perRound[name]!.map((r, i) => r.rps / perRound[base]![i]!.rps));
+  const ratio = (name: string, base: string) => summarize(perRound[name]!.map((r, i) => r.rps / perRound[base]![i]!.rps));
   const oneRatio = ratio("append, 1 conversation", "baseline, 1 DO");
   const spreadRatio = ratio("append, 100 conversations", "baseline, 100 DOs");
-  results.ratios = { oneConversation: oneRatio, spread: spreadRatio };
+  results.ratios = {
+    oneConversation: oneRatio,
+    spread: spreadRatio,
+    oneConversationLimitsOff: ratio("append, 1 conversation, limits off", "baseline, 1 DO"),
+    writeFloor: ratio("baseline + 1 SQLite write, 1 DO", "baseline, 1 DO"),
+    spreadLimitsOff: ratio("append, 100 conversations, limits off", "baseline, 100 DOs"),
+  };
 
   row(`baseline no-op Worker→DO, 1 DO (${CLIENTS} clients)`, rps("baseline, 1 DO"), "req/s", 0);
   row("append, 1 conversation", rps("append, 1 conversation"), "req/s", 0);
   row("  ratio to baseline", oneRatio, "×", 2, "≥ 0.70", oneRatio.median >= TARGETS.appendRatio);
+  row("  same, rate limits off: ratio", ratio("append, 1 conversation, limits off", "baseline, 1 DO"), "×", 2, "info");
+  row("baseline + 1 SQLite write, 1 DO: ratio", ratio("baseline + 1 SQLite write, 1 DO", "baseline, 1 DO"), "×", 2, "info");
   row(`baseline no-op Worker→DO, ${SPREAD} DOs`, rps("baseline, 100 DOs"), "req/s", 0);
   row(`append, ${SPREAD} conversations`, rps("append, 100 conversations"), "req/s", 0);
   row("  ratio to baseline", spreadRatio, "×", 2, "≥ 0.70", spreadRatio.median >= TARGETS.appendRatio);
+  row("  same, rate limits off: ratio", ratio("append, 100 conversations, limits off", "baseline, 100 DOs"), "×", 2, "info");
   row("session creation (identity token → session)", rps("session creation"), "req/s", 0);
   row("  ratio to baseline (100 DOs)", ratio("session creation", "baseline, 100 DOs"), "×", 2, "info");
+  row("  same, rate limits off: ratio", ratio("session creation, limits off", "baseline, 100 DOs"), "×", 2, "info");
   row("append latency p50, 1 conversation", summarize(perRound["append, 1 conversation"]!.map((r) => r.p50Ms)), "ms", 1, "info");
 }
 
@@ -222,12 +312,12 @@ async function measureCatchUp(server: LocalServer): Promise<void> {
   const user = `bench-catchup-${Date.now().toString(36)}`;
   const writer = await openSession(server.url, user);
   const conversation = await openConversation(server.url, writer.sessionToken);
-  log(`catch-up: seeding ${CATCHUP_EVENTS} events into one conversation`);
-  await seedConversation(server.url, writer.sessionToken, conversation, CATCHUP_EVENTS, CLIENTS);
+  const hasLive = await liveAvailable(server.url, writer.sessionToken, conversation);
+  log(`catch-up: seeding ${CATCHUP_EVENTS} events into one conversation (${hasLive ? "send frames on a live socket" : "HTTP"})`);
+  await seedConversation(server.url, writer.sessionToken, conversation, CATCHUP_EVENTS, CLIENTS, hasLive);
 
   const http: number[] = [];
   const live: number[] = [];
-  const hasLive = await liveAvailable(server.url, writer.sessionToken, conversation);
   for (let round = 0; round <= ROUNDS; round++) {
     // A new device each round: its session is opened before the clock starts.
     const device = await openSession(server.url, user);

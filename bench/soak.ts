@@ -2,6 +2,8 @@
 //   npm run soak -- [--devices 20] [--per-user 4] [--seconds 60] [--restarts 2] [--seed 1] [--no-bot]
 // Exits 0 only when nothing was lost, duplicated, reordered or left with a gap.
 import { parseArgs } from "node:util";
+import { startServer } from "../test/support/server.ts";
+import { ensureAssetsBuilt } from "./lib/project.ts";
 import { formatReport, runSoak } from "./soak-core.ts";
 
 const { values } = parseArgs({
@@ -19,8 +21,17 @@ const started = Date.now();
 const log = (line: string) => process.stderr.write(`[soak ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${line}\n`);
 log(`seed ${values.seed}`);
 
+ensureAssetsBuilt(log);
+const server = await startServer();
+// Ctrl-C must not leave wrangler/workerd behind.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => void server.stop().then(() => process.exit(130)));
+}
+
+let code = 2;
 try {
   const report = await runSoak({
+    server,
     devices: Number(values.devices),
     devicesPerUser: Number(values["per-user"]),
     seconds: Number(values.seconds),
@@ -30,8 +41,10 @@ try {
     log,
   });
   process.stdout.write(`${formatReport(report)}\n`);
-  process.exit(report.ok ? 0 : 1);
+  code = report.ok ? 0 : 1;
 } catch (err) {
   process.stderr.write(`soak could not run: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(2);
+} finally {
+  await server.stop();
 }
+process.exit(code);

@@ -5,19 +5,56 @@ import { closedLoop } from "./load.ts";
 import { send } from "./load.ts";
 import { openLive, opened, parseFrame } from "./live.ts";
 
-/** Appends `count` messages to one conversation with `clients` concurrent writers. */
-export async function seedConversation(baseUrl: string, token: string, conversationId: string, count: number, clients: number): Promise<void> {
-  const result = await closedLoop(baseUrl, {
-    clients,
-    total: count,
-    request: (_c, n) => ({
-      method: "POST",
-      path: `/v1/conversations/${conversationId}/messages`,
-      headers: { authorization: `Bearer ${token}` },
-      body: JSON.stringify({ clientId: `seed-${n}`, content: { type: "text", text: `history message number ${n}` } }),
-    }),
-  });
-  if (result.ok !== count) throw new Error(`seeding wrote ${result.ok} of ${count} events: ${result.firstFailure}`);
+/**
+ * Appends `count` messages to one conversation: pipelined `send` frames on
+ * one live socket (fast, up to `window` unacknowledged), or over HTTP with
+ * `clients` concurrent writers when there is no live endpoint.
+ */
+export async function seedConversation(
+  baseUrl: string,
+  token: string,
+  conversationId: string,
+  count: number,
+  clients: number,
+  overLive: boolean,
+  window = 64,
+): Promise<void> {
+  const body = (n: number) => ({ clientId: `seed-${n}`, content: { type: "text", text: `history message number ${n}` } });
+  if (!overLive) {
+    const result = await closedLoop(baseUrl, {
+      clients,
+      total: count,
+      request: (_c, n) => ({
+        method: "POST",
+        path: `/v1/conversations/${conversationId}/messages`,
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify(body(n)),
+      }),
+    });
+    if (result.ok !== count) throw new Error(`seeding wrote ${result.ok} of ${count} events: ${result.firstFailure}`);
+    return;
+  }
+  const ws = openLive(baseUrl, token, conversationId, Number.MAX_SAFE_INTEGER);
+  try {
+    let next = 0;
+    let acked = 0;
+    await new Promise<void>((resolve, reject) => {
+      const pump = () => {
+        while (next < count && next - acked < window) ws.send(JSON.stringify({ type: "send", ...body(next++) }));
+      };
+      ws.addEventListener("message", (m) => {
+        const frame = parseFrame(m.data);
+        if (frame?.type === "ready") pump();
+        else if (frame?.type === "ack") {
+          if (++acked === count) resolve();
+          else pump();
+        } else if (frame?.type === "error") reject(new Error(`seeding refused: ${JSON.stringify(frame)}`));
+      });
+      ws.addEventListener("close", (e) => reject(new Error(`seeding socket closed (${e.code}) after ${acked} acks`)));
+    });
+  } finally {
+    ws.close();
+  }
 }
 
 /** Pages through every event from seq 1 on one new keep-alive connection; returns milliseconds. */

@@ -28,14 +28,19 @@ export function ensureAssetsBuilt(log: (line: string) => void = () => undefined)
   mkdirSync(join(ROOT, dir), { recursive: true });
 }
 
+/** The version of `pkg` as wrangler resolves it (its own nested copy first). */
 function versionOf(pkg: string): string {
-  try {
-    return (JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
+  for (const dir of [join(ROOT, "node_modules/wrangler/node_modules", pkg), join(ROOT, "node_modules", pkg)]) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
+    } catch {
+      // try the next place
+    }
   }
+  return "unknown";
 }
 
+/** What `wrangler dev` runs on: Node, wrangler, and the miniflare/workerd that wrangler itself loads. */
 export function runtimeVersions(): Record<string, string> {
   return {
     node: process.version,
