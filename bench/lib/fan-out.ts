@@ -24,6 +24,10 @@ export interface FanOutResult {
   maxMs: number;
   /** Send → HTTP answer, for comparison: the append alone. */
   appendP50Ms: number;
+  appendP99Ms: number;
+  /** First socket → last socket of one message: the fan-out alone, without the append. */
+  spreadP50Ms: number;
+  spreadP99Ms: number;
 }
 
 export async function fanOut(
@@ -34,7 +38,7 @@ export async function fanOut(
   options: FanOutOptions,
 ): Promise<FanOutResult> {
   const devices = await inBatches(Array.from({ length: options.sockets }), 8, () => openSession(baseUrl, userId));
-  const waiting = new Map<string, { remaining: number; done: () => void }>();
+  const waiting = new Map<string, { remaining: number; first: number; done: () => void }>();
   const sockets: WebSocket[] = [];
   try {
     await inBatches(devices, 10, async (device) => {
@@ -47,7 +51,9 @@ export async function fanOut(
           if (frame?.type !== "event") return;
           const clientId = (frame.event as { clientId?: string }).clientId;
           const entry = clientId === undefined ? undefined : waiting.get(clientId);
-          if (entry && --entry.remaining === 0) entry.done();
+          if (!entry) return;
+          if (entry.remaining === options.sockets) entry.first = performance.now();
+          if (--entry.remaining === 0) entry.done();
         });
       });
       await opened(ws);
@@ -58,24 +64,29 @@ export async function fanOut(
     const base = new URL(baseUrl);
     const latencies: number[] = [];
     const appendLatencies: number[] = [];
+    const spreads: number[] = [];
     try {
       for (let n = 0; n < options.warmup + options.messages; n++) {
         const clientId = `fanout-${n}`;
         const t0 = performance.now();
         let finished = 0;
+        let first = 0;
         const allReceived = new Promise<void>((resolve, reject) => {
           const timer = setTimeout(
             () => reject(new Error(`message ${n} reached only ${options.sockets - (waiting.get(clientId)?.remaining ?? 0)} of ${options.sockets} sockets`)),
             options.timeoutMs ?? 10_000,
           );
-          waiting.set(clientId, {
+          const entry = {
             remaining: options.sockets,
+            first: 0,
             done: () => {
               finished = performance.now();
+              first = entry.first;
               clearTimeout(timer);
               resolve();
             },
-          });
+          };
+          waiting.set(clientId, entry);
         });
         const answer = await send(agent, base, {
           method: "POST",
@@ -90,6 +101,7 @@ export async function fanOut(
         if (n >= options.warmup) {
           latencies.push(finished - t0);
           appendLatencies.push(appended - t0);
+          spreads.push(finished - first);
         }
       }
     } finally {
@@ -103,6 +115,9 @@ export async function fanOut(
       p99Ms: percentile(latencies, 99),
       maxMs: Math.max(...latencies),
       appendP50Ms: percentile(appendLatencies, 50),
+      appendP99Ms: percentile(appendLatencies, 99),
+      spreadP50Ms: percentile(spreads, 50),
+      spreadP99Ms: percentile(spreads, 99),
     };
   } finally {
     for (const ws of sockets) ws.close();
