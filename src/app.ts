@@ -6,6 +6,7 @@ import { admin } from "./http/admin";
 import { conversations, me } from "./http/conversations";
 import { cors } from "./http/cors";
 import { live } from "./http/live";
+import { openapi } from "./http/openapi";
 import { notFound, onError } from "./http/problem";
 import { sessions } from "./http/sessions";
 import type { AppEnv } from "./http/types";
@@ -27,6 +28,7 @@ app.route("/v1/conversations", conversations);
 app.route("/v1/me", me);
 
 app.get("/v1", (c) => c.json({ name: "carryover", version: "v1" }));
+app.route("/", openapi);
 
 app.notFound(() => notFound());
 app.onError(onError);

@@ -12,7 +12,7 @@ import { jsonBody } from "./validate";
 
 const AllowedOrigins = z.array(Origin).max(50);
 
-const CreateTenant = z.strictObject({
+export const CreateTenant = z.strictObject({
   id: TenantId,
   name: z.string().trim().min(1).max(128),
   allowedOrigins: AllowedOrigins.default([]),
@@ -20,7 +20,7 @@ const CreateTenant = z.strictObject({
   rateLimits: RateLimitsConfig.optional(),
 });
 
-const PatchTenant = z
+export const PatchTenant = z
   .strictObject({
     name: z.string().trim().min(1).max(128).optional(),
     allowedOrigins: AllowedOrigins.optional(),
@@ -29,7 +29,7 @@ const PatchTenant = z
   })
   .refine((p) => Object.keys(p).length > 0, { message: "nothing to change" });
 
-const CreateApiKey = z.strictObject({
+export const CreateApiKey = z.strictObject({
   role: z.enum(["bot", "agent", "admin"]),
   name: z.string().trim().min(1).max(128).optional(),
 });

@@ -29,15 +29,15 @@ const EventsQuery = z
     path: ["before"],
   });
 
-const CreateConversation = z.strictObject({ ref: z.string().min(1).max(256).optional() });
+export const CreateConversation = z.strictObject({ ref: z.string().min(1).max(256).optional() });
 
-const SendMessage = z.strictObject({
+export const SendMessage = z.strictObject({
   clientId: ClientId,
   content: Content,
   sender: BusinessSender.optional(),
 });
 
-const ReadRequest = z.strictObject({ seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) });
+export const ReadRequest = z.strictObject({ seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) });
 
 /** The conversation's DO, addressed by tenant so no credential reaches another tenant's thread. */
 function conversationOf(c: Context<AppEnv>, access: Access) {

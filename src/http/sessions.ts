@@ -16,13 +16,14 @@ import { ServiceError } from "../protocol/errors";
 import { unwrap } from "../protocol/result";
 import { authenticate, customerOf } from "./auth";
 import { limitSessionCreation } from "./rate-limit";
+import type { SessionAnswer } from "../protocol/session";
 import type { AppEnv } from "./types";
 import { jsonBody } from "./validate";
 
 const DeviceId = z.string().regex(/^dev_[A-Za-z0-9]{8,64}$/, "must be a device id (dev_…)");
 const Token = z.string().min(1).max(8192);
 
-const SessionRequest = z
+export const SessionRequest = z
   .strictObject({
     tenant: z.string().min(1).max(64),
     deviceId: DeviceId.optional(),
@@ -41,16 +42,6 @@ const SessionRequest = z
   });
 type SessionRequest = z.infer<typeof SessionRequest>;
 
-interface SessionAnswer {
-  sessionToken: string;
-  expiresAt: string;
-  refreshToken: string;
-  deviceId: string;
-  user: { id: string; name: string | null; guest: boolean };
-  guestToken?: string;
-  conversationId?: string;
-  mergedConversations?: string[];
-}
 
 const GUEST_PREFIX = "gst";
 

@@ -2,6 +2,7 @@
 // tokens the way a tenant's backend would, open sessions.
 import { exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
+import type { SessionAnswer } from "../../src/protocol/session";
 
 export const DEMO_SECRET = "demo-identity-secret-change-me-0123456789";
 export const BOT_KEY = "ck_demo_bot_change_me_0123456789abcdef";
@@ -53,15 +54,8 @@ export function uniqueUser(prefix = "user"): string {
   return `${prefix}-${crypto.randomUUID()}`;
 }
 
-export interface SessionAnswer {
-  sessionToken: string;
-  expiresAt: string;
-  refreshToken: string;
-  deviceId: string;
-  user: { id: string; name: string | null; guest: boolean };
-  guestToken?: string;
-  conversationId?: string;
-}
+export type { SessionAnswer };
+
 
 export async function openSession(userId: string, extra: Record<string, unknown> = {}): Promise<SessionAnswer> {
   const res = await api("/v1/sessions", {
