@@ -5,6 +5,10 @@ import { closedLoop } from "./load.ts";
 import { send } from "./load.ts";
 import { openLive, opened, parseFrame } from "./live.ts";
 
+function seedBody(n: number): { clientId: string; content: { type: "text"; text: string } } {
+  return { clientId: `seed-${n}`, content: { type: "text", text: `history message number ${n}` } };
+}
+
 /**
  * Appends `count` messages to one conversation: pipelined `send` frames on
  * one live socket (fast, up to `window` unacknowledged), or over HTTP with
@@ -19,7 +23,6 @@ export async function seedConversation(
   overLive: boolean,
   window = 64,
 ): Promise<void> {
-  const body = (n: number) => ({ clientId: `seed-${n}`, content: { type: "text", text: `history message number ${n}` } });
   if (!overLive) {
     const result = await closedLoop(baseUrl, {
       clients,
@@ -28,33 +31,51 @@ export async function seedConversation(
         method: "POST",
         path: `/v1/conversations/${conversationId}/messages`,
         headers: { authorization: `Bearer ${token}` },
-        body: JSON.stringify(body(n)),
+        body: JSON.stringify(seedBody(n)),
       }),
     });
     if (result.ok !== count) throw new Error(`seeding wrote ${result.ok} of ${count} events: ${result.firstFailure}`);
     return;
   }
-  const ws = openLive(baseUrl, token, conversationId, Number.MAX_SAFE_INTEGER);
-  try {
-    let next = 0;
-    let acked = 0;
-    await new Promise<void>((resolve, reject) => {
-      const pump = () => {
-        while (next < count && next - acked < window) ws.send(JSON.stringify({ type: "send", ...body(next++) }));
-      };
-      ws.addEventListener("message", (m) => {
-        const frame = parseFrame(m.data);
-        if (frame?.type === "ready") pump();
-        else if (frame?.type === "ack") {
-          if (++acked === count) resolve();
-          else pump();
-        } else if (frame?.type === "error") reject(new Error(`seeding refused: ${JSON.stringify(frame)}`));
-      });
-      ws.addEventListener("close", (e) => reject(new Error(`seeding socket closed (${e.code}) after ${acked} acks`)));
-    });
-  } finally {
-    ws.close();
+  // Sends are idempotent by clientId, so a socket that drops is simply
+  // reopened and every unacknowledged message sent again.
+  const acked = new Set<number>();
+  for (let attempt = 0; acked.size < count; attempt++) {
+    if (attempt >= 10) throw new Error(`seeding gave up after ${attempt} socket drops with ${acked.size} of ${count} acked`);
+    await seedOnce(baseUrl, token, conversationId, count, window, acked).catch(() => undefined);
   }
+}
+
+function seedOnce(baseUrl: string, token: string, conversationId: string, count: number, window: number, acked: Set<number>): Promise<void> {
+  const ws = openLive(baseUrl, token, conversationId, Number.MAX_SAFE_INTEGER);
+  let next = 0;
+  let inFlight = 0;
+  return new Promise<void>((resolve, reject) => {
+    const pump = () => {
+      while (inFlight < window && next < count) {
+        const n = next++;
+        if (acked.has(n)) continue;
+        inFlight++;
+        ws.send(JSON.stringify({ type: "send", ...seedBody(n) }));
+      }
+    };
+    ws.addEventListener("message", (m) => {
+      const frame = parseFrame(m.data);
+      if (frame?.type === "ready") pump();
+      else if (frame?.type === "ack") {
+        inFlight--;
+        acked.add(Number(String(frame.clientId).slice("seed-".length)));
+        if (acked.size === count) {
+          ws.close();
+          resolve();
+        } else pump();
+      } else if (frame?.type === "error") {
+        ws.close();
+        reject(new Error(`seeding refused: ${JSON.stringify(frame)}`));
+      }
+    });
+    ws.addEventListener("close", (e) => reject(new Error(`seeding socket closed (${e.code}) with ${acked.size} acked`)));
+  });
 }
 
 /** Pages through every event from seq 1 on one new keep-alive connection; returns milliseconds. */
