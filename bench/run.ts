@@ -304,7 +304,7 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
   row("  ratio to baseline", spreadRatio, "×", 2, "≥ 0.70", spreadRatio.median >= TARGETS.appendRatio);
   row("  same, rate limits off: ratio", ratio("append, 100 conversations, limits off", "baseline, 100 DOs"), "×", 2, "info");
   row("session creation (identity token → session)", rps("session creation"), "req/s", 0);
-  row("  ratio to baseline (100 DOs)", ratio("session creation", "baseline, 100 DOs"), "×", 2, "info");
+  row(`  ratio to baseline (${SPREAD} DOs)`, ratio("session creation", "baseline, 100 DOs"), "×", 2, "info");
   row("  same, rate limits off: ratio", ratio("session creation, limits off", "baseline, 100 DOs"), "×", 2, "info");
   row("append latency p50, 1 conversation", summarize(perRound["append, 1 conversation"]!.map((r) => r.p50Ms)), "ms", 1, "info");
 }

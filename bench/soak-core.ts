@@ -584,7 +584,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     const conversations = [...new Set(devices.map((d) => d.conversationId))];
     if (conversations.length !== users) throw new Error(`expected ${users} conversations, devices share ${conversations.length}`);
     ctx.live = await liveAvailable(ctx.url, devices[0]!.session.sessionToken, devices[0]!.conversationId);
-    log(`${users} people × ${perUser} devices, ${conversations.length} conversations, live socket: ${ctx.live ? "yes" : "no (HTTP polling)"}`);
+    log(`${users} ${users === 1 ? "person" : "people"} × ${perUser} devices, ${conversations.length} conversations, live socket: ${ctx.live ? "yes" : "no (HTTP polling)"}`);
 
     // Chaos.
     const actors: Promise<void>[] = [];
@@ -782,7 +782,7 @@ function verify(ctx: Ctx, devices: Device[], serverLogs: Map<string, WireEvent[]
 /** The counts as lines for a terminal. */
 export function formatReport(report: SoakReport): string {
   const lines = [
-    `soak ${report.ok ? "PASSED" : "FAILED"} in ${report.seconds} s — ${report.users} people, ${report.devices} devices, ${report.conversations} conversations, live socket: ${report.live ? "yes" : "no"}`,
+    `soak ${report.ok ? "PASSED" : "FAILED"} in ${report.seconds} s — ${report.users} ${report.users === 1 ? "person" : "people"}, ${report.devices} devices, ${report.conversations} conversations, live socket: ${report.live ? "yes" : "no"}`,
     `  sent ${report.sent}  acked ${report.acked}  unknown at quiet ${report.unknownAtQuiet}  unacked ${report.unacked}`,
     `  attempts ${report.attempts} (HTTP ${report.httpAttempts}, socket ${report.socketAttempts})  retried ${report.retried}  aborted ${report.aborted}  failed ${report.failedAttempts}`,
     `  socket drops ${report.socketDrops}  socket closes ${report.socketCloses}  restarts ${report.restarts}  received live ${report.receivedLive}  resynced ${report.receivedResync}`,
