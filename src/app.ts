@@ -5,6 +5,7 @@ import { settingsOf } from "./env";
 import { admin } from "./http/admin";
 import { conversations, me } from "./http/conversations";
 import { cors } from "./http/cors";
+import { demo } from "./http/demo";
 import { live } from "./http/live";
 import { openapi } from "./http/openapi";
 import { notFound, onError } from "./http/problem";
@@ -26,6 +27,7 @@ app.route("/v1/sessions", sessions);
 app.route("/v1/conversations", live);
 app.route("/v1/conversations", conversations);
 app.route("/v1/me", me);
+app.route("/demo", demo);
 
 app.get("/v1", (c) => c.json({ name: "carryover", version: "v1" }));
 app.route("/", openapi);

@@ -1,0 +1,54 @@
+// The SDK's one error class. `code` is the API's problem+json code, or one of
+// the SDK's own: "network" (no answer), "signed_out" (no session), "closed".
+
+export class CarryoverError extends Error {
+  readonly code: string;
+  readonly status: number;
+  /** Seconds to wait, from a 429's Retry-After. */
+  readonly retryAfter: number | undefined;
+  readonly errors: { path: string; message: string }[] | undefined;
+
+  constructor(
+    code: string,
+    status: number,
+    message?: string,
+    extra?: { retryAfter?: number; errors?: { path: string; message: string }[]; cause?: unknown },
+  ) {
+    super(message ?? code, extra?.cause === undefined ? undefined : { cause: extra.cause });
+    this.name = "CarryoverError";
+    this.code = code;
+    this.status = status;
+    this.retryAfter = extra?.retryAfter;
+    this.errors = extra?.errors;
+  }
+}
+
+/** Worth trying again later with the same request (network, 5xx, 408, 429). */
+export function isTransient(err: unknown): boolean {
+  if (!(err instanceof CarryoverError)) return false;
+  return err.code === "network" || err.status === 408 || err.status === 429 || err.status >= 500;
+}
+
+/** The session token was refused and a refresh may help. */
+export function isRefreshable(err: unknown): boolean {
+  return err instanceof CarryoverError && err.status === 401 && (err.code === "token_expired" || err.code === "invalid_token");
+}
+
+export function isSignedOut(err: unknown): boolean {
+  return err instanceof CarryoverError && (err.code === "token_revoked" || err.code === "signed_out");
+}
+
+/** Status of an API error code, for errors that arrive as WebSocket frames. */
+export const CODE_STATUS: Record<string, number> = {
+  invalid_request: 400,
+  invalid_token: 401,
+  token_expired: 401,
+  token_revoked: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+};

@@ -1,0 +1,13 @@
+// carryover/client — the client SDK for apps and websites (browsers, Node >= 22,
+// React Native): sessions, conversations, live updates and a durable outbox.
+export { createClient, type CarryoverClient, type ClientOptions } from "./client";
+export type { ConversationHandle } from "./conversation";
+export { CarryoverError } from "./errors";
+export type { CarryoverUser } from "./session";
+export { BrowserStorage, MemoryStorage, type KeyValueStorage } from "./storage";
+export type { MessageState, PendingMessage, TimelineItem } from "./timeline";
+export { backoffDelay, type BackoffOptions } from "./backoff";
+export type { LiveState } from "./live";
+export type { Content } from "../protocol/content";
+export type { Event, Sender } from "../protocol/event";
+export type { ThreadSummary } from "../protocol/thread";

@@ -1,0 +1,436 @@
+// A device's session: obtains session tokens (from a stored refresh token, the
+// site's identity token, a guest token or a handoff), keeps them fresh, rotates
+// refresh tokens, persists credentials and notices being signed out.
+import type { SessionAnswer } from "../protocol/session";
+import { CarryoverError, isRefreshable, isTransient } from "./errors";
+import { Http, isRecord, type HttpAnswer, type RequestOptions } from "./http";
+import { readJson, type KeyValueStorage } from "./storage";
+
+export interface CarryoverUser {
+  id: string;
+  name: string | null;
+  guest: boolean;
+}
+
+/** What is kept in storage under `carryover:<tenant>:session`. */
+export interface StoredSession {
+  deviceId: string | null;
+  refreshToken: string | null;
+  guestToken: string | null;
+  userId: string | null;
+  user: CarryoverUser | null;
+  sessionToken: string | null;
+  /** When the session token expires, in this device's clock (ms). */
+  expiresAt: number | null;
+  /** When to get a new one: a minute early, or at three quarters of a shorter lifetime. */
+  refreshAt: number | null;
+}
+
+const EMPTY: StoredSession = {
+  deviceId: null,
+  refreshToken: null,
+  guestToken: null,
+  userId: null,
+  user: null,
+  sessionToken: null,
+  expiresAt: null,
+  refreshAt: null,
+};
+
+
+function str(value: unknown): string | null {
+  return typeof value === "string" && value.length > 0 ? value : null;
+}
+
+function userOf(value: unknown): CarryoverUser | null {
+  if (!isRecord(value) || typeof value.id !== "string") return null;
+  return { id: value.id, name: typeof value.name === "string" ? value.name : null, guest: value.guest === true };
+}
+
+function parseStored(value: unknown): StoredSession {
+  if (!isRecord(value)) return { ...EMPTY };
+  const user = userOf(value.user);
+  return {
+    deviceId: str(value.deviceId),
+    refreshToken: str(value.refreshToken),
+    guestToken: str(value.guestToken),
+    userId: str(value.userId) ?? user?.id ?? null,
+    user,
+    sessionToken: str(value.sessionToken),
+    expiresAt: typeof value.expiresAt === "number" ? value.expiresAt : null,
+    refreshAt: typeof value.refreshAt === "number" ? value.refreshAt : null,
+  };
+}
+
+function parseAnswer(body: unknown): SessionAnswer {
+  const user = isRecord(body) ? userOf(body.user) : null;
+  if (
+    !isRecord(body) ||
+    !user ||
+    typeof body.sessionToken !== "string" ||
+    typeof body.expiresAt !== "string" ||
+    typeof body.refreshToken !== "string" ||
+    typeof body.deviceId !== "string"
+  ) {
+    throw new CarryoverError("invalid_response", 0, "the server sent an unexpected session answer");
+  }
+  const answer: SessionAnswer = {
+    sessionToken: body.sessionToken,
+    expiresAt: body.expiresAt,
+    refreshToken: body.refreshToken,
+    deviceId: body.deviceId,
+    user,
+  };
+  if (typeof body.guestToken === "string") answer.guestToken = body.guestToken;
+  if (typeof body.conversationId === "string") answer.conversationId = body.conversationId;
+  return answer;
+}
+
+function sameUser(a: CarryoverUser | null, b: CarryoverUser | null): boolean {
+  return a === b || (a !== null && b !== null && a.id === b.id && a.guest === b.guest && a.name === b.name);
+}
+
+export interface SessionOptions {
+  http: Http;
+  storage: KeyValueStorage;
+  storageKey: string;
+  tenant: string;
+  identityToken: (() => Promise<string | null>) | undefined;
+  now: () => number;
+  onChange: (user: CarryoverUser | null) => void;
+}
+
+type Obtain = "connect" | "refresh";
+
+export class Session {
+  private state: StoredSession = { ...EMPTY };
+  private loaded: Promise<void> | null = null;
+  private inflight: Promise<string> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private holders = 0;
+  private closed = false;
+  private announced: CarryoverUser | null = null;
+  private signedInOnce = false;
+
+  constructor(private readonly options: SessionOptions) {}
+
+  get user(): CarryoverUser | null {
+    return this.state.user;
+  }
+
+  get deviceId(): string | null {
+    return this.state.deviceId;
+  }
+
+  /** Whether a session was announced in this instance (so a null after it is a sign-out). */
+  get everSignedIn(): boolean {
+    return this.signedInOnce;
+  }
+
+  /** Restores or opens a session: stored session/refresh token → identity token → guest token → new guest. */
+  async connect(): Promise<CarryoverUser> {
+    await this.load();
+    if (this.state.user && this.fresh(this.state)) {
+      this.schedule();
+      this.announce(this.state.user);
+      return this.state.user;
+    }
+    await this.exclusive(() =>
+      this.locked(async () => {
+        // Another tab may have opened the session meanwhile: use it rather than open a second one.
+        const stored = parseStored(await readJson(this.options.storage, this.options.storageKey));
+        if (stored.user && stored.sessionToken && this.fresh(stored)) {
+          this.state = stored;
+          this.schedule();
+          this.announce(stored.user);
+          return stored.sessionToken;
+        }
+        this.state = stored;
+        return this.obtain("connect");
+      }),
+    );
+    return this.requireUser();
+  }
+
+  /** Identity token plus the stored guest token: the guest's threads merge into the identified user. */
+  async login(): Promise<CarryoverUser> {
+    await this.load();
+    const identityToken = await this.identityToken();
+    if (!identityToken) throw new CarryoverError("signed_out", 0, "the identity token provider returned no token");
+    await this.exclusive(async () => {
+      const body: Record<string, string> = { identityToken };
+      if (this.state.guestToken) body.guestToken = this.state.guestToken;
+      if (this.state.deviceId) body.deviceId = this.state.deviceId;
+      return this.open(body, { dropGuestToken: true });
+    });
+    return this.requireUser();
+  }
+
+  /** Redeems a handoff token as this device's session; returns its conversation id. */
+  async redeemHandoff(handoffToken: string): Promise<string> {
+    await this.load();
+    let conversationId: string | undefined;
+    await this.exclusive(async () => {
+      const answer = await this.post({ handoffToken });
+      conversationId = answer.conversationId;
+      return this.adopt(answer, { dropGuestToken: true });
+    });
+    if (!conversationId) throw new CarryoverError("invalid_response", 0, "the handoff answer carried no conversationId");
+    return conversationId;
+  }
+
+  async logout(allDevices: boolean): Promise<void> {
+    await this.load();
+    let failure: unknown = null;
+    if (this.state.sessionToken || this.state.refreshToken) {
+      try {
+        // request() refreshes an expired session token first: the server must revoke the device.
+        await this.request("DELETE", allDevices ? "/v1/sessions" : "/v1/sessions/current");
+      } catch (err) {
+        // A 401 here means the server no longer knows this session: signed out already.
+        if (!(err instanceof CarryoverError && err.status === 401)) failure = err;
+      }
+    }
+    await this.signedOut();
+    // Forgotten locally either way; a network failure is reported so the app can say so.
+    if (failure) throw failure;
+  }
+
+  /** A session token valid for at least the refresh margin, refreshed if needed. */
+  async token(): Promise<string> {
+    await this.load();
+    if (this.state.sessionToken && this.fresh(this.state)) return this.state.sessionToken;
+    return this.refresh(this.state.sessionToken);
+  }
+
+  /** Gets a new session token because `stale` was refused or is about to expire. */
+  async refresh(stale: string | null): Promise<string> {
+    await this.load();
+    if (this.closed) throw new CarryoverError("closed", 0, "the client is closed");
+    return this.single(() =>
+      this.locked(async () => {
+        // Another tab or instance sharing the storage may have refreshed already:
+        // adopt its token instead of spending (and so revoking) an old refresh token.
+        const stored = parseStored(await readJson(this.options.storage, this.options.storageKey));
+        if (stored.userId === this.state.userId || this.state.userId === null) {
+          if (stored.sessionToken && stored.sessionToken !== stale && this.fresh(stored)) {
+            this.state = stored;
+            this.schedule();
+            this.announce(stored.user);
+            return stored.sessionToken;
+          }
+          if (stored.refreshToken) this.state = { ...this.state, refreshToken: stored.refreshToken, deviceId: stored.deviceId };
+        }
+        return this.obtain("refresh");
+      }),
+    );
+  }
+
+  /**
+   * Runs a credential change under a lock shared by every tab of this origin
+   * (Web Locks, where there are any), so two tabs never spend the same refresh
+   * token — the server would take the second use for theft and revoke the device.
+   */
+  private locked<T>(run: () => Promise<T>): Promise<T> {
+    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+    if (!locks || typeof locks.request !== "function") return run();
+    return locks.request(`${this.options.storageKey}:lock`, run) as Promise<T>;
+  }
+
+  /** An authenticated request; one refresh and retry on a refused session token. */
+  async request(method: string, path: string, options: Omit<RequestOptions, "token"> = {}): Promise<HttpAnswer> {
+    const token = await this.token();
+    try {
+      return await this.options.http.request(method, path, { ...options, token });
+    } catch (err) {
+      if (await this.signedOutBy(err)) throw err;
+      if (!isRefreshable(err)) throw err;
+      const next = await this.refresh(token);
+      try {
+        return await this.options.http.request(method, path, { ...options, token: next });
+      } catch (again) {
+        await this.signedOutBy(again);
+        throw again;
+      }
+    }
+  }
+
+  /** A 401 token_revoked (or live close 4008) means this device was signed out. */
+  async signedOutBy(err: unknown): Promise<boolean> {
+    if (err instanceof CarryoverError && err.status === 401 && err.code === "token_revoked") {
+      await this.signedOut();
+      return true;
+    }
+    return false;
+  }
+
+  async signedOut(): Promise<void> {
+    this.state = { ...EMPTY };
+    this.clearTimer();
+    await this.options.storage.remove(this.options.storageKey);
+    this.announce(null);
+  }
+
+  /** Keeps the token refreshed ahead of expiry while someone (a live conversation) holds it. */
+  hold(): () => void {
+    this.holders++;
+    this.schedule();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holders--;
+      if (this.holders === 0) this.clearTimer();
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.clearTimer();
+  }
+
+  private async obtain(mode: Obtain): Promise<string> {
+    const { refreshToken, deviceId, guestToken } = this.state;
+    if (refreshToken) {
+      try {
+        const body: Record<string, string> = { refreshToken };
+        if (deviceId) body.deviceId = deviceId;
+        return await this.open(body);
+      } catch (err) {
+        // Network and server trouble: try again later with the same refresh token.
+        if (!(err instanceof CarryoverError) || isTransient(err)) throw err;
+        if (err.code === "token_revoked" && mode === "refresh") {
+          await this.signedOut();
+          throw err;
+        }
+        // An expired, unknown or (on connect) revoked refresh token: start over below.
+        this.state = { ...this.state, refreshToken: null, sessionToken: null, expiresAt: null, refreshAt: null };
+      }
+    }
+    const identityToken = await this.identityToken();
+    if (identityToken) {
+      const body: Record<string, string> = { identityToken };
+      if (guestToken && this.state.user?.guest !== false) body.guestToken = guestToken;
+      if (deviceId) body.deviceId = deviceId;
+      return this.open(body, { dropGuestToken: body.guestToken !== undefined });
+    }
+    if (guestToken) {
+      try {
+        const body: Record<string, string> = { guestToken };
+        if (deviceId) body.deviceId = deviceId;
+        return await this.open(body);
+      } catch (err) {
+        if (!(err instanceof CarryoverError) || isTransient(err)) throw err;
+        if (mode === "refresh") {
+          await this.signedOut();
+          throw err;
+        }
+      }
+    }
+    if (mode === "refresh") {
+      await this.signedOut();
+      throw new CarryoverError("signed_out", 401, "no credentials left to open a session with");
+    }
+    return this.open({});
+  }
+
+  private async identityToken(): Promise<string | null> {
+    if (!this.options.identityToken) return null;
+    const token = await this.options.identityToken();
+    return token && token.length > 0 ? token : null;
+  }
+
+  private async post(body: Record<string, string>): Promise<SessionAnswer & { serverDate: number | null }> {
+    const answer = await this.options.http.request("POST", "/v1/sessions", {
+      body: { tenant: this.options.tenant, ...body },
+    });
+    return { ...parseAnswer(answer.body), serverDate: answer.serverDate };
+  }
+
+  private async open(body: Record<string, string>, opts: { dropGuestToken?: boolean } = {}): Promise<string> {
+    return this.adopt(await this.post(body), opts);
+  }
+
+  private async adopt(
+    answer: SessionAnswer & { serverDate: number | null },
+    opts: { dropGuestToken?: boolean } = {},
+  ): Promise<string> {
+    if (this.closed) throw new CarryoverError("closed", 0, "the client is closed");
+    const now = this.options.now();
+    // Expiry in this device's clock: the token's lifetime as the server sees it.
+    const parsed = Date.parse(answer.expiresAt) - (answer.serverDate ?? now);
+    const lifetime = Number.isFinite(parsed) && parsed > 0 ? parsed : 15 * 60_000;
+    const guestToken = answer.guestToken ?? (opts.dropGuestToken || !answer.user.guest ? null : this.state.guestToken);
+    this.state = {
+      deviceId: answer.deviceId,
+      refreshToken: answer.refreshToken,
+      guestToken,
+      userId: answer.user.id,
+      user: answer.user,
+      sessionToken: answer.sessionToken,
+      expiresAt: now + lifetime,
+      refreshAt: now + lifetime - Math.min(60_000, lifetime / 4),
+    };
+    await this.options.storage.set(this.options.storageKey, JSON.stringify(this.state));
+    this.schedule();
+    this.announce(answer.user);
+    return answer.sessionToken;
+  }
+
+  private announce(user: CarryoverUser | null): void {
+    if (sameUser(this.announced, user)) return;
+    this.announced = user;
+    if (user) this.signedInOnce = true;
+    this.options.onChange(user);
+  }
+
+  private fresh(s: StoredSession): boolean {
+    const refreshAt = s.refreshAt ?? s.expiresAt;
+    return s.sessionToken !== null && refreshAt !== null && refreshAt > this.options.now();
+  }
+
+  private schedule(): void {
+    this.clearTimer();
+    const refreshAt = this.state.refreshAt ?? this.state.expiresAt;
+    if (this.holders === 0 || this.closed || refreshAt === null) return;
+    const due = Math.max(1_000, refreshAt - this.options.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.refresh(this.state.sessionToken).catch(() => {
+        // Failures surface on the next request; a network error is retried then.
+      });
+    }, Math.min(due, 2 ** 31 - 1));
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Joins a session change already under way (refreshes are shared). */
+  private single(run: () => Promise<string>): Promise<string> {
+    return this.inflight ?? this.exclusive(run);
+  }
+
+  /** Runs after any session change under way, never alongside it. */
+  private exclusive(run: () => Promise<string>): Promise<string> {
+    const previous = this.inflight;
+    const p = (previous ? previous.catch(() => "").then(run) : run()).finally(() => {
+      if (this.inflight === p) this.inflight = null;
+    });
+    this.inflight = p;
+    return p;
+  }
+
+  private requireUser(): CarryoverUser {
+    if (!this.state.user) throw new CarryoverError("signed_out", 401, "not signed in");
+    return this.state.user;
+  }
+
+  private load(): Promise<void> {
+    this.loaded ??= (async () => {
+      this.state = parseStored(await readJson(this.options.storage, this.options.storageKey));
+    })();
+    return this.loaded;
+  }
+}

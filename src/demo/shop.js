@@ -1,0 +1,54 @@
+// The demo's "business": a website (/site) and a mobile app (/phone),
+// each a separate device with its own storage. Signing in asks the demo
+// backend (POST /demo/token) for an identity token, as a real site would.
+// ?user=<id>&name=<name> picks who "Sign in" signs in as (default Alice).
+(function () {
+  "use strict";
+  var device = document.currentScript.getAttribute("data-device");
+  var params = new URLSearchParams(location.search);
+  var person = { sub: params.get("user") || "alice", name: params.get("name") || "Alice" };
+  var key = "demo:" + device + ":signed-in";
+  var signedIn = localStorage.getItem(key) === person.sub;
+
+  function identityToken() {
+    if (!signedIn) return Promise.resolve(null);
+    return fetch("/demo/token", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(person),
+    }).then(function (res) {
+      if (!res.ok) throw new Error("demo token failed: " + res.status);
+      return res.json();
+    }).then(function (body) { return body.token; });
+  }
+
+  function render() {
+    document.getElementById("who").textContent = signedIn ? "Signed in as " + person.name : "Not signed in";
+    document.getElementById("sign-in").textContent = "Sign in as " + person.name;
+    document.getElementById("sign-in").hidden = signedIn;
+    document.getElementById("sign-out").hidden = !signedIn;
+  }
+
+  Carryover.init({
+    tenant: "demo",
+    storagePrefix: device + ":",
+    title: "Demo Shop",
+    themeColor: device === "phone" ? "#0a7d55" : "#0866ff",
+    identityToken: identityToken,
+    open: device === "phone" && params.has("handoff"),
+  });
+
+  document.getElementById("sign-in").addEventListener("click", function () {
+    signedIn = true;
+    localStorage.setItem(key, person.sub);
+    render();
+    Carryover.update({ signedIn: true });
+  });
+  document.getElementById("sign-out").addEventListener("click", function () {
+    signedIn = false;
+    localStorage.removeItem(key);
+    render();
+    Carryover.logout();
+  });
+  render();
+})();

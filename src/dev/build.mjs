@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Builds the static assets the Worker serves (wrangler.toml [assets]):
+// src/widget → dist/public/widget.js (one minified IIFE) and the demo page
+// src/demo → dist/public/. Fails when the widget grows past its size budget.
+import { build } from "esbuild";
+import { cpSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const OUT = resolve(ROOT, "dist/public");
+const BUDGET_BYTES = 25 * 1024; // gzipped
+
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: ["src/widget/index.ts"],
+  outfile: "dist/public/widget.js",
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["es2020"],
+  platform: "browser",
+  legalComments: "none",
+  charset: "utf8",
+  logLevel: "warning",
+});
+
+// The demo page is plain HTML, CSS and JS: copied as it is.
+cpSync(resolve(ROOT, "src/demo"), OUT, { recursive: true });
+
+const widget = readFileSync(resolve(OUT, "widget.js"));
+const gzipped = gzipSync(widget, { level: 9 }).byteLength;
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+console.log(`widget.js: ${kb(widget.byteLength)} minified, ${kb(gzipped)} gzipped (budget ${kb(BUDGET_BYTES)})`);
+if (gzipped > BUDGET_BYTES) {
+  console.error(`widget.js is over its budget of ${kb(BUDGET_BYTES)} gzipped`);
+  process.exit(1);
+}

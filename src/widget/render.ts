@@ -1,0 +1,137 @@
+// One renderer per content type of the wire contract (API.md "Content").
+// Every string from a message is set as text; URLs pass isSafeUrl or are shown
+// without a link.
+import type { Button, Content, PaymentStatus, QuickReply } from "../protocol/content";
+import { h, safeLink } from "./dom";
+import { isSafeUrl } from "./safe-url";
+
+export interface RenderActions {
+  /** The visitor tapped a postback button or quick reply. */
+  postback(payload: string, title: string): void;
+  /** The pay URL of a payment request of this conversation, if known. */
+  payUrlOf(requestId: string): string | undefined;
+  share(title: string | undefined): void;
+}
+
+export function money(amount: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(amount);
+  } catch {
+    return `${amount.toFixed(2)} ${currency}`;
+  }
+}
+
+function buttonOf(button: Button, actions: RenderActions): HTMLElement {
+  switch (button.type) {
+    case "url":
+      return safeLink(button.url, button.title, "btn");
+    case "postback": {
+      const el = h("button", { type: "button", class: "btn" }, button.title);
+      el.addEventListener("click", () => actions.postback(button.payload, button.title));
+      return el;
+    }
+    case "share": {
+      const el = h("button", { type: "button", class: "btn" }, button.title ?? "Share");
+      el.addEventListener("click", () => actions.share(button.title));
+      return el;
+    }
+    case "pay": {
+      const url = actions.payUrlOf(button.requestId);
+      return url ? safeLink(url, button.title, "btn") : h("span", { class: "btn disabled" }, button.title);
+    }
+  }
+}
+
+function buttonsOf(buttons: readonly Button[] | undefined, actions: RenderActions): HTMLElement | null {
+  if (!buttons || buttons.length === 0) return null;
+  const list = h("div", { class: "buttons" });
+  for (const b of buttons) list.append(buttonOf(b, actions));
+  return list;
+}
+
+function mediaOf(content: Extract<Content, { type: "media" }>): HTMLElement {
+  const url = content.url && isSafeUrl(content.url) ? content.url : null;
+  const label = content.caption || `${content.mediaType} attachment`;
+  if (!url) return h("p", { class: "file" }, content.attachmentId ? `Attachment: ${label}` : label);
+  switch (content.mediaType) {
+    case "image":
+    case "gif":
+      return h("img", { class: "media", src: url, alt: content.caption ?? "Image", loading: "lazy", referrerpolicy: "no-referrer" });
+    case "video":
+      return h("video", { class: "media", src: url, controls: true, preload: "metadata" });
+    case "audio":
+      return h("audio", { src: url, controls: true, preload: "metadata" });
+    case "file":
+      return h("p", { class: "file" }, safeLink(url, content.caption || "Download file"));
+  }
+}
+
+function cardsOf(content: Extract<Content, { type: "cards" }>, actions: RenderActions): HTMLElement {
+  const list = h("ul", { class: "cards", "aria-label": `${content.cards.length} cards`, tabindex: 0 });
+  content.cards.forEach((card, i) => {
+    const item = h(
+      "li",
+      { class: "card", "aria-label": `Card ${i + 1} of ${content.cards.length}: ${card.title}` },
+      card.imageUrl && isSafeUrl(card.imageUrl) ? h("img", { src: card.imageUrl, alt: "", loading: "lazy", referrerpolicy: "no-referrer" }) : null,
+      h("p", { class: "card-title" }, card.title),
+      card.subtitle ? h("p", { class: "card-sub" }, card.subtitle) : null,
+      buttonsOf(card.buttons, actions),
+    );
+    list.append(item);
+  });
+  return list;
+}
+
+function receiptOf(content: Extract<Content, { type: "receipt" }>): HTMLElement {
+  const table = h("table", { class: "receipt" }, h("caption", {}, `Receipt · order ${content.orderId}`));
+  const body = h("tbody");
+  for (const item of content.items) {
+    body.append(h("tr", {}, h("td", {}, `${item.title} × ${item.quantity}`), h("td", { class: "num" }, money(item.price * item.quantity, content.currency))));
+  }
+  table.append(body, h("tfoot", {}, h("tr", {}, h("th", { scope: "row" }, "Total"), h("td", { class: "num" }, money(content.total, content.currency)))));
+  return table;
+}
+
+const PAYMENT_LABEL: Record<PaymentStatus, string> = { pending: "Awaiting payment", paid: "Paid", cancelled: "Cancelled" };
+
+function paymentOf(content: Extract<Content, { type: "payment_request" }>, status: PaymentStatus): HTMLElement {
+  return h(
+    "div",
+    { class: "payment" },
+    h("p", { class: "pay-desc" }, content.description),
+    h("p", { class: "pay-amount" }, money(content.amount, content.currency)),
+    h("p", { class: `pay-status ${status}` }, PAYMENT_LABEL[status]),
+    status === "pending" ? h("div", { class: "buttons" }, safeLink(content.payUrl, "Pay now", "btn primary")) : null,
+  );
+}
+
+/** The body of one message bubble. `paymentStatus` is the latest known status of a payment request. */
+export function renderContent(content: Content, actions: RenderActions, paymentStatus?: PaymentStatus): HTMLElement {
+  switch (content.type) {
+    case "text":
+      return h("p", { class: "text" }, content.text);
+    case "postback":
+      return h("p", { class: "text" }, content.title);
+    case "media":
+      return h("div", {}, mediaOf(content), content.caption && content.url && content.mediaType !== "file" ? h("p", { class: "caption" }, content.caption) : null, buttonsOf(content.buttons, actions));
+    case "buttons":
+      return h("div", {}, h("p", { class: "text" }, content.text), buttonsOf(content.buttons, actions));
+    case "cards":
+      return cardsOf(content, actions);
+    case "receipt":
+      return receiptOf(content);
+    case "payment_request":
+      return paymentOf(content, paymentStatus ?? content.status);
+  }
+}
+
+/** Quick replies of the latest business message, as a row of chips. */
+export function renderQuickReplies(replies: readonly QuickReply[], actions: RenderActions): HTMLElement {
+  const row = h("div", { class: "quick", role: "group", "aria-label": "Suggested replies" });
+  for (const reply of replies) {
+    const chip = h("button", { type: "button", class: "chip" }, reply.title);
+    chip.addEventListener("click", () => actions.postback(reply.payload, reply.title));
+    row.append(chip);
+  }
+  return row;
+}

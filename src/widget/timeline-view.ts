@@ -1,0 +1,180 @@
+// Turns the SDK's timeline (log events + local pending messages) into the
+// rows the visitor sees, and keeps the DOM in step with as few node changes as
+// possible so the aria-live log announces only what is new.
+import type { TimelineItem } from "../client/index";
+import type { Content, PaymentStatus, QuickReply } from "../protocol/content";
+import type { Sender } from "../protocol/event";
+import { h, srOnly } from "./dom";
+import { renderContent, renderQuickReplies, type RenderActions } from "./render";
+
+export interface Row {
+  /** Stable across pending → sent: the clientId when there is one. */
+  key: string;
+  kind: "message" | "note";
+  mine: boolean;
+  sender: Sender | null;
+  content: Content | null;
+  deleted: boolean;
+  state: "pending" | "failed" | "sent";
+  clientId: string | null;
+  error: string | null;
+  paymentStatus?: PaymentStatus;
+  note?: string;
+}
+
+/** Folds updates, deletions and payment events into the messages they target. */
+export function rowsOf(items: readonly TimelineItem[]): Row[] {
+  const updated = new Map<string, Content>();
+  const deleted = new Set<string>();
+  const payments = new Map<string, PaymentStatus>();
+  for (const item of items) {
+    const e = item.event;
+    if (!e) continue;
+    if (e.type === "message.updated") updated.set(e.target, e.content);
+    else if (e.type === "message.deleted") deleted.add(e.target);
+    else if (e.type === "payment.updated") payments.set(e.target, e.status);
+  }
+  const rows: Row[] = [];
+  let lastOwner: string | null = null;
+  for (const item of items) {
+    const e = item.event;
+    if (item.pending && !e) {
+      const p = item.pending;
+      rows.push({
+        key: `c:${p.clientId}`,
+        kind: "message",
+        mine: true,
+        sender: null,
+        content: p.content,
+        deleted: false,
+        state: p.state === "failed" ? "failed" : p.state === "sent" ? "sent" : "pending",
+        clientId: p.clientId,
+        error: p.error ?? null,
+      });
+      continue;
+    }
+    if (!e) continue;
+    if (e.type === "message.created") {
+      const mine = e.sender.role === "customer";
+      const row: Row = {
+        key: mine && e.clientId ? `c:${e.clientId}` : e.id,
+        kind: "message",
+        mine,
+        sender: e.sender,
+        content: updated.get(e.id) ?? e.content,
+        deleted: deleted.has(e.id),
+        state: "sent",
+        clientId: e.clientId ?? null,
+        error: null,
+      };
+      const status = payments.get(e.id);
+      if (status) row.paymentStatus = status;
+      rows.push(row);
+    } else if (e.type === "conversation.updated") {
+      const change = e.status === "closed" ? "closed" : e.owner;
+      if (change === lastOwner) continue;
+      lastOwner = change;
+      const note =
+        e.status === "closed"
+          ? "This conversation was closed."
+          : e.owner === "agent"
+            ? "A person from our team joined the conversation."
+            : "You are chatting with our assistant.";
+      rows.push({ key: e.id, kind: "note", mine: false, sender: e.sender, content: null, deleted: false, state: "sent", clientId: null, error: null, note });
+    }
+  }
+  return rows;
+}
+
+/** The quick replies to offer: those of the last message, when a business sender wrote it. */
+export function quickRepliesOf(rows: readonly Row[]): readonly QuickReply[] {
+  const last = [...rows].reverse().find((r) => r.kind === "message");
+  if (!last || last.mine || last.deleted || last.content?.type !== "text") return [];
+  return last.content.quickReplies ?? [];
+}
+
+function senderLabel(sender: Sender | null): string {
+  if (!sender) return "You";
+  if (sender.name) return sender.name;
+  return sender.role === "agent" ? "Support" : sender.role === "bot" ? "Assistant" : "Carryover";
+}
+
+export interface ViewActions extends RenderActions {
+  retry(clientId: string): void;
+}
+
+/** Keyed rendering of rows into a container. */
+export class TimelineView {
+  private readonly nodes = new Map<string, { el: HTMLElement; body: string; state: string }>();
+
+  constructor(
+    private readonly log: HTMLElement,
+    private readonly anchor: Node | null,
+    private readonly actions: ViewActions,
+  ) {}
+
+  render(rows: readonly Row[]): void {
+    const seen = new Set<string>();
+    let previous: Node | null = this.anchor;
+    let previousSender: string | null = null;
+    for (const row of rows) {
+      const senderId = row.kind === "note" ? null : row.mine ? "me" : `${row.sender?.role}:${row.sender?.id}`;
+      const showSender = !row.mine && row.kind === "message" && senderId !== previousSender;
+      previousSender = senderId;
+      const body = JSON.stringify([row.content, row.deleted, row.paymentStatus, showSender, row.mine ? null : row.sender?.name]);
+      const state = JSON.stringify([row.state, row.error]);
+      let entry = this.nodes.get(row.key);
+      if (!entry || entry.body !== body) {
+        const el = this.rowElement(row, showSender);
+        if (entry) entry.el.replaceWith(el);
+        entry = { el, body, state };
+        this.nodes.set(row.key, entry);
+      } else if (entry.state !== state) {
+        // Pending → sent changes only the status line: keep the node, so the
+        // live log does not announce the message a second time.
+        this.renderState(entry.el, row);
+        entry.state = state;
+      }
+      seen.add(row.key);
+      const expected: ChildNode | null = previous ? previous.nextSibling : this.log.firstChild;
+      if (expected !== entry.el) this.log.insertBefore(entry.el, expected);
+      previous = entry.el;
+    }
+    for (const [key, entry] of this.nodes) {
+      if (seen.has(key)) continue;
+      entry.el.remove();
+      this.nodes.delete(key);
+    }
+  }
+
+  clear(): void {
+    for (const entry of this.nodes.values()) entry.el.remove();
+    this.nodes.clear();
+  }
+
+  private rowElement(row: Row, showSender: boolean): HTMLElement {
+    if (row.kind === "note") return h("p", { class: "note" }, row.note ?? "");
+    const el = h("div", { class: row.mine ? "msg mine" : "msg" });
+    if (showSender) el.append(h("span", { class: "who" }, senderLabel(row.sender)));
+    const bubble = h("div", { class: "bubble" }, srOnly(row.mine ? "You: " : `${senderLabel(row.sender)}: `));
+    if (row.deleted || !row.content) bubble.append(h("p", { class: "text" }, "Message deleted"));
+    else bubble.append(renderContent(row.content, this.actions, row.paymentStatus));
+    el.append(bubble);
+    this.renderState(el, row);
+    return el;
+  }
+
+  private renderState(el: HTMLElement, row: Row): void {
+    el.dataset.state = row.state;
+    for (const meta of el.querySelectorAll(":scope > .meta")) meta.remove();
+    if (row.state === "pending") el.append(h("span", { class: "meta" }, "Sending…"));
+    if (row.state === "failed" && row.clientId) {
+      const clientId = row.clientId;
+      const retry = h("button", { type: "button", class: "link" }, "Retry");
+      retry.addEventListener("click", () => this.actions.retry(clientId));
+      el.append(h("span", { class: "meta failed", role: "status" }, `Not sent${row.error ? ` (${row.error})` : ""}.`, retry));
+    }
+  }
+}
+
+export { renderQuickReplies };

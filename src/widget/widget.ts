@@ -1,0 +1,524 @@
+// The chat widget: a launcher bubble and a panel in a shadow root, driven by
+// the client SDK (session, live conversation, durable outbox).
+import {
+  BrowserStorage,
+  createClient,
+  MemoryStorage,
+  type CarryoverClient,
+  type ConversationHandle,
+  type KeyValueStorage,
+} from "../client/index";
+import type { Content } from "../protocol/content";
+import { h } from "./dom";
+import { DEFAULTS, fetchIdentityToken, themeOf, type UpdateOptions, type WidgetOptions } from "./options";
+import { encodeQr, qrSvg } from "./qr";
+import { STYLES } from "./styles";
+import { quickRepliesOf, renderQuickReplies, rowsOf, TimelineView } from "./timeline-view";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const OFFLINE_TEXT = "Reconnecting… Your messages are kept and sent as soon as the connection is back.";
+const ICON_CHAT = "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H10l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z";
+const ICON_CLOSE = "M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z";
+const ICON_DEVICES = "M4 6h14V4H4a2 2 0 0 0-2 2v11H0v3h11v-3H4V6zm19 2h-8a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h8a1 1 0 0 0 1-1V9a1 1 0 0 0-1-1zm-1 9h-6v-7h6v7z";
+
+function icon(path: string): SVGSVGElement {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const p = document.createElementNS(SVG_NS, "path");
+  p.setAttribute("d", path);
+  svg.append(p);
+  return svg;
+}
+
+function storageFor(prefix: string): KeyValueStorage {
+  try {
+    const probe = "carryover:probe";
+    window.localStorage.setItem(probe, "1");
+    window.localStorage.removeItem(probe);
+    return new BrowserStorage(window.localStorage, prefix);
+  } catch {
+    return new MemoryStorage(); // storage blocked (privacy mode, sandboxed frame)
+  }
+}
+
+/**
+ * A constructed stylesheet where the browser has them: unlike a <style>
+ * element it needs no 'unsafe-inline' in the site's Content-Security-Policy.
+ */
+function adoptStyles(root: ShadowRoot): void {
+  if ("adoptedStyleSheets" in root && typeof CSSStyleSheet !== "undefined" && "replaceSync" in CSSStyleSheet.prototype) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLES);
+    root.adoptedStyleSheets = [sheet];
+    return;
+  }
+  const style = document.createElement("style");
+  style.textContent = STYLES;
+  root.append(style);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : "something went wrong";
+}
+
+export class Widget {
+  readonly host: HTMLElement;
+  private readonly root: ShadowRoot;
+  private options: WidgetOptions;
+  private readonly client: CarryoverClient;
+  private conversation: ConversationHandle | null = null;
+  private attaching: Promise<ConversationHandle> | null = null;
+  private unsubscribe: (() => void)[] = [];
+  private handleListeners: (() => void)[] = [];
+  private started: Promise<void> | null = null;
+  private isOpen = false;
+
+  private readonly launcher: HTMLButtonElement;
+  private readonly badge: HTMLSpanElement;
+  private readonly panel: HTMLElement;
+  private readonly title: HTMLHeadingElement;
+  private readonly status: HTMLParagraphElement;
+  private readonly log: HTMLElement;
+  private readonly greeting: HTMLParagraphElement;
+  private readonly older: HTMLButtonElement;
+  private quick: HTMLElement;
+  private readonly typingLine: HTMLParagraphElement;
+  private readonly form: HTMLFormElement;
+  private readonly input: HTMLTextAreaElement;
+  private readonly handoff: HTMLElement;
+  private readonly view: TimelineView;
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private offlineTimer: ReturnType<typeof setTimeout> | undefined;
+  private typingSent: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: WidgetOptions) {
+    this.options = options;
+    this.host = document.createElement("carryover-chat");
+    this.root = this.host.attachShadow({ mode: "open" });
+
+    this.badge = h("span", { class: "badge", "aria-hidden": "true", hidden: true });
+    this.launcher = h("button", { type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": "carryover-panel" });
+    this.launcher.append(icon(ICON_CHAT), this.badge);
+    this.launcher.addEventListener("click", () => (this.isOpen ? this.close() : this.open()));
+
+    this.title = h("h2", { id: "carryover-title" });
+    const devices = h("button", { type: "button", class: "icon", "aria-label": "Continue on another device", title: "Continue on another device" });
+    devices.append(icon(ICON_DEVICES));
+    devices.addEventListener("click", () => void this.showHandoff());
+    const close = h("button", { type: "button", class: "icon", "aria-label": "Minimize chat", title: "Minimize" });
+    close.append(icon(ICON_CLOSE));
+    close.addEventListener("click", () => this.close());
+
+    this.status = h("p", { class: "status", role: "status", hidden: true });
+    this.greeting = h("p", { class: "greeting" });
+    this.older = h("button", { type: "button", class: "link older", hidden: true }, "Show earlier messages");
+    this.older.addEventListener("click", () => void this.loadOlder());
+    this.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Messages", tabindex: 0 }, this.older, this.greeting);
+    this.quick = h("div", { hidden: true });
+    this.typingLine = h("p", { class: "typing", "aria-live": "polite" });
+    this.input = h("textarea", { id: "carryover-input", rows: 1, maxlength: 4096, placeholder: "Write a message…", autocomplete: "off" });
+    this.form = h(
+      "form",
+      { "aria-label": "Send a message" },
+      h("label", { class: "sr", for: "carryover-input" }, "Message"),
+      this.input,
+      h("button", { type: "submit", class: "send" }, "Send"),
+    );
+    this.form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.submit();
+    });
+    this.input.addEventListener("input", () => this.typing(this.input.value.trim() !== ""));
+    this.input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        this.submit();
+      }
+    });
+    this.handoff = h("section", { class: "handoff", hidden: true, "aria-labelledby": "carryover-handoff-title" });
+
+    this.panel = h(
+      "div",
+      { class: "panel", id: "carryover-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "carryover-title", hidden: true },
+      h("header", {}, this.title, devices, close),
+      this.status,
+      this.log,
+      this.handoff,
+      this.typingLine,
+      this.quick,
+      this.form,
+    );
+    this.panel.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape") return;
+      e.stopPropagation();
+      if (!this.handoff.hidden) this.hideHandoff();
+      else this.close();
+    });
+
+    this.view = new TimelineView(this.log, this.greeting, {
+      postback: (payload, title) => this.send({ type: "postback", payload, title }),
+      payUrlOf: (requestId) => this.payUrlOf(requestId),
+      share: (title) => void this.share(title),
+      retry: (clientId) => this.conversation?.retry(clientId),
+    });
+
+    adoptStyles(this.root);
+    this.root.append(this.panel, this.launcher);
+    this.applyOptions();
+
+    this.client = createClient({
+      baseUrl: options.baseUrl ?? location.origin,
+      tenant: options.tenant,
+      storage: storageFor(options.storagePrefix ?? ""),
+      identityToken: () => this.identityToken(),
+    });
+    this.unsubscribe.push(this.client.on("session", () => this.renderGreeting()));
+    this.unsubscribe.push(this.client.on("error", (err) => this.setStatus(err.message)));
+  }
+
+  /** Mounts the widget and restores the visitor's session (or redeems a handoff link). */
+  mount(): void {
+    document.body.append(this.host);
+    this.started = this.start().catch((err: unknown) => this.setStatus(`Chat unavailable: ${errorText(err)}`));
+    if (this.options.open) this.open();
+  }
+
+  get conversationId(): string | null {
+    return this.conversation?.id ?? null;
+  }
+
+  get user(): { id: string; name: string | null; guest: boolean } | null {
+    return this.client.user;
+  }
+
+  show(): void {
+    this.host.hidden = false;
+  }
+
+  hide(): void {
+    this.host.hidden = true;
+  }
+
+  open(): void {
+    this.show();
+    this.isOpen = true;
+    this.panel.hidden = false;
+    this.host.setAttribute("open", "");
+    this.launcher.setAttribute("aria-expanded", "true");
+    this.input.focus();
+    this.log.scrollTop = this.log.scrollHeight;
+    void this.ensureConversation().then(() => this.markRead(), (err: unknown) => this.setStatus(errorText(err)));
+    this.renderBadge();
+  }
+
+  close(): void {
+    this.isOpen = false;
+    this.panel.hidden = true;
+    this.host.removeAttribute("open");
+    this.launcher.setAttribute("aria-expanded", "false");
+    this.hideHandoff();
+    this.launcher.focus();
+    this.renderBadge();
+  }
+
+  async update(options: UpdateOptions): Promise<void> {
+    const { signedIn, ...rest } = options;
+    this.options = { ...this.options, ...rest };
+    this.applyOptions();
+    if (signedIn) {
+      // Chained on `started` so that opening the chat meanwhile waits for the merge.
+      const previous = this.started;
+      const run = (async () => {
+        await previous;
+        await this.client.login();
+        this.renderGreeting();
+        await this.reattach();
+      })();
+      this.started = run.catch((err: unknown) => this.setStatus(`Sign-in failed: ${errorText(err)}`));
+      await run;
+    }
+  }
+
+  async logout(): Promise<void> {
+    await this.started;
+    this.detach();
+    await this.client.logout();
+    this.renderGreeting();
+    const run = this.client.connect().then(() => this.renderGreeting());
+    this.started = run.catch((err: unknown) => this.setStatus(`Chat unavailable: ${errorText(err)}`));
+    await run;
+  }
+
+  destroy(): void {
+    this.detach();
+    for (const off of this.unsubscribe) off();
+    this.client.close();
+    this.host.remove();
+  }
+
+  // --- session and conversation ---
+
+  private async identityToken(): Promise<string | null> {
+    if (this.options.identityToken) return this.options.identityToken();
+    if (this.options.identityEndpoint) return fetchIdentityToken(this.options.identityEndpoint);
+    return null;
+  }
+
+  /** Restores the session; opens the person's thread (the server's "open conversation") if there is one. */
+  private async start(): Promise<void> {
+    const url = new URL(location.href);
+    const handoff = url.searchParams.get("handoff");
+    const tenant = url.searchParams.get("tenant");
+    if (handoff && (!tenant || tenant === this.options.tenant)) {
+      // Single use: drop it from the address bar before anything else can reuse it.
+      url.searchParams.delete("handoff");
+      url.searchParams.delete("tenant");
+      history.replaceState(history.state, "", url);
+      const id = await this.client.redeemHandoff(handoff);
+      this.renderGreeting();
+      await this.attach(id);
+      this.open();
+      return;
+    }
+    await this.client.connect();
+    this.renderGreeting();
+    // Only a visitor who has a thread gets one now; others get theirs on first open.
+    if ((await this.client.conversations()).some((t) => t.status === "open")) await this.attach();
+  }
+
+  private ensureConversation(): Promise<ConversationHandle> {
+    if (this.conversation) return Promise.resolve(this.conversation);
+    return (async () => {
+      await this.started;
+      return this.conversation ?? this.attach();
+    })();
+  }
+
+  private attach(id?: string): Promise<ConversationHandle> {
+    this.attaching ??= (async () => {
+      const options: { id?: string; ref?: string } = {};
+      if (id) options.id = id;
+      else if (this.options.ref) options.ref = this.options.ref;
+      const handle = await this.client.conversation(options);
+      this.conversation = handle;
+      this.handleListeners.push(
+        handle.on("change", () => this.renderConversation()),
+        handle.on("typing", (t) => this.renderTyping(t.sender.role !== "customer" && t.state === "on", t.sender.name)),
+      );
+      this.renderConversation();
+      return handle;
+    })().finally(() => {
+      this.attaching = null;
+    });
+    return this.attaching;
+  }
+
+  private detach(): void {
+    for (const off of this.handleListeners.splice(0)) off();
+    this.conversation?.close();
+    this.conversation = null;
+    this.view.clear();
+    this.renderQuick([]);
+    this.renderBadge();
+  }
+
+  /** After a login merge the person's open thread may be another one: ask again. */
+  private async reattach(): Promise<void> {
+    this.detach();
+    const hasOpen = (await this.client.conversations()).some((t) => t.status === "open");
+    if (hasOpen || this.isOpen) await this.attach();
+  }
+
+  private send(content: Content): void {
+    const deliver = (handle: ConversationHandle) => {
+      handle.send(content);
+      this.log.scrollTop = this.log.scrollHeight;
+    };
+    if (this.conversation) deliver(this.conversation);
+    else this.ensureConversation().then(deliver, (err: unknown) => this.setStatus(errorText(err)));
+  }
+
+  /** Tells the business the visitor is typing; "off" after 3 s without a keystroke. */
+  private typing(on: boolean): void {
+    const handle = this.conversation;
+    if (!handle) return;
+    if (!on) {
+      if (this.typingSent !== undefined) handle.typing(false);
+      clearTimeout(this.typingSent);
+      this.typingSent = undefined;
+      return;
+    }
+    if (this.typingSent === undefined) handle.typing(true);
+    clearTimeout(this.typingSent);
+    this.typingSent = setTimeout(() => this.typing(false), 3000);
+  }
+
+  private submit(): void {
+    const text = this.input.value.trim();
+    if (!text) return;
+    this.input.value = "";
+    this.typing(false);
+    this.send({ type: "text", text });
+  }
+
+  /** Prepends the previous page of history, keeping what the visitor looks at in place. */
+  private async loadOlder(): Promise<void> {
+    const handle = this.conversation;
+    if (!handle) return;
+    const fromBottom = this.log.scrollHeight - this.log.scrollTop;
+    await handle.loadOlder().catch((err: unknown) => this.setStatus(errorText(err)));
+    this.log.scrollTop = this.log.scrollHeight - fromBottom;
+  }
+
+  private markRead(): void {
+    if (this.isOpen && document.visibilityState === "visible" && this.conversation && this.conversation.unread > 0) {
+      this.conversation.markRead();
+    }
+  }
+
+  private payUrlOf(requestId: string): string | undefined {
+    for (const item of this.conversation?.items ?? []) {
+      const e = item.event;
+      if (e?.type === "message.created" && e.content.type === "payment_request" && e.content.requestId === requestId) return e.content.payUrl;
+    }
+    return undefined;
+  }
+
+  private async share(title: string | undefined): Promise<void> {
+    const data = { title: title ?? document.title, url: location.href };
+    if (navigator.share) await navigator.share(data).catch(() => undefined);
+    else await navigator.clipboard?.writeText(data.url).then(() => this.setStatus("Link copied."), () => undefined);
+  }
+
+  // --- rendering ---
+
+  private applyOptions(): void {
+    this.title.textContent = this.options.title ?? DEFAULTS.title;
+    this.launcher.setAttribute("aria-label", `Open chat: ${this.title.textContent}`);
+    const theme = this.options.themeColor ? themeOf(this.options.themeColor) : null;
+    if (theme) {
+      this.host.style.setProperty("--accent", theme.accent);
+      this.host.style.setProperty("--on-accent", theme.onAccent);
+    }
+    this.renderGreeting();
+  }
+
+  private renderGreeting(): void {
+    const user = this.client?.user;
+    this.greeting.textContent =
+      user && !user.guest
+        ? (this.options.greetingSignedIn ?? DEFAULTS.greetingSignedIn).replaceAll("{name}", user.name ?? user.id)
+        : (this.options.greeting ?? DEFAULTS.greeting);
+  }
+
+  private renderConversation(): void {
+    const handle = this.conversation;
+    if (!handle) return;
+    const rows = rowsOf(handle.items);
+    const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
+    this.view.render(rows);
+    if (atBottom) this.log.scrollTop = this.log.scrollHeight;
+    this.renderQuick(quickRepliesOf(rows));
+    this.older.hidden = (handle.items.find((i) => i.seq !== null)?.seq ?? 1) <= 1;
+    this.renderConnection(handle.connection);
+    this.markRead();
+    this.renderBadge();
+  }
+
+  private renderQuick(replies: readonly { title: string; payload: string }[]): void {
+    const next = replies.length
+      ? renderQuickReplies(replies, { postback: (payload, title) => this.send({ type: "postback", payload, title }), payUrlOf: () => undefined, share: () => undefined })
+      : h("div", { hidden: true });
+    const signature = JSON.stringify(replies);
+    if (this.quick.dataset.signature === signature) return;
+    next.dataset.signature = signature;
+    this.quick.replaceWith(next);
+    this.quick = next;
+  }
+
+  /** Says so when the live connection stays down for a while (not on every blip). */
+  private renderConnection(connection: ConversationHandle["connection"]): void {
+    if (connection !== "offline") {
+      clearTimeout(this.offlineTimer);
+      this.offlineTimer = undefined;
+      if (this.status.textContent === OFFLINE_TEXT) this.setStatus("");
+      return;
+    }
+    this.offlineTimer ??= setTimeout(() => {
+      if (this.conversation?.connection === "offline") this.setStatus(OFFLINE_TEXT);
+    }, 4000);
+  }
+
+  private renderTyping(on: boolean, name: string | undefined): void {
+    clearTimeout(this.typingTimer);
+    this.typingLine.textContent = on ? `${name ?? "Support"} is typing…` : "";
+    if (on) this.typingTimer = setTimeout(() => (this.typingLine.textContent = ""), 8000);
+  }
+
+  private renderBadge(): void {
+    const unread = this.isOpen ? 0 : (this.conversation?.unread ?? 0);
+    this.badge.hidden = unread === 0;
+    this.badge.textContent = unread > 99 ? "99+" : String(unread);
+    const title = this.options.title ?? DEFAULTS.title;
+    this.launcher.setAttribute("aria-label", unread ? `Open chat: ${title}, ${unread} unread` : `Open chat: ${title}`);
+  }
+
+  private setStatus(text: string): void {
+    this.status.textContent = text;
+    this.status.hidden = text === "";
+  }
+
+  // --- continue on another device ---
+
+  private async showHandoff(): Promise<void> {
+    const section = this.handoff;
+    section.replaceChildren(h("h3", { id: "carryover-handoff-title" }, "Continue on another device"), h("p", {}, "Creating a link…"));
+    section.hidden = false;
+    this.log.hidden = true;
+    this.typingLine.hidden = true;
+    this.form.hidden = true;
+    this.quick.hidden = true;
+    const back = h("button", { type: "button", class: "btn" }, "Back to chat");
+    back.addEventListener("click", () => this.hideHandoff());
+    try {
+      const handle = await this.ensureConversation();
+      const { url, expiresAt } = await this.client.createHandoff(handle.id);
+      const minutes = Math.max(1, Math.round((Date.parse(expiresAt) - Date.now()) / 60_000));
+      const field = h("input", { type: "text", readonly: true, value: url, "aria-label": "Handoff link" });
+      const copy = h("button", { type: "button", class: "btn" }, "Copy link");
+      copy.addEventListener("click", () => {
+        field.select();
+        void navigator.clipboard?.writeText(url).then(() => (copy.textContent = "Copied"));
+      });
+      section.replaceChildren(
+        h("h3", { id: "carryover-handoff-title" }, "Continue on another device"),
+        h("p", {}, `Scan the code with your phone, or open the link on the other device. It works once, for ${minutes} min.`),
+        qrSvg(encodeQr(url, { ecc: "M" }), "QR code of the handoff link"),
+        field,
+        h("div", { class: "row" }, copy, back),
+      );
+      section.querySelector("svg")?.setAttribute("class", "qr");
+      copy.focus();
+    } catch (err) {
+      section.replaceChildren(
+        h("h3", { id: "carryover-handoff-title" }, "Continue on another device"),
+        h("p", { role: "alert" }, `Could not create a link: ${errorText(err)}`),
+        back,
+      );
+      back.focus();
+    }
+  }
+
+  private hideHandoff(): void {
+    if (this.handoff.hidden) return;
+    this.handoff.hidden = true;
+    this.handoff.replaceChildren();
+    this.log.hidden = false;
+    this.typingLine.hidden = false;
+    this.form.hidden = false;
+    this.quick.hidden = this.quick.childElementCount === 0;
+    if (this.isOpen) this.input.focus();
+  }
+}

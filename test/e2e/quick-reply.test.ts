@@ -1,0 +1,51 @@
+// Tapping a quick reply or a postback button sends a postback the business
+// sees through the events API.
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer, type LocalServer } from "../support/server";
+import { conversationIdOf, ensureBuilt, eventsOf, launchBrowser, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, widget } from "./browser";
+
+let server: LocalServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  ensureBuilt();
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function postbacks(id: string) {
+  return (await eventsOf(server.url, id)).flatMap((e) =>
+    e.type === "message.created" && e.content.type === "postback" ? [{ sender: e.sender.role, content: e.content }] : [],
+  );
+}
+
+describe("quick replies and postback buttons", () => {
+  it("arrive as postback content and the chips go away", async () => {
+    const page = await openShop(await newDevice(browser), server.url, uniqueUser("quick"));
+    await signIn(page);
+    await openChat(page);
+    await sendText(page, "I need help");
+    const id = await conversationIdOf(page);
+    const w = widget(page);
+
+    await sendAsBot(server.url, id, {
+      type: "text",
+      text: "What about?",
+      quickReplies: [{ title: "Track my order", payload: "TRACK_ORDER" }, { title: "Book a repair", payload: "BOOK_REPAIR" }],
+    });
+    const group = w.host.getByRole("group", { name: "Suggested replies" });
+    await group.getByRole("button", { name: "Book a repair" }).click();
+    await expect.poll(() => postbacks(id)).toEqual([{ sender: "customer", content: { type: "postback", payload: "BOOK_REPAIR", title: "Book a repair" } }]);
+    await w.bubble("Book a repair").waitFor();
+    await expect.poll(() => group.count()).toBe(0);
+
+    await sendAsBot(server.url, id, { type: "buttons", text: "When?", buttons: [{ type: "postback", title: "Tomorrow", payload: "DAY_1" }] });
+    await w.host.getByRole("button", { name: "Tomorrow" }).click();
+    await expect.poll(async () => (await postbacks(id)).map((p) => p.content.payload)).toEqual(["BOOK_REPAIR", "DAY_1"]);
+  });
+});

@@ -1,0 +1,58 @@
+// Live updates through the SDK against the real Worker: events the moment
+// they are committed, each announced once; typing both ways.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryStorage } from "../../src/client/index.ts";
+import { startServer, type LocalServer } from "../support/server.ts";
+import { BOT_KEY, botSend, sdkClient, texts, uniqueUser, waitFor, type ClientExtra } from "./sdk-helpers.ts";
+
+let server: LocalServer;
+
+beforeAll(async () => {
+  server = await startServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+const client = (userId: string, storage = new MemoryStorage(), extra: ClientExtra = {}) => sdkClient(server.url, userId, storage, extra);
+
+describe("SDK live", () => {
+  it("receives events as they happen, each announced once", async () => {
+    const c = client(uniqueUser());
+    const h = await c.conversation();
+    await waitFor(() => h.connection === "live", "live");
+    const announced: number[] = [];
+    h.on("event", (e) => announced.push(e.seq));
+    await botSend(server.url, h.id, "hello from the bot");
+    await botSend(server.url, h.id, "and again");
+    await waitFor(() => h.items.length === 2, "both bot messages");
+    expect(texts(h.items)).toEqual(["hello from the bot", "and again"]);
+    expect(announced).toEqual([1, 2]);
+    expect(h.unread).toBe(2);
+    c.close();
+    expect(h.connection).toBe("closed");
+  });
+
+  it("passes typing both ways: the customer's to the business, the agent's to the customer", async () => {
+    const c = client(uniqueUser());
+    const h = await c.conversation();
+    await waitFor(() => h.connection === "live", "live");
+    const agentFrames: { type: string; state?: string; sender?: { role: string } }[] = [];
+    const agent = new WebSocket(`${server.url.replace("http", "ws")}/v1/conversations/${h.id}/live`, ["carryover.v1", `bearer.${BOT_KEY}`]);
+    agent.addEventListener("message", (e) => agentFrames.push(JSON.parse(String(e.data)) as (typeof agentFrames)[number]));
+    await waitFor(() => agentFrames.some((f) => f.type === "ready"), "the agent socket");
+
+    const seen: { role: string; state: string }[] = [];
+    h.on("typing", (t) => seen.push({ role: t.sender.role, state: t.state }));
+    h.typing(true);
+    await waitFor(() => agentFrames.some((f) => f.type === "typing" && f.state === "on" && f.sender?.role === "customer"), "customer typing");
+    h.typing(false);
+    await waitFor(() => agentFrames.some((f) => f.type === "typing" && f.state === "off"), "customer stopped");
+
+    agent.send(JSON.stringify({ type: "typing", state: "on", sender: { role: "agent", id: "agent-1", name: "Sam" } }));
+    await waitFor(() => seen.some((t) => t.role === "agent" && t.state === "on"), "agent typing on the customer's device");
+    agent.close();
+    c.close();
+  });
+});
