@@ -4,11 +4,11 @@
 // broadcast.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { contentNotAllowed, type Content } from "../protocol/content";
+import { contentNotAllowed, type Content, type PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
 import { CloseCode, type ClientFrame } from "../protocol/frames";
 import type { Access } from "../protocol/access";
-import type { ConversationInfo, Event, Sender } from "../protocol/event";
+import type { ConversationInfo, Event, Owner, Sender } from "../protocol/event";
 import { toResult, type Result } from "../protocol/result";
 import { findTenant } from "../directory/tenants";
 import { limitsOf } from "../ratelimit/limits";
@@ -16,6 +16,7 @@ import type { BucketLimit } from "../ratelimit/token-bucket";
 import { LocalBuckets } from "../ratelimit/local-buckets";
 import type { ThreadSummary } from "../protocol/thread";
 import { Connections, liveOpeningOf } from "./connections";
+import { handoverSender, paymentUpdate } from "./business-events";
 import { EventStore, type AppendOutcome } from "./event-store";
 import { MetaStore, type ConversationMeta } from "./meta";
 import { ReadCursors } from "./reads";
@@ -102,6 +103,42 @@ export class Conversation extends DurableObject<Env> {
 
   async markRead(access: Access, seq: number): Promise<Result<{ seq: number }>> {
     return toResult(() => this.moveRead(access, seq, null));
+  }
+
+  /** Passes the thread between the bot and a human agent; a no-op when the owner does not change. */
+  async handover(
+    access: Access,
+    input: { owner: Owner; agentId?: string; reason?: string },
+  ): Promise<Result<{ conversation: ConversationInfo; event: Event | null }>> {
+    return toResult(() => {
+      const meta = this.authorize(access);
+      if (meta.owner === input.owner) return { conversation: this.info(meta), event: null };
+      const next = this.meta.update({ owner: input.owner });
+      const outcome = this.store.append({
+        type: "conversation.updated",
+        sender: handoverSender(input.owner, input.agentId),
+        status: next.status,
+        owner: next.owner,
+        ...(input.reason ? { reason: input.reason } : {}),
+      });
+      this.summaryChanged(next);
+      this.live.publish(outcome, null);
+      return { conversation: this.info(next), event: outcome.event };
+    });
+  }
+
+  /** Records a payment request's new status (paid or cancelled) as a payment.updated event. */
+  async updatePayment(access: Access, requestId: string, status: PaymentStatus): Promise<Result<AppendOutcome>> {
+    return toResult(() => {
+      const meta = this.authorize(access);
+      const update = paymentUpdate(this.ctx.storage.sql, this.store, requestId, status, { role: "system", id: "payments" });
+      if (update === null) throw new ServiceError("conflict", `payment request ${requestId} already is ${status}`);
+      if ("seq" in update) return { event: update, created: false };
+      const outcome = this.store.append(update);
+      this.summaryChanged(meta);
+      this.live.publish(outcome, null);
+      return outcome;
+    });
   }
 
   /** Opens a live socket; the Worker has proven `access` (src/http/live.ts). */

@@ -6,12 +6,12 @@ import { signHandoffToken } from "../auth/handoff-token";
 import { settingsOf } from "../env";
 import { isConversationId } from "../ids";
 import type { Access } from "../protocol/access";
-import { Content } from "../protocol/content";
+import { Content, PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
 import { BusinessSender, ClientId } from "../protocol/event";
 import { unwrap } from "../protocol/result";
 import { MAX_PAGE } from "../conversation/event-store";
-import { authenticate, customerOf } from "./auth";
+import { authenticate, businessOf, customerOf } from "./auth";
 import { limitCustomerSend } from "./rate-limit";
 import type { AppEnv } from "./types";
 import { jsonBody, queryOf } from "./validate";
@@ -36,6 +36,14 @@ export const SendMessage = z.strictObject({
   content: Content,
   sender: BusinessSender.optional(),
 });
+
+export const HandoverRequest = z.strictObject({
+  owner: z.enum(["bot", "agent"]),
+  agentId: z.string().min(1).max(128).optional(),
+  reason: z.string().min(1).max(256).optional(),
+});
+
+export const PaymentUpdate = z.strictObject({ status: PaymentStatus });
 
 export const ReadRequest = z.strictObject({ seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) });
 
@@ -109,6 +117,23 @@ conversations.post("/:id/read", async (c) => {
 });
 
 /** A single-use link that opens this thread, as this person, on another device. */
+conversations.post("/:id/handover", async (c) => {
+  const access = businessOf(c);
+  const body = await jsonBody(c, HandoverRequest);
+  const input: { owner: "bot" | "agent"; agentId?: string; reason?: string } = { owner: body.owner };
+  if (body.agentId) input.agentId = body.agentId;
+  if (body.reason) input.reason = body.reason;
+  return c.json(unwrap(await conversationOf(c, access).handover(access, input)));
+});
+
+conversations.post("/:id/payments/:requestId", async (c) => {
+  const access = businessOf(c);
+  const { status } = await jsonBody(c, PaymentUpdate);
+  const requestId = c.req.param("requestId");
+  const { event, created } = unwrap(await conversationOf(c, access).updatePayment(access, requestId, status));
+  return c.json({ event }, created ? 201 : 200);
+});
+
 conversations.post("/:id/handoff", async (c) => {
   const access = customerOf(c);
   const { conversation } = unwrap(await conversationOf(c, access).get(access));

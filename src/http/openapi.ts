@@ -6,7 +6,7 @@ import { z } from "zod";
 import { Content } from "../protocol/content";
 import { ERROR_STATUS } from "../protocol/errors";
 import { CreateApiKey, CreateTenant, PatchTenant } from "./admin";
-import { CreateConversation, ReadRequest, SendMessage } from "./conversations";
+import { CreateConversation, HandoverRequest, PaymentUpdate, ReadRequest, SendMessage } from "./conversations";
 import { SessionRequest } from "./sessions";
 import type { AppEnv } from "./types";
 
@@ -130,6 +130,12 @@ function openApiDocument(): JsonSchema {
         ),
       },
       "/v1/conversations/{id}/read": { post: op("Move this device's read cursor", ["session"], { "204": "Moved (never backwards)" }, schemaOf(ReadRequest), [idParam]) },
+      "/v1/conversations/{id}/handover": {
+        post: op("Pass the thread between the bot and a human agent (a conversation.updated event)", ["apiKey"], { "200": "The conversation and the event, or event null when the owner did not change" }, schemaOf(HandoverRequest), [idParam]),
+      },
+      "/v1/conversations/{id}/payments/{requestId}": {
+        post: op("A payment request's new status (a payment.updated event)", ["apiKey"], { "200": "A retry: the earlier update", "201": "Recorded", "409": "The request is already final" }, schemaOf(PaymentUpdate), [idParam, { name: "requestId", in: "path", required: true, schema: { type: "string" } }]),
+      },
       "/v1/conversations/{id}/handoff": { post: op("A one-time link to continue on another device", ["session"], { "201": "The handoff token and URL" }, undefined, [idParam]) },
       "/v1/conversations/{id}/live": {
         get: op(
