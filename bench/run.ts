@@ -3,7 +3,8 @@
 // Durable Object baseline measured the same way in the same run, prints a
 // table and writes bench/results.json. See bench/BENCHMARKS.md.
 //
-//   npm run bench -- [--rounds 5] [--seconds 3] [--messages 200] [--sockets 100] [--events 10000]
+//   npm run bench -- [--rounds 5] [--seconds 2] [--clients 32] [--conversations 100]
+//                    [--messages 200] [--sockets 100] [--events 10000] [--strict]
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -28,6 +29,8 @@ const { values: flags } = parseArgs({
     messages: { type: "string", default: "200" },
     sockets: { type: "string", default: "100" },
     events: { type: "string", default: "10000" },
+    /** Exit 1 when a target is missed (for CI); by default a miss is only reported. */
+    strict: { type: "boolean", default: false },
   },
 });
 const ROUNDS = Number(flags.rounds);
@@ -161,7 +164,7 @@ async function main(): Promise<void> {
   writeFileSync(join(import.meta.dirname, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
   printTable();
   log(`done in ${results.seconds} s; wrote bench/results.json`);
-  if (rows.some((r) => r.result === "FAIL")) process.exitCode = 1;
+  if (flags.strict && rows.some((r) => r.result === "FAIL")) process.exitCode = 1;
 }
 
 // ---------------------------------------------------------------------------
