@@ -16,7 +16,7 @@ import {
   type Session,
   type WireEvent,
 } from "./lib/carryover.ts";
-import { liveAvailable, openLive, opened, parseFrame } from "./lib/live.ts";
+import { liveAvailable, openLive, parseFrame } from "./lib/live.ts";
 import { ensureAssetsBuilt } from "./lib/project.ts";
 
 export interface SoakOptions {

@@ -1,8 +1,7 @@
 // Catch-up: how long a new device takes to hold a whole long conversation,
 // over HTTP paging and over the live socket's replay.
 import { Agent } from "node:http";
-import { closedLoop } from "./load.ts";
-import { send } from "./load.ts";
+import { closedLoop, send } from "./load.ts";
 import { openLive, opened, parseFrame } from "./live.ts";
 
 function seedBody(n: number): { clientId: string; content: { type: "text"; text: string } } {
