@@ -28,6 +28,8 @@ export interface SoakOptions {
   seconds?: number;
   /** Runtime restarts, spread over the chaos phase (default 2). */
   restarts?: number;
+  /** At most this many distinct messages; writers then only retry (default 50,000). */
+  maxMessages?: number;
   /** Whether the bot key writes into every conversation too (default true). */
   bot?: boolean;
   /** Seed of the chaos decisions (timing still varies run to run). */
@@ -155,6 +157,7 @@ interface Ctx {
   sends: Map<string, SendRecord>;
   stopping: boolean;
   live: boolean;
+  maxMessages: number;
   log: (line: string) => void;
 }
 
@@ -414,6 +417,10 @@ class Device {
   async writer(): Promise<void> {
     while (!this.ctx.stopping) {
       const send = this.nextSend();
+      if (!send) {
+        await sleep(100);
+        continue;
+      }
       send.inFlight = true;
       try {
         const useSocket = this.ctx.live && this.conn?.ready === true && this.ctx.rand() < 0.5;
@@ -429,12 +436,14 @@ class Device {
   }
 
   /** Retries an unacknowledged message now and then; otherwise a new one. */
-  private nextSend(): SendRecord {
-    if (this.ctx.rand() < 0.3) {
+  private nextSend(): SendRecord | null {
+    const capped = this.ctx.sends.size >= this.ctx.maxMessages;
+    if (capped || this.ctx.rand() < 0.3) {
       for (const send of this.unacked) {
         if (send.ack === null && !send.inFlight) return send;
       }
     }
+    if (capped) return null;
     const clientId = `${this.name}-${++this.counter}`;
     const send: SendRecord = {
       clientId,
@@ -509,6 +518,10 @@ async function botWriter(ctx: Ctx, conversations: string[]): Promise<void> {
         }
       }
     }
+    if (!send && ctx.sends.size >= ctx.maxMessages) {
+      await sleep(100);
+      continue;
+    }
     if (!send) {
       n++;
       const conversationId = conversations[n % conversations.length]!;
@@ -572,6 +585,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     sends: new Map(),
     stopping: false,
     live: false,
+    maxMessages: options.maxMessages ?? 50_000,
     log,
   };
 

@@ -1,5 +1,6 @@
 // `npm run soak`: the fault soak (bench/soak-core.ts) from the command line.
-//   npm run soak -- [--devices 20] [--per-user 4] [--seconds 60] [--restarts 2] [--seed 1] [--no-bot]
+//   npm run soak -- [--devices 20] [--per-user 4] [--seconds 60] [--restarts 2]
+//                   [--max-messages 50000] [--seed <n>] [--no-bot]
 // Exits 0 only when nothing was lost, duplicated, reordered or left with a gap.
 import { parseArgs } from "node:util";
 import { startServer } from "../test/support/server.ts";
@@ -12,6 +13,7 @@ const { values } = parseArgs({
     "per-user": { type: "string", default: "4" },
     seconds: { type: "string", default: "60" },
     restarts: { type: "string", default: "2" },
+    "max-messages": { type: "string", default: "50000" },
     seed: { type: "string", default: String(Date.now() % 100_000) },
     "no-bot": { type: "boolean", default: false },
   },
@@ -36,6 +38,7 @@ try {
     devicesPerUser: Number(values["per-user"]),
     seconds: Number(values.seconds),
     restarts: Number(values.restarts),
+    maxMessages: Number(values["max-messages"]),
     seed: Number(values.seed),
     bot: !values["no-bot"],
     log,
