@@ -1,0 +1,42 @@
+// Bench only (see wrangler.baseline.toml): the cheapest possible round trip
+// Worker → Durable Object → Worker over HTTP, with the same request shape as
+// a message append (POST, JSON body in, JSON out, DO addressed by name), so
+// the bench can report every endpoint as a ratio to this floor.
+import { DurableObject } from "cloudflare:workers";
+
+interface Env {
+  NOOP: DurableObjectNamespace<Noop>;
+}
+
+export class Noop extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+  }
+
+  /** Does nothing and answers at once: the cost is the RPC round trip alone. */
+  async noop(body: unknown): Promise<{ ok: true; size: number }> {
+    return { ok: true, size: JSON.stringify(body).length };
+  }
+
+  /** One SQLite insert, committed before the answer leaves (the output gate): the floor of any durable write. */
+  async write(body: unknown): Promise<{ ok: true; seq: number }> {
+    const row = this.ctx.storage.sql
+      .exec<{ seq: number }>("INSERT INTO log (body) VALUES (?) RETURNING seq", JSON.stringify(body))
+      .one();
+    return { ok: true, seq: row.seq };
+  }
+}
+
+export default {
+  async fetch(request, env): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/health") return new Response("ok");
+    const match = /^\/(noop|write)\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname);
+    if (request.method !== "POST" || !match) return new Response("not found", { status: 404 });
+    const body: unknown = await request.json();
+    const stub = env.NOOP.getByName(match[2] ?? "one");
+    const answer = match[1] === "write" ? await stub.write(body) : await stub.noop(body);
+    return Response.json(answer, { status: 201 });
+  },
+} satisfies ExportedHandler<Env>;

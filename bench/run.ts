@@ -1,0 +1,398 @@
+// `npm run bench`: measures Carryover on the real runtime (workerd through
+// `wrangler dev`, persisted storage in a temp dir) against a no-op Worker →
+// Durable Object baseline measured the same way in the same run, prints a
+// table and writes bench/results.json. See bench/BENCHMARKS.md.
+//
+//   npm run bench -- [--rounds 5] [--seconds 2] [--clients 32] [--conversations 100]
+//                    [--messages 200] [--sockets 100] [--events 10000] [--strict]
+import { writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startServer, type LocalServer } from "../test/support/server.ts";
+import { startBaseline, type BaselineServer } from "./lib/baseline-server.ts";
+import { ensureAssetsBuilt, runtimeVersions } from "./lib/project.ts";
+import { identityToken, inBatches, openConversation, openSession, type Session } from "./lib/carryover.ts";
+import { closedLoop, type LoadOptions, type LoadResult } from "./lib/load.ts";
+import { summarize, type Summary } from "./lib/stats.ts";
+import { workerBundleSize, widgetSize } from "./lib/sizes.ts";
+import { catchUpOverHttp, catchUpOverLive, seedConversation } from "./lib/catch-up.ts";
+import { fanOut } from "./lib/fan-out.ts";
+import { liveAvailable } from "./lib/live.ts";
+
+const { values: flags } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "5" },
+    seconds: { type: "string", default: "2" },
+    clients: { type: "string", default: "32" },
+    conversations: { type: "string", default: "100" },
+    messages: { type: "string", default: "200" },
+    sockets: { type: "string", default: "100" },
+    events: { type: "string", default: "10000" },
+    /** Exit 1 when a target is missed (for CI); by default a miss is only reported. */
+    strict: { type: "boolean", default: false },
+  },
+});
+const ROUNDS = Number(flags.rounds);
+const ROUND_MS = Number(flags.seconds) * 1000;
+const CLIENTS = Number(flags.clients);
+const SPREAD = Number(flags.conversations);
+const FANOUT_MESSAGES = Number(flags.messages);
+const FANOUT_SOCKETS = Number(flags.sockets);
+const CATCHUP_EVENTS = Number(flags.events);
+
+const TARGETS = {
+  appendRatio: 0.7,
+  fanOutP99Ms: 25,
+  catchUpMs: 1000,
+  bundleGzipBytes: 150 * 1024,
+} as const;
+
+/** The rate-limit vars of src/ratelimit/limits.ts, raised far above what the bench sends. */
+const RAISED_LIMITS = {
+  RATE_LIMIT_SESSIONS_PER_IP: "1000000/60",
+  RATE_LIMIT_SESSIONS_PER_DEVICE: "1000000/60",
+  RATE_LIMIT_SENDS_PER_DEVICE: "1000000/10",
+  RATE_LIMIT_SENDS_PER_IP: "1000000/10",
+};
+
+const LIMITS_OFF = {
+  RATE_LIMIT_SESSIONS_PER_IP: "off",
+  RATE_LIMIT_SESSIONS_PER_DEVICE: "off",
+  RATE_LIMIT_SENDS_PER_DEVICE: "off",
+  RATE_LIMIT_SENDS_PER_IP: "off",
+};
+
+/** Ctrl-C must not leave wrangler/workerd behind. */
+function stopOnSignal(servers: { stop(): Promise<void> }[]): void {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void Promise.allSettled(servers.map((s) => s.stop())).then(() => process.exit(130));
+    });
+  }
+}
+
+const started = Date.now();
+function log(line: string): void {
+  process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${line}\n`);
+}
+
+interface Row {
+  metric: string;
+  median: string;
+  spread: string;
+  target: string;
+  result: string;
+}
+
+const rows: Row[] = [];
+const results: Record<string, unknown> = {};
+
+function fmt(n: number, digits = 0): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : "n/a";
+}
+
+function row(metric: string, s: Summary | null, unit: string, digits: number, target = "", pass?: boolean): void {
+  rows.push({
+    metric,
+    median: s ? `${fmt(s.median, digits)} ${unit}` : "n/a",
+    spread: s ? `${fmt(s.min, digits)} – ${fmt(s.max, digits)}` : "",
+    target,
+    result: pass === undefined ? "" : pass ? "pass" : "FAIL",
+  });
+}
+
+function textRow(metric: string, text: string, target = ""): void {
+  rows.push({ metric, median: text, spread: "", target, result: "" });
+}
+
+function appendBody(tag: string, n: number): string {
+  return JSON.stringify({ clientId: `${tag}-${n}`, content: { type: "text", text: `bench message ${n}` } });
+}
+
+async function main(): Promise<void> {
+  ensureAssetsBuilt(log);
+  const machine = {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? "unknown",
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    ...runtimeVersions(),
+  };
+  results.machine = machine;
+  results.settings = { rounds: ROUNDS, roundSeconds: ROUND_MS / 1000, clients: CLIENTS, conversations: SPREAD };
+  log(`machine: ${JSON.stringify(machine)}`);
+
+  // Sizes first: they need no server.
+  log("building the Worker bundle (wrangler deploy --dry-run)");
+  const bundle = await workerBundleSize();
+  const minified = await workerBundleSize(["--minify"]);
+  const widget = widgetSize();
+  results.sizes = { bundle, bundleMinified: { bytes: minified.bytes, gzipBytes: minified.gzipBytes }, widget };
+  if (bundle.benchInputs.length > 0) throw new Error(`bench code leaked into the Worker bundle: ${bundle.benchInputs.join(", ")}`);
+
+  let server: LocalServer | undefined;
+  let unlimited: LocalServer | undefined;
+  let baseline: BaselineServer | undefined;
+  try {
+    log("starting the Worker (twice: rate limits raised, and off) and the baseline Worker (wrangler dev)");
+    // Rate limits stay on (their cost is part of every append and session)
+    // but are raised so that no request of the bench is refused. A second
+    // instance with the limits off shows what the limiter round trips cost.
+    [server, unlimited, baseline] = await Promise.all([
+      startServer({ vars: RAISED_LIMITS }),
+      startServer({ vars: LIMITS_OFF }),
+      startBaseline(),
+    ]);
+    stopOnSignal([server, unlimited, baseline]);
+    await measureThroughput(server, unlimited, baseline);
+    await unlimited.stop();
+    unlimited = undefined;
+    await measureCatchUp(server);
+    await measureFanOut(server);
+  } finally {
+    await Promise.all([server?.stop(), unlimited?.stop(), baseline?.stop()]);
+  }
+
+  row("Worker bundle, gzip (as configured)", summarize([bundle.gzipBytes / 1024]), "KiB", 1, "≤ 150 KiB", bundle.gzipBytes <= TARGETS.bundleGzipBytes);
+  row("Worker bundle, gzip (with --minify)", summarize([minified.gzipBytes / 1024]), "KiB", 1, "info");
+  if (widget) row(`widget (${widget.path}), gzip`, summarize([widget.gzipBytes / 1024]), "KiB", 1, "info");
+  else textRow("widget, gzip", "not built (npm run build)", "info");
+
+  results.table = rows;
+  results.finishedAt = new Date().toISOString();
+  results.seconds = Math.round((Date.now() - started) / 1000);
+  writeFileSync(join(import.meta.dirname, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  printTable();
+  log(`done in ${results.seconds} s; wrote bench/results.json`);
+  if (flags.strict && rows.some((r) => r.result === "FAIL")) process.exitCode = 1;
+}
+
+// ---------------------------------------------------------------------------
+// Throughput: baseline vs appends (one conversation, spread), sessions.
+
+interface Targets {
+  url: string;
+  oneConversation: string;
+  oneDevices: Session[];
+  spread: { session: Session; conversation: string }[];
+  /** Pre-signed identity tokens (signing is client work, kept out of the timed window). */
+  identityTokens: string[];
+}
+
+/** 32 devices of one person on one conversation, and 100 people with a conversation each. */
+async function targetsOn(url: string, runId: string): Promise<Targets> {
+  const oneUser = `bench-one-${runId}`;
+  const first = await openSession(url, oneUser);
+  const oneConversation = await openConversation(url, first.sessionToken);
+  const oneDevices: Session[] = [first, ...(await inBatches(Array.from({ length: CLIENTS - 1 }), 8, () => openSession(url, oneUser)))];
+  const spread = await inBatches(Array.from({ length: SPREAD }, (_, i) => `bench-spread-${runId}-${i}`), 8, async (user) => {
+    const session = await openSession(url, user);
+    return { session, conversation: await openConversation(url, session.sessionToken) };
+  });
+  const identityTokens = await Promise.all(Array.from({ length: 200 }, (_, i) => identityToken(`bench-session-${runId}-${i}`)));
+  return { url, oneConversation, oneDevices, spread, identityTokens };
+}
+
+interface Scenario {
+  url: string;
+  request: (tag: string) => LoadOptions["request"];
+}
+
+function appendScenarios(t: Targets): { one: Scenario; spread: Scenario; sessions: Scenario } {
+  return {
+    one: {
+      url: t.url,
+      request: (tag) => (c, n) => ({
+        method: "POST",
+        path: `/v1/conversations/${t.oneConversation}/messages`,
+        headers: { authorization: `Bearer ${t.oneDevices[c % t.oneDevices.length]!.sessionToken}` },
+        body: appendBody(tag, n),
+      }),
+    },
+    spread: {
+      url: t.url,
+      request: (tag) => (_c, n) => {
+        const target = t.spread[n % t.spread.length]!;
+        return {
+          method: "POST",
+          path: `/v1/conversations/${target.conversation}/messages`,
+          headers: { authorization: `Bearer ${target.session.sessionToken}` },
+          body: appendBody(tag, n),
+        };
+      },
+    },
+    sessions: {
+      url: t.url,
+      request: () => (_c, n) => ({
+        method: "POST",
+        path: "/v1/sessions",
+        body: JSON.stringify({ tenant: "demo", identityToken: t.identityTokens[n % t.identityTokens.length] }),
+      }),
+    },
+  };
+}
+
+async function measureThroughput(server: LocalServer, unlimited: LocalServer, baseline: BaselineServer): Promise<void> {
+  log(`setup: ${CLIENTS} devices on one conversation, ${SPREAD} people with a conversation each (on both instances)`);
+  const runId = Date.now().toString(36);
+  const [limited, off] = await Promise.all([targetsOn(server.url, runId), targetsOn(unlimited.url, runId)]);
+  const on = appendScenarios(limited);
+  const free = appendScenarios(off);
+  const scenarios: Record<string, Scenario> = {
+    "baseline, 1 DO": { url: baseline.url, request: () => (_c, n) => ({ method: "POST", path: "/noop/one", body: appendBody("noop", n) }) },
+    "baseline + 1 SQLite write, 1 DO": {
+      url: baseline.url,
+      request: () => (_c, n) => ({ method: "POST", path: "/write/one", body: appendBody("write", n) }),
+    },
+    "append, 1 conversation": on.one,
+    "append, 1 conversation, limits off": free.one,
+    "baseline, 100 DOs": {
+      url: baseline.url,
+      request: () => (_c, n) => ({ method: "POST", path: `/noop/spread-${n % SPREAD}`, body: appendBody("noop", n) }),
+    },
+    "append, 100 conversations": on.spread,
+    "append, 100 conversations, limits off": free.spread,
+    "session creation": on.sessions,
+    "session creation, limits off": free.sessions,
+  };
+
+  let seq = 0;
+  const run = (name: string, tag: string, durationMs: number): Promise<LoadResult> =>
+    closedLoop(scenarios[name]!.url, { clients: CLIENTS, durationMs, request: scenarios[name]!.request(tag) });
+
+  log("warm-up");
+  for (const name of Object.keys(scenarios)) {
+    const r = await run(name, `warm-${seq++}`, 1000);
+    if (r.failed > 0) throw new Error(`warm-up of "${name}" failed: ${r.firstFailure}`);
+  }
+
+  // Rounds interleave every scenario, so slow drift (other load on the
+  // machine, heap growth) hits baseline and appends alike.
+  const perRound: Record<string, LoadResult[]> = {};
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const name of Object.keys(scenarios)) {
+      const r = await run(name, `r${round}-${seq++}`, ROUND_MS);
+      if (r.failed > 0) throw new Error(`"${name}" had ${r.failed} failures: ${r.firstFailure} ${JSON.stringify(r.statuses)}`);
+      if (r.connections > CLIENTS) throw new Error(`"${name}" opened ${r.connections} connections for ${CLIENTS} clients`);
+      (perRound[name] ??= []).push(r);
+    }
+    log(
+      `round ${round}/${ROUNDS}: ` +
+        Object.entries(perRound)
+          .map(([name, rs]) => `${name} ${rs.at(-1)!.rps.toFixed(0)}/s`)
+          .join(", "),
+    );
+  }
+  results.throughput = perRound;
+
+  const rps = (name: string) => summarize(perRound[name]!.map((r) => r.rps));
+  const ratio = (name: string, base: string) => summarize(perRound[name]!.map((r, i) => r.rps / perRound[base]![i]!.rps));
+  const oneRatio = ratio("append, 1 conversation", "baseline, 1 DO");
+  const spreadRatio = ratio("append, 100 conversations", "baseline, 100 DOs");
+  results.ratios = {
+    oneConversation: oneRatio,
+    spread: spreadRatio,
+    oneConversationLimitsOff: ratio("append, 1 conversation, limits off", "baseline, 1 DO"),
+    writeFloor: ratio("baseline + 1 SQLite write, 1 DO", "baseline, 1 DO"),
+    spreadLimitsOff: ratio("append, 100 conversations, limits off", "baseline, 100 DOs"),
+  };
+
+  row(`baseline no-op Worker→DO, 1 DO (${CLIENTS} clients)`, rps("baseline, 1 DO"), "req/s", 0);
+  row("append, 1 conversation", rps("append, 1 conversation"), "req/s", 0);
+  row("  ratio to baseline", oneRatio, "×", 2, "≥ 0.70", oneRatio.median >= TARGETS.appendRatio);
+  row("  same, rate limits off: ratio", ratio("append, 1 conversation, limits off", "baseline, 1 DO"), "×", 2, "info");
+  row("baseline + 1 SQLite write, 1 DO: ratio", ratio("baseline + 1 SQLite write, 1 DO", "baseline, 1 DO"), "×", 2, "info");
+  row(`baseline no-op Worker→DO, ${SPREAD} DOs`, rps("baseline, 100 DOs"), "req/s", 0);
+  row(`append, ${SPREAD} conversations`, rps("append, 100 conversations"), "req/s", 0);
+  row("  ratio to baseline", spreadRatio, "×", 2, "≥ 0.70", spreadRatio.median >= TARGETS.appendRatio);
+  row("  same, rate limits off: ratio", ratio("append, 100 conversations, limits off", "baseline, 100 DOs"), "×", 2, "info");
+  row("session creation (identity token → session)", rps("session creation"), "req/s", 0);
+  row(`  ratio to baseline (${SPREAD} DOs)`, ratio("session creation", "baseline, 100 DOs"), "×", 2, "info");
+  row("  same, rate limits off: ratio", ratio("session creation, limits off", "baseline, 100 DOs"), "×", 2, "info");
+  row("append latency p50, 1 conversation", summarize(perRound["append, 1 conversation"]!.map((r) => r.p50Ms)), "ms", 1, "info");
+}
+
+// ---------------------------------------------------------------------------
+// Catch-up: a new device syncing a long conversation.
+
+async function measureCatchUp(server: LocalServer): Promise<void> {
+  const user = `bench-catchup-${Date.now().toString(36)}`;
+  const writer = await openSession(server.url, user);
+  const conversation = await openConversation(server.url, writer.sessionToken);
+  const hasLive = await liveAvailable(server.url, writer.sessionToken, conversation);
+  log(`catch-up: seeding ${CATCHUP_EVENTS} events into one conversation (${hasLive ? "send frames on a live socket" : "HTTP"})`);
+  await seedConversation(server.url, writer.sessionToken, conversation, CATCHUP_EVENTS, CLIENTS, hasLive);
+
+  const http: number[] = [];
+  const live: number[] = [];
+  const liveFailures: string[] = [];
+  for (let round = 0; round <= ROUNDS; round++) {
+    // A new device each round: its session is opened before the clock starts.
+    const device = await openSession(server.url, user);
+    const ms = await catchUpOverHttp(server.url, device.sessionToken, conversation, CATCHUP_EVENTS, 500);
+    if (round > 0) http.push(ms); // round 0 warms up
+    if (hasLive) {
+      // A replay cut off by a dropped socket is counted and measured again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const liveMs = await catchUpOverLive(server.url, device.sessionToken, conversation, CATCHUP_EVENTS);
+          if (round > 0) live.push(liveMs);
+          break;
+        } catch (err) {
+          liveFailures.push(String(err));
+          if (attempt === 3) throw err;
+        }
+      }
+    }
+  }
+  results.catchUp = { events: CATCHUP_EVENTS, httpMs: http, liveMs: live, liveFailures };
+  const httpSummary = summarize(http);
+  row(`catch-up ${CATCHUP_EVENTS} events, HTTP pages of 500`, httpSummary, "ms", 0, "≤ 1000 ms", httpSummary.median <= TARGETS.catchUpMs);
+  if (hasLive) {
+    const liveSummary = summarize(live);
+    row(`catch-up ${CATCHUP_EVENTS} events, live socket replay`, liveSummary, "ms", 0, "≤ 1000 ms", liveSummary.median <= TARGETS.catchUpMs);
+  } else {
+    textRow("catch-up over the live socket", "no live endpoint");
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Live fan-out: one message to many sockets on one conversation.
+
+async function measureFanOut(server: LocalServer): Promise<void> {
+  const user = `bench-fanout-${Date.now().toString(36)}`;
+  const sender = await openSession(server.url, user);
+  const conversation = await openConversation(server.url, sender.sessionToken);
+  if (!(await liveAvailable(server.url, sender.sessionToken, conversation))) {
+    log("fan-out: the live endpoint is not there; skipped");
+    textRow("live fan-out", "no live endpoint", "≤ 25 ms p99");
+    return;
+  }
+  log(`fan-out: ${FANOUT_SOCKETS} sockets, ${FANOUT_MESSAGES} messages`);
+  const result = await fanOut(server.url, user, conversation, sender.sessionToken, {
+    sockets: FANOUT_SOCKETS,
+    messages: FANOUT_MESSAGES,
+    warmup: 20,
+  });
+  results.fanOut = result;
+  const one = (v: number) => summarize([v]);
+  row(`fan-out to ${FANOUT_SOCKETS} sockets, p50 (${FANOUT_MESSAGES} msgs)`, one(result.p50Ms), "ms", 1);
+  row("  p95", one(result.p95Ms), "ms", 1);
+  row("  p99", one(result.p99Ms), "ms", 1, "≤ 25 ms", result.p99Ms <= TARGETS.fanOutP99Ms);
+  textRow("  of which the HTTP append (send → 201), p50 / p99", `${fmt(result.appendP50Ms, 1)} / ${fmt(result.appendP99Ms, 1)} ms`, "info");
+  textRow("  first → last socket, p50 / p99", `${fmt(result.spreadP50Ms, 1)} / ${fmt(result.spreadP99Ms, 1)} ms`, "info");
+}
+
+function printTable(): void {
+  const headers: Row = { metric: "metric", median: "median", spread: "min – max", target: "target", result: "result" };
+  const keys = Object.keys(headers) as (keyof Row)[];
+  const width = (k: keyof Row) => Math.max(...[headers, ...rows].map((r) => r[k].length));
+  const line = (r: Row) => `| ${keys.map((k) => r[k].padEnd(width(k))).join(" | ")} |`;
+  const out = [line(headers), `|${keys.map((k) => "-".repeat(width(k) + 2)).join("|")}|`, ...rows.map(line)];
+  process.stdout.write(`\n${out.join("\n")}\n\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
