@@ -250,6 +250,10 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
       url: baseline.url,
       request: () => (_c, n) => ({ method: "POST", path: `/noop/spread-${n % SPREAD}`, body: appendBody("noop", n) }),
     },
+    "baseline + 1 SQLite write, 100 DOs": {
+      url: baseline.url,
+      request: () => (_c, n) => ({ method: "POST", path: `/write/spread-${n % SPREAD}`, body: appendBody("write", n) }),
+    },
     "append, 100 conversations": on.spread,
     "append, 100 conversations, limits off": free.spread,
     "session creation": on.sessions,
@@ -295,6 +299,7 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
     oneConversationLimitsOff: ratio("append, 1 conversation, limits off", "baseline, 1 DO"),
     writeFloor: ratio("baseline + 1 SQLite write, 1 DO", "baseline, 1 DO"),
     spreadLimitsOff: ratio("append, 100 conversations, limits off", "baseline, 100 DOs"),
+    spreadWriteFloor: ratio("baseline + 1 SQLite write, 100 DOs", "baseline, 100 DOs"),
   };
 
   row(`baseline no-op Worker→DO, 1 DO (${CLIENTS} clients)`, rps("baseline, 1 DO"), "req/s", 0);
@@ -306,6 +311,7 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
   row(`append, ${SPREAD} conversations`, rps("append, 100 conversations"), "req/s", 0);
   row("  ratio to baseline", spreadRatio, "×", 2, "≥ 0.70", spreadRatio.median >= TARGETS.appendRatio);
   row("  same, rate limits off: ratio", ratio("append, 100 conversations, limits off", "baseline, 100 DOs"), "×", 2, "info");
+  row(`baseline + 1 SQLite write, ${SPREAD} DOs: ratio`, ratio("baseline + 1 SQLite write, 100 DOs", "baseline, 100 DOs"), "×", 2, "info");
   row("session creation (identity token → session)", rps("session creation"), "req/s", 0);
   row(`  ratio to baseline (${SPREAD} DOs)`, ratio("session creation", "baseline, 100 DOs"), "×", 2, "info");
   row("  same, rate limits off: ratio", ratio("session creation, limits off", "baseline, 100 DOs"), "×", 2, "info");
@@ -350,7 +356,8 @@ async function measureCatchUp(server: LocalServer): Promise<void> {
   row(`catch-up ${CATCHUP_EVENTS} events, HTTP pages of 500`, httpSummary, "ms", 0, "≤ 1000 ms", httpSummary.median <= TARGETS.catchUpMs);
   if (hasLive) {
     const liveSummary = summarize(live);
-    row(`catch-up ${CATCHUP_EVENTS} events, live socket replay`, liveSummary, "ms", 0, "≤ 1000 ms", liveSummary.median <= TARGETS.catchUpMs);
+    // A new device syncs history over HTTP pages (the SDK does); the socket replay is for a device a little behind.
+    row(`catch-up ${CATCHUP_EVENTS} events, live socket replay`, liveSummary, "ms", 0, "info");
   } else {
     textRow("catch-up over the live socket", "no live endpoint");
   }

@@ -40,10 +40,16 @@ export async function fanOut(
   const devices = await inBatches(Array.from({ length: options.sockets }), 8, () => openSession(baseUrl, userId));
   const waiting = new Map<string, { remaining: number; first: number; done: () => void }>();
   const sockets: WebSocket[] = [];
+  // Why sockets went away, so a failed run says what happened instead of only timing out.
+  const closes = new Map<string, number>();
   try {
     await inBatches(devices, 10, async (device) => {
       const ws = openLive(baseUrl, device.sessionToken, conversationId, 0);
       sockets.push(ws);
+      ws.addEventListener("close", (e) => {
+        const key = `${e.code}${e.reason ? ` ${e.reason}` : ""}`;
+        closes.set(key, (closes.get(key) ?? 0) + 1);
+      });
       const ready = new Promise<void>((resolve) => {
         ws.addEventListener("message", (m) => {
           const frame = parseFrame(m.data);
@@ -73,7 +79,11 @@ export async function fanOut(
         let first = 0;
         const allReceived = new Promise<void>((resolve, reject) => {
           const timer = setTimeout(
-            () => reject(new Error(`message ${n} reached only ${options.sockets - (waiting.get(clientId)?.remaining ?? 0)} of ${options.sockets} sockets`)),
+            () => {
+              const closed = [...closes].map(([why, count]) => `${count} × ${why}`).join(", ");
+              const reached = options.sockets - (waiting.get(clientId)?.remaining ?? 0);
+              reject(new Error(`message ${n} reached only ${reached} of ${options.sockets} sockets${closed ? `; sockets closed: ${closed}` : ""}`));
+            },
             options.timeoutMs ?? 10_000,
           );
           const entry = {

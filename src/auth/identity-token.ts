@@ -6,6 +6,19 @@ import { ServiceError } from "../protocol/errors";
 import type { Tenant } from "../directory/tenants";
 import { ASYMMETRIC_ALGORITHMS, localKeys, remoteJwks, type AsymmetricKeys, type RemoteJwksCache } from "./identity-keys";
 
+
+const secretKeys = new Map<string, Promise<CryptoKey>>();
+
+/** A tenant's HS256 secret as an HMAC key, imported once per isolate (bounded, for rotations). */
+function tenantSecretKey(secret: string): Promise<CryptoKey> {
+  let key = secretKeys.get(secret);
+  if (!key) {
+    if (secretKeys.size >= 256) secretKeys.clear();
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    secretKeys.set(secret, key);
+  }
+  return key;
+}
 export interface Identity {
   userId: string;
   name?: string;
@@ -93,7 +106,7 @@ async function verifyWithSecrets(token: string, tenant: Tenant, common: JWTVerif
   // Several secrets are accepted at once so a tenant can rotate without downtime.
   for (const secret of secrets) {
     try {
-      const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), { ...common, algorithms: ["HS256"] });
+      const { payload } = await jwtVerify(token, await tenantSecretKey(secret), { ...common, algorithms: ["HS256"] });
       return payload;
     } catch (err) {
       last = err;

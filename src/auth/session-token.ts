@@ -5,6 +5,18 @@ import type { CustomerAccess } from "../protocol/access";
 import { tokenError } from "./identity-token";
 
 export const SESSION_TTL_S = 15 * 60;
+
+const hmacKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+
+/** The HMAC key, imported once per isolate: every API call verifies a session token. */
+export function hmacKeyOf(secret: Uint8Array): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
 const ISSUER = "carryover";
 const AUDIENCE = "carryover:session";
 
@@ -24,13 +36,13 @@ export async function signSessionToken(
     .setSubject(access.userId)
     .setIssuedAt(iat)
     .setExpirationTime(iat + SESSION_TTL_S)
-    .sign(key);
+    .sign(await hmacKeyOf(key));
   return { token, expiresAt: new Date((iat + SESSION_TTL_S) * 1000).toISOString() };
 }
 
 export async function verifySessionToken(key: Uint8Array, token: string): Promise<CustomerAccess> {
   try {
-    const { payload } = await jwtVerify(token, key, {
+    const { payload } = await jwtVerify(token, await hmacKeyOf(key), {
       algorithms: ["HS256"],
       issuer: ISSUER,
       audience: AUDIENCE,

@@ -49,9 +49,10 @@ export class Conversation extends DurableObject<Env> {
   private readonly reads: ReadCursors;
   private readonly meta: MetaStore;
   private readonly live: Connections;
-  private readonly socketSends = new LocalBuckets();
+  /** Customer sends per device, HTTP and socket alike, counted here: no limiter round trip per message. */
+  private readonly deviceSends = new LocalBuckets();
   /** The tenant's per-device send limit; undefined until loaded (the var default applies meanwhile). */
-  private socketSendLimit: BucketLimit | null | undefined;
+  private deviceSendLimit: BucketLimit | null | undefined;
   private summaryPush: Promise<void> | null = null;
   private summaryDirty = false;
 
@@ -101,6 +102,7 @@ export class Conversation extends DurableObject<Env> {
   }
 
   async append(access: Access, input: SendInput): Promise<Result<AppendOutcome>> {
+    if (access.kind === "customer" && this.deviceSendLimit === undefined) await this.loadDeviceSendLimit(access.tenant);
     return toResult(() => this.commit(access, input, null));
   }
 
@@ -150,7 +152,7 @@ export class Conversation extends DurableObject<Env> {
     if (!opening) return new Response(null, { status: 400 });
     const allowed = await toResult(() => this.authorize(opening.access));
     if (!allowed.ok) return new Response(null, { status: 404 });
-    await this.loadSocketSendLimit(opening.access.tenant);
+    await this.loadDeviceSendLimit(opening.access.tenant);
     return new Response(null, { status: 101, webSocket: this.live.accept(opening.access, opening.after) });
   }
 
@@ -187,9 +189,9 @@ export class Conversation extends DurableObject<Env> {
     await this.summaryPush;
   }
 
-  private async loadSocketSendLimit(tenant: string): Promise<void> {
+  private async loadDeviceSendLimit(tenant: string): Promise<void> {
     try {
-      this.socketSendLimit = limitsOf(this.env, (await findTenant(this.env.DB, tenant))?.rateLimits).sendsPerDevice;
+      this.deviceSendLimit = limitsOf(this.env, (await findTenant(this.env.DB, tenant))?.rateLimits).sendsPerDevice;
     } catch (err) {
       console.error("loading the tenant's send limit failed; the default applies", err);
     }
@@ -198,6 +200,10 @@ export class Conversation extends DurableObject<Env> {
   /** The one append path: HTTP and live `send` frames. Persist, then broadcast. */
   private commit(access: Access, input: SendInput, from: WebSocket | null): AppendOutcome {
     const meta = this.authorize(access);
+    if (access.kind === "customer") {
+      const limit = this.deviceSendLimit === undefined ? limitsOf(this.env, undefined).sendsPerDevice : this.deviceSendLimit;
+      this.deviceSends.take(`${access.userId}:${access.deviceId}`, limit);
+    }
     const sender = senderOf(access, input);
     const refused = contentNotAllowed(sender.role, input.content);
     if (refused) throw new ServiceError("invalid_request", refused.message, { errors: [refused] });
@@ -235,12 +241,7 @@ export class Conversation extends DurableObject<Env> {
             errors: [{ path: "sender", message: "not allowed with a session token" }],
           });
         }
-        if (access.kind === "customer") {
-          // HTTP sends are limited in the Worker; frames on a socket are limited here, per device.
-          if (this.socketSendLimit === undefined) void this.loadSocketSendLimit(access.tenant);
-          const limit = this.socketSendLimit === undefined ? limitsOf(this.env, undefined).sendsPerDevice : this.socketSendLimit;
-          this.socketSends.take(`${access.userId}:${access.deviceId}`, limit);
-        }
+        if (this.deviceSendLimit === undefined) void this.loadDeviceSendLimit(access.tenant);
         const input: SendInput = { clientId: frame.clientId, content: frame.content };
         if (frame.sender) input.sender = frame.sender;
         this.commit(access, input, ws);

@@ -1,5 +1,6 @@
-// Rate limits on session creation and message sends, per device and per
-// client IP, each counted in its own RateLimiter object (src/ratelimit/).
+// Rate limits on session creation (per device and per client IP) and on
+// message sends per IP, each counted in its own RateLimiter object
+// (src/ratelimit/); sends per device are counted in the Conversation DO.
 // The IP is Cloudflare's CF-Connecting-IP; a request without it (only
 // possible when called from inside the Worker's own process, as in tests)
 // is limited per device only.
@@ -27,15 +28,15 @@ export function limitCustomerSend(c: Context<AppEnv>, access: CustomerAccess): P
   return enforceSendLimits(c.env, access, clientIp(c));
 }
 
-/** The send limits of a customer device, for any transport (HTTP here; a live socket's frames too). */
+/**
+ * The per-IP send limit of customer messages. The per-device limit is
+ * counted by the Conversation DO itself (for HTTP and socket sends alike),
+ * which sees every message of the thread anyway, so a message costs at most
+ * one limiter round trip.
+ */
 export async function enforceSendLimits(env: Env, access: CustomerAccess, ip: string | null): Promise<void> {
+  if (!ip) return;
   const tenant = await findTenant(env.DB, access.tenant);
   const limits = limitsOf(env, tenant?.rateLimits);
-  const checks: LimitCheck[] = [
-    // The user id is part of the key: device ids are chosen by clients, so
-    // one person can never spend another person's bucket.
-    { key: `sends:device:${access.tenant}:${access.userId}:${access.deviceId}`, limit: limits.sendsPerDevice },
-  ];
-  if (ip) checks.push({ key: `sends:ip:${access.tenant}:${ip}`, limit: limits.sendsPerIp });
-  await enforceLimits(env, checks);
+  await enforceLimits(env, [{ key: `sends:ip:${access.tenant}:${ip}`, limit: limits.sendsPerIp }]);
 }
