@@ -22,8 +22,10 @@ import { MetaStore, type ConversationMeta } from "./meta";
 import { ReadCursors } from "./reads";
 import { migrate } from "./schema";
 
-/** How long thread-list updates are gathered before one push to the Customer DO. */
+/** How long thread-list updates are gathered before one push to the Customer DO… */
 const SUMMARY_DELAY_MS = 150;
+/** …and the least time between two pushes of one busy thread. */
+const SUMMARY_INTERVAL_MS = 2_000;
 
 export interface SendInput {
   clientId: string;
@@ -54,6 +56,7 @@ export class Conversation extends DurableObject<Env> {
   /** The tenant's per-device send limit; undefined until loaded (the var default applies meanwhile). */
   private deviceSendLimit: BucketLimit | null | undefined;
   private summaryPush: Promise<void> | null = null;
+  private summaryPushedAt = 0;
   private summaryDirty = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -293,19 +296,21 @@ export class Conversation extends DurableObject<Env> {
   }
 
   /**
-   * Keeps the owner's thread list current. Pushes are debounced and
-   * coalesced: changes within SUMMARY_DELAY_MS, or while a push is in flight,
-   * collapse into one push, so a busy thread costs the Customer DO one write
-   * per interval, not one per message.
+   * Keeps the owner's thread list current. A quiet thread pushes its summary
+   * to the Customer DO SUMMARY_DELAY_MS after a change; a busy one at most
+   * every SUMMARY_INTERVAL_MS, all changes in between collapsing into one
+   * push. The list may lag a busy thread by two seconds; the log never lags.
    */
   private summaryChanged(meta: ConversationMeta): void {
     this.summaryDirty = true;
     if (this.summaryPush) return;
     this.summaryPush = (async () => {
       try {
-        await new Promise((resolve) => setTimeout(resolve, SUMMARY_DELAY_MS));
         while (this.summaryDirty) {
+          const wait = Math.max(SUMMARY_DELAY_MS, this.summaryPushedAt + SUMMARY_INTERVAL_MS - Date.now());
+          await new Promise((resolve) => setTimeout(resolve, wait));
           this.summaryDirty = false;
+          this.summaryPushedAt = Date.now();
           const current = this.meta.get() ?? meta;
           const customer = this.env.CUSTOMER.getByName(`${current.tenant}:${current.userId}`);
           await customer.recordThread(this.summary(current));

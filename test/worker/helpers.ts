@@ -81,13 +81,13 @@ export async function send(token: string, conversationId: string, clientId: stri
 }
 
 /**
- * Polls `read` until `ready` holds (or ~2 s pass) and returns the last value.
+ * Polls `read` until `ready` holds (or ~5 s pass) and returns the last value.
  * For the person's thread list, which Conversation DOs update just after
  * each write (debounced), not within the write's request.
  */
 export async function eventually<T>(read: () => Promise<T>, ready: (value: T) => boolean): Promise<T> {
   let value = await read();
-  for (let i = 0; i < 100 && !ready(value); i++) {
+  for (let i = 0; i < 250 && !ready(value); i++) {
     await new Promise((r) => setTimeout(r, 20));
     value = await read();
   }

@@ -2,7 +2,7 @@
 // (never back), reaches the person's other devices and the business sockets,
 // and updates the person's unread count.
 import { describe, expect, it } from "vitest";
-import { api, BOT_KEY, json, openConversation, openSession, uniqueUser } from "./helpers";
+import { api, BOT_KEY, eventually, json, openConversation, openSession, uniqueUser } from "./helpers";
 import { botSend, openReady } from "./live-helpers";
 
 interface ThreadList {
@@ -14,15 +14,6 @@ async function unreadOf(token: string, id: string): Promise<{ unread: number; re
   const thread = list.conversations.find((c) => c.id === id);
   if (!thread) throw new Error("thread not listed");
   return { unread: thread.unread, readSeq: thread.readSeq };
-}
-
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  for (let i = 0; i < 50; i++) {
-    const value = await read();
-    if (ok(value)) return value;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return read();
 }
 
 describe("live read receipts", () => {

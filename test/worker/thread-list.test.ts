@@ -1,18 +1,12 @@
 // A person's conversation list (GET /v1/me/conversations), the same on every
 // device: last event, lastSeq, readSeq and unread kept current by the threads.
 import { describe, expect, it } from "vitest";
-import { BOT_KEY, api, openConversation, openSession, send, uniqueUser } from "./helpers";
+import { BOT_KEY, api, eventually, openConversation, openSession, send, uniqueUser } from "./helpers";
 import { myThreads, type ThreadRow } from "./identity-helpers";
 
-/** The list is pushed by each thread after its write; wait until it shows `want`. */
-async function listWhen(token: string, want: (rows: ThreadRow[]) => boolean): Promise<ThreadRow[]> {
-  let rows: ThreadRow[] = [];
-  for (let i = 0; i < 50; i++) {
-    rows = await myThreads(token);
-    if (want(rows)) return rows;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return rows;
+/** The list is pushed by each thread after its writes (debounced); wait until it shows `want`. */
+function listWhen(token: string, want: (rows: ThreadRow[]) => boolean): Promise<ThreadRow[]> {
+  return eventually(() => myThreads(token), want);
 }
 
 function botSays(conversationId: string, clientId: string, text: string): Promise<Response> {
