@@ -1,5 +1,6 @@
 // The SDK's one error class. `code` is the API's problem+json code, or one of
 // the SDK's own: "network" (no answer), "signed_out" (no session), "closed".
+import { ERROR_STATUS } from "../protocol/errors";
 
 export class CarryoverError extends Error {
   readonly code: string;
@@ -39,16 +40,4 @@ export function isSignedOut(err: unknown): boolean {
 }
 
 /** Status of an API error code, for errors that arrive as WebSocket frames. */
-export const CODE_STATUS: Record<string, number> = {
-  invalid_request: 400,
-  invalid_token: 401,
-  token_expired: 401,
-  token_revoked: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  rate_limited: 429,
-  internal: 500,
-};
+export const CODE_STATUS: Readonly<Record<string, number>> = ERROR_STATUS;

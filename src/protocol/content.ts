@@ -1,20 +1,9 @@
 // Message content of the wire contract (API.md "Content"): the zod schemas
 // that validate it at the edge, and the rule of which role may send what.
 import { z } from "zod";
+import { isSafeUrl } from "./safe-url";
 
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/** `https:` anywhere, `http:` only for a local host; never `javascript:` & co. */
-export function isSafeUrl(value: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.protocol === "https:") return true;
-  return url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname);
-}
+export { isSafeUrl };
 
 const SafeUrl = z
   .string()

@@ -1,6 +1,6 @@
 // Building DOM nodes without ever parsing HTML: text only through
 // textContent, attributes only through setAttribute, links only when safe.
-import { isSafeUrl } from "./safe-url";
+import { isSafeUrl } from "../protocol/safe-url";
 
 type Attrs = Record<string, string | number | boolean | null | undefined>;
 type Child = Node | string | null | undefined | false;

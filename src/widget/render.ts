@@ -3,7 +3,7 @@
 // without a link.
 import type { Button, Content, PaymentStatus, QuickReply } from "../protocol/content";
 import { h, safeLink } from "./dom";
-import { isSafeUrl } from "./safe-url";
+import { isSafeUrl } from "../protocol/safe-url";
 
 export interface RenderActions {
   /** The visitor tapped a postback button or quick reply. */

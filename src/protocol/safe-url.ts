@@ -1,5 +1,6 @@
-// The widget's copy of isSafeUrl (src/protocol/content.ts): importing that
-// module would bundle zod into the widget. Keep the two in step.
+// Which URLs messages may carry: `https:` anywhere, `http:` only for a local
+// host. Kept free of zod so the widget can bundle it on its own.
+
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** `https:` anywhere, `http:` only for a local host; never `javascript:` & co. */
