@@ -66,7 +66,7 @@ export interface HandleDeps {
 }
 
 interface Waiter {
-  resolve: (ack: { seq: number }) => void;
+  resolve: (ack: { seq: number; event?: Event }) => void;
   reject: (err: unknown) => void;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -382,9 +382,9 @@ export class Conversation implements ConversationHandle {
         if (waiter) {
           this.waiters.delete(frame.clientId);
           clearTimeout(waiter.timer);
-          waiter.resolve({ seq: frame.seq });
+          waiter.resolve(frame.event ? { seq: frame.seq, event: frame.event } : { seq: frame.seq });
         } else {
-          void this.settle(frame.clientId, { seq: frame.seq });
+          void this.settle(frame.clientId, frame.event ? { seq: frame.seq, event: frame.event } : { seq: frame.seq });
         }
         break;
       }
@@ -519,7 +519,7 @@ export class Conversation implements ConversationHandle {
   private async deliver(entry: OutboxEntry): Promise<{ seq: number; event?: Event }> {
     if (this.live?.ready) {
       this.dropWaiter(entry.clientId, new CarryoverError("network", 0, "superseded"));
-      const acked = new Promise<{ seq: number }>((resolve, reject) => {
+      const acked = new Promise<{ seq: number; event?: Event }>((resolve, reject) => {
         const waiter: Waiter = {
           resolve,
           reject,
@@ -549,8 +549,8 @@ export class Conversation implements ConversationHandle {
     this.timeline.acknowledge(clientId, ack.seq);
     this.changed();
     await this.deps.outbox.remove(clientId);
-    // Acknowledged ahead of the window (over HTTP, or a socket ack, which does not
-    // carry the event to its sender): fetch up to it so the event replaces the pending item.
+    // Acknowledged ahead of the window (an ack without its event, from an older
+    // server): fetch up to it so the event replaces the pending item.
     if (ack.seq > this.timeline.lastSeq) this.catchUp();
   }
 

@@ -46,9 +46,11 @@ export function parseServerFrame(data: unknown): ServerFrame | null {
     case "event":
       return isEvent(f.event) ? { type: "event", event: f.event } : null;
     case "ack":
-      return typeof f.clientId === "string" && Number.isSafeInteger(f.seq) && typeof f.eventId === "string"
-        ? { type: "ack", clientId: f.clientId, seq: f.seq as number, eventId: f.eventId }
-        : null;
+      if (typeof f.clientId !== "string" || !Number.isSafeInteger(f.seq) || typeof f.eventId !== "string") return null;
+      // Servers before the ack carried its event send only the ids; both parse.
+      return isEvent(f.event) && f.event.seq === f.seq
+        ? { type: "ack", clientId: f.clientId, seq: f.seq as number, eventId: f.eventId, event: f.event }
+        : { type: "ack", clientId: f.clientId, seq: f.seq as number, eventId: f.eventId };
     case "read":
       return typeof f.userId === "string" && typeof f.deviceId === "string" && Number.isSafeInteger(f.seq)
         ? { type: "read", userId: f.userId, deviceId: f.deviceId, seq: f.seq as number }

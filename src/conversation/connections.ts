@@ -240,7 +240,7 @@ export class Connections {
       this.catchUp(from, state, event.seq - 1);
       state.sentUpTo = event.seq;
     }
-    this.send(from, state, { type: "ack", clientId: event.clientId ?? "", seq: event.seq, eventId: event.id });
+    this.send(from, state, { type: "ack", clientId: event.clientId ?? "", seq: event.seq, eventId: event.id, event });
   }
 
   /** A customer device's cursor moved: tell the person's other sockets and every business socket. */

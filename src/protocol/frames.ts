@@ -72,12 +72,17 @@ export interface EventFrame {
   event: Event;
 }
 
-/** Your `send` was committed as `seq`/`eventId` (also for a retried clientId: the original event). */
+/**
+ * Your `send` was committed as `seq`/`eventId` (also for a retried clientId:
+ * the original event). `event` is the committed event itself, so the sender
+ * needs no round trip to show it as the server has it.
+ */
 export interface AckFrame {
   type: "ack";
   clientId: string;
   seq: number;
   eventId: string;
+  event?: Event;
 }
 
 /** A device of the conversation's customer has read up to `seq`. */
@@ -160,7 +165,13 @@ export function encodeServerFrame(frame: ServerFrame): string {
     case "event":
       return JSON.stringify({ type: "event", event: canonicalEvent(frame.event) });
     case "ack":
-      return JSON.stringify({ type: "ack", clientId: frame.clientId, seq: frame.seq, eventId: frame.eventId });
+      return JSON.stringify({
+        type: "ack",
+        clientId: frame.clientId,
+        seq: frame.seq,
+        eventId: frame.eventId,
+        ...(frame.event ? { event: canonicalEvent(frame.event) } : {}),
+      });
     case "read":
       return JSON.stringify({ type: "read", userId: frame.userId, deviceId: frame.deviceId, seq: frame.seq });
     case "typing":

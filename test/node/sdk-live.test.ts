@@ -34,6 +34,26 @@ describe("SDK live", () => {
     expect(h.connection).toBe("closed");
   });
 
+  it("shows its own socket sends as the server's events straight from the ack, without fetching them", async () => {
+    const requests: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      requests.push(`${init?.method ?? "GET"} ${new URL(url).pathname}${new URL(url).search}`);
+      return fetch(input, init);
+    };
+    const c = client(uniqueUser(), new MemoryStorage(), { fetch: counting });
+    const h = await c.conversation();
+    await waitFor(() => h.connection === "live", "live");
+    const before = requests.length;
+    for (const text of ["one", "two", "three"]) h.send({ type: "text", text });
+    await waitFor(() => h.items.length === 3 && h.items.every((i) => !i.pending && i.event !== null), "three server events");
+    expect(h.items.map((i) => i.seq)).toEqual([1, 2, 3]);
+    expect(texts(h.items)).toEqual(["one", "two", "three"]);
+    // Sent over the socket and shown from the acks: no message POSTs, no event GETs.
+    expect(requests.slice(before).filter((r) => r.includes("/messages") || r.includes("/events"))).toEqual([]);
+    c.close();
+  });
+
   it("passes typing both ways: the customer's to the business, the agent's to the customer", async () => {
     const c = client(uniqueUser());
     const h = await c.conversation();

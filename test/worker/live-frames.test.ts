@@ -24,6 +24,10 @@ const GOLDEN: [ServerFrame, string][] = [
   ],
   [{ type: "ack", clientId: "c-1", seq: 7, eventId: "evt_1" }, '{"type":"ack","clientId":"c-1","seq":7,"eventId":"evt_1"}'],
   [
+    { type: "ack", clientId: "c-1", seq: 7, eventId: "evt_1", event: { seq: 7, id: "evt_1", type: "message.deleted", at: "2026-11-22T00:00:00.000Z", sender: { role: "bot", id: "b" }, target: "evt_0" } },
+    '{"type":"ack","clientId":"c-1","seq":7,"eventId":"evt_1","event":{"seq":7,"id":"evt_1","type":"message.deleted","at":"2026-11-22T00:00:00.000Z","sender":{"role":"bot","id":"b"},"target":"evt_0"}}',
+  ],
+  [
     { type: "read", userId: "alice", deviceId: "dev_1", seq: 7 },
     '{"type":"read","userId":"alice","deviceId":"dev_1","seq":7}',
   ],
@@ -61,9 +65,11 @@ describe("live frames", () => {
     const replayed = await openLive(id, s.sessionToken, 0);
     await replayed.next();
     expect(replayed.raw[0]).toBe(live);
+    // The ack carries the committed event, byte for byte as the other sockets get it.
+    const eventJson = live.slice('{"type":"event","event":'.length, -1);
     expect(first.raw).toEqual([
       '{"type":"ready","cursor":0}',
-      `{"type":"ack","clientId":"golden","seq":1,"eventId":"${String(ack.eventId)}"}`,
+      `{"type":"ack","clientId":"golden","seq":1,"eventId":"${String(ack.eventId)}","event":${eventJson}}`,
     ]);
     expect(live).toMatch(
       new RegExp(

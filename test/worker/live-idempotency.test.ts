@@ -33,7 +33,7 @@ describe("live idempotency", () => {
     const { event } = await json<{ event: { seq: number; id: string } }>(http);
     a.send({ type: "send", clientId: "via-http", content: text("sent over HTTP") });
     const frames = await a.until((f) => f.type === "ack");
-    expect(frames.at(-1)).toEqual({ type: "ack", clientId: "via-http", seq: event.seq, eventId: event.id });
+    expect(frames.at(-1)).toEqual({ type: "ack", clientId: "via-http", seq: event.seq, eventId: event.id, event });
 
     // The same clientId with other content is a conflict, named by clientId.
     a.send({ type: "send", clientId: "once", content: text("something else") });
