@@ -5,7 +5,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type FrameLocator, type Locator, type Page } from "playwright-core";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
+import { startServer, type LocalServer } from "../support/server";
 import type { Content } from "../../src/protocol/content";
 import type { Event } from "../../src/protocol/event";
 
@@ -32,6 +33,24 @@ export function launchBrowser(): Promise<Browser> {
       "--disable-sync",
       "--no-first-run",
     ],
+  });
+}
+
+/**
+ * A real server (`wrangler dev`) and Chromium for one test file: started
+ * before its tests, handed to `ready`, stopped after them.
+ */
+export function useServerAndBrowser(ready: (server: LocalServer, browser: Browser) => void): void {
+  let server: LocalServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    ensureBuilt();
+    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+    ready(server, browser);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
   });
 }
 

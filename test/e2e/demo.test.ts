@@ -2,21 +2,16 @@
 // of the agent pane answers, Alice signs in on the website and on the phone
 // pane and finds the same thread there, and the agent's reply reaches both.
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type LocalServer } from "../support/server";
-import { ensureBuilt, launchBrowser, newDevice, resultsPath, widget } from "./browser";
+import { describe, expect, it } from "vitest";
+import type { LocalServer } from "../support/server";
+import { newDevice, resultsPath, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  ensureBuilt();
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+useServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 describe("demo page", () => {

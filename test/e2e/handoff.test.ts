@@ -1,21 +1,16 @@
 // "Continue on another device": the widget shows a one-time link and its QR
 // code; opening the link on a second device opens the same thread there.
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type LocalServer } from "../support/server";
-import { ensureBuilt, launchBrowser, newDevice, openChat, openShop, resultsPath, sendText, signIn, uniqueUser, widget } from "./browser";
+import { describe, expect, it } from "vitest";
+import type { LocalServer } from "../support/server";
+import { newDevice, openChat, openShop, resultsPath, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  ensureBuilt();
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+useServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 describe("handoff to another device", () => {

@@ -1,20 +1,15 @@
 // A long thread on a new device: the latest page first, earlier messages on request.
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type LocalServer } from "../support/server";
-import { conversationIdOf, ensureBuilt, launchBrowser, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, widget } from "./browser";
+import { describe, expect, it } from "vitest";
+import type { LocalServer } from "../support/server";
+import { conversationIdOf, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  ensureBuilt();
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+useServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 describe("history on a new device", () => {

@@ -1,22 +1,17 @@
 // A bot message full of HTML and script payloads renders as inert text: no
 // dialog, no injected element in the shadow root, the text shown literally.
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Content } from "../../src/protocol/content";
-import { startServer, type LocalServer } from "../support/server";
-import { conversationIdOf, ensureBuilt, launchBrowser, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, widget } from "./browser";
+import type { LocalServer } from "../support/server";
+import { conversationIdOf, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  ensureBuilt();
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+useServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 const IMG = `<img src=x onerror="window.__pwned='img';alert(1)">`;

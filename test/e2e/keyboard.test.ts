@@ -3,21 +3,16 @@
 // the widget (no focus trap), buttons are labelled, new messages are announced,
 // and a closed chat counts unread messages on the bubble.
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type LocalServer } from "../support/server";
-import { conversationIdOf, ensureBuilt, launchBrowser, newDevice, openChat, openShop, sendAsBot, signIn, uniqueUser, widget } from "./browser";
+import { describe, expect, it } from "vitest";
+import type { LocalServer } from "../support/server";
+import { conversationIdOf, newDevice, openChat, openShop, sendAsBot, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  ensureBuilt();
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+useServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 /** Which element of the widget has focus ("" when focus is outside it). */

@@ -1,35 +1,17 @@
 // Layouts: a floating panel on desktop, a full-screen sheet on phones; every
 // content type rendered. Screenshots go to test-results/ for a human to look at.
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Content } from "../../src/protocol/content";
-import { startServer, type LocalServer } from "../support/server";
-import {
-  conversationIdOf,
-  ensureBuilt,
-  launchBrowser,
-  newDevice,
-  openChat,
-  openShop,
-  resultsPath,
-  sendAsBot,
-  sendText,
-  signIn,
-  uniqueUser,
-  widget,
-} from "./browser";
+import type { LocalServer } from "../support/server";
+import { conversationIdOf, newDevice, openChat, openShop, resultsPath, sendAsBot, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  ensureBuilt();
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+useServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 /** A conversation with one message of every content type from the business. */

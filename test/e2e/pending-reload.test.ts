@@ -2,21 +2,16 @@
 // survives a reload (durable outbox) and is delivered exactly once; one the
 // server refuses is shown as failed, with a retry.
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type LocalServer } from "../support/server";
-import { conversationIdOf, customerTexts, ensureBuilt, launchBrowser, newDevice, openChat, openShop, sendText, signIn, uniqueUser, widget } from "./browser";
+import { describe, expect, it } from "vitest";
+import type { LocalServer } from "../support/server";
+import { conversationIdOf, customerTexts, newDevice, openChat, openShop, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  ensureBuilt();
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+useServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 /** Refuses every message POST and every live socket, as a dead network would. */

@@ -1,21 +1,16 @@
 // Tapping a quick reply or a postback button sends a postback the business
 // sees through the events API.
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type LocalServer } from "../support/server";
-import { conversationIdOf, ensureBuilt, eventsOf, launchBrowser, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, widget } from "./browser";
+import { describe, expect, it } from "vitest";
+import type { LocalServer } from "../support/server";
+import { conversationIdOf, eventsOf, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  ensureBuilt();
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+useServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 async function postbacks(id: string) {
