@@ -2,21 +2,13 @@
 // a standard WebSocket client, as a browser would use it: subprotocol
 // negotiation, close codes on the wire, and resume after a server restart.
 import { SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type LocalServer } from "../support/server.ts";
+import { describe, expect, it } from "vitest";
+import { useLocalServer } from "../support/use-server.ts";
 
 const DEMO_SECRET = "demo-identity-secret-change-me-0123456789";
 const BOT_KEY = "ck_demo_bot_change_me_0123456789abcdef";
 
-let server: LocalServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useLocalServer();
 
 interface Frame {
   type: string;
@@ -33,7 +25,7 @@ async function session(userId: string): Promise<{ sessionToken: string; deviceId
     .setIssuedAt(now)
     .setExpirationTime(now + 600)
     .sign(new TextEncoder().encode(DEMO_SECRET));
-  const res = await fetch(`${server.url}/v1/sessions`, {
+  const res = await fetch(`${server().url}/v1/sessions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ tenant: "demo", identityToken }),
@@ -43,7 +35,7 @@ async function session(userId: string): Promise<{ sessionToken: string; deviceId
 }
 
 async function conversation(token: string): Promise<string> {
-  const res = await fetch(`${server.url}/v1/conversations`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${server().url}/v1/conversations`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
   return ((await res.json()) as { conversation: { id: string } }).conversation.id;
 }
 
@@ -56,7 +48,7 @@ class Socket {
   private waiters: (() => void)[] = [];
 
   constructor(id: string, token: string, after?: number) {
-    const url = `${server.url.replace("http", "ws")}/v1/conversations/${id}/live${after === undefined ? "" : `?after=${after}`}`;
+    const url = `${server().url.replace("http", "ws")}/v1/conversations/${id}/live${after === undefined ? "" : `?after=${after}`}`;
     this.ws = new WebSocket(url, ["carryover.v1", `bearer.${token}`]);
     this.opened = new Promise((resolve, reject) => {
       this.ws.addEventListener("open", () => resolve());
@@ -141,12 +133,12 @@ describe("live over a real server", () => {
     a.send({ type: "send", clientId: "r1", content: text("before the crash") });
     const lastSeen = (await a.until((f) => f.type === "ack")).seq as number;
 
-    await server.restart();
+    await server().restart();
     const gone = await a.closed;
     expect([4001, 4003, 4008, 4009]).not.toContain(gone.code);
 
     for (let i = 1; i <= 5; i++) {
-      const res = await fetch(`${server.url}/v1/conversations/${id}/messages`, {
+      const res = await fetch(`${server().url}/v1/conversations/${id}/messages`, {
         method: "POST",
         headers: { authorization: `Bearer ${BOT_KEY}`, "content-type": "application/json" },
         body: JSON.stringify({ clientId: `missed-${i}`, content: text(`missed ${i}`), sender: { role: "bot", id: "b" } }),

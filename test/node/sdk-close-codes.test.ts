@@ -1,22 +1,14 @@
 // Live close codes through the SDK: 4001 → refresh the session once and
 // reconnect; a second 4001, 4003 and 4008 stop reconnecting (4008 signs out).
 // The sockets are real; the injected WebSocket closes them the way the server would.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MemoryStorage } from "../../src/client/index.ts";
-import { startServer, type LocalServer } from "../support/server.ts";
+import { useLocalServer } from "../support/use-server.ts";
 import { refusingWebSocket, sdkClient, sleep, uniqueUser, waitFor, type ClientExtra } from "./sdk-helpers.ts";
 
-let server: LocalServer;
+const server = useLocalServer();
 
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
-
-const client = (userId: string, storage = new MemoryStorage(), extra: ClientExtra = {}) => sdkClient(server.url, userId, storage, extra);
+const client = (userId: string, storage = new MemoryStorage(), extra: ClientExtra = {}) => sdkClient(server().url, userId, storage, extra);
 
 describe("SDK live close codes", () => {
   it("refreshes the session once after close 4001 and reconnects with the new token", async () => {

@@ -1,27 +1,19 @@
 // Guests through the SDK: a visitor without an identity token chats as a
 // guest, keeps that identity across reloads, and logging in merges the guest's
 // conversation into the identified person.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createClient, MemoryStorage } from "../../src/client/index.ts";
-import { startServer, type LocalServer } from "../support/server.ts";
+import { useLocalServer } from "../support/use-server.ts";
 import { identityToken, texts, uniqueUser, waitFor } from "./sdk-helpers.ts";
 
-let server: LocalServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useLocalServer();
 
 const KEY = "carryover:demo:session";
 
 describe("SDK guests", () => {
   it("opens a guest session without an identity token and keeps the same guest across reloads", async () => {
     const storage = new MemoryStorage();
-    const first = createClient({ baseUrl: server.url, tenant: "demo", storage });
+    const first = createClient({ baseUrl: server().url, tenant: "demo", storage });
     const guest = await first.connect();
     expect(guest.guest).toBe(true);
     const stored = JSON.parse(storage.get(KEY) ?? "{}") as Record<string, unknown>;
@@ -33,7 +25,7 @@ describe("SDK guests", () => {
 
     // Only the guest token is left (refresh token and session token lost): still the same guest.
     storage.set(KEY, JSON.stringify({ guestToken: stored.guestToken, deviceId: stored.deviceId }));
-    const second = createClient({ baseUrl: server.url, tenant: "demo", storage });
+    const second = createClient({ baseUrl: server().url, tenant: "demo", storage });
     expect(await second.connect()).toEqual(guest);
     const again = await second.conversation();
     expect(again.id).toBe(h.id);
@@ -45,7 +37,7 @@ describe("SDK guests", () => {
     const userId = uniqueUser();
     let loggedIn = false;
     const client = createClient({
-      baseUrl: server.url,
+      baseUrl: server().url,
       tenant: "demo",
       storage: new MemoryStorage(),
       identityToken: async () => (loggedIn ? identityToken(userId, "Grace") : null),
@@ -73,7 +65,7 @@ describe("SDK guests", () => {
     client.close();
 
     // Another device of the person sees the merged thread.
-    const phone = createClient({ baseUrl: server.url, tenant: "demo", identityToken: () => identityToken(userId) });
+    const phone = createClient({ baseUrl: server().url, tenant: "demo", identityToken: () => identityToken(userId) });
     const onPhone = await phone.conversation({ id: h.id });
     expect(texts(onPhone.items)).toEqual(["before login", "after login"]);
     phone.close();

@@ -1,24 +1,16 @@
 // Handoff through the SDK: a signed-in device creates a one-time token for a
 // thread, another device redeems it and continues the same thread.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createClient, MemoryStorage } from "../../src/client/index.ts";
-import { startServer, type LocalServer } from "../support/server.ts";
+import { useLocalServer } from "../support/use-server.ts";
 import { identityProvider, texts, uniqueUser, waitFor } from "./sdk-helpers.ts";
 
-let server: LocalServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useLocalServer();
 
 describe("SDK handoff", () => {
   it("continues the same thread on another device that redeems the handoff", async () => {
     const userId = uniqueUser();
-    const website = createClient({ baseUrl: server.url, tenant: "demo", identityToken: identityProvider(userId, "Lin").provider });
+    const website = createClient({ baseUrl: server().url, tenant: "demo", identityToken: identityProvider(userId, "Lin").provider });
     const onWebsite = await website.conversation();
     onWebsite.send({ type: "text", text: "started on the website" });
     await waitFor(() => onWebsite.items.length === 1 && !onWebsite.items[0]?.pending, "delivery");
@@ -30,7 +22,7 @@ describe("SDK handoff", () => {
 
     // The phone knows nobody: no identity provider, fresh storage.
     const phoneStorage = new MemoryStorage();
-    const phone = createClient({ baseUrl: server.url, tenant: "demo", storage: phoneStorage });
+    const phone = createClient({ baseUrl: server().url, tenant: "demo", storage: phoneStorage });
     const conversationId = await phone.redeemHandoff(handoff.handoffToken);
     expect(conversationId).toBe(onWebsite.id);
     expect(phone.user).toEqual({ id: userId, name: "Lin", guest: false });
@@ -44,7 +36,7 @@ describe("SDK handoff", () => {
 
     // The phone's session is its own and survives a restart of the app.
     phone.close();
-    const reopened = createClient({ baseUrl: server.url, tenant: "demo", storage: phoneStorage });
+    const reopened = createClient({ baseUrl: server().url, tenant: "demo", storage: phoneStorage });
     expect((await reopened.connect()).id).toBe(userId);
     expect((await reopened.conversations()).map((t) => t.id)).toContain(conversationId);
     reopened.close();
@@ -53,12 +45,12 @@ describe("SDK handoff", () => {
 
   it("refuses a handoff token the second time", async () => {
     const userId = uniqueUser();
-    const website = createClient({ baseUrl: server.url, tenant: "demo", identityToken: identityProvider(userId).provider });
+    const website = createClient({ baseUrl: server().url, tenant: "demo", identityToken: identityProvider(userId).provider });
     const h = await website.conversation();
     const { handoffToken } = await website.createHandoff(h.id);
-    const first = createClient({ baseUrl: server.url, tenant: "demo" });
+    const first = createClient({ baseUrl: server().url, tenant: "demo" });
     expect(await first.redeemHandoff(handoffToken)).toBe(h.id);
-    const second = createClient({ baseUrl: server.url, tenant: "demo" });
+    const second = createClient({ baseUrl: server().url, tenant: "demo" });
     await expect(second.redeemHandoff(handoffToken)).rejects.toMatchObject({ name: "CarryoverError", status: 401 });
     expect(second.user).toBeNull();
     for (const c of [website, first, second]) c.close();

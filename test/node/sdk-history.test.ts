@@ -1,27 +1,19 @@
 // History paging through the SDK: a new device loads the newest page, then older ones.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MemoryStorage } from "../../src/client/index.ts";
-import { startServer, type LocalServer } from "../support/server.ts";
+import { useLocalServer } from "../support/use-server.ts";
 import { botSend, sdkClient, texts, uniqueUser, waitFor, type ClientExtra } from "./sdk-helpers.ts";
 
-let server: LocalServer;
+const server = useLocalServer();
 
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
-
-const client = (userId: string, storage = new MemoryStorage(), extra: ClientExtra = {}) => sdkClient(server.url, userId, storage, extra);
+const client = (userId: string, storage = new MemoryStorage(), extra: ClientExtra = {}) => sdkClient(server().url, userId, storage, extra);
 
 describe("SDK history", () => {
   it("shows what a reload of another device finds: the same log, by history paging", async () => {
     const userId = uniqueUser();
     const first = client(userId);
     const h = await first.conversation();
-    for (let i = 0; i < 7; i++) await botSend(server.url, h.id, `page ${i}`);
+    for (let i = 0; i < 7; i++) await botSend(server().url, h.id, `page ${i}`);
     await waitFor(() => h.lastSeq === 7, "seven events");
     first.close();
     const second = client(userId, new MemoryStorage(), { pageSize: 3 });

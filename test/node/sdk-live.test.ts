@@ -1,21 +1,13 @@
 // Live updates through the SDK against the real Worker: events the moment
 // they are committed, each announced once; typing both ways.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MemoryStorage } from "../../src/client/index.ts";
-import { startServer, type LocalServer } from "../support/server.ts";
+import { useLocalServer } from "../support/use-server.ts";
 import { BOT_KEY, botSend, sdkClient, texts, uniqueUser, waitFor, type ClientExtra } from "./sdk-helpers.ts";
 
-let server: LocalServer;
+const server = useLocalServer();
 
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
-
-const client = (userId: string, storage = new MemoryStorage(), extra: ClientExtra = {}) => sdkClient(server.url, userId, storage, extra);
+const client = (userId: string, storage = new MemoryStorage(), extra: ClientExtra = {}) => sdkClient(server().url, userId, storage, extra);
 
 describe("SDK live", () => {
   it("receives events as they happen, each announced once", async () => {
@@ -24,8 +16,8 @@ describe("SDK live", () => {
     await waitFor(() => h.connection === "live", "live");
     const announced: number[] = [];
     h.on("event", (e) => announced.push(e.seq));
-    await botSend(server.url, h.id, "hello from the bot");
-    await botSend(server.url, h.id, "and again");
+    await botSend(server().url, h.id, "hello from the bot");
+    await botSend(server().url, h.id, "and again");
     await waitFor(() => h.items.length === 2, "both bot messages");
     expect(texts(h.items)).toEqual(["hello from the bot", "and again"]);
     expect(announced).toEqual([1, 2]);
@@ -59,7 +51,7 @@ describe("SDK live", () => {
     const h = await c.conversation();
     await waitFor(() => h.connection === "live", "live");
     const agentFrames: { type: string; state?: string; sender?: { role: string } }[] = [];
-    const agent = new WebSocket(`${server.url.replace("http", "ws")}/v1/conversations/${h.id}/live`, ["carryover.v1", `bearer.${BOT_KEY}`]);
+    const agent = new WebSocket(`${server().url.replace("http", "ws")}/v1/conversations/${h.id}/live`, ["carryover.v1", `bearer.${BOT_KEY}`]);
     agent.addEventListener("message", (e) => agentFrames.push(JSON.parse(String(e.data)) as (typeof agentFrames)[number]));
     await waitFor(() => agentFrames.some((f) => f.type === "ready"), "the agent socket");
 

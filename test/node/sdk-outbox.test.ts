@@ -1,24 +1,16 @@
 // The durable outbox through the SDK against the real Worker: a message shows
 // at once as pending, survives offline periods and reloads, and reaches the
 // server log exactly once; the client never shows it twice.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createClient, MemoryStorage, type CarryoverClient, type ConversationHandle } from "../../src/client/index.ts";
-import { startServer, type LocalServer } from "../support/server.ts";
+import { useLocalServer } from "../support/use-server.ts";
 import { identityProvider, Network, serverLog, texts, uniqueUser, waitFor } from "./sdk-helpers.ts";
 
-let server: LocalServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useLocalServer();
 
 function client(userId: string, storage: MemoryStorage, net?: Network): CarryoverClient {
   return createClient({
-    baseUrl: server.url,
+    baseUrl: server().url,
     tenant: "demo",
     storage,
     identityToken: identityProvider(userId).provider,
@@ -35,7 +27,7 @@ function outboxOf(storage: MemoryStorage, conversationId: string): { clientId: s
 const settled = (h: ConversationHandle) => h.items.every((i) => i.pending === undefined);
 
 async function customerTexts(conversationId: string): Promise<string[]> {
-  return (await serverLog(server.url, conversationId)).filter((e) => e.sender.role === "customer").map((e) => e.content?.text ?? "");
+  return (await serverLog(server().url, conversationId)).filter((e) => e.sender.role === "customer").map((e) => e.content?.text ?? "");
 }
 
 describe("SDK outbox", () => {

@@ -1,20 +1,12 @@
 // Read cursors and unread counts through the SDK, across a person's devices.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MemoryStorage } from "../../src/client/index.ts";
-import { startServer, type LocalServer } from "../support/server.ts";
+import { useLocalServer } from "../support/use-server.ts";
 import { botSend, sdkClient, uniqueUser, waitFor, type ClientExtra } from "./sdk-helpers.ts";
 
-let server: LocalServer;
+const server = useLocalServer();
 
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
-
-const client = (userId: string, storage = new MemoryStorage(), extra: ClientExtra = {}) => sdkClient(server.url, userId, storage, extra);
+const client = (userId: string, storage = new MemoryStorage(), extra: ClientExtra = {}) => sdkClient(server().url, userId, storage, extra);
 
 describe("SDK reads", () => {
   it("shares read cursors across the person's devices and keeps unread counts", async () => {
@@ -25,8 +17,8 @@ describe("SDK reads", () => {
     const onLaptop = await laptop.conversation();
     expect(onLaptop.id).toBe(onPhone.id);
     await waitFor(() => onPhone.connection === "live" && onLaptop.connection === "live", "both live");
-    await botSend(server.url, onPhone.id, "one");
-    await botSend(server.url, onPhone.id, "two");
+    await botSend(server().url, onPhone.id, "one");
+    await botSend(server().url, onPhone.id, "two");
     await waitFor(() => onPhone.unread === 2 && onLaptop.unread === 2, "two unread on both");
     const receipts: { deviceId: string; seq: number }[] = [];
     onLaptop.on("read", (r) => receipts.push(r));
@@ -42,7 +34,7 @@ describe("SDK reads", () => {
     const userId = uniqueUser();
     const c = client(userId);
     const h = await c.conversation({ ref: "/pricing" });
-    await botSend(server.url, h.id, "a question for you");
+    await botSend(server().url, h.id, "a question for you");
     await waitFor(async () => (await c.conversations()).some((t) => t.id === h.id && t.unread === 1), "one unread in the list");
     await waitFor(() => h.unread === 1, "one unread on the handle");
     h.markRead();

@@ -1,28 +1,20 @@
 // Resume through the SDK against the real Worker: a server crash while events
 // are produced leaves the client with exactly the server's log; a message
 // acknowledged on the socket ends as its server event.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MemoryStorage } from "../../src/client/index.ts";
-import { startServer, type LocalServer } from "../support/server.ts";
+import { useLocalServer } from "../support/use-server.ts";
 import { botSend, matchesServerLog, sdkClient, serverLog, sleep, uniqueUser, waitFor, type ClientExtra } from "./sdk-helpers.ts";
 
-let server: LocalServer;
+const server = useLocalServer();
 
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
-
-const client = (userId: string, storage = new MemoryStorage(), extra: ClientExtra = {}) => sdkClient(server.url, userId, storage, extra);
+const client = (userId: string, storage = new MemoryStorage(), extra: ClientExtra = {}) => sdkClient(server().url, userId, storage, extra);
 
 /** The bot's Send API, retried with the same clientId until the server answers (it may be down). */
 async function botSendRetrying(conversationId: string, text: string, clientId: string): Promise<void> {
   for (;;) {
     try {
-      await botSend(server.url, conversationId, text, clientId);
+      await botSend(server().url, conversationId, text, clientId);
       return;
     } catch {
       await sleep(100);
@@ -47,13 +39,13 @@ describe("SDK resume", () => {
       }
     })();
     await waitFor(() => h.lastSeq >= 5, "the first events live");
-    const restarting = server.restart();
+    const restarting = server().restart();
     h.send({ type: "text", text: "written while the server was down" });
     await restarting;
     await producing;
 
-    await matchesServerLog(server.url, h);
-    const log = await serverLog(server.url, h.id);
+    await matchesServerLog(server().url, h);
+    const log = await serverLog(server().url, h.id);
     expect(log.filter((e) => e.sender.role === "customer").map((e) => e.content?.text)).toEqual(["written while the server was down"]);
     expect(log.filter((e) => e.sender.role === "bot")).toHaveLength(24);
     expect(states).toContain("offline");
@@ -89,7 +81,7 @@ describe("SDK resume", () => {
     const h = await c.conversation();
     await waitFor(() => h.connection === "live", "live");
     const item = h.send({ type: "text", text: "over the socket" });
-    await matchesServerLog(server.url, h);
+    await matchesServerLog(server().url, h);
     expect(failures).toBe(2);
     expect(h.items.map((i) => i.event?.clientId)).toEqual([item.pending?.clientId]);
     c.close();

@@ -1,20 +1,12 @@
 // Signing out through the SDK: this device, or every device of the person;
 // a revoked device forgets its credentials and its live socket does not come
 // back after close 4008.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createClient, MemoryStorage, type CarryoverUser } from "../../src/client/index.ts";
-import { startServer, type LocalServer } from "../support/server.ts";
+import { useLocalServer } from "../support/use-server.ts";
 import { identityProvider, uniqueUser, waitFor } from "./sdk-helpers.ts";
 
-let server: LocalServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useLocalServer();
 
 const KEY = "carryover:demo:session";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -22,7 +14,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("SDK sign-out", () => {
   it("logout signs this device out and forgets its credentials", async () => {
     const storage = new MemoryStorage();
-    const client = createClient({ baseUrl: server.url, tenant: "demo", storage, identityToken: identityProvider(uniqueUser()).provider });
+    const client = createClient({ baseUrl: server().url, tenant: "demo", storage, identityToken: identityProvider(uniqueUser()).provider });
     const seen: (CarryoverUser | null)[] = [];
     client.on("session", (u) => seen.push(u));
     const user = await client.connect();
@@ -35,7 +27,7 @@ describe("SDK sign-out", () => {
     client.close();
 
     // The old refresh token no longer opens a session.
-    const res = await fetch(`${server.url}/v1/sessions`, {
+    const res = await fetch(`${server().url}/v1/sessions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ tenant: "demo", refreshToken: stored.refreshToken, deviceId: stored.deviceId }),
@@ -47,7 +39,7 @@ describe("SDK sign-out", () => {
     const userId = uniqueUser();
     let skew = 0;
     const phone = createClient({
-      baseUrl: server.url,
+      baseUrl: server().url,
       tenant: "demo",
       identityToken: identityProvider(userId).provider,
       now: () => Date.now() + skew,
@@ -55,10 +47,10 @@ describe("SDK sign-out", () => {
     await phone.connect();
     const phoneDevice = phone.deviceId;
     const laptopStorage = new MemoryStorage();
-    const laptop = createClient({ baseUrl: server.url, tenant: "demo", storage: laptopStorage, identityToken: identityProvider(userId).provider });
+    const laptop = createClient({ baseUrl: server().url, tenant: "demo", storage: laptopStorage, identityToken: identityProvider(userId).provider });
     await laptop.connect();
     const devices = async () => {
-      const res = await fetch(`${server.url}/v1/sessions`, {
+      const res = await fetch(`${server().url}/v1/sessions`, {
         headers: { authorization: `Bearer ${JSON.parse(String(laptopStorage.get(KEY))).sessionToken}` },
       });
       return ((await res.json()) as { devices: { deviceId: string }[] }).devices.map((d) => d.deviceId);
@@ -84,7 +76,7 @@ describe("SDK sign-out", () => {
     }
     const phoneStorage = new MemoryStorage();
     const phone = createClient({
-      baseUrl: server.url,
+      baseUrl: server().url,
       tenant: "demo",
       storage: phoneStorage,
       identityToken: identityProvider(userId).provider,
@@ -99,7 +91,7 @@ describe("SDK sign-out", () => {
     const h = await phone.conversation();
     await waitFor(() => h.connection === "live", "live");
 
-    const laptop = createClient({ baseUrl: server.url, tenant: "demo", identityToken: identityProvider(userId).provider });
+    const laptop = createClient({ baseUrl: server().url, tenant: "demo", identityToken: identityProvider(userId).provider });
     await laptop.connect();
     await laptop.logout({ allDevices: true });
 
@@ -121,14 +113,14 @@ describe("SDK sign-out", () => {
     let skew = 0;
     const storage = new MemoryStorage();
     const phone = createClient({
-      baseUrl: server.url,
+      baseUrl: server().url,
       tenant: "demo",
       storage,
       identityToken: identityProvider(userId).provider,
       now: () => Date.now() + skew,
     });
     await phone.connect();
-    const laptop = createClient({ baseUrl: server.url, tenant: "demo", identityToken: identityProvider(userId).provider });
+    const laptop = createClient({ baseUrl: server().url, tenant: "demo", identityToken: identityProvider(userId).provider });
     await laptop.connect();
     await laptop.logout({ allDevices: true });
 
