@@ -369,7 +369,8 @@ export class Conversation implements ConversationHandle {
       const content = { ...entry.content, attachmentId: attachment.id } as Content;
       const { upload: _u, failed: _f, ...rest } = entry;
       await this.deps.outbox.replace({ ...rest, content });
-      this.timeline.setPendingUpload(clientId, null, content);
+      // Still shown as the file (now fully sent) until the server's event replaces it.
+      this.timeline.setPendingUpload(clientId, { ...info, size: attachment.size, loaded: attachment.size }, content);
       this.changed();
       this.flush();
     } catch (err) {
