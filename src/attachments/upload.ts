@@ -108,7 +108,8 @@ export async function storeUpload(bucket: R2Bucket, key: string, body: ReadableS
         }
         size += chunk.byteLength;
         if (size > options.maxBytes) throw tooLarge(options.maxBytes);
-        await hashWriter.write(chunk);
+        // Not awaited: the writer queues chunks in order, and close() below waits for them all.
+        hashWriter.write(chunk).catch(() => undefined);
         controller.enqueue(chunk);
       } catch (err) {
         failure = err;
