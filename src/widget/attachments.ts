@@ -73,8 +73,10 @@ export function attachmentView(content: Content | null, attachment: Attachment |
   if (mediaType === "image") {
     const img = h("img", { class: "media thumb", alt: filename, width: attachment.width, height: attachment.height, loading: "lazy" });
     whenVisible(img, () => void actions.url(attachment.id).then((src) => (img.src = src), () => undefined));
-    img.addEventListener("click", () => img.src && openViewer(img, img.src, filename));
-    return img;
+    // A button, so the viewer opens from the keyboard too.
+    const open = h("button", { type: "button", class: "thumbbtn", "aria-label": `View ${filename}` }, img);
+    open.addEventListener("click", () => img.src && openViewer(open, img.src, filename));
+    return open;
   }
   if (mediaType === "video" || mediaType === "audio") {
     const player = h(mediaType, { class: mediaType === "video" ? "media" : "", controls: true, preload: "metadata", "aria-label": filename });

@@ -41,6 +41,7 @@ header h2{flex:1;margin:0;font-size:16px;font-weight:600;overflow:hidden;text-ov
 .btn.disabled,span.disabled{color:#8a8d91;cursor:not-allowed}
 .media{display:block;max-width:100%;max-height:240px;border-radius:12px}
 .caption{margin-top:6px!important}
+.thumbbtn{display:block;border:0;padding:0;background:none;max-width:100%}
 .thumb{height:auto;object-fit:contain;cursor:zoom-in;background:#e4e6eb}
 .filerow{display:block;border:0;background:none;padding:0;color:inherit;text-align:left;text-decoration:underline}
 .attach{color:#65676b;font-size:26px}

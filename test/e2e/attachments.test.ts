@@ -5,7 +5,7 @@
 import type { Browser, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { LocalServer } from "../support/server";
-import { conversationIdOf, eventsOf, newDevice, openChat, openShop, resultsPath, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
+import { conversationIdOf, eventsOf, newDevice, openChat, openShop, resultsPath, uniqueUser, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
@@ -59,12 +59,22 @@ describe("attachments in the browser", () => {
     await shown.waitFor({ timeout: 20_000 });
     await expect.poll(() => shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBe(40);
 
-    // The viewer opens on click and closes with Escape.
-    await thumb.click();
+    // The viewer opens from its button (keyboard too) and closes with Escape.
+    await chat.host.getByRole("button", { name: "View broken-part.png" }).focus();
+    await page.keyboard.press("Enter");
     const viewer = chat.host.locator("dialog.viewer img[alt='broken-part.png']");
     await viewer.waitFor();
     await page.keyboard.press("Escape");
     await viewer.waitFor({ state: "detached" });
+
+    // A file dropped on the panel is sent too, shown as a file row with its name and size.
+    await chat.panel.evaluate((panel) => {
+      const data = new DataTransfer();
+      data.items.add(new File(["Order 1042: the hinge broke.\n"], "notes.txt", { type: "text/plain" }));
+      panel.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+    });
+    await chat.host.locator("button.filerow", { hasText: "notes.txt" }).waitFor({ timeout: 20_000 });
+    await page.locator("#transcript a.attachment", { hasText: "notes.txt" }).waitFor({ timeout: 20_000 });
     await page.screenshot({ path: resultsPath("attachments-paste-1600x900.png") });
   });
 
@@ -94,8 +104,8 @@ describe("attachments in the browser", () => {
   });
 
   it("a reload during an upload shows the file failed with a retry; the retry sends it once", async () => {
+    // A guest: uploads need no sign-in.
     const page = await openShop(await newDevice(browser), server.url, uniqueUser("upload"));
-    await signIn(page);
     await openChat(page);
     const id = await conversationIdOf(page);
     const w = widget(page);
