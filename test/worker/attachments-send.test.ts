@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { BOT_KEY, api, json, openConversation, openSession, uniqueUser } from "./helpers";
 import { gif, pdf, png, uploaded } from "./attachment-files";
+import { openReady } from "./live-helpers";
 
 async function customer() {
   const session = await openSession(uniqueUser());
@@ -78,5 +79,22 @@ describe("sending attachments", () => {
     // Customers may not add buttons.
     const own = await uploaded(token, conversationId, await png(), "image/png", "me.png");
     expect((await sendMedia(token, conversationId, { mediaType: "image", attachmentId: own.id, buttons: [buttons[1]] })).status).toBe(400);
+  });
+});
+
+describe("sending attachments over the live socket", () => {
+  it("acks an own attachment and refuses another conversation's with an error frame", async () => {
+    const alice = await customer();
+    const bob = await customer();
+    const own = await uploaded(alice.token, alice.conversationId, await png(), "image/png", "own.png");
+    const foreign = await uploaded(bob.token, bob.conversationId, await png(), "image/png", "foreign.png");
+    const live = await openReady(alice.conversationId, alice.token);
+    live.send({ type: "send", clientId: "f1", content: { type: "media", mediaType: "image", attachmentId: foreign.id } });
+    const [refused] = (await live.until((f) => f.type === "error")).slice(-1);
+    expect(refused).toMatchObject({ type: "error", code: "invalid_request", clientId: "f1" });
+    live.send({ type: "send", clientId: "f2", content: { type: "media", mediaType: "image", attachmentId: own.id } });
+    const [ack] = (await live.until((f) => f.type === "ack")).slice(-1);
+    expect(ack).toMatchObject({ type: "ack", clientId: "f2", event: { attachment: { id: own.id, filename: "own.png" } } });
+    live.ws.close();
   });
 });
