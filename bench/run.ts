@@ -5,6 +5,7 @@
 //
 //   npm run bench -- [--rounds 5] [--seconds 2] [--clients 32] [--conversations 100]
 //                    [--messages 200] [--sockets 100] [--events 10000] [--strict]
+//                    [--uploads 5] [--upload-mib 10] [--only uploads]
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,7 @@ import { workerBundleSize, widgetSize } from "./lib/sizes.ts";
 import { catchUpOverHttp, catchUpOverLive, seedConversation } from "./lib/catch-up.ts";
 import { fanOut } from "./lib/fan-out.ts";
 import { liveAvailable } from "./lib/live.ts";
+import { measureUploads } from "./lib/uploads.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -31,6 +33,11 @@ const { values: flags } = parseArgs({
     events: { type: "string", default: "10000" },
     /** Exit 1 when a target is missed (for CI); by default a miss is only reported. */
     strict: { type: "boolean", default: false },
+    /** Uploads of --upload-mib MiB each, through the Worker and as a plain R2 put (0 skips them). */
+    uploads: { type: "string", default: "5" },
+    "upload-mib": { type: "string", default: "10" },
+    /** "uploads": measure only the upload throughput (no sizes, appends, catch-up or fan-out). */
+    only: { type: "string" },
   },
 });
 const ROUNDS = Number(flags.rounds);
@@ -40,6 +47,8 @@ const SPREAD = Number(flags.conversations);
 const FANOUT_MESSAGES = Number(flags.messages);
 const FANOUT_SOCKETS = Number(flags.sockets);
 const CATCHUP_EVENTS = Number(flags.events);
+const UPLOADS = Number(flags.uploads);
+const UPLOAD_MIB = Number(flags["upload-mib"]);
 
 const TARGETS = {
   appendRatio: 0.7,
@@ -54,6 +63,7 @@ const RAISED_LIMITS = {
   RATE_LIMIT_SESSIONS_PER_DEVICE: "1000000/60",
   RATE_LIMIT_SENDS_PER_DEVICE: "1000000/10",
   RATE_LIMIT_SENDS_PER_IP: "1000000/10",
+  RATE_LIMIT_UPLOADS_PER_DEVICE: "1000000/60",
 };
 
 const LIMITS_OFF = {
@@ -61,6 +71,7 @@ const LIMITS_OFF = {
   RATE_LIMIT_SESSIONS_PER_DEVICE: "off",
   RATE_LIMIT_SENDS_PER_DEVICE: "off",
   RATE_LIMIT_SENDS_PER_IP: "off",
+  RATE_LIMIT_UPLOADS_PER_DEVICE: "off",
 };
 
 /** Ctrl-C must not leave wrangler/workerd behind. */
@@ -121,6 +132,7 @@ async function main(): Promise<void> {
   results.machine = machine;
   results.settings = { rounds: ROUNDS, roundSeconds: ROUND_MS / 1000, clients: CLIENTS, conversations: SPREAD };
   log(`machine: ${JSON.stringify(machine)}`);
+  if (flags.only === "uploads") return onlyUploads();
 
   // Sizes first: they need no server.
   log("building the Worker bundle (wrangler deploy --dry-run)");
@@ -149,6 +161,7 @@ async function main(): Promise<void> {
     unlimited = undefined;
     await measureCatchUp(server);
     await measureFanOut(server);
+    await measureUploadThroughput(server, baseline);
   } finally {
     await Promise.all([server?.stop(), unlimited?.stop(), baseline?.stop()]);
   }
@@ -388,6 +401,32 @@ async function measureFanOut(server: LocalServer): Promise<void> {
   row("  p99", one(result.p99Ms), "ms", 1, "≤ 25 ms", result.p99Ms <= TARGETS.fanOutP99Ms);
   textRow("  of which the HTTP append (send → 201), p50 / p99", `${fmt(result.appendP50Ms, 1)} / ${fmt(result.appendP99Ms, 1)} ms`, "info");
   textRow("  first → last socket, p50 / p99", `${fmt(result.spreadP50Ms, 1)} / ${fmt(result.spreadP99Ms, 1)} ms`, "info");
+}
+
+// ---------------------------------------------------------------------------
+// Uploads: a large file through POST /v1/attachments against a plain R2 put.
+
+async function measureUploadThroughput(server: LocalServer, baseline: BaselineServer): Promise<void> {
+  if (UPLOADS <= 0) return;
+  log(`uploads: ${UPLOADS} × ${UPLOAD_MIB} MiB through the Worker and as a plain R2 put, interleaved`);
+  const result = await measureUploads(server.url, baseline.url, { uploads: UPLOADS, mib: UPLOAD_MIB });
+  results.uploads = result;
+  row(`plain R2 put, ${UPLOAD_MIB} MiB (baseline Worker)`, result.plainR2, "MiB/s", 1);
+  row(`upload ${UPLOAD_MIB} MiB, POST /v1/attachments`, result.carryover, "MiB/s", 1);
+  row("  ratio to the plain R2 put", result.ratio, "×", 2, "info");
+}
+
+/** `--only uploads`: one Carryover instance and the baseline, the upload measurement, the table. */
+async function onlyUploads(): Promise<void> {
+  const [server, baseline] = await Promise.all([startServer({ vars: RAISED_LIMITS }), startBaseline()]);
+  stopOnSignal([server, baseline]);
+  try {
+    await measureUploadThroughput(server, baseline);
+  } finally {
+    await Promise.all([server.stop(), baseline.stop()]);
+  }
+  printTable();
+  log(`done in ${Math.round((Date.now() - started) / 1000)} s (uploads only; bench/results.json left as it was)`);
 }
 
 function printTable(): void {

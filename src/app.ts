@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { seedDemoTenant } from "./directory/dev-seed";
 import { settingsOf } from "./env";
 import { admin } from "./http/admin";
+import { attachments } from "./http/attachments";
 import { conversations, me } from "./http/conversations";
 import { cors } from "./http/cors";
 import { demo } from "./http/demo";
@@ -27,6 +28,7 @@ app.route("/v1/sessions", sessions);
 app.route("/v1/conversations", live);
 app.route("/v1/conversations", conversations);
 app.route("/v1/me", me);
+app.route("/v1/attachments", attachments);
 app.route("/demo", demo);
 
 app.get("/v1", (c) => c.json({ name: "carryover", version: "v1" }));

@@ -8,6 +8,8 @@ export interface Env {
   CUSTOMER: DurableObjectNamespace<Customer>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   DB: D1Database;
+  /** Attachment bytes (src/attachments/). */
+  ATTACHMENTS: R2Bucket;
   ASSETS?: Fetcher;
   /** "true" only for local development: seeds the demo tenant and keys. */
   DEV_SEED?: string;
@@ -22,6 +24,7 @@ export interface Env {
   RATE_LIMIT_SESSIONS_PER_DEVICE?: string;
   RATE_LIMIT_SENDS_PER_DEVICE?: string;
   RATE_LIMIT_SENDS_PER_IP?: string;
+  RATE_LIMIT_UPLOADS_PER_DEVICE?: string;
 }
 
 export interface Settings {

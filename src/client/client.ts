@@ -18,6 +18,8 @@ export interface ClientOptions {
   identityToken?: () => Promise<string | null>;
   fetch?: typeof fetch;
   WebSocket?: typeof WebSocket;
+  /** For upload progress (`sendFile`); default the global one. Without it uploads use fetch, without progress. */
+  XMLHttpRequest?: typeof XMLHttpRequest;
   /** reconnect backoff, ms */
   minReconnectDelay?: number;
   maxReconnectDelay?: number;
@@ -215,7 +217,8 @@ class Client implements CarryoverClient {
         if (this.handles.has(id)) continue;
         const outbox = this.outboxOf(id);
         for (const entry of await outbox.load()) {
-          if (entry.failed || this.handles.has(id)) continue;
+          // A file not uploaded yet waits for its conversation to be opened (its bytes are there, if anywhere).
+          if (entry.failed || entry.upload || this.handles.has(id)) continue;
           try {
             await this.session.request("POST", `/v1/conversations/${encodeURIComponent(id)}/messages`, {
               body: { clientId: entry.clientId, content: entry.content },
@@ -255,6 +258,11 @@ class Client implements CarryoverClient {
         if (current) current.then((c) => c === h && this.handles.delete(h.id), () => undefined);
       },
       onSession: (fn) => this.emitter.on("session", fn),
+      upload: {
+        baseUrl: this.options.baseUrl,
+        ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+        ...(this.options.XMLHttpRequest ? { XMLHttpRequest: this.options.XMLHttpRequest } : {}),
+      },
     });
     await handle.open();
     this.openHandles.add(handle);

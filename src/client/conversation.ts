@@ -5,13 +5,14 @@
 import type { Content } from "../protocol/content";
 import type { ConversationStatus, Event, Owner, Sender } from "../protocol/event";
 import { Backoff, type BackoffOptions } from "./backoff";
-import { CarryoverError, CODE_STATUS, isSignedOut, isTransient } from "./errors";
+import { CarryoverError, CODE_STATUS, isRefreshable, isSignedOut, isTransient } from "./errors";
 import { Emitter } from "./events";
 import { isRecord } from "./http";
 import { CLOSE_REVOKED, isEvent, Live, type LiveState, type ServerFrame } from "./live";
 import { newClientId, Outbox, type OutboxEntry } from "./outbox";
 import type { CarryoverUser, Session } from "./session";
 import { Timeline, type TimelineItem } from "./timeline";
+import { fileInfo, mediaTypeOfFile, uploadFile, type FileInput, type UploadProgress, type UploadTransport } from "./upload";
 
 export interface ConversationHandle {
   readonly id: string;
@@ -23,8 +24,19 @@ export interface ConversationHandle {
   readonly owner: Owner;
   /** Appends locally at once as pending, stores it in the durable outbox, delivers until acknowledged. */
   send(content: Content): TimelineItem;
-  /** Delivers a failed message again. */
-  retry(clientId: string): void;
+  /** Delivers a failed message again; a file whose upload was lost in a reload needs the file again. */
+  retry(clientId: string, file?: FileInput): void;
+  /**
+   * Uploads a file (a File/Blob, or React Native's `{ uri, name, type }`) and
+   * then sends it as a media message, shown pending at once with upload
+   * progress ("upload" events, `pending.upload.loaded`). Throws
+   * unsupported_media_type for a type the API does not take.
+   */
+  sendFile(file: FileInput, options?: { caption?: string }): TimelineItem;
+  /** Cancels a message not sent yet (an upload in progress, or a failed message); false when it already went. */
+  cancel(clientId: string): boolean;
+  /** A short-lived signed URL for an attachment (for an image source or a download link). */
+  attachmentUrl(attachmentId: string): Promise<string>;
   /** Whether history older than the first item exists on the server. */
   readonly hasOlder: boolean;
   /** Loads older history (before the first seq held); returns false when there is none. */
@@ -37,11 +49,13 @@ export interface ConversationHandle {
   on(event: "event", fn: (e: Event) => void): () => void;
   on(event: "read", fn: (r: { userId: string; deviceId: string; seq: number }) => void): () => void;
   on(event: "typing", fn: (t: { sender: Sender; state: "on" | "off" }) => void): () => void;
+  on(event: "upload", fn: (p: UploadProgress) => void): () => void;
   close(): void;
 }
 
 interface HandleEvents {
   change: undefined;
+  upload: UploadProgress;
   event: Event;
   read: { userId: string; deviceId: string; seq: number };
   typing: { sender: Sender; state: "on" | "off" };
@@ -63,6 +77,8 @@ export interface HandleDeps {
   onClosed: (handle: Conversation) => void;
   /** The client's session announcements (to follow sign-out and login). */
   onSession: (fn: (user: CarryoverUser | null) => void) => () => void;
+  /** Where and how files are uploaded (sendFile). */
+  upload: UploadTransport;
 }
 
 interface Waiter {
@@ -107,6 +123,9 @@ export class Conversation implements ConversationHandle {
   private knownSeq = 0;
   private catchUpTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly catchUpBackoff: Backoff;
+  /** Files of this page's uploads, by clientId: only memory holds the bytes, so a reload loses them. */
+  private readonly files = new Map<string, { file: FileInput; controller: AbortController | null }>();
+  private readonly urls = new Map<string, { url: string; expiresAt: number }>();
 
   constructor(private readonly deps: HandleDeps) {
     this.id = deps.id;
@@ -138,6 +157,14 @@ export class Conversation implements ConversationHandle {
   async open(): Promise<void> {
     const stored = await this.deps.outbox.load();
     for (const entry of stored) this.showPending(entry);
+    // Uploads cut off by a reload: their bytes are gone, so they are failed
+    // (retry with the file again), never silently dropped and never sent half-done.
+    for (const entry of stored) {
+      if (entry.upload && !entry.failed && !this.files.has(entry.clientId)) {
+        this.timeline.setPendingState(entry.clientId, "failed", "upload_interrupted");
+        await this.deps.outbox.setFailed(entry.clientId, "upload_interrupted");
+      }
+    }
     try {
       await this.seed();
     } catch (err) {
@@ -184,6 +211,7 @@ export class Conversation implements ConversationHandle {
   on(event: "event", fn: (e: Event) => void): () => void;
   on(event: "read", fn: (r: { userId: string; deviceId: string; seq: number }) => void): () => void;
   on(event: "typing", fn: (t: { sender: Sender; state: "on" | "off" }) => void): () => void;
+  on(event: "upload", fn: (p: UploadProgress) => void): () => void;
   on(event: keyof HandleEvents, fn: (value: never) => void): () => void {
     return this.emitter.on(event, fn as (value: unknown) => void);
   }
@@ -191,7 +219,7 @@ export class Conversation implements ConversationHandle {
   send(content: Content): TimelineItem {
     if (this.closedFlag) throw new CarryoverError("closed", 0, "the conversation handle is closed");
     const entry: OutboxEntry = { clientId: newClientId(), content, createdAt: new Date().toISOString() };
-    const item = this.timeline.addPending({ ...entry, state: "pending" });
+    const item = this.timeline.addPending({ clientId: entry.clientId, content, createdAt: entry.createdAt, state: "pending" });
     this.changed();
     this.deps.outbox.add(entry).then(
       () => this.flush(),
@@ -204,11 +232,55 @@ export class Conversation implements ConversationHandle {
     return item;
   }
 
-  retry(clientId: string): void {
+  retry(clientId: string, file?: FileInput): void {
     if (!this.deps.outbox.has(clientId)) return;
+    const entry = this.deps.outbox.entries.find((e) => e.clientId === clientId);
+    if (entry?.upload) return this.retryUpload(entry, file);
     this.timeline.setPendingState(clientId, "pending");
     this.changed();
     void this.deps.outbox.setFailed(clientId, null).then(() => this.flush());
+  }
+
+  sendFile(file: FileInput, options: { caption?: string } = {}): TimelineItem {
+    if (this.closedFlag) throw new CarryoverError("closed", 0, "the conversation handle is closed");
+    const info = fileInfo(file);
+    const mediaType = mediaTypeOfFile(info.type);
+    if (!mediaType) throw new CarryoverError("unsupported_media_type", 415, `${info.type} files cannot be sent`);
+    const content: Content = { type: "media", mediaType, ...(options.caption ? { caption: options.caption } : {}) };
+    const entry: OutboxEntry = { clientId: newClientId(), content, createdAt: new Date().toISOString(), upload: info };
+    this.files.set(entry.clientId, { file, controller: null });
+    const item = this.timeline.addPending({ clientId: entry.clientId, content, createdAt: entry.createdAt, state: "pending", upload: { ...info, loaded: 0 } });
+    this.changed();
+    const start = () => void this.upload(entry.clientId);
+    this.deps.outbox.add(entry).then(start, (err: unknown) => {
+      this.deps.onError(asCarryoverError(err));
+      start();
+    });
+    return item;
+  }
+
+  cancel(clientId: string): boolean {
+    const entry = this.deps.outbox.entries.find((e) => e.clientId === clientId);
+    // Handed to the server already (no upload left, not failed): it may be in the log any moment.
+    if (!entry || (!entry.upload && !entry.failed)) return false;
+    const local = this.files.get(clientId);
+    this.files.delete(clientId);
+    local?.controller?.abort();
+    this.timeline.removePending(clientId);
+    this.changed();
+    void this.deps.outbox.remove(clientId);
+    return true;
+  }
+
+  async attachmentUrl(attachmentId: string): Promise<string> {
+    const cached = this.urls.get(attachmentId);
+    if (cached && cached.expiresAt - Date.now() > 60_000) return cached.url;
+    const answer = await this.deps.session.request("GET", `/v1/attachments/${encodeURIComponent(attachmentId)}/url`);
+    const body = answer.body;
+    if (!isRecord(body) || typeof body.url !== "string") throw new CarryoverError("invalid_response", 0, "no attachment URL in the answer");
+    const expiresAt = typeof body.expiresAt === "string" ? Date.parse(body.expiresAt) : Date.now() + 60_000;
+    this.urls.set(attachmentId, { url: body.url, expiresAt });
+    return body.url;
   }
 
   async loadOlder(limit = this.deps.pageSize): Promise<boolean> {
@@ -255,12 +327,82 @@ export class Conversation implements ConversationHandle {
     if (this.catchUpTimer !== null) clearTimeout(this.catchUpTimer);
     this.catchUpTimer = null;
     this.rejectWaiters(new CarryoverError("closed", 0, "the conversation handle is closed"));
+    for (const local of this.files.values()) local.controller?.abort();
     this.releaseSession?.();
     this.releaseSession = null;
     this.unsubscribe();
     this.emitter.emit("change", undefined);
     this.emitter.clear();
     this.deps.onClosed(this);
+  }
+
+  // --- uploads -------------------------------------------------------------------
+
+  /** Uploads the file of a pending message, then lets the outbox deliver the message (by its clientId, once). */
+  private async upload(clientId: string): Promise<void> {
+    const local = this.files.get(clientId);
+    const entry = this.deps.outbox.entries.find((e) => e.clientId === clientId);
+    if (!local || !entry?.upload || this.closedFlag) return;
+    const controller = new AbortController();
+    local.controller = controller;
+    const info = entry.upload;
+    const onProgress = (loaded: number, total: number) => {
+      if (this.files.get(clientId) !== local) return;
+      this.timeline.setPendingUpload(clientId, { ...info, size: total || info.size, loaded });
+      this.changed();
+      this.emitter.emit("upload", { clientId, loaded, total });
+    };
+    const attempt = async (token: string) =>
+      uploadFile(this.deps.upload, { token, conversationId: this.id, file: local.file, info, signal: controller.signal, onProgress });
+    try {
+      let token = await this.deps.session.token();
+      let attachment;
+      try {
+        attachment = await attempt(token);
+      } catch (err) {
+        if (!isRefreshable(err)) throw err;
+        token = await this.deps.session.refresh(token);
+        attachment = await attempt(token);
+      }
+      if (this.files.get(clientId) !== local) return;
+      this.files.delete(clientId);
+      const content = { ...entry.content, attachmentId: attachment.id } as Content;
+      const { upload: _u, failed: _f, ...rest } = entry;
+      await this.deps.outbox.replace({ ...rest, content });
+      // Still shown as the file (now fully sent) until the server's event replaces it.
+      this.timeline.setPendingUpload(clientId, { ...info, size: attachment.size, loaded: attachment.size }, content);
+      this.changed();
+      this.flush();
+    } catch (err) {
+      if (this.files.get(clientId) !== local || controller.signal.aborted) return;
+      local.controller = null;
+      const error = asCarryoverError(err);
+      this.timeline.setPendingState(clientId, "failed", error.code);
+      this.changed();
+      await this.deps.outbox.setFailed(clientId, error.code);
+      if (!isTransient(error)) this.deps.onError(error);
+    }
+  }
+
+  private retryUpload(entry: OutboxEntry, file: FileInput | undefined): void {
+    if (file) this.files.set(entry.clientId, { file, controller: null });
+    if (!this.files.has(entry.clientId)) {
+      this.deps.onError(new CarryoverError("upload_interrupted", 0, "the file is no longer at hand: retry(clientId, file) with the file again"));
+      return;
+    }
+    const next = { ...entry };
+    if (file) {
+      const info = fileInfo(file);
+      const mediaType = mediaTypeOfFile(info.type);
+      if (!mediaType) throw new CarryoverError("unsupported_media_type", 415, `${info.type} files cannot be sent`);
+      next.upload = info;
+      next.content = { ...entry.content, mediaType } as Content;
+    }
+    delete next.failed;
+    this.timeline.setPendingState(entry.clientId, "pending");
+    this.timeline.setPendingUpload(entry.clientId, { ...(next.upload ?? { name: "file", type: "", size: 0 }), loaded: 0 }, next.content);
+    this.changed();
+    void this.deps.outbox.replace(next).then(() => this.upload(entry.clientId));
   }
 
   // --- history and catch-up -------------------------------------------------
@@ -474,6 +616,7 @@ export class Conversation implements ConversationHandle {
       createdAt: entry.createdAt,
       state: entry.failed ? "failed" : "pending",
       ...(entry.failed ? { error: entry.failed } : {}),
+      ...(entry.upload ? { upload: { ...entry.upload, loaded: 0 } } : {}),
     });
   }
 
@@ -490,7 +633,7 @@ export class Conversation implements ConversationHandle {
       try {
         for (;;) {
           if (this.closedFlag || !this.deps.session.user) return;
-          const entry = this.deps.outbox.entries.find((e) => !e.failed);
+          const entry = this.deps.outbox.entries.find((e) => !e.failed && !e.upload);
           if (!entry) return;
           this.showPending(entry);
           try {

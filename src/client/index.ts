@@ -8,6 +8,8 @@ export { BrowserStorage, MemoryStorage, type KeyValueStorage } from "./storage";
 export type { MessageState, PendingMessage, TimelineItem } from "./timeline";
 export { backoffDelay, type BackoffOptions } from "./backoff";
 export type { LiveState } from "./live";
+export type { FileInput, UploadProgress } from "./upload";
+export type { Attachment } from "../protocol/attachment";
 export type { Content } from "../protocol/content";
 export type { Event, Sender } from "../protocol/event";
 export type { ThreadSummary } from "../protocol/thread";

@@ -12,6 +12,8 @@ export interface OutboxEntry {
   createdAt: string;
   /** Why the server refused it for good (a 4xx); kept until retried. */
   failed?: string;
+  /** A file still to be uploaded before the message can go (its content has no attachmentId yet). */
+  upload?: { name: string; type: string; size: number };
 }
 
 /**
@@ -37,6 +39,10 @@ function parseEntries(value: unknown): OutboxEntry[] {
     if (!isRecord(item.content) || typeof item.content.type !== "string") continue;
     const entry: OutboxEntry = { clientId: item.clientId, content: item.content as Content, createdAt: item.createdAt };
     if (typeof item.failed === "string") entry.failed = item.failed;
+    const upload = item.upload;
+    if (isRecord(upload) && typeof upload.name === "string" && typeof upload.type === "string" && typeof upload.size === "number") {
+      entry.upload = { name: upload.name, type: upload.type, size: upload.size };
+    }
     out.push(entry);
   }
   return out;
@@ -70,6 +76,14 @@ export class Outbox {
   add(entry: OutboxEntry): Promise<void> {
     this.list = [...this.list.filter((e) => e.clientId !== entry.clientId), entry];
     return this.update((stored) => [...stored.filter((e) => e.clientId !== entry.clientId), entry]);
+  }
+
+  /** Replaces a stored entry in place (keeping its position in the order of delivery); adds it when missing. */
+  replace(entry: OutboxEntry): Promise<void> {
+    const apply = (list: OutboxEntry[]) =>
+      list.some((e) => e.clientId === entry.clientId) ? list.map((e) => (e.clientId === entry.clientId ? entry : e)) : [...list, entry];
+    this.list = apply(this.list);
+    return this.update(apply);
   }
 
   remove(clientId: string): Promise<void> {

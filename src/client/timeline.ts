@@ -13,6 +13,8 @@ export interface PendingMessage {
   createdAt: string;
   state: MessageState;
   error?: string;
+  /** A file being uploaded for this message: name, type, size and bytes sent so far. */
+  upload?: { name: string; type: string; size: number; loaded: number };
 }
 
 export interface TimelineItem {
@@ -116,6 +118,15 @@ export class Timeline {
     return pendingItem(p);
   }
 
+  /** Updates (or, with null, ends) the upload shown on a pending message; `content` replaces its content. */
+  setPendingUpload(clientId: string, upload: PendingMessage["upload"] | null, content?: Content): void {
+    const p = this.pending.get(clientId);
+    if (!p) return;
+    const { upload: _old, ...rest } = p;
+    this.pending.set(clientId, { ...rest, ...(upload ? { upload } : {}), ...(content ? { content } : {}) });
+    this.cache = null;
+  }
+
   hasPending(clientId: string): boolean {
     return this.pending.has(clientId);
   }
@@ -125,6 +136,7 @@ export class Timeline {
     if (!p) return;
     const next: PendingMessage = { clientId: p.clientId, content: p.content, createdAt: p.createdAt, state };
     if (error !== undefined) next.error = error;
+    if (p.upload) next.upload = p.upload;
     this.pending.set(clientId, next);
     this.cache = null;
   }

@@ -21,6 +21,8 @@ import { EventStore, type AppendOutcome } from "./event-store";
 import { MetaStore, type ConversationMeta } from "./meta";
 import { ReadCursors } from "./reads";
 import { migrate } from "./schema";
+import { ConversationFiles } from "../attachments/conversation-files";
+import type { Attachment } from "../protocol/attachment";
 
 /** How long thread-list updates are gathered before one push to the Customer DO… */
 const SUMMARY_DELAY_MS = 150;
@@ -51,6 +53,7 @@ export class Conversation extends DurableObject<Env> {
   private readonly reads: ReadCursors;
   private readonly meta: MetaStore;
   private readonly live: Connections;
+  private readonly files: ConversationFiles;
   /** Customer sends per device, HTTP and socket alike, counted here: no limiter round trip per message. */
   private readonly deviceSends = new LocalBuckets();
   /** The tenant's per-device send limit; undefined until loaded (the var default applies meanwhile). */
@@ -67,6 +70,7 @@ export class Conversation extends DurableObject<Env> {
     this.reads = new ReadCursors(sql);
     this.meta = new MetaStore(sql);
     this.live = new Connections(ctx, this.store);
+    this.files = new ConversationFiles(sql, ctx.storage, env.ATTACHMENTS);
   }
 
   /** Creates the conversation for its owner; a no-op when it exists. */
@@ -185,11 +189,52 @@ export class Conversation extends DurableObject<Env> {
     this.live.disconnectDevice(deviceId);
   }
 
-  /** Retries a summary push that failed (the Customer DO was unreachable). */
+  /** Retries a summary push that failed (the Customer DO was unreachable); sweeps never-sent attachments. */
   override async alarm(): Promise<void> {
     const meta = this.meta.get();
     if (meta) this.summaryChanged(meta);
     await this.summaryPush;
+    if (meta) await this.files.sweep(meta.tenant, meta.id);
+  }
+
+  /** Reserves `id` for an upload into this thread by someone who may write here (else 404). */
+  async reserveAttachment(access: Access, id: string): Promise<Result<{ conversationId: string }>> {
+    return toResult(async () => {
+      const meta = this.authorize(access);
+      const uploader = access.kind === "customer" ? { role: "customer", id: access.userId } : { role: access.role, id: access.keyId };
+      await this.files.reserve(id, uploader);
+      return { conversationId: meta.id };
+    });
+  }
+
+  /** Records a finished upload (reserved by reserveAttachment). */
+  async completeAttachment(access: Access, record: Attachment): Promise<Result<Attachment>> {
+    return toResult(() => {
+      this.authorize(access);
+      this.files.complete(record);
+      return record;
+    });
+  }
+
+  /** Forgets a reservation whose upload failed (its R2 object is the Worker's to delete). */
+  async discardAttachment(id: string): Promise<void> {
+    this.files.discard(id);
+  }
+
+  /** An attachment of this thread for someone who may read it; 404 for anyone else or an unknown id. */
+  async attachment(access: Access, id: string): Promise<Result<Attachment>> {
+    return toResult(() => {
+      this.authorize(access);
+      const attachment = this.files.read(id);
+      if (!attachment) throw new ServiceError("not_found", "attachment not found");
+      return attachment;
+    });
+  }
+
+  /** Erasure: deletes every file the thread's customer uploaded, from R2 and the records. */
+  async eraseCustomerFiles(): Promise<number> {
+    const meta = this.meta.get();
+    return meta ? this.files.eraseCustomerFiles(meta.tenant, meta.id) : 0;
   }
 
   private async loadDeviceSendLimit(tenant: string): Promise<void> {
@@ -210,12 +255,15 @@ export class Conversation extends DurableObject<Env> {
     const sender = senderOf(access, input);
     const refused = contentNotAllowed(sender.role, input.content);
     if (refused) throw new ServiceError("invalid_request", refused.message, { errors: [refused] });
+    const attachment = this.files.forMessage(input.content);
     const outcome = this.store.append({
       type: "message.created",
       sender,
       clientId: input.clientId,
       content: input.content,
+      ...(attachment ? { attachment } : {}),
     });
+    if (attachment && outcome.created) this.files.markSent(attachment.id, outcome.event.seq);
     if (outcome.created && access.kind === "customer") {
       // Writing in a thread means having read it up to one's own message.
       this.reads.mark(access.deviceId, access.userId, outcome.event.seq);

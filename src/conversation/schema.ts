@@ -1,5 +1,6 @@
 // The Conversation DO's SQLite schema, applied forward-only by version.
 import { applyMigrations } from "../sql-migrate";
+import { ATTACHMENTS_SCHEMA } from "../attachments/records";
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -18,6 +19,7 @@ const MIGRATIONS: string[] = [
      seq INTEGER NOT NULL,
      at TEXT NOT NULL
    );`,
+  ATTACHMENTS_SCHEMA,
 ];
 
 export function migrate(sql: SqlStorage): void {

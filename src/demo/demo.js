@@ -70,6 +70,7 @@
       var who = document.createElement("b");
       who.textContent = (e.sender.name || e.sender.role) + ": ";
       li.append(who, document.createTextNode(describe(e)));
+      if (e.attachment && window.DemoAttachments) li.append(" ", window.DemoAttachments.view(e));
       list.append(li);
     });
     list.scrollTop = list.scrollHeight;
@@ -172,6 +173,9 @@
       send(samples[kind]());
     });
   });
+
+  // For demo-attachments.js: the selected conversation and the send path.
+  window.DemoAgent = { selected: function () { return selected; }, send: send, status: status };
 
   setInterval(function () {
     discover();

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { Jwks } from "../auth/identity-keys";
 import { newId, newSecret, sha256Hex } from "../ids";
 import { isSafeUrl } from "../protocol/content";
+import { MAX_ATTACHMENT_MAX_BYTES } from "../protocol/attachment";
 import { RateLimitsConfig } from "../ratelimit/limits";
 
 /** Tenant ids name Durable Objects (`<tenant>:<id>`), so they never contain ':'. */
@@ -36,12 +37,20 @@ export const IdentityConfig = z
   .refine((i) => !(i.jwksUrl && i.jwks), { message: "give jwksUrl or jwks, not both", path: ["jwks"] });
 export type IdentityConfig = z.infer<typeof IdentityConfig>;
 
+/** Attachment settings of a tenant: `maxBytes` replaces the 25 MiB default upload limit. */
+export const AttachmentSettings = z.strictObject({
+  maxBytes: z.number().int().min(1024).max(MAX_ATTACHMENT_MAX_BYTES).optional(),
+});
+export type AttachmentSettings = z.infer<typeof AttachmentSettings>;
+
 export interface Tenant {
   id: string;
   name: string;
   allowedOrigins: string[];
   identity: IdentityConfig;
   rateLimits: RateLimitsConfig;
+  /** Absent on records built before the setting existed: the defaults apply. */
+  attachments?: AttachmentSettings;
   createdAt: string;
   updatedAt: string;
 }
@@ -60,6 +69,7 @@ interface TenantRow {
   allowed_origins: string;
   identity: string;
   rate_limits: string | null;
+  attachments?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -76,6 +86,7 @@ function rowToTenant(row: TenantRow): Tenant {
     allowedOrigins: JSON.parse(row.allowed_origins) as string[],
     identity: JSON.parse(row.identity) as IdentityConfig,
     rateLimits: JSON.parse(row.rate_limits ?? "{}") as RateLimitsConfig,
+    attachments: JSON.parse(row.attachments ?? "{}") as AttachmentSettings,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -90,6 +101,7 @@ export function tenantView(tenant: Tenant): Record<string, unknown> {
     allowedOrigins: tenant.allowedOrigins,
     identity: { ...identity, hs256SecretCount: hs256Secrets?.length ?? 0 },
     rateLimits: tenant.rateLimits,
+    attachments: tenant.attachments ?? {},
     createdAt: tenant.createdAt,
     updatedAt: tenant.updatedAt,
   };
@@ -122,33 +134,64 @@ export async function originAllowedByAnyTenant(db: D1Database, origin: string, n
 
 export async function insertTenant(
   db: D1Database,
-  input: { id: string; name: string; allowedOrigins: string[]; identity: IdentityConfig; rateLimits?: RateLimitsConfig },
+  input: {
+    id: string;
+    name: string;
+    allowedOrigins: string[];
+    identity: IdentityConfig;
+    rateLimits?: RateLimitsConfig;
+    attachments?: AttachmentSettings;
+  },
 ): Promise<Tenant | null> {
   const at = new Date().toISOString();
   const rateLimits = input.rateLimits ?? {};
+  const attachments = input.attachments ?? {};
   const result = await db
     .prepare(
-      "INSERT OR IGNORE INTO tenants (id, name, allowed_origins, identity, rate_limits, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO tenants (id, name, allowed_origins, identity, rate_limits, attachments, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(input.id, input.name, JSON.stringify(input.allowedOrigins), JSON.stringify(input.identity), JSON.stringify(rateLimits), at, at)
+    .bind(
+      input.id,
+      input.name,
+      JSON.stringify(input.allowedOrigins),
+      JSON.stringify(input.identity),
+      JSON.stringify(rateLimits),
+      JSON.stringify(attachments),
+      at,
+      at,
+    )
     .run();
   tenantCache.delete(input.id);
   originCache.clear();
   if (result.meta.changes === 0) return null;
-  return { ...input, rateLimits, createdAt: at, updatedAt: at };
+  return { ...input, rateLimits, attachments, createdAt: at, updatedAt: at };
 }
 
 export async function updateTenant(
   db: D1Database,
   id: string,
-  patch: { name?: string; allowedOrigins?: string[]; identity?: IdentityConfig; rateLimits?: RateLimitsConfig },
+  patch: {
+    name?: string;
+    allowedOrigins?: string[];
+    identity?: IdentityConfig;
+    rateLimits?: RateLimitsConfig;
+    attachments?: AttachmentSettings;
+  },
 ): Promise<Tenant | null> {
   const current = await findTenant(db, id, Number.POSITIVE_INFINITY);
   if (!current) return null;
   const next: Tenant = { ...current, ...patch, updatedAt: new Date().toISOString() };
   await db
-    .prepare("UPDATE tenants SET name = ?, allowed_origins = ?, identity = ?, rate_limits = ?, updated_at = ? WHERE id = ?")
-    .bind(next.name, JSON.stringify(next.allowedOrigins), JSON.stringify(next.identity), JSON.stringify(next.rateLimits), next.updatedAt, id)
+    .prepare("UPDATE tenants SET name = ?, allowed_origins = ?, identity = ?, rate_limits = ?, attachments = ?, updated_at = ? WHERE id = ?")
+    .bind(
+      next.name,
+      JSON.stringify(next.allowedOrigins),
+      JSON.stringify(next.identity),
+      JSON.stringify(next.rateLimits),
+      JSON.stringify(next.attachments ?? {}),
+      next.updatedAt,
+      id,
+    )
     .run();
   tenantCache.delete(id);
   originCache.clear();

@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { settingsOf } from "../env";
-import { createApiKey, findTenant, IdentityConfig, insertTenant, Origin, TenantId, tenantView, updateTenant } from "../directory/tenants";
+import { AttachmentSettings, createApiKey, findTenant, IdentityConfig, insertTenant, Origin, TenantId, tenantView, updateTenant } from "../directory/tenants";
 import { ServiceError } from "../protocol/errors";
 import { RateLimitsConfig } from "../ratelimit/limits";
 import { bearerOf } from "./auth";
@@ -18,6 +18,7 @@ export const CreateTenant = z.strictObject({
   allowedOrigins: AllowedOrigins.default([]),
   identity: IdentityConfig,
   rateLimits: RateLimitsConfig.optional(),
+  attachments: AttachmentSettings.optional(),
 });
 
 export const PatchTenant = z
@@ -26,6 +27,7 @@ export const PatchTenant = z
     allowedOrigins: AllowedOrigins.optional(),
     identity: IdentityConfig.optional(),
     rateLimits: RateLimitsConfig.optional(),
+    attachments: AttachmentSettings.optional(),
   })
   .refine((p) => Object.keys(p).length > 0, { message: "nothing to change" });
 
@@ -62,6 +64,7 @@ admin.post("/tenants", async (c) => {
     allowedOrigins: body.allowedOrigins,
     identity: body.identity,
     ...(body.rateLimits ? { rateLimits: body.rateLimits } : {}),
+    ...(body.attachments ? { attachments: body.attachments } : {}),
   };
   const tenant = await insertTenant(c.env.DB, input);
   if (!tenant) throw new ServiceError("conflict", `tenant ${body.id} already exists`);
@@ -82,6 +85,7 @@ admin.patch("/tenants/:id", async (c) => {
   if (body.allowedOrigins !== undefined) patch.allowedOrigins = body.allowedOrigins;
   if (body.identity !== undefined) patch.identity = body.identity;
   if (body.rateLimits !== undefined) patch.rateLimits = body.rateLimits;
+  if (body.attachments !== undefined) patch.attachments = body.attachments;
   const tenant = await updateTenant(c.env.DB, c.req.param("id"), patch);
   if (!tenant) throw new ServiceError("not_found", "no such tenant");
   return c.json({ tenant: tenantView(tenant) });

@@ -3,6 +3,7 @@
 // drift from what the Worker accepts.
 import { Hono } from "hono";
 import { z } from "zod";
+import { ATTACHMENT_TYPES } from "../protocol/attachment";
 import { Content } from "../protocol/content";
 import { ERROR_STATUS } from "../protocol/errors";
 import { CreateApiKey, CreateTenant, PatchTenant } from "./admin";
@@ -44,6 +45,7 @@ function op(
 }
 
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^cnv_[0-9A-Za-z]{22}$" } };
+const attParam = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^att_[0-9A-Za-z]{44}$" } };
 const tenantParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
 const seqQuery = (name: string) => ({ name, in: "query", schema: { type: "integer", minimum: 0 } });
 
@@ -145,6 +147,35 @@ function openApiDocument(): JsonSchema {
           undefined,
           [idParam, seqQuery("after")],
         ),
+      },
+      "/v1/attachments": {
+        post: {
+          ...op(
+            "Upload a file into a conversation (raw body, Content-Type = the file's type; sniffed; 25 MiB unless the tenant sets another limit)",
+            ["session", "apiKey"],
+            { "201": "The attachment", "413": "Over the size limit", "415": "A type outside the allow-list, or bytes that are not the declared type" },
+            undefined,
+            [
+              { name: "conversationId", in: "query", required: true, schema: { type: "string" } },
+              { name: "filename", in: "query", required: true, schema: { type: "string", maxLength: 255 } },
+            ],
+          ),
+          requestBody: { required: true, content: Object.fromEntries(Object.keys(ATTACHMENT_TYPES).map((t) => [t, { schema: { type: "string", format: "binary" } }])) },
+        },
+      },
+      "/v1/attachments/{id}": {
+        get: op("Redirect (302) to a signed content URL valid for 15 minutes", ["session", "apiKey"], { "302": "To /v1/attachments/{id}/content?tenant=&exp=&sig=" }, undefined, [attParam]),
+      },
+      "/v1/attachments/{id}/url": {
+        get: op("The signed content URL as JSON (Carryover extension)", ["session", "apiKey"], { "200": "{ url, expiresAt, attachment }" }, undefined, [attParam]),
+      },
+      "/v1/attachments/{id}/content": {
+        get: op("The bytes, for a valid signed URL (no credentials); Range supported", [], { "200": "The file", "206": "A byte range", "403": "Tampered or expired link", "416": "Range not satisfiable" }, undefined, [
+          attParam,
+          { name: "tenant", in: "query", required: true, schema: { type: "string" } },
+          { name: "exp", in: "query", required: true, schema: { type: "integer" } },
+          { name: "sig", in: "query", required: true, schema: { type: "string" } },
+        ]),
       },
       "/v1/admin/tenants": { post: op("Create a tenant; its admin API key is shown once", ["admin"], { "201": "Created" }, schemaOf(CreateTenant)) },
       "/v1/admin/tenants/{id}": {

@@ -1,5 +1,6 @@
 // Events of a conversation's log (API.md "Event") and the sender that wrote them.
 import { z } from "zod";
+import type { Attachment } from "./attachment";
 import type { Content, PaymentStatus, Role } from "./content";
 
 export interface Sender {
@@ -21,7 +22,7 @@ interface EventBase {
 }
 
 export type Event =
-  | (EventBase & { type: "message.created"; content: Content })
+  | (EventBase & { type: "message.created"; content: Content; /** The sent attachment's record (media by attachmentId). */ attachment?: Attachment })
   | (EventBase & { type: "message.updated"; target: string; content: Content })
   | (EventBase & { type: "message.deleted"; target: string })
   | (EventBase & { type: "conversation.updated"; status: ConversationStatus; owner: Owner; reason?: string })

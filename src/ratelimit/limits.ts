@@ -5,7 +5,7 @@ import type { Env } from "../env";
 import { ServiceError } from "../protocol/errors";
 import type { BucketLimit } from "./token-bucket";
 
-export const LIMIT_NAMES = ["sessionsPerIp", "sessionsPerDevice", "sendsPerDevice", "sendsPerIp"] as const;
+export const LIMIT_NAMES = ["sessionsPerIp", "sessionsPerDevice", "sendsPerDevice", "sendsPerIp", "uploadsPerDevice"] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 export type Limits = Record<LimitName, BucketLimit | null>;
 
@@ -20,6 +20,8 @@ export const DEFAULT_LIMITS: Limits = {
   sessionsPerDevice: { limit: 60, periodSeconds: 60 },
   sendsPerDevice: { limit: 6000, periodSeconds: 10 },
   sendsPerIp: { limit: 50000, periodSeconds: 10 },
+  // Each upload may be 25 MiB: a person sharing photos stays far below this.
+  uploadsPerDevice: { limit: 30, periodSeconds: 60 },
 };
 
 export const LIMIT_VARS: Record<LimitName, keyof Env> = {
@@ -27,6 +29,7 @@ export const LIMIT_VARS: Record<LimitName, keyof Env> = {
   sessionsPerDevice: "RATE_LIMIT_SESSIONS_PER_DEVICE",
   sendsPerDevice: "RATE_LIMIT_SENDS_PER_DEVICE",
   sendsPerIp: "RATE_LIMIT_SENDS_PER_IP",
+  uploadsPerDevice: "RATE_LIMIT_UPLOADS_PER_DEVICE",
 };
 
 export const BucketLimitSchema = z.strictObject({

@@ -42,7 +42,7 @@ function buttonOf(button: Button, actions: RenderActions): HTMLElement {
   }
 }
 
-function buttonsOf(buttons: readonly Button[] | undefined, actions: RenderActions): HTMLElement | null {
+export function buttonsOf(buttons: readonly Button[] | undefined, actions: RenderActions): HTMLElement | null {
   if (!buttons || buttons.length === 0) return null;
   const list = h("div", { class: "buttons" });
   for (const b of buttons) list.append(buttonOf(b, actions));

@@ -41,6 +41,13 @@ header h2{flex:1;margin:0;font-size:16px;font-weight:600;overflow:hidden;text-ov
 .btn.disabled,span.disabled{color:#8a8d91;cursor:not-allowed}
 .media{display:block;max-width:100%;max-height:240px;border-radius:12px}
 .caption{margin-top:6px!important}
+.thumbbtn{display:block;border:0;padding:0;background:none;max-width:100%}
+.thumb{height:auto;object-fit:contain;cursor:zoom-in;background:#e4e6eb}
+.filerow{display:block;border:0;background:none;padding:0;color:inherit;text-align:left;text-decoration:underline}
+.attach{color:#65676b;font-size:26px}
+.viewer{max-width:96vw;max-height:96vh;padding:8px;border:0;border-radius:12px;text-align:center}
+.viewer::backdrop{background:rgba(0,0,0,.8)}
+.viewer img{display:block;max-width:90vw;max-height:80vh;margin-bottom:8px}
 .cards{list-style:none;margin:0;padding:2px;display:flex;gap:8px;overflow-x:auto;scroll-snap-type:x mandatory;max-width:100%}
 .card{flex:0 0 220px;scroll-snap-align:start;background:#fff;border:1px solid #e4e6eb;border-radius:14px;overflow:hidden;padding-bottom:8px;color:#1c1e21}
 .card img{display:block;width:100%;height:120px;object-fit:cover}

@@ -5,7 +5,9 @@ import type { TimelineItem } from "../client/index";
 import type { Content, PaymentStatus, QuickReply } from "../protocol/content";
 import type { Sender } from "../protocol/event";
 import { h, srOnly } from "./dom";
-import { renderContent, renderQuickReplies, type RenderActions } from "./render";
+import { buttonsOf, renderContent, renderQuickReplies, type RenderActions } from "./render";
+import type { Attachment } from "../protocol/attachment";
+import { attachmentView, uploadMeta, type AttachmentActions, type Upload } from "./attachments";
 
 export interface Row {
   /** Stable across pending → sent: the clientId when there is one. */
@@ -20,6 +22,8 @@ export interface Row {
   error: string | null;
   paymentStatus?: PaymentStatus;
   note?: string;
+  attachment?: Attachment;
+  upload?: Upload;
 }
 
 /** Folds updates, deletions and payment events into the messages they target. */
@@ -50,6 +54,7 @@ export function rowsOf(items: readonly TimelineItem[]): Row[] {
         state: p.state === "failed" ? "failed" : p.state === "sent" ? "sent" : "pending",
         clientId: p.clientId,
         error: p.error ?? null,
+        ...(p.upload ? { upload: p.upload } : {}),
       });
       continue;
     }
@@ -69,6 +74,7 @@ export function rowsOf(items: readonly TimelineItem[]): Row[] {
       };
       const status = payments.get(e.id);
       if (status) row.paymentStatus = status;
+      if (e.attachment) row.attachment = e.attachment;
       rows.push(row);
     } else if (e.type === "conversation.updated") {
       const change = e.status === "closed" ? "closed" : e.owner;
@@ -99,8 +105,9 @@ function senderLabel(sender: Sender | null): string {
   return sender.role === "agent" ? "Support" : sender.role === "bot" ? "Assistant" : "Carryover";
 }
 
-export interface ViewActions extends RenderActions {
+export interface ViewActions extends RenderActions, AttachmentActions {
   retry(clientId: string): void;
+  cancel(clientId: string): void;
 }
 
 /** Keyed rendering of rows into a container. */
@@ -121,8 +128,8 @@ export class TimelineView {
       const senderId = row.kind === "note" ? null : row.mine ? "me" : `${row.sender?.role}:${row.sender?.id}`;
       const showSender = !row.mine && row.kind === "message" && senderId !== previousSender;
       previousSender = senderId;
-      const body = JSON.stringify([row.content, row.deleted, row.paymentStatus, showSender, row.mine ? null : row.sender?.name]);
-      const state = JSON.stringify([row.state, row.error]);
+      const body = JSON.stringify([row.content, row.deleted, row.paymentStatus, showSender, row.mine ? null : row.sender?.name, row.attachment?.id]);
+      const state = JSON.stringify([row.state, row.error, row.upload?.loaded]);
       let entry = this.nodes.get(row.key);
       if (!entry || entry.body !== body) {
         const el = this.rowElement(row, showSender);
@@ -158,7 +165,15 @@ export class TimelineView {
     if (showSender) el.append(h("span", { class: "who" }, senderLabel(row.sender)));
     const bubble = h("div", { class: "bubble" }, srOnly(row.mine ? "You: " : `${senderLabel(row.sender)}: `));
     if (row.deleted || !row.content) bubble.append(h("p", { class: "text" }, "Message deleted"));
-    else bubble.append(renderContent(row.content, this.actions, row.paymentStatus));
+    else {
+      const file = attachmentView(row.content, row.attachment, row.upload, this.actions);
+      const media = row.content as Extract<Content, { type: "media" }>;
+      bubble.append(
+        file
+          ? h("div", {}, file, media.caption ? h("p", { class: "caption" }, media.caption) : null, buttonsOf(media.buttons, this.actions))
+          : renderContent(row.content, this.actions, row.paymentStatus),
+      );
+    }
     el.append(bubble);
     this.renderState(el, row);
     return el;
@@ -167,7 +182,8 @@ export class TimelineView {
   private renderState(el: HTMLElement, row: Row): void {
     el.dataset.state = row.state;
     for (const meta of el.querySelectorAll(":scope > .meta")) meta.remove();
-    if (row.state === "pending") el.append(h("span", { class: "meta" }, "Sending…"));
+    const clientId = row.clientId ?? "";
+    if (row.state === "pending") el.append(uploadMeta(row.upload, () => this.actions.cancel(clientId)) ?? h("span", { class: "meta" }, "Sending…"));
     if (row.state === "failed" && row.clientId) {
       const clientId = row.clientId;
       const retry = h("button", { type: "button", class: "link" }, "Retry");

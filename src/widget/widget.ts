@@ -14,6 +14,7 @@ import { DEFAULTS, fetchIdentityToken, themeOf, type UpdateOptions, type WidgetO
 import { encodeQr, qrSvg } from "./qr";
 import { STYLES } from "./styles";
 import { quickRepliesOf, renderQuickReplies, rowsOf, TimelineView } from "./timeline-view";
+import { attachInputs, retryMessage } from "./attachments";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const OFFLINE_TEXT = "Reconnecting… Your messages are kept and sent as soon as the connection is back.";
@@ -161,8 +162,18 @@ export class Widget {
       postback: (payload, title) => this.send({ type: "postback", payload, title }),
       payUrlOf: (requestId) => this.payUrlOf(requestId),
       share: (title) => void this.share(title),
-      retry: (clientId) => this.conversation?.retry(clientId),
+      retry: (clientId) => retryMessage(this.conversation, clientId),
+      cancel: (clientId) => this.conversation?.cancel(clientId),
+      url: (id) => (this.conversation ? this.conversation.attachmentUrl(id) : Promise.reject(new Error("no conversation"))),
     });
+    this.form.prepend(
+      attachInputs(this.panel, this.input, (file) =>
+        this.ensureConversation().then((handle) => {
+          handle.sendFile(file);
+          this.log.scrollTop = this.log.scrollHeight;
+        }).catch((err: unknown) => this.setStatus(errorText(err))),
+      ),
+    );
 
     adoptStyles(this.root);
     this.root.append(this.panel, this.launcher);

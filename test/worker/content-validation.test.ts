@@ -2,6 +2,7 @@
 // what, and the body rules (413, 415, malformed JSON).
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, BOT_KEY, json, openConversation, openSession, uniqueUser } from "./helpers";
+import { png, uploaded } from "./attachment-files";
 
 let customer = "";
 let conversation = "";
@@ -85,7 +86,10 @@ describe("what customers may send", () => {
   it("accepts text, postbacks and media by attachment id", async () => {
     expect((await post(customer, text("hello"))).status).toBe(201);
     expect((await post(customer, { type: "postback", title: "Yes", payload: "YES" })).status).toBe(201);
-    expect((await post(customer, { type: "media", mediaType: "image", attachmentId: "att_abc123" })).status).toBe(201);
+    const photo = await uploaded(customer, conversation, await png(), "image/png", "photo.png");
+    expect((await post(customer, { type: "media", mediaType: "image", attachmentId: photo.id })).status).toBe(201);
+    // Only attachments uploaded into this conversation (API.md "Attachments").
+    await expectInvalid(await post(customer, { type: "media", mediaType: "image", attachmentId: "att_abc123" }), "content.attachmentId");
   });
 
   it.each([

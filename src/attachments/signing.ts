@@ -1,0 +1,66 @@
+// Signed content URLs: `/v1/attachments/:id/content?tenant=&exp=&sig=`, where
+// sig = base64url(HMAC-SHA256(key, "carryover:attachment:v1\n" + tenant + "\n"
+// + id + "\n" + exp)). The URL works without credentials (for <img>, <video>
+// and downloads) for at most URL_TTL_SECONDS, and only for that tenant and id.
+// The key is the Worker's SESSION_SECRET; the prefix keeps these MACs apart
+// from every other use of that secret.
+const PREFIX = "carryover:attachment:v1";
+
+/** How long a content URL works: 15 minutes (API.md: at most 15 minutes). */
+export const URL_TTL_SECONDS = 15 * 60;
+
+const keys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+
+function hmacKey(secret: Uint8Array): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+function message(tenant: string, id: string, exp: number): Uint8Array {
+  return new TextEncoder().encode(`${PREFIX}\n${tenant}\n${id}\n${exp}`);
+}
+
+function toBase64Url(bytes: ArrayBuffer): string {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(text)) return null;
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "=");
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+export interface SignedUrl {
+  /** Path and query, relative to the API's origin. */
+  path: string;
+  /** Epoch seconds. */
+  exp: number;
+}
+
+/** A content URL for `id` of `tenant`, valid for URL_TTL_SECONDS from `nowSeconds`. */
+export async function signContentUrl(secret: Uint8Array, tenant: string, id: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<SignedUrl> {
+  const exp = nowSeconds + URL_TTL_SECONDS;
+  const sig = toBase64Url(await crypto.subtle.sign("HMAC", await hmacKey(secret), message(tenant, id, exp)));
+  const query = new URLSearchParams({ tenant, exp: String(exp), sig });
+  return { path: `/v1/attachments/${id}/content?${query.toString()}`, exp };
+}
+
+/**
+ * Whether `sig` signs (tenant, id, exp) and exp has not passed. An exp
+ * further ahead than URL_TTL_SECONDS is refused too, whatever signs it.
+ * Compared by crypto.subtle.verify, in constant time.
+ */
+export async function verifyContentUrl(
+  secret: Uint8Array,
+  input: { tenant: string; id: string; exp: number; sig: string },
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<boolean> {
+  if (!Number.isSafeInteger(input.exp) || input.exp < nowSeconds || input.exp > nowSeconds + URL_TTL_SECONDS + 60) return false;
+  const sig = fromBase64Url(input.sig);
+  if (!sig) return false;
+  return crypto.subtle.verify("HMAC", await hmacKey(secret), sig, message(input.tenant, input.id, input.exp));
+}
