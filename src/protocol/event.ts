@@ -21,7 +21,7 @@ interface EventBase {
 }
 
 export type Event =
-  | (EventBase & { type: "message.created"; content: Content })
+  | (EventBase & { type: "message.created"; content: Content; /** Set on a broadcast's copy (API.md). */ broadcastId?: string })
   | (EventBase & { type: "message.updated"; target: string; content: Content })
   | (EventBase & { type: "message.deleted"; target: string })
   | (EventBase & { type: "conversation.updated"; status: ConversationStatus; owner: Owner; reason?: string })
