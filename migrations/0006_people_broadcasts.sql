@@ -55,7 +55,9 @@ CREATE TABLE broadcasts (
   started_at TEXT,
   completed_at TEXT,
   cancelled_at TEXT,
-  -- Set once the completion hook (src/broadcast/completion.ts) has run.
+  -- The completion hook (src/broadcast/completion.ts): claimed (a lease, so
+  -- concurrent consumers run it once), then marked done.
+  completion_claimed_at TEXT,
   completion_notified_at TEXT
 );
 CREATE INDEX broadcasts_tenant ON broadcasts (tenant, created_at DESC, id DESC);

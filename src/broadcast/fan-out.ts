@@ -22,16 +22,9 @@
 //   calls = 1 + 8 + 2 + 40 = 51, so a batch stays ≤ 510 subrequests.
 import { z } from "zod";
 import type { Env } from "../env";
-import { onBroadcastCompleted } from "./completion";
+import { CompletionBusy, finishIfDone } from "./completion";
 import { InjectedCrash, maybeCrash } from "./faults";
-import {
-  broadcastView,
-  completeIfDone,
-  completionToNotify,
-  findBroadcast,
-  markCompletionNotified,
-  type BroadcastRecord,
-} from "./store";
+import { findBroadcast, type BroadcastRecord } from "./store";
 
 /** Queue names as in wrangler.toml. */
 export const BROADCAST_QUEUE = "carryover-broadcasts";
@@ -89,7 +82,11 @@ export async function handleBroadcastBatch(batch: MessageBatch<unknown>, env: En
         msg.ack();
       } catch (err) {
         if (err instanceof InjectedCrash) crash = err;
-        else console.error(`broadcast ${parsed.data.broadcastId} ${parsed.data.type} failed; retrying`, err);
+        else if (err instanceof CompletionBusy) {
+          // Another consumer is announcing the completion; look again after its lease.
+          msg.retry({ delaySeconds: 60 });
+          return;
+        } else console.error(`broadcast ${parsed.data.broadcastId} ${parsed.data.type} failed; retrying`, err);
         msg.retry({ delaySeconds: 1 });
       }
     }),
@@ -153,7 +150,7 @@ async function tick(env: Env, msg: Extract<BroadcastMessage, { type: "tick" }>, 
     await env.BROADCASTS.send(msg, { delaySeconds: Math.max(paced, delayUntil(next.due, now)) });
   } else {
     // Everything dispatched: if nothing was (all skipped meanwhile), finish here.
-    await finishIfDone(env, record);
+    await finishIfDone(env, record.tenant, record.id);
   }
 }
 
@@ -181,11 +178,13 @@ async function deliverSlice(env: Env, msg: Extract<BroadcastMessage, { type: "de
       // An infrastructure error: the row stays `sending` and the message is retried.
       else failure = s.reason;
     });
-    await recordOutcomes(db, record.id, outcomes);
+    // TEST-ONLY crash point: after the appends, before they are recorded —
+    // the worst moment; the redelivered slice must not make second copies.
     maybeCrash(env, outcomes.filter((o) => o.ok).length);
+    await recordOutcomes(db, record.id, outcomes);
   }
   if (failure) throw failure;
-  await finishIfDone(env, record);
+  await finishIfDone(env, record.tenant, record.id);
 }
 
 /**
@@ -252,15 +251,6 @@ async function recordOutcomes(db: D1Database, broadcastId: string, outcomes: Out
   );
 }
 
-/** Completes the broadcast when nothing is left, and runs the completion hook (again after a crash). */
-async function finishIfDone(env: Env, record: BroadcastRecord): Promise<void> {
-  await completeIfDone(env.DB, record.id);
-  const done = await completionToNotify(env.DB, record.id);
-  if (!done) return;
-  await onBroadcastCompleted(env, record.tenant, await broadcastView(env.DB, record.tenant, record.id));
-  await markCompletionNotified(env.DB, record.id);
-}
-
 /**
  * A message that exhausted its retries (wrangler.toml max_retries): its
  * unfinished recipients fail with reason "dead_letter", so the broadcast
@@ -285,5 +275,5 @@ async function giveUp(env: Env, msg: BroadcastMessage): Promise<void> {
       .bind(at, record.id)
       .run();
   }
-  await finishIfDone(env, record);
+  await finishIfDone(env, record.tenant, record.id);
 }

@@ -335,20 +335,42 @@ export async function completeIfDone(db: D1Database, id: string, now = new Date(
   return result.meta.changes > 0;
 }
 
-/** A completed broadcast whose completion hook has not run yet (also after a crash in between). */
-export async function completionToNotify(db: D1Database, id: string): Promise<BroadcastRecord | null> {
+/** How long a claim on the completion hook holds before another consumer may run it (after a crash). */
+export const COMPLETION_LEASE_MS = 60_000;
+
+/**
+ * Claims the right to run the completion hook of a completed broadcast:
+ * "claimed" for exactly one caller at a time; "busy" while another caller's
+ * lease runs and the hook is not done; "done" once it ran (or nothing to do).
+ */
+export async function claimCompletion(db: D1Database, id: string, now = new Date()): Promise<"claimed" | "busy" | "done"> {
+  const result = await db
+    .prepare(
+      `UPDATE broadcasts SET completion_claimed_at = ?
+       WHERE id = ? AND status = 'completed' AND completion_notified_at IS NULL
+         AND (completion_claimed_at IS NULL OR completion_claimed_at < ?)`,
+    )
+    .bind(now.toISOString(), id, new Date(now.getTime() - COMPLETION_LEASE_MS).toISOString())
+    .run();
+  if (result.meta.changes > 0) return "claimed";
   const row = await db
-    .prepare("SELECT * FROM broadcasts WHERE id = ? AND status = 'completed' AND completion_notified_at IS NULL")
+    .prepare("SELECT 1 AS busy FROM broadcasts WHERE id = ? AND status = 'completed' AND completion_notified_at IS NULL")
     .bind(id)
-    .first<BroadcastRow>();
-  return row ? rowToRecord(row) : null;
+    .first<{ busy: number }>();
+  return row ? "busy" : "done";
 }
 
+/** Records that the completion hook ran. */
 export async function markCompletionNotified(db: D1Database, id: string, now = new Date()): Promise<void> {
   await db
     .prepare("UPDATE broadcasts SET completion_notified_at = ? WHERE id = ? AND completion_notified_at IS NULL")
     .bind(now.toISOString(), id)
     .run();
+}
+
+/** Gives the claim back after the hook failed, so the next attempt runs it at once. */
+export async function releaseCompletion(db: D1Database, id: string): Promise<void> {
+  await db.prepare("UPDATE broadcasts SET completion_claimed_at = NULL WHERE id = ? AND completion_notified_at IS NULL").bind(id).run();
 }
 
 /** Records that `userId` read past the given broadcasts' messages (the read counter). */

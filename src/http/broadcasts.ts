@@ -3,7 +3,7 @@
 // The fan-out itself runs on the BROADCASTS queue (src/broadcast/fan-out.ts).
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { onBroadcastCompleted } from "../broadcast/completion";
+import { finishIfDone } from "../broadcast/completion";
 import { startFanOut } from "../broadcast/fan-out";
 import { parseLabelExpr, type LabelExpr } from "../broadcast/label-expr";
 import {
@@ -12,7 +12,6 @@ import {
   createBroadcast,
   estimateAudience,
   listBroadcasts,
-  markCompletionNotified,
   type CreateInput,
 } from "../broadcast/store";
 import { findTopic, TopicId } from "../broadcast/subscriptions";
@@ -79,10 +78,8 @@ broadcasts.post("/", async (c) => {
   const record = await createBroadcast(c.env.DB, input);
   if (record.status === "completed") {
     // Nobody to reach: completed at once, never stuck "running".
-    const view = await broadcastView(c.env.DB, access.tenant, record.id);
-    await onBroadcastCompleted(c.env, access.tenant, view);
-    await markCompletionNotified(c.env.DB, record.id);
-    return c.json({ broadcast: view }, 202);
+    await finishIfDone(c.env, access.tenant, record.id);
+    return c.json({ broadcast: await broadcastView(c.env.DB, access.tenant, record.id) }, 202);
   }
   try {
     await startFanOut(c.env, record);
