@@ -1,0 +1,62 @@
+// Topics and a customer's own subscriptions: opt in and out over HTTP, and
+// the "Stop" postback (carryover:unsubscribe:<topic>) over HTTP and live.
+import { describe, expect, it } from "vitest";
+import { BOT_KEY, api, json, openConversation, openSession, uniqueUser } from "./helpers";
+import { adminKeyOf, newTopic } from "./broadcast-helpers";
+import { openReady } from "./live-helpers";
+
+interface Subs {
+  subscriptions: { topic: string }[];
+  topics: { topic: string; name: string; subscribed: boolean }[];
+}
+
+async function subsOf(token: string): Promise<Subs> {
+  return json<Subs>(await api("/v1/me/subscriptions", { token }));
+}
+
+describe("subscriptions", () => {
+  it("admins define topics; customers opt in and out", async () => {
+    const topic = await newTopic();
+    const update = await api(`/v1/topics/${topic}`, { method: "PUT", token: await adminKeyOf(), json: { name: "Deals", description: "Weekly" } });
+    expect(update.status).toBe(200);
+    expect((await api("/v1/topics/Bad Topic", { method: "PUT", token: await adminKeyOf(), json: { name: "x" } })).status).toBe(400);
+    const s = await openSession(uniqueUser());
+    let subs = await subsOf(s.sessionToken);
+    expect(subs.subscriptions).toEqual([]);
+    expect(subs.topics.find((t) => t.topic === topic)).toMatchObject({ name: "Deals", subscribed: false });
+    const put = await api(`/v1/me/subscriptions/${topic}`, { method: "PUT", token: s.sessionToken });
+    expect(put.status).toBe(200);
+    subs = await subsOf(s.sessionToken);
+    expect(subs.subscriptions.map((x) => x.topic)).toEqual([topic]);
+    expect(subs.topics.find((t) => t.topic === topic)?.subscribed).toBe(true);
+    const del = await api(`/v1/me/subscriptions/${topic}`, { method: "DELETE", token: s.sessionToken });
+    expect(del.status).toBe(200);
+    expect((await subsOf(s.sessionToken)).subscriptions).toEqual([]);
+    expect((await api("/v1/me/subscriptions", { token: BOT_KEY })).status).toBe(403);
+  });
+
+  it("the unsubscribe postback opts out, over HTTP and over a live socket", async () => {
+    const [first, second] = [await newTopic(), await newTopic()];
+    const s = await openSession(uniqueUser());
+    for (const t of [first, second]) await api(`/v1/me/subscriptions/${t}`, { method: "PUT", token: s.sessionToken });
+    const conversationId = await openConversation(s.sessionToken);
+    const res = await api(`/v1/conversations/${conversationId}/messages`, {
+      method: "POST",
+      token: s.sessionToken,
+      json: { clientId: "stop-1", content: { type: "postback", payload: `carryover:unsubscribe:${first}`, title: "Stop" } },
+    });
+    expect(res.status).toBe(201);
+    expect((await subsOf(s.sessionToken)).subscriptions.map((x) => x.topic)).toEqual([second]);
+
+    const live = await openReady(conversationId, s.sessionToken);
+    live.send({ type: "send", clientId: "stop-2", content: { type: "postback", payload: `carryover:unsubscribe:${second}`, title: "Stop" } });
+    await live.until((f) => f.type === "ack");
+    let subs = await subsOf(s.sessionToken);
+    for (let i = 0; i < 50 && subs.subscriptions.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      subs = await subsOf(s.sessionToken);
+    }
+    expect(subs.subscriptions).toEqual([]);
+    live.close();
+  });
+});
