@@ -2,12 +2,12 @@
 // Subscriptions are authoritative here; the fan-out reads them again just
 // before each delivery, so an opt-out wins over a running broadcast.
 import { z } from "zod";
+import { TOPIC_PATTERN, unsubscribeTopicOf } from "../protocol/unsubscribe";
+
+export { UNSUBSCRIBE_PREFIX, unsubscribeTopicOf } from "../protocol/unsubscribe";
 
 /** A topic id: 1..64 of [a-z0-9_-]; it appears in postback payloads. */
-export const TopicId = z.string().regex(/^[a-z0-9_-]{1,64}$/, "a topic is 1..64 of [a-z0-9_-]");
-
-/** The postback payload that opts a customer out of `topic` (the "Stop" quick reply). */
-export const UNSUBSCRIBE_PREFIX = "carryover:unsubscribe:";
+export const TopicId = z.string().regex(TOPIC_PATTERN, "a topic is 1..64 of [a-z0-9_-]");
 
 export interface Topic {
   topic: string;
@@ -93,13 +93,6 @@ export async function subscribe(db: D1Database, tenant: string, userId: string, 
 export async function unsubscribe(db: D1Database, tenant: string, userId: string, topic: string): Promise<boolean> {
   const result = await db.prepare("DELETE FROM subscriptions WHERE tenant = ? AND topic = ? AND user_id = ?").bind(tenant, topic, userId).run();
   return result.meta.changes > 0;
-}
-
-/** The topic a `carryover:unsubscribe:<topic>` postback payload names, or null for any other payload. */
-export function unsubscribeTopicOf(payload: string): string | null {
-  if (!payload.startsWith(UNSUBSCRIBE_PREFIX)) return null;
-  const topic = payload.slice(UNSUBSCRIBE_PREFIX.length);
-  return TopicId.safeParse(topic).success ? topic : null;
 }
 
 /**
