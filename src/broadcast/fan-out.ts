@@ -18,8 +18,8 @@
 // - delaySeconds at most 12 h (MAX_DELAY_S): later starts re-tick;
 // - subrequests per invocation (1,000 on Workers Paid): a consumer batch is
 //   at most max_batch_size = 10 messages (wrangler.toml); a deliver message
-//   costs 1 + SLICE_SIZE / GROUP_SIZE * 2 + 2 D1 calls and SLICE_SIZE DO
-//   calls = 1 + 8 + 2 + 40 = 51, so a batch stays ≤ 510 subrequests.
+//   costs 1 + 2 × SLICE_SIZE / GROUP_SIZE + ≤ 6 (completion) D1 calls and
+//   SLICE_SIZE DO calls = 1 + 8 + 6 + 40 = 55, so a batch stays ≤ 550.
 import { z } from "zod";
 import type { Env } from "../env";
 import { CompletionBusy, finishIfDone } from "./completion";
@@ -191,7 +191,10 @@ async function deliverSlice(env: Env, msg: Extract<BroadcastMessage, { type: "de
  * Claims a group for delivery in one D1 transaction: pending recipients who
  * opted out are skipped ("unsubscribed"); the rest, and rows a crashed
  * consumer left `sending`, become `sending` — only while the broadcast is
- * running, so nothing is claimed after a cancel.
+ * running, so nothing pending is claimed after a cancel. Rows left `sending`
+ * by a crash are finished after a cancel too: they were in flight when it
+ * came (counted in its `inFlight`), and the idempotent append settles
+ * whether they had arrived.
  */
 async function claim(db: D1Database, record: BroadcastRecord, group: string[]): Promise<string[]> {
   const at = new Date().toISOString();
@@ -206,12 +209,13 @@ async function claim(db: D1Database, record: BroadcastRecord, group: string[]): 
       .bind(at, record.id, ids, record.tenant, record.topic),
     db
       .prepare(
-        `UPDATE broadcast_recipients SET status = 'sending', updated_at = ?
-         WHERE broadcast_id = ? AND user_id IN (SELECT value FROM json_each(?)) AND status IN ('pending', 'sending')
-           AND (SELECT status FROM broadcasts WHERE id = ?) = 'running'
+        `UPDATE broadcast_recipients SET status = 'sending', updated_at = ?3
+         WHERE broadcast_id = ?1 AND user_id IN (SELECT value FROM json_each(?2))
+           AND ((status IN ('pending', 'sending') AND (SELECT status FROM broadcasts WHERE id = ?1) = 'running')
+             OR (status = 'sending' AND (SELECT status FROM broadcasts WHERE id = ?1) = 'cancelled'))
          RETURNING user_id`,
       )
-      .bind(at, record.id, ids, record.id),
+      .bind(record.id, ids, at),
   ]);
   return (claimed!.results as { user_id: string }[]).map((r) => r.user_id);
 }

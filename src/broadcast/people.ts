@@ -160,3 +160,21 @@ export async function patchPerson(
   if (!person) throw new ServiceError("not_found", `no person ${userId}`);
   return person;
 }
+
+/**
+ * A guest was merged into an identified person: the guest's topic
+ * subscriptions carry over to the person (they opted in), and the guest
+ * leaves the index (their threads now belong to the person).
+ */
+export async function mergePerson(db: D1Database, tenant: string, guestId: string, userId: string, now = new Date()): Promise<void> {
+  await db.batch([
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO subscriptions (tenant, topic, user_id, created_at)
+         SELECT tenant, topic, ?, ? FROM subscriptions WHERE tenant = ? AND user_id = ?`,
+      )
+      .bind(userId, now.toISOString(), tenant, guestId),
+    db.prepare("DELETE FROM subscriptions WHERE tenant = ? AND user_id = ?").bind(tenant, guestId),
+    db.prepare("DELETE FROM people WHERE tenant = ? AND user_id = ?").bind(tenant, guestId),
+  ]);
+}

@@ -18,6 +18,7 @@ import { Profile } from "./profile";
 import { migrate } from "./schema";
 import { ThreadList } from "./threads";
 import { deliverToThread, type BroadcastDelivery } from "../broadcast/deliver";
+import { mergePerson } from "../broadcast/people";
 
 /** A session granted on one device; the Worker signs the session token from it. */
 export interface SessionGrant {
@@ -145,6 +146,13 @@ export class Customer extends DurableObject<Env> {
     if (!claim.ok) return claim;
     this.merges.add(input.guestId, claim.value.threadIds);
     await this.finishMerges();
+    try {
+      await mergePerson(this.env.DB, input.tenant, input.guestId, input.userId);
+    } catch (err) {
+      // The merge itself is done. Logged: the guest's opt-ins then stay with the guest id
+      // (a broadcast to it fails for that recipient with a reason) until the person opts in.
+      console.error("moving a merged guest's subscriptions failed", err);
+    }
     return { ok: true, value: { conversationIds: claim.value.threadIds } };
   }
 

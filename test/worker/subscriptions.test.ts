@@ -1,7 +1,7 @@
 // Topics and a customer's own subscriptions: opt in and out over HTTP, and
 // the "Stop" postback (carryover:unsubscribe:<topic>) over HTTP and live.
 import { describe, expect, it } from "vitest";
-import { BOT_KEY, api, json, openConversation, openSession, uniqueUser } from "./helpers";
+import { BOT_KEY, api, eventually, identityToken, json, openConversation, openSession, uniqueUser } from "./helpers";
 import { adminKeyOf, newTopic } from "./broadcast-helpers";
 import { openReady } from "./live-helpers";
 
@@ -58,5 +58,22 @@ describe("subscriptions", () => {
     }
     expect(subs.subscriptions).toEqual([]);
     live.close();
+  });
+
+  it("a guest's opt-ins carry over when they sign in (guest merge), and the guest leaves the people index", async () => {
+    const topic = await newTopic();
+    const guestRes = await api("/v1/sessions", { method: "POST", json: { tenant: "demo" } });
+    const guest = await json<{ sessionToken: string; guestToken: string; user: { id: string } }>(guestRes);
+    await api(`/v1/me/subscriptions/${topic}`, { method: "PUT", token: guest.sessionToken });
+    await eventually(() => api(`/v1/people/${guest.user.id}`, { token: BOT_KEY }), (r) => r.status === 200);
+    const userId = uniqueUser("merged");
+    const merged = await api("/v1/sessions", {
+      method: "POST",
+      json: { tenant: "demo", identityToken: await identityToken(userId), guestToken: guest.guestToken },
+    });
+    expect(merged.status).toBe(201);
+    const person = await json<{ sessionToken: string }>(merged);
+    expect((await subsOf(person.sessionToken)).subscriptions.map((x) => x.topic)).toEqual([topic]);
+    expect((await api(`/v1/people/${guest.user.id}`, { token: BOT_KEY })).status).toBe(404);
   });
 });
