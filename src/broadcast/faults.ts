@@ -13,10 +13,15 @@ export class InjectedCrash extends Error {
 }
 
 let crashAfter: number | null = null;
+let crashesLeft = 0;
 
-/** Arms one crash of the consumer after `deliveries` more recipients have been delivered. */
-export function armConsumerCrash(deliveries: number): void {
+/**
+ * Arms `times` crashes of the consumer: the first after `deliveries` more
+ * recipients have been appended, each further one at the next append.
+ */
+export function armConsumerCrash(deliveries: number, times = 1): void {
   crashAfter = deliveries;
+  crashesLeft = times;
 }
 
 /** Whether the armed crash is still waiting to happen. */
@@ -29,7 +34,8 @@ export function maybeCrash(env: Env, delivered: number): void {
   if (env.BROADCAST_TEST_FAULTS !== "true" || crashAfter === null) return;
   crashAfter -= delivered;
   if (crashAfter <= 0) {
-    crashAfter = null;
+    crashesLeft--;
+    crashAfter = crashesLeft > 0 ? 0 : null;
     throw new InjectedCrash();
   }
 }

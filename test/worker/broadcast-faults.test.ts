@@ -81,4 +81,20 @@ describe("broadcast faults", () => {
     const again = await api(`/v1/broadcasts/${broadcast.id}/cancel`, { method: "POST", token: await adminKeyOf() });
     expect(again.status).toBe(200);
   }, 120_000);
+
+  it("a slice that keeps crashing ends in the dead-letter queue: the broadcast still completes, never a second copy", async () => {
+    const topic = await newTopic();
+    const people = ids("dlq", 8);
+    await seedPeople(people.map((id) => ({ id, labels: [], topics: [topic] })));
+    // Every attempt crashes after its appends (max_retries = 5: six attempts, then the dead-letter queue).
+    armConsumerCrash(1, 6);
+    const res = await createBroadcast({ topic, content: { type: "text", text: "Unlucky" } });
+    const { broadcast } = await json<{ broadcast: BroadcastView }>(res);
+    const done = await waitFor(broadcast.id, (b) => b.status === "completed", 60_000);
+    expect(crashPending()).toBe(false);
+    // Appended but never confirmed: counted as failed ("dead_letter"), and still one copy at most.
+    expect(done).toMatchObject({ total: 8, delivered: 0, failed: 8, failedReasons: { dead_letter: 8 }, pending: 0 });
+    const copies = await copiesOf(people, broadcast.id);
+    expect([...copies.values()].every((n) => n <= 1)).toBe(true);
+  }, 90_000);
 });
