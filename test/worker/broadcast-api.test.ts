@@ -4,7 +4,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { BroadcastView } from "../../src/broadcast/store";
 import { adminKeyOf, createBroadcast, getBroadcast, newTopic, seedPeople, waitFor } from "./broadcast-helpers";
-import { api, BOT_KEY, json, openSession, uniqueUser } from "./helpers";
+import { ADMIN_TOKEN, api, BOT_KEY, json, openSession, uniqueUser } from "./helpers";
 
 const content = { type: "text", text: "Hello subscribers" };
 
@@ -74,6 +74,13 @@ describe("broadcasts", () => {
     const s = await openSession(uniqueUser());
     const asCustomer = await api("/v1/broadcasts", { method: "POST", token: s.sessionToken, json: { topic, content } });
     expect(asCustomer.status).toBe(403);
+    const agentKey = await json<{ apiKey: string }>(
+      await api("/v1/admin/tenants/demo/api-keys", { method: "POST", token: ADMIN_TOKEN, json: { role: "agent" } }),
+    );
+    const asAgent = await api("/v1/broadcasts", { method: "POST", token: agentKey.apiKey, json: { topic, content } });
+    expect(asAgent.status).toBe(403);
+    // Agents may read progress.
+    expect((await api("/v1/broadcasts", { token: agentKey.apiKey })).status).toBe(200);
     const asBot = await api("/v1/broadcasts", { method: "POST", token: BOT_KEY, json: { topic, content } });
     expect(asBot.status).toBe(202);
     const topicAsBot = await api(`/v1/topics/${topic}`, { method: "PUT", token: BOT_KEY, json: { name: "x" } });
