@@ -41,6 +41,18 @@ export class UpdatesToggle {
     }
   }
 
+  /**
+   * After the visitor's "Stop" reply: the server opts them out right after
+   * committing it, so look again a few times until the toggle shows it.
+   */
+  async followOptOut(): Promise<void> {
+    for (const wait of [300, 700, 1_500, 3_000]) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      await this.refresh();
+      if (!this.subscribed) return;
+    }
+  }
+
   private async toggle(): Promise<void> {
     const topic = this.topic;
     if (!topic) return;

@@ -315,7 +315,7 @@ export class Widget {
         // The visitor's "Stop" reply is committed: the server opts them out right after; the toggle follows.
         handle.on("event", (e) => {
           if (e.type === "message.created" && e.sender.role === "customer" && e.content.type === "postback" && unsubscribeTopicOf(e.content.payload) !== null) {
-            setTimeout(() => void this.updates.refresh(), 300);
+            void this.updates.followOptOut();
           }
         }),
         handle.on("typing", (t) => this.renderTyping(t.sender.role !== "customer" && t.state === "on", t.sender.name)),

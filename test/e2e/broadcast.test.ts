@@ -14,6 +14,8 @@ useServerAndBrowser((s, b) => {
 });
 
 const ADMIN_TOKEN = "dev-admin-token-change-me";
+/** Generous: the machine running the browser tests may be busy. */
+const POLL = { timeout: 10_000, interval: 100 };
 
 async function call(path: string, token: string, method = "GET", body?: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${server.url}${path}`, {
@@ -39,8 +41,8 @@ describe("broadcasts in the widget", () => {
     await page.evaluate((t) => window.Carryover?.update({ updatesTopic: t }), topic);
     const toggle = w.host.getByRole("button", { name: "Get updates" });
     await toggle.click();
-    await expect.poll(() => w.host.locator("button.updates").getAttribute("aria-pressed")).toBe("true");
-    await expect.poll(() => page.evaluate(async (t) => (await window.Carryover!.subscriptions()).find((s) => s.topic === t)?.subscribed, topic)).toBe(true);
+    await expect.poll(() => w.host.locator("button.updates").getAttribute("aria-pressed"), POLL).toBe("true");
+    await expect.poll(() => page.evaluate(async (t) => (await window.Carryover!.subscriptions()).find((s) => s.topic === t)?.subscribed, topic), POLL).toBe(true);
 
     const { broadcast } = (await call("/v1/broadcasts", apiKey, "POST", {
       topic,
@@ -49,8 +51,8 @@ describe("broadcasts in the widget", () => {
     await w.bubble("Flash sale: 20% off today").waitFor();
 
     await w.host.getByRole("group", { name: "Suggested replies" }).getByRole("button", { name: "Stop" }).click();
-    await expect.poll(() => page.evaluate(async (t) => (await window.Carryover!.subscriptions()).find((s) => s.topic === t)?.subscribed, topic)).toBe(false);
-    await expect.poll(() => w.host.locator("button.updates").getAttribute("aria-pressed")).toBe("false");
+    await expect.poll(() => page.evaluate(async (t) => (await window.Carryover!.subscriptions()).find((s) => s.topic === t)?.subscribed, topic), POLL).toBe(false);
+    await expect.poll(() => w.host.locator("button.updates").getAttribute("aria-pressed"), POLL).toBe("false");
     const after = (await call(`/v1/broadcasts/${broadcast.id}`, apiKey)) as { broadcast: { status: string; delivered: number; total: number } };
     expect(after.broadcast).toMatchObject({ total: 1, delivered: 1 });
   });
