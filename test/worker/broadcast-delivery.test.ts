@@ -20,6 +20,8 @@ describe("broadcast delivery", () => {
 
     const content = { type: "text", text: "New arrivals", quickReplies: [{ title: "Stop", payload: `carryover:unsubscribe:${topic}` }] };
     const { broadcast } = await json<{ broadcast: BroadcastView }>(await createBroadcast({ topic, content }));
+    // The socket keeps what it receives: wait for the run first (a busy machine may take a while).
+    await waitFor(broadcast.id, (b) => b.status === "completed");
     const [frame] = await live.until((f) => f.type === "event");
     const event = (frame as EventFrame).event as unknown as Record<string, unknown>;
     expect(event).toMatchObject({
@@ -31,7 +33,6 @@ describe("broadcast delivery", () => {
     });
     live.close();
 
-    await waitFor(broadcast.id, (b) => b.status === "completed");
     const threads = await eventually(
       async () => json<{ conversations: ThreadSummary[] }>(await api("/v1/me/conversations", { token: bob.sessionToken })),
       (r) => r.conversations[0]?.unread === 1,
