@@ -52,7 +52,7 @@ describe("subscriptions", () => {
     live.send({ type: "send", clientId: "stop-2", content: { type: "postback", payload: `carryover:unsubscribe:${second}`, title: "Stop" } });
     await live.until((f) => f.type === "ack");
     let subs = await subsOf(s.sessionToken);
-    for (let i = 0; i < 50 && subs.subscriptions.length > 0; i++) {
+    for (let i = 0; i < 250 && subs.subscriptions.length > 0; i++) {
       await new Promise((r) => setTimeout(r, 20));
       subs = await subsOf(s.sessionToken);
     }
