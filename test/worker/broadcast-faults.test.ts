@@ -39,8 +39,8 @@ describe("broadcast faults", () => {
     // The last three in dispatch order (user id order) opt out through the public API.
     const leaving = people.slice(-3);
     const sessions = await Promise.all(leaving.map((id) => openSession(id)));
-    // Paced at 10/s: slices of 10 at 0, 1, 2, 3 s; the opt-outs land long before the last slice.
-    const res = await createBroadcast({ topic, content: { type: "text", text: "Paced" }, maxPerSecond: 10 });
+    // Paced at 5/s: slices of 5 at 0, 1, … 7 s; the opt-outs land long before the last slice.
+    const res = await createBroadcast({ topic, content: { type: "text", text: "Paced" }, maxPerSecond: 5 });
     const { broadcast } = await json<{ broadcast: BroadcastView }>(res);
     for (const s of sessions) {
       const out = await api(`/v1/me/subscriptions/${topic}`, { method: "DELETE", token: s.sessionToken });
