@@ -14,6 +14,7 @@ export function broadcastClientId(broadcastId: string): string {
   return `broadcast:${broadcastId}`;
 }
 
+/** One recipient's copy: who, which broadcast, what content. */
 export interface BroadcastDelivery {
   tenant: string;
   userId: string;

@@ -45,6 +45,7 @@ const PACED_WINDOW_S = 60;
 
 const UserIds = z.array(z.string().min(1).max(256)).min(1).max(SLICE_SIZE);
 
+/** A message on the BROADCASTS queue (checked with zod when consumed: queues are an input edge too). */
 export const BroadcastMessage = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("tick"), tenant: z.string(), broadcastId: z.string() }),
   z.strictObject({ type: z.literal("deliver"), tenant: z.string(), broadcastId: z.string(), userIds: UserIds }),

@@ -11,6 +11,7 @@ export const MAX_LABELS = 50;
 
 export type LabelExpr = string | { and: LabelExpr[] } | { or: LabelExpr[] } | { not: LabelExpr };
 
+/** One problem in a label expression, at its dotted path. */
 export interface ExprError {
   path: string;
   message: string;

@@ -78,6 +78,7 @@ export async function recordPerson(db: D1Database, push: PersonPush, now = new D
     .run();
 }
 
+/** One person of the tenant's index, or null. */
 export async function findPerson(db: D1Database, tenant: string, userId: string): Promise<Person | null> {
   const row = await db.prepare(`${SELECT_PERSON} WHERE p.tenant = ? AND p.user_id = ?`).bind(tenant, userId).first<PersonRow>();
   return row ? rowToPerson(row) : null;

@@ -163,6 +163,7 @@ export async function estimateAudience(db: D1Database, tenant: string, topic: st
   return row?.n ?? 0;
 }
 
+/** A broadcast to create (already validated; `labels` checked by parseLabelExpr). */
 export interface CreateInput {
   id: string;
   tenant: string;
@@ -235,6 +236,7 @@ export async function createBroadcast(db: D1Database, input: CreateInput, now = 
   return record;
 }
 
+/** The broadcast `id` of `tenant` (another tenant's id is null), without counters. */
 export async function findBroadcast(db: D1Database, tenant: string, id: string): Promise<BroadcastRecord | null> {
   const row = await db.prepare("SELECT * FROM broadcasts WHERE id = ? AND tenant = ?").bind(id, tenant).first<BroadcastRow>();
   return row ? rowToRecord(row) : null;

@@ -9,6 +9,7 @@ export { UNSUBSCRIBE_PREFIX, unsubscribeTopicOf } from "../protocol/unsubscribe"
 /** A topic id: 1..64 of [a-z0-9_-]; it appears in postback payloads. */
 export const TopicId = z.string().regex(TOPIC_PATTERN, "a topic is 1..64 of [a-z0-9_-]");
 
+/** A topic people can opt in to. */
 export interface Topic {
   topic: string;
   name: string;
@@ -50,11 +51,13 @@ export async function putTopic(
   return { topic: saved!, created: existed === null };
 }
 
+/** The topic, or null when the tenant has none by that id. */
 export async function findTopic(db: D1Database, tenant: string, topic: string): Promise<Topic | null> {
   const row = await db.prepare("SELECT * FROM topics WHERE tenant = ? AND topic = ?").bind(tenant, topic).first<TopicRow>();
   return row ? rowToTopic(row) : null;
 }
 
+/** Every topic of the tenant, by id (at most 1,000). */
 export async function listTopics(db: D1Database, tenant: string): Promise<Topic[]> {
   const rows = await db.prepare("SELECT * FROM topics WHERE tenant = ? ORDER BY topic LIMIT 1000").bind(tenant).all<TopicRow>();
   return rows.results.map(rowToTopic);

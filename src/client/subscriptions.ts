@@ -23,6 +23,7 @@ export function topicsOf(body: unknown): TopicSubscription[] {
   }));
 }
 
+/** The API path of one subscription. */
 export function subscriptionPath(topic: string): string {
   return `/v1/me/subscriptions/${encodeURIComponent(topic)}`;
 }

@@ -8,12 +8,14 @@ import { recordPerson } from "../broadcast/people";
 const PUSH_DELAY_MS = 100;
 const PUSH_INTERVAL_MS = 1_000;
 
+/** What the Customer DO's profile says of its person. */
 export interface PersonFacts {
   tenant?: string;
   userId?: string;
   name?: string;
 }
 
+/** The push of one person's facts to the D1 people index. */
 export class PeopleSync {
   private push: Promise<void> | null = null;
   private dirty = false;

@@ -25,6 +25,7 @@ import { jsonBody, queryOf } from "./validate";
 
 const Audience = z.strictObject({ labels: z.unknown() });
 
+/** POST /v1/broadcasts body; `audience.labels` is checked by parseLabelExpr for its error paths. */
 export const CreateBroadcastBody = z
   .strictObject({
     content: Content,
@@ -39,8 +40,10 @@ export const CreateBroadcastBody = z
   })
   .refine((b) => !(b.sendAt && b.localTime), { message: "give sendAt or localTime, not both", path: ["localTime"] });
 
+/** POST /v1/broadcasts/estimate body. */
 export const EstimateBody = z.strictObject({ topic: TopicId, audience: Audience.optional() });
 
+/** GET /v1/broadcasts query. */
 export const ListQuery = z.strictObject({
   status: z.enum(["scheduled", "running", "completed", "cancelled"]).optional(),
   cursor: z.string().min(1).max(512).optional(),

@@ -2,6 +2,7 @@
 // altered is a 400, never a wrong page.
 import { ServiceError } from "../protocol/errors";
 
+/** An opaque cursor for `value` (base64url JSON). */
 export function encodeCursor(value: unknown): string {
   const bytes = new TextEncoder().encode(JSON.stringify(value));
   let binary = "";

@@ -14,6 +14,7 @@ import { jsonBody, queryOf } from "./validate";
 
 const Label = z.string().regex(LABEL_PATTERN, "a label is 1..32 of [a-z0-9_:-]");
 
+/** GET /v1/people query. */
 export const PeopleQuery = z.strictObject({
   label: Label.optional(),
   q: z.string().min(1).max(128).optional(),
@@ -21,6 +22,7 @@ export const PeopleQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(25),
 });
 
+/** PATCH /v1/people/:userId body. */
 export const PatchPersonBody = z
   .strictObject({
     labels: z

@@ -8,6 +8,7 @@ import { authenticate, businessOf, customerOf } from "./auth";
 import type { AppEnv } from "./types";
 import { jsonBody, parseWith } from "./validate";
 
+/** PUT /v1/topics/:topic body. */
 export const PutTopicBody = z.strictObject({
   name: z.string().trim().min(1).max(128),
   description: z.string().trim().min(1).max(1024).optional(),

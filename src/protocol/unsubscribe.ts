@@ -2,6 +2,7 @@
 // `carryover:unsubscribe:<topic>`, the "Stop" quick reply). Zod-free: the
 // widget uses it too.
 
+/** What a "Stop" postback payload starts with; the topic id follows. */
 export const UNSUBSCRIBE_PREFIX = "carryover:unsubscribe:";
 
 /** A topic id: 1..64 of [a-z0-9_-]. */

@@ -5,6 +5,7 @@
 import type { CarryoverClient } from "../client/index";
 import { h } from "./dom";
 
+/** The header button that opts in to or out of one topic. */
 export class UpdatesToggle {
   readonly button: HTMLButtonElement;
   private subscribed = false;
