@@ -6,6 +6,7 @@
 //   npm run bench -- [--rounds 5] [--seconds 2] [--clients 32] [--conversations 100]
 //                    [--messages 200] [--sockets 100] [--events 10000] [--strict]
 //                    [--uploads 5] [--upload-mib 10] [--only uploads]
+//                    [--broadcast [--recipients 10000]] [--broadcast-only]
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -21,6 +22,8 @@ import { catchUpOverHttp, catchUpOverLive, seedConversation } from "./lib/catch-
 import { fanOut } from "./lib/fan-out.ts";
 import { liveAvailable } from "./lib/live.ts";
 import { measureUploads } from "./lib/uploads.ts";
+import { seedBroadcastAudience, timeBroadcast, timePlainAppends } from "./lib/broadcast.ts";
+import { rmSync } from "node:fs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -31,6 +34,11 @@ const { values: flags } = parseArgs({
     messages: { type: "string", default: "200" },
     sockets: { type: "string", default: "100" },
     events: { type: "string", default: "10000" },
+    /** Also measure broadcast fan-out (Queues) for --recipients subscribers vs as many plain appends. */
+    broadcast: { type: "boolean", default: false },
+    /** Only the broadcast measurement (no sizes, throughput, catch-up or live fan-out). */
+    "broadcast-only": { type: "boolean", default: false },
+    recipients: { type: "string", default: "10000" },
     /** Exit 1 when a target is missed (for CI); by default a miss is only reported. */
     strict: { type: "boolean", default: false },
     /** Uploads of --upload-mib MiB each, through the Worker and as a plain R2 put (0 skips them). */
@@ -123,6 +131,7 @@ function appendBody(tag: string, n: number): string {
 
 async function main(): Promise<void> {
   ensureAssetsBuilt(log);
+  if (flags["broadcast-only"]) return broadcastOnly();
   const machine = {
     nproc: cpus().length,
     cpu: cpus()[0]?.model ?? "unknown",
@@ -165,6 +174,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all([server?.stop(), unlimited?.stop(), baseline?.stop()]);
   }
+  if (flags.broadcast) await measureBroadcast();
 
   row("Worker bundle, gzip (as configured)", summarize([bundle.gzipBytes / 1024]), "KiB", 1, "≤ 150 KiB", bundle.gzipBytes <= TARGETS.bundleGzipBytes);
   row("Worker bundle, gzip (with --minify)", summarize([minified.gzipBytes / 1024]), "KiB", 1, "info");
@@ -329,6 +339,45 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
   row(`  ratio to baseline (${SPREAD} DOs)`, ratio("session creation", "baseline, 100 DOs"), "×", 2, "info");
   row("  same, rate limits off: ratio", ratio("session creation, limits off", "baseline, 100 DOs"), "×", 2, "info");
   row("append latency p50, 1 conversation", summarize(perRound["append, 1 conversation"]!.map((r) => r.p50Ms)), "ms", 1, "info");
+}
+
+// ---------------------------------------------------------------------------
+// Broadcast fan-out on Queues (--broadcast / --broadcast-only): one broadcast
+// to --recipients subscribers (a new thread each), timed from POST to
+// "completed", against as many plain bot appends in the same run.
+
+async function measureBroadcast(): Promise<void> {
+  const recipients = Number(flags.recipients);
+  const runId = Date.now().toString(36);
+  const topic = `bench-${runId}`;
+  log(`broadcast: seeding ${recipients} subscribers into a fresh local D1`);
+  const dir = await seedBroadcastAudience(recipients, topic, runId);
+  const server = await startServer({ persistDir: dir, vars: RAISED_LIMITS });
+  stopOnSignal([server]);
+  try {
+    log(`broadcast: fan-out to ${recipients} recipients`);
+    const fan = await timeBroadcast(server.url, topic, "dev-admin-token-change-me");
+    if (fan.delivered !== recipients) throw new Error(`broadcast delivered ${fan.delivered} of ${recipients} (failed ${fan.failed})`);
+    log(`broadcast: ${recipients} plain bot appends over ${SPREAD} conversations, ${CLIENTS} at a time`);
+    const plain = await timePlainAppends(server.url, recipients, SPREAD, CLIENTS, runId);
+    const ratio = fan.recipientsPerSecond / plain.perSecond;
+    results.broadcast = { recipients, fanOut: fan, plainAppends: plain, ratio };
+    row(`broadcast fan-out, ${recipients} recipients`, summarize([fan.recipientsPerSecond]), "recipients/s", 0, "info");
+    row(`plain appends, ${recipients} (${CLIENTS} clients)`, summarize([plain.perSecond]), "appends/s", 0, "info");
+    row("broadcast ÷ plain appends", summarize([ratio]), "×", 2, "info");
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function broadcastOnly(): Promise<void> {
+  await measureBroadcast();
+  results.table = rows;
+  results.finishedAt = new Date().toISOString();
+  writeFileSync(join(import.meta.dirname, "results-broadcast.json"), `${JSON.stringify(results, null, 2)}\n`);
+  printTable();
+  log("done; wrote bench/results-broadcast.json");
 }
 
 // ---------------------------------------------------------------------------

@@ -4,13 +4,16 @@ import { seedDemoTenant } from "./directory/dev-seed";
 import { settingsOf } from "./env";
 import { admin } from "./http/admin";
 import { attachments } from "./http/attachments";
+import { broadcasts } from "./http/broadcasts";
 import { conversations, me } from "./http/conversations";
 import { cors } from "./http/cors";
 import { demo } from "./http/demo";
 import { live } from "./http/live";
 import { openapi } from "./http/openapi";
+import { people } from "./http/people";
 import { notFound, onError } from "./http/problem";
 import { sessions } from "./http/sessions";
+import { meSubscriptions, topics } from "./http/subscriptions";
 import type { AppEnv } from "./http/types";
 
 export const app = new Hono<AppEnv>();
@@ -27,8 +30,12 @@ app.route("/v1/sessions", sessions);
 // Before `conversations`: the live route authenticates from the subprotocol, not Authorization.
 app.route("/v1/conversations", live);
 app.route("/v1/conversations", conversations);
+app.route("/v1/me/subscriptions", meSubscriptions);
 app.route("/v1/me", me);
 app.route("/v1/attachments", attachments);
+app.route("/v1/people", people);
+app.route("/v1/topics", topics);
+app.route("/v1/broadcasts", broadcasts);
 app.route("/demo", demo);
 
 app.get("/v1", (c) => c.json({ name: "carryover", version: "v1" }));

@@ -2,6 +2,7 @@
 import type { Conversation } from "./conversation/conversation";
 import type { Customer } from "./customer/customer";
 import type { RateLimiter } from "./ratelimit/rate-limiter";
+import type { BroadcastMessage } from "./broadcast/fan-out";
 
 export interface Env {
   CONVERSATION: DurableObjectNamespace<Conversation>;
@@ -10,6 +11,10 @@ export interface Env {
   DB: D1Database;
   /** Attachment bytes (src/attachments/). */
   ATTACHMENTS: R2Bucket;
+  /** Broadcast fan-out (src/broadcast/fan-out.ts); consumer and dead-letter queue in wrangler.toml. */
+  BROADCASTS: Queue<BroadcastMessage>;
+  /** TEST-ONLY: "true" lets tests inject a broadcast consumer crash (src/broadcast/faults.ts). Never set in a deploy. */
+  BROADCAST_TEST_FAULTS?: string;
   ASSETS?: Fetcher;
   /** "true" only for local development: seeds the demo tenant and keys. */
   DEV_SEED?: string;

@@ -23,6 +23,8 @@ export default defineConfig(async () => {
                   ADMIN_TOKEN: "dev-admin-token-change-me",
                   SESSION_SECRET: "test-session-secret-0123456789abcdef0123456789",
                   TEST_MIGRATIONS: migrations,
+                  // TEST-ONLY: lets test/worker/broadcast-*.test.ts inject a consumer crash (src/broadcast/faults.ts).
+                  BROADCAST_TEST_FAULTS: "true",
                 },
               },
             }),

@@ -9,6 +9,7 @@ import { Http, isRecord } from "./http";
 import { Outbox, readIndex } from "./outbox";
 import { Session, type CarryoverUser } from "./session";
 import { MemoryStorage, storageKeys, type KeyValueStorage } from "./storage";
+import { subscriptionPath, topicsOf, type TopicSubscription } from "./subscriptions";
 
 export interface ClientOptions {
   baseUrl: string;
@@ -47,6 +48,12 @@ export interface CarryoverClient {
   redeemHandoff(handoffToken: string): Promise<string>;
   createHandoff(conversationId: string): Promise<{ handoffToken: string; url: string; expiresAt: string }>;
   conversations(): Promise<ThreadSummary[]>;
+  /** Every broadcast topic of the business, with whether this person is subscribed. */
+  listSubscriptions(): Promise<TopicSubscription[]>;
+  /** Opts in to a topic's broadcasts (404 not_found for an unknown topic); returns the new list. */
+  subscribe(topic: string): Promise<TopicSubscription[]>;
+  /** Opts out of a topic's broadcasts, also one that is running; returns the new list. */
+  unsubscribe(topic: string): Promise<TopicSubscription[]>;
   /** The person's open conversation (created if none) or a given one. Starts live updates. */
   conversation(options?: { id?: string; ref?: string }): Promise<ConversationHandle>;
   on(event: "session", fn: (user: CarryoverUser | null) => void): () => void;
@@ -151,6 +158,21 @@ class Client implements CarryoverClient {
     const answer = await this.session.request("GET", "/v1/me/conversations");
     const list = isRecord(answer.body) ? answer.body.conversations : null;
     return Array.isArray(list) ? list.filter((t): t is ThreadSummary => isRecord(t) && typeof t.id === "string") : [];
+  }
+
+  async listSubscriptions(): Promise<TopicSubscription[]> {
+    await this.ready();
+    return topicsOf((await this.session.request("GET", "/v1/me/subscriptions")).body);
+  }
+
+  async subscribe(topic: string): Promise<TopicSubscription[]> {
+    await this.ready();
+    return topicsOf((await this.session.request("PUT", subscriptionPath(topic))).body);
+  }
+
+  async unsubscribe(topic: string): Promise<TopicSubscription[]> {
+    await this.ready();
+    return topicsOf((await this.session.request("DELETE", subscriptionPath(topic))).body);
   }
 
   async conversation(options: { id?: string; ref?: string } = {}): Promise<ConversationHandle> {

@@ -6,6 +6,7 @@ export { CarryoverError } from "./errors";
 export type { CarryoverUser } from "./session";
 export { BrowserStorage, MemoryStorage, type KeyValueStorage } from "./storage";
 export type { MessageState, PendingMessage, TimelineItem } from "./timeline";
+export type { TopicSubscription } from "./subscriptions";
 export { backoffDelay, type BackoffOptions } from "./backoff";
 export type { LiveState } from "./live";
 export type { FileInput, UploadProgress } from "./upload";

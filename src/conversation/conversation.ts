@@ -23,6 +23,8 @@ import { ReadCursors } from "./reads";
 import { migrate } from "./schema";
 import { ConversationFiles } from "../attachments/conversation-files";
 import type { Attachment } from "../protocol/attachment";
+import { applyUnsubscribePostback, unsubscribeTopicOf } from "../broadcast/subscriptions";
+import { reportBroadcastReads } from "../broadcast/read-report";
 
 /** How long thread-list updates are gathered before one push to the Customer DO… */
 const SUMMARY_DELAY_MS = 150;
@@ -34,6 +36,8 @@ export interface SendInput {
   content: Content;
   /** Required for business senders, ignored for customers. */
   sender?: { role: "bot" | "agent"; id: string; name?: string };
+  /** Set only by the broadcast fan-out (src/broadcast/deliver.ts); never from a request body. */
+  broadcastId?: string;
 }
 
 export interface EventsQuery {
@@ -110,7 +114,10 @@ export class Conversation extends DurableObject<Env> {
 
   async append(access: Access, input: SendInput): Promise<Result<AppendOutcome>> {
     if (access.kind === "customer" && this.deviceSendLimit === undefined) await this.loadDeviceSendLimit(access.tenant);
-    return toResult(() => this.commit(access, input, null));
+    const result = await toResult(() => this.commit(access, input, null));
+    // Over HTTP the opt-out is applied before the answer (over a socket, right after).
+    if (result.ok) await this.optOut(access, result.value);
+    return result;
   }
 
   async markRead(access: Access, seq: number): Promise<Result<{ seq: number }>> {
@@ -262,22 +269,35 @@ export class Conversation extends DurableObject<Env> {
       clientId: input.clientId,
       content: input.content,
       ...(attachment ? { attachment } : {}),
+      ...(input.broadcastId ? { broadcastId: input.broadcastId } : {}),
     });
     if (attachment && outcome.created) this.files.markSent(attachment.id, outcome.event.seq);
     if (outcome.created && access.kind === "customer") {
       // Writing in a thread means having read it up to one's own message.
+      const before = this.reads.ofUser(access.userId);
       this.reads.mark(access.deviceId, access.userId, outcome.event.seq);
+      void reportBroadcastReads(this.ctx.storage.sql, this.env.DB, access.userId, before, outcome.event.seq);
     }
     if (outcome.created) this.summaryChanged(meta);
     this.live.publish(outcome, from);
     return outcome;
   }
 
+  /** A customer's `carryover:unsubscribe:<topic>` postback (the broadcast "Stop" reply) opts them out. */
+  private async optOut(access: Access, outcome: AppendOutcome): Promise<void> {
+    const { event } = outcome;
+    if (!outcome.created || access.kind !== "customer" || event.type !== "message.created") return;
+    if (event.content.type !== "postback" || unsubscribeTopicOf(event.content.payload) === null) return;
+    await applyUnsubscribePostback(this.env.DB, access.tenant, access.userId, event.content.payload);
+  }
+
   private moveRead(access: Access, seq: number, from: WebSocket | null): { seq: number } {
     const meta = this.authorize(access);
     if (access.kind !== "customer") throw new ServiceError("forbidden", "only customer devices keep read cursors");
+    const before = this.reads.ofUser(access.userId);
     const cursor = this.reads.mark(access.deviceId, access.userId, Math.min(seq, this.store.lastSeq()));
     if (cursor.moved) {
+      void reportBroadcastReads(this.ctx.storage.sql, this.env.DB, access.userId, before, cursor.seq);
       this.summaryChanged(meta);
       this.live.readMoved(access.userId, access.deviceId, cursor.seq, from);
     }
@@ -295,7 +315,7 @@ export class Conversation extends DurableObject<Env> {
         if (this.deviceSendLimit === undefined) void this.loadDeviceSendLimit(access.tenant);
         const input: SendInput = { clientId: frame.clientId, content: frame.content };
         if (frame.sender) input.sender = frame.sender;
-        this.commit(access, input, ws);
+        void this.optOut(access, this.commit(access, input, ws));
         return;
       }
       case "read":

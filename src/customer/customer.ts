@@ -13,9 +13,12 @@ import { Devices, type DeviceInfo } from "./devices";
 import { GuestTokens } from "./guest";
 import { UsedHandoffs } from "./handoffs";
 import { finishMerges, PendingMerges } from "./merges";
+import { PeopleSync } from "./people-sync";
 import { Profile } from "./profile";
 import { migrate } from "./schema";
 import { ThreadList } from "./threads";
+import { deliverToThread, type BroadcastDelivery } from "../broadcast/deliver";
+import { mergePerson } from "../broadcast/people";
 
 /** A session granted on one device; the Worker signs the session token from it. */
 export interface SessionGrant {
@@ -38,6 +41,7 @@ export class Customer extends DurableObject<Env> {
   private readonly guest: GuestTokens;
   private readonly handoffs: UsedHandoffs;
   private readonly merges: PendingMerges;
+  private readonly people: PeopleSync;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -49,6 +53,7 @@ export class Customer extends DurableObject<Env> {
     this.guest = new GuestTokens(sql, this.profile);
     this.handoffs = new UsedHandoffs(sql);
     this.merges = new PendingMerges(sql);
+    this.people = new PeopleSync(sql, env.DB, () => this.profile.get(), () => this.ctx.storage.setAlarm(Date.now() + 2_000));
   }
 
   /** An identified person signs in on a device (identity token verified by the Worker). */
@@ -81,6 +86,7 @@ export class Customer extends DurableObject<Env> {
   async refreshSession(input: { deviceId: string; presentedHash: string; nextHash: string }): Promise<Result<SessionGrant>> {
     const result = await toResult(() => {
       const { sessionId } = this.devices.rotate(input.deviceId, input.presentedHash, input.nextHash);
+      this.people.seen();
       return this.withName({ deviceId: input.deviceId, sessionId });
     });
     // A reused refresh token revoked the device: its live sockets end too.
@@ -140,6 +146,13 @@ export class Customer extends DurableObject<Env> {
     if (!claim.ok) return claim;
     this.merges.add(input.guestId, claim.value.threadIds);
     await this.finishMerges();
+    try {
+      await mergePerson(this.env.DB, input.tenant, input.guestId, input.userId);
+    } catch (err) {
+      // The merge itself is done. Logged: the guest's opt-ins then stay with the guest id
+      // (a broadcast to it fails for that recipient with a reason) until the person opts in.
+      console.error("moving a merged guest's subscriptions failed", err);
+    }
     return { ok: true, value: { conversationIds: claim.value.threadIds } };
   }
 
@@ -193,13 +206,20 @@ export class Customer extends DurableObject<Env> {
     this.threads.record(summary);
   }
 
-  /** Finishes a guest merge that was interrupted. */
+  /** This person's copy of a broadcast, in their open thread (created if none); idempotent per broadcast. */
+  async deliverBroadcast(delivery: BroadcastDelivery): Promise<Result<{ conversationId: string; seq: number; created: boolean }>> {
+    return deliverToThread(this.env, delivery, () => this.openConversation({ tenant: delivery.tenant, userId: delivery.userId }));
+  }
+
+  /** Finishes a guest merge that was interrupted, and a people-index push that failed. */
   override async alarm(): Promise<void> {
     await this.finishMerges();
+    await this.people.flush();
   }
 
   private grant(deviceId: string, refreshHash: string): SessionGrant {
     const { sessionId } = this.devices.open(deviceId, refreshHash);
+    this.people.seen();
     return this.withName({ deviceId, sessionId });
   }
 

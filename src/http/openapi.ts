@@ -7,6 +7,7 @@ import { ATTACHMENT_TYPES } from "../protocol/attachment";
 import { Content } from "../protocol/content";
 import { ERROR_STATUS } from "../protocol/errors";
 import { CreateApiKey, CreateTenant, PatchTenant } from "./admin";
+import { broadcastPaths } from "./openapi-broadcasts";
 import { CreateConversation, HandoverRequest, PaymentUpdate, ReadRequest, SendMessage } from "./conversations";
 import { SessionRequest } from "./sessions";
 import type { AppEnv } from "./types";
@@ -183,6 +184,7 @@ function openApiDocument(): JsonSchema {
         patch: op("Change a tenant", ["admin"], { "200": "The tenant" }, schemaOf(PatchTenant), [tenantParam]),
       },
       "/v1/admin/tenants/{id}/api-keys": { post: op("Create an API key, shown once", ["admin"], { "201": "Created" }, schemaOf(CreateApiKey), [tenantParam]) },
+      ...broadcastPaths(op, schemaOf),
     },
   };
   return document;

@@ -22,7 +22,14 @@ interface EventBase {
 }
 
 export type Event =
-  | (EventBase & { type: "message.created"; content: Content; /** The sent attachment's record (media by attachmentId). */ attachment?: Attachment })
+  | (EventBase & {
+      type: "message.created";
+      content: Content;
+      /** The sent attachment's record (media by attachmentId). */
+      attachment?: Attachment;
+      /** Set on a broadcast's copy (API.md). */
+      broadcastId?: string;
+    })
   | (EventBase & { type: "message.updated"; target: string; content: Content })
   | (EventBase & { type: "message.deleted"; target: string })
   | (EventBase & { type: "conversation.updated"; status: ConversationStatus; owner: Owner; reason?: string })

@@ -13,6 +13,12 @@ export interface CarryoverApi {
   close(): void;
   update(options: UpdateOptions): Promise<void>;
   logout(): Promise<void>;
+  /** Opts the visitor in to a broadcast topic. */
+  subscribe(topic: string): Promise<void>;
+  /** Opts the visitor out of a broadcast topic. */
+  unsubscribe(topic: string): Promise<void>;
+  /** Every broadcast topic with whether the visitor is subscribed. */
+  subscriptions(): Promise<{ topic: string; name: string; description: string | null; subscribed: boolean }[]>;
   readonly conversationId: string | null;
   readonly user: { id: string; name: string | null; guest: boolean } | null;
 }
@@ -49,6 +55,9 @@ const api: CarryoverApi = {
   close: () => current().close(),
   update: (options) => current().update(options),
   logout: () => current().logout(),
+  subscribe: (topic) => current().subscribeTo(topic),
+  unsubscribe: (topic) => current().unsubscribeFrom(topic),
+  subscriptions: () => current().subscriptions(),
   get conversationId() {
     return widget?.conversationId ?? null;
   },

@@ -24,6 +24,8 @@ export interface WidgetOptions {
   open?: boolean;
   /** Entry-point context sent when a conversation is created (data-ref). */
   ref?: string;
+  /** A broadcast topic: the header shows a "Get updates" toggle for it (data-updates-topic). */
+  updatesTopic?: string;
 }
 
 export interface UpdateOptions extends Partial<Omit<WidgetOptions, "tenant" | "baseUrl" | "storagePrefix">> {
@@ -49,6 +51,7 @@ export function optionsFromScript(script: HTMLScriptElement): WidgetOptions | nu
   if (d.greetingSignedIn) options.greetingSignedIn = d.greetingSignedIn;
   if (d.storagePrefix) options.storagePrefix = d.storagePrefix;
   if (d.ref) options.ref = d.ref;
+  if (d.updatesTopic) options.updatesTopic = d.updatesTopic;
   if (d.open === "true") options.open = true;
   return options;
 }

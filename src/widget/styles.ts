@@ -16,6 +16,8 @@ button{cursor:pointer}
 .panel[hidden]{display:none}
 header{display:flex;align-items:center;gap:8px;padding:12px 12px 12px 16px;background:var(--accent);color:var(--on-accent)}
 header h2{flex:1;margin:0;font-size:16px;font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.updates{border:1px solid currentColor;border-radius:14px;background:transparent;color:inherit;font:inherit;font-size:12px;padding:4px 10px;cursor:pointer;white-space:nowrap}
+.updates[aria-pressed=true]{background:rgba(255,255,255,.22)}
 .icon{width:36px;height:36px;border:0;border-radius:50%;background:transparent;color:inherit;display:grid;place-items:center;font-size:20px;line-height:1}
 .icon:hover{background:rgba(255,255,255,.18)}
 .icon svg{width:20px;height:20px;fill:currentColor}

@@ -15,6 +15,8 @@ import { encodeQr, qrSvg } from "./qr";
 import { STYLES } from "./styles";
 import { quickRepliesOf, renderQuickReplies, rowsOf, TimelineView } from "./timeline-view";
 import { attachInputs, retryMessage } from "./attachments";
+import { UpdatesToggle } from "./updates-toggle";
+import { unsubscribeTopicOf } from "../protocol/unsubscribe";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const OFFLINE_TEXT = "Reconnecting… Your messages are kept and sent as soon as the connection is back.";
@@ -90,6 +92,7 @@ export class Widget {
   private readonly input: HTMLTextAreaElement;
   private readonly handoff: HTMLElement;
   private readonly view: TimelineView;
+  private readonly updates: UpdatesToggle;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private offlineTimer: ReturnType<typeof setTimeout> | undefined;
   private typingSent: ReturnType<typeof setTimeout> | undefined;
@@ -185,7 +188,10 @@ export class Widget {
       storage: storageFor(options.storagePrefix ?? ""),
       identityToken: () => this.identityToken(),
     });
+    this.updates = new UpdatesToggle(this.client, options.updatesTopic ?? null, (message) => this.setStatus(message));
+    this.title.after(this.updates.button);
     this.unsubscribe.push(this.client.on("session", () => this.renderGreeting()));
+    this.unsubscribe.push(this.client.on("session", () => void this.updates.refresh()));
     this.unsubscribe.push(this.client.on("error", (err) => this.setStatus(err.message)));
   }
 
@@ -238,6 +244,7 @@ export class Widget {
     const { signedIn, ...rest } = options;
     this.options = { ...this.options, ...rest };
     this.applyOptions();
+    if (rest.updatesTopic !== undefined) this.updates.setTopic(rest.updatesTopic || null);
     if (signedIn) {
       // Chained on `started` so that opening the chat meanwhile waits for the merge.
       const previous = this.started;
@@ -316,6 +323,12 @@ export class Widget {
       this.conversation = handle;
       this.handleListeners.push(
         handle.on("change", () => this.renderConversation()),
+        // The visitor's "Stop" reply is committed: the server opts them out right after; the toggle follows.
+        handle.on("event", (e) => {
+          if (e.type === "message.created" && e.sender.role === "customer" && e.content.type === "postback" && unsubscribeTopicOf(e.content.payload) !== null) {
+            void this.updates.followOptOut();
+          }
+        }),
         handle.on("typing", (t) => this.renderTyping(t.sender.role !== "customer" && t.state === "on", t.sender.name)),
       );
       this.renderConversation();
@@ -340,6 +353,23 @@ export class Widget {
     this.detach();
     const hasOpen = (await this.client.conversations()).some((t) => t.status === "open");
     if (hasOpen || this.isOpen) await this.attach();
+  }
+
+  /** The visitor's subscriptions (Carryover.subscriptions()). */
+  subscriptions(): ReturnType<CarryoverClient["listSubscriptions"]> {
+    return Promise.resolve(this.started).then(() => this.client.listSubscriptions());
+  }
+
+  async subscribeTo(topic: string): Promise<void> {
+    await this.started;
+    await this.client.subscribe(topic);
+    await this.updates.refresh();
+  }
+
+  async unsubscribeFrom(topic: string): Promise<void> {
+    await this.started;
+    await this.client.unsubscribe(topic);
+    await this.updates.refresh();
   }
 
   private send(content: Content): void {

@@ -1,0 +1,58 @@
+// The one place a finished broadcast is announced. The lead connects this to
+// the webhook outbox (`broadcast.completed`, API.md "Webhooks") at merge.
+import type { Env } from "../env";
+import { broadcastView, claimCompletion, completeIfDone, markCompletionNotified, releaseCompletion, type BroadcastView } from "./store";
+
+/** Thrown while another consumer holds the completion lease: retry the message later. */
+export class CompletionBusy extends Error {
+  constructor(readonly broadcastId: string) {
+    super(`completion of ${broadcastId} is being announced by another consumer`);
+    this.name = "CompletionBusy";
+  }
+}
+
+/**
+ * Completes the broadcast when no recipient is pending or sending, and then
+ * runs the completion hook once: the status transition is one conditional
+ * UPDATE; the hook runs under a lease (claimCompletion), so of many
+ * concurrent consumers exactly one runs it, and after a crash a later
+ * attempt does.
+ * @throws CompletionBusy while another consumer's lease is running and the hook is not done yet.
+ */
+export async function finishIfDone(env: Env, tenant: string, broadcastId: string): Promise<void> {
+  await completeIfDone(env.DB, broadcastId);
+  const claim = await claimCompletion(env.DB, broadcastId);
+  if (claim === "done") return;
+  if (claim === "busy") throw new CompletionBusy(broadcastId);
+  try {
+    await onBroadcastCompleted(env, tenant, await broadcastView(env.DB, tenant, broadcastId));
+  } catch (err) {
+    await releaseCompletion(env.DB, broadcastId);
+    throw err;
+  }
+  await markCompletionNotified(env.DB, broadcastId);
+}
+
+/**
+ * THE completion hook: called once a broadcast has reached `completed`
+ * (every recipient delivered, skipped or failed; or no recipients at all),
+ * with its final counters. Called once per broadcast (finishIfDone above);
+ * only a consumer that crashed between this call and recording it makes a
+ * second call, after COMPLETION_LEASE_MS, so give the webhook the stable id
+ * `broadcast.completed:<broadcast id>` (completionWebhookId) and receivers
+ * de-duplicate that rare repeat.
+ *
+ * TODO(merge): enqueue a `broadcast.completed` webhook delivery with
+ * `data: view` (branch `webhooks`). Until then it only logs.
+ */
+export async function onBroadcastCompleted(env: Env, tenant: string, view: BroadcastView): Promise<void> {
+  void env;
+  console.log(
+    `broadcast.completed ${tenant}/${view.id}: total ${view.total}, delivered ${view.delivered}, skipped ${view.skipped}, failed ${view.failed}`,
+  );
+}
+
+/** The webhook id a `broadcast.completed` delivery must carry, the same on every re-run. */
+export function completionWebhookId(broadcastId: string): string {
+  return `broadcast.completed:${broadcastId}`;
+}

@@ -1,0 +1,181 @@
+// The people index in D1: who the business can reach. The Customer DOs push
+// name, guest and last-seen (versioned); the business sets labels and
+// timezone. Keyset paging by user id.
+import { ServiceError } from "../protocol/errors";
+
+/** A person as GET /v1/people shows them. */
+export interface Person {
+  id: string;
+  name: string | null;
+  guest: boolean;
+  labels: string[];
+  timezone: string | null;
+  subscriptions: string[];
+  lastSeenAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What a Customer DO knows of its person; `version` only grows. */
+export interface PersonPush {
+  tenant: string;
+  userId: string;
+  name: string | null;
+  guest: boolean;
+  lastSeenAt: string;
+  version: number;
+}
+
+/** A person may carry at most this many labels. */
+export const MAX_PERSON_LABELS = 50;
+
+interface PersonRow {
+  user_id: string;
+  name: string | null;
+  guest: number;
+  labels: string;
+  timezone: string | null;
+  last_seen_at: string | null;
+  created_at: string;
+  updated_at: string;
+  subs: string | null;
+}
+
+const SELECT_PERSON = `SELECT p.user_id, p.name, p.guest, p.labels, p.timezone, p.last_seen_at, p.created_at, p.updated_at,
+  (SELECT json_group_array(s.topic) FROM subscriptions s WHERE s.tenant = p.tenant AND s.user_id = p.user_id) AS subs
+  FROM people p`;
+
+function rowToPerson(row: PersonRow): Person {
+  return {
+    id: row.user_id,
+    name: row.name,
+    guest: row.guest === 1,
+    labels: JSON.parse(row.labels) as string[],
+    timezone: row.timezone,
+    subscriptions: (JSON.parse(row.subs ?? "[]") as string[]).sort(),
+    lastSeenAt: row.last_seen_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/**
+ * Upserts what a Customer DO pushed. A push whose version is not above the
+ * stored one is ignored, so a late or repeated push never moves a row back.
+ * Labels and timezone are never touched here.
+ */
+export async function recordPerson(db: D1Database, push: PersonPush, now = new Date()): Promise<void> {
+  const at = now.toISOString();
+  await db
+    .prepare(
+      `INSERT INTO people (tenant, user_id, name, guest, last_seen_at, version, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+       ON CONFLICT (tenant, user_id) DO UPDATE SET name = excluded.name, guest = excluded.guest,
+         last_seen_at = excluded.last_seen_at, version = excluded.version, updated_at = excluded.updated_at
+       WHERE excluded.version > people.version`,
+    )
+    .bind(push.tenant, push.userId, push.name, push.guest ? 1 : 0, push.lastSeenAt, push.version, at)
+    .run();
+}
+
+/** One person of the tenant's index, or null. */
+export async function findPerson(db: D1Database, tenant: string, userId: string): Promise<Person | null> {
+  const row = await db.prepare(`${SELECT_PERSON} WHERE p.tenant = ? AND p.user_id = ?`).bind(tenant, userId).first<PersonRow>();
+  return row ? rowToPerson(row) : null;
+}
+
+/**
+ * One page of people in user-id order. `after` is the last id of the
+ * previous page (keyset: rows added or changed while paging are never
+ * repeated or skipped). `q` is a case-insensitive substring of name or id.
+ */
+export async function listPeople(
+  db: D1Database,
+  tenant: string,
+  query: { label?: string; q?: string; after?: string; limit: number },
+): Promise<{ people: Person[]; last: string | null }> {
+  const where = ["p.tenant = ?"];
+  const params: (string | number)[] = [tenant];
+  if (query.after !== undefined) {
+    where.push("p.user_id > ?");
+    params.push(query.after);
+  }
+  if (query.label !== undefined) {
+    where.push("EXISTS (SELECT 1 FROM json_each(p.labels) WHERE json_each.value = ?)");
+    params.push(query.label);
+  }
+  if (query.q !== undefined) {
+    // instr on lower(): no LIKE wildcards to escape in what the caller typed.
+    where.push("(instr(lower(p.user_id), lower(?)) > 0 OR instr(lower(coalesce(p.name, '')), lower(?)) > 0)");
+    params.push(query.q, query.q);
+  }
+  params.push(query.limit + 1);
+  const rows = await db
+    .prepare(`${SELECT_PERSON} WHERE ${where.join(" AND ")} ORDER BY p.user_id LIMIT ?`)
+    .bind(...params)
+    .all<PersonRow>();
+  const people = rows.results.slice(0, query.limit).map(rowToPerson);
+  return { people, last: rows.results.length > query.limit ? (people.at(-1)?.id ?? null) : null };
+}
+
+/**
+ * Adds and removes labels and sets the timezone in one statement, so two
+ * concurrent changes never lose each other's labels.
+ * @throws ServiceError not_found for an unknown person, invalid_request past MAX_PERSON_LABELS.
+ */
+export async function patchPerson(
+  db: D1Database,
+  tenant: string,
+  userId: string,
+  patch: { add: string[]; remove: string[]; timezone?: string | null },
+  now = new Date(),
+): Promise<Person> {
+  const merged = `(SELECT json_group_array(value) FROM (
+      SELECT value FROM json_each(people.labels) WHERE value NOT IN (SELECT value FROM json_each(?1))
+      UNION SELECT value FROM json_each(?2) WHERE value NOT IN (SELECT value FROM json_each(?1))
+      ORDER BY value))`;
+  const result = await db
+    .prepare(
+      `UPDATE people SET labels = ${merged},
+         timezone = CASE WHEN ?3 = 1 THEN ?4 ELSE timezone END, updated_at = ?5
+       WHERE tenant = ?6 AND user_id = ?7 AND json_array_length(${merged}) <= ?8`,
+    )
+    .bind(
+      JSON.stringify(patch.remove),
+      JSON.stringify(patch.add),
+      patch.timezone !== undefined ? 1 : 0,
+      patch.timezone ?? null,
+      now.toISOString(),
+      tenant,
+      userId,
+      MAX_PERSON_LABELS,
+    )
+    .run();
+  if (result.meta.changes === 0) {
+    if (!(await findPerson(db, tenant, userId))) throw new ServiceError("not_found", `no person ${userId}`);
+    throw new ServiceError("invalid_request", `a person carries at most ${MAX_PERSON_LABELS} labels`, {
+      errors: [{ path: "labels.add", message: `at most ${MAX_PERSON_LABELS} labels in all` }],
+    });
+  }
+  const person = await findPerson(db, tenant, userId);
+  if (!person) throw new ServiceError("not_found", `no person ${userId}`);
+  return person;
+}
+
+/**
+ * A guest was merged into an identified person: the guest's topic
+ * subscriptions carry over to the person (they opted in), and the guest
+ * leaves the index (their threads now belong to the person).
+ */
+export async function mergePerson(db: D1Database, tenant: string, guestId: string, userId: string, now = new Date()): Promise<void> {
+  await db.batch([
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO subscriptions (tenant, topic, user_id, created_at)
+         SELECT tenant, topic, ?, ? FROM subscriptions WHERE tenant = ? AND user_id = ?`,
+      )
+      .bind(userId, now.toISOString(), tenant, guestId),
+    db.prepare("DELETE FROM subscriptions WHERE tenant = ? AND user_id = ?").bind(tenant, guestId),
+    db.prepare("DELETE FROM people WHERE tenant = ? AND user_id = ?").bind(tenant, guestId),
+  ]);
+}

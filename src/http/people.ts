@@ -1,0 +1,69 @@
+// The people index for business callers (API.md "People, subscriptions and
+// broadcasts"): list with label/q filters and keyset paging, one person,
+// change labels and timezone.
+import { Hono } from "hono";
+import { z } from "zod";
+import { findPerson, listPeople, patchPerson } from "../broadcast/people";
+import { LABEL_PATTERN } from "../broadcast/label-expr";
+import { isTimeZone } from "../broadcast/local-time";
+import { ServiceError } from "../protocol/errors";
+import { authenticate, businessOf } from "./auth";
+import { decodeCursor, encodeCursor } from "./cursor";
+import type { AppEnv } from "./types";
+import { jsonBody, queryOf } from "./validate";
+
+const Label = z.string().regex(LABEL_PATTERN, "a label is 1..32 of [a-z0-9_:-]");
+
+/** GET /v1/people query. */
+export const PeopleQuery = z.strictObject({
+  label: Label.optional(),
+  q: z.string().min(1).max(128).optional(),
+  cursor: z.string().min(1).max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});
+
+/** PATCH /v1/people/:userId body. */
+export const PatchPersonBody = z
+  .strictObject({
+    labels: z
+      .strictObject({ add: z.array(Label).max(50).default([]), remove: z.array(Label).max(50).default([]) })
+      .optional(),
+    timezone: z.string().max(64).refine(isTimeZone, "must be an IANA timezone such as Europe/Berlin").nullable().optional(),
+  })
+  .refine((p) => p.labels !== undefined || p.timezone !== undefined, { message: "nothing to change" });
+
+const isCursor = (v: unknown): v is { after: string } =>
+  typeof v === "object" && v !== null && typeof (v as { after?: unknown }).after === "string";
+
+export const people = new Hono<AppEnv>();
+people.use("*", authenticate());
+
+people.get("/", async (c) => {
+  const access = businessOf(c);
+  const query = queryOf(c, PeopleQuery);
+  const page = await listPeople(c.env.DB, access.tenant, {
+    limit: query.limit,
+    ...(query.label !== undefined ? { label: query.label } : {}),
+    ...(query.q !== undefined ? { q: query.q } : {}),
+    ...(query.cursor !== undefined ? { after: decodeCursor(query.cursor, isCursor).after } : {}),
+  });
+  return c.json({ people: page.people, cursor: page.last === null ? null : encodeCursor({ after: page.last }) });
+});
+
+people.get("/:userId", async (c) => {
+  const access = businessOf(c);
+  const person = await findPerson(c.env.DB, access.tenant, c.req.param("userId"));
+  if (!person) throw new ServiceError("not_found", "no such person");
+  return c.json({ person });
+});
+
+people.patch("/:userId", async (c) => {
+  const access = businessOf(c);
+  const body = await jsonBody(c, PatchPersonBody);
+  const person = await patchPerson(c.env.DB, access.tenant, c.req.param("userId"), {
+    add: body.labels?.add ?? [],
+    remove: body.labels?.remove ?? [],
+    ...(body.timezone !== undefined ? { timezone: body.timezone } : {}),
+  });
+  return c.json({ person });
+});

@@ -1,0 +1,58 @@
+// Topics (admin) and a customer's own subscriptions (API.md "People,
+// subscriptions and broadcasts").
+import { Hono } from "hono";
+import { z } from "zod";
+import { findTopic, listTopics, putTopic, subscribe, subscriptionsOf, TopicId, unsubscribe } from "../broadcast/subscriptions";
+import { ServiceError } from "../protocol/errors";
+import { authenticate, businessOf, customerOf } from "./auth";
+import type { AppEnv } from "./types";
+import { jsonBody, parseWith } from "./validate";
+
+/** PUT /v1/topics/:topic body. */
+export const PutTopicBody = z.strictObject({
+  name: z.string().trim().min(1).max(128),
+  description: z.string().trim().min(1).max(1024).optional(),
+});
+
+function topicParam(value: string): string {
+  return parseWith(z.object({ topic: TopicId }), { topic: value }, "path").topic;
+}
+
+export const topics = new Hono<AppEnv>();
+topics.use("*", authenticate());
+
+topics.put("/:topic", async (c) => {
+  const access = businessOf(c, ["admin"]);
+  const topic = topicParam(c.req.param("topic"));
+  const body = await jsonBody(c, PutTopicBody);
+  const saved = await putTopic(c.env.DB, access.tenant, topic, body.description ? body : { name: body.name });
+  return c.json({ topic: saved.topic }, saved.created ? 201 : 200);
+});
+
+topics.get("/", async (c) => {
+  const access = businessOf(c);
+  return c.json({ topics: await listTopics(c.env.DB, access.tenant) });
+});
+
+export const meSubscriptions = new Hono<AppEnv>();
+meSubscriptions.use("*", authenticate());
+
+meSubscriptions.get("/", async (c) => {
+  const access = customerOf(c);
+  return c.json(await subscriptionsOf(c.env.DB, access.tenant, access.userId));
+});
+
+meSubscriptions.put("/:topic", async (c) => {
+  const access = customerOf(c);
+  const topic = topicParam(c.req.param("topic"));
+  if (!(await findTopic(c.env.DB, access.tenant, topic))) throw new ServiceError("not_found", `no topic ${topic}`);
+  await subscribe(c.env.DB, access.tenant, access.userId, topic);
+  return c.json(await subscriptionsOf(c.env.DB, access.tenant, access.userId));
+});
+
+meSubscriptions.delete("/:topic", async (c) => {
+  const access = customerOf(c);
+  const topic = topicParam(c.req.param("topic"));
+  await unsubscribe(c.env.DB, access.tenant, access.userId, topic);
+  return c.json(await subscriptionsOf(c.env.DB, access.tenant, access.userId));
+});

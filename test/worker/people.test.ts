@@ -1,0 +1,85 @@
+// The people index: filled from sessions (Customer DO pushes, versioned),
+// labels and timezone set by the business, keyset paging and search.
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { recordPerson, type Person } from "../../src/broadcast/people";
+import { adminKeyOf, newTopic } from "./broadcast-helpers";
+import { api, BOT_KEY, eventually, json, openSession, uniqueUser } from "./helpers";
+
+async function person(userId: string): Promise<Response> {
+  return api(`/v1/people/${encodeURIComponent(userId)}`, { token: BOT_KEY });
+}
+
+describe("people", () => {
+  it("a person appears once they have a session, guests too", async () => {
+    const userId = uniqueUser("alice");
+    await openSession(userId);
+    const res = await eventually(() => person(userId), (r) => r.status === 200);
+    expect(res.status).toBe(200);
+    const { person: p } = await json<{ person: Person }>(res);
+    expect(p).toMatchObject({ id: userId, guest: false, labels: [], timezone: null, subscriptions: [] });
+    expect(p.lastSeenAt).toBeTruthy();
+
+    const guest = await api("/v1/sessions", { method: "POST", json: { tenant: "demo" } });
+    const { user } = await json<{ user: { id: string } }>(guest);
+    const g = await eventually(() => person(user.id), (r) => r.status === 200);
+    expect((await json<{ person: Person }>(g)).person.guest).toBe(true);
+  });
+
+  it("labels are added and removed, timezones validated; unknown people are 404", async () => {
+    const userId = uniqueUser("bob");
+    await openSession(userId);
+    await eventually(() => person(userId), (r) => r.status === 200);
+    const patch = (body: unknown) =>
+      api(`/v1/people/${userId}`, { method: "PATCH", token: BOT_KEY, json: body });
+    let res = await patch({ labels: { add: ["vip", "de"] }, timezone: "Europe/Berlin" });
+    expect(res.status).toBe(200);
+    expect((await json<{ person: Person }>(res)).person).toMatchObject({ labels: ["de", "vip"], timezone: "Europe/Berlin" });
+    res = await patch({ labels: { add: ["fr"], remove: ["de"] } });
+    expect((await json<{ person: Person }>(res)).person).toMatchObject({ labels: ["fr", "vip"], timezone: "Europe/Berlin" });
+    res = await patch({ timezone: "Mars/Olympus" });
+    expect(res.status).toBe(400);
+    expect((await json<{ errors: { path: string }[] }>(res)).errors[0]!.path).toBe("timezone");
+    res = await patch({ labels: { add: ["Not A Label"] } });
+    expect(res.status).toBe(400);
+    res = await api(`/v1/people/${uniqueUser("nobody")}`, { method: "PATCH", token: BOT_KEY, json: { timezone: "UTC" } });
+    expect(res.status).toBe(404);
+    const s = await openSession(uniqueUser());
+    expect((await api("/v1/people", { token: s.sessionToken })).status).toBe(403);
+  });
+
+  it("a late push with an older version never moves a row back", async () => {
+    const userId = uniqueUser("carol");
+    await recordPerson(env.DB, { tenant: "demo", userId, name: "Carol New", guest: false, lastSeenAt: "2026-11-02T00:00:00.000Z", version: 5 });
+    await recordPerson(env.DB, { tenant: "demo", userId, name: "Carol Old", guest: false, lastSeenAt: "2026-11-01T00:00:00.000Z", version: 4 });
+    const { person: p } = await json<{ person: Person }>(await person(userId));
+    expect(p).toMatchObject({ name: "Carol New", lastSeenAt: "2026-11-02T00:00:00.000Z" });
+  });
+
+  it("lists by label with keyset paging, searches by name or id, shows subscriptions", async () => {
+    const label = `l-${crypto.randomUUID().slice(0, 8)}`;
+    const topic = await newTopic();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const userId = uniqueUser(`p${i}`);
+      ids.push(userId);
+      await recordPerson(env.DB, { tenant: "demo", userId, name: `Person ${i} ${label}`, guest: false, lastSeenAt: new Date().toISOString(), version: 1 });
+      await api(`/v1/people/${userId}`, { method: "PATCH", token: BOT_KEY, json: { labels: { add: [label] } } });
+    }
+    const s = await openSession(ids[0]!);
+    await api(`/v1/me/subscriptions/${topic}`, { method: "PUT", token: s.sessionToken });
+    const seen: Person[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await api(`/v1/people?label=${label}&limit=2${cursor ? `&cursor=${cursor}` : ""}`, { token: await adminKeyOf() });
+      const page = await json<{ people: Person[]; cursor: string | null }>(res);
+      expect(page.people.length).toBeLessThanOrEqual(2);
+      seen.push(...page.people);
+      cursor = page.cursor;
+    } while (cursor);
+    expect(seen.map((p) => p.id)).toEqual([...ids].sort());
+    expect(seen.find((p) => p.id === ids[0])?.subscriptions).toEqual([topic]);
+    const found = await json<{ people: Person[] }>(await api(`/v1/people?q=${encodeURIComponent(`PERSON 3 ${label}`)}`, { token: BOT_KEY }));
+    expect(found.people.map((p) => p.id)).toEqual([ids[3]]);
+  });
+});
