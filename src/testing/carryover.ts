@@ -48,12 +48,17 @@ export interface Carryover {
   dispose(): Promise<void>;
 }
 
-/** The kit's own settings; `vars` may override them. DEV_SEED allows http://127.0.0.1 webhook URLs and the demo tenant. */
+/**
+ * The kit's own settings; `vars` may override them. DEV_SEED allows
+ * http://127.0.0.1 webhook URLs and seeds the demo tenant. The session secret
+ * is fixed so that sessions stored in a `persistTo` folder stay valid on the
+ * next run.
+ */
 function kitVars(adminToken: string): Record<string, string> {
   return {
     DEV_SEED: "true",
     ADMIN_TOKEN: adminToken,
-    SESSION_SECRET: `test-session-${crypto.randomUUID()}`,
+    SESSION_SECRET: "carryover-testing-session-secret-not-for-production",
   };
 }
 

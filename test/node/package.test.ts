@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt } from "../support/server.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -20,8 +21,11 @@ interface ExportTarget {
 
 let files: string[] = [];
 beforeAll(() => {
-  // prepack builds the package first (npm run build:package).
-  const out = execFileSync("npm", ["pack", "--dry-run", "--json"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  // What prepack builds, without prepack's `npm run build`: that one replaces
+  // dist/public, which the workerd tests running alongside are serving.
+  ensureBuilt();
+  execFileSync(process.execPath, ["src/dev/build-package.mjs"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const [result] = JSON.parse(out.slice(out.indexOf("["))) as PackResult[];
   files = (result?.files ?? []).map((f) => f.path).sort();
 }, 180_000);
