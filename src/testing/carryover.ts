@@ -109,7 +109,7 @@ async function boot(config: WorkerConfig, persistRoot: string, port: number, var
  */
 export async function startCarryover(options: StartOptions = {}): Promise<Carryover> {
   const config = readWorkerConfig();
-  const ownsDir = options.persistTo === undefined;
+  const ownsDir = !options.persistTo;
   const persistDir = options.persistTo ? resolve(options.persistTo) : mkdtempSync(join(tmpdir(), "carryover-test-"));
   const adminToken = `test-admin-${crypto.randomUUID()}`;
   const vars = { ...kitVars(adminToken), ...options.vars };
