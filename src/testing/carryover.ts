@@ -4,7 +4,7 @@
 // assets, each binding taken from wrangler.toml at build time.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { applyD1Migrations, type D1DatabaseLike } from "./d1-migrations";
 import { createTestTenant, type TenantHost, type TenantOptions, type TestTenant } from "./tenant";
@@ -75,6 +75,10 @@ function miniflareOptions(config: WorkerConfig, persistRoot: string, port: numbe
         name: "carryover",
         modules: true,
         scriptPath: config.scriptPath,
+        // Module names are relative to this; the default (the working
+        // directory) breaks when the package lies outside it (a hoisted
+        // node_modules in a monorepo): workerd refuses "../" in a name.
+        modulesRoot: dirname(config.scriptPath),
         bindings: { ...workerOptions.bindings, ...vars },
       },
     ],

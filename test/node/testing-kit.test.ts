@@ -189,6 +189,20 @@ describe("carryover/testing dispose", () => {
     }
   });
 
+  it("boots from any working directory, also one the package is not inside", async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), "carryover-cwd-"));
+    const cwd = process.cwd();
+    process.chdir(elsewhere);
+    try {
+      const cv = await startCarryover();
+      expect((await fetch(`${cv.url}/v1`)).status).toBe(200);
+      await cv.dispose();
+    } finally {
+      process.chdir(cwd);
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it("persists to a folder it leaves in place, and a new instance finds the data there", async () => {
     const folder = mkdtempSync(join(tmpdir(), "carryover-persist-"));
     try {
