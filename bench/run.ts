@@ -11,7 +11,7 @@ import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startServer, type LocalServer } from "../test/support/server.ts";
+import { startWranglerServer as startServer, type LocalServer } from "../test/support/server.ts";
 import { startBaseline, type BaselineServer } from "./lib/baseline-server.ts";
 import { ensureAssetsBuilt, runtimeVersions } from "./lib/project.ts";
 import { identityToken, inBatches, openConversation, openSession, type Session } from "./lib/carryover.ts";

@@ -72,3 +72,7 @@ if (!window.Carryover) {
   if (fromTag) api.init(fromTag);
   window.dispatchEvent(new Event("carryover:ready"));
 }
+
+// For bundlers (`import Carryover from "carryover/widget"`): the same object as window.Carryover.
+export default window.Carryover ?? api;
+export type { UpdateOptions, WidgetOptions };

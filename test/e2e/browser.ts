@@ -37,7 +37,7 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * A real server (`wrangler dev`) and Chromium for one test file: started
+ * A real server (carryover/testing, test/support/server.ts) and Chromium for one test file: started
  * before its tests, handed to `ready`, stopped after them.
  */
 export function useServerAndBrowser(ready: (server: LocalServer, browser: Browser) => void): void {

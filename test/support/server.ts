@@ -1,11 +1,14 @@
-// Starts the real Worker with `wrangler dev` (workerd, SQLite-backed Durable
-// Objects, local D1) on a free loopback port, the way `npm run dev` does, with
-// its own persisted state directory. Used by the SDK, e2e, soak and bench.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+// Starts the real Worker for the Node, e2e and soak tests: through
+// carryover/testing (Miniflare in this process: workerd, SQLite-backed Durable
+// Objects, D1, R2, Queues, assets) on a free loopback port with its own state
+// directory. The bench keeps `wrangler dev` (startWranglerServer), the way
+// `npm run dev` runs, so it is measured like its wrangler-dev baseline.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { startCarryover, type Carryover } from "../../src/testing/index.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 mkdirSync(join(ROOT, "dist/public"), { recursive: true });
@@ -15,6 +18,8 @@ export interface LocalServer {
   url: string;
   port: number;
   persistDir: string;
+  /** The testing kit's instance (tenants, Miniflare), when started with startServer. */
+  carryover?: Carryover;
   /** Kills workerd and starts it again on the same storage (a crash and restart). */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -62,7 +67,48 @@ export interface StartOptions {
   persistDir?: string;
 }
 
+/** The newest modification time under `path` (a file or a directory tree), ms. */
+function newest(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
+/**
+ * The kit boots the built Worker (dist/worker) and assets (dist/public):
+ * `npm test` builds first; a direct vitest run rebuilds here when the build
+ * is missing or older than the sources it comes from.
+ */
+export function ensureBuilt(): void {
+  const built = join(ROOT, "dist/worker/config.json");
+  const sources = ["src", "migrations", "wrangler.toml"].map((p) => join(ROOT, p)).filter(existsSync);
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newest))) return;
+  execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+/**
+ * Carryover through carryover/testing, with the demo tenant (DEV_SEED) the
+ * tests use; `restart()` kills workerd and boots it again on the same storage
+ * and port.
+ */
 export async function startServer(options: StartOptions = {}): Promise<LocalServer> {
+  ensureBuilt();
+  const carryover = await startCarryover({
+    ...(options.persistDir ? { persistTo: options.persistDir } : {}),
+    ...(options.vars ? { vars: options.vars } : {}),
+  });
+  return {
+    url: carryover.url,
+    port: Number(new URL(carryover.url).port),
+    persistDir: carryover.persistDir,
+    carryover,
+    restart: () => carryover.restart(),
+    stop: () => carryover.dispose(),
+  };
+}
+
+/** The same server under `wrangler dev` (a subprocess), as `npm run dev` runs it; the bench uses it. */
+export async function startWranglerServer(options: StartOptions = {}): Promise<LocalServer> {
   const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "carryover-"));
   const ownsDir = options.persistDir === undefined;
   const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
