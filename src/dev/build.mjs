@@ -26,6 +26,21 @@ await build({
   legalComments: "none",
   charset: "utf8",
   logLevel: "warning",
+  // The QR encoder is left out of widget.js and loaded on demand (src/widget/qr-loader.ts).
+  define: { __CARRYOVER_LAZY_QR__: "true" },
+});
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: ["src/widget/qr-global.ts"],
+  outfile: "dist/public/widget-qr.js",
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["es2020"],
+  platform: "browser",
+  legalComments: "none",
+  charset: "utf8",
+  logLevel: "warning",
 });
 
 // The demo page is plain HTML, CSS and JS: copied as it is.

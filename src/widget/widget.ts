@@ -11,7 +11,7 @@ import {
 import type { Content } from "../protocol/content";
 import { h } from "./dom";
 import { DEFAULTS, fetchIdentityToken, themeOf, type UpdateOptions, type WidgetOptions } from "./options";
-import { encodeQr, qrSvg } from "./qr";
+import { loadQr } from "./qr-loader";
 import { STYLES } from "./styles";
 import { quickRepliesOf, renderQuickReplies, rowsOf, TimelineView } from "./timeline-view";
 import { attachInputs, retryMessage } from "./attachments";
@@ -533,15 +533,21 @@ export class Widget {
         field.select();
         void navigator.clipboard?.writeText(url).then(() => (copy.textContent = "Copied"));
       });
+      const picture = h("div", { class: "qr" });
       section.replaceChildren(
         h("h3", { id: "carryover-handoff-title" }, "Continue on another device"),
         h("p", {}, `Scan the code with your phone, or open the link on the other device. It works once, for ${minutes} min.`),
-        qrSvg(encodeQr(url, { ecc: "M" }), "QR code of the handoff link"),
+        picture,
         field,
         h("div", { class: "row" }, copy, back),
       );
-      section.querySelector("svg")?.setAttribute("class", "qr");
       copy.focus();
+      // The link works without its picture: a QR module that cannot load leaves the space empty.
+      void loadQr().then(({ encodeQr, qrSvg }) => {
+        const svg = qrSvg(encodeQr(url, { ecc: "M" }), "QR code of the handoff link");
+        svg.setAttribute("class", "qr");
+        picture.replaceWith(svg);
+      }, () => picture.remove());
     } catch (err) {
       section.replaceChildren(
         h("h3", { id: "carryover-handoff-title" }, "Continue on another device"),

@@ -28,7 +28,10 @@ describe("handoff to another device", () => {
     await field.waitFor();
     const link = await field.inputValue();
     expect(link).toMatch(/[?&]handoff=/);
-    expect(await w.host.getByRole("img", { name: "QR code of the handoff link" }).locator("rect").count()).toBeGreaterThan(100);
+    // The QR encoder arrives on demand (widget-qr.js), after the link.
+    const qr = w.host.getByRole("img", { name: "QR code of the handoff link" });
+    await qr.waitFor();
+    expect(await qr.locator("rect").count()).toBeGreaterThan(100);
     await laptop.screenshot({ path: resultsPath("widget-handoff-1280x800.png") });
 
     const phone = await (await newDevice(browser, { width: 1600, height: 900 })).newPage();
