@@ -11,6 +11,7 @@ import { openapi } from "./http/openapi";
 import { notFound, onError } from "./http/problem";
 import { sessions } from "./http/sessions";
 import type { AppEnv } from "./http/types";
+import { webhooks } from "./http/webhooks";
 
 export const app = new Hono<AppEnv>();
 
@@ -27,6 +28,7 @@ app.route("/v1/sessions", sessions);
 app.route("/v1/conversations", live);
 app.route("/v1/conversations", conversations);
 app.route("/v1/me", me);
+app.route("/v1/webhook-endpoints", webhooks);
 app.route("/demo", demo);
 
 app.get("/v1", (c) => c.json({ name: "carryover", version: "v1" }));
