@@ -146,16 +146,19 @@ export class Outbox {
   /** Makes every failed delivery of `sink` created at or after `since` (ms) due now; returns how many. */
   recover(sink: string, since: number): number {
     const now = Date.now();
-    const written = this.sql.exec(
-      `UPDATE outbox_deliveries SET status = 'pending', next_at = ?, updated_at = ?, version = version + 1
-       WHERE sink = ? AND status = 'failed' AND created_at >= ?`,
-      now,
-      now,
-      sink,
-      since,
-    ).rowsWritten;
-    if (written > 0) void this.storage.setAlarm(now);
-    return written;
+    // RETURNING counts rows; rowsWritten would count index writes too.
+    const recovered = this.sql
+      .exec(
+        `UPDATE outbox_deliveries SET status = 'pending', next_at = ?, updated_at = ?, version = version + 1
+         WHERE sink = ? AND status = 'failed' AND created_at >= ? RETURNING n`,
+        now,
+        now,
+        sink,
+        since,
+      )
+      .toArray().length;
+    if (recovered > 0) void this.storage.setAlarm(now);
+    return recovered;
   }
 
   /** One delivery's state, or null. */

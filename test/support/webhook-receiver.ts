@@ -6,7 +6,7 @@
 //
 // Control routes (any host): POST /_plan/<bin> [Answer…] queues answers;
 // GET /_log/<bin> lists the deliveries received; POST /_release/<bin> lets
-// answers that wait for a release go.
+// answers that wait for a release go; POST /_reset/<bin> drops the plan left.
 import { createServer, type Server } from "node:http";
 
 export interface Answer {
@@ -49,6 +49,10 @@ export class WebhookReceiver {
       const bin = this.bin(second);
       bin.plan.push(...((await request.json()) as Answer[]));
       bin.released = false;
+      return Response.json({ ok: true });
+    }
+    if (first === "_reset" && second) {
+      this.bin(second).plan = [];
       return Response.json({ ok: true });
     }
     if (first === "_log" && second) return Response.json(this.bin(second).log);

@@ -80,6 +80,11 @@ export async function plan(bin: string, answers: Answer[]): Promise<void> {
   await fetch(`${HOOKS}/_plan/${bin}`, { method: "POST", body: JSON.stringify(answers) });
 }
 
+/** Drops the answers still planned for `bin` (everything gets 200 again). */
+export async function resetPlan(bin: string): Promise<void> {
+  await fetch(`${HOOKS}/_reset/${bin}`, { method: "POST" });
+}
+
 export async function release(bin: string): Promise<void> {
   await fetch(`${HOOKS}/_release/${bin}`, { method: "POST" });
 }
