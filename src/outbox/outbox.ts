@@ -214,7 +214,8 @@ export class Outbox {
         .exec<{ sink: string }>("SELECT DISTINCT sink FROM outbox_deliveries WHERE status = 'pending'")
         .toArray()
         .map((r) => r.sink);
-      await Promise.all(sinks.map((sink) => this.sendInOrder(stream, sink, deadline)));
+      // Each sink's states are recorded when its lane ends: a hanging sink does not hold up the others' listing.
+      await Promise.all(sinks.map(async (sink) => (await this.sendInOrder(stream, sink, deadline), await this.recordStates(stream))));
     } else {
       const due = this.sql
         .exec<DeliveryRow>("SELECT * FROM outbox_deliveries WHERE status = 'pending' AND next_at <= ? ORDER BY n LIMIT 100", started)
