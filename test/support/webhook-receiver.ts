@@ -42,6 +42,16 @@ export class WebhookReceiver {
     return bin;
   }
 
+  /** Queues answers for `bin` (then 200 for anything after). */
+  plan(bin: string, answers: Answer[]): void {
+    this.bin(bin).plan.push(...answers);
+  }
+
+  /** What `bin` received so far, oldest first. */
+  log(bin: string): Received[] {
+    return [...this.bin(bin).log];
+  }
+
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const [first, second] = url.pathname.split("/").filter(Boolean);
