@@ -8,6 +8,7 @@ import { ERROR_STATUS } from "../protocol/errors";
 import { CreateApiKey, CreateTenant, PatchTenant } from "./admin";
 import { CreateConversation, HandoverRequest, PaymentUpdate, ReadRequest, SendMessage } from "./conversations";
 import { SessionRequest } from "./sessions";
+import { webhookPaths } from "./openapi-webhooks";
 import type { AppEnv } from "./types";
 
 type JsonSchema = Record<string, unknown>;
@@ -152,6 +153,7 @@ function openApiDocument(): JsonSchema {
         patch: op("Change a tenant", ["admin"], { "200": "The tenant" }, schemaOf(PatchTenant), [tenantParam]),
       },
       "/v1/admin/tenants/{id}/api-keys": { post: op("Create an API key, shown once", ["admin"], { "201": "Created" }, schemaOf(CreateApiKey), [tenantParam]) },
+      ...webhookPaths(op, schemaOf),
     },
   };
   return document;

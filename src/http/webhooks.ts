@@ -63,6 +63,10 @@ function patchSchema(dev: boolean) {
     .refine((p) => Object.keys(p).length > 0, { message: "nothing to change" });
 }
 
+/** The request bodies as published (/openapi.json); the URL rule itself is checked in code. */
+export const CreateEndpointBody = createSchema(false);
+export const PatchEndpointBody = patchSchema(false);
+
 const DeliveriesQuery = z.strictObject({
   status: z.enum(["pending", "failed", "succeeded"]).optional(),
   conversationId: z.string().refine(isConversationId, "not a conversation id").optional(),
@@ -70,7 +74,7 @@ const DeliveriesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
-const Recover = z.strictObject({ since: z.iso.datetime({ offset: true }) });
+export const Recover = z.strictObject({ since: z.iso.datetime({ offset: true }) });
 
 function admin(c: Context<AppEnv>): BusinessAccess {
   return businessOf(c, ["admin"]);
