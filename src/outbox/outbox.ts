@@ -106,6 +106,8 @@ function errorText(err: unknown): string {
 export class Outbox {
   private running: Promise<number | null> | null = null;
   private again = false;
+  private recording: Promise<boolean> | null = null;
+  private recordAgain = false;
   private cleanedAt = 0;
 
   constructor(
@@ -372,8 +374,32 @@ export class Outbox {
     );
   }
 
-  /** Hands changed states to their kinds (for listings); false when one of them failed. */
-  private async recordStates(stream: StreamInfo): Promise<boolean> {
+  /**
+   * Hands changed states to their kinds (for listings); false when one of
+   * them failed. Lanes ending together share one pass instead of each
+   * writing every changed row.
+   */
+  private recordStates(stream: StreamInfo): Promise<boolean> {
+    if (this.recording) {
+      this.recordAgain = true;
+      return this.recording;
+    }
+    this.recording = (async () => {
+      try {
+        let ok: boolean;
+        do {
+          this.recordAgain = false;
+          ok = await this.recordOnce(stream);
+        } while (this.recordAgain);
+        return ok;
+      } finally {
+        this.recording = null;
+      }
+    })();
+    return this.recording;
+  }
+
+  private async recordOnce(stream: StreamInfo): Promise<boolean> {
     const rows = this.sql.exec<DeliveryRow>("SELECT * FROM outbox_deliveries WHERE recorded < version ORDER BY n LIMIT 500").toArray();
     if (rows.length === 0) return true;
     let ok = true;
