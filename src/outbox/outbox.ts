@@ -105,9 +105,13 @@ function errorText(err: unknown): string {
  */
 export class Outbox {
   private running: Promise<number | null> | null = null;
-  private again = false;
   private recording: Promise<boolean> | null = null;
   private recordAgain = false;
+  /** Running lanes by sink (ordered) or delivery id (unordered). */
+  private readonly lanes = new Map<string, Promise<void>>();
+  private expanding: Promise<boolean> | null = null;
+  /** Something failed in this drain (a lookup, an index write): come back soon. */
+  private redo = false;
   private cleanedAt = 0;
 
   constructor(
@@ -130,6 +134,8 @@ export class Outbox {
   enqueue(entry: OutboxEntry): void {
     this.sql.exec("INSERT INTO outbox_entries (entry) VALUES (?)", JSON.stringify(entry));
     void this.storage.setAlarm(Date.now());
+    // A drain already running (waiting on a slow receiver) takes it on at once.
+    if (this.running) void this.kick();
   }
 
   /** Makes one delivery due now (any status); false when there is no such delivery. */
@@ -180,21 +186,16 @@ export class Outbox {
   /**
    * Sends everything due. Resolves with when the next attempt is due (ms), or
    * null when nothing waits. Never runs twice at once: a call during a drain
-   * makes that drain go round once more.
+   * starts lanes for what arrived meanwhile and shares that drain's result.
    */
   drain(): Promise<number | null> {
     if (this.running) {
-      this.again = true;
+      void this.kick();
       return this.running;
     }
     this.running = (async () => {
       try {
-        let next: number | null;
-        do {
-          this.again = false;
-          next = await this.drainOnce();
-        } while (this.again);
-        return next;
+        return await this.drainOnce();
       } finally {
         this.running = null;
       }
@@ -206,33 +207,76 @@ export class Outbox {
     const stream = this.stream();
     if (!stream) return null;
     const started = Date.now();
-    // A delivery still marked in flight was cut off by a crash or an
-    // eviction (drains never overlap): it, and only it, is sent again.
-    this.sql.exec("UPDATE outbox_deliveries SET in_flight = 0, next_at = ? WHERE in_flight = 1", started);
-    let redo = !(await this.expand(stream));
-    const deadline = started + DRAIN_BUDGET_MS;
-    if (this.options.ordered) {
-      const sinks = this.sql
-        .exec<{ sink: string }>("SELECT DISTINCT sink FROM outbox_deliveries WHERE status = 'pending'")
-        .toArray()
-        .map((r) => r.sink);
-      // Each sink's states are recorded when its lane ends: a hanging sink does not hold up the others' listing.
-      await Promise.all(sinks.map(async (sink) => (await this.sendInOrder(stream, sink, deadline), await this.recordStates(stream))));
-    } else {
-      const due = this.sql
-        .exec<DeliveryRow>("SELECT * FROM outbox_deliveries WHERE status = 'pending' AND next_at <= ? ORDER BY n LIMIT 100", started)
-        .toArray();
-      await Promise.all(due.map((row) => this.sendOne(stream, row)));
+    // A delivery marked in flight whose lane is not running here was cut off
+    // by a crash or an eviction: it, and only it, is sent again.
+    for (const row of this.sql.exec<{ n: number; sink: string; id: string }>("SELECT n, sink, id FROM outbox_deliveries WHERE in_flight = 1").toArray()) {
+      if (!this.lanes.has(this.options.ordered ? row.sink : row.id)) {
+        this.sql.exec("UPDATE outbox_deliveries SET in_flight = 0, next_at = ? WHERE n = ?", started, row.n);
+      }
     }
-    if (!(await this.recordStates(stream))) redo = true;
+    this.redo = false;
+    await this.kick();
+    // Lanes started meanwhile (kicked by new entries) are waited for too.
+    while (this.lanes.size > 0) await Promise.all(this.lanes.values());
+    if (!(await this.recordStates(stream))) this.redo = true;
     this.cleanUp();
     const now = Date.now();
-    if (this.sql.exec("SELECT 1 FROM outbox_entries LIMIT 1").toArray().length > 0) return redo ? now + REDO_MS : now;
+    if (this.sql.exec("SELECT 1 FROM outbox_entries LIMIT 1").toArray().length > 0) return this.redo ? now + REDO_MS : now;
     const pending = this.sql
       .exec<{ at: number | null }>("SELECT MIN(next_at) AS at FROM outbox_deliveries WHERE status = 'pending'")
       .one().at;
-    if (redo) return Math.min(pending ?? Number.POSITIVE_INFINITY, now + REDO_MS);
+    if (this.redo) return Math.min(pending ?? Number.POSITIVE_INFINITY, now + REDO_MS);
     return pending;
+  }
+
+  /**
+   * Expands new entries and starts a lane for every sink (ordered) or due
+   * delivery (unordered) that has none running: a sink waiting on a slow
+   * receiver never delays another sink's deliveries.
+   */
+  private async kick(): Promise<void> {
+    const stream = this.stream();
+    if (!stream) return;
+    try {
+      if (!(await this.expandSerially(stream))) this.redo = true;
+      const deadline = Date.now() + DRAIN_BUDGET_MS;
+      if (this.options.ordered) {
+        const sinks = this.sql.exec<{ sink: string }>("SELECT DISTINCT sink FROM outbox_deliveries WHERE status = 'pending'").toArray();
+        for (const { sink } of sinks) this.startLane(sink, () => this.sendInOrder(stream, sink, deadline), stream);
+      } else {
+        const due = this.sql
+          .exec<DeliveryRow>("SELECT * FROM outbox_deliveries WHERE status = 'pending' AND in_flight = 0 AND next_at <= ? ORDER BY n LIMIT 100", Date.now())
+          .toArray();
+        for (const row of due) this.startLane(row.id, async () => void (await this.sendOne(stream, row)), stream);
+      }
+    } catch (err) {
+      console.error("outbox: starting deliveries failed", err);
+      this.redo = true;
+    }
+  }
+
+  /** Runs `work` as the one lane of `key`; each lane's states are recorded when it ends. */
+  private startLane(key: string, work: () => Promise<void>, stream: StreamInfo): void {
+    if (this.lanes.has(key)) return;
+    const lane = (async () => {
+      try {
+        await work();
+      } catch (err) {
+        console.error(`outbox: lane ${key} failed`, err);
+        this.redo = true;
+      } finally {
+        this.lanes.delete(key);
+      }
+      if (!(await this.recordStates(stream))) this.redo = true;
+    })();
+    this.lanes.set(key, lane);
+  }
+
+  /** `expand`, one at a time: two expansions of one entry would make two deliveries. */
+  private expandSerially(stream: StreamInfo): Promise<boolean> {
+    const run = (this.expanding ?? Promise.resolve(true)).then(() => this.expand(stream));
+    this.expanding = run.catch(() => false);
+    return run;
   }
 
   private kindOf(sink: string): SinkKind | undefined {

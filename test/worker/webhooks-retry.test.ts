@@ -14,6 +14,7 @@ import {
   plan,
   received,
   receivedAtLeast,
+  release,
   resetPlan,
   say,
   verify,
@@ -78,6 +79,22 @@ describe("webhook retries", () => {
     await say(b.token, b.conversationId, "b1");
     const log = await receivedAtLeast(bin, 2);
     expect(log.map((d) => d.json.data.content?.text)).toEqual(["a1", "b1"]);
+  });
+
+  it("a receiver that is slow to answer does not delay another endpoint of the same conversation", { timeout: 30_000 }, async () => {
+    const tenant = await newTenant();
+    const slow = await addEndpoint(tenant, ["message.created"]);
+    const fast = await addEndpoint(tenant, ["message.created"]);
+    await plan(slow.bin, [{ status: 200, hold: true }]);
+    const c = await customer(tenant);
+    await say(c.token, c.conversationId, "m1");
+    await receivedAtLeast(slow.bin, 1);
+    await say(c.token, c.conversationId, "m2");
+    // m2 reaches the fast endpoint while the slow one still has m1 in flight.
+    expect((await receivedAtLeast(fast.bin, 2)).map((d) => d.json.data.content?.text)).toEqual(["m1", "m2"]);
+    expect(await received(slow.bin)).toHaveLength(1);
+    await release(slow.bin);
+    expect((await receivedAtLeast(slow.bin, 2)).map((d) => d.json.data.content?.text)).toEqual(["m1", "m2"]);
   });
 
   it("Retry-After replaces the next delay (seconds or HTTP date, at most 24 h)", { timeout: 30_000 }, async () => {
