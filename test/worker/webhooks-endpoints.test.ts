@@ -1,6 +1,7 @@
 // Webhook endpoints through the API: admin keys only, the secret shown once,
 // zod-checked bodies answered with problem+json, and outbound URLs that can
 // never point into private, loopback or link-local networks (SSRF).
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, json } from "./helpers";
 import { addEndpoint, HOOKS, newTenant } from "./webhook-helpers";
@@ -25,6 +26,10 @@ describe("webhook endpoints", () => {
     expect(endpoint.id).toMatch(/^whe_/);
     expect(Date.parse(String(endpoint.createdAt))).not.toBeNaN();
     expect(secret).toMatch(/^whsec_/);
+    // At rest the secret is sealed, never stored as given.
+    const stored = await env.DB.prepare("SELECT secret FROM webhook_endpoints WHERE id = ?").bind(endpoint.id).first<{ secret: string }>();
+    expect(stored?.secret).toMatch(/^v1\./);
+    expect(stored?.secret).not.toContain(secret.slice(6, 20));
 
     const listed = await api("/v1/webhook-endpoints", { token: tenant.adminKey });
     const listText = await listed.text();
