@@ -5,7 +5,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { expect } from "vitest";
-import { ADMIN_TOKEN, api, eventually, identityToken, json } from "./helpers";
+import { ADMIN_TOKEN, api, identityToken, json } from "./helpers";
 
 export const HOOKS = "https://hooks.test";
 
@@ -164,14 +164,20 @@ export async function deliveries(tenant: TestTenant, endpointId: string, query =
   return (await json<{ deliveries: ListedDelivery[] }>(res)).deliveries;
 }
 
-/** Polls the deliveries listing until `ready` holds. */
+/** Polls the deliveries listing until `ready` holds (at most `timeoutMs`). */
 export async function deliveriesWhen(
   tenant: TestTenant,
   endpointId: string,
   ready: (list: ListedDelivery[]) => boolean,
   query = "",
+  timeoutMs = 5_000,
 ): Promise<ListedDelivery[]> {
-  const list = await eventually(() => deliveries(tenant, endpointId, query), ready);
+  const deadline = Date.now() + timeoutMs;
+  let list = await deliveries(tenant, endpointId, query);
+  while (!ready(list) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+    list = await deliveries(tenant, endpointId, query);
+  }
   expect(ready(list), `deliveries of ${endpointId}: ${JSON.stringify(list)}`).toBe(true);
   return list;
 }

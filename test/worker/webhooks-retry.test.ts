@@ -97,6 +97,21 @@ describe("webhook retries", () => {
     expect((await receivedAtLeast(slow.bin, 2)).map((d) => d.json.data.content?.text)).toEqual(["m1", "m2"]);
   });
 
+  it("no answer within 15 s is a failed attempt, retried like any other", { timeout: 60_000 }, async () => {
+    const tenant = await newTenant();
+    const { endpoint, bin } = await addEndpoint(tenant, ["message.created"]);
+    await plan(bin, [{ status: 200, hold: true }]);
+    const c = await customer(tenant);
+    await say(c.token, c.conversationId, "m1");
+    await receivedAtLeast(bin, 1);
+    const timedOut = await deliveriesWhen(tenant, endpoint.id, (l) => typeof l[0]?.lastError === "string", "", 40_000);
+    expect(timedOut[0]).toMatchObject({ status: "pending", attempts: 1, lastStatus: null, lastError: "no answer within 15 s" });
+    await release(bin);
+    const log = await receivedAtLeast(bin, 2);
+    expect(log[1]!.headers["webhook-id"]).toBe(log[0]!.headers["webhook-id"]);
+    await deliveriesWhen(tenant, endpoint.id, (l) => l[0]?.status === "succeeded" && l[0].attempts === 2);
+  });
+
   it("Retry-After replaces the next delay (seconds or HTTP date, at most 24 h)", { timeout: 30_000 }, async () => {
     const tenant = await newTenant();
     const { endpoint, bin } = await addEndpoint(tenant, ["message.created"]);
