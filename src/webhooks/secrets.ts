@@ -9,6 +9,9 @@ import { settingsOf } from "../env";
 const keys = new Map<string, Promise<CryptoKey>>();
 
 function keyOf(env: Env): Promise<CryptoKey> {
+  if (env.WEBHOOK_SECRETS_KEY !== undefined && env.WEBHOOK_SECRETS_KEY.length < 32) {
+    throw new Error("WEBHOOK_SECRETS_KEY must be at least 32 characters (wrangler secret put WEBHOOK_SECRETS_KEY)");
+  }
   const material = env.WEBHOOK_SECRETS_KEY ?? new TextDecoder().decode(settingsOf(env).sessionKey);
   let key = keys.get(material);
   if (!key) {
