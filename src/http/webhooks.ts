@@ -30,6 +30,9 @@ const EventTypes = z
   .max(WEBHOOK_EVENT_TYPES.length)
   .refine((types) => new Set(types).size === types.length, "each event type once");
 
+/** Every event goes to every subscribed endpoint: a bound keeps one append's fan-out small. */
+const MAX_ENDPOINTS = 20;
+
 const Description = z.string().trim().min(1).max(256);
 
 function urlField(dev: boolean) {
@@ -95,6 +98,9 @@ webhooks.post("/", async (c) => {
   const input: Parameters<typeof createEndpoint>[2] = { url: body.url, events: body.events };
   if (body.description) input.description = body.description;
   if (body.bot !== undefined) input.bot = body.bot;
+  if ((await listEndpoints(c.env, access.tenant)).length >= MAX_ENDPOINTS) {
+    throw new ServiceError("conflict", `a tenant has at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
+  }
   const { endpoint, secret } = await createEndpoint(c.env, access.tenant, input);
   return c.json({ endpoint, secret }, 201, { "cache-control": "no-store" });
 });

@@ -144,6 +144,14 @@ describe("webhook endpoints", () => {
     }
   });
 
+  it("allows at most 20 endpoints per tenant", async () => {
+    const tenant = await newTenant();
+    for (let i = 0; i < 20; i++) await addEndpoint(tenant, ["read"]);
+    const res = await api("/v1/webhook-endpoints", { method: "POST", token: tenant.adminKey, json: { url: `${HOOKS}/x`, events: ["read"] } });
+    expect(res.status).toBe(409);
+    expect((await json<Problem>(res)).code).toBe("conflict");
+  });
+
   it("rotate-secret returns a new secret, shown once", async () => {
     const tenant = await newTenant();
     const { endpoint, secret } = await addEndpoint(tenant, ["read"]);
