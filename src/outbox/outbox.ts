@@ -220,13 +220,18 @@ export class Outbox {
     while (this.lanes.size > 0) await Promise.all(this.lanes.values());
     if (!(await this.recordStates(stream))) this.redo = true;
     this.cleanUp();
-    const now = Date.now();
-    if (this.sql.exec("SELECT 1 FROM outbox_entries LIMIT 1").toArray().length > 0) return this.redo ? now + REDO_MS : now;
-    const pending = this.sql
-      .exec<{ at: number | null }>("SELECT MIN(next_at) AS at FROM outbox_deliveries WHERE status = 'pending'")
-      .one().at;
-    if (this.redo) return Math.min(pending ?? Number.POSITIVE_INFINITY, now + REDO_MS);
-    return pending;
+    const due = this.nextDue();
+    return this.redo ? Math.min(due ?? Number.POSITIVE_INFINITY, Date.now() + REDO_MS) : due;
+  }
+
+  /**
+   * When this outbox next needs the alarm (ms), or null. Whoever else sets
+   * the owner's alarm (a snooze, an idle timer) must set it no later than
+   * this: the DO has one alarm, and a later one would hold deliveries back.
+   */
+  nextDue(): number | null {
+    if (this.sql.exec("SELECT 1 FROM outbox_entries LIMIT 1").toArray().length > 0) return Date.now();
+    return this.sql.exec<{ at: number | null }>("SELECT MIN(next_at) AS at FROM outbox_deliveries WHERE status = 'pending'").one().at;
   }
 
   /**
