@@ -111,10 +111,10 @@ export async function received(bin: string): Promise<Delivery[]> {
   return log.map((d) => ({ ...d, json: JSON.parse(d.body) as Delivery["json"] }));
 }
 
-/** Waits (≤ 10 s) until the receiver has at least `count` deliveries for `bin`. */
+/** Waits (≤ 20 s) until the receiver has at least `count` deliveries for `bin`. */
 export async function receivedAtLeast(bin: string, count: number): Promise<Delivery[]> {
   let log = await received(bin);
-  for (let i = 0; i < 500 && log.length < count; i++) {
+  for (let i = 0; i < 1000 && log.length < count; i++) {
     await new Promise((r) => setTimeout(r, 20));
     log = await received(bin);
   }
