@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { api, json } from "./helpers";
 import { addEndpoint, customer, deliveriesWhen, newTenant, receivedAtLeast, say, verify } from "./webhook-helpers";
 
-describe("webhook deliveries", () => {
+describe("webhook deliveries", { timeout: 30_000 }, () => {
   it("delivers a customer's message signed, verifiable by standardwebhooks", async () => {
     const tenant = await newTenant();
     const { endpoint, secret, bin } = await addEndpoint(tenant, ["message.created"]);

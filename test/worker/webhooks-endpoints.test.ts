@@ -11,7 +11,7 @@ interface Problem {
   errors?: { path: string; message: string }[];
 }
 
-describe("webhook endpoints", () => {
+describe("webhook endpoints", { timeout: 30_000 }, () => {
   it("creates, lists, reads, patches and deletes; the secret is shown once", async () => {
     const tenant = await newTenant();
     const created = await api("/v1/webhook-endpoints", {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { api, json } from "./helpers";
 import { addEndpoint, customer, deliveriesWhen, hurry, newTenant, plan, receivedAtLeast, say, type ListedDelivery } from "./webhook-helpers";
 
-describe("deliveries listing", () => {
+describe("deliveries listing", { timeout: 30_000 }, () => {
   it("pages newest first with an opaque cursor and filters by conversation and status", async () => {
     const tenant = await newTenant();
     const { endpoint, bin } = await addEndpoint(tenant, ["message.created"]);

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { api, json } from "./helpers";
 import { addEndpoint, customer, newTenant, receivedAtLeast, say, verify } from "./webhook-helpers";
 
-describe("secret rotation", () => {
+describe("secret rotation", { timeout: 30_000 }, () => {
   it("signs with the old and the new secret for 24 h; both verify with standardwebhooks", async () => {
     const tenant = await newTenant();
     const { endpoint, secret: old, bin } = await addEndpoint(tenant, ["message.created"]);
@@ -34,7 +34,7 @@ describe("secret rotation", () => {
   });
 });
 
-describe("standby", () => {
+describe("standby", { timeout: 30_000 }, () => {
   it("tells a bot endpoint standby: true while an agent owns the thread; other endpoints get no flag", async () => {
     const tenant = await newTenant();
     const bot = await addEndpoint(tenant, ["message.created", "conversation.updated"], { bot: true });
