@@ -15,6 +15,7 @@ import { notFound, onError } from "./http/problem";
 import { sessions } from "./http/sessions";
 import { meSubscriptions, topics } from "./http/subscriptions";
 import type { AppEnv } from "./http/types";
+import { webhooks } from "./http/webhooks";
 
 export const app = new Hono<AppEnv>();
 
@@ -36,6 +37,7 @@ app.route("/v1/attachments", attachments);
 app.route("/v1/people", people);
 app.route("/v1/topics", topics);
 app.route("/v1/broadcasts", broadcasts);
+app.route("/v1/webhook-endpoints", webhooks);
 app.route("/demo", demo);
 
 app.get("/v1", (c) => c.json({ name: "carryover", version: "v1" }));

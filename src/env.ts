@@ -3,11 +3,14 @@ import type { Conversation } from "./conversation/conversation";
 import type { Customer } from "./customer/customer";
 import type { RateLimiter } from "./ratelimit/rate-limiter";
 import type { BroadcastMessage } from "./broadcast/fan-out";
+import type { TenantOutbox } from "./webhooks/tenant-outbox";
 
 export interface Env {
   CONVERSATION: DurableObjectNamespace<Conversation>;
   CUSTOMER: DurableObjectNamespace<Customer>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Per-tenant outbox for webhooks outside any conversation (src/webhooks/tenant-outbox.ts). */
+  TENANT_OUTBOX: DurableObjectNamespace<TenantOutbox>;
   DB: D1Database;
   /** Attachment bytes (src/attachments/). */
   ATTACHMENTS: R2Bucket;
@@ -30,6 +33,8 @@ export interface Env {
   RATE_LIMIT_SENDS_PER_DEVICE?: string;
   RATE_LIMIT_SENDS_PER_IP?: string;
   RATE_LIMIT_UPLOADS_PER_DEVICE?: string;
+  /** Key material (≥ 32 characters) for webhook secrets at rest; defaults to one derived from SESSION_SECRET. */
+  WEBHOOK_SECRETS_KEY?: string;
 }
 
 export interface Settings {

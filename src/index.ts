@@ -6,6 +6,7 @@ import type { Env } from "./env";
 export { Conversation } from "./conversation/conversation";
 export { Customer } from "./customer/customer";
 export { RateLimiter } from "./ratelimit/rate-limiter";
+export { TenantOutbox } from "./webhooks/tenant-outbox";
 
 export default {
   fetch: app.fetch,

@@ -1,12 +1,17 @@
 // Forward-only schema migrations for a Durable Object's SQLite storage: one
 // version row, each step applied once, in order.
 
-export function applyMigrations(sql: SqlStorage, migrations: readonly string[]): void {
-  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-  const row = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
-  if (!row) sql.exec("INSERT INTO schema_version (version) VALUES (0)");
+/**
+ * Applies `migrations` not applied yet. `table` names the version row's
+ * table: a module that several DO classes share (the outbox) keeps its own,
+ * so its steps never interleave with the class's own schema.
+ */
+export function applyMigrations(sql: SqlStorage, migrations: readonly string[], table = "schema_version"): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER NOT NULL)`);
+  const row = sql.exec<{ version: number }>(`SELECT version FROM ${table}`).toArray()[0];
+  if (!row) sql.exec(`INSERT INTO ${table} (version) VALUES (0)`);
   for (let version = row?.version ?? 0; version < migrations.length; version++) {
     sql.exec(migrations[version]!);
-    sql.exec("UPDATE schema_version SET version = ?", version + 1);
+    sql.exec(`UPDATE ${table} SET version = ?`, version + 1);
   }
 }

@@ -1,8 +1,20 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { Response as MiniflareResponse, type Request as MiniflareRequest } from "miniflare";
+import { WebhookReceiver } from "./support/webhook-receiver.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+
+/** Webhook deliveries to https://hooks.test/<bin> reach this receiver (test/support/webhook-receiver.ts). */
+const receiver = new WebhookReceiver();
+async function outbound(request: MiniflareRequest): Promise<MiniflareResponse> {
+  const init = { method: request.method, headers: Object.fromEntries(request.headers) };
+  const body = request.method === "GET" || request.method === "HEAD" ? null : await request.arrayBuffer();
+  const forward = new Request(request.url, { ...init, body });
+  const answer = new URL(request.url).hostname === "hooks.test" ? await receiver.handle(forward) : await fetch(forward);
+  return new MiniflareResponse(await answer.arrayBuffer(), { status: answer.status, headers: Object.fromEntries(answer.headers) });
+}
 
 // Two projects: "worker" runs inside workerd (the real runtime, SQLite-backed
 // Durable Objects, D1) through the Cloudflare plugin; "node" runs the client
@@ -18,6 +30,7 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: `${root}/wrangler.toml` },
               miniflare: {
+                outboundService: outbound,
                 bindings: {
                   DEV_SEED: "true",
                   ADMIN_TOKEN: "dev-admin-token-change-me",

@@ -15,7 +15,10 @@ import { limitsOf } from "../ratelimit/limits";
 import type { BucketLimit } from "../ratelimit/token-bucket";
 import { LocalBuckets } from "../ratelimit/local-buckets";
 import type { ThreadSummary } from "../protocol/thread";
+import { Outbox } from "../outbox/outbox";
+import { sinkKinds } from "../outbox/kinds";
 import { Connections, liveOpeningOf } from "./connections";
+import { conversationCreated, conversationStream, enqueueEvent, readMoved } from "./outbox-entries";
 import { handoverSender, paymentUpdate } from "./business-events";
 import { EventStore, type AppendOutcome } from "./event-store";
 import { MetaStore, type ConversationMeta } from "./meta";
@@ -58,6 +61,8 @@ export class Conversation extends DurableObject<Env> {
   private readonly meta: MetaStore;
   private readonly live: Connections;
   private readonly files: ConversationFiles;
+  /** Webhook (and later channel) deliveries of this thread, drained by the alarm. */
+  private readonly outbox: Outbox;
   /** Customer sends per device, HTTP and socket alike, counted here: no limiter round trip per message. */
   private readonly deviceSends = new LocalBuckets();
   /** The tenant's per-device send limit; undefined until loaded (the var default applies meanwhile). */
@@ -70,7 +75,8 @@ export class Conversation extends DurableObject<Env> {
     super(ctx, env);
     const sql = ctx.storage.sql;
     migrate(sql);
-    this.store = new EventStore(sql);
+    this.outbox = new Outbox(ctx.storage, sinkKinds(env), () => conversationStream(this.meta.get()), { ordered: true });
+    this.store = new EventStore(sql, (event) => enqueueEvent(this.outbox, event, this.meta.get()));
     this.reads = new ReadCursors(sql);
     this.meta = new MetaStore(sql);
     this.live = new Connections(ctx, this.store);
@@ -91,6 +97,7 @@ export class Conversation extends DurableObject<Env> {
         ...(input.ref ? { ref: input.ref } : {}),
       };
       this.meta.put(meta);
+      this.outbox.enqueue(conversationCreated(meta, this.info(meta)));
     }
     return this.info(meta);
   }
@@ -196,11 +203,25 @@ export class Conversation extends DurableObject<Env> {
     this.live.disconnectDevice(deviceId);
   }
 
-  /** Retries a summary push that failed (the Customer DO was unreachable); sweeps never-sent attachments. */
+  /** Makes one outbox delivery due now; false when this thread has no such delivery. */
+  async retryDelivery(id: string): Promise<boolean> {
+    return this.outbox.retry(id);
+  }
+
+  /** Sends again every failed delivery of `sink` created since `since` (ms); returns how many. */
+  async recoverDeliveries(sink: string, since: number): Promise<number> {
+    return this.outbox.recover(sink, since);
+  }
+
+  /**
+   * Drains the outbox, retries a summary push that failed (the Customer DO was
+   * unreachable) and sweeps never-sent attachments. Every user of the one
+   * alarm only ever moves it earlier, so none holds back another.
+   */
   override async alarm(): Promise<void> {
     const meta = this.meta.get();
     if (meta) this.summaryChanged(meta);
-    await this.summaryPush;
+    await Promise.all([this.outbox.drainAndArm(), this.summaryPush]);
     if (meta) await this.files.sweep(meta.tenant, meta.id);
   }
 
@@ -298,6 +319,7 @@ export class Conversation extends DurableObject<Env> {
     const cursor = this.reads.mark(access.deviceId, access.userId, Math.min(seq, this.store.lastSeq()));
     if (cursor.moved) {
       void reportBroadcastReads(this.ctx.storage.sql, this.env.DB, access.userId, before, cursor.seq);
+      this.outbox.enqueue(readMoved(meta, { userId: access.userId, deviceId: access.deviceId, seq: cursor.seq }));
       this.summaryChanged(meta);
       this.live.readMoved(access.userId, access.deviceId, cursor.seq, from);
     }

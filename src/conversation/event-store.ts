@@ -43,7 +43,11 @@ function retryFingerprint(draft: EventDraft | Event): string {
 }
 
 export class EventStore {
-  constructor(private readonly sql: SqlStorage) {}
+  /** `onAppend` runs inside the append's transaction for every new event (the outbox). */
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly onAppend: (event: Event) => void = () => {},
+  ) {}
 
   lastSeq(): number {
     return this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events").one().s ?? 0;
@@ -76,6 +80,7 @@ export class EventStore {
       key,
       JSON.stringify(body),
     );
+    this.onAppend(event);
     return { event, created: true };
   }
 

@@ -10,6 +10,7 @@ import { CreateApiKey, CreateTenant, PatchTenant } from "./admin";
 import { broadcastPaths } from "./openapi-broadcasts";
 import { CreateConversation, HandoverRequest, PaymentUpdate, ReadRequest, SendMessage } from "./conversations";
 import { SessionRequest } from "./sessions";
+import { webhookPaths } from "./openapi-webhooks";
 import type { AppEnv } from "./types";
 
 type JsonSchema = Record<string, unknown>;
@@ -185,6 +186,7 @@ function openApiDocument(): JsonSchema {
       },
       "/v1/admin/tenants/{id}/api-keys": { post: op("Create an API key, shown once", ["admin"], { "201": "Created" }, schemaOf(CreateApiKey), [tenantParam]) },
       ...broadcastPaths(op, schemaOf),
+      ...webhookPaths(op, schemaOf),
     },
   };
   return document;

@@ -1,0 +1,40 @@
+// What a conversation puts in its outbox (src/outbox/outbox.ts), and when:
+// every log event of a type some sink may take (one hook in EventStore's
+// append), conversation.created, customer read cursors and notes. Each entry
+// is enqueued in the same synchronous transaction as the change it reports.
+import type { Outbox } from "../outbox/outbox";
+import type { OutboxEntry, StreamInfo } from "../outbox/sink";
+import type { ConversationInfo, Event, Owner } from "../protocol/event";
+import type { ConversationMeta } from "./meta";
+
+/** Log event types that go out (API.md "Webhooks" → event types). */
+const OUTGOING_EVENTS = new Set<string>(["message.created", "conversation.updated", "payment.updated"]);
+
+/** The stream a conversation's outbox sends for, once the conversation exists. */
+export function conversationStream(meta: ConversationMeta | null): StreamInfo | null {
+  return meta ? { tenant: meta.tenant, conversationId: meta.id } : null;
+}
+
+/** Called by EventStore for every appended event (inside its transaction). */
+export function enqueueEvent(outbox: Outbox, event: Event, meta: ConversationMeta | null): void {
+  if (!meta || !OUTGOING_EVENTS.has(event.type)) return;
+  outbox.enqueue({ type: event.type, seq: event.seq, at: event.at, owner: meta.owner, data: event });
+}
+
+export function conversationCreated(meta: ConversationMeta, info: ConversationInfo): OutboxEntry {
+  return { type: "conversation.created", at: meta.createdAt, owner: meta.owner, data: { conversation: info, customer: { id: meta.userId } } };
+}
+
+/** A customer device's read cursor moved. */
+export function readMoved(meta: ConversationMeta, read: { userId: string; deviceId: string; seq: number }): OutboxEntry {
+  return { type: "read", at: new Date().toISOString(), owner: meta.owner, data: read };
+}
+
+/**
+ * The hook for internal notes: `this.outbox.enqueue(noteCreated(note, owner))`
+ * inside the transaction that stores the note. `note` is the API's note
+ * object ({ id, afterSeq, at, sender, text }); notes reach business webhooks only.
+ */
+export function noteCreated(note: { at: string } & Record<string, unknown>, owner: Owner): OutboxEntry {
+  return { type: "note.created", at: note.at, owner, data: { note } };
+}

@@ -1,0 +1,198 @@
+// Webhook endpoints, their deliveries, retry and recover (API.md "Business
+// side" → "Webhooks"). Admin-role API keys only. Thin: validate, then D1 for
+// endpoints and the delivery index, the owning outbox DO for retries.
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { settingsOf } from "../env";
+import { isConversationId } from "../ids";
+import type { BusinessAccess } from "../protocol/access";
+import { ServiceError } from "../protocol/errors";
+import { deliveryHome, failedHomes, listDeliveries } from "../webhooks/deliveries-index";
+import {
+  createEndpoint,
+  deleteEndpoint,
+  findEndpoint,
+  listEndpoints,
+  rotateSecret,
+  updateEndpoint,
+  WEBHOOK_EVENT_TYPES,
+} from "../webhooks/endpoints";
+import { enqueueTenantWebhook } from "../webhooks/tenant-outbox";
+import { webhookUrlProblem } from "../webhooks/url-policy";
+import { webhookSinkId } from "../webhooks/webhook-sink";
+import { authenticate, businessOf } from "./auth";
+import type { AppEnv } from "./types";
+import { jsonBody, queryOf } from "./validate";
+
+const EventTypes = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES))
+  .min(1)
+  .max(WEBHOOK_EVENT_TYPES.length)
+  .refine((types) => new Set(types).size === types.length, "each event type once");
+
+/** Every event goes to every subscribed endpoint: a bound keeps one append's fan-out small. */
+const MAX_ENDPOINTS = 20;
+
+const Description = z.string().trim().min(1).max(256);
+
+function urlField(dev: boolean) {
+  return z
+    .string()
+    .max(2048)
+    .superRefine((value, ctx) => {
+      const problem = webhookUrlProblem(value, dev);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
+}
+
+function createSchema(dev: boolean) {
+  return z.strictObject({
+    url: urlField(dev),
+    events: EventTypes,
+    description: Description.optional(),
+    bot: z.boolean().optional(),
+  });
+}
+
+function patchSchema(dev: boolean) {
+  return z
+    .strictObject({
+      url: urlField(dev).optional(),
+      events: EventTypes.optional(),
+      description: Description.nullable().optional(),
+      bot: z.boolean().optional(),
+      disabled: z.boolean().optional(),
+    })
+    .refine((p) => Object.keys(p).length > 0, { message: "nothing to change" });
+}
+
+/** The request bodies as published (/openapi.json); the URL rule itself is checked in code. */
+export const CreateEndpointBody = createSchema(false);
+export const PatchEndpointBody = patchSchema(false);
+
+const DeliveriesQuery = z.strictObject({
+  status: z.enum(["pending", "failed", "succeeded"]).optional(),
+  conversationId: z.string().refine(isConversationId, "not a conversation id").optional(),
+  cursor: z.string().min(1).max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const Recover = z.strictObject({ since: z.iso.datetime({ offset: true }) });
+
+function admin(c: Context<AppEnv>): BusinessAccess {
+  return businessOf(c, ["admin"]);
+}
+
+async function endpointOf(c: Context<AppEnv>, access: BusinessAccess) {
+  const endpoint = await findEndpoint(c.env, access.tenant, c.req.param("id") ?? "");
+  if (!endpoint) throw new ServiceError("not_found", "no such webhook endpoint");
+  return endpoint;
+}
+
+export const webhooks = new Hono<AppEnv>();
+webhooks.use("*", authenticate());
+
+webhooks.post("/", async (c) => {
+  const access = admin(c);
+  const body = await jsonBody(c, createSchema(settingsOf(c.env).devSeed));
+  const input: Parameters<typeof createEndpoint>[2] = { url: body.url, events: body.events };
+  if (body.description) input.description = body.description;
+  if (body.bot !== undefined) input.bot = body.bot;
+  if ((await listEndpoints(c.env, access.tenant)).length >= MAX_ENDPOINTS) {
+    throw new ServiceError("conflict", `a tenant has at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
+  }
+  const { endpoint, secret } = await createEndpoint(c.env, access.tenant, input);
+  return c.json({ endpoint, secret }, 201, { "cache-control": "no-store" });
+});
+
+webhooks.get("/", async (c) => {
+  const access = admin(c);
+  return c.json({ endpoints: await listEndpoints(c.env, access.tenant) });
+});
+
+webhooks.get("/:id", async (c) => {
+  const access = admin(c);
+  return c.json({ endpoint: await endpointOf(c, access) });
+});
+
+webhooks.patch("/:id", async (c) => {
+  const access = admin(c);
+  const body = await jsonBody(c, patchSchema(settingsOf(c.env).devSeed));
+  const patch: Parameters<typeof updateEndpoint>[3] = {};
+  if (body.url !== undefined) patch.url = body.url;
+  if (body.events !== undefined) patch.events = body.events;
+  if (body.description !== undefined) patch.description = body.description;
+  if (body.bot !== undefined) patch.bot = body.bot;
+  if (body.disabled !== undefined) patch.disabled = body.disabled;
+  const endpoint = await updateEndpoint(c.env, access.tenant, c.req.param("id"), patch);
+  if (!endpoint) throw new ServiceError("not_found", "no such webhook endpoint");
+  return c.json({ endpoint });
+});
+
+webhooks.delete("/:id", async (c) => {
+  const access = admin(c);
+  if (!(await deleteEndpoint(c.env, access.tenant, c.req.param("id")))) throw new ServiceError("not_found", "no such webhook endpoint");
+  return c.body(null, 204);
+});
+
+webhooks.post("/:id/rotate-secret", async (c) => {
+  const access = admin(c);
+  const secret = await rotateSecret(c.env, access.tenant, c.req.param("id"));
+  if (!secret) throw new ServiceError("not_found", "no such webhook endpoint");
+  return c.json({ secret }, 200, { "cache-control": "no-store" });
+});
+
+/** A `ping` delivery to this endpoint alone (even when it does not subscribe to `ping`). */
+webhooks.post("/:id/test", async (c) => {
+  const access = admin(c);
+  const endpoint = await endpointOf(c, access);
+  if (endpoint.disabled) throw new ServiceError("conflict", "the endpoint is disabled; enable it first (PATCH disabled: false)");
+  await enqueueTenantWebhook(c.env, access.tenant, "ping", { endpointId: endpoint.id }, { endpointId: endpoint.id });
+  return c.json({ queued: true }, 202);
+});
+
+webhooks.get("/:id/deliveries", async (c) => {
+  const access = admin(c);
+  const endpoint = await endpointOf(c, access);
+  const query = queryOf(c, DeliveriesQuery);
+  const page = await listDeliveries(c.env, access.tenant, endpoint.id, {
+    limit: query.limit,
+    ...(query.status ? { status: query.status } : {}),
+    ...(query.conversationId ? { conversationId: query.conversationId } : {}),
+    ...(query.cursor ? { cursor: query.cursor } : {}),
+  });
+  if (!page) throw new ServiceError("invalid_request", "query is invalid", { errors: [{ path: "cursor", message: "malformed cursor" }] });
+  return c.json(page);
+});
+
+function outboxOf(c: Context<AppEnv>, tenant: string, conversationId: string | null) {
+  return conversationId === null ? c.env.TENANT_OUTBOX.getByName(tenant) : c.env.CONVERSATION.getByName(`${tenant}:${conversationId}`);
+}
+
+webhooks.post("/:id/deliveries/:deliveryId/retry", async (c) => {
+  const access = admin(c);
+  const endpoint = await endpointOf(c, access);
+  const id = c.req.param("deliveryId");
+  const home = await deliveryHome(c.env, access.tenant, endpoint.id, id);
+  if (home === undefined || !(await outboxOf(c, access.tenant, home).retryDelivery(id))) {
+    throw new ServiceError("not_found", "no such delivery");
+  }
+  return c.json({ queued: true }, 202);
+});
+
+webhooks.post("/:id/recover", async (c) => {
+  const access = admin(c);
+  const endpoint = await endpointOf(c, access);
+  const { since } = await jsonBody(c, Recover);
+  const sinceMs = Date.parse(since);
+  const homes = await failedHomes(c.env, access.tenant, endpoint.id, new Date(sinceMs).toISOString());
+  let recovered = 0;
+  // A few at a time: each is one Durable Object call.
+  for (let i = 0; i < homes.length; i += 20) {
+    const counts = await Promise.all(
+      homes.slice(i, i + 20).map((home) => outboxOf(c, access.tenant, home).recoverDeliveries(webhookSinkId(endpoint.id), sinceMs)),
+    );
+    recovered += counts.reduce((a, b) => a + b, 0);
+  }
+  return c.json({ recovered }, 202);
+});

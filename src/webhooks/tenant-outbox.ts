@@ -1,0 +1,70 @@
+// A tenant's own outbox, for deliveries that belong to no conversation
+// (ping, broadcast.completed, person.deleted): the same Outbox module as the
+// Conversation DO's, in a small Durable Object named by the tenant. Its
+// deliveries are independent of each other (no order to keep).
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { sinkKinds } from "../outbox/kinds";
+import { Outbox } from "../outbox/outbox";
+import type { OutboxEntry, StreamInfo } from "../outbox/sink";
+import { applyMigrations } from "../sql-migrate";
+import type { WebhookEventType } from "./endpoints";
+import { webhookSinkId } from "./webhook-sink";
+
+const SCHEMA = ["CREATE TABLE tenant (id TEXT PRIMARY KEY)"];
+
+export class TenantOutbox extends DurableObject<Env> {
+  private readonly outbox: Outbox;
+  private tenant: string | null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    applyMigrations(ctx.storage.sql, SCHEMA);
+    this.tenant = ctx.storage.sql.exec<{ id: string }>("SELECT id FROM tenant").toArray()[0]?.id ?? null;
+    this.outbox = new Outbox(ctx.storage, sinkKinds(env), () => this.stream(), { ordered: false });
+  }
+
+  private stream(): StreamInfo | null {
+    return this.tenant ? { tenant: this.tenant, conversationId: null } : null;
+  }
+
+  /** Stores `entry` for delivery; durable when this resolves. */
+  async enqueue(tenant: string, entry: OutboxEntry): Promise<void> {
+    if (this.tenant === null) {
+      this.ctx.storage.sql.exec("INSERT OR IGNORE INTO tenant (id) VALUES (?)", tenant);
+      this.tenant = tenant;
+    }
+    if (this.tenant !== tenant) throw new Error(`this outbox belongs to tenant ${this.tenant}`);
+    this.outbox.enqueue(entry);
+  }
+
+  async retryDelivery(id: string): Promise<boolean> {
+    return this.outbox.retry(id);
+  }
+
+  async recoverDeliveries(sink: string, since: number): Promise<number> {
+    return this.outbox.recover(sink, since);
+  }
+
+  override async alarm(): Promise<void> {
+    await this.outbox.drainAndArm();
+  }
+}
+
+/**
+ * Sends a tenant-level webhook (no conversation): `broadcast.completed`,
+ * `person.deleted`, … to every endpoint subscribed to `type`, or, with
+ * `endpointId`, to that endpoint only (a `ping`). Durable once it resolves;
+ * delivered at least once, retried on the webhook schedule.
+ */
+export async function enqueueTenantWebhook(
+  env: Env,
+  tenant: string,
+  type: WebhookEventType,
+  data: unknown,
+  options: { endpointId?: string } = {},
+): Promise<void> {
+  const entry: OutboxEntry = { type, at: new Date().toISOString(), data };
+  if (options.endpointId) entry.only = webhookSinkId(options.endpointId);
+  await env.TENANT_OUTBOX.getByName(tenant).enqueue(tenant, entry);
+}
