@@ -1,6 +1,7 @@
-// The one place a finished broadcast is announced. The lead connects this to
-// the webhook outbox (`broadcast.completed`, API.md "Webhooks") at merge.
+// The one place a finished broadcast is announced: a `broadcast.completed`
+// webhook (API.md "Webhooks") through the tenant's outbox.
 import type { Env } from "../env";
+import { enqueueTenantWebhook } from "../webhooks/tenant-outbox";
 import { broadcastView, claimCompletion, completeIfDone, markCompletionNotified, releaseCompletion, type BroadcastView } from "./store";
 
 /** Thrown while another consumer holds the completion lease: retry the message later. */
@@ -36,23 +37,17 @@ export async function finishIfDone(env: Env, tenant: string, broadcastId: string
 /**
  * THE completion hook: called once a broadcast has reached `completed`
  * (every recipient delivered, skipped or failed; or no recipients at all),
- * with its final counters. Called once per broadcast (finishIfDone above);
- * only a consumer that crashed between this call and recording it makes a
- * second call, after COMPLETION_LEASE_MS, so give the webhook the stable id
- * `broadcast.completed:<broadcast id>` (completionWebhookId) and receivers
- * de-duplicate that rare repeat.
- *
- * TODO(merge): enqueue a `broadcast.completed` webhook delivery with
- * `data: view` (branch `webhooks`). Until then it only logs.
+ * with its final counters. Enqueues the `broadcast.completed` webhook
+ * (`data: { broadcast: view }`) in the tenant's outbox, keyed by
+ * completionWebhookId: a consumer that crashed between this call and
+ * recording it (finishIfDone re-runs it after COMPLETION_LEASE_MS) enqueues
+ * nothing the second time.
  */
 export async function onBroadcastCompleted(env: Env, tenant: string, view: BroadcastView): Promise<void> {
-  void env;
-  console.log(
-    `broadcast.completed ${tenant}/${view.id}: total ${view.total}, delivered ${view.delivered}, skipped ${view.skipped}, failed ${view.failed}`,
-  );
+  await enqueueTenantWebhook(env, tenant, "broadcast.completed", { broadcast: view }, { key: completionWebhookId(view.id) });
 }
 
-/** The webhook id a `broadcast.completed` delivery must carry, the same on every re-run. */
+/** The key that makes a `broadcast.completed` webhook enqueue once, however often completion re-runs. */
 export function completionWebhookId(broadcastId: string): string {
   return `broadcast.completed:${broadcastId}`;
 }

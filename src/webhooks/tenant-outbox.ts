@@ -11,7 +11,12 @@ import { applyMigrations } from "../sql-migrate";
 import type { WebhookEventType } from "./endpoints";
 import { webhookSinkId } from "./webhook-sink";
 
-const SCHEMA = ["CREATE TABLE tenant (id TEXT PRIMARY KEY)"];
+const SCHEMA = [
+  "CREATE TABLE tenant (id TEXT PRIMARY KEY)",
+  // Keys of entries already enqueued: a caller that may run twice (a broadcast
+  // consumer that crashed after announcing) enqueues once.
+  "CREATE TABLE enqueued (key TEXT PRIMARY KEY, at INTEGER NOT NULL)",
+];
 
 export class TenantOutbox extends DurableObject<Env> {
   private readonly outbox: Outbox;
@@ -28,14 +33,22 @@ export class TenantOutbox extends DurableObject<Env> {
     return this.tenant ? { tenant: this.tenant, conversationId: null } : null;
   }
 
-  /** Stores `entry` for delivery; durable when this resolves. */
-  async enqueue(tenant: string, entry: OutboxEntry): Promise<void> {
+  /**
+   * Stores `entry` for delivery; durable when this resolves. With `key`, an
+   * entry whose key was enqueued before is dropped (returns false).
+   */
+  async enqueue(tenant: string, entry: OutboxEntry, key?: string): Promise<boolean> {
     if (this.tenant === null) {
       this.ctx.storage.sql.exec("INSERT OR IGNORE INTO tenant (id) VALUES (?)", tenant);
       this.tenant = tenant;
     }
     if (this.tenant !== tenant) throw new Error(`this outbox belongs to tenant ${this.tenant}`);
+    if (key !== undefined) {
+      const fresh = this.ctx.storage.sql.exec("INSERT OR IGNORE INTO enqueued (key, at) VALUES (?, ?)", key, Date.now()).rowsWritten > 0;
+      if (!fresh) return false;
+    }
     this.outbox.enqueue(entry);
+    return true;
   }
 
   async retryDelivery(id: string): Promise<boolean> {
@@ -54,7 +67,8 @@ export class TenantOutbox extends DurableObject<Env> {
 /**
  * Sends a tenant-level webhook (no conversation): `broadcast.completed`,
  * `person.deleted`, … to every endpoint subscribed to `type`, or, with
- * `endpointId`, to that endpoint only (a `ping`). Durable once it resolves;
+ * `endpointId`, to that endpoint only (a `ping`). With `key`, a second call
+ * with the same key enqueues nothing (callers that may re-run). Durable once it resolves;
  * delivered at least once, retried on the webhook schedule.
  */
 export async function enqueueTenantWebhook(
@@ -62,9 +76,9 @@ export async function enqueueTenantWebhook(
   tenant: string,
   type: WebhookEventType,
   data: unknown,
-  options: { endpointId?: string } = {},
+  options: { endpointId?: string; key?: string } = {},
 ): Promise<void> {
   const entry: OutboxEntry = { type, at: new Date().toISOString(), data };
   if (options.endpointId) entry.only = webhookSinkId(options.endpointId);
-  await env.TENANT_OUTBOX.getByName(tenant).enqueue(tenant, entry);
+  await env.TENANT_OUTBOX.getByName(tenant).enqueue(tenant, entry, options.key);
 }
