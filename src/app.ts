@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { seedDemoTenant } from "./directory/dev-seed";
 import { settingsOf } from "./env";
 import { admin } from "./http/admin";
+import { agentSessions } from "./http/agent-sessions";
 import { conversations, me } from "./http/conversations";
 import { cors } from "./http/cors";
 import { demo } from "./http/demo";
@@ -23,6 +24,7 @@ app.use("/v1/*", async function devSeed(c, next) {
 app.route("/v1/admin", admin);
 app.use("/v1/*", cors());
 app.route("/v1/sessions", sessions);
+app.route("/v1/agent-sessions", agentSessions);
 // Before `conversations`: the live route authenticates from the subprotocol, not Authorization.
 app.route("/v1/conversations", live);
 app.route("/v1/conversations", conversations);

@@ -1,4 +1,5 @@
 // Bindings and vars of the Worker, and the settings derived from them once.
+import type { Agent } from "./agent/agent";
 import type { Conversation } from "./conversation/conversation";
 import type { Customer } from "./customer/customer";
 import type { RateLimiter } from "./ratelimit/rate-limiter";
@@ -7,6 +8,7 @@ export interface Env {
   CONVERSATION: DurableObjectNamespace<Conversation>;
   CUSTOMER: DurableObjectNamespace<Customer>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  AGENT: DurableObjectNamespace<Agent>;
   DB: D1Database;
   ASSETS?: Fetcher;
   /** "true" only for local development: seeds the demo tenant and keys. */

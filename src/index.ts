@@ -4,5 +4,6 @@ import { app } from "./app";
 export { Conversation } from "./conversation/conversation";
 export { Customer } from "./customer/customer";
 export { RateLimiter } from "./ratelimit/rate-limiter";
+export { Agent } from "./agent/agent";
 
 export default app satisfies ExportedHandler<import("./env").Env>;

@@ -44,6 +44,9 @@ const AccessSchema = z.discriminatedUnion("kind", [
     tenant: z.string(),
     role: z.enum(["bot", "agent", "admin"]),
     keyId: z.string(),
+    agent: z
+      .strictObject({ id: z.string(), name: z.string(), role: z.enum(["agent", "supervisor"]), sessionId: z.string() })
+      .optional(),
   }),
 ]);
 
@@ -91,7 +94,9 @@ export function refusedSocket(protocol: string, code: number, reason: string): R
 
 function accessCopy(access: Access): Access {
   if (access.kind === "business") {
-    return { kind: "business", tenant: access.tenant, role: access.role, keyId: access.keyId };
+    const copy: Access = { kind: "business", tenant: access.tenant, role: access.role, keyId: access.keyId };
+    if (access.agent) copy.agent = { id: access.agent.id, name: access.agent.name, role: access.agent.role, sessionId: access.agent.sessionId };
+    return copy;
   }
   const copy: Access = {
     kind: "customer",
@@ -127,6 +132,7 @@ interface SocketState {
 
 function tagsOf(access: Access): string[] {
   if (access.kind === "customer") return [`user:${access.userId}`, `device:${access.deviceId}`, "role:customer"];
+  if (access.agent) return [`role:${access.role}`, `agent-session:${access.agent.sessionId}`];
   return [`role:${access.role}`, `key:${access.keyId}`];
 }
 
@@ -140,6 +146,7 @@ function typingSender(access: Access, frame: TypingFrame): Sender {
     if (access.name !== undefined) sender.name = access.name;
     return sender;
   }
+  if (access.agent) return { role: "agent", id: access.agent.id, name: access.agent.name };
   if (frame.sender) return { ...frame.sender };
   return { role: access.role === "bot" ? "bot" : "agent", id: access.keyId };
 }
@@ -286,6 +293,13 @@ export class Connections {
   /** Closes every socket of a signed-out device with 4008. */
   disconnectDevice(deviceId: string): number {
     const sockets = this.ctx.getWebSockets(`device:${deviceId}`);
+    for (const ws of sockets) this.close(ws, CloseCode.revoked, "token_revoked");
+    return sockets.length;
+  }
+
+  /** Closes every socket of a signed-out agent session with 4008. */
+  disconnectAgentSession(sessionId: string): number {
+    const sockets = this.ctx.getWebSockets(`agent-session:${sessionId}`);
     for (const ws of sockets) this.close(ws, CloseCode.revoked, "token_revoked");
     return sockets.length;
   }

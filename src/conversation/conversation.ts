@@ -185,6 +185,11 @@ export class Conversation extends DurableObject<Env> {
     this.live.disconnectDevice(deviceId);
   }
 
+  /** Closes every live socket of a signed-out agent session with 4008. */
+  async disconnectAgentSession(sessionId: string): Promise<void> {
+    this.live.disconnectAgentSession(sessionId);
+  }
+
   /** Retries a summary push that failed (the Customer DO was unreachable). */
   override async alarm(): Promise<void> {
     const meta = this.meta.get();
@@ -239,8 +244,8 @@ export class Conversation extends DurableObject<Env> {
   private onFrame(ws: WebSocket, access: Access, frame: Exclude<ClientFrame, { type: "ping" }>): void {
     switch (frame.type) {
       case "send": {
-        if (access.kind === "customer" && frame.sender) {
-          throw new ServiceError("invalid_request", "customers cannot choose a sender", {
+        if ((access.kind === "customer" || access.agent) && frame.sender) {
+          throw new ServiceError("invalid_request", "a session cannot choose a sender", {
             errors: [{ path: "sender", message: "not allowed with a session token" }],
           });
         }
@@ -349,6 +354,8 @@ function senderOf(access: Access, input: SendInput): Sender {
     if (access.name) sender.name = access.name;
     return sender;
   }
+  // An agent session always writes as its agent (the route refuses a `sender`).
+  if (access.agent) return { role: "agent", id: access.agent.id, name: access.agent.name };
   if (!input.sender) {
     throw new ServiceError("invalid_request", "sender is required with an API key", {
       errors: [{ path: "sender", message: "required" }],

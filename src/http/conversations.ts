@@ -94,7 +94,12 @@ conversations.get("/:id/events", async (c) => {
 conversations.post("/:id/messages", async (c) => {
   const access = c.get("access");
   const body = await jsonBody(c, SendMessage);
-  if (access.kind === "business" && !body.sender) {
+  if (access.kind === "business" && access.agent && body.sender) {
+    throw new ServiceError("invalid_request", "an agent session always sends as its agent", {
+      errors: [{ path: "sender", message: "not allowed with an agent session" }],
+    });
+  }
+  if (access.kind === "business" && !access.agent && !body.sender) {
     throw new ServiceError("invalid_request", "sender is required with an API key", {
       errors: [{ path: "sender", message: "required" }],
     });
