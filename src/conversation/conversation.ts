@@ -8,7 +8,8 @@ import { contentNotAllowed, type Content, type PaymentStatus } from "../protocol
 import { ServiceError } from "../protocol/errors";
 import { CloseCode, type ClientFrame } from "../protocol/frames";
 import type { Access } from "../protocol/access";
-import type { ConversationInfo, Event, Owner, Sender } from "../protocol/event";
+import type { BusinessConversationInfo, ConversationInfo, Event, Sender } from "../protocol/event";
+import type { Note } from "../protocol/note";
 import { toResult, type Result } from "../protocol/result";
 import { findTenant } from "../directory/tenants";
 import { limitsOf } from "../ratelimit/limits";
@@ -18,14 +19,35 @@ import type { ThreadSummary } from "../protocol/thread";
 import { Connections, liveOpeningOf } from "./connections";
 import { handoverSender, paymentUpdate } from "./business-events";
 import { EventStore, type AppendOutcome } from "./event-store";
-import { MetaStore, type ConversationMeta } from "./meta";
+import { assertBotMaySend, DEFAULT_IDLE_RETURN_MINUTES, handedOver, idleReturnAt, ownerRefOf, takenByMessage, type HandoverInput } from "./handover";
+import { MetaStore, type ConversationMeta, type MetaPatch } from "./meta";
+import { NotesStore } from "./notes";
 import { ReadCursors } from "./reads";
 import { migrate } from "./schema";
+import {
+  actorOf,
+  businessInfo,
+  changesBetween,
+  eventFor,
+  eventForCustomer,
+  metaOfState,
+  patched,
+  stateEvent,
+  stateOf,
+  type ConversationState,
+  type StatePatch,
+} from "./state";
+import { Timers } from "./timers";
+import { idleReturnMinutesOf } from "../directory/tenant-settings";
 
 /** How long thread-list updates are gathered before one push to the Customer DO… */
 const SUMMARY_DELAY_MS = 150;
 /** …and the least time between two pushes of one busy thread. */
 const SUMMARY_INTERVAL_MS = 2_000;
+/** How often the tenant's settings (limits, idle return) are read again. */
+const TENANT_REFRESH_MS = 60_000;
+/** The sender of changes Carryover makes by itself (reopen, snooze end, idle return). */
+const SYSTEM: Sender = { role: "system", id: "carryover" };
 
 export interface SendInput {
   clientId: string;
@@ -40,6 +62,19 @@ export interface EventsQuery {
   limit: number;
 }
 
+export interface NoteInput {
+  clientId: string;
+  text: string;
+  /** API keys may name the writer; agent sessions always write as their agent. */
+  sender?: { role: "bot" | "agent"; id: string; name?: string };
+}
+
+/** A state change answered to the business: the conversation after it, and its event (null when nothing changed). */
+export interface StateAnswer {
+  conversation: BusinessConversationInfo;
+  event: Event | null;
+}
+
 export interface EventsPage {
   events: Event[];
   cursor: number;
@@ -51,10 +86,15 @@ export class Conversation extends DurableObject<Env> {
   private readonly reads: ReadCursors;
   private readonly meta: MetaStore;
   private readonly live: Connections;
+  private readonly notes: NotesStore;
+  private readonly timers: Timers;
   /** Customer sends per device, HTTP and socket alike, counted here: no limiter round trip per message. */
   private readonly deviceSends = new LocalBuckets();
   /** The tenant's per-device send limit; undefined until loaded (the var default applies meanwhile). */
   private deviceSendLimit: BucketLimit | null | undefined;
+  /** The tenant's handover.idleReturnMinutes (null = never); the default until loaded. */
+  private idleReturnMinutes: number | null = DEFAULT_IDLE_RETURN_MINUTES;
+  private tenantLoadedAt = 0;
   private summaryPush: Promise<void> | null = null;
   private summaryPushedAt = 0;
   private summaryDirty = false;
@@ -67,6 +107,8 @@ export class Conversation extends DurableObject<Env> {
     this.reads = new ReadCursors(sql);
     this.meta = new MetaStore(sql);
     this.live = new Connections(ctx, this.store);
+    this.notes = new NotesStore(sql);
+    this.timers = new Timers(sql, ctx.storage);
   }
 
   /** Creates the conversation for its owner; a no-op when it exists. */
@@ -79,33 +121,41 @@ export class Conversation extends DurableObject<Env> {
         userId: input.userId,
         status: "open",
         owner: "bot",
+        ownerEpoch: 0,
         createdAt: new Date().toISOString(),
         ...(input.ref ? { ref: input.ref } : {}),
+        version: 1,
       };
       this.meta.put(meta);
     }
     return this.info(meta);
   }
 
-  async get(access: Access): Promise<Result<{ conversation: ConversationInfo; reads: Record<string, number> }>> {
-    return toResult(() => ({ conversation: this.info(this.authorize(access)), reads: this.reads.all() }));
+  /** The conversation as `access` may read it: business callers get its state, customers do not. */
+  async get(access: Access): Promise<Result<{ conversation: ConversationInfo | BusinessConversationInfo; reads: Record<string, number> }>> {
+    return toResult(() => {
+      const meta = this.authorize(access);
+      const conversation = access.kind === "business" ? businessInfo(meta, this.info(meta)) : this.info(meta);
+      return { conversation, reads: this.reads.all() };
+    });
   }
 
   async events(access: Access, query: EventsQuery): Promise<Result<EventsPage>> {
     return toResult(() => {
       this.authorize(access);
+      const view = (page: { events: Event[]; hasMore: boolean }) => ({ ...page, events: page.events.map((e) => eventFor(access, e)) });
       if (query.before !== undefined) {
-        const page = this.store.before(query.before, query.limit);
+        const page = view(this.store.before(query.before, query.limit));
         return { ...page, cursor: page.events[0]?.seq ?? query.before };
       }
       const after = query.after ?? 0;
-      const page = this.store.after(after, query.limit);
+      const page = view(this.store.after(after, query.limit));
       return { ...page, cursor: page.events.at(-1)?.seq ?? after };
     });
   }
 
   async append(access: Access, input: SendInput): Promise<Result<AppendOutcome>> {
-    if (access.kind === "customer" && this.deviceSendLimit === undefined) await this.loadDeviceSendLimit(access.tenant);
+    await this.ensureTenant(access.tenant);
     return toResult(() => this.commit(access, input, null));
   }
 
@@ -113,25 +163,63 @@ export class Conversation extends DurableObject<Env> {
     return toResult(() => this.moveRead(access, seq, null));
   }
 
-  /** Passes the thread between the bot and a human agent; a no-op when the owner does not change. */
-  async handover(
-    access: Access,
-    input: { owner: Owner; agentId?: string; reason?: string },
-  ): Promise<Result<{ conversation: ConversationInfo; event: Event | null }>> {
+  /**
+   * Changes status, snooze, assignee or labels (PATCH): one conversation.updated
+   * event naming every changed field, or none when nothing changes.
+   */
+  async update(access: Access, patch: StatePatch): Promise<Result<StateAnswer>> {
+    await this.ensureTenant(access.tenant);
     return toResult(() => {
-      const meta = this.authorize(access);
-      if (meta.owner === input.owner) return { conversation: this.info(meta), event: null };
-      const next = this.meta.update({ owner: input.owner });
-      const outcome = this.store.append({
-        type: "conversation.updated",
-        sender: handoverSender(input.owner, input.agentId),
-        status: next.status,
-        owner: next.owner,
+      const meta = this.authorizeBusiness(access);
+      if (patch.snoozedUntil && Date.parse(patch.snoozedUntil) <= Date.now()) {
+        throw new ServiceError("invalid_request", "snoozedUntil must be in the future", { errors: [{ path: "snoozedUntil", message: "in the past" }] });
+      }
+      const outcome = this.writeState(patched(stateOf(meta), patch), actorOf(access), {});
+      return this.stateAnswer(outcome);
+    });
+  }
+
+  /**
+   * Passes the thread between the bot and agents (API.md "Handover"): a stale
+   * `ifEpoch`, or taking another agent's thread without one, is a 409 naming
+   * the owner; a no-op when nothing changes.
+   */
+  async handover(access: Access, input: HandoverInput): Promise<Result<StateAnswer>> {
+    await this.ensureTenant(access.tenant);
+    return toResult(() => {
+      const state = stateOf(this.authorizeBusiness(access));
+      const next = handedOver(state, input, access);
+      if (!next) return this.stateAnswer(null);
+      const sender = access.kind === "business" && access.agent ? actorOf(access) : handoverSender(next.owner, next.ownerAgent ?? undefined);
+      const outcome = this.writeState(next, sender, {
+        previousOwner: ownerRefOf(state),
         ...(input.reason ? { reason: input.reason } : {}),
+        ...(input.metadata ? { metadata: input.metadata } : {}),
       });
-      this.summaryChanged(next);
-      this.live.publish(outcome, null);
-      return { conversation: this.info(next), event: outcome.event };
+      return this.stateAnswer(outcome);
+    });
+  }
+
+  /** Writes an internal note (business only); business sockets get it as a `note` frame. */
+  async addNote(access: Access, input: NoteInput): Promise<Result<{ note: Note; created: boolean }>> {
+    return toResult(() => {
+      this.authorizeBusiness(access);
+      const sender: Sender =
+        access.kind === "business" && access.agent
+          ? actorOf(access)
+          : (input.sender ?? { role: access.kind === "business" && access.role === "bot" ? "bot" : "agent", id: access.kind === "business" ? access.keyId : "" });
+      const outcome = this.notes.add(sender, input.clientId, input.text, this.store.lastSeq());
+      if (outcome.created) this.noteCommitted(outcome.note);
+      return outcome;
+    });
+  }
+
+  /** Notes after the note `after` (all when null), oldest first; business only. */
+  async listNotes(access: Access, after: string | null, limit: number): Promise<Result<{ notes: Note[]; cursor: string | null; hasMore: boolean }>> {
+    return toResult(() => {
+      this.authorizeBusiness(access);
+      const page = this.notes.after(after, limit);
+      return { ...page, cursor: page.notes.at(-1)?.id ?? after };
     });
   }
 
@@ -143,8 +231,8 @@ export class Conversation extends DurableObject<Env> {
       if (update === null) throw new ServiceError("conflict", `payment request ${requestId} already is ${status}`);
       if ("seq" in update) return { event: update, created: false };
       const outcome = this.store.append(update);
-      this.summaryChanged(meta);
-      this.live.publish(outcome, null);
+      this.touch({});
+      this.committed(outcome, null);
       return outcome;
     });
   }
@@ -155,7 +243,7 @@ export class Conversation extends DurableObject<Env> {
     if (!opening) return new Response(null, { status: 400 });
     const allowed = await toResult(() => this.authorize(opening.access));
     if (!allowed.ok) return new Response(null, { status: 404 });
-    await this.loadDeviceSendLimit(opening.access.tenant);
+    await this.ensureTenant(opening.access.tenant);
     return new Response(null, { status: 101, webSocket: this.live.accept(opening.access, opening.after) });
   }
 
@@ -190,19 +278,129 @@ export class Conversation extends DurableObject<Env> {
     this.live.disconnectAgentSession(sessionId);
   }
 
-  /** Retries a summary push that failed (the Customer DO was unreachable). */
+  /**
+   * Runs the timers that are due, also while no request runs: a snooze that
+   * ends, an idle agent's thread returning to the bot, a summary push to retry.
+   */
   override async alarm(): Promise<void> {
     const meta = this.meta.get();
-    if (meta) this.summaryChanged(meta);
+    if (!meta) return;
+    await this.ensureTenant(meta.tenant);
+    for (const kind of this.timers.takeDue()) {
+      switch (kind) {
+        case "summary":
+          this.summaryChanged(meta);
+          break;
+        case "snooze":
+          this.endSnooze();
+          break;
+        case "idle-return":
+          this.returnIdleThread();
+          break;
+      }
+    }
+    this.timers.arm();
     await this.summaryPush;
   }
 
-  private async loadDeviceSendLimit(tenant: string): Promise<void> {
+  /** Loads the tenant's settings on first use, then refreshes them in the background once a minute. */
+  private async ensureTenant(tenant: string): Promise<void> {
+    if (Date.now() - this.tenantLoadedAt < TENANT_REFRESH_MS) return;
+    const loading = this.loadTenant(tenant);
+    if (this.tenantLoadedAt === 0) await loading;
+  }
+
+  private async loadTenant(tenant: string): Promise<void> {
+    this.tenantLoadedAt = Date.now();
     try {
-      this.deviceSendLimit = limitsOf(this.env, (await findTenant(this.env.DB, tenant))?.rateLimits).sendsPerDevice;
+      const found = await findTenant(this.env.DB, tenant);
+      this.deviceSendLimit = limitsOf(this.env, found?.rateLimits).sendsPerDevice;
+      this.idleReturnMinutes = idleReturnMinutesOf(found?.settings);
     } catch (err) {
-      console.error("loading the tenant's send limit failed; the default applies", err);
+      console.error("loading the tenant's settings failed; the defaults apply", err);
     }
+  }
+
+  /** The snooze is over: the thread is open again (reason "snooze_ended"). */
+  private endSnooze(): void {
+    const state = stateOf(this.meta.get()!);
+    if (state.status !== "snoozed" || !state.snoozedUntil) return;
+    if (Date.parse(state.snoozedUntil) > Date.now()) {
+      this.timers.set("snooze", Date.parse(state.snoozedUntil));
+      return;
+    }
+    this.writeState({ ...state, status: "open", snoozedUntil: null }, SYSTEM, { reason: "snooze_ended" });
+  }
+
+  /** The owning agent stayed silent too long: the thread returns to the bot (reason "idle_timeout"). */
+  private returnIdleThread(): void {
+    const meta = this.meta.get()!;
+    const state = stateOf(meta);
+    const at = idleReturnAt(meta, state, this.idleReturnMinutes);
+    if (at === null) return;
+    if (at > Date.now()) {
+      this.timers.set("idle-return", at);
+      return;
+    }
+    const next: ConversationState = { ...state, owner: "bot", ownerAgent: null, ownerEpoch: state.ownerEpoch + 1 };
+    this.writeState(next, SYSTEM, { reason: "idle_timeout", previousOwner: ownerRefOf(state) });
+  }
+
+  /** Keeps the idle-return timer at the time idleReturnAt says, or clears it. */
+  private rescheduleIdleReturn(): void {
+    const meta = this.meta.get()!;
+    const at = idleReturnAt(meta, stateOf(meta), this.idleReturnMinutes);
+    if (at === null) this.timers.clear("idle-return");
+    else if (this.timers.at("idle-return") !== at) this.timers.set("idle-return", at);
+  }
+
+  /**
+   * Writes a new state as one conversation.updated event naming every changed
+   * field; returns null when nothing changed. Meta and event are written in
+   * one synchronous step, so they commit together.
+   */
+  private writeState(
+    next: ConversationState,
+    sender: Sender,
+    extra: Parameters<typeof stateEvent>[3],
+  ): AppendOutcome | null {
+    const before = stateOf(this.meta.get()!);
+    const changes = changesBetween(before, next);
+    if (Object.keys(changes).length === 0) return null;
+    const patch = metaOfState(next);
+    if (changes.owner || changes.ownerAgent) patch.ownerSince = new Date().toISOString();
+    this.touch(patch);
+    const outcome = this.store.append(stateEvent(next, changes, sender, extra));
+    if (next.status === "snoozed" && next.snoozedUntil) this.timers.set("snooze", Date.parse(next.snoozedUntil));
+    else this.timers.clear("snooze");
+    this.rescheduleIdleReturn();
+    this.committed(outcome, null);
+    return outcome;
+  }
+
+  /** Writes `patch` and bumps the version every directory row carries. */
+  private touch(patch: MetaPatch): ConversationMeta {
+    const meta = this.meta.get()!;
+    return this.meta.update({ ...patch, version: (meta.version ?? 1) + 1, updatedAt: new Date().toISOString() });
+  }
+
+  /**
+   * After every committed event: live fan-out, then the customer's thread list.
+   * The one place a new sink of events (such as a webhook outbox) hooks in.
+   */
+  private committed(outcome: AppendOutcome, from: WebSocket | null): void {
+    this.live.publish(outcome, from);
+    if (outcome.created) this.summaryChanged(this.meta.get()!);
+  }
+
+  /** After a note is written: business sockets. The place a note sink (webhooks) hooks in. */
+  private noteCommitted(note: Note): void {
+    this.live.note(note);
+  }
+
+  private stateAnswer(outcome: AppendOutcome | null): StateAnswer {
+    const meta = this.meta.get()!;
+    return { conversation: businessInfo(meta, this.info(meta)), event: outcome?.event ?? null };
   }
 
   /** The one append path: HTTP and live `send` frames. Persist, then broadcast. */
@@ -215,18 +413,31 @@ export class Conversation extends DurableObject<Env> {
     const sender = senderOf(access, input);
     const refused = contentNotAllowed(sender.role, input.content);
     if (refused) throw new ServiceError("invalid_request", refused.message, { errors: [refused] });
+    const state = stateOf(meta);
+    assertBotMaySend(state, sender);
     const outcome = this.store.append({
       type: "message.created",
       sender,
       clientId: input.clientId,
       content: input.content,
     });
-    if (outcome.created && access.kind === "customer") {
+    if (!outcome.created) {
+      this.live.publish(outcome, from);
+      return outcome;
+    }
+    if (access.kind === "customer") {
       // Writing in a thread means having read it up to one's own message.
       this.reads.mark(access.deviceId, access.userId, outcome.event.seq);
     }
-    if (outcome.created) this.summaryChanged(meta);
-    this.live.publish(outcome, from);
+    this.touch(messageBookkeeping(meta, access, sender, outcome.event.at));
+    this.committed(outcome, from);
+    // What a message does to the state: a customer reopens, an agent takes the thread from the bot.
+    if (sender.role === "customer" && (state.status === "resolved" || state.status === "snoozed")) {
+      this.writeState({ ...state, status: "open", snoozedUntil: null }, SYSTEM, { reason: "customer_message" });
+    }
+    const taken = takenByMessage(stateOf(this.meta.get()!), sender);
+    if (taken) this.writeState(taken, sender, { reason: "agent_message", previousOwner: ownerRefOf(state) });
+    this.rescheduleIdleReturn();
     return outcome;
   }
 
@@ -249,7 +460,7 @@ export class Conversation extends DurableObject<Env> {
             errors: [{ path: "sender", message: "not allowed with a session token" }],
           });
         }
-        if (this.deviceSendLimit === undefined) void this.loadDeviceSendLimit(access.tenant);
+        void this.ensureTenant(access.tenant);
         const input: SendInput = { clientId: frame.clientId, content: frame.content };
         if (frame.sender) input.sender = frame.sender;
         this.commit(access, input, ws);
@@ -265,6 +476,13 @@ export class Conversation extends DurableObject<Env> {
     }
   }
 
+  /** The meta for a business caller; customers get 403 (the Worker refuses them first). */
+  private authorizeBusiness(access: Access): ConversationMeta {
+    const meta = this.authorize(access);
+    if (access.kind !== "business") throw new ServiceError("forbidden", "this is for business callers");
+    return meta;
+  }
+
   private authorize(access: Access): ConversationMeta {
     const meta = this.meta.get();
     // Another person's thread, or one that does not exist: the same 404.
@@ -277,7 +495,7 @@ export class Conversation extends DurableObject<Env> {
   private info(meta: ConversationMeta): ConversationInfo {
     const info: ConversationInfo = {
       id: meta.id,
-      status: meta.status,
+      status: stateOf(meta).status,
       owner: meta.owner,
       lastSeq: this.store.lastSeq(),
       createdAt: meta.createdAt,
@@ -291,11 +509,12 @@ export class Conversation extends DurableObject<Env> {
     const readSeq = this.reads.ofUser(meta.userId);
     return {
       id: meta.id,
-      status: meta.status,
+      status: stateOf(meta).status,
       lastSeq: last?.seq ?? 0,
       readSeq,
       unread: this.store.unreadAfter(readSeq),
-      lastEvent: last,
+      // The list is read with customer credentials: business-only parts stay out.
+      lastEvent: last ? eventForCustomer(last) : null,
       updatedAt: last?.at ?? meta.createdAt,
     };
   }
@@ -322,7 +541,7 @@ export class Conversation extends DurableObject<Env> {
         }
       } catch (err) {
         console.error("thread summary push failed; retrying by alarm", err);
-        await this.ctx.storage.setAlarm(Date.now() + 2_000);
+        this.timers.setEarliest("summary", Date.now() + 2_000);
       } finally {
         this.summaryPush = null;
       }
@@ -346,6 +565,17 @@ export class Conversation extends DurableObject<Env> {
       return this.summary(next);
     });
   }
+}
+
+/** What a new message changes in the meta: who waits for an answer, the customer's name, the agent's last word. */
+function messageBookkeeping(meta: ConversationMeta, access: Access, sender: Sender, at: string): MetaPatch {
+  if (sender.role === "customer") {
+    const patch: MetaPatch = { lastCustomerAt: at };
+    if (!meta.waitingSince) patch.waitingSince = at;
+    if (access.kind === "customer" && access.name && access.name !== meta.customerName) patch.customerName = access.name;
+    return patch;
+  }
+  return sender.role === "agent" ? { waitingSince: null, lastAgentAt: at } : { waitingSince: null };
 }
 
 function senderOf(access: Access, input: SendInput): Sender {

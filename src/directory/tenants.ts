@@ -5,6 +5,7 @@ import { Jwks } from "../auth/identity-keys";
 import { newId, newSecret, sha256Hex } from "../ids";
 import { isSafeUrl } from "../protocol/content";
 import { RateLimitsConfig } from "../ratelimit/limits";
+import type { TenantSettings } from "./tenant-settings";
 
 /** Tenant ids name Durable Objects (`<tenant>:<id>`), so they never contain ':'. */
 export const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lowercase letters, digits and '-', 2..63 characters");
@@ -42,6 +43,8 @@ export interface Tenant {
   allowedOrigins: string[];
   identity: IdentityConfig;
   rateLimits: RateLimitsConfig;
+  /** Business-side settings (src/directory/tenant-settings.ts); absent means all defaults. */
+  settings?: TenantSettings;
   createdAt: string;
   updatedAt: string;
 }
@@ -60,6 +63,7 @@ interface TenantRow {
   allowed_origins: string;
   identity: string;
   rate_limits: string | null;
+  settings?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -76,6 +80,7 @@ function rowToTenant(row: TenantRow): Tenant {
     allowedOrigins: JSON.parse(row.allowed_origins) as string[],
     identity: JSON.parse(row.identity) as IdentityConfig,
     rateLimits: JSON.parse(row.rate_limits ?? "{}") as RateLimitsConfig,
+    settings: JSON.parse(row.settings ?? "{}") as TenantSettings,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -90,6 +95,7 @@ export function tenantView(tenant: Tenant): Record<string, unknown> {
     allowedOrigins: tenant.allowedOrigins,
     identity: { ...identity, hs256SecretCount: hs256Secrets?.length ?? 0 },
     rateLimits: tenant.rateLimits,
+    settings: tenant.settings ?? {},
     createdAt: tenant.createdAt,
     updatedAt: tenant.updatedAt,
   };
@@ -122,33 +128,34 @@ export async function originAllowedByAnyTenant(db: D1Database, origin: string, n
 
 export async function insertTenant(
   db: D1Database,
-  input: { id: string; name: string; allowedOrigins: string[]; identity: IdentityConfig; rateLimits?: RateLimitsConfig },
+  input: { id: string; name: string; allowedOrigins: string[]; identity: IdentityConfig; rateLimits?: RateLimitsConfig; settings?: TenantSettings },
 ): Promise<Tenant | null> {
   const at = new Date().toISOString();
   const rateLimits = input.rateLimits ?? {};
+  const settings = input.settings ?? {};
   const result = await db
     .prepare(
-      "INSERT OR IGNORE INTO tenants (id, name, allowed_origins, identity, rate_limits, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO tenants (id, name, allowed_origins, identity, rate_limits, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(input.id, input.name, JSON.stringify(input.allowedOrigins), JSON.stringify(input.identity), JSON.stringify(rateLimits), at, at)
+    .bind(input.id, input.name, JSON.stringify(input.allowedOrigins), JSON.stringify(input.identity), JSON.stringify(rateLimits), JSON.stringify(settings), at, at)
     .run();
   tenantCache.delete(input.id);
   originCache.clear();
   if (result.meta.changes === 0) return null;
-  return { ...input, rateLimits, createdAt: at, updatedAt: at };
+  return { ...input, rateLimits, settings, createdAt: at, updatedAt: at };
 }
 
 export async function updateTenant(
   db: D1Database,
   id: string,
-  patch: { name?: string; allowedOrigins?: string[]; identity?: IdentityConfig; rateLimits?: RateLimitsConfig },
+  patch: { name?: string; allowedOrigins?: string[]; identity?: IdentityConfig; rateLimits?: RateLimitsConfig; settings?: TenantSettings },
 ): Promise<Tenant | null> {
   const current = await findTenant(db, id, Number.POSITIVE_INFINITY);
   if (!current) return null;
   const next: Tenant = { ...current, ...patch, updatedAt: new Date().toISOString() };
   await db
-    .prepare("UPDATE tenants SET name = ?, allowed_origins = ?, identity = ?, rate_limits = ?, updated_at = ? WHERE id = ?")
-    .bind(next.name, JSON.stringify(next.allowedOrigins), JSON.stringify(next.identity), JSON.stringify(next.rateLimits), next.updatedAt, id)
+    .prepare("UPDATE tenants SET name = ?, allowed_origins = ?, identity = ?, rate_limits = ?, settings = ?, updated_at = ? WHERE id = ?")
+    .bind(next.name, JSON.stringify(next.allowedOrigins), JSON.stringify(next.identity), JSON.stringify(next.rateLimits), JSON.stringify(next.settings ?? {}), next.updatedAt, id)
     .run();
   tenantCache.delete(id);
   originCache.clear();

@@ -6,6 +6,7 @@ import { settingsOf } from "../env";
 import { createApiKey, findTenant, IdentityConfig, insertTenant, Origin, TenantId, tenantView, updateTenant } from "../directory/tenants";
 import { ServiceError } from "../protocol/errors";
 import { RateLimitsConfig } from "../ratelimit/limits";
+import { TenantSettings } from "../directory/tenant-settings";
 import { bearerOf } from "./auth";
 import type { AppEnv } from "./types";
 import { jsonBody } from "./validate";
@@ -18,6 +19,7 @@ export const CreateTenant = z.strictObject({
   allowedOrigins: AllowedOrigins.default([]),
   identity: IdentityConfig,
   rateLimits: RateLimitsConfig.optional(),
+  settings: TenantSettings.optional(),
 });
 
 export const PatchTenant = z
@@ -26,6 +28,7 @@ export const PatchTenant = z
     allowedOrigins: AllowedOrigins.optional(),
     identity: IdentityConfig.optional(),
     rateLimits: RateLimitsConfig.optional(),
+    settings: TenantSettings.optional(),
   })
   .refine((p) => Object.keys(p).length > 0, { message: "nothing to change" });
 
@@ -62,6 +65,7 @@ admin.post("/tenants", async (c) => {
     allowedOrigins: body.allowedOrigins,
     identity: body.identity,
     ...(body.rateLimits ? { rateLimits: body.rateLimits } : {}),
+    ...(body.settings ? { settings: body.settings } : {}),
   };
   const tenant = await insertTenant(c.env.DB, input);
   if (!tenant) throw new ServiceError("conflict", `tenant ${body.id} already exists`);
@@ -82,6 +86,7 @@ admin.patch("/tenants/:id", async (c) => {
   if (body.allowedOrigins !== undefined) patch.allowedOrigins = body.allowedOrigins;
   if (body.identity !== undefined) patch.identity = body.identity;
   if (body.rateLimits !== undefined) patch.rateLimits = body.rateLimits;
+  if (body.settings !== undefined) patch.settings = body.settings;
   const tenant = await updateTenant(c.env.DB, c.req.param("id"), patch);
   if (!tenant) throw new ServiceError("not_found", "no such tenant");
   return c.json({ tenant: tenantView(tenant) });
