@@ -37,6 +37,7 @@ import {
   type ConversationState,
   type StatePatch,
 } from "./state";
+import { DirectorySync } from "./directory-sync";
 import { Timers } from "./timers";
 import { idleReturnMinutesOf } from "../directory/tenant-settings";
 
@@ -88,6 +89,7 @@ export class Conversation extends DurableObject<Env> {
   private readonly live: Connections;
   private readonly notes: NotesStore;
   private readonly timers: Timers;
+  private readonly directory: DirectorySync;
   /** Customer sends per device, HTTP and socket alike, counted here: no limiter round trip per message. */
   private readonly deviceSends = new LocalBuckets();
   /** The tenant's per-device send limit; undefined until loaded (the var default applies meanwhile). */
@@ -109,6 +111,7 @@ export class Conversation extends DurableObject<Env> {
     this.live = new Connections(ctx, this.store);
     this.notes = new NotesStore(sql);
     this.timers = new Timers(sql, ctx.storage);
+    this.directory = new DirectorySync(sql, this.store, env.DB, this.timers, () => this.meta.get(), async () => {});
   }
 
   /** Creates the conversation for its owner; a no-op when it exists. */
@@ -127,6 +130,7 @@ export class Conversation extends DurableObject<Env> {
         version: 1,
       };
       this.meta.put(meta);
+      this.directory.changed();
     }
     return this.info(meta);
   }
@@ -297,10 +301,13 @@ export class Conversation extends DurableObject<Env> {
         case "idle-return":
           this.returnIdleThread();
           break;
+        case "directory":
+          this.directory.changed();
+          break;
       }
     }
     this.timers.arm();
-    await this.summaryPush;
+    await Promise.all([this.summaryPush, this.directory.settled()]);
   }
 
   /** Loads the tenant's settings on first use, then refreshes them in the background once a minute. */
@@ -390,7 +397,9 @@ export class Conversation extends DurableObject<Env> {
    */
   private committed(outcome: AppendOutcome, from: WebSocket | null): void {
     this.live.publish(outcome, from);
-    if (outcome.created) this.summaryChanged(this.meta.get()!);
+    if (!outcome.created) return;
+    this.summaryChanged(this.meta.get()!);
+    this.directory.changed();
   }
 
   /** After a note is written: business sockets. The place a note sink (webhooks) hooks in. */
@@ -560,8 +569,9 @@ export class Conversation extends DurableObject<Env> {
         throw new ServiceError("not_found", "conversation not found");
       }
       this.reads.reassign(fromUserId, toUserId);
-      const next = this.meta.update({ userId: toUserId });
+      const next = this.touch({ userId: toUserId });
       this.summaryChanged(next);
+      this.directory.changed();
       return this.summary(next);
     });
   }

@@ -12,6 +12,7 @@ import { BusinessSender, ClientId, type HandoverMetadata as HandoverMetadataType
 import { NoteText } from "../protocol/note";
 import type { HandoverInput } from "../conversation/handover";
 import type { StatePatch } from "../conversation/state";
+import { listDirectory, type DirectoryQuery } from "../directory/conversation-index";
 import { unwrap } from "../protocol/result";
 import { MAX_PAGE } from "../conversation/event-store";
 import { authenticate, businessOf, customerOf } from "./auth";
@@ -74,6 +75,18 @@ export const PatchConversation = z
 
 export const NoteRequest = z.strictObject({ clientId: ClientId, text: NoteText, sender: BusinessSender.optional() });
 
+const DirectoryQuerySchema = z.strictObject({
+  status: z.enum(["open", "pending", "snoozed", "resolved"]).optional(),
+  assignee: z.string().min(1).max(128).optional(),
+  owner: z.enum(["bot", "agent"]).optional(),
+  label: Label.optional(),
+  q: z.string().trim().min(1).max(128).optional(),
+  sort: z.enum(["updated", "waiting", "created"]).default("updated"),
+  cursor: z.string().min(1).max(2048).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  counts: z.enum(["true", "false", "1", "0"]).optional(),
+});
+
 const NotesQuery = z.strictObject({
   after: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(100),
@@ -107,6 +120,25 @@ conversations.post("/", async (c) => {
   if (body.ref) input.ref = body.ref;
   const { conversation, created } = unwrap(await customer.openConversation(input));
   return c.json({ conversation }, created ? 201 : 200);
+});
+
+/** The directory: every conversation of the caller's tenant, filtered, sorted, paged (business only). */
+conversations.get("/", async (c) => {
+  const access = businessOf(c);
+  const q = queryOf(c, DirectoryQuerySchema);
+  const me = access.agent?.id ?? null;
+  const query: DirectoryQuery = { sort: q.sort, limit: q.limit, counts: q.counts === "true" || q.counts === "1", me };
+  if (q.status) query.status = q.status;
+  if (q.owner) query.owner = q.owner;
+  if (q.label) query.label = q.label;
+  if (q.q) query.q = q.q;
+  if (q.cursor) query.cursor = q.cursor;
+  if (q.assignee === "me") {
+    if (!me) throw new ServiceError("invalid_request", "assignee=me needs an agent session", { errors: [{ path: "assignee", message: "no agent" }] });
+    query.assignee = { id: me };
+  } else if (q.assignee === "none") query.assignee = { none: true };
+  else if (q.assignee) query.assignee = { id: q.assignee };
+  return c.json(await listDirectory(c.env.DB, access.tenant, query));
 });
 
 conversations.get("/:id", async (c) => {
