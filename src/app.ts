@@ -7,6 +7,7 @@ import { agentSessions } from "./http/agent-sessions";
 import { conversations, me } from "./http/conversations";
 import { cors } from "./http/cors";
 import { demo } from "./http/demo";
+import { inbox } from "./http/inbox";
 import { live } from "./http/live";
 import { openapi } from "./http/openapi";
 import { notFound, onError } from "./http/problem";
@@ -29,6 +30,7 @@ app.route("/v1/agent-sessions", agentSessions);
 app.route("/v1/conversations", live);
 app.route("/v1/conversations", conversations);
 app.route("/v1/me", me);
+app.route("/v1/inbox", inbox);
 app.route("/demo", demo);
 
 app.get("/v1", (c) => c.json({ name: "carryover", version: "v1" }));

@@ -2,6 +2,7 @@
 import type { Agent } from "./agent/agent";
 import type { Conversation } from "./conversation/conversation";
 import type { Customer } from "./customer/customer";
+import type { InboxFeed } from "./inbox-feed/feed";
 import type { RateLimiter } from "./ratelimit/rate-limiter";
 
 export interface Env {
@@ -9,6 +10,7 @@ export interface Env {
   CUSTOMER: DurableObjectNamespace<Customer>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   AGENT: DurableObjectNamespace<Agent>;
+  INBOX: DurableObjectNamespace<InboxFeed>;
   DB: D1Database;
   ASSETS?: Fetcher;
   /** "true" only for local development: seeds the demo tenant and keys. */

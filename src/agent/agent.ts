@@ -8,8 +8,8 @@ import { toResult, type Result } from "../protocol/result";
 import { migrate } from "./schema";
 import { AgentSessions } from "./sessions";
 
-/** A socket target: a conversation (`cnv:<id>`). */
-export type SocketTarget = `cnv:${string}`;
+/** A socket target: a conversation (`cnv:<id>`) or the tenant's inbox feed hub (`inbox:<object name>`). */
+export type SocketTarget = `cnv:${string}` | `inbox:${string}`;
 
 export class Agent extends DurableObject<Env> {
   private readonly sessions: AgentSessions;
@@ -54,9 +54,10 @@ export class Agent extends DurableObject<Env> {
   private async disconnect(sessionId: string): Promise<void> {
     const tenant = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM profile WHERE key = 'tenant'").toArray()[0]?.value;
     if (!tenant) return;
-    const closing = this.sessions.takeTargets(sessionId).map((target) =>
-      this.env.CONVERSATION.getByName(`${tenant}:${target.slice(4)}`).disconnectAgentSession(sessionId),
-    );
+    const closing = this.sessions.takeTargets(sessionId).map((target) => {
+      if (target.startsWith("inbox:")) return this.env.INBOX.getByName(target.slice(6)).disconnectAgentSession(sessionId);
+      return this.env.CONVERSATION.getByName(`${tenant}:${target.slice(4)}`).disconnectAgentSession(sessionId);
+    });
     for (const outcome of await Promise.allSettled(closing)) {
       if (outcome.status === "rejected") console.error("closing a signed-out agent's socket failed", outcome.reason);
     }

@@ -38,6 +38,7 @@ import {
   type StatePatch,
 } from "./state";
 import { DirectorySync } from "./directory-sync";
+import { shardName } from "../inbox-feed/names";
 import { Timers } from "./timers";
 import { idleReturnMinutesOf } from "../directory/tenant-settings";
 
@@ -111,7 +112,9 @@ export class Conversation extends DurableObject<Env> {
     this.live = new Connections(ctx, this.store);
     this.notes = new NotesStore(sql);
     this.timers = new Timers(sql, ctx.storage);
-    this.directory = new DirectorySync(sql, this.store, env.DB, this.timers, () => this.meta.get(), async () => {});
+    this.directory = new DirectorySync(sql, this.store, env.DB, this.timers, () => this.meta.get(), (tenant, row) =>
+      env.INBOX.getByName(shardName(tenant, row.id)).publish(tenant, row),
+    );
   }
 
   /** Creates the conversation for its owner; a no-op when it exists. */

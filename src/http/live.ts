@@ -16,14 +16,14 @@ const LiveQuery = z.object({
   after: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
 });
 
-function offeredProtocols(header: string | undefined): string[] {
+export function offeredProtocols(header: string | undefined): string[] {
   return (header ?? "")
     .split(",")
     .map((p) => p.trim())
     .filter((p) => p.length > 0);
 }
 
-function refuse(code: number, reason: string): Response {
+export function refuse(code: number, reason: string): Response {
   return refusedSocket(LIVE_PROTOCOL, code, reason);
 }
 
