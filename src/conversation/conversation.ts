@@ -19,26 +19,15 @@ import type { ThreadSummary } from "../protocol/thread";
 import { Connections, liveOpeningOf } from "./connections";
 import { handoverSender, paymentUpdate } from "./business-events";
 import { EventStore, type AppendOutcome } from "./event-store";
-import { assertBotMaySend, DEFAULT_IDLE_RETURN_MINUTES, handedOver, idleReturnAt, ownerRefOf, takenByMessage, type HandoverInput } from "./handover";
-import { MetaStore, type ConversationMeta, type MetaPatch } from "./meta";
+import { assertBotMaySend, DEFAULT_IDLE_RETURN_MINUTES, handedOver, ownerRefOf, type HandoverInput } from "./handover";
+import { MetaStore, type ConversationMeta } from "./meta";
 import { NotesStore } from "./notes";
 import { ReadCursors } from "./reads";
 import { migrate } from "./schema";
-import {
-  actorOf,
-  businessInfo,
-  changesBetween,
-  eventFor,
-  eventForCustomer,
-  metaOfState,
-  patched,
-  stateEvent,
-  stateOf,
-  type ConversationState,
-  type StatePatch,
-} from "./state";
+import { actorOf, businessInfo, eventFor, eventForCustomer, patched, stateOf, type StatePatch } from "./state";
 import { DirectorySync } from "./directory-sync";
 import { shardName } from "../inbox-feed/names";
+import { StateWriter } from "./state-writer";
 import { Timers } from "./timers";
 import { idleReturnMinutesOf } from "../directory/tenant-settings";
 
@@ -48,8 +37,6 @@ const SUMMARY_DELAY_MS = 150;
 const SUMMARY_INTERVAL_MS = 2_000;
 /** How often the tenant's settings (limits, idle return) are read again. */
 const TENANT_REFRESH_MS = 60_000;
-/** The sender of changes Carryover makes by itself (reopen, snooze end, idle return). */
-const SYSTEM: Sender = { role: "system", id: "carryover" };
 
 export interface SendInput {
   clientId: string;
@@ -91,6 +78,7 @@ export class Conversation extends DurableObject<Env> {
   private readonly notes: NotesStore;
   private readonly timers: Timers;
   private readonly directory: DirectorySync;
+  private readonly state: StateWriter;
   /** Customer sends per device, HTTP and socket alike, counted here: no limiter round trip per message. */
   private readonly deviceSends = new LocalBuckets();
   /** The tenant's per-device send limit; undefined until loaded (the var default applies meanwhile). */
@@ -112,6 +100,13 @@ export class Conversation extends DurableObject<Env> {
     this.live = new Connections(ctx, this.store);
     this.notes = new NotesStore(sql);
     this.timers = new Timers(sql, ctx.storage);
+    this.state = new StateWriter({
+      meta: this.meta,
+      store: this.store,
+      timers: this.timers,
+      idleReturnMinutes: () => this.idleReturnMinutes,
+      committed: (outcome) => this.committed(outcome, null),
+    });
     this.directory = new DirectorySync(sql, this.store, env.DB, this.timers, () => this.meta.get(), (tenant, row) =>
       env.INBOX.getByName(shardName(tenant, row.id)).publish(tenant, row),
     );
@@ -181,7 +176,7 @@ export class Conversation extends DurableObject<Env> {
       if (patch.snoozedUntil && Date.parse(patch.snoozedUntil) <= Date.now()) {
         throw new ServiceError("invalid_request", "snoozedUntil must be in the future", { errors: [{ path: "snoozedUntil", message: "in the past" }] });
       }
-      const outcome = this.writeState(patched(stateOf(meta), patch), actorOf(access), {});
+      const outcome = this.state.write(patched(stateOf(meta), patch), actorOf(access), {});
       return this.stateAnswer(outcome);
     });
   }
@@ -198,7 +193,7 @@ export class Conversation extends DurableObject<Env> {
       const next = handedOver(state, input, access);
       if (!next) return this.stateAnswer(null);
       const sender = access.kind === "business" && access.agent ? actorOf(access) : handoverSender(next.owner, next.ownerAgent ?? undefined);
-      const outcome = this.writeState(next, sender, {
+      const outcome = this.state.write(next, sender, {
         previousOwner: ownerRefOf(state),
         ...(input.reason ? { reason: input.reason } : {}),
         ...(input.metadata ? { metadata: input.metadata } : {}),
@@ -238,7 +233,7 @@ export class Conversation extends DurableObject<Env> {
       if (update === null) throw new ServiceError("conflict", `payment request ${requestId} already is ${status}`);
       if ("seq" in update) return { event: update, created: false };
       const outcome = this.store.append(update);
-      this.touch({});
+      this.state.touch({});
       this.committed(outcome, null);
       return outcome;
     });
@@ -299,10 +294,10 @@ export class Conversation extends DurableObject<Env> {
           this.summaryChanged(meta);
           break;
         case "snooze":
-          this.endSnooze();
+          this.state.endSnooze();
           break;
         case "idle-return":
-          this.returnIdleThread();
+          this.state.returnIdleThread();
           break;
         case "directory":
           this.directory.changed();
@@ -329,69 +324,6 @@ export class Conversation extends DurableObject<Env> {
     } catch (err) {
       console.error("loading the tenant's settings failed; the defaults apply", err);
     }
-  }
-
-  /** The snooze is over: the thread is open again (reason "snooze_ended"). */
-  private endSnooze(): void {
-    const state = stateOf(this.meta.get()!);
-    if (state.status !== "snoozed" || !state.snoozedUntil) return;
-    if (Date.parse(state.snoozedUntil) > Date.now()) {
-      this.timers.set("snooze", Date.parse(state.snoozedUntil));
-      return;
-    }
-    this.writeState({ ...state, status: "open", snoozedUntil: null }, SYSTEM, { reason: "snooze_ended" });
-  }
-
-  /** The owning agent stayed silent too long: the thread returns to the bot (reason "idle_timeout"). */
-  private returnIdleThread(): void {
-    const meta = this.meta.get()!;
-    const state = stateOf(meta);
-    const at = idleReturnAt(meta, state, this.idleReturnMinutes);
-    if (at === null) return;
-    if (at > Date.now()) {
-      this.timers.set("idle-return", at);
-      return;
-    }
-    const next: ConversationState = { ...state, owner: "bot", ownerAgent: null, ownerEpoch: state.ownerEpoch + 1 };
-    this.writeState(next, SYSTEM, { reason: "idle_timeout", previousOwner: ownerRefOf(state) });
-  }
-
-  /** Keeps the idle-return timer at the time idleReturnAt says, or clears it. */
-  private rescheduleIdleReturn(): void {
-    const meta = this.meta.get()!;
-    const at = idleReturnAt(meta, stateOf(meta), this.idleReturnMinutes);
-    if (at === null) this.timers.clear("idle-return");
-    else if (this.timers.at("idle-return") !== at) this.timers.set("idle-return", at);
-  }
-
-  /**
-   * Writes a new state as one conversation.updated event naming every changed
-   * field; returns null when nothing changed. Meta and event are written in
-   * one synchronous step, so they commit together.
-   */
-  private writeState(
-    next: ConversationState,
-    sender: Sender,
-    extra: Parameters<typeof stateEvent>[3],
-  ): AppendOutcome | null {
-    const before = stateOf(this.meta.get()!);
-    const changes = changesBetween(before, next);
-    if (Object.keys(changes).length === 0) return null;
-    const patch = metaOfState(next);
-    if (changes.owner || changes.ownerAgent) patch.ownerSince = new Date().toISOString();
-    this.touch(patch);
-    const outcome = this.store.append(stateEvent(next, changes, sender, extra));
-    if (next.status === "snoozed" && next.snoozedUntil) this.timers.set("snooze", Date.parse(next.snoozedUntil));
-    else this.timers.clear("snooze");
-    this.rescheduleIdleReturn();
-    this.committed(outcome, null);
-    return outcome;
-  }
-
-  /** Writes `patch` and bumps the version every directory row carries. */
-  private touch(patch: MetaPatch): ConversationMeta {
-    const meta = this.meta.get()!;
-    return this.meta.update({ ...patch, version: (meta.version ?? 1) + 1, updatedAt: new Date().toISOString() });
   }
 
   /**
@@ -441,15 +373,9 @@ export class Conversation extends DurableObject<Env> {
       // Writing in a thread means having read it up to one's own message.
       this.reads.mark(access.deviceId, access.userId, outcome.event.seq);
     }
-    this.touch(messageBookkeeping(meta, access, sender, outcome.event.at));
+    this.state.messageWritten(access, sender, outcome.event.at);
     this.committed(outcome, from);
-    // What a message does to the state: a customer reopens, an agent takes the thread from the bot.
-    if (sender.role === "customer" && (state.status === "resolved" || state.status === "snoozed")) {
-      this.writeState({ ...state, status: "open", snoozedUntil: null }, SYSTEM, { reason: "customer_message" });
-    }
-    const taken = takenByMessage(stateOf(this.meta.get()!), sender);
-    if (taken) this.writeState(taken, sender, { reason: "agent_message", previousOwner: ownerRefOf(state) });
-    this.rescheduleIdleReturn();
+    this.state.afterMessage(state, sender);
     return outcome;
   }
 
@@ -572,23 +498,12 @@ export class Conversation extends DurableObject<Env> {
         throw new ServiceError("not_found", "conversation not found");
       }
       this.reads.reassign(fromUserId, toUserId);
-      const next = this.touch({ userId: toUserId });
+      const next = this.state.touch({ userId: toUserId });
       this.summaryChanged(next);
       this.directory.changed();
       return this.summary(next);
     });
   }
-}
-
-/** What a new message changes in the meta: who waits for an answer, the customer's name, the agent's last word. */
-function messageBookkeeping(meta: ConversationMeta, access: Access, sender: Sender, at: string): MetaPatch {
-  if (sender.role === "customer") {
-    const patch: MetaPatch = { lastCustomerAt: at };
-    if (!meta.waitingSince) patch.waitingSince = at;
-    if (access.kind === "customer" && access.name && access.name !== meta.customerName) patch.customerName = access.name;
-    return patch;
-  }
-  return sender.role === "agent" ? { waitingSince: null, lastAgentAt: at } : { waitingSince: null };
 }
 
 function senderOf(access: Access, input: SendInput): Sender {
