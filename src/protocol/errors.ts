@@ -74,7 +74,6 @@ export class ServiceError extends Error {
 
   toProblem(): Problem {
     const problem: Problem = {
-      ...this.members,
       type: `https://carryover.dev/errors/${this.code}`,
       title: ERROR_TITLE[this.code],
       status: this.status,
@@ -83,6 +82,9 @@ export class ServiceError extends Error {
     };
     if (this.errors) problem.errors = this.errors;
     if (this.retryAfter !== undefined) problem.retryAfter = this.retryAfter;
+    for (const [member, value] of Object.entries(this.members ?? {})) {
+      if (!(member in problem)) problem[member] = value;
+    }
     return problem;
   }
 }
