@@ -113,7 +113,7 @@ export class Conversation extends DurableObject<Env> {
   }
 
   /** Creates the conversation for its owner; a no-op when it exists. */
-  async init(input: { tenant: string; id: string; userId: string; ref?: string }): Promise<ConversationInfo> {
+  async init(input: { tenant: string; id: string; userId: string; ref?: string; customerName?: string }): Promise<ConversationInfo> {
     let meta = this.meta.get();
     if (!meta) {
       meta = {
@@ -125,6 +125,7 @@ export class Conversation extends DurableObject<Env> {
         ownerEpoch: 0,
         createdAt: new Date().toISOString(),
         ...(input.ref ? { ref: input.ref } : {}),
+        ...(input.customerName ? { customerName: input.customerName } : {}),
         version: 1,
       };
       this.meta.put(meta);

@@ -35,22 +35,25 @@ describe("directory", () => {
     });
     expect(annRow.waitingSince).not.toBeNull();
     await rowWhen(tenant.id, bob.conversationId, (r) => r.status === "resolved");
+    // Named from the identity token before writing anything.
+    const silent = await customerOf(tenant, "dee", "Dee");
+    expect((await rowWhen(tenant.id, silent.conversationId, () => true)).customer).toMatchObject({ id: "dee", name: "Dee" });
     await rowWhen(tenant.id, cid.conversationId, (r) => r.owner === "agent");
 
     const ids = (page: { conversations: { id: string }[] }) => page.conversations.map((r) => r.id);
     const all = await list(sam.sessionToken, "counts=true");
-    expect(ids(all).sort()).toEqual([ann.conversationId, bob.conversationId, cid.conversationId].sort());
-    expect(all.counts).toEqual({ open: 1, pending: 1, snoozed: 0, resolved: 1, mine: 1, unassigned: 1 });
+    expect(ids(all).sort()).toEqual([ann.conversationId, bob.conversationId, cid.conversationId, silent.conversationId].sort());
+    expect(all.counts).toEqual({ open: 2, pending: 1, snoozed: 0, resolved: 1, mine: 1, unassigned: 2 });
     // updated: newest change first
-    expect(ids(all)[0]).toBe(cid.conversationId);
+    expect(ids(all)[0]).toBe(silent.conversationId);
     expect(ids(await list(sam.sessionToken, "status=resolved"))).toEqual([bob.conversationId]);
     expect(ids(await list(sam.sessionToken, "assignee=me"))).toEqual([ann.conversationId]);
-    expect(ids(await list(sam.sessionToken, "assignee=none&status=open"))).toEqual([cid.conversationId]);
+    expect(ids(await list(sam.sessionToken, "assignee=none&status=open&owner=agent"))).toEqual([cid.conversationId]);
     expect(ids(await list(sam.sessionToken, "owner=agent"))).toEqual([cid.conversationId]);
     expect(ids(await list(sam.sessionToken, "label=vip"))).toEqual([bob.conversationId]);
     // waiting: customers waiting longest first, then the rest
     expect(ids(await list(tenant.apiKey, "sort=waiting"))[0]).toBe(ann.conversationId);
-    expect(ids(await list(tenant.apiKey, "sort=created"))).toEqual([cid.conversationId, bob.conversationId, ann.conversationId]);
+    expect(ids(await list(tenant.apiKey, "sort=created"))).toEqual([silent.conversationId, cid.conversationId, bob.conversationId, ann.conversationId]);
 
     expect((await call("GET", "/v1/conversations?assignee=me", tenant.apiKey)).status).toBe(400);
     for (const bad of ["limit=0", "limit=101", "sort=oldest", "status=closed", "label=NOPE", "cursor=garbage", "what=1"]) {
