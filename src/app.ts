@@ -5,9 +5,11 @@ import { settingsOf } from "./env";
 import { admin } from "./http/admin";
 import { attachments } from "./http/attachments";
 import { broadcasts } from "./http/broadcasts";
+import { agentSessions } from "./http/agent-sessions";
 import { conversations, me } from "./http/conversations";
 import { cors } from "./http/cors";
 import { demo } from "./http/demo";
+import { inbox } from "./http/inbox";
 import { live } from "./http/live";
 import { openapi } from "./http/openapi";
 import { people } from "./http/people";
@@ -28,6 +30,7 @@ app.use("/v1/*", async function devSeed(c, next) {
 app.route("/v1/admin", admin);
 app.use("/v1/*", cors());
 app.route("/v1/sessions", sessions);
+app.route("/v1/agent-sessions", agentSessions);
 // Before `conversations`: the live route authenticates from the subprotocol, not Authorization.
 app.route("/v1/conversations", live);
 app.route("/v1/conversations", conversations);
@@ -38,6 +41,7 @@ app.route("/v1/people", people);
 app.route("/v1/topics", topics);
 app.route("/v1/broadcasts", broadcasts);
 app.route("/v1/webhook-endpoints", webhooks);
+app.route("/v1/inbox", inbox);
 app.route("/demo", demo);
 
 app.get("/v1", (c) => c.json({ name: "carryover", version: "v1" }));

@@ -1,6 +1,8 @@
 // Bindings and vars of the Worker, and the settings derived from them once.
+import type { Agent } from "./agent/agent";
 import type { Conversation } from "./conversation/conversation";
 import type { Customer } from "./customer/customer";
+import type { InboxFeed } from "./inbox-feed/feed";
 import type { RateLimiter } from "./ratelimit/rate-limiter";
 import type { BroadcastMessage } from "./broadcast/fan-out";
 import type { TenantOutbox } from "./webhooks/tenant-outbox";
@@ -11,6 +13,8 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** Per-tenant outbox for webhooks outside any conversation (src/webhooks/tenant-outbox.ts). */
   TENANT_OUTBOX: DurableObjectNamespace<TenantOutbox>;
+  AGENT: DurableObjectNamespace<Agent>;
+  INBOX: DurableObjectNamespace<InboxFeed>;
   DB: D1Database;
   /** Attachment bytes (src/attachments/). */
   ATTACHMENTS: R2Bucket;

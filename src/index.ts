@@ -7,6 +7,8 @@ export { Conversation } from "./conversation/conversation";
 export { Customer } from "./customer/customer";
 export { RateLimiter } from "./ratelimit/rate-limiter";
 export { TenantOutbox } from "./webhooks/tenant-outbox";
+export { Agent } from "./agent/agent";
+export { InboxFeed } from "./inbox-feed/feed";
 
 export default {
   fetch: app.fetch,

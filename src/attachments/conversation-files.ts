@@ -12,9 +12,13 @@ import { AttachmentRecords, UNSENT_TTL_MS } from "./records";
 export class ConversationFiles {
   private readonly records: AttachmentRecords;
 
+  /**
+   * @param wake asks the DO to call `sweep` from its alarm at or before `at`
+   *   (ms since the epoch); the DO's one alarm also serves other jobs.
+   */
   constructor(
     sql: SqlStorage,
-    private readonly storage: DurableObjectStorage,
+    private readonly wake: (at: number) => void,
     private readonly bucket: R2Bucket,
   ) {
     this.records = new AttachmentRecords(sql);
@@ -23,7 +27,7 @@ export class ConversationFiles {
   /** Reserves `id` before its bytes are stored, and makes sure the sweep will look at it. */
   async reserve(id: string, uploader: { role: string; id: string }, now = Date.now()): Promise<void> {
     this.records.reserve(id, uploader, now);
-    await this.scheduleSweep(now + UNSENT_TTL_MS);
+    this.wake(now + UNSENT_TTL_MS);
   }
 
   complete(record: Attachment): void {
@@ -80,7 +84,7 @@ export class ConversationFiles {
       removed += ids.length;
     }
     const oldest = this.records.oldestUnsent();
-    if (oldest !== null) await this.scheduleSweep(oldest + UNSENT_TTL_MS);
+    if (oldest !== null) this.wake(oldest + UNSENT_TTL_MS);
     return removed;
   }
 
@@ -95,9 +99,4 @@ export class ConversationFiles {
     return ids.length;
   }
 
-  /** Sets the DO's one alarm to `at` unless another job already wants it earlier. */
-  private async scheduleSweep(at: number): Promise<void> {
-    const current = await this.storage.getAlarm();
-    if (current === null || current > at) await this.storage.setAlarm(at);
-  }
 }

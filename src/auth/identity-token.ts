@@ -42,7 +42,7 @@ export function tokenError(err: unknown, what: string): ServiceError {
   return new ServiceError("invalid_token", `${what} is invalid`);
 }
 
-function optionalString(payload: JWTPayload, claim: string, max: number): string | undefined {
+export function optionalString(payload: JWTPayload, claim: string, max: number): string | undefined {
   const value = payload[claim];
   return typeof value === "string" && value.length > 0 ? value.slice(0, max) : undefined;
 }
@@ -75,28 +75,45 @@ export interface VerifyOptions {
 }
 
 export async function verifyIdentityToken(token: string, tenant: Tenant, options: VerifyOptions = {}): Promise<Identity> {
+  return identityOf(await verifyIdentityClaims(token, tenant, IDENTITY_AUDIENCE, options));
+}
+
+/**
+ * The verified claims of a token signed with `tenant`'s identity keys for
+ * exactly `audience` ("carryover" for customers, "carryover:agent" for agents):
+ * an `aud` that also names another audience is refused, so no token can be
+ * both a customer and an agent token. Checks lifetime (≤ 1 h) and `sub`.
+ * Throws invalid_token / token_expired.
+ */
+export async function verifyIdentityClaims(token: string, tenant: Tenant, audience: string, options: VerifyOptions = {}): Promise<JWTPayload> {
   if (token.length > 8192) throw new ServiceError("invalid_token", "identity token is too long");
   const header = checkedHeader(token);
   const common: JWTVerifyOptions = {
     issuer: tenant.identity.issuer,
-    audience: IDENTITY_AUDIENCE,
+    audience,
     requiredClaims: ["exp", "iat", "sub"],
     clockTolerance: CLOCK_TOLERANCE_S,
     maxTokenAge: MAX_LIFETIME_S,
     currentDate: options.now ?? new Date(),
   };
-  if (header.alg === "HS256") return identityOf(await verifyWithSecrets(token, tenant, common));
-  if ((ASYMMETRIC_ALGORITHMS as readonly string[]).includes(header.alg ?? "")) {
+  let payload: JWTPayload;
+  if (header.alg === "HS256") payload = await verifyWithSecrets(token, tenant, common);
+  else if ((ASYMMETRIC_ALGORITHMS as readonly string[]).includes(header.alg ?? "")) {
     const keys = asymmetricKeysOf(tenant, options.remote ?? remoteJwks);
     if (!keys) throw new ServiceError("invalid_token", `this tenant accepts no ${header.alg} identity tokens`);
     try {
-      const { payload } = await jwtVerify(token, keys.keys, { ...common, algorithms: keys.algorithms });
-      return identityOf(payload);
+      payload = (await jwtVerify(token, keys.keys, { ...common, algorithms: keys.algorithms })).payload;
     } catch (err) {
       throw tokenError(err, "identity token");
     }
+  } else {
+    throw new ServiceError("invalid_token", `identity token algorithm "${String(header.alg)}" is not accepted`);
   }
-  throw new ServiceError("invalid_token", `identity token algorithm "${String(header.alg)}" is not accepted`);
+  if (Array.isArray(payload.aud) && payload.aud.length !== 1) {
+    throw new ServiceError("invalid_token", `identity token aud must be exactly "${audience}"`);
+  }
+  checkedSubject(payload);
+  return payload;
 }
 
 async function verifyWithSecrets(token: string, tenant: Tenant, common: JWTVerifyOptions): Promise<JWTPayload> {
@@ -122,7 +139,8 @@ function asymmetricKeysOf(tenant: Tenant, remote: RemoteJwksCache): AsymmetricKe
   return null;
 }
 
-function identityOf(payload: JWTPayload): Identity {
+/** The token's `sub` after the lifetime and subject rules; throws invalid_token. */
+function checkedSubject(payload: JWTPayload): string {
   // jose bounds the age of iat; the lifetime a backend grants (DESIGN: ≤ 1 h) is bounded here.
   if (typeof payload.exp === "number" && typeof payload.iat === "number" && payload.exp - payload.iat > 3600) {
     throw new ServiceError("invalid_token", "identity tokens may live at most one hour (exp - iat)");
@@ -132,7 +150,11 @@ function identityOf(payload: JWTPayload): Identity {
     throw new ServiceError("invalid_token", "identity token sub must be a user id of 1..128 characters");
   }
   if (sub.startsWith(GUEST_PREFIX)) throw new ServiceError("invalid_token", `identity token sub may not start with "${GUEST_PREFIX}"`);
-  const identity: Identity = { userId: sub };
+  return sub;
+}
+
+function identityOf(payload: JWTPayload): Identity {
+  const identity: Identity = { userId: checkedSubject(payload) };
   const name = optionalString(payload, "name", 128);
   const email = optionalString(payload, "email", 256);
   const avatar = optionalString(payload, "avatar", 2048);

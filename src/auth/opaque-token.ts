@@ -6,9 +6,10 @@
 import { sha256Hex } from "../ids";
 import { ServiceError } from "../protocol/errors";
 
-export type OpaqueKind = "refresh" | "guest";
+export type OpaqueKind = "refresh" | "guest" | "agent-refresh";
 
-const PREFIX: Record<OpaqueKind, string> = { refresh: "crt", guest: "cgt" };
+// An agent's refresh token (the Agent DO `<tenant>:<agentId>`, session in `deviceId`) has its own kind and prefix.
+const PREFIX: Record<OpaqueKind, string> = { refresh: "crt", guest: "cgt", "agent-refresh": "cat" };
 
 /** Where the token's hash lives: the Customer DO `<tenant>:<userId>`, and for refresh tokens the device. */
 export interface Locator {

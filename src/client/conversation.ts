@@ -487,7 +487,7 @@ export class Conversation implements ConversationHandle {
     if (!isRecord(body)) return;
     const c = body.conversation;
     if (isRecord(c)) {
-      if (c.status === "open" || c.status === "closed") this.statusValue = c.status;
+      if (c.status === "open" || c.status === "pending" || c.status === "snoozed" || c.status === "resolved") this.statusValue = c.status;
       if (c.owner === "bot" || c.owner === "agent") this.ownerValue = c.owner;
     }
     if (isRecord(body.reads)) {

@@ -18,7 +18,9 @@ import {
   type ServerFrame,
   type TypingFrame,
 } from "../protocol/frames";
+import type { Note } from "../protocol/note";
 import type { AppendOutcome } from "./event-store";
+import { eventFor, eventForCustomer, hasBusinessOnlyParts } from "./state";
 
 /** Events per SQL read while replaying; appends interleave between pages. */
 export const REPLAY_PAGE = 500;
@@ -44,6 +46,9 @@ const AccessSchema = z.discriminatedUnion("kind", [
     tenant: z.string(),
     role: z.enum(["bot", "agent", "admin"]),
     keyId: z.string(),
+    agent: z
+      .strictObject({ id: z.string(), name: z.string(), role: z.enum(["agent", "supervisor"]), sessionId: z.string() })
+      .optional(),
   }),
 ]);
 
@@ -91,7 +96,9 @@ export function refusedSocket(protocol: string, code: number, reason: string): R
 
 function accessCopy(access: Access): Access {
   if (access.kind === "business") {
-    return { kind: "business", tenant: access.tenant, role: access.role, keyId: access.keyId };
+    const copy: Access = { kind: "business", tenant: access.tenant, role: access.role, keyId: access.keyId };
+    if (access.agent) copy.agent = { id: access.agent.id, name: access.agent.name, role: access.agent.role, sessionId: access.agent.sessionId };
+    return copy;
   }
   const copy: Access = {
     kind: "customer",
@@ -127,6 +134,7 @@ interface SocketState {
 
 function tagsOf(access: Access): string[] {
   if (access.kind === "customer") return [`user:${access.userId}`, `device:${access.deviceId}`, "role:customer"];
+  if (access.agent) return [`role:${access.role}`, `agent-session:${access.agent.sessionId}`];
   return [`role:${access.role}`, `key:${access.keyId}`];
 }
 
@@ -140,6 +148,7 @@ function typingSender(access: Access, frame: TypingFrame): Sender {
     if (access.name !== undefined) sender.name = access.name;
     return sender;
   }
+  if (access.agent) return { role: "agent", id: access.agent.id, name: access.agent.name };
   if (frame.sender) return { ...frame.sender };
   return { role: access.role === "bot" ? "bot" : "agent", id: access.keyId };
 }
@@ -222,14 +231,15 @@ export class Connections {
   publish(outcome: AppendOutcome, from: WebSocket | null): void {
     const { event } = outcome;
     if (outcome.created) {
-      // Encoded once for every socket: fan-out cost is the sends, not JSON.
+      // Encoded once for every socket (twice when customers read less of it): fan-out cost is the sends, not JSON.
       const encoded = encodeServerFrame({ type: "event", event });
+      const forCustomers = hasBusinessOnlyParts(event) ? encodeServerFrame({ type: "event", event: eventForCustomer(event) }) : encoded;
       for (const ws of this.ctx.getWebSockets()) {
         if (ws === from) continue;
         const state = this.stateOf(ws);
         // A socket still replaying reads this event from the log in its turn.
         if (!state || state.dropped || !state.ready) continue;
-        this.deliver(ws, state, event, encoded);
+        this.deliver(ws, state, event, state.access.kind === "customer" ? forCustomers : encoded);
       }
     }
     if (!from) return;
@@ -240,7 +250,12 @@ export class Connections {
       this.catchUp(from, state, event.seq - 1);
       state.sentUpTo = event.seq;
     }
-    this.send(from, state, { type: "ack", clientId: event.clientId ?? "", seq: event.seq, eventId: event.id, event });
+    this.send(from, state, { type: "ack", clientId: event.clientId ?? "", seq: event.seq, eventId: event.id, event: eventFor(state.access, event) });
+  }
+
+  /** An internal note: business sockets only, never a customer's. */
+  note(note: Note): void {
+    this.fanOut({ type: "note", note }, null, (s) => s.access.kind === "business");
   }
 
   /** A customer device's cursor moved: tell the person's other sockets and every business socket. */
@@ -286,6 +301,13 @@ export class Connections {
   /** Closes every socket of a signed-out device with 4008. */
   disconnectDevice(deviceId: string): number {
     const sockets = this.ctx.getWebSockets(`device:${deviceId}`);
+    for (const ws of sockets) this.close(ws, CloseCode.revoked, "token_revoked");
+    return sockets.length;
+  }
+
+  /** Closes every socket of a signed-out agent session with 4008. */
+  disconnectAgentSession(sessionId: string): number {
+    const sockets = this.ctx.getWebSockets(`agent-session:${sessionId}`);
     for (const ws of sockets) this.close(ws, CloseCode.revoked, "token_revoked");
     return sockets.length;
   }
@@ -357,7 +379,7 @@ export class Connections {
       if (state.dropped) return;
       const page = this.log.after(state.sentUpTo, REPLAY_PAGE);
       for (const event of page.events) {
-        if (!this.send(ws, state, { type: "event", event })) return;
+        if (!this.send(ws, state, { type: "event", event: eventFor(state.access, event) })) return;
         state.sentUpTo = event.seq;
       }
       if (!page.hasMore) {
@@ -382,7 +404,7 @@ export class Connections {
       const page = this.log.after(state.sentUpTo, Math.min(REPLAY_PAGE, upTo - state.sentUpTo));
       if (page.events.length === 0) return;
       for (const event of page.events) {
-        if (!this.send(ws, state, { type: "event", event })) return;
+        if (!this.send(ws, state, { type: "event", event: eventFor(state.access, event) })) return;
         state.sentUpTo = event.seq;
       }
     }

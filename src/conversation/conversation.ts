@@ -8,7 +8,8 @@ import { contentNotAllowed, type Content, type PaymentStatus } from "../protocol
 import { ServiceError } from "../protocol/errors";
 import { CloseCode, type ClientFrame } from "../protocol/frames";
 import type { Access } from "../protocol/access";
-import type { ConversationInfo, Event, Owner, Sender } from "../protocol/event";
+import type { BusinessConversationInfo, ConversationInfo, Event, Sender } from "../protocol/event";
+import type { Note } from "../protocol/note";
 import { toResult, type Result } from "../protocol/result";
 import { findTenant } from "../directory/tenants";
 import { limitsOf } from "../ratelimit/limits";
@@ -21,18 +22,28 @@ import { Connections, liveOpeningOf } from "./connections";
 import { conversationCreated, conversationStream, enqueueEvent, readMoved } from "./outbox-entries";
 import { handoverSender, paymentUpdate } from "./business-events";
 import { EventStore, type AppendOutcome } from "./event-store";
+import { assertBotMaySend, DEFAULT_IDLE_RETURN_MINUTES, handedOver, ownerRefOf, type HandoverInput } from "./handover";
 import { MetaStore, type ConversationMeta } from "./meta";
+import { NotesStore } from "./notes";
 import { ReadCursors } from "./reads";
 import { migrate } from "./schema";
 import { ConversationFiles } from "../attachments/conversation-files";
 import type { Attachment } from "../protocol/attachment";
 import { applyUnsubscribePostback, unsubscribeTopicOf } from "../broadcast/subscriptions";
 import { reportBroadcastReads } from "../broadcast/read-report";
+import { actorOf, businessInfo, eventFor, eventForCustomer, patched, stateOf, type StatePatch } from "./state";
+import { DirectorySync } from "./directory-sync";
+import { shardName } from "../inbox-feed/names";
+import { StateWriter } from "./state-writer";
+import { Timers } from "./timers";
+import { idleReturnMinutesOf } from "../directory/tenant-settings";
 
 /** How long thread-list updates are gathered before one push to the Customer DO… */
 const SUMMARY_DELAY_MS = 150;
 /** …and the least time between two pushes of one busy thread. */
 const SUMMARY_INTERVAL_MS = 2_000;
+/** How often the tenant's settings (limits, idle return) are read again. */
+const TENANT_REFRESH_MS = 60_000;
 
 export interface SendInput {
   clientId: string;
@@ -49,6 +60,19 @@ export interface EventsQuery {
   limit: number;
 }
 
+export interface NoteInput {
+  clientId: string;
+  text: string;
+  /** API keys may name the writer; agent sessions always write as their agent. */
+  sender?: { role: "bot" | "agent"; id: string; name?: string };
+}
+
+/** A state change answered to the business: the conversation after it, and its event (null when nothing changed). */
+export interface StateAnswer {
+  conversation: BusinessConversationInfo;
+  event: Event | null;
+}
+
 export interface EventsPage {
   events: Event[];
   cursor: number;
@@ -63,10 +87,17 @@ export class Conversation extends DurableObject<Env> {
   private readonly files: ConversationFiles;
   /** Webhook (and later channel) deliveries of this thread, drained by the alarm. */
   private readonly outbox: Outbox;
+  private readonly notes: NotesStore;
+  private readonly timers: Timers;
+  private readonly directory: DirectorySync;
+  private readonly state: StateWriter;
   /** Customer sends per device, HTTP and socket alike, counted here: no limiter round trip per message. */
   private readonly deviceSends = new LocalBuckets();
   /** The tenant's per-device send limit; undefined until loaded (the var default applies meanwhile). */
   private deviceSendLimit: BucketLimit | null | undefined;
+  /** The tenant's handover.idleReturnMinutes (null = never); the default until loaded. */
+  private idleReturnMinutes: number | null = DEFAULT_IDLE_RETURN_MINUTES;
+  private tenantLoadedAt = 0;
   private summaryPush: Promise<void> | null = null;
   private summaryPushedAt = 0;
   private summaryDirty = false;
@@ -75,16 +106,31 @@ export class Conversation extends DurableObject<Env> {
     super(ctx, env);
     const sql = ctx.storage.sql;
     migrate(sql);
-    this.outbox = new Outbox(ctx.storage, sinkKinds(env), () => conversationStream(this.meta.get()), { ordered: true });
+    this.outbox = new Outbox(ctx.storage, sinkKinds(env), () => conversationStream(this.meta.get()), {
+      ordered: true,
+      wake: (at) => this.timers.setEarliest("outbox", at),
+    });
     this.store = new EventStore(sql, (event) => enqueueEvent(this.outbox, event, this.meta.get()));
     this.reads = new ReadCursors(sql);
     this.meta = new MetaStore(sql);
     this.live = new Connections(ctx, this.store);
-    this.files = new ConversationFiles(sql, ctx.storage, env.ATTACHMENTS);
+    this.files = new ConversationFiles(sql, (at) => this.timers.setEarliest("files", at), env.ATTACHMENTS);
+    this.notes = new NotesStore(sql);
+    this.timers = new Timers(sql, ctx.storage);
+    this.state = new StateWriter({
+      meta: this.meta,
+      store: this.store,
+      timers: this.timers,
+      idleReturnMinutes: () => this.idleReturnMinutes,
+      committed: (outcome) => this.committed(outcome, null),
+    });
+    this.directory = new DirectorySync(sql, this.store, env.DB, this.timers, () => this.meta.get(), (tenant, row) =>
+      env.INBOX.getByName(shardName(tenant, row.id)).publish(tenant, row),
+    );
   }
 
   /** Creates the conversation for its owner; a no-op when it exists. */
-  async init(input: { tenant: string; id: string; userId: string; ref?: string }): Promise<ConversationInfo> {
+  async init(input: { tenant: string; id: string; userId: string; ref?: string; customerName?: string }): Promise<ConversationInfo> {
     let meta = this.meta.get();
     if (!meta) {
       meta = {
@@ -93,34 +139,44 @@ export class Conversation extends DurableObject<Env> {
         userId: input.userId,
         status: "open",
         owner: "bot",
+        ownerEpoch: 0,
         createdAt: new Date().toISOString(),
         ...(input.ref ? { ref: input.ref } : {}),
+        ...(input.customerName ? { customerName: input.customerName } : {}),
+        version: 1,
       };
       this.meta.put(meta);
       this.outbox.enqueue(conversationCreated(meta, this.info(meta)));
+      this.directory.changed();
     }
     return this.info(meta);
   }
 
-  async get(access: Access): Promise<Result<{ conversation: ConversationInfo; reads: Record<string, number> }>> {
-    return toResult(() => ({ conversation: this.info(this.authorize(access)), reads: this.reads.all() }));
+  /** The conversation as `access` may read it: business callers get its state, customers do not. */
+  async get(access: Access): Promise<Result<{ conversation: ConversationInfo | BusinessConversationInfo; reads: Record<string, number> }>> {
+    return toResult(() => {
+      const meta = this.authorize(access);
+      const conversation = access.kind === "business" ? businessInfo(meta, this.info(meta)) : this.info(meta);
+      return { conversation, reads: this.reads.all() };
+    });
   }
 
   async events(access: Access, query: EventsQuery): Promise<Result<EventsPage>> {
     return toResult(() => {
       this.authorize(access);
+      const view = (page: { events: Event[]; hasMore: boolean }) => ({ ...page, events: page.events.map((e) => eventFor(access, e)) });
       if (query.before !== undefined) {
-        const page = this.store.before(query.before, query.limit);
+        const page = view(this.store.before(query.before, query.limit));
         return { ...page, cursor: page.events[0]?.seq ?? query.before };
       }
       const after = query.after ?? 0;
-      const page = this.store.after(after, query.limit);
+      const page = view(this.store.after(after, query.limit));
       return { ...page, cursor: page.events.at(-1)?.seq ?? after };
     });
   }
 
   async append(access: Access, input: SendInput): Promise<Result<AppendOutcome>> {
-    if (access.kind === "customer" && this.deviceSendLimit === undefined) await this.loadDeviceSendLimit(access.tenant);
+    await this.ensureTenant(access.tenant);
     const result = await toResult(() => this.commit(access, input, null));
     // Over HTTP the opt-out is applied before the answer (over a socket, right after).
     if (result.ok) await this.optOut(access, result.value);
@@ -131,25 +187,63 @@ export class Conversation extends DurableObject<Env> {
     return toResult(() => this.moveRead(access, seq, null));
   }
 
-  /** Passes the thread between the bot and a human agent; a no-op when the owner does not change. */
-  async handover(
-    access: Access,
-    input: { owner: Owner; agentId?: string; reason?: string },
-  ): Promise<Result<{ conversation: ConversationInfo; event: Event | null }>> {
+  /**
+   * Changes status, snooze, assignee or labels (PATCH): one conversation.updated
+   * event naming every changed field, or none when nothing changes.
+   */
+  async update(access: Access, patch: StatePatch): Promise<Result<StateAnswer>> {
+    await this.ensureTenant(access.tenant);
     return toResult(() => {
-      const meta = this.authorize(access);
-      if (meta.owner === input.owner) return { conversation: this.info(meta), event: null };
-      const next = this.meta.update({ owner: input.owner });
-      const outcome = this.store.append({
-        type: "conversation.updated",
-        sender: handoverSender(input.owner, input.agentId),
-        status: next.status,
-        owner: next.owner,
+      const meta = this.authorizeBusiness(access);
+      if (patch.snoozedUntil && Date.parse(patch.snoozedUntil) <= Date.now()) {
+        throw new ServiceError("invalid_request", "snoozedUntil must be in the future", { errors: [{ path: "snoozedUntil", message: "in the past" }] });
+      }
+      const outcome = this.state.write(patched(stateOf(meta), patch), actorOf(access), {});
+      return this.stateAnswer(outcome);
+    });
+  }
+
+  /**
+   * Passes the thread between the bot and agents (API.md "Handover"): a stale
+   * `ifEpoch`, or taking another agent's thread without one, is a 409 naming
+   * the owner; a no-op when nothing changes.
+   */
+  async handover(access: Access, input: HandoverInput): Promise<Result<StateAnswer>> {
+    await this.ensureTenant(access.tenant);
+    return toResult(() => {
+      const state = stateOf(this.authorizeBusiness(access));
+      const next = handedOver(state, input, access);
+      if (!next) return this.stateAnswer(null);
+      const sender = access.kind === "business" && access.agent ? actorOf(access) : handoverSender(next.owner, next.ownerAgent ?? undefined);
+      const outcome = this.state.write(next, sender, {
+        previousOwner: ownerRefOf(state),
         ...(input.reason ? { reason: input.reason } : {}),
+        ...(input.metadata ? { metadata: input.metadata } : {}),
       });
-      this.summaryChanged(next);
-      this.live.publish(outcome, null);
-      return { conversation: this.info(next), event: outcome.event };
+      return this.stateAnswer(outcome);
+    });
+  }
+
+  /** Writes an internal note (business only); business sockets get it as a `note` frame. */
+  async addNote(access: Access, input: NoteInput): Promise<Result<{ note: Note; created: boolean }>> {
+    return toResult(() => {
+      this.authorizeBusiness(access);
+      const sender: Sender =
+        access.kind === "business" && access.agent
+          ? actorOf(access)
+          : (input.sender ?? { role: access.kind === "business" && access.role === "bot" ? "bot" : "agent", id: access.kind === "business" ? access.keyId : "" });
+      const outcome = this.notes.add(sender, input.clientId, input.text, this.store.lastSeq());
+      if (outcome.created) this.noteCommitted(outcome.note);
+      return outcome;
+    });
+  }
+
+  /** Notes after the note `after` (all when null), oldest first; business only. */
+  async listNotes(access: Access, after: string | null, limit: number): Promise<Result<{ notes: Note[]; cursor: string | null; hasMore: boolean }>> {
+    return toResult(() => {
+      this.authorizeBusiness(access);
+      const page = this.notes.after(after, limit);
+      return { ...page, cursor: page.notes.at(-1)?.id ?? after };
     });
   }
 
@@ -161,8 +255,8 @@ export class Conversation extends DurableObject<Env> {
       if (update === null) throw new ServiceError("conflict", `payment request ${requestId} already is ${status}`);
       if ("seq" in update) return { event: update, created: false };
       const outcome = this.store.append(update);
-      this.summaryChanged(meta);
-      this.live.publish(outcome, null);
+      this.state.touch({});
+      this.committed(outcome, null);
       return outcome;
     });
   }
@@ -173,7 +267,7 @@ export class Conversation extends DurableObject<Env> {
     if (!opening) return new Response(null, { status: 400 });
     const allowed = await toResult(() => this.authorize(opening.access));
     if (!allowed.ok) return new Response(null, { status: 404 });
-    await this.loadDeviceSendLimit(opening.access.tenant);
+    await this.ensureTenant(opening.access.tenant);
     return new Response(null, { status: 101, webSocket: this.live.accept(opening.access, opening.after) });
   }
 
@@ -211,18 +305,6 @@ export class Conversation extends DurableObject<Env> {
   /** Sends again every failed delivery of `sink` created since `since` (ms); returns how many. */
   async recoverDeliveries(sink: string, since: number): Promise<number> {
     return this.outbox.recover(sink, since);
-  }
-
-  /**
-   * Drains the outbox, retries a summary push that failed (the Customer DO was
-   * unreachable) and sweeps never-sent attachments. Every user of the one
-   * alarm only ever moves it earlier, so none holds back another.
-   */
-  override async alarm(): Promise<void> {
-    const meta = this.meta.get();
-    if (meta) this.summaryChanged(meta);
-    await Promise.all([this.outbox.drainAndArm(), this.summaryPush]);
-    if (meta) await this.files.sweep(meta.tenant, meta.id);
   }
 
   /** Reserves `id` for an upload into this thread by someone who may write here (else 404). */
@@ -265,12 +347,82 @@ export class Conversation extends DurableObject<Env> {
     return meta ? this.files.eraseCustomerFiles(meta.tenant, meta.id) : 0;
   }
 
-  private async loadDeviceSendLimit(tenant: string): Promise<void> {
-    try {
-      this.deviceSendLimit = limitsOf(this.env, (await findTenant(this.env.DB, tenant))?.rateLimits).sendsPerDevice;
-    } catch (err) {
-      console.error("loading the tenant's send limit failed; the default applies", err);
+  /** Closes every live socket of a signed-out agent session with 4008. */
+  async disconnectAgentSession(sessionId: string): Promise<void> {
+    this.live.disconnectAgentSession(sessionId);
+  }
+
+  /**
+   * Runs the timers that are due, also while no request runs: a snooze that
+   * ends, an idle agent's thread returning to the bot, a summary push to retry,
+   * the sweep of never-sent attachments; and drains the webhook outbox.
+   */
+  override async alarm(): Promise<void> {
+    const meta = this.meta.get();
+    if (!meta) return;
+    await this.ensureTenant(meta.tenant);
+    for (const kind of this.timers.takeDue()) {
+      switch (kind) {
+        case "summary":
+          this.summaryChanged(meta);
+          break;
+        case "snooze":
+          this.state.endSnooze();
+          break;
+        case "idle-return":
+          this.state.returnIdleThread();
+          break;
+        case "directory":
+          this.directory.changed();
+          break;
+        case "files":
+          await this.files.sweep(meta.tenant, meta.id);
+          break;
+      }
     }
+    // Always: a drain cut short by an eviction left its deliveries due, and this re-arms them.
+    await this.outbox.drainAndArm();
+    this.timers.arm();
+    await Promise.all([this.summaryPush, this.directory.settled()]);
+  }
+
+  /** Loads the tenant's settings on first use, then refreshes them in the background once a minute. */
+  private async ensureTenant(tenant: string): Promise<void> {
+    if (Date.now() - this.tenantLoadedAt < TENANT_REFRESH_MS) return;
+    const loading = this.loadTenant(tenant);
+    if (this.tenantLoadedAt === 0) await loading;
+  }
+
+  private async loadTenant(tenant: string): Promise<void> {
+    this.tenantLoadedAt = Date.now();
+    try {
+      const found = await findTenant(this.env.DB, tenant);
+      this.deviceSendLimit = limitsOf(this.env, found?.rateLimits).sendsPerDevice;
+      this.idleReturnMinutes = idleReturnMinutesOf(found?.settings);
+    } catch (err) {
+      console.error("loading the tenant's settings failed; the defaults apply", err);
+    }
+  }
+
+  /**
+   * After every committed event: live fan-out, then the customer's thread list.
+   * The one place a new sink of events (such as a webhook outbox) hooks in.
+   */
+  private committed(outcome: AppendOutcome, from: WebSocket | null): void {
+    this.live.publish(outcome, from);
+    if (!outcome.created) return;
+    this.summaryChanged(this.meta.get()!);
+    this.directory.changed();
+  }
+
+  /** After a note is written: business sockets. The place a note sink (webhooks) hooks in. */
+  private noteCommitted(note: Note): void {
+    this.live.note(note);
+  }
+
+  private stateAnswer(outcome: AppendOutcome | null): StateAnswer {
+    const meta = this.meta.get()!;
+    return { conversation: businessInfo(meta, this.info(meta)), event: outcome?.event ?? null };
   }
 
   /** The one append path: HTTP and live `send` frames. Persist, then broadcast. */
@@ -284,6 +436,9 @@ export class Conversation extends DurableObject<Env> {
     const refused = contentNotAllowed(sender.role, input.content);
     if (refused) throw new ServiceError("invalid_request", refused.message, { errors: [refused] });
     const attachment = this.files.forMessage(input.content);
+    const state = stateOf(meta);
+    // A broadcast reaches every subscriber, whoever owns their thread.
+    if (!input.broadcastId) assertBotMaySend(state, sender);
     const outcome = this.store.append({
       type: "message.created",
       sender,
@@ -292,15 +447,20 @@ export class Conversation extends DurableObject<Env> {
       ...(attachment ? { attachment } : {}),
       ...(input.broadcastId ? { broadcastId: input.broadcastId } : {}),
     });
-    if (attachment && outcome.created) this.files.markSent(attachment.id, outcome.event.seq);
-    if (outcome.created && access.kind === "customer") {
+    if (!outcome.created) {
+      this.live.publish(outcome, from);
+      return outcome;
+    }
+    if (attachment) this.files.markSent(attachment.id, outcome.event.seq);
+    if (access.kind === "customer") {
       // Writing in a thread means having read it up to one's own message.
       const before = this.reads.ofUser(access.userId);
       this.reads.mark(access.deviceId, access.userId, outcome.event.seq);
       void reportBroadcastReads(this.ctx.storage.sql, this.env.DB, access.userId, before, outcome.event.seq);
     }
-    if (outcome.created) this.summaryChanged(meta);
-    this.live.publish(outcome, from);
+    this.state.messageWritten(access, sender, outcome.event.at);
+    this.committed(outcome, from);
+    this.state.afterMessage(state, sender);
     return outcome;
   }
 
@@ -329,12 +489,12 @@ export class Conversation extends DurableObject<Env> {
   private onFrame(ws: WebSocket, access: Access, frame: Exclude<ClientFrame, { type: "ping" }>): void {
     switch (frame.type) {
       case "send": {
-        if (access.kind === "customer" && frame.sender) {
-          throw new ServiceError("invalid_request", "customers cannot choose a sender", {
+        if ((access.kind === "customer" || access.agent) && frame.sender) {
+          throw new ServiceError("invalid_request", "a session cannot choose a sender", {
             errors: [{ path: "sender", message: "not allowed with a session token" }],
           });
         }
-        if (this.deviceSendLimit === undefined) void this.loadDeviceSendLimit(access.tenant);
+        void this.ensureTenant(access.tenant);
         const input: SendInput = { clientId: frame.clientId, content: frame.content };
         if (frame.sender) input.sender = frame.sender;
         void this.optOut(access, this.commit(access, input, ws));
@@ -350,6 +510,13 @@ export class Conversation extends DurableObject<Env> {
     }
   }
 
+  /** The meta for a business caller; customers get 403 (the Worker refuses them first). */
+  private authorizeBusiness(access: Access): ConversationMeta {
+    const meta = this.authorize(access);
+    if (access.kind !== "business") throw new ServiceError("forbidden", "this is for business callers");
+    return meta;
+  }
+
   private authorize(access: Access): ConversationMeta {
     const meta = this.meta.get();
     // Another person's thread, or one that does not exist: the same 404.
@@ -362,7 +529,7 @@ export class Conversation extends DurableObject<Env> {
   private info(meta: ConversationMeta): ConversationInfo {
     const info: ConversationInfo = {
       id: meta.id,
-      status: meta.status,
+      status: stateOf(meta).status,
       owner: meta.owner,
       lastSeq: this.store.lastSeq(),
       createdAt: meta.createdAt,
@@ -376,11 +543,12 @@ export class Conversation extends DurableObject<Env> {
     const readSeq = this.reads.ofUser(meta.userId);
     return {
       id: meta.id,
-      status: meta.status,
+      status: stateOf(meta).status,
       lastSeq: last?.seq ?? 0,
       readSeq,
       unread: this.store.unreadAfter(readSeq),
-      lastEvent: last,
+      // The list is read with customer credentials: business-only parts stay out.
+      lastEvent: last ? eventForCustomer(last) : null,
       updatedAt: last?.at ?? meta.createdAt,
     };
   }
@@ -407,7 +575,7 @@ export class Conversation extends DurableObject<Env> {
         }
       } catch (err) {
         console.error("thread summary push failed; retrying by alarm", err);
-        await this.ctx.storage.setAlarm(Date.now() + 2_000);
+        this.timers.setEarliest("summary", Date.now() + 2_000);
       } finally {
         this.summaryPush = null;
       }
@@ -426,8 +594,9 @@ export class Conversation extends DurableObject<Env> {
         throw new ServiceError("not_found", "conversation not found");
       }
       this.reads.reassign(fromUserId, toUserId);
-      const next = this.meta.update({ userId: toUserId });
+      const next = this.state.touch({ userId: toUserId });
       this.summaryChanged(next);
+      this.directory.changed();
       return this.summary(next);
     });
   }
@@ -439,6 +608,8 @@ function senderOf(access: Access, input: SendInput): Sender {
     if (access.name) sender.name = access.name;
     return sender;
   }
+  // An agent session always writes as its agent (the route refuses a `sender`).
+  if (access.agent) return { role: "agent", id: access.agent.id, name: access.agent.name };
   if (!input.sender) {
     throw new ServiceError("invalid_request", "sender is required with an API key", {
       errors: [{ path: "sender", message: "required" }],

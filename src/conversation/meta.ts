@@ -1,11 +1,33 @@
-// Who a conversation belongs to and its state (status, owner), kept in the
-// DO's meta table. An uninitialised conversation does not exist for anyone.
+// Who a conversation belongs to and its state (status, owner, assignee,
+// labels, …), kept as one JSON row in the DO's meta table. An uninitialised
+// conversation does not exist for anyone.
 import type { ConversationInfo, ConversationStatus, Owner } from "../protocol/event";
 
 export interface ConversationMeta extends Omit<ConversationInfo, "lastSeq"> {
   tenant: string;
   userId: string;
+  // The business state; absent in conversations created before it existed (see stateOf in state.ts).
+  snoozedUntil?: string | null;
+  assignee?: string | null;
+  labels?: string[];
+  ownerAgent?: string | null;
+  ownerEpoch?: number;
+  /** The customer's display name as their last message carried it. */
+  customerName?: string | null;
+  /** The first customer message not yet answered by the business, or null. */
+  waitingSince?: string | null;
+  /** The last customer message and the last message of the owning agent (idle return). */
+  lastCustomerAt?: string | null;
+  lastAgentAt?: string | null;
+  /** When the current owner took the thread. */
+  ownerSince?: string | null;
+  /** Bumped on every change the directory shows; a directory row never goes back to a lower one. */
+  version?: number;
+  updatedAt?: string;
 }
+
+/** The fields of the meta row a change may write. */
+export type MetaPatch = Partial<Omit<ConversationMeta, "tenant" | "id" | "createdAt">>;
 
 export class MetaStore {
   private cached: ConversationMeta | null | undefined;
@@ -27,7 +49,7 @@ export class MetaStore {
     this.cached = meta;
   }
 
-  update(patch: Partial<Pick<ConversationMeta, "status" | "owner" | "userId">>): ConversationMeta {
+  update(patch: MetaPatch): ConversationMeta {
     const meta = this.get();
     if (!meta) throw new Error("conversation not initialised");
     const next = { ...meta, ...patch };

@@ -20,6 +20,17 @@ const MIGRATIONS: string[] = [
      at TEXT NOT NULL
    );`,
   ATTACHMENTS_SCHEMA,
+  // Business state (issue 12): named timers on the one alarm, internal notes beside the log.
+  `CREATE TABLE timers (kind TEXT PRIMARY KEY, at INTEGER NOT NULL);
+   CREATE TABLE notes (
+     n INTEGER PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     idem_key TEXT NOT NULL UNIQUE,
+     after_seq INTEGER NOT NULL,
+     at TEXT NOT NULL,
+     sender TEXT NOT NULL,
+     text TEXT NOT NULL
+   );`,
 ];
 
 export function migrate(sql: SqlStorage): void {

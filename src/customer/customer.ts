@@ -183,12 +183,15 @@ export class Customer extends DurableObject<Env> {
     if (!refused.ok) return refused;
     const existing = this.threads.open();
     const id = existing ?? newId("cnv");
-    const init: { tenant: string; id: string; userId: string; ref?: string } = {
+    const init: { tenant: string; id: string; userId: string; ref?: string; customerName?: string } = {
       tenant: input.tenant,
       id,
       userId: input.userId,
     };
     if (input.ref) init.ref = input.ref;
+    // The business's directory names the customer from the start, not only from their first message.
+    const name = this.profile.get().name;
+    if (name) init.customerName = name;
     // Record the thread first: a crash after this line leaves an id whose
     // init() is retried on the next call, never a conversation nobody lists.
     this.threads.add(id);

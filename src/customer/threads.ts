@@ -42,11 +42,15 @@ export class ThreadList {
     return this.sql.exec("SELECT 1 FROM threads WHERE id = ?", id).toArray().length > 0;
   }
 
-  /** The most recent open thread, which a new chat continues. */
+  /**
+   * The most recent thread, which a new chat continues: a resolved or snoozed
+   * one too, since a customer message reopens it ("closed" was the first
+   * release's word for resolved threads that were never reopened).
+   */
   open(): string | null {
     return (
       this.sql
-        .exec<{ id: string }>("SELECT id FROM threads WHERE status = 'open' ORDER BY created_at DESC LIMIT 1")
+        .exec<{ id: string }>("SELECT id FROM threads WHERE status != 'closed' ORDER BY created_at DESC LIMIT 1")
         .toArray()[0]?.id ?? null
     );
   }

@@ -1,13 +1,18 @@
-// The demo's agent pane: finds the conversations of the two device panes,
-// shows them and answers through the Send API with the demo bot key, the way
-// a business's bot or agent tool would from its backend.
+// The demo's agent pane: signs in as the agent Sam (an agent session from a
+// demo agent identity token, as a business's SSO would mint it), lists the
+// tenant's conversations from the directory (GET /v1/conversations, kept
+// current by the inbox live feed), and answers as Sam. The pane's bot answers
+// new customer messages through the Send API with the demo bot key, and
+// stands by while an agent owns the thread.
 (function () {
   "use strict";
   var BOT_KEY = "ck_demo_bot_change_me_0123456789abcdef";
-  var AGENT = { role: "agent", id: "sam", name: "Sam (Demo Shop)" };
   var BOT = { role: "bot", id: "shopbot", name: "Shop assistant" };
   var threads = {}; // id -> { events: [], after: 0 }
+  var rows = {}; // id -> the directory row (highest version seen)
   var selected = "";
+  var pinned = false; // the agent picked a thread; otherwise the pane follows the latest
+  var agent = null; // { sessionToken, refreshToken, expiresAt }
   var $ = function (id) { return document.getElementById(id); };
 
   // A handoff link opened here (…/?tenant=demo&handoff=…) is "opened on the phone".
@@ -23,25 +28,71 @@
     $("link").value = "";
   });
 
-  function api(path, init) {
+  function request(path, init, token) {
     init = init || {};
-    var headers = { authorization: "Bearer " + BOT_KEY };
+    var headers = { authorization: "Bearer " + token };
     if (init.json) headers["content-type"] = "application/json";
     return fetch(path, { method: init.method || "GET", headers: headers, body: init.json ? JSON.stringify(init.json) : undefined })
       .then(function (res) {
-        if (!res.ok) return res.json().then(function (p) { throw new Error(p.detail || p.title || res.status); });
+        if (!res.ok) return res.json().then(function (p) { var e = new Error(p.detail || p.title || res.status); e.status = res.status; throw e; });
         return res.status === 204 ? null : res.json();
       });
   }
 
+  // Sign in as Sam: the demo mints the agent identity token a business's SSO would.
+  // One sign-in at a time, however many calls are waiting for it.
+  var signingIn = null;
+  function signIn() {
+    if (!signingIn) signingIn = startSignIn().then(function (s) { signingIn = null; return s; }, function (err) { signingIn = null; throw err; });
+    return signingIn;
+  }
+  function startSignIn() {
+    return fetch("/demo/agent-token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sub: "sam", name: "Sam (Demo Shop)" }) })
+      .then(function (res) { return res.json(); })
+      .then(function (t) {
+        return fetch("/v1/agent-sessions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ tenant: "demo", identityToken: t.token }) });
+      })
+      .then(function (res) { return res.json(); })
+      .then(function (s) { agent = s; openInbox(); return s; });
+  }
+
+  // Refresh a little before the 15-minute session token ends (the refresh token rotates).
+  function refresh() {
+    if (!agent) return signIn();
+    return fetch("/v1/agent-sessions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ tenant: "demo", refreshToken: agent.refreshToken }) })
+      .then(function (res) { if (!res.ok) throw new Error("refresh failed"); return res.json(); })
+      .then(function (s) { agent = s; }, function () { agent = null; return signIn(); });
+  }
+  setInterval(refresh, 10 * 60 * 1000);
+
+  /** A call as the signed-in agent. */
+  function api(path, init) {
+    var go = function () { return request(path, init, agent.sessionToken); };
+    return (agent ? Promise.resolve() : signIn()).then(go).catch(function (err) {
+      if (err.status === 401) { agent = null; return signIn().then(go); }
+      throw err;
+    });
+  }
+
+  /** A call as the bot (the Send API with the bot key). */
+  function botApi(path, init) { return request(path, init, BOT_KEY); }
+
   function status(text) { $("agent-status").textContent = text; }
 
-  function send(content, sender) {
+  function clientId() { return "demo-" + Date.now() + "-" + Math.random().toString(36).slice(2, 8); }
+
+  /** Sam writes (an agent session sends as its agent: no sender field). Taking a bot's thread is automatic. */
+  function send(content) {
     if (!selected) { status("No conversation yet: write in one of the chats first."); return Promise.resolve(); }
-    return api("/v1/conversations/" + selected + "/messages", {
-      method: "POST",
-      json: { clientId: "demo-" + Date.now() + "-" + Math.random().toString(36).slice(2, 8), content: content, sender: sender || AGENT },
-    }).then(function () { status(""); }, function (err) { status("Send failed: " + err.message); });
+    return api("/v1/conversations/" + selected + "/messages", { method: "POST", json: { clientId: clientId(), content: content } })
+      .then(function () { status(""); }, function (err) { status("Send failed: " + err.message); });
+  }
+
+  /** The bot answers, unless an agent owns the thread (then the server says 409: the bot is on standby). */
+  function botSend(id, content) {
+    if (rows[id] && rows[id].owner === "agent") return Promise.resolve();
+    return botApi("/v1/conversations/" + id + "/messages", { method: "POST", json: { clientId: clientId(), content: content, sender: BOT } })
+      .catch(function (err) { if (err.status !== 409) status("Bot send failed: " + err.message); });
   }
 
   function describe(e) {
@@ -76,21 +127,81 @@
     list.scrollTop = list.scrollHeight;
   }
 
+  function label(row) {
+    var who = row.customer.name || (row.customer.guest ? "Guest" : row.customer.id);
+    var flags = [row.status];
+    if (row.owner === "agent") flags.push("with " + (row.ownerAgent || "an agent"));
+    if (row.waitingSince) flags.push("waiting");
+    var preview = row.lastEvent && row.lastEvent.preview ? " — " + row.lastEvent.preview : "";
+    return who + " (" + flags.join(", ") + ")" + preview;
+  }
+
+  function sortedRows() {
+    return Object.keys(rows).map(function (id) { return rows[id]; })
+      .sort(function (a, b) { return a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0; });
+  }
+
   function renderThreads() {
     var select = $("thread");
-    var ids = Object.keys(threads);
-    if (!selected && ids.length) selected = ids[ids.length - 1];
+    var list = sortedRows();
+    if ((!pinned || !rows[selected]) && list.length && selected !== list[0].id) {
+      selected = list[0].id;
+      renderTranscript();
+    }
     select.replaceChildren();
-    if (!ids.length) select.append(new Option("Waiting for a conversation…", ""));
-    ids.forEach(function (id) { select.append(new Option(id, id, false, id === selected)); });
+    if (!list.length) select.append(new Option("Waiting for a conversation…", ""));
+    list.forEach(function (row) { select.append(new Option(label(row), row.id, false, row.id === selected)); });
+    var row = rows[selected];
+    $("take").textContent = row && row.owner === "agent" && row.ownerAgent === "sam" ? "Back to the bot" : "Take the thread";
   }
-  $("thread").addEventListener("change", function () { selected = this.value; renderTranscript(); });
+  $("thread").addEventListener("change", function () { selected = this.value; pinned = true; renderTranscript(); renderThreads(); });
 
-  function botAnswer(e) {
+  /** A directory row, from a page or the live feed: the highest version wins. */
+  function upsertRow(row) {
+    var known = rows[row.id];
+    if (known && known.version >= row.version) return;
+    rows[row.id] = row;
+    if (!threads[row.id]) threads[row.id] = { events: [], after: 0 };
+    renderThreads();
+  }
+
+  /** The directory, first page (25 most recently updated): the list of the pane. */
+  function loadDirectory() {
+    return api("/v1/conversations?limit=25").then(function (page) { page.conversations.forEach(upsertRow); }, function () {});
+  }
+
+  // The inbox live feed: every directory change of the tenant, pushed.
+  var inboxSocket = null;
+  function openInbox() {
+    if (!agent || inboxSocket) return;
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/v1/inbox/live";
+    var ws = new WebSocket(url, ["carryover.v1", "bearer." + agent.sessionToken]);
+    inboxSocket = ws;
+    ws.onmessage = function (e) {
+      var frame = JSON.parse(e.data);
+      if (frame.type === "conversation") upsertRow(frame.conversation);
+    };
+    ws.onclose = function () { inboxSocket = null; setTimeout(openInbox, 2000); };
+  }
+
+  $("take").addEventListener("click", function () {
+    var row = rows[selected];
+    if (!row) return;
+    var mine = row.owner === "agent" && row.ownerAgent === "sam";
+    api("/v1/conversations/" + selected + "/handover", { method: "POST", json: mine ? { owner: "bot" } : { owner: "agent" } })
+      .then(function (answer) { status(""); if (answer && answer.conversation) loadDirectory(); }, function (err) { status("Handover failed: " + err.message); });
+  });
+  $("resolve").addEventListener("click", function () {
+    if (!selected) return;
+    api("/v1/conversations/" + selected, { method: "PATCH", json: { status: "resolved" } })
+      .then(function () { status(""); loadDirectory(); }, function (err) { status("Resolve failed: " + err.message); });
+  });
+
+  function botAnswer(id, e) {
     if (!$("auto").checked || e.sender.role !== "customer") return;
     var text = e.content.type === "postback" ? "You picked “" + e.content.title + "”. An agent will follow up here, on any of your devices." : null;
     if (!text) {
-      send({
+      botSend(id, {
         type: "text",
         text: "Thanks" + (e.sender.name ? ", " + e.sender.name : "") + "! How can we help today?",
         quickReplies: [
@@ -98,9 +209,9 @@
           { title: "Book a repair", payload: "BOOK_REPAIR" },
           { title: "Talk to a person", payload: "HUMAN" },
         ],
-      }, BOT);
+      });
     } else {
-      send({ type: "text", text: text }, BOT);
+      botSend(id, { type: "text", text: text });
     }
   }
 
@@ -113,20 +224,8 @@
       if (id === selected && fresh.length) renderTranscript();
       // Answer the newest message when a customer wrote it just now (not old history after a reload).
       var last = fresh[fresh.length - 1];
-      if (last && last.type === "message.created" && Date.now() - Date.parse(last.at) < 30000) botAnswer(last);
+      if (last && last.type === "message.created" && Date.now() - Date.parse(last.at) < 30000) botAnswer(id, last);
     }, function () { /* not visible yet */ });
-  }
-
-  function discover() {
-    ["site", "phone"].forEach(function (frameId) {
-      var w = $(frameId).contentWindow;
-      var id = w && w.Carryover && w.Carryover.conversationId;
-      if (id && !threads[id]) {
-        threads[id] = { events: [], after: 0 };
-        renderThreads();
-        if (id === selected) renderTranscript();
-      }
-    });
   }
 
   $("reply").addEventListener("submit", function (e) {
@@ -177,8 +276,11 @@
   // For demo-attachments.js: the selected conversation and the send path.
   window.DemoAgent = { selected: function () { return selected; }, send: send, status: status };
 
+  // The transcript of the selected thread (and the bot's view of new threads) by polling its events;
+  // the list itself comes from the directory and its live feed (and a slow re-read, should the feed drop).
+  signIn().then(loadDirectory);
   setInterval(function () {
-    discover();
-    Object.keys(threads).forEach(poll);
+    Object.keys(threads).forEach(function (id) { if (id === selected || rows[id].waitingSince) poll(id); });
   }, 1000);
+  setInterval(loadDirectory, 5000);
 })();

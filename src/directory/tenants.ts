@@ -6,6 +6,7 @@ import { newId, newSecret, sha256Hex } from "../ids";
 import { isSafeUrl } from "../protocol/content";
 import { MAX_ATTACHMENT_MAX_BYTES } from "../protocol/attachment";
 import { RateLimitsConfig } from "../ratelimit/limits";
+import type { TenantSettings } from "./tenant-settings";
 
 /** Tenant ids name Durable Objects (`<tenant>:<id>`), so they never contain ':'. */
 export const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lowercase letters, digits and '-', 2..63 characters");
@@ -51,6 +52,8 @@ export interface Tenant {
   rateLimits: RateLimitsConfig;
   /** Absent on records built before the setting existed: the defaults apply. */
   attachments?: AttachmentSettings;
+  /** Business-side settings (src/directory/tenant-settings.ts); absent means all defaults. */
+  settings?: TenantSettings;
   createdAt: string;
   updatedAt: string;
 }
@@ -70,6 +73,7 @@ interface TenantRow {
   identity: string;
   rate_limits: string | null;
   attachments?: string | null;
+  settings?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -87,6 +91,7 @@ function rowToTenant(row: TenantRow): Tenant {
     identity: JSON.parse(row.identity) as IdentityConfig,
     rateLimits: JSON.parse(row.rate_limits ?? "{}") as RateLimitsConfig,
     attachments: JSON.parse(row.attachments ?? "{}") as AttachmentSettings,
+    settings: JSON.parse(row.settings ?? "{}") as TenantSettings,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -102,6 +107,7 @@ export function tenantView(tenant: Tenant): Record<string, unknown> {
     identity: { ...identity, hs256SecretCount: hs256Secrets?.length ?? 0 },
     rateLimits: tenant.rateLimits,
     attachments: tenant.attachments ?? {},
+    settings: tenant.settings ?? {},
     createdAt: tenant.createdAt,
     updatedAt: tenant.updatedAt,
   };
@@ -141,14 +147,16 @@ export async function insertTenant(
     identity: IdentityConfig;
     rateLimits?: RateLimitsConfig;
     attachments?: AttachmentSettings;
+    settings?: TenantSettings;
   },
 ): Promise<Tenant | null> {
   const at = new Date().toISOString();
   const rateLimits = input.rateLimits ?? {};
   const attachments = input.attachments ?? {};
+  const settings = input.settings ?? {};
   const result = await db
     .prepare(
-      "INSERT OR IGNORE INTO tenants (id, name, allowed_origins, identity, rate_limits, attachments, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO tenants (id, name, allowed_origins, identity, rate_limits, attachments, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(
       input.id,
@@ -157,6 +165,7 @@ export async function insertTenant(
       JSON.stringify(input.identity),
       JSON.stringify(rateLimits),
       JSON.stringify(attachments),
+      JSON.stringify(settings),
       at,
       at,
     )
@@ -164,7 +173,7 @@ export async function insertTenant(
   tenantCache.delete(input.id);
   originCache.clear();
   if (result.meta.changes === 0) return null;
-  return { ...input, rateLimits, attachments, createdAt: at, updatedAt: at };
+  return { ...input, rateLimits, attachments, settings, createdAt: at, updatedAt: at };
 }
 
 export async function updateTenant(
@@ -176,19 +185,23 @@ export async function updateTenant(
     identity?: IdentityConfig;
     rateLimits?: RateLimitsConfig;
     attachments?: AttachmentSettings;
+    settings?: TenantSettings;
   },
 ): Promise<Tenant | null> {
   const current = await findTenant(db, id, Number.POSITIVE_INFINITY);
   if (!current) return null;
   const next: Tenant = { ...current, ...patch, updatedAt: new Date().toISOString() };
   await db
-    .prepare("UPDATE tenants SET name = ?, allowed_origins = ?, identity = ?, rate_limits = ?, attachments = ?, updated_at = ? WHERE id = ?")
+    .prepare(
+      "UPDATE tenants SET name = ?, allowed_origins = ?, identity = ?, rate_limits = ?, attachments = ?, settings = ?, updated_at = ? WHERE id = ?",
+    )
     .bind(
       next.name,
       JSON.stringify(next.allowedOrigins),
       JSON.stringify(next.identity),
       JSON.stringify(next.rateLimits),
       JSON.stringify(next.attachments ?? {}),
+      JSON.stringify(next.settings ?? {}),
       next.updatedAt,
       id,
     )

@@ -6,6 +6,7 @@ import { settingsOf } from "../env";
 import { AttachmentSettings, createApiKey, findTenant, IdentityConfig, insertTenant, Origin, TenantId, tenantView, updateTenant } from "../directory/tenants";
 import { ServiceError } from "../protocol/errors";
 import { RateLimitsConfig } from "../ratelimit/limits";
+import { TenantSettings } from "../directory/tenant-settings";
 import { bearerOf } from "./auth";
 import type { AppEnv } from "./types";
 import { jsonBody } from "./validate";
@@ -19,6 +20,7 @@ export const CreateTenant = z.strictObject({
   identity: IdentityConfig,
   rateLimits: RateLimitsConfig.optional(),
   attachments: AttachmentSettings.optional(),
+  settings: TenantSettings.optional(),
 });
 
 export const PatchTenant = z
@@ -28,6 +30,7 @@ export const PatchTenant = z
     identity: IdentityConfig.optional(),
     rateLimits: RateLimitsConfig.optional(),
     attachments: AttachmentSettings.optional(),
+    settings: TenantSettings.optional(),
   })
   .refine((p) => Object.keys(p).length > 0, { message: "nothing to change" });
 
@@ -65,6 +68,7 @@ admin.post("/tenants", async (c) => {
     identity: body.identity,
     ...(body.rateLimits ? { rateLimits: body.rateLimits } : {}),
     ...(body.attachments ? { attachments: body.attachments } : {}),
+    ...(body.settings ? { settings: body.settings } : {}),
   };
   const tenant = await insertTenant(c.env.DB, input);
   if (!tenant) throw new ServiceError("conflict", `tenant ${body.id} already exists`);
@@ -86,6 +90,7 @@ admin.patch("/tenants/:id", async (c) => {
   if (body.identity !== undefined) patch.identity = body.identity;
   if (body.rateLimits !== undefined) patch.rateLimits = body.rateLimits;
   if (body.attachments !== undefined) patch.attachments = body.attachments;
+  if (body.settings !== undefined) patch.settings = body.settings;
   const tenant = await updateTenant(c.env.DB, c.req.param("id"), patch);
   if (!tenant) throw new ServiceError("not_found", "no such tenant");
   return c.json({ tenant: tenantView(tenant) });

@@ -1,6 +1,8 @@
-// Bearer authentication for the API: a tenant API key (ck_…) or a customer
+// Bearer authentication for the API: a tenant API key (ck_…), an agent
+// session token (a business caller, like an agent-role key) or a customer
 // session token. What was proven is put on the context as `access`.
 import type { Context, MiddlewareHandler } from "hono";
+import { looksLikeAgentSession, verifyAgentSessionToken } from "../auth/agent-token";
 import { verifySessionToken } from "../auth/session-token";
 import { settingsOf } from "../env";
 import { findApiKey } from "../directory/tenants";
@@ -18,6 +20,15 @@ export async function accessFromToken(env: AppEnv["Bindings"], token: string): P
     const key = await findApiKey(env.DB, token);
     if (!key) throw new ServiceError("invalid_token", "unknown or revoked API key");
     return { kind: "business", tenant: key.tenant, role: key.role, keyId: key.id };
+  }
+  if (looksLikeAgentSession(token)) {
+    const access = await verifyAgentSessionToken(settingsOf(env).sessionKey, token);
+    // Signing out must stop the token at once, not when it expires: one question to the agent's object.
+    const agent = env.AGENT.getByName(`${access.tenant}:${access.agent.id}`);
+    if (!(await agent.sessionActive(access.agent.sessionId))) {
+      throw new ServiceError("token_revoked", "this agent session has been signed out");
+    }
+    return access;
   }
   return verifySessionToken(settingsOf(env).sessionKey, token);
 }
@@ -39,7 +50,7 @@ export function customerOf(c: Context<AppEnv>): CustomerAccess {
 
 export function businessOf(c: Context<AppEnv>, roles: BusinessAccess["role"][] = ["bot", "agent", "admin"]): BusinessAccess {
   const access = c.get("access");
-  if (access.kind !== "business") throw new ServiceError("forbidden", "this route needs a tenant API key");
+  if (access.kind !== "business") throw new ServiceError("forbidden", "this route needs a tenant API key or an agent session");
   if (!roles.includes(access.role)) throw new ServiceError("forbidden", `this route needs a ${roles.join(" or ")} API key`);
   return access;
 }

@@ -8,7 +8,11 @@ import { isConversationId } from "../ids";
 import type { Access } from "../protocol/access";
 import { Content, PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
-import { BusinessSender, ClientId } from "../protocol/event";
+import { BusinessSender, ClientId, type HandoverMetadata as HandoverMetadataType } from "../protocol/event";
+import { NoteText } from "../protocol/note";
+import type { HandoverInput } from "../conversation/handover";
+import type { StatePatch } from "../conversation/state";
+import { listDirectory, type DirectoryQuery } from "../directory/conversation-index";
 import { unwrap } from "../protocol/result";
 import { MAX_PAGE } from "../conversation/event-store";
 import { authenticate, businessOf, customerOf } from "./auth";
@@ -37,10 +41,55 @@ export const SendMessage = z.strictObject({
   sender: BusinessSender.optional(),
 });
 
+/** Handover metadata: any JSON object of at most 1 KiB. */
+const HandoverMetadata = z
+  .record(z.string(), z.unknown())
+  .refine((m) => new TextEncoder().encode(JSON.stringify(m)).byteLength <= 1024, "metadata is limited to 1 KiB of JSON");
+
 export const HandoverRequest = z.strictObject({
   owner: z.enum(["bot", "agent"]),
   agentId: z.string().min(1).max(128).optional(),
   reason: z.string().min(1).max(256).optional(),
+  metadata: HandoverMetadata.optional(),
+  ifEpoch: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+});
+
+const Label = z.string().regex(/^[a-z0-9_:-]{1,32}$/, "labels are 1..32 of a-z 0-9 _ : -");
+
+export const PatchConversation = z
+  .strictObject({
+    status: z.enum(["open", "pending", "snoozed", "resolved"]).optional(),
+    snoozedUntil: z.iso.datetime({ offset: true }).nullable().optional(),
+    assignee: z.string().min(1).max(128).nullable().optional(),
+    labels: z.array(Label).max(20).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (Object.keys(b).length === 0) ctx.addIssue({ code: "custom", path: [], message: "nothing to change" });
+    if (b.status === "snoozed" && !b.snoozedUntil) {
+      ctx.addIssue({ code: "custom", path: ["snoozedUntil"], message: "required with status snoozed" });
+    }
+    if (b.snoozedUntil && b.status !== "snoozed") {
+      ctx.addIssue({ code: "custom", path: ["snoozedUntil"], message: "goes with status snoozed" });
+    }
+  });
+
+export const NoteRequest = z.strictObject({ clientId: ClientId, text: NoteText, sender: BusinessSender.optional() });
+
+const DirectoryQuerySchema = z.strictObject({
+  status: z.enum(["open", "pending", "snoozed", "resolved"]).optional(),
+  assignee: z.string().min(1).max(128).optional(),
+  owner: z.enum(["bot", "agent"]).optional(),
+  label: Label.optional(),
+  q: z.string().trim().min(1).max(128).optional(),
+  sort: z.enum(["updated", "waiting", "created"]).default("updated"),
+  cursor: z.string().min(1).max(2048).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  counts: z.enum(["true", "false", "1", "0"]).optional(),
+});
+
+const NotesQuery = z.strictObject({
+  after: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(100),
 });
 
 export const PaymentUpdate = z.strictObject({ status: PaymentStatus });
@@ -73,6 +122,25 @@ conversations.post("/", async (c) => {
   return c.json({ conversation }, created ? 201 : 200);
 });
 
+/** The directory: every conversation of the caller's tenant, filtered, sorted, paged (business only). */
+conversations.get("/", async (c) => {
+  const access = businessOf(c);
+  const q = queryOf(c, DirectoryQuerySchema);
+  const me = access.agent?.id ?? null;
+  const query: DirectoryQuery = { sort: q.sort, limit: q.limit, counts: q.counts === "true" || q.counts === "1", me };
+  if (q.status) query.status = q.status;
+  if (q.owner) query.owner = q.owner;
+  if (q.label) query.label = q.label;
+  if (q.q) query.q = q.q;
+  if (q.cursor) query.cursor = q.cursor;
+  if (q.assignee === "me") {
+    if (!me) throw new ServiceError("invalid_request", "assignee=me needs an agent session", { errors: [{ path: "assignee", message: "no agent" }] });
+    query.assignee = { id: me };
+  } else if (q.assignee === "none") query.assignee = { none: true };
+  else if (q.assignee) query.assignee = { id: q.assignee };
+  return c.json(await listDirectory(c.env.DB, access.tenant, query));
+});
+
 conversations.get("/:id", async (c) => {
   const access = c.get("access");
   return c.json(unwrap(await conversationOf(c, access).get(access)));
@@ -94,7 +162,12 @@ conversations.get("/:id/events", async (c) => {
 conversations.post("/:id/messages", async (c) => {
   const access = c.get("access");
   const body = await jsonBody(c, SendMessage);
-  if (access.kind === "business" && !body.sender) {
+  if (access.kind === "business" && access.agent && body.sender) {
+    throw new ServiceError("invalid_request", "an agent session always sends as its agent", {
+      errors: [{ path: "sender", message: "not allowed with an agent session" }],
+    });
+  }
+  if (access.kind === "business" && !access.agent && !body.sender) {
     throw new ServiceError("invalid_request", "sender is required with an API key", {
       errors: [{ path: "sender", message: "required" }],
     });
@@ -116,14 +189,47 @@ conversations.post("/:id/read", async (c) => {
   return c.body(null, 204);
 });
 
-/** A single-use link that opens this thread, as this person, on another device. */
+/** Status, snooze, assignee, labels: one conversation.updated event per request. */
+conversations.patch("/:id", async (c) => {
+  const access = businessOf(c);
+  const body = await jsonBody(c, PatchConversation);
+  const patch: StatePatch = {};
+  if (body.status !== undefined) patch.status = body.status;
+  if (body.snoozedUntil !== undefined) patch.snoozedUntil = body.snoozedUntil === null ? null : new Date(body.snoozedUntil).toISOString();
+  if (body.assignee !== undefined) patch.assignee = body.assignee;
+  if (body.labels !== undefined) patch.labels = body.labels;
+  return c.json(unwrap(await conversationOf(c, access).update(access, patch)));
+});
+
+/** Bot ↔ agent handover (API.md "Handover"). */
 conversations.post("/:id/handover", async (c) => {
   const access = businessOf(c);
   const body = await jsonBody(c, HandoverRequest);
-  const input: { owner: "bot" | "agent"; agentId?: string; reason?: string } = { owner: body.owner };
+  const input: HandoverInput = { owner: body.owner };
   if (body.agentId) input.agentId = body.agentId;
   if (body.reason) input.reason = body.reason;
+  if (body.metadata) input.metadata = body.metadata as HandoverMetadataType;
+  if (body.ifEpoch !== undefined) input.ifEpoch = body.ifEpoch;
   return c.json(unwrap(await conversationOf(c, access).handover(access, input)));
+});
+
+/** Internal notes: business callers only, never in the customer's log. */
+conversations.post("/:id/notes", async (c) => {
+  const access = businessOf(c);
+  const body = await jsonBody(c, NoteRequest);
+  if (access.agent && body.sender) {
+    throw new ServiceError("invalid_request", "an agent session always writes as its agent", {
+      errors: [{ path: "sender", message: "not allowed with an agent session" }],
+    });
+  }
+  const { note, created } = unwrap(await conversationOf(c, access).addNote(access, body));
+  return c.json({ note }, created ? 201 : 200);
+});
+
+conversations.get("/:id/notes", async (c) => {
+  const access = businessOf(c);
+  const query = queryOf(c, NotesQuery);
+  return c.json(unwrap(await conversationOf(c, access).listNotes(access, query.after ?? null, query.limit)));
 });
 
 conversations.post("/:id/payments/:requestId", async (c) => {

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { SignJWT } from "jose";
 import { z } from "zod";
+import { AGENT_AUDIENCE } from "../auth/agent-token";
 import { IDENTITY_AUDIENCE } from "../auth/identity-token";
 import { DEMO } from "../directory/dev-seed";
 import { settingsOf, type Settings } from "../env";
@@ -41,7 +42,36 @@ export async function mintDemoToken(settings: Pick<Settings, "devSeed">, request
     .sign(new TextEncoder().encode(DEMO.identitySecret));
 }
 
+export const DemoAgentTokenRequest = z.strictObject({
+  sub: z.string().trim().min(1).max(128),
+  name: z.string().trim().min(1).max(128).optional(),
+  role: z.enum(["agent", "supervisor"]).optional(),
+});
+export type DemoAgentTokenRequest = z.infer<typeof DemoAgentTokenRequest>;
+
+/** An HS256 agent identity token (aud "carryover:agent") for the demo tenant, valid for 10 minutes. */
+export async function mintDemoAgentToken(settings: Pick<Settings, "devSeed">, request: DemoAgentTokenRequest): Promise<string> {
+  assertDemoEnabled(settings);
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ name: request.name ?? request.sub, role: request.role ?? "agent" })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer(DEMO.tenant)
+    .setAudience(AGENT_AUDIENCE)
+    .setSubject(request.sub)
+    .setIssuedAt(now)
+    .setExpirationTime(now + TOKEN_TTL_S)
+    .sign(new TextEncoder().encode(DEMO.identitySecret));
+}
+
 export const demo = new Hono<AppEnv>();
+
+/** What a business's SSO would mint for a signed-in agent (API.md "Agents and agent sessions"). */
+demo.post("/agent-token", async (c) => {
+  const settings = settingsOf(c.env);
+  assertDemoEnabled(settings);
+  const body = await jsonBody(c, DemoAgentTokenRequest);
+  return c.json({ token: await mintDemoAgentToken(settings, body) }, 200, { "cache-control": "no-store" });
+});
 
 demo.post("/token", async (c) => {
   const settings = settingsOf(c.env);

@@ -16,14 +16,14 @@ const LiveQuery = z.object({
   after: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
 });
 
-function offeredProtocols(header: string | undefined): string[] {
+export function offeredProtocols(header: string | undefined): string[] {
   return (header ?? "")
     .split(",")
     .map((p) => p.trim())
     .filter((p) => p.length > 0);
 }
 
-function refuse(code: number, reason: string): Response {
+export function refuse(code: number, reason: string): Response {
   return refusedSocket(LIVE_PROTOCOL, code, reason);
 }
 
@@ -49,6 +49,7 @@ live.get("/:id/live", async (c) => {
   try {
     access = await accessFromToken(c.env, token);
   } catch (err) {
+    if (err instanceof ServiceError && err.code === "token_revoked") return refuse(CloseCode.revoked, err.code);
     if (err instanceof ServiceError && err.status === 401) return refuse(CloseCode.invalidToken, err.code);
     throw err;
   }
@@ -61,6 +62,11 @@ live.get("/:id/live", async (c) => {
   const id = c.req.param("id");
   // Another person's thread and a thread that does not exist look the same.
   if (!isConversationId(id)) return refuse(CloseCode.forbidden, "not_found");
+  if (access.kind === "business" && access.agent) {
+    // Recorded before the socket opens, so a sign-out racing this upgrade still finds and closes it.
+    const agent = c.env.AGENT.getByName(`${access.tenant}:${access.agent.id}`);
+    if (!(await agent.trackSocket(access.agent.sessionId, `cnv:${id}`))) return refuse(CloseCode.revoked, "token_revoked");
+  }
   const stub = c.env.CONVERSATION.getByName(`${access.tenant}:${id}`);
   const answer = await stub.fetch(liveRequest(access, after));
   if (answer.status === 404) return refuse(CloseCode.forbidden, "not_found");

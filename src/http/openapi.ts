@@ -8,7 +8,8 @@ import { Content } from "../protocol/content";
 import { ERROR_STATUS } from "../protocol/errors";
 import { CreateApiKey, CreateTenant, PatchTenant } from "./admin";
 import { broadcastPaths } from "./openapi-broadcasts";
-import { CreateConversation, HandoverRequest, PaymentUpdate, ReadRequest, SendMessage } from "./conversations";
+import { AgentSessionRequest } from "./agent-sessions";
+import { CreateConversation, HandoverRequest, NoteRequest, PatchConversation, PaymentUpdate, ReadRequest, SendMessage } from "./conversations";
 import { SessionRequest } from "./sessions";
 import { webhookPaths } from "./openapi-webhooks";
 import type { AppEnv } from "./types";
@@ -26,7 +27,7 @@ const problem = { "application/problem+json": { schema: ref("Problem") } };
 
 function op(
   summary: string,
-  security: ("session" | "apiKey" | "admin")[],
+  security: ("session" | "apiKey" | "agentSession" | "admin")[],
   responses: Record<string, string | { description: string; content?: unknown }>,
   body?: unknown,
   parameters?: unknown[],
@@ -65,6 +66,7 @@ function openApiDocument(): JsonSchema {
       securitySchemes: {
         session: { type: "http", scheme: "bearer", description: "A customer session token from POST /v1/sessions" },
         apiKey: { type: "http", scheme: "bearer", description: "A tenant API key (ck_…)" },
+        agentSession: { type: "http", scheme: "bearer", description: "An agent session token from POST /v1/agent-sessions (a business caller)" },
         admin: { type: "http", scheme: "bearer", description: "The operator's ADMIN_TOKEN" },
       },
       schemas: {
@@ -111,10 +113,31 @@ function openApiDocument(): JsonSchema {
       },
       "/v1/sessions/current": { delete: op("Sign this device out", ["session"], { "204": "Signed out" }) },
       "/v1/me/conversations": { get: op("This person's conversations with unread counts", ["session"], { "200": "The list" }) },
+      "/v1/agent-sessions": {
+        post: op("Sign an agent in (agent identity token, aud carryover:agent) or refresh (the refresh token rotates)", [], { "201": "The agent session" }, schemaOf(AgentSessionRequest)),
+      },
+      "/v1/agent-sessions/current": { delete: op("Sign this agent session out; its live sockets close with 4008", ["agentSession"], { "204": "Signed out" }) },
       "/v1/conversations": {
         post: op("This person's open conversation, created if none", ["session"], { "200": "Existing", "201": "Created" }, schemaOf(CreateConversation)),
+        get: op(
+          "The directory: the tenant's conversations, filtered, sorted, keyset-paged; q searches message text and customers",
+          ["apiKey", "agentSession"],
+          { "200": "A page of rows, the next cursor (null at the end), counts when asked" },
+          undefined,
+          ["status", "assignee", "owner", "label", "q", "sort", "cursor", "limit", "counts"].map((name) => ({ name, in: "query", schema: { type: "string" } })),
+        ),
       },
-      "/v1/conversations/{id}": { get: op("A conversation and its read cursors", ["session", "apiKey"], { "200": "The conversation" }, undefined, [idParam]) },
+      "/v1/conversations/{id}": {
+        get: op("A conversation and its read cursors (business callers also get its state)", ["session", "apiKey", "agentSession"], { "200": "The conversation" }, undefined, [idParam]),
+        patch: op("Change status, snooze, assignee, labels: one conversation.updated event with changes", ["apiKey", "agentSession"], { "200": "The conversation and the event (null when nothing changed)" }, schemaOf(PatchConversation), [idParam]),
+      },
+      "/v1/conversations/{id}/notes": {
+        post: op("Write an internal note (never in the customer log); idempotent by clientId", ["apiKey", "agentSession"], { "200": "A retry: the original note", "201": "Written" }, schemaOf(NoteRequest), [idParam]),
+        get: op("Internal notes after the note `after`", ["apiKey", "agentSession"], { "200": "{ notes, cursor, hasMore }" }, undefined, [idParam, { name: "after", in: "query", schema: { type: "string" } }]),
+      },
+      "/v1/inbox/live": {
+        get: op("WebSocket (carryover.v1, bearer.<agent session or API key>): a conversation frame for every directory change of the tenant", [], { "101": "Switching protocols" }),
+      },
       "/v1/conversations/{id}/events": {
         get: op(
           "Events after a seq (forward sync) or before one (history), ascending",
@@ -135,7 +158,7 @@ function openApiDocument(): JsonSchema {
       },
       "/v1/conversations/{id}/read": { post: op("Move this device's read cursor", ["session"], { "204": "Moved (never backwards)" }, schemaOf(ReadRequest), [idParam]) },
       "/v1/conversations/{id}/handover": {
-        post: op("Pass the thread between the bot and a human agent (a conversation.updated event)", ["apiKey"], { "200": "The conversation and the event, or event null when the owner did not change" }, schemaOf(HandoverRequest), [idParam]),
+        post: op("Pass the thread between the bot and agents (ifEpoch guards a take; 409 names the owner)", ["apiKey", "agentSession"], { "200": "The conversation and the event, or event null when the owner did not change", "409": "Stale ifEpoch, or another agent owns the thread" }, schemaOf(HandoverRequest), [idParam]),
       },
       "/v1/conversations/{id}/payments/{requestId}": {
         post: op("A payment request's new status (a payment.updated event)", ["apiKey"], { "200": "A retry: the earlier update", "201": "Recorded", "409": "The request is already final" }, schemaOf(PaymentUpdate), [idParam, { name: "requestId", in: "path", required: true, schema: { type: "string" } }]),

@@ -67,6 +67,13 @@ export interface OutboxOptions {
    * conversation). false: each delivery on its own (a tenant's pings).
    */
   ordered: boolean;
+  /**
+   * Asks the host object to run `drainAndArm()` from its alarm at or before
+   * `at` (ms since the epoch). Hosts whose one alarm serves other jobs too
+   * (the Conversation DO's named timers) pass their own; without it the
+   * outbox sets the alarm itself, never later than one already set.
+   */
+  wake?: (at: number) => void;
 }
 
 /** Cuts `text` to at most `max` UTF-8 bytes without splitting a character. */
@@ -133,7 +140,7 @@ export class Outbox {
    */
   enqueue(entry: OutboxEntry): void {
     this.sql.exec("INSERT INTO outbox_entries (entry) VALUES (?)", JSON.stringify(entry));
-    void this.storage.setAlarm(Date.now());
+    this.wake(Date.now());
     // A drain already running (waiting on a slow receiver) takes it on at once.
     if (this.running) void this.kick();
   }
@@ -147,7 +154,7 @@ export class Outbox {
       now,
       id,
     ).rowsWritten;
-    if (written > 0) void this.storage.setAlarm(now);
+    if (written > 0) this.wake(now);
     return written > 0 || this.sql.exec("SELECT 1 FROM outbox_deliveries WHERE id = ?", id).toArray().length > 0;
   }
 
@@ -165,7 +172,7 @@ export class Outbox {
         since,
       )
       .toArray().length;
-    if (recovered > 0) void this.storage.setAlarm(now);
+    if (recovered > 0) this.wake(now);
     return recovered;
   }
 
@@ -179,8 +186,15 @@ export class Outbox {
   async drainAndArm(): Promise<void> {
     const next = await this.drain();
     if (next === null) return;
+    if (this.options.wake) return this.options.wake(next);
     const current = await this.storage.getAlarm();
     if (current === null || current > next || current < Date.now() - 1_000) await this.storage.setAlarm(next);
+  }
+
+  /** Has `drainAndArm()` run at or before `at`. */
+  private wake(at: number): void {
+    if (this.options.wake) this.options.wake(at);
+    else void this.storage.setAlarm(at);
   }
 
   /**

@@ -44,19 +44,28 @@ export interface Problem {
   detail?: string;
   errors?: FieldError[];
   retryAfter?: number;
+  /** Extra members a problem may carry (e.g. `ownerEpoch` and `owner` on a handover conflict). */
+  [member: string]: unknown;
 }
+
+type Scalar = string | number | boolean | null;
+
+/** Extra problem members (scalars or flat objects: they cross Durable Object RPC); the standard ones cannot be overridden. */
+export type ProblemMembers = { [member: string]: Scalar | { [key: string]: Scalar } };
 
 export class ServiceError extends Error {
   readonly code: ErrorCode;
   readonly errors: FieldError[] | undefined;
   readonly retryAfter: number | undefined;
+  readonly members: ProblemMembers | undefined;
 
-  constructor(code: ErrorCode, detail?: string, extra?: { errors?: FieldError[]; retryAfter?: number }) {
+  constructor(code: ErrorCode, detail?: string, extra?: { errors?: FieldError[]; retryAfter?: number; members?: ProblemMembers }) {
     super(detail ?? ERROR_TITLE[code]);
     this.name = "ServiceError";
     this.code = code;
     this.errors = extra?.errors;
     this.retryAfter = extra?.retryAfter;
+    this.members = extra?.members;
   }
 
   get status(): number {
@@ -73,6 +82,9 @@ export class ServiceError extends Error {
     };
     if (this.errors) problem.errors = this.errors;
     if (this.retryAfter !== undefined) problem.retryAfter = this.retryAfter;
+    for (const [member, value] of Object.entries(this.members ?? {})) {
+      if (!(member in problem)) problem[member] = value;
+    }
     return problem;
   }
 }

@@ -10,8 +10,40 @@ export interface Sender {
   deviceId?: string;
 }
 
-export type ConversationStatus = "open" | "closed";
+/** API.md "Conversation state for the business". */
+export type ConversationStatus = "open" | "pending" | "snoozed" | "resolved";
 export type Owner = "bot" | "agent";
+
+/**
+ * What a conversation.updated event changed, field by field: `[old, new]`
+ * (typed as arrays: Durable Object RPC types turn tuples into arrays).
+ * Customers' views leave out `assignee` and `labels`.
+ */
+export interface StateChanges {
+  status?: ConversationStatus[];
+  snoozedUntil?: (string | null)[];
+  assignee?: (string | null)[];
+  labels?: string[][];
+  owner?: Owner[];
+  ownerAgent?: (string | null)[];
+  ownerEpoch?: number[];
+}
+
+type Json0 = string | number | boolean | null;
+type Json1 = Json0 | Json0[] | { [key: string]: Json0 };
+type Json2 = Json1 | Json1[] | { [key: string]: Json1 };
+/**
+ * Handover metadata: JSON of at most 1 KiB (checked at the edge). Typed to a
+ * nesting of three levels because Durable Object RPC types cannot follow a
+ * recursive type; deeper JSON still travels unchanged.
+ */
+export type HandoverMetadata = { [key: string]: Json2 | Json2[] | { [key: string]: Json2 } };
+
+/** Who owned a thread before a handover: the bot, or an agent by id. */
+export interface OwnerRef {
+  owner: Owner;
+  agentId?: string;
+}
 
 interface EventBase {
   seq: number;
@@ -32,7 +64,17 @@ export type Event =
     })
   | (EventBase & { type: "message.updated"; target: string; content: Content })
   | (EventBase & { type: "message.deleted"; target: string })
-  | (EventBase & { type: "conversation.updated"; status: ConversationStatus; owner: Owner; reason?: string })
+  | (EventBase & {
+      type: "conversation.updated";
+      status: ConversationStatus;
+      owner: Owner;
+      reason?: string;
+      changes?: StateChanges;
+      /** Handover events: the owner before, the epoch after, and the caller's metadata (business views only). */
+      previousOwner?: OwnerRef;
+      ownerEpoch?: number;
+      metadata?: HandoverMetadata;
+    })
   | (EventBase & { type: "payment.updated"; target: string; status: PaymentStatus });
 
 export type EventType = Event["type"];
@@ -55,4 +97,26 @@ export interface ConversationInfo {
   lastSeq: number;
   createdAt: string;
   ref?: string;
+}
+
+/** The customer summary a business caller sees on a conversation and a directory row. */
+export interface CustomerSummary {
+  id: string;
+  name: string | null;
+  guest: boolean;
+  channels: string[];
+}
+
+/** A conversation as business callers read it (API.md "Conversation state for the business"). */
+export interface BusinessConversationInfo extends ConversationInfo {
+  snoozedUntil: string | null;
+  assignee: string | null;
+  labels: string[];
+  /** The owning agent's id while `owner` is "agent" (an extension of API.md). */
+  ownerAgent: string | null;
+  ownerEpoch: number;
+  customer: CustomerSummary;
+  /** Since when a customer message waits for a business answer, or null. */
+  waitingSince: string | null;
+  updatedAt: string;
 }

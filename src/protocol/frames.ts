@@ -5,6 +5,7 @@ import { z } from "zod";
 import { Content } from "./content";
 import type { ErrorCode } from "./errors";
 import { BusinessSender, ClientId, type Event, type Sender } from "./event";
+import type { Note } from "./note";
 
 /** The subprotocol a client offers and the server answers with. */
 export const LIVE_PROTOCOL = "carryover.v1";
@@ -119,9 +120,16 @@ export interface ErrorFrame {
   clientId?: string;
 }
 
+/** An internal note was written (business sockets only; never sent to a customer credential). */
+export interface NoteFrame {
+  type: "note";
+  note: Note;
+}
+
 /** Every frame the server sends. */
 export type ServerFrame =
   | EventFrame
+  | NoteFrame
   | AckFrame
   | ReadReceiptFrame
   | TypingStateFrame
@@ -178,6 +186,8 @@ export function encodeServerFrame(frame: ServerFrame): string {
       return JSON.stringify({ type: "typing", sender: canonicalSender(frame.sender), state: frame.state });
     case "ready":
       return JSON.stringify({ type: "ready", cursor: frame.cursor });
+    case "note":
+      return JSON.stringify({ type: "note", note: { ...frame.note, sender: canonicalSender(frame.note.sender) } });
     case "pong":
       return JSON.stringify({ type: "pong" });
     case "error":

@@ -1,10 +1,10 @@
 // Errors do not survive a Durable Object RPC boundary with their class and
 // code intact, so DO methods return a Result and the Worker unwraps it.
-import { ServiceError, type ErrorCode, type FieldError } from "./errors";
+import { ServiceError, type ErrorCode, type FieldError, type ProblemMembers } from "./errors";
 
 export type Result<T> =
   | { ok: true; value: T }
-  | { ok: false; error: { code: ErrorCode; detail: string; errors?: FieldError[]; retryAfter?: number } };
+  | { ok: false; error: { code: ErrorCode; detail: string; errors?: FieldError[]; retryAfter?: number; members?: ProblemMembers } };
 
 /** Runs `fn` and turns a ServiceError it throws into a failed Result. */
 export async function toResult<T>(fn: () => T | Promise<T>): Promise<Result<T>> {
@@ -15,6 +15,7 @@ export async function toResult<T>(fn: () => T | Promise<T>): Promise<Result<T>> 
       const error: Extract<Result<T>, { ok: false }>["error"] = { code: err.code, detail: err.message };
       if (err.errors) error.errors = err.errors;
       if (err.retryAfter !== undefined) error.retryAfter = err.retryAfter;
+      if (err.members) error.members = err.members;
       return { ok: false, error };
     }
     throw err;
@@ -24,9 +25,10 @@ export async function toResult<T>(fn: () => T | Promise<T>): Promise<Result<T>> 
 /** The value of a Result, or its error thrown again as a ServiceError. */
 export function unwrap<T>(result: Result<T>): T {
   if (result.ok) return result.value;
-  const { code, detail, errors, retryAfter } = result.error;
-  const extra: { errors?: FieldError[]; retryAfter?: number } = {};
+  const { code, detail, errors, retryAfter, members } = result.error;
+  const extra: { errors?: FieldError[]; retryAfter?: number; members?: ProblemMembers } = {};
   if (errors) extra.errors = errors;
   if (retryAfter !== undefined) extra.retryAfter = retryAfter;
+  if (members) extra.members = members;
   throw new ServiceError(code, detail, extra);
 }

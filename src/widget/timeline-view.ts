@@ -77,12 +77,12 @@ export function rowsOf(items: readonly TimelineItem[]): Row[] {
       if (e.attachment) row.attachment = e.attachment;
       rows.push(row);
     } else if (e.type === "conversation.updated") {
-      const change = e.status === "closed" ? "closed" : e.owner;
+      const change = e.status === "resolved" ? "resolved" : e.owner;
       if (change === lastOwner) continue;
       lastOwner = change;
       const note =
-        e.status === "closed"
-          ? "This conversation was closed."
+        e.status === "resolved"
+          ? "This conversation was resolved."
           : e.owner === "agent"
             ? "A person from our team joined the conversation."
             : "You are chatting with our assistant.";

@@ -44,21 +44,22 @@ describe("live fan-out", () => {
     expect(http.status).toBe(201);
 
     // Everything each socket got, once all is sent: the others' events, in order, and its own acks.
+    // Event 5 is the handover the agent's message made (the bot owned the thread).
     const seen = async (client: typeof a) => {
       await client.drain();
       return client.frames
         .filter((f) => f.type === "event" || f.type === "ack")
         .map((f) => (f.type === "ack" ? `ack ${f.seq}` : `event ${(f as EventFrame).event.seq}`));
     };
-    expect(await seen(a)).toEqual(["ack 1", "event 2", "event 3", "event 4"]);
-    expect(await seen(b)).toEqual(["event 1", "event 2", "ack 3", "event 4"]);
-    expect(await seen(bot)).toEqual(["event 1", "ack 2", "event 3", "event 4"]);
+    expect(await seen(a)).toEqual(["ack 1", "event 2", "event 3", "event 4", "event 5"]);
+    expect(await seen(b)).toEqual(["event 1", "event 2", "ack 3", "event 4", "event 5"]);
+    expect(await seen(bot)).toEqual(["event 1", "ack 2", "event 3", "event 4", "event 5"]);
 
     // What the sockets saw is the log.
     const log = await json<{ events: { seq: number; id: string }[] }>(
       await api(`/v1/conversations/${id}/events`, { token: phone.sessionToken }),
     );
-    expect(log.events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(log.events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it("keeps serving the others when one socket goes away", async () => {

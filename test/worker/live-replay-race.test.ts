@@ -22,12 +22,13 @@ describe("live replay under concurrent appends", () => {
     const writer = await openReady(id, BOT_KEY, BEFORE);
     const reader = await openLive(id, s.sessionToken, 0);
     await reader.next(); // the replay has begun
-    // Half over HTTP, half as frames on another socket, all while the replay runs.
+    // Half over HTTP, half as frames on another socket, all while the replay runs. Both write as bots:
+    // an agent's message would take the thread and put the HTTP bot on standby (409).
     const http = Promise.all(
       Array.from({ length: DURING / 2 }, (_, i) => botSend(id, `during-http-${i}`, `during ${i}`)),
     );
     for (let i = 0; i < DURING / 2; i++) {
-      writer.send({ type: "send", clientId: `during-ws-${i}`, content: text(`ws ${i}`), sender: { role: "agent", id: "a1" } });
+      writer.send({ type: "send", clientId: `during-ws-${i}`, content: text(`ws ${i}`), sender: { role: "bot", id: "b1" } });
     }
     expect((await http).every((r) => r.status === 201)).toBe(true);
     await writer.until((f) => f.type === "ack" && f.clientId === `during-ws-${DURING / 2 - 1}`);

@@ -15,7 +15,18 @@ describe("OpenAPI document", () => {
     const doc = await json<Doc>(res);
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(["/v1/sessions", "/v1/conversations/{id}/messages", "/v1/conversations/{id}/live", "/v1/admin/tenants", "/v1/broadcasts", "/v1/people", "/v1/webhook-endpoints/{id}/deliveries"]),
+      expect.arrayContaining([
+        "/v1/sessions",
+        "/v1/conversations/{id}/messages",
+        "/v1/conversations/{id}/live",
+        "/v1/admin/tenants",
+        "/v1/agent-sessions",
+        "/v1/conversations/{id}/notes",
+        "/v1/inbox/live",
+        "/v1/broadcasts",
+        "/v1/people",
+        "/v1/webhook-endpoints/{id}/deliveries",
+      ]),
     );
     const types = doc.components.schemas.Content?.oneOf?.map((v) => v.properties.type.const);
     expect(types).toEqual(["text", "media", "buttons", "cards", "receipt", "payment_request", "postback"]);

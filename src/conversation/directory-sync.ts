@@ -1,0 +1,165 @@
+// Keeps this conversation's directory row in D1 current: changes are gathered
+// (debounced, at most one push per DIRECTORY_INTERVAL_MS for a busy thread),
+// then one batched, versioned upsert carries the row and the text of every
+// new message. A failed or interrupted push is retried by the "directory"
+// timer, so a change reaches the directory even if the object is evicted.
+import { upsertDirectory, type DirectoryEntry, type IndexedText } from "../directory/conversation-index";
+import type { Content } from "../protocol/content";
+import type { DirectoryRow, LastEventPreview } from "../protocol/directory";
+import type { Event } from "../protocol/event";
+import type { EventStore } from "./event-store";
+import type { ConversationMeta } from "./meta";
+import { customerSummaryOf, stateOf } from "./state";
+import type { Timers } from "./timers";
+
+/** How long changes are gathered before a push… */
+export const DIRECTORY_DELAY_MS = 150;
+/** …and the least time between two pushes of one busy thread: rows lag by at most about this. */
+export const DIRECTORY_INTERVAL_MS = 1_000;
+/** If a push has not succeeded by then (eviction, D1 failure), the alarm pushes. */
+const BACKSTOP_MS = 5_000;
+/** Messages indexed per push; a longer backlog takes several pushes. */
+const TEXTS_PER_PUSH = 200;
+const PREVIEW_CHARS = 140;
+
+/** The searchable text of a message's content (text, captions, titles). */
+export function textOf(content: Content): string {
+  switch (content.type) {
+    case "text":
+      return content.text;
+    case "media":
+      return content.caption ?? "";
+    case "buttons":
+      return content.text;
+    case "cards":
+      return content.cards.map((c) => [c.title, c.subtitle ?? ""].join(" ")).join(" ");
+    case "receipt":
+      return `${content.orderId} ${content.items.map((i) => i.title).join(" ")}`;
+    case "payment_request":
+      return content.description;
+    case "postback":
+      return content.title;
+  }
+}
+
+function previewOf(event: Event): LastEventPreview {
+  const text = event.type === "message.created" ? textOf(event.content) : "";
+  return {
+    seq: event.seq,
+    type: event.type,
+    at: event.at,
+    sender: event.sender,
+    preview: text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text,
+  };
+}
+
+interface Pushed {
+  version: number;
+  indexedSeq: number;
+}
+
+export class DirectorySync {
+  private dirty = false;
+  private push: Promise<void> | null = null;
+  private pushedAt = 0;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly store: EventStore,
+    private readonly db: D1Database,
+    private readonly timers: Timers,
+    private readonly meta: () => ConversationMeta | null,
+    /** Called with each row after D1 has it (the inbox live feed). */
+    private readonly onPushed: (tenant: string, row: DirectoryRow) => Promise<void>,
+  ) {}
+
+  /** The row the directory should hold now. */
+  entryOf(meta: ConversationMeta): DirectoryEntry {
+    const state = stateOf(meta);
+    const last = this.store.last();
+    return {
+      tenant: meta.tenant,
+      id: meta.id,
+      status: state.status,
+      owner: state.owner,
+      ownerAgent: state.ownerAgent,
+      assignee: state.assignee,
+      labels: state.labels,
+      customer: customerSummaryOf(meta),
+      lastEvent: last ? previewOf(last) : null,
+      lastSeq: last?.seq ?? 0,
+      waitingSince: meta.waitingSince ?? null,
+      createdAt: meta.createdAt,
+      updatedAt: meta.updatedAt ?? meta.createdAt,
+      version: meta.version ?? 1,
+    };
+  }
+
+  /** Something the directory shows changed: push soon (or ride along with the push under way). */
+  changed(): void {
+    this.dirty = true;
+    this.timers.setEarliest("directory", Date.now() + BACKSTOP_MS);
+    if (this.push) return;
+    this.push = this.run().finally(() => {
+      this.push = null;
+    });
+  }
+
+  /** Waits for the push under way, if any (the alarm handler). */
+  settled(): Promise<void> {
+    return this.push ?? Promise.resolve();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (this.dirty) {
+        const wait = Math.max(DIRECTORY_DELAY_MS, this.pushedAt + DIRECTORY_INTERVAL_MS - Date.now());
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        this.dirty = false;
+        this.pushedAt = Date.now();
+        const meta = this.meta();
+        if (!meta) return;
+        const pushed = this.pushed();
+        const { texts, upTo, more } = this.textsAfter(pushed.indexedSeq);
+        const entry = this.entryOf(meta);
+        if (entry.version <= pushed.version && upTo === pushed.indexedSeq) continue;
+        await upsertDirectory(this.db, entry, texts);
+        this.save({ version: Math.max(pushed.version, entry.version), indexedSeq: upTo });
+        if (more) this.dirty = true;
+        const { tenant, ...row } = entry;
+        await this.onPushed(tenant, row).catch((err: unknown) => console.error("inbox feed publish failed", err));
+      }
+      this.timers.clear("directory");
+    } catch (err) {
+      // The backstop timer is still set: the alarm pushes again.
+      console.error("directory push failed; retrying by alarm", err);
+    }
+  }
+
+  /** The text of messages after `seq` (one push's worth), the seq read up to, and whether more wait. */
+  private textsAfter(seq: number): { texts: IndexedText[]; upTo: number; more: boolean } {
+    const rows = this.sql
+      .exec<{ seq: number; body: string }>(
+        "SELECT seq, body FROM events WHERE seq > ? AND type = 'message.created' ORDER BY seq LIMIT ?",
+        seq,
+        TEXTS_PER_PUSH,
+      )
+      .toArray();
+    const texts = rows
+      .map((r) => ({ seq: r.seq, text: textOf((JSON.parse(r.body) as { content: Content }).content) }))
+      .filter((t) => t.text.length > 0);
+    return { texts, upTo: rows.at(-1)?.seq ?? seq, more: rows.length === TEXTS_PER_PUSH };
+  }
+
+  private pushed(): Pushed {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'directory'").toArray()[0];
+    return row ? (JSON.parse(row.value) as Pushed) : { version: 0, indexedSeq: 0 };
+  }
+
+  private save(pushed: Pushed): void {
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('directory', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      JSON.stringify(pushed),
+    );
+  }
+}

@@ -1,0 +1,124 @@
+// How the business state of one conversation changes over time: every change
+// is the meta row and one conversation.updated event, written together; what
+// a new message does to the state (a customer reopens, an agent takes the
+// thread from the bot); snoozes that end and idle agents' threads returning
+// to the bot, by the "snooze" and "idle-return" timers.
+import type { Access } from "../protocol/access";
+import type { Sender } from "../protocol/event";
+import type { AppendOutcome, EventStore } from "./event-store";
+import { idleReturnAt, ownerRefOf, takenByMessage } from "./handover";
+import type { ConversationMeta, MetaPatch, MetaStore } from "./meta";
+import { changesBetween, metaOfState, stateEvent, stateOf, type ConversationState } from "./state";
+import type { Timers } from "./timers";
+
+/** The sender of changes Carryover makes by itself (reopen, snooze end, idle return). */
+export const SYSTEM: Sender = { role: "system", id: "carryover" };
+
+export interface StateWriterDeps {
+  meta: MetaStore;
+  store: EventStore;
+  timers: Timers;
+  /** The tenant's handover.idleReturnMinutes (null = never). */
+  idleReturnMinutes(): number | null;
+  /** Called with every event written here, after it is committed (fan-out, lists, directory). */
+  committed(outcome: AppendOutcome): void;
+}
+
+export class StateWriter {
+  constructor(private readonly deps: StateWriterDeps) {}
+
+  /**
+   * Writes a new state as one conversation.updated event naming every changed
+   * field; returns null when nothing changed. Meta and event are written in
+   * one synchronous step, so they commit together.
+   */
+  write(next: ConversationState, sender: Sender, extra: Parameters<typeof stateEvent>[3]): AppendOutcome | null {
+    const before = stateOf(this.current());
+    const changes = changesBetween(before, next);
+    if (Object.keys(changes).length === 0) return null;
+    const patch = metaOfState(next);
+    if (changes.owner || changes.ownerAgent) patch.ownerSince = new Date().toISOString();
+    this.touch(patch);
+    const outcome = this.deps.store.append(stateEvent(next, changes, sender, extra));
+    if (next.status === "snoozed" && next.snoozedUntil) this.deps.timers.set("snooze", Date.parse(next.snoozedUntil));
+    else this.deps.timers.clear("snooze");
+    this.rescheduleIdleReturn();
+    this.deps.committed(outcome);
+    return outcome;
+  }
+
+  /** Writes `patch` and bumps the version every directory row carries. */
+  touch(patch: MetaPatch): ConversationMeta {
+    return this.deps.meta.update({ ...patch, version: (this.current().version ?? 1) + 1, updatedAt: new Date().toISOString() });
+  }
+
+  /** The bookkeeping of a new message (who waits, the customer's name, the agent's last word). */
+  messageWritten(access: Access, sender: Sender, at: string): void {
+    this.touch(messageBookkeeping(this.current(), access, sender, at));
+  }
+
+  /**
+   * What a committed message does to the state, given the state before it: a
+   * customer reopens a resolved or snoozed thread; an agent takes the bot's.
+   */
+  afterMessage(before: ConversationState, sender: Sender): void {
+    if (sender.role === "customer" && (before.status === "resolved" || before.status === "snoozed")) {
+      this.write({ ...before, status: "open", snoozedUntil: null }, SYSTEM, { reason: "customer_message" });
+    }
+    const taken = takenByMessage(stateOf(this.current()), sender);
+    if (taken) this.write(taken, sender, { reason: "agent_message", previousOwner: ownerRefOf(before) });
+    this.rescheduleIdleReturn();
+  }
+
+  /** The "snooze" timer: the thread is open again (reason "snooze_ended"), unless the snooze moved. */
+  endSnooze(): void {
+    const state = stateOf(this.current());
+    if (state.status !== "snoozed" || !state.snoozedUntil) return;
+    if (Date.parse(state.snoozedUntil) > Date.now()) {
+      this.deps.timers.set("snooze", Date.parse(state.snoozedUntil));
+      return;
+    }
+    this.write({ ...state, status: "open", snoozedUntil: null }, SYSTEM, { reason: "snooze_ended" });
+  }
+
+  /** The "idle-return" timer: the owning agent stayed silent too long; the thread returns to the bot. */
+  returnIdleThread(): void {
+    const meta = this.current();
+    const state = stateOf(meta);
+    const at = idleReturnAt(meta, state, this.deps.idleReturnMinutes());
+    if (at === null) return;
+    if (at > Date.now()) {
+      this.deps.timers.set("idle-return", at);
+      return;
+    }
+    const next: ConversationState = { ...state, owner: "bot", ownerAgent: null, ownerEpoch: state.ownerEpoch + 1 };
+    this.write(next, SYSTEM, { reason: "idle_timeout", previousOwner: ownerRefOf(state) });
+  }
+
+  /** Keeps the idle-return timer at the time idleReturnAt says, or clears it. */
+  rescheduleIdleReturn(): void {
+    const meta = this.current();
+    const at = idleReturnAt(meta, stateOf(meta), this.deps.idleReturnMinutes());
+    const current = this.deps.timers.at("idle-return");
+    if (at === null) {
+      if (current !== null) this.deps.timers.clear("idle-return");
+    } else if (current !== at) this.deps.timers.set("idle-return", at);
+  }
+
+  private current(): ConversationMeta {
+    const meta = this.deps.meta.get();
+    if (!meta) throw new Error("conversation not initialised");
+    return meta;
+  }
+}
+
+/** What a new message changes in the meta: who waits for an answer, the customer's name, the agent's last word. */
+function messageBookkeeping(meta: ConversationMeta, access: Access, sender: Sender, at: string): MetaPatch {
+  if (sender.role === "customer") {
+    const patch: MetaPatch = { lastCustomerAt: at };
+    if (!meta.waitingSince) patch.waitingSince = at;
+    if (access.kind === "customer" && access.name && access.name !== meta.customerName) patch.customerName = access.name;
+    return patch;
+  }
+  return sender.role === "agent" ? { waitingSince: null, lastAgentAt: at } : { waitingSince: null };
+}

@@ -1,0 +1,45 @@
+// Named timers of one Conversation DO on its single alarm: each kind
+// ("snooze", "idle-return", "directory", "summary", …) has at most one due
+// time, stored in SQLite so it survives eviction; the alarm is always set to
+// the earliest. The DO's alarm() runs the due kinds and re-arms.
+
+export class Timers {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly storage: DurableObjectStorage,
+  ) {}
+
+  /** Sets `kind` to fire at `at` (ms since the epoch), replacing its earlier time. */
+  set(kind: string, at: number): void {
+    this.sql.exec("INSERT INTO timers (kind, at) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET at = excluded.at", kind, at);
+    this.arm();
+  }
+
+  /** Sets `kind` to fire at `at` unless it already fires earlier. */
+  setEarliest(kind: string, at: number): void {
+    const current = this.at(kind);
+    if (current === null || at < current) this.set(kind, at);
+  }
+
+  clear(kind: string): void {
+    if (this.sql.exec("DELETE FROM timers WHERE kind = ?", kind).rowsWritten > 0) this.arm();
+  }
+
+  at(kind: string): number | null {
+    return this.sql.exec<{ at: number }>("SELECT at FROM timers WHERE kind = ?", kind).toArray()[0]?.at ?? null;
+  }
+
+  /** The kinds due at `now`, removed from the table (a kind that must run again sets itself again). */
+  takeDue(now = Date.now()): string[] {
+    const due = this.sql.exec<{ kind: string }>("SELECT kind FROM timers WHERE at <= ? ORDER BY at", now).toArray().map((r) => r.kind);
+    if (due.length > 0) this.sql.exec("DELETE FROM timers WHERE at <= ?", now);
+    return due;
+  }
+
+  /** Points the DO's alarm at the earliest timer (or clears it). Writes are ordered by the output gate. */
+  arm(): void {
+    const next = this.sql.exec<{ at: number | null }>("SELECT MIN(at) AS at FROM timers").one().at;
+    if (next === null) void this.storage.deleteAlarm();
+    else void this.storage.setAlarm(next);
+  }
+}

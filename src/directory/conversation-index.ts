@@ -1,0 +1,339 @@
+// The conversation directory in D1 (API.md "Directory and search"): each
+// Conversation DO upserts its row (versioned: a late or repeated write never
+// moves a row back) with the text of its new messages for search; agents
+// list rows with filters, sorts and a keyset cursor that reads the directory
+// as of the run's first page, so paging while rows change never repeats or
+// skips a row. Every query is bound to one tenant.
+import { ServiceError } from "../protocol/errors";
+import type { ConversationStatus, CustomerSummary, Owner } from "../protocol/event";
+import type { DirectoryPage, DirectoryRow, LastEventPreview } from "../protocol/directory";
+
+/** How long a cursor may be used; history is kept a little longer. */
+export const CURSOR_TTL_MS = 15 * 60_000;
+const HISTORY_KEEP_MS = 20 * 60_000;
+
+/** What a Conversation DO writes: its row without `match`, plus the tenant. */
+export interface DirectoryEntry extends Omit<DirectoryRow, "match"> {
+  tenant: string;
+}
+
+/** Text of new messages to index for `q`, by seq. */
+export interface IndexedText {
+  seq: number;
+  text: string;
+}
+
+/**
+ * Upserts `entry` and indexes `texts`, in one D1 batch (a transaction).
+ * Ignored when the stored row has an equal or higher version; texts at or
+ * below the row's indexed seq are skipped, so a repeated push is harmless.
+ * The replaced row's sortable part goes to directory_history for cursors.
+ */
+export async function upsertDirectory(db: D1Database, entry: DirectoryEntry, texts: IndexedText[], now = new Date()): Promise<void> {
+  const clock = "(SELECT rev FROM directory_clock WHERE id = 1)";
+  const statements: D1PreparedStatement[] = [
+    db.prepare("UPDATE directory_clock SET rev = rev + 1 WHERE id = 1"),
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO directory_history (tenant, id, rev, replaced_rev, replaced_at, status, owner, assignee, labels,
+           customer_id, customer_name, waiting_since, created_at, updated_at)
+         SELECT tenant, id, rev, ${clock}, ?, status, owner, assignee, labels, customer_id, customer_name, waiting_since, created_at, updated_at
+         FROM directory WHERE tenant = ? AND id = ? AND version < ?`,
+      )
+      .bind(now.toISOString(), entry.tenant, entry.id, entry.version),
+  ];
+  for (const t of texts) {
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO directory_search (tenant, conversation_id, seq, text)
+           SELECT ?, ?, ?, ? WHERE ? > COALESCE((SELECT indexed_seq FROM directory WHERE tenant = ? AND id = ?), 0)`,
+        )
+        .bind(entry.tenant, entry.id, t.seq, t.text, t.seq, entry.tenant, entry.id),
+    );
+  }
+  const indexed = texts.reduce((max, t) => Math.max(max, t.seq), 0);
+  statements.push(
+    db
+      .prepare(
+        `INSERT INTO directory (tenant, id, status, owner, owner_agent, assignee, labels, customer_id, customer_name, customer,
+           last_event, last_seq, waiting_since, created_at, updated_at, version, rev, indexed_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${clock}, ?)
+         ON CONFLICT (tenant, id) DO UPDATE SET status = excluded.status, owner = excluded.owner, owner_agent = excluded.owner_agent,
+           assignee = excluded.assignee, labels = excluded.labels, customer_id = excluded.customer_id,
+           customer_name = excluded.customer_name, customer = excluded.customer, last_event = excluded.last_event,
+           last_seq = excluded.last_seq, waiting_since = excluded.waiting_since, updated_at = excluded.updated_at,
+           version = excluded.version, rev = excluded.rev, indexed_seq = MAX(directory.indexed_seq, excluded.indexed_seq)
+         WHERE excluded.version > directory.version`,
+      )
+      .bind(
+        entry.tenant,
+        entry.id,
+        entry.status,
+        entry.owner,
+        entry.ownerAgent,
+        entry.assignee,
+        JSON.stringify(entry.labels),
+        entry.customer.id,
+        entry.customer.name,
+        JSON.stringify(entry.customer),
+        entry.lastEvent ? JSON.stringify(entry.lastEvent) : null,
+        entry.lastSeq,
+        entry.waitingSince,
+        entry.createdAt,
+        entry.updatedAt,
+        entry.version,
+        indexed,
+      ),
+  );
+  // Old history is dropped now and then, by whichever writer comes along.
+  if (Math.random() < 0.02) {
+    statements.push(db.prepare("DELETE FROM directory_history WHERE replaced_at < ?").bind(new Date(now.getTime() - HISTORY_KEEP_MS).toISOString()));
+  }
+  await db.batch(statements);
+}
+
+/** The stored row of one conversation (tests, and the live feed's first frame). */
+export async function directoryRow(db: D1Database, tenant: string, id: string): Promise<DirectoryRow | null> {
+  const row = await db.prepare("SELECT * FROM directory WHERE tenant = ? AND id = ?").bind(tenant, id).first<StoredRow>();
+  return row ? rowOf(row) : null;
+}
+
+export type DirectorySort = "updated" | "waiting" | "created";
+
+/** GET /v1/conversations, validated; `assignee` already resolved ("me" → the agent's id). */
+export interface DirectoryQuery {
+  status?: ConversationStatus;
+  assignee?: { none: true } | { id: string };
+  owner?: Owner;
+  label?: string;
+  q?: string;
+  sort: DirectorySort;
+  cursor?: string;
+  limit: number;
+  counts: boolean;
+  /** The caller's agent id, for counts.mine (null for API keys). */
+  me: string | null;
+}
+
+interface StoredRow {
+  id: string;
+  status: string;
+  owner: string;
+  owner_agent: string | null;
+  assignee: string | null;
+  labels: string;
+  customer: string;
+  last_event: string | null;
+  last_seq: number;
+  waiting_since: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+function rowOf(row: StoredRow): DirectoryRow {
+  return {
+    id: row.id,
+    status: row.status as ConversationStatus,
+    owner: row.owner as Owner,
+    ownerAgent: row.owner_agent,
+    assignee: row.assignee,
+    labels: JSON.parse(row.labels) as string[],
+    customer: JSON.parse(row.customer) as CustomerSummary,
+    lastEvent: row.last_event ? (JSON.parse(row.last_event) as LastEventPreview) : null,
+    lastSeq: row.last_seq,
+    waitingSince: row.waiting_since,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  };
+}
+
+/** The sort key of each sort, over the snapshot's columns, and its direction. */
+const SORTS: Record<DirectorySort, { key: string; desc: boolean }> = {
+  updated: { key: "updated_at", desc: true },
+  created: { key: "created_at", desc: true },
+  // Longest waiting first; threads nobody waits on after them ('~' sorts after any timestamp).
+  waiting: { key: "COALESCE(waiting_since, '~')", desc: false },
+};
+
+interface Cursor {
+  /** The clock rev the run reads the directory at. */
+  w: number;
+  /** When the run started (ms), for the TTL. */
+  t: number;
+  /** The filters and sort of the run; a cursor is only valid with the same ones. */
+  f: string;
+  /** The last row's sort key and id. */
+  k: string;
+  i: string;
+}
+
+function toBase64Url(text: string): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): string {
+  const b64 = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
+  return new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+}
+
+const badCursor = (message: string) => new ServiceError("invalid_request", message, { errors: [{ path: "cursor", message }] });
+
+function decodeCursor(text: string, filters: string, now: number): Cursor {
+  let value: unknown;
+  try {
+    value = JSON.parse(fromBase64Url(text));
+  } catch {
+    throw badCursor("the cursor is not one this server made");
+  }
+  const c = value as Partial<Cursor>;
+  if (typeof c !== "object" || c === null || typeof c.w !== "number" || typeof c.t !== "number" || typeof c.f !== "string" || typeof c.k !== "string" || typeof c.i !== "string") {
+    throw badCursor("the cursor is not one this server made");
+  }
+  if (c.f !== filters) throw badCursor("the cursor belongs to other filters or another sort; start again without it");
+  if (now - c.t > CURSOR_TTL_MS) throw badCursor("the cursor has expired; start again without it");
+  return c as Cursor;
+}
+
+/** The search condition on directory_search for `q`: trigram MATCH from 3 characters, LIKE below. */
+function searchCondition(q: string): { sql: string; value: string } {
+  if ([...q].length >= 3) return { sql: "directory_search MATCH ?", value: `"${q.replace(/"/g, '""')}"` };
+  return { sql: "text LIKE ? ESCAPE '\\'", value: `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` };
+}
+
+function likeValue(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+}
+
+/**
+ * One page of the tenant's directory. The first page fixes the run's
+ * snapshot (the clock rev `w`); later pages read each row as it was at `w`
+ * (the current row if unchanged since, else its history entry), so rows
+ * that change during the run keep their place; the rows returned are
+ * current. Rows created after `w` come with the live feed or a new run.
+ */
+export async function listDirectory(db: D1Database, tenant: string, query: DirectoryQuery, now = Date.now()): Promise<DirectoryPage> {
+  const sort = SORTS[query.sort];
+  const filters = JSON.stringify([query.status, query.assignee, query.owner, query.label, query.q, query.sort]);
+  const cursor = query.cursor ? decodeCursor(query.cursor, filters, now) : null;
+  const w = cursor?.w ?? (await db.prepare("SELECT rev FROM directory_clock WHERE id = 1").first<{ rev: number }>())?.rev ?? 0;
+
+  const where: string[] = [];
+  const binds: (string | number)[] = [tenant, w, tenant, w, w];
+  if (query.status) {
+    where.push("s.status = ?");
+    binds.push(query.status);
+  }
+  if (query.owner) {
+    where.push("s.owner = ?");
+    binds.push(query.owner);
+  }
+  if (query.assignee) {
+    if ("none" in query.assignee) where.push("s.assignee IS NULL");
+    else {
+      where.push("s.assignee = ?");
+      binds.push(query.assignee.id);
+    }
+  }
+  if (query.label) {
+    where.push("EXISTS (SELECT 1 FROM json_each(s.labels) WHERE value = ?)");
+    binds.push(query.label);
+  }
+  if (query.q) {
+    const search = searchCondition(query.q);
+    where.push(
+      `(s.id IN (SELECT conversation_id FROM directory_search WHERE ${search.sql} AND tenant = ?)
+        OR s.customer_name LIKE ? ESCAPE '\\' OR s.customer_id LIKE ? ESCAPE '\\')`,
+    );
+    binds.push(search.value, tenant, likeValue(query.q), likeValue(query.q));
+  }
+  if (cursor) {
+    const op = sort.desc ? "<" : ">";
+    where.push(`(${sort.key} ${op} ? OR (${sort.key} = ? AND s.id ${op} ?))`);
+    binds.push(cursor.k, cursor.k, cursor.i);
+  }
+  const dir = sort.desc ? "DESC" : "ASC";
+  const snapshot = `
+    SELECT id, status, owner, assignee, labels, customer_id, customer_name, waiting_since, created_at, updated_at
+      FROM directory WHERE tenant = ? AND rev <= ?
+    UNION ALL
+    SELECT id, status, owner, assignee, labels, customer_id, customer_name, waiting_since, created_at, updated_at
+      FROM directory_history WHERE tenant = ? AND rev <= ? AND replaced_rev > ?`;
+  const page = await db
+    .prepare(
+      `SELECT s.id AS id, ${sort.key} AS k FROM (${snapshot}) AS s
+       ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY k ${dir}, s.id ${dir} LIMIT ?`,
+    )
+    .bind(...binds, query.limit + 1)
+    .all<{ id: string; k: string }>();
+  const keys = page.results.slice(0, query.limit);
+  const hasMore = page.results.length > query.limit;
+
+  const rows = await currentRows(db, tenant, keys.map((k) => k.id));
+  const conversations = keys.map((k) => rows.get(k.id)).filter((r): r is DirectoryRow => r !== undefined);
+  if (query.q) await addMatches(db, tenant, query.q, conversations);
+  const last = keys.at(-1);
+  const answer: DirectoryPage = {
+    conversations,
+    cursor: hasMore && last ? toBase64Url(JSON.stringify({ w, t: cursor?.t ?? now, f: filters, k: last.k, i: last.id } satisfies Cursor)) : null,
+  };
+  if (query.counts) answer.counts = await countDirectory(db, tenant, query.me);
+  return answer;
+}
+
+async function currentRows(db: D1Database, tenant: string, ids: string[]): Promise<Map<string, DirectoryRow>> {
+  if (ids.length === 0) return new Map();
+  const found = await db
+    .prepare(`SELECT * FROM directory WHERE tenant = ? AND id IN (${ids.map(() => "?").join(", ")})`)
+    .bind(tenant, ...ids)
+    .all<StoredRow>();
+  return new Map(found.results.map((r) => [r.id, rowOf(r)]));
+}
+
+/** Adds `match` to each row: its newest matching message, or its customer's name or id. */
+async function addMatches(db: D1Database, tenant: string, q: string, rows: DirectoryRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const search = searchCondition(q);
+  const hits = await db
+    .prepare(
+      `SELECT conversation_id, seq, text FROM directory_search
+       WHERE ${search.sql} AND tenant = ? AND conversation_id IN (${rows.map(() => "?").join(", ")}) ORDER BY seq DESC`,
+    )
+    .bind(search.value, tenant, ...rows.map((r) => r.id))
+    .all<{ conversation_id: string; seq: number; text: string }>();
+  const best = new Map<string, { seq: number; text: string }>();
+  for (const h of hits.results) if (!best.has(h.conversation_id)) best.set(h.conversation_id, h);
+  for (const row of rows) {
+    const hit = best.get(row.id);
+    if (hit) row.match = { seq: hit.seq, snippet: snippetOf(hit.text, q) };
+    else row.match = { seq: 0, snippet: snippetOf(`${row.customer.name ?? ""} ${row.customer.id}`.trim(), q) };
+  }
+}
+
+/** ≤ 140 characters of `text` around the first case-insensitive occurrence of `q`. */
+export function snippetOf(text: string, q: string): string {
+  const at = Math.max(0, text.toLowerCase().indexOf(q.toLowerCase()));
+  const start = Math.max(0, at - 40);
+  const end = Math.min(text.length, start + 138);
+  return `${start > 0 ? "…" : ""}${text.slice(start, end)}${end < text.length ? "…" : ""}`;
+}
+
+/** Counts by status, and mine (assigned to the caller, not resolved) and unassigned (open or pending). */
+export async function countDirectory(db: D1Database, tenant: string, me: string | null): Promise<NonNullable<DirectoryPage["counts"]>> {
+  const row = await db
+    .prepare(
+      `SELECT
+         SUM(status = 'open') AS open, SUM(status = 'pending') AS pending,
+         SUM(status = 'snoozed') AS snoozed, SUM(status = 'resolved') AS resolved,
+         SUM(assignee IS NOT NULL AND assignee = ? AND status != 'resolved') AS mine,
+         SUM(assignee IS NULL AND status IN ('open', 'pending')) AS unassigned
+       FROM directory WHERE tenant = ?`,
+    )
+    .bind(me ?? "", tenant)
+    .first<Record<string, number | null>>();
+  const n = (key: string) => row?.[key] ?? 0;
+  return { open: n("open"), pending: n("pending"), snoozed: n("snoozed"), resolved: n("resolved"), mine: n("mine"), unassigned: n("unassigned") };
+}

@@ -1,0 +1,91 @@
+// Agent sessions (API.md "Agents and agent sessions"): POST /v1/agent-sessions
+// turns an agent identity token (aud "carryover:agent") or a refresh token
+// into a session; DELETE /v1/agent-sessions/current signs it out and closes
+// its live sockets (4008).
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { signAgentSessionToken, verifyAgentIdentity, type AgentIdentity } from "../auth/agent-token";
+import { mintOpaqueToken, openOpaqueToken, tokenHash } from "../auth/opaque-token";
+import { findTenant, type Tenant } from "../directory/tenants";
+import { settingsOf } from "../env";
+import { newId } from "../ids";
+import { ServiceError } from "../protocol/errors";
+import { unwrap } from "../protocol/result";
+import { authenticate, businessOf } from "./auth";
+import { limitSessionCreation } from "./rate-limit";
+import type { AppEnv } from "./types";
+import { jsonBody } from "./validate";
+
+const Token = z.string().min(1).max(8192);
+
+export const AgentSessionRequest = z
+  .strictObject({ tenant: z.string().min(1).max(64), identityToken: Token.optional(), refreshToken: Token.optional() })
+  .refine((b) => (b.identityToken === undefined) !== (b.refreshToken === undefined), {
+    message: "give identityToken or refreshToken (one of them)",
+    path: ["identityToken"],
+  });
+
+/** The answer of POST /v1/agent-sessions. */
+export interface AgentSessionAnswer {
+  sessionToken: string;
+  expiresAt: string;
+  refreshToken: string;
+  agent: { id: string; name: string; role: "agent" | "supervisor"; teams: string[] };
+}
+
+function agentObject(c: Context<AppEnv>, tenant: string, agentId: string) {
+  return c.env.AGENT.getByName(`${tenant}:${agentId}`);
+}
+
+async function answer(c: Context<AppEnv>, tenant: Tenant, agent: AgentIdentity, sessionId: string, refreshToken: string): Promise<Response> {
+  const session = await signAgentSessionToken(settingsOf(c.env).sessionKey, tenant.id, {
+    id: agent.id,
+    name: agent.name,
+    role: agent.role,
+    sessionId,
+  });
+  const body: AgentSessionAnswer = {
+    sessionToken: session.token,
+    expiresAt: session.expiresAt,
+    refreshToken,
+    agent: { id: agent.id, name: agent.name, role: agent.role, teams: agent.teams },
+  };
+  return c.json(body, 201, { "cache-control": "no-store" });
+}
+
+export const agentSessions = new Hono<AppEnv>();
+
+agentSessions.post("/", async (c) => {
+  const body = await jsonBody(c, AgentSessionRequest);
+  c.set("tenantId", body.tenant);
+  const tenant = await findTenant(c.env.DB, body.tenant);
+  if (!tenant) throw new ServiceError("invalid_token", "unknown tenant");
+  await limitSessionCreation(c, tenant, undefined);
+  const key = settingsOf(c.env).sessionKey;
+  if (body.identityToken !== undefined) {
+    const agent = await verifyAgentIdentity(body.identityToken, tenant);
+    const sessionId = newId("ags");
+    // The refresh token names its session (sealed), so a refresh finds it without a lookup table.
+    const refreshToken = await mintOpaqueToken(key, "agent-refresh", { tenant: tenant.id, userId: agent.id, deviceId: sessionId });
+    await agentObject(c, tenant.id, agent.id).openSession({ tenant: tenant.id, sessionId, agent, refreshHash: await tokenHash(refreshToken) });
+    return answer(c, tenant, agent, sessionId, refreshToken);
+  }
+  const locator = await openOpaqueToken(key, "agent-refresh", body.refreshToken!);
+  if (locator.tenant !== tenant.id || !locator.deviceId) throw new ServiceError("invalid_token", "refresh token was issued for another tenant");
+  const next = await mintOpaqueToken(key, "agent-refresh", locator);
+  const agent = unwrap(
+    await agentObject(c, tenant.id, locator.userId).refreshSession({
+      sessionId: locator.deviceId,
+      presentedHash: await tokenHash(body.refreshToken!),
+      nextHash: await tokenHash(next),
+    }),
+  );
+  return answer(c, tenant, agent, locator.deviceId, next);
+});
+
+agentSessions.delete("/current", authenticate(), async (c) => {
+  const access = businessOf(c);
+  if (!access.agent) throw new ServiceError("forbidden", "this route is for agent sessions");
+  await agentObject(c, access.tenant, access.agent.id).signOut(access.agent.sessionId);
+  return c.body(null, 204);
+});

@@ -1,0 +1,118 @@
+// The InboxFeed Durable Object: the inbox live feed (GET /v1/inbox/live) of
+// one tenant, in two parts. A shard (`<tenant>:shard:<k>`) receives the
+// directory rows of its conversations from their Conversation DOs, keeps the
+// newest of each, and every INBOX_FLUSH_MS sends them as one batch to the
+// hub. The hub (`<tenant>:hub`) holds the tenant's inbox sockets (hibernation)
+// and sends each row to each of them. So the hub takes at most
+// INBOX_SHARDS × 1000 / INBOX_FLUSH_MS calls a second, however busy the tenant.
+import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
+import type { Env } from "../env";
+import type { DirectoryRow } from "../protocol/directory";
+import { CloseCode } from "../protocol/frames";
+import { hubName, INBOX_FLUSH_MS } from "./names";
+
+/** Who an inbox socket is; kept in its attachment across hibernation. */
+const SocketIdentity = z.object({ tenant: z.string(), agentSession: z.string().nullable() });
+
+/** The Worker's request that opens an inbox socket on the hub, for proven business access. */
+export function inboxSocketRequest(tenant: string, agentSession: string | null): Request {
+  return new Request("https://inbox.internal/live", {
+    headers: { upgrade: "websocket", "x-carryover-inbox": JSON.stringify({ tenant, agentSession }) },
+  });
+}
+
+export class InboxFeed extends DurableObject<Env> {
+  /** Shard: rows waiting for the next batch, newest version per conversation. */
+  private readonly pending = new Map<string, DirectoryRow>();
+  private flushing: Promise<void> | null = null;
+  /** Hub: the highest version sent per conversation (in memory; a late batch never sends an older row). */
+  private readonly sent = new Map<string, number>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+  }
+
+  /** Shard: a conversation's row changed; it reaches the hub within INBOX_FLUSH_MS. */
+  async publish(tenant: string, row: DirectoryRow): Promise<void> {
+    const waiting = this.pending.get(row.id);
+    if (!waiting || waiting.version < row.version) this.pending.set(row.id, row);
+    this.flushing ??= this.flush(tenant).finally(() => {
+      this.flushing = null;
+    });
+  }
+
+  private async flush(tenant: string): Promise<void> {
+    while (this.pending.size > 0) {
+      await new Promise((resolve) => setTimeout(resolve, INBOX_FLUSH_MS));
+      const rows = [...this.pending.values()];
+      this.pending.clear();
+      try {
+        await this.env.INBOX.getByName(hubName(tenant)).deliver(rows);
+      } catch (err) {
+        // The feed tells clients to page with HTTP; a lost batch is caught up by their next page.
+        console.error("inbox batch to the hub failed", err);
+      }
+    }
+  }
+
+  /** Hub: sends each row to every inbox socket, unless a newer version of it was sent already. */
+  async deliver(rows: DirectoryRow[]): Promise<void> {
+    const frames: string[] = [];
+    for (const row of rows) {
+      if ((this.sent.get(row.id) ?? 0) >= row.version) continue;
+      this.sent.set(row.id, row.version);
+      frames.push(JSON.stringify({ type: "conversation", conversation: row }));
+    }
+    if (this.sent.size > 50_000) this.sent.clear();
+    if (frames.length === 0) return;
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        for (const frame of frames) ws.send(frame);
+      } catch {
+        // A socket that cannot take frames is closing; the others go on.
+      }
+    }
+  }
+
+  /** Hub: opens an inbox socket (the Worker proved the caller). */
+  override async fetch(request: Request): Promise<Response> {
+    const parsed = SocketIdentity.safeParse(JSON.parse(request.headers.get("x-carryover-inbox") ?? "null"));
+    if (!parsed.success || (request.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") return new Response(null, { status: 400 });
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    const tags = parsed.data.agentSession ? [`agent-session:${parsed.data.agentSession}`] : [];
+    this.ctx.acceptWebSocket(server, tags);
+    server.serializeAttachment(parsed.data);
+    server.send(JSON.stringify({ type: "ready", cursor: 0 }));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // The feed is one-way; anything but a ping (answered without waking us when byte-exact) is an error.
+    if (typeof message === "string" && /^\s*\{\s*"type"\s*:\s*"ping"\s*\}\s*$/.test(message)) {
+      ws.send('{"type":"pong"}');
+      return;
+    }
+    ws.send(JSON.stringify({ type: "error", code: "invalid_request", message: "the inbox feed takes only ping frames" }));
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code >= 3000 || code === 1000 ? code : 1000, reason);
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /** Hub: closes the inbox sockets of a signed-out agent session with 4008. */
+  async disconnectAgentSession(sessionId: string): Promise<void> {
+    for (const ws of this.ctx.getWebSockets(`agent-session:${sessionId}`)) {
+      try {
+        ws.close(CloseCode.revoked, "token_revoked");
+      } catch {
+        // Already closed.
+      }
+    }
+  }
+}

@@ -1,0 +1,15 @@
+// Internal notes (API.md "Conversation state for the business"): written by
+// the business beside a conversation's log, never in it. `afterSeq` places a
+// note in the agent's transcript, after the event with that seq.
+import { z } from "zod";
+import type { Sender } from "./event";
+
+export interface Note {
+  id: string;
+  afterSeq: number;
+  at: string;
+  sender: Sender;
+  text: string;
+}
+
+export const NoteText = z.string().min(1).max(4096);

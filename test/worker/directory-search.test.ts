@@ -1,0 +1,70 @@
+// Search (q): case-insensitive substring over message text (FTS5 trigram,
+// LIKE below 3 characters), customer name and id, in the caller's tenant
+// only. A query can never return another tenant's row.
+import { describe, expect, it } from "vitest";
+import { agentSession } from "./business-helpers";
+import { customerOf, list, newTenant, rowWhen, say } from "./directory-helpers";
+
+describe("directory search", () => {
+  it("finds message text, customer name and id, with the match", async () => {
+    const tenant = await newTenant();
+    const ann = await customerOf(tenant, "ann-1", "Annika Berg");
+    const bob = await customerOf(tenant, "bob-2", "Bob");
+    await say(ann, "My Roadster 7 has a flat tyre");
+    await say(ann, "also the bell is broken");
+    await say(bob, "Please cancel order A-1042");
+    await rowWhen(tenant.id, ann.conversationId, (r) => r.lastSeq === 2);
+    await rowWhen(tenant.id, bob.conversationId, (r) => r.lastSeq === 1);
+    const sam = await agentSession("sam", { tenant: tenant.id, secret: tenant.secret });
+
+    const tyre = await list(sam.sessionToken, `q=${encodeURIComponent("FLAT TYR")}`);
+    expect(tyre.conversations.map((r) => r.id)).toEqual([ann.conversationId]);
+    expect(tyre.conversations[0]!.match).toEqual({ seq: 1, snippet: "My Roadster 7 has a flat tyre" });
+    expect((await list(sam.sessionToken, "q=a-1042")).conversations.map((r) => r.id)).toEqual([bob.conversationId]);
+    // The newest matching message is the match.
+    expect((await list(sam.sessionToken, "q=the")).conversations[0]!.match?.seq).toBe(2);
+    // Customer name and id.
+    const byName = await list(sam.sessionToken, "q=annika");
+    expect(byName.conversations.map((r) => r.id)).toEqual([ann.conversationId]);
+    expect(byName.conversations[0]!.match).toEqual({ seq: 0, snippet: "Annika Berg ann-1" });
+    expect((await list(sam.sessionToken, "q=bob-2")).conversations.map((r) => r.id)).toEqual([bob.conversationId]);
+    // Two characters: still a substring search.
+    expect((await list(sam.sessionToken, "q=7%20")).conversations.map((r) => r.id)).toEqual([ann.conversationId]);
+    // Quotes and wildcards are text, not syntax.
+    expect((await list(sam.sessionToken, `q=${encodeURIComponent('"%_')}`)).conversations).toEqual([]);
+    expect((await list(sam.sessionToken, "q=nothing-like-this")).conversations).toEqual([]);
+    // Combined with a filter.
+    expect((await list(sam.sessionToken, "q=order&status=resolved")).conversations).toEqual([]);
+  });
+
+  it("never returns another tenant's row", async () => {
+    const [a, b] = await Promise.all([newTenant(), newTenant()]);
+    // The same customer id and the same words in both tenants.
+    const inA = await customerOf(a, "same-person", "Same Name");
+    const inB = await customerOf(b, "same-person", "Same Name");
+    await say(inA, "zebra crossing 42");
+    await say(inB, "zebra crossing 42");
+    await rowWhen(a.id, inA.conversationId, (r) => r.lastSeq === 1);
+    await rowWhen(b.id, inB.conversationId, (r) => r.lastSeq === 1);
+
+    for (const [tenant, own] of [
+      [a, inA],
+      [b, inB],
+    ] as const) {
+      for (const query of ["", "q=zebra", "q=ze", "q=same-person", "q=Same%20Name", "counts=true", "sort=waiting", "sort=created"]) {
+        const page = await list(tenant.apiKey, query);
+        expect({ query, ids: page.conversations.map((r) => r.id) }).toEqual({ query, ids: [own.conversationId] });
+        if (page.counts) expect(page.counts.open).toBe(1);
+      }
+    }
+    // A cursor made in one tenant pages only the caller's tenant in another.
+    for (let i = 0; i < 3; i++) {
+      const more = await customerOf(a, `more-${i}`);
+      await rowWhen(a.id, more.conversationId, () => true);
+    }
+    const pageA = await list(a.apiKey, "limit=1");
+    expect(pageA.cursor).not.toBeNull();
+    const crossed = await list(b.apiKey, `limit=100&cursor=${encodeURIComponent(pageA.cursor!)}`);
+    for (const row of crossed.conversations) expect(row.id).toBe(inB.conversationId);
+  });
+});
