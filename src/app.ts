@@ -10,6 +10,8 @@ import { live } from "./http/live";
 import { openapi } from "./http/openapi";
 import { notFound, onError } from "./http/problem";
 import { sessions } from "./http/sessions";
+import { channelConversations, channels } from "./channels/routes";
+import { simulator } from "./channels/simulator";
 import type { AppEnv } from "./http/types";
 
 export const app = new Hono<AppEnv>();
@@ -25,8 +27,11 @@ app.use("/v1/*", cors());
 app.route("/v1/sessions", sessions);
 // Before `conversations`: the live route authenticates from the subprotocol, not Authorization.
 app.route("/v1/conversations", live);
+app.route("/v1/conversations", channelConversations);
 app.route("/v1/conversations", conversations);
+app.route("/v1/channels", channels);
 app.route("/v1/me", me);
+app.route("/demo/messenger", simulator);
 app.route("/demo", demo);
 
 app.get("/v1", (c) => c.json({ name: "carryover", version: "v1" }));

@@ -2,11 +2,20 @@
 import type { Conversation } from "./conversation/conversation";
 import type { Customer } from "./customer/customer";
 import type { RateLimiter } from "./ratelimit/rate-limiter";
+import type { ChannelInbox } from "./channels/inbox";
+import type { ChannelOutbox } from "./channels/outbox";
+import type { MessengerSimulator } from "./channels/simulator";
 
 export interface Env {
   CONVERSATION: DurableObjectNamespace<Conversation>;
   CUSTOMER: DurableObjectNamespace<Customer>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Messenger channels: one per channel identity (`<tenant>:msgr_<psid>`), webhook items in, processed by alarm. */
+  CHANNEL_INBOX: DurableObjectNamespace<ChannelInbox>;
+  /** Messenger channels: one per conversation, sends to the platform in seq order (until the webhook outbox takes it over). */
+  CHANNEL_OUTBOX: DurableObjectNamespace<ChannelOutbox>;
+  /** Local development only: the Messenger send-API simulator's record (/demo/messenger). */
+  MESSENGER_SIMULATOR: DurableObjectNamespace<MessengerSimulator>;
   DB: D1Database;
   ASSETS?: Fetcher;
   /** "true" only for local development: seeds the demo tenant and keys. */
@@ -22,6 +31,10 @@ export interface Env {
   RATE_LIMIT_SESSIONS_PER_DEVICE?: string;
   RATE_LIMIT_SENDS_PER_DEVICE?: string;
   RATE_LIMIT_SENDS_PER_IP?: string;
+  /** AES-GCM key material (≥ 32 characters) for channel secrets at rest; a secret. */
+  CHANNEL_SECRETS_KEY?: string;
+  /** Meta's Graph API base URL for the channels' send APIs; default in src/channels/send.ts. */
+  GRAPH_API_BASE?: string;
 }
 
 export interface Settings {

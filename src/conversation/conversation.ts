@@ -7,7 +7,7 @@ import type { Env } from "../env";
 import { contentNotAllowed, type Content, type PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
 import { CloseCode, type ClientFrame } from "../protocol/frames";
-import type { Access } from "../protocol/access";
+import type { Access, CustomerAccess } from "../protocol/access";
 import type { ConversationInfo, Event, Owner, Sender } from "../protocol/event";
 import { toResult, type Result } from "../protocol/result";
 import { findTenant } from "../directory/tenants";
@@ -21,6 +21,8 @@ import { EventStore, type AppendOutcome } from "./event-store";
 import { MetaStore, type ConversationMeta } from "./meta";
 import { ReadCursors } from "./reads";
 import { migrate } from "./schema";
+import { ChannelBindings, type ChannelBinding } from "../channels/binding";
+import type { ChannelKind } from "../channels/settings";
 
 /** How long thread-list updates are gathered before one push to the Customer DO… */
 const SUMMARY_DELAY_MS = 150;
@@ -32,6 +34,8 @@ export interface SendInput {
   content: Content;
   /** Required for business senders, ignored for customers. */
   sender?: { role: "bot" | "agent"; id: string; name?: string };
+  /** Set only by receiveFromChannel: the messenger app the customer wrote in. */
+  channel?: ChannelKind;
 }
 
 export interface EventsQuery {
@@ -51,6 +55,7 @@ export class Conversation extends DurableObject<Env> {
   private readonly reads: ReadCursors;
   private readonly meta: MetaStore;
   private readonly live: Connections;
+  private readonly channels: ChannelBindings;
   /** Customer sends per device, HTTP and socket alike, counted here: no limiter round trip per message. */
   private readonly deviceSends = new LocalBuckets();
   /** The tenant's per-device send limit; undefined until loaded (the var default applies meanwhile). */
@@ -67,6 +72,7 @@ export class Conversation extends DurableObject<Env> {
     this.reads = new ReadCursors(sql);
     this.meta = new MetaStore(sql);
     this.live = new Connections(ctx, this.store);
+    this.channels = new ChannelBindings(sql);
   }
 
   /** Creates the conversation for its owner; a no-op when it exists. */
@@ -180,6 +186,49 @@ export class Conversation extends DurableObject<Env> {
     this.live.closed(ws, CloseCode.internal, "internal");
   }
 
+  /**
+   * Messenger channels: a message from the person's messenger identity,
+   * appended as a customer message with `channel`, the thread (re)bound to
+   * that identity. `deviceId` names the identity's read cursor.
+   */
+  async receiveFromChannel(input: {
+    tenant: string;
+    userId: string;
+    deviceId: string;
+    name?: string;
+    channel: ChannelKind;
+    recipient: string;
+    at: number;
+    clientId: string;
+    content: Content;
+  }): Promise<Result<AppendOutcome>> {
+    const access = channelAccess(input);
+    if (this.deviceSendLimit === undefined) await this.loadDeviceSendLimit(input.tenant);
+    return toResult(() => {
+      this.authorize(access);
+      this.channels.bind(input.channel, input.recipient, this.store.lastSeq(), input.at);
+      return this.commit(access, { clientId: input.clientId, content: input.content, channel: input.channel }, null);
+    });
+  }
+
+  /** Messenger channels: binds the thread to a messenger identity (after a signed channel link), or rebinds it. */
+  async bindChannel(input: { tenant: string; channel: ChannelKind; recipient: string; at: number }): Promise<Result<ChannelBinding>> {
+    return toResult(() => {
+      const meta = this.meta.get();
+      if (!meta || meta.tenant !== input.tenant) throw new ServiceError("not_found", "conversation not found");
+      return this.channels.bind(input.channel, input.recipient, this.store.lastSeq(), input.at);
+    });
+  }
+
+  /** Messenger channels: who the thread belongs to and where it is bound, for the outbox and business handoffs. */
+  async channelView(tenant: string): Promise<Result<{ userId: string; binding: ChannelBinding | null; lastSeq: number }>> {
+    return toResult(() => {
+      const meta = this.meta.get();
+      if (!meta || meta.tenant !== tenant) throw new ServiceError("not_found", "conversation not found");
+      return { userId: meta.userId, binding: this.channels.get(), lastSeq: this.store.lastSeq() };
+    });
+  }
+
   /** Closes every live socket of a signed-out device with 4008 (called on sign-out). */
   async disconnectDevice(deviceId: string): Promise<void> {
     this.live.disconnectDevice(deviceId);
@@ -208,13 +257,15 @@ export class Conversation extends DurableObject<Env> {
       this.deviceSends.take(`${access.userId}:${access.deviceId}`, limit);
     }
     const sender = senderOf(access, input);
-    const refused = contentNotAllowed(sender.role, input.content);
+    // A channel message is whatever the platform carried (media by the platform's URL included).
+    const refused = input.channel ? null : contentNotAllowed(sender.role, input.content);
     if (refused) throw new ServiceError("invalid_request", refused.message, { errors: [refused] });
     const outcome = this.store.append({
       type: "message.created",
       sender,
       clientId: input.clientId,
       content: input.content,
+      ...(input.channel ? { channel: input.channel } : {}),
     });
     if (outcome.created && access.kind === "customer") {
       // Writing in a thread means having read it up to one's own message.
@@ -222,7 +273,22 @@ export class Conversation extends DurableObject<Env> {
     }
     if (outcome.created) this.summaryChanged(meta);
     this.live.publish(outcome, from);
+    if (outcome.created && sender.role !== "customer") this.channelSend(meta);
     return outcome;
+  }
+
+  /**
+   * Hook point of Messenger channels: a business message in a thread bound
+   * to a messenger identity wakes the thread's ChannelOutbox, which reads
+   * the log from its cursor and sends in seq order. When the webhook outbox
+   * lands, this becomes a "channel" sink row written in this transaction.
+   */
+  private channelSend(meta: ConversationMeta): void {
+    if (!this.channels.get()) return;
+    const outbox = this.env.CHANNEL_OUTBOX.getByName(`${meta.tenant}:${meta.id}`);
+    this.ctx.waitUntil(
+      outbox.wake(meta.tenant, meta.id).catch((err: unknown) => console.error("waking the channel outbox failed", err)),
+    );
   }
 
   private moveRead(access: Access, seq: number, from: WebSocket | null): { seq: number } {
@@ -341,6 +407,20 @@ export class Conversation extends DurableObject<Env> {
       return this.summary(next);
     });
   }
+}
+
+/** The customer access of a messenger identity writing in its person's thread. */
+function channelAccess(input: { tenant: string; userId: string; deviceId: string; name?: string }): CustomerAccess {
+  const access: CustomerAccess = {
+    kind: "customer",
+    tenant: input.tenant,
+    userId: input.userId,
+    deviceId: input.deviceId,
+    sessionId: "channel",
+    guest: input.userId.startsWith("gst_"),
+  };
+  if (input.name) access.name = input.name;
+  return access;
 }
 
 function senderOf(access: Access, input: SendInput): Sender {
