@@ -18,6 +18,8 @@ export const GRAPH = DEFAULT_GRAPH_API_BASE;
 export interface ChannelTenant {
   id: string;
   adminKey: string;
+  /** The tenant's HS256 identity secret (issuer = id). */
+  identitySecret: string;
   pageId: string;
   pageToken: string;
   appSecret: string;
@@ -43,6 +45,7 @@ export async function channelTenant(): Promise<ChannelTenant> {
   const t: ChannelTenant = {
     id: tenant.id,
     adminKey: tenant.apiKey,
+    identitySecret: tenant.secret,
     pageId: `1${digits(14)}`,
     pageToken: `EAAG${crypto.randomUUID().replace(/-/g, "")}`,
     appSecret: `app-secret-${crypto.randomUUID()}`,
