@@ -40,8 +40,8 @@ export function uniquePsid(): string {
 }
 
 /** A tenant with a Messenger page and a WhatsApp number set up through PUT /v1/channels/…. */
-export async function channelTenant(): Promise<ChannelTenant> {
-  const tenant = await createTenant();
+export async function channelTenant(body: Record<string, unknown> = {}): Promise<ChannelTenant> {
+  const tenant = await createTenant(body);
   const t: ChannelTenant = {
     id: tenant.id,
     adminKey: tenant.apiKey,

@@ -147,4 +147,19 @@ describe("platform webhooks in", () => {
       { type: "text", text: "[location] 52.52,13.405 Shop" },
     ]);
   });
+
+  it("keep what was answered 200: processing that fails after it is retried, in order", async () => {
+    // One message per second per device: the second and third fail at first (rate limited) and are retried by alarm.
+    const t = await channelTenant({ rateLimits: { sendsPerDevice: { limit: 1, periodSeconds: 1 } } });
+    const psid = uniquePsid();
+    const texts = ["one", "two", "three"];
+    const body = messengerBody(t, texts.map((text, i) => messaging(t, psid, { message: { mid: mid(), text } }, 1_000 + i)));
+    expect((await postWebhook(t, "messenger", body)).status).toBe(200);
+    const contact = await contactOf(t, "messenger", psid);
+    const events = await eventually(
+      () => settledEvents(t, contact.conversationId, 3),
+      (e) => e.length === 3,
+    );
+    expect(events.map((e) => (e.content as { text: string }).text)).toEqual(texts);
+  }, 30_000);
 });
