@@ -36,9 +36,10 @@
 
   function status(text) { $("agent-status").textContent = text; }
 
-  function send(content, sender) {
-    if (!selected) { status("No conversation yet: write in one of the chats first."); return Promise.resolve(); }
-    return api("/v1/conversations/" + selected + "/messages", {
+  function send(content, sender, threadId) {
+    var id = threadId || selected;
+    if (!id) { status("No conversation yet: write in one of the chats first."); return Promise.resolve(); }
+    return api("/v1/conversations/" + id + "/messages", {
       method: "POST",
       json: { clientId: "demo-" + Date.now() + "-" + Math.random().toString(36).slice(2, 8), content: content, sender: sender || AGENT },
     }).then(function () { status(""); }, function (err) { status("Send failed: " + err.message); });
@@ -85,8 +86,23 @@
   }
   $("thread").addEventListener("change", function () { selected = this.value; renderTranscript(); });
 
-  function botAnswer(e) {
+  /** Messenger → website: a one-time handoff link, made with the business key, as a URL button. */
+  function offerWebsite(id) {
+    return api("/v1/conversations/" + id + "/handoff", { method: "POST" }).then(function (link) {
+      return send({ type: "buttons", text: "You can also continue this chat on our website.", buttons: [{ type: "url", title: "Continue on our website", url: link.url }] }, BOT, id);
+    }, function (err) { status("Handoff link failed: " + err.message); });
+  }
+
+  function botAnswer(e, id) {
     if (!$("auto").checked || e.sender.role !== "customer") return;
+    if (e.channel === "messenger" && e.content.type === "text") {
+      send({
+        type: "text",
+        text: "Thanks for your message! How can we help today?",
+        quickReplies: [{ title: "Track my order", payload: "TRACK_ORDER" }, { title: "Book a repair", payload: "BOOK_REPAIR" }],
+      }, BOT, id).then(function () { return offerWebsite(id); });
+      return;
+    }
     var text = e.content.type === "postback" ? "You picked “" + e.content.title + "”. An agent will follow up here, on any of your devices." : null;
     if (!text) {
       send({
@@ -97,9 +113,9 @@
           { title: "Book a repair", payload: "BOOK_REPAIR" },
           { title: "Talk to a person", payload: "HUMAN" },
         ],
-      }, BOT);
+      }, BOT, id);
     } else {
-      send({ type: "text", text: text }, BOT);
+      send({ type: "text", text: text }, BOT, id);
     }
   }
 
@@ -112,14 +128,17 @@
       if (id === selected && fresh.length) renderTranscript();
       // Answer the newest message when a customer wrote it just now (not old history after a reload).
       var last = fresh[fresh.length - 1];
-      if (last && last.type === "message.created" && Date.now() - Date.parse(last.at) < 30000) botAnswer(last);
+      if (last && last.type === "message.created" && Date.now() - Date.parse(last.at) < 30000) botAnswer(last, id);
     }, function () { /* not visible yet */ });
   }
 
   function discover() {
-    ["site", "phone"].forEach(function (frameId) {
+    var found = ["site", "phone"].map(function (frameId) {
       var w = $(frameId).contentWindow;
-      var id = w && w.Carryover && w.Carryover.conversationId;
+      return w && w.Carryover && w.Carryover.conversationId;
+    });
+    found.push(window.CarryoverMessenger && window.CarryoverMessenger.conversationId); // the Messenger pane
+    found.forEach(function (id) {
       if (id && !threads[id]) {
         threads[id] = { events: [], after: 0 };
         renderThreads();
