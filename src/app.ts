@@ -12,12 +12,16 @@ import { notFound, onError } from "./http/problem";
 import { sessions } from "./http/sessions";
 import { channelConversations, channels } from "./channels/routes";
 import { simulator } from "./channels/simulator";
+import { seedDemoChannel } from "./channels/demo-seed";
 import type { AppEnv } from "./http/types";
 
 export const app = new Hono<AppEnv>();
 
 app.use("/v1/*", async function devSeed(c, next) {
-  if (settingsOf(c.env).devSeed) await seedDemoTenant(c.env.DB);
+  if (settingsOf(c.env).devSeed) {
+    await seedDemoTenant(c.env.DB);
+    await seedDemoChannel(c.env, new URL(c.req.url).origin);
+  }
   await next();
 });
 

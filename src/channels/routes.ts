@@ -13,7 +13,6 @@ import { jsonBody } from "../http/validate";
 import { isConversationId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { unwrap } from "../protocol/result";
-import { seedDemoChannel } from "./demo-seed";
 import { personIdOf } from "./inbound";
 import { signLinkRef } from "./link-ref";
 import { CHANNEL_KINDS, deleteChannel, findChannel, listChannels, MessengerSettings, putChannel, WhatsAppSettings, type ChannelKind } from "./settings";
@@ -23,10 +22,6 @@ function kindOf(value: string | undefined): ChannelKind {
   const kind = CHANNEL_KINDS.find((k) => k === value);
   if (!kind) throw new ServiceError("not_found", "no such channel kind: use messenger or whatsapp");
   return kind;
-}
-
-async function devSeed(c: Context<AppEnv>): Promise<void> {
-  if (settingsOf(c.env).devSeed) await seedDemoChannel(c.env, new URL(c.req.url).origin);
 }
 
 export const channels = new Hono<AppEnv>();
@@ -85,7 +80,6 @@ channels.get("/:kind/contacts/:platformId", authenticate(), async (c) => {
 });
 
 channels.get("/:tenant/:kind/webhook", async (c) => {
-  await devSeed(c);
   const kind = kindOf(c.req.param("kind"));
   const config = await findChannel(c.env, c.req.param("tenant"), kind);
   const challenge = await verificationChallenge(config, c.req.query());
@@ -94,7 +88,6 @@ channels.get("/:tenant/:kind/webhook", async (c) => {
 });
 
 channels.post("/:tenant/:kind/webhook", async (c) => {
-  await devSeed(c);
   const kind = kindOf(c.req.param("kind"));
   const config = await findChannel(c.env, c.req.param("tenant"), kind);
   if (!config) throw new ServiceError("not_found", "no such channel");
@@ -121,7 +114,6 @@ channelConversations.post("/:id/channel-link", authenticate(), async (c) => {
   const access = customerOf(c);
   const id = conversationIdOf(c);
   await jsonBody(c, ChannelLinkRequest);
-  await devSeed(c);
   unwrap(await c.env.CONVERSATION.getByName(`${access.tenant}:${id}`).get(access));
   const config = await findChannel(c.env, access.tenant, "messenger");
   if (!config) throw new ServiceError("not_found", "this business has no Messenger channel");
