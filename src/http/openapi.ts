@@ -9,6 +9,7 @@ import { CreateApiKey, CreateTenant, PatchTenant } from "./admin";
 import { CreateConversation, HandoverRequest, PaymentUpdate, ReadRequest, SendMessage } from "./conversations";
 import { SessionRequest } from "./sessions";
 import type { AppEnv } from "./types";
+import { channelPaths } from "../channels/openapi-paths";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -152,6 +153,7 @@ function openApiDocument(): JsonSchema {
         patch: op("Change a tenant", ["admin"], { "200": "The tenant" }, schemaOf(PatchTenant), [tenantParam]),
       },
       "/v1/admin/tenants/{id}/api-keys": { post: op("Create an API key, shown once", ["admin"], { "201": "Created" }, schemaOf(CreateApiKey), [tenantParam]) },
+      ...channelPaths({ op, schemaOf, idParam }),
     },
   };
   return document;

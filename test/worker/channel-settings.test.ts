@@ -60,4 +60,12 @@ describe("channel settings", () => {
     }
     expect((await api(`/v1/channels/no-such-tenant/messenger/webhook?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1`)).status).toBe(403);
   });
+
+  it("are published in /openapi.json", async () => {
+    const doc = await json<{ paths: Record<string, Record<string, unknown>> }>(await api("/openapi.json"));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/v1/channels/messenger", "/v1/channels/{tenant}/messenger/webhook", "/v1/conversations/{id}/channel-link", "/v1/conversations/{id}/channel-deliveries"]),
+    );
+    expect(doc.paths["/v1/channels/messenger"]?.put).toMatchObject({ requestBody: { content: { "application/json": { schema: { required: ["pageId", "pageAccessToken", "appSecret", "verifyToken"] } } } } });
+  });
 });
