@@ -29,10 +29,12 @@ export interface ReferralItem extends ItemBase {
   ref: string;
 }
 
-/** Messages the business sent were delivered or read. */
+/** Messages the business sent were delivered or read, or failed after the platform accepted them. */
 export interface ReceiptItem extends ItemBase {
   kind: "receipt";
-  status: "delivered" | "read";
+  status: "delivered" | "read" | "failed";
+  /** Why, for "failed" (WhatsApp reports some failures only by status webhook). */
+  error?: string;
   /** Platform ids of the messages it covers (Messenger delivery mids, a WhatsApp status id). */
   mids: string[];
   /** Everything sent before this time (ms) is covered (Messenger watermarks). */

@@ -230,9 +230,11 @@ export class OutboxStore {
   /**
    * Marks sent messages delivered or read: those whose platform ids are in
    * `mids`, and (Messenger watermarks) every one sent at or before
-   * `watermark`. Returns the highest seq it covers, or 0.
+   * `watermark`. Returns the highest seq it covers, or 0. A "failed" status
+   * (the platform gave up after accepting) marks the delivery failed with
+   * `error` and covers nothing.
    */
-  receipt(status: "delivered" | "read", mids: string[], watermark: number | undefined, now = new Date()): number {
+  receipt(status: "delivered" | "read" | "failed", mids: string[], watermark: number | undefined, now = new Date(), error?: string): number {
     const rows = this.sql.exec<{ seq: number; message_ids: string; sent_at: number | null }>(
       "SELECT seq, message_ids, sent_at FROM deliveries WHERE status = 'succeeded' ORDER BY seq",
     );
@@ -243,6 +245,12 @@ export class OutboxStore {
       if (ids.some((id) => wanted.has(id)) || (watermark !== undefined && row.sent_at !== null && row.sent_at <= watermark)) covered.push(row.seq);
     }
     const at = now.toISOString();
+    if (status === "failed") {
+      for (const seq of covered) {
+        this.sql.exec("UPDATE deliveries SET status = 'failed', last_error = ? WHERE seq = ?", (error ?? "the platform reported a failure").slice(0, 1024), seq);
+      }
+      return 0;
+    }
     for (const seq of covered) {
       if (status === "read") this.sql.exec("UPDATE deliveries SET read_at = COALESCE(read_at, ?), delivered_at = COALESCE(delivered_at, ?) WHERE seq = ?", at, at, seq);
       else this.sql.exec("UPDATE deliveries SET delivered_at = COALESCE(delivered_at, ?) WHERE seq = ?", at, seq);

@@ -49,8 +49,8 @@ export class ChannelOutbox extends DurableObject<Env> {
   }
 
   /** Platform receipts: marks deliveries and returns the highest seq they cover (0 if none). */
-  async receipt(input: { status: "delivered" | "read"; mids: string[]; watermark?: number }): Promise<number> {
-    return this.store.receipt(input.status, input.mids, input.watermark);
+  async receipt(input: { status: "delivered" | "read" | "failed"; mids: string[]; watermark?: number; error?: string }): Promise<number> {
+    return this.store.receipt(input.status, input.mids, input.watermark, new Date(), input.error);
   }
 
   /** Redeems a one-time channel-link ref for this conversation (see link-ref.ts). */

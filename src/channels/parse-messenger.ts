@@ -11,7 +11,8 @@ import { MAX_TEXT, type InboundItem } from "./inbound";
 import { truncate } from "./text";
 
 const Id = z.union([z.string(), z.number()]).transform(String);
-const Time = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
+/** Messenger sends milliseconds; a value in seconds (some examples show them) is scaled. */
+const Time = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).transform((t) => (t < 1e11 ? t * 1000 : t));
 const Referral = z.looseObject({ ref: z.string().optional(), source: z.string().optional(), type: z.string().optional() });
 
 const Attachment = z.looseObject({

@@ -41,6 +41,7 @@ const Status = z.looseObject({
   status: z.string(),
   timestamp: Seconds,
   recipient_id: z.string().regex(/^\d{1,20}$/),
+  errors: z.array(z.looseObject({ code: z.number().optional(), title: z.string().optional(), message: z.string().optional() })).optional(),
 });
 
 const Value = z.looseObject({
@@ -130,15 +131,18 @@ export function parseWhatsAppWebhook(body: unknown, phoneNumberId: string): Inbo
       }
       for (const raw of value.data.statuses ?? []) {
         const s = Status.safeParse(raw);
-        if (!s.success || (s.data.status !== "delivered" && s.data.status !== "read")) continue;
+        const status = s.success ? s.data.status : null;
+        if (!s.success || (status !== "delivered" && status !== "read" && status !== "failed")) continue;
+        const error = s.data.errors?.[0];
         items.push({
           kind: "receipt",
-          key: `status:${s.data.id}:${s.data.status}`,
+          key: `status:${s.data.id}:${status}`,
           channel: "whatsapp",
           from: s.data.recipient_id,
           at: s.data.timestamp * 1000,
-          status: s.data.status,
+          status,
           mids: [s.data.id],
+          ...(status === "failed" ? { error: `WhatsApp reported the message failed: ${error?.title ?? error?.message ?? "no reason given"}${error?.code !== undefined ? ` (code ${error.code})` : ""}` } : {}),
         });
       }
     }

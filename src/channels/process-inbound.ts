@@ -88,7 +88,12 @@ async function processReceipt(ctx: Context, item: ReceiptItem): Promise<void> {
   const conversationId = ctx.store.get("conversationId");
   if (!conversationId) return; // nothing was ever sent to this identity from a thread
   const outbox = ctx.env.CHANNEL_OUTBOX.getByName(`${ctx.tenant}:${conversationId}`);
-  const seq = await outbox.receipt({ status: item.status, mids: item.mids, ...(item.watermark !== undefined ? { watermark: item.watermark } : {}) });
+  const seq = await outbox.receipt({
+    status: item.status,
+    mids: item.mids,
+    ...(item.watermark !== undefined ? { watermark: item.watermark } : {}),
+    ...(item.error !== undefined ? { error: item.error } : {}),
+  });
   if (item.status !== "read" || seq === 0) return;
   const conversation = conversationOf(ctx, conversationId);
   const view = unwrap(await conversation.channelView(ctx.tenant));

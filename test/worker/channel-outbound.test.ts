@@ -230,4 +230,38 @@ describe("business messages out", () => {
     expect((await eventsOf(t, conversationId)).filter((e) => e.sender.role === "customer")).toHaveLength(1);
     expect(await deliveriesOf(t, conversationId)).toHaveLength(1);
   });
+
+  it("follow WhatsApp statuses: read moves the cursor, a later failure shows on the delivery", async () => {
+    const t = await channelTenant();
+    const { calls } = graph();
+    const waId = uniquePsid();
+    const ts = () => String(Math.floor(Date.now() / 1000));
+    const hello = whatsappBody(t, { messages: [{ from: waId, id: `wamid.${crypto.randomUUID()}`, timestamp: ts(), type: "text", text: { body: "hi" } }] });
+    expect((await postWebhook(t, "whatsapp", hello)).status).toBe(200);
+    const { conversationId } = await contactOf(t, "whatsapp", waId);
+    await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
+    const first = await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "first" }));
+    const second = await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "second" }));
+    const sent = await settled(t, conversationId, 2);
+    expect(calls).toHaveLength(2);
+    const [firstId, secondId] = sent.map((d) => d.platformMessageIds[0]!);
+
+    const statuses = whatsappBody(t, {
+      statuses: [
+        { id: firstId, status: "delivered", timestamp: ts(), recipient_id: waId },
+        { id: firstId, status: "read", timestamp: ts(), recipient_id: waId },
+        { id: secondId, status: "failed", timestamp: ts(), recipient_id: waId, errors: [{ code: 131047, title: "Re-engagement message" }] },
+      ],
+    });
+    expect((await postWebhook(t, "whatsapp", statuses)).status).toBe(200);
+    const after = await settled(t, conversationId, 2, (d) => d.readAt !== null || d.status === "failed");
+    expect(after[0]).toMatchObject({ seq: first, status: "succeeded" });
+    expect(after[0]!.deliveredAt).not.toBeNull();
+    expect(after[1]).toMatchObject({ seq: second, status: "failed", lastError: "WhatsApp reported the message failed: Re-engagement message (code 131047)" });
+    const view = await eventually(
+      async () => json<{ reads: Record<string, number> }>(await api(`/v1/conversations/${conversationId}`, { token: t.adminKey })),
+      (v) => v.reads[`wa_${waId}`] === first,
+    );
+    expect(view.reads[`wa_${waId}`]).toBe(first);
+  });
 });
