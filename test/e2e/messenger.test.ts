@@ -23,7 +23,7 @@ describe("demo page: Messenger pane", () => {
     const fromPage = (text: string) => messenger.locator(".msgr-msg.page", { hasText: text });
 
     await page.locator("#msgr-text").fill("Hi from Messenger");
-    await messenger.getByRole("button", { name: "Send", exact: true }).click();
+    await messenger.getByRole("button", { name: "Send in Messenger" }).click();
     await messenger.locator(".msgr-msg.me", { hasText: "Hi from Messenger" }).waitFor();
     await fromPage("Thanks for your message! How can we help today?").waitFor({ timeout: 30_000 });
     await messenger.getByRole("group", { name: "Quick replies" }).getByRole("button", { name: "Book a repair" }).waitFor();
