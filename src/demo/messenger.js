@@ -36,7 +36,7 @@
   }
 
   /** A handoff link ("Continue on our website") opens in the website pane; other links in a new tab. */
-  function openLink(url) {
+  function openWebLink(url) {
     var u;
     try { u = new URL(url, location.href); } catch (e) { return; }
     if (u.origin === location.origin && u.searchParams.has("handoff")) {
@@ -52,7 +52,7 @@
     el.type = "button";
     el.textContent = b.title;
     el.addEventListener("click", function () {
-      if (b.type === "web_url") openLink(b.url);
+      if (b.type === "web_url") openWebLink(b.url);
       else { bubble("me", b.title); post({ postback: { title: b.title, payload: b.payload } }).catch(function (e) { status(e.message); }); }
     });
     return el;
@@ -141,15 +141,20 @@
     post({ text: text }).then(function () { status(""); }, function (err) { status(err.message); });
   });
 
-  // Website → Messenger: paste the m.me link the website's channel-link gave; opening it sends its ref.
-  $("msgr-open").addEventListener("submit", function (e) {
-    e.preventDefault();
+  // Website → Messenger: opening the m.me link the website's channel-link gave sends its ref (a referral webhook).
+  function openMeLink(url) {
     var ref;
-    try { ref = new URL($("msgr-link").value).searchParams.get("ref"); } catch (err) { ref = null; }
+    try { ref = new URL(url).searchParams.get("ref"); } catch (err) { ref = null; }
     if (!ref) { status("That is not an m.me link with a ref."); return; }
-    $("msgr-link").value = "";
     state.conversationId = null;
     post({ ref: ref }).then(function () { status("Opened the link in Messenger."); }, function (err) { status(err.message); });
+  }
+  state.openLink = openMeLink;
+  $("msgr-open").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var url = $("msgr-link").value;
+    $("msgr-link").value = "";
+    openMeLink(url);
   });
 
   poll();

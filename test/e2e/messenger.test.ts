@@ -5,7 +5,7 @@
 import type { Browser } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { LocalServer } from "../support/server";
-import { newDevice, resultsPath, useServerAndBrowser, widget } from "./browser";
+import { newDevice, resultsPath, uniqueUser, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
@@ -51,5 +51,32 @@ describe("demo page: Messenger pane", () => {
     expect(sent.messages.length).toBeGreaterThanOrEqual(3);
     expect(sent.messages.every((m) => m.messaging_type === "RESPONSE")).toBe(true);
     await page.screenshot({ path: resultsPath("demo-messenger-1800x1000.png") });
+  });
+
+  it("continues a signed-in website thread in Messenger through the m.me link", async () => {
+    const page = await (await newDevice(browser, { width: 1800, height: 1000 })).newPage();
+    const user = uniqueUser("alice");
+    await page.goto(`${server.url}/`);
+    // The website pane as this test's own Alice.
+    await page.locator("#site").evaluate((frame, src) => ((frame as HTMLIFrameElement).src = src), `/site?user=${user}&name=Alice`);
+    const siteFrame = page.frameLocator("#site");
+    const site = widget(siteFrame);
+    await siteFrame.getByRole("button", { name: "Sign in as Alice" }).click();
+    const siteBody = siteFrame.locator("body");
+    await expect.poll(() => siteBody.evaluate(() => window.Carryover?.user?.guest)).toBe(false);
+    await site.launcher.click();
+    await site.input.waitFor();
+    await site.input.fill("I ordered on the website");
+    await site.send.click();
+    await site.bubble("Thanks, Alice! How can we help today?").waitFor({ timeout: 30_000 });
+
+    await siteFrame.getByRole("button", { name: "Continue in Messenger" }).click();
+    const messenger = page.locator(".pane.messenger");
+    await messenger.getByText("Opened the link in Messenger.").waitFor();
+    await page.locator("#msgr-text").fill("Now I'm in Messenger");
+    await messenger.getByRole("button", { name: "Send in Messenger" }).click();
+    await site.bubble("Now I'm in Messenger").waitFor({ timeout: 30_000 });
+    await messenger.locator(".msgr-msg.page", { hasText: "Thanks for your message!" }).waitFor({ timeout: 30_000 });
+    await site.bubble("Thanks for your message!").waitFor();
   });
 });
