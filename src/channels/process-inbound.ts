@@ -82,6 +82,8 @@ async function processMessage(ctx: Context, item: MessageItem): Promise<void> {
       }),
     );
   }
+  // Also catches up a business message whose wake-up was lost (see outbox.ts).
+  await ctx.env.CHANNEL_OUTBOX.getByName(`${ctx.tenant}:${conversationId}`).wake(ctx.tenant, conversationId);
 }
 
 async function processReceipt(ctx: Context, item: ReceiptItem): Promise<void> {

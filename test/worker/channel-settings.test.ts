@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { BOT_KEY, api, json } from "./helpers";
 import { channelTenant } from "./channel-helpers";
 import { problemOf } from "./identity-helpers";
+import { openSecrets, sealSecrets } from "../../src/channels/secrets";
 
 describe("channel settings", () => {
   it("are set by admin keys, listed without secrets, and stored encrypted", async () => {
@@ -67,5 +68,21 @@ describe("channel settings", () => {
       expect.arrayContaining(["/v1/channels/messenger", "/v1/channels/{tenant}/messenger/webhook", "/v1/conversations/{id}/channel-link", "/v1/conversations/{id}/channel-deliveries"]),
     );
     expect(doc.paths["/v1/channels/messenger"]?.put).toMatchObject({ requestBody: { content: { "application/json": { schema: { required: ["pageId", "pageAccessToken", "appSecret", "verifyToken"] } } } } });
+  });
+
+  it("seal secrets with AES-GCM bound to their tenant and channel, and need a key outside development", async () => {
+    const key = { CHANNEL_SECRETS_KEY: "k".repeat(40) };
+    const sealed = await sealSecrets(key, "acme:messenger", { accessToken: "EAAG-secret" });
+    expect(sealed).not.toContain("EAAG");
+    expect(await sealSecrets(key, "acme:messenger", { accessToken: "EAAG-secret" })).not.toBe(sealed); // a fresh IV
+    expect(await openSecrets(key, "acme:messenger", sealed)).toEqual({ accessToken: "EAAG-secret" });
+    await expect(openSecrets(key, "other:messenger", sealed)).rejects.toThrow();
+    await expect(openSecrets({ CHANNEL_SECRETS_KEY: "j".repeat(40) }, "acme:messenger", sealed)).rejects.toThrow();
+    const [v, iv, data] = sealed.split(".");
+    const flipped = `${v}.${iv}.${data!.startsWith("A") ? "B" : "A"}${data!.slice(1)}`;
+    await expect(openSecrets(key, "acme:messenger", flipped)).rejects.toThrow();
+    await expect(sealSecrets({}, "acme:messenger", {})).rejects.toThrow(/CHANNEL_SECRETS_KEY/);
+    await expect(sealSecrets({ CHANNEL_SECRETS_KEY: "short" }, "acme:messenger", {})).rejects.toThrow(/CHANNEL_SECRETS_KEY/);
+    expect(await sealSecrets({ DEV_SEED: "true" }, "acme:messenger", {})).toMatch(/^v1\./);
   });
 });
