@@ -48,5 +48,16 @@ export function personIdOf(channel: ChannelKind, platformId: string): string {
   return channel === "messenger" ? `msgr_${platformId}` : `wa_${platformId}`;
 }
 
+/**
+ * Whether `userId` is a channel identity's person. On the website such a
+ * person is like a guest: not proven by the business's identity provider, so
+ * their device gets a guest token, and signing in with an identity token
+ * merges their threads into the identified person (the guest merge, a
+ * signed proof), which is how one person gets one thread everywhere.
+ */
+export function isChannelPerson(userId: string): boolean {
+  return userId.startsWith("msgr_") || userId.startsWith("wa_");
+}
+
 /** Customer text is cut to the API's 4096 code points rather than refused. */
 export const MAX_TEXT = 4096;

@@ -56,8 +56,20 @@ async function target(ctx: Context, item: InboundItem): Promise<{ conversationId
   }
   const userId = personIdOf(item.channel, item.from);
   const customer = ctx.env.CUSTOMER.getByName(`${ctx.tenant}:${userId}`);
-  const { conversation } = unwrap(await customer.openConversation({ tenant: ctx.tenant, userId }));
-  return { conversationId: conversation.id, userId };
+  const opened = await customer.openConversation({ tenant: ctx.tenant, userId });
+  if (!opened.ok && opened.error.code === "token_revoked") {
+    // The person signed in on the website (a guest merge, see isChannelPerson): their
+    // thread moved to the identified person, who the identity now writes as.
+    const last = ctx.store.get("conversationId");
+    if (last) {
+      const view = unwrap(await conversationOf(ctx, last).channelView(ctx.tenant));
+      if (view.userId !== userId) {
+        ctx.store.set("link", JSON.stringify({ userId: view.userId, conversationId: last, at: new Date().toISOString() }));
+        return { conversationId: last, userId: view.userId };
+      }
+    }
+  }
+  return { conversationId: unwrap(opened).conversation.id, userId };
 }
 
 async function processMessage(ctx: Context, item: MessageItem): Promise<void> {

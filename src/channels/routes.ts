@@ -13,7 +13,7 @@ import { jsonBody } from "../http/validate";
 import { isConversationId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { unwrap } from "../protocol/result";
-import { personIdOf } from "./inbound";
+import { isChannelPerson, personIdOf } from "./inbound";
 import { signLinkRef } from "./link-ref";
 import { CHANNEL_KINDS, deleteChannel, findChannel, listChannels, MessengerSettings, putChannel, WhatsAppSettings, type ChannelKind } from "./settings";
 import { MAX_WEBHOOK_BYTES, receiveWebhook, verificationChallenge } from "./webhook";
@@ -149,7 +149,8 @@ channelConversations.post("/:id/handoff", authenticate(), async (c, next) => {
     tenant: access.tenant,
     userId,
     conversationId: id,
-    guest: userId.startsWith("gst_"),
+    // A channel identity's person gets a guest token on the website, so signing in there merges them.
+    guest: userId.startsWith("gst_") || isChannelPerson(userId),
   });
   const base = (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
   const url = `${base}/?${new URLSearchParams({ tenant: access.tenant, handoff: token }).toString()}`;

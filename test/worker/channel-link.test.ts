@@ -142,3 +142,45 @@ describe("website → Messenger carry-over", () => {
     expect((await api(path, { method: "DELETE", token: alice.token })).status).toBe(404);
   });
 });
+
+describe("Messenger → website, then signed in", () => {
+  it("merges the Messenger person into the identified person: one thread everywhere", async () => {
+    const t = await channelTenant();
+    const graph = mockGraph();
+    restore = graph.restore;
+    const psid = uniquePsid();
+    expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "Hi from Messenger")]))).status).toBe(200);
+    const { conversationId } = await contactOf(t, "messenger", psid);
+    await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
+
+    // The business's "Continue on our website" link, opened on the website: a guest-like session of the Messenger person.
+    const link = await json<{ handoffToken: string }>(await api(`/v1/conversations/${conversationId}/handoff`, { method: "POST", token: t.adminKey }));
+    const onWeb = await json<SessionAnswer>(await api("/v1/sessions", { method: "POST", json: { tenant: t.id, handoffToken: link.handoffToken } }));
+    expect(onWeb.user).toMatchObject({ id: `msgr_${psid}`, guest: true });
+    expect(onWeb.guestToken).toEqual(expect.any(String));
+
+    // The website signs them in: identity token + the guest token merge the Messenger person's thread into Alice.
+    const alice = uniqueUser("alice");
+    const signedIn = await api("/v1/sessions", {
+      method: "POST",
+      json: { tenant: t.id, identityToken: await identityToken(alice, { iss: t.id, secret: t.identitySecret }), guestToken: onWeb.guestToken },
+    });
+    expect(signedIn.status).toBe(201);
+    const session = await json<SessionAnswer & { mergedConversations?: string[] }>(signedIn);
+    expect(session.mergedConversations).toEqual([conversationId]);
+
+    // Messenger again: the message is Alice's, in the same thread, and the answer goes to Messenger.
+    expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "Still me, in Messenger")]))).status).toBe(200);
+    const events = await eventually(() => eventsOf(t, conversationId), (e) => e.length === 2);
+    expect(events[1]).toMatchObject({ channel: "messenger", sender: { role: "customer", id: alice, deviceId: `msgr_${psid}` } });
+    expect(await contactOf(t, "messenger", psid)).toMatchObject({ conversationId, linkedTo: alice });
+    const mine = await eventually(
+      async () => json<{ conversations: { id: string }[] }>(await api("/v1/me/conversations", { token: session.sessionToken })),
+      (list) => list.conversations.some((c) => c.id === conversationId),
+    );
+    expect(mine.conversations.map((c) => c.id)).toContain(conversationId);
+    expect((await sendAs(t, conversationId, "agent", { type: "text", text: "Welcome back, Alice" })).status).toBe(201);
+    await eventually(() => deliveriesOf(t, conversationId), (d) => d[0]?.status === "succeeded");
+    expect(graph.calls.map((c) => c.body)).toEqual([{ recipient: { id: psid }, messaging_type: "RESPONSE", message: { text: "Welcome back, Alice" } }]);
+  });
+});
