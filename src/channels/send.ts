@@ -43,6 +43,7 @@ export interface SendResult {
   messageIds: string[];
 }
 
+/** Where a channel's sends go: its dev simulator, else GRAPH_API_BASE, else the public Graph API. */
 export function graphBaseOf(env: Pick<Env, "GRAPH_API_BASE">, config: Pick<ChannelConfig, "apiBase">): string {
   return (config.apiBase ?? env.GRAPH_API_BASE ?? DEFAULT_GRAPH_API_BASE).replace(/\/+$/, "");
 }

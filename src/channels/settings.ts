@@ -104,6 +104,7 @@ export async function putChannel(
   return viewOf(row ?? { tenant_id: input.tenant, kind: input.kind, account_id: input.accountId, created_at: at, updated_at: at });
 }
 
+/** The tenant's channels as GET /v1/channels shows them (no secrets), messenger first. */
 export async function listChannels(db: D1Database, tenant: string): Promise<ChannelView[]> {
   const { results } = await db
     .prepare("SELECT tenant_id, kind, account_id, created_at, updated_at FROM channels WHERE tenant_id = ? ORDER BY kind")

@@ -32,6 +32,7 @@ export class MessengerSimulator extends DurableObject<Env> {
     );
   }
 
+  /** Records one Send API request body; returns its number (the simulated message id). */
   async record(recipient: string, body: unknown): Promise<number> {
     const cursor = this.ctx.storage.sql.exec<{ id: number }>(
       "INSERT INTO sent (recipient, body, at) VALUES (?, ?, ?) RETURNING id",
@@ -42,6 +43,7 @@ export class MessengerSimulator extends DurableObject<Env> {
     return cursor.one().id;
   }
 
+  /** Every body sent to `recipient`, oldest first. */
   async sent(recipient: string): Promise<unknown[]> {
     return this.ctx.storage.sql
       .exec<{ body: string }>("SELECT body FROM sent WHERE recipient = ? ORDER BY id", recipient)

@@ -264,4 +264,17 @@ describe("business messages out", () => {
     );
     expect(view.reads[`wa_${waId}`]).toBe(first);
   });
+
+  it("show their deliveries to business callers of the tenant only", async () => {
+    const t = await channelTenant();
+    const other = await channelTenant();
+    graph();
+    const { conversationId } = await messengerThread(t);
+    expect((await api(`/v1/conversations/${conversationId}/channel-deliveries`, { token: other.adminKey })).status).toBe(404);
+    const handoff = await json<{ handoffToken: string }>(await api(`/v1/conversations/${conversationId}/handoff`, { method: "POST", token: t.adminKey }));
+    const customer = await json<{ sessionToken: string }>(await api("/v1/sessions", { method: "POST", json: { tenant: t.id, handoffToken: handoff.handoffToken } }));
+    expect((await api(`/v1/conversations/${conversationId}/channel-deliveries`, { token: customer.sessionToken })).status).toBe(403);
+    expect((await api(`/v1/conversations/${conversationId}/channel-deliveries/1/retry`, { method: "POST", token: t.adminKey })).status).toBe(404);
+    expect((await api(`/v1/conversations/${conversationId}/channel-deliveries/x/retry`, { method: "POST", token: t.adminKey })).status).toBe(404);
+  });
 });
