@@ -59,6 +59,10 @@ describe("demo page: Messenger pane", () => {
     await page.goto(`${server.url}/`);
     // The website pane as this test's own Alice.
     await page.locator("#site").evaluate((frame, src) => ((frame as HTMLIFrameElement).src = src), `/site?user=${user}&name=Alice`);
+    // Wait for that page, not the one the demo loaded first.
+    await expect
+      .poll(async () => (await page.frames().find((f) => f.url().includes(user))?.evaluate(() => window.Carryover !== undefined)) ?? false)
+      .toBe(true);
     const siteFrame = page.frameLocator("#site");
     const site = widget(siteFrame);
     await siteFrame.getByRole("button", { name: "Sign in as Alice" }).click();
