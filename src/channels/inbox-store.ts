@@ -87,10 +87,10 @@ export class InboxStore {
     this.sql.exec("UPDATE items SET status = 'done', attempts = attempts + 1, last_error = NULL WHERE id = ?", id);
   }
 
-  /** Records a failed attempt; returns whether the item will be tried again. */
-  failed(id: number, error: string, now = Date.now()): boolean {
+  /** Records a failed attempt; returns whether the item will be tried again (never when `permanent`). */
+  failed(id: number, error: string, permanent = false, now = Date.now()): boolean {
     const attempts = (this.sql.exec<{ attempts: number }>("SELECT attempts FROM items WHERE id = ?", id).toArray()[0]?.attempts ?? 0) + 1;
-    const delay = PROCESS_RETRY_MS[attempts - 1];
+    const delay = permanent ? undefined : PROCESS_RETRY_MS[attempts - 1];
     this.sql.exec(
       "UPDATE items SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
       delay === undefined ? "failed" : "pending",

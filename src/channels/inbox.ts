@@ -5,6 +5,7 @@
 // processing fails after the 200, and nothing is stored twice.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { ServiceError } from "../protocol/errors";
 import type { InboundItem } from "./inbound";
 import { InboxStore, type IdentityLink } from "./inbox-store";
 import { processInbound } from "./process-inbound";
@@ -44,7 +45,9 @@ export class ChannelInbox extends DurableObject<Env> {
         await processInbound({ env: this.env, tenant, store: this.store }, head.item);
         this.store.done(head.id);
       } catch (err) {
-        const again = this.store.failed(head.id, err instanceof Error ? err.message : String(err));
+        // A refusal that another attempt cannot change must not hold the identity's later messages for hours.
+        const permanent = err instanceof ServiceError && err.code !== "rate_limited" && err.code !== "internal";
+        const again = this.store.failed(head.id, err instanceof Error ? err.message : String(err), permanent);
         console.error(`channel item ${head.item.key} failed${again ? "; retrying" : "; giving up"}`, err);
         // Later items wait for it, so a person's messages keep their order.
       }
