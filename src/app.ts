@@ -16,13 +16,19 @@ import { people } from "./http/people";
 import { notFound, onError } from "./http/problem";
 import { sessions } from "./http/sessions";
 import { meSubscriptions, topics } from "./http/subscriptions";
+import { channelConversations, channels } from "./channels/routes";
+import { simulator } from "./channels/simulator";
+import { seedDemoChannel } from "./channels/demo-seed";
 import type { AppEnv } from "./http/types";
 import { webhooks } from "./http/webhooks";
 
 export const app = new Hono<AppEnv>();
 
 app.use("/v1/*", async function devSeed(c, next) {
-  if (settingsOf(c.env).devSeed) await seedDemoTenant(c.env.DB);
+  if (settingsOf(c.env).devSeed) {
+    await seedDemoTenant(c.env.DB);
+    await seedDemoChannel(c.env, new URL(c.req.url).origin);
+  }
   await next();
 });
 
@@ -33,6 +39,7 @@ app.route("/v1/sessions", sessions);
 app.route("/v1/agent-sessions", agentSessions);
 // Before `conversations`: the live route authenticates from the subprotocol, not Authorization.
 app.route("/v1/conversations", live);
+app.route("/v1/conversations", channelConversations);
 app.route("/v1/conversations", conversations);
 app.route("/v1/me/subscriptions", meSubscriptions);
 app.route("/v1/me", me);
@@ -42,6 +49,8 @@ app.route("/v1/topics", topics);
 app.route("/v1/broadcasts", broadcasts);
 app.route("/v1/webhook-endpoints", webhooks);
 app.route("/v1/inbox", inbox);
+app.route("/v1/channels", channels);
+app.route("/demo/messenger", simulator);
 app.route("/demo", demo);
 
 app.get("/v1", (c) => c.json({ name: "carryover", version: "v1" }));

@@ -6,6 +6,9 @@ import type { InboxFeed } from "./inbox-feed/feed";
 import type { RateLimiter } from "./ratelimit/rate-limiter";
 import type { BroadcastMessage } from "./broadcast/fan-out";
 import type { TenantOutbox } from "./webhooks/tenant-outbox";
+import type { ChannelInbox } from "./channels/inbox";
+import type { ChannelOutbox } from "./channels/outbox";
+import type { MessengerSimulator } from "./channels/simulator";
 
 export interface Env {
   CONVERSATION: DurableObjectNamespace<Conversation>;
@@ -15,6 +18,12 @@ export interface Env {
   TENANT_OUTBOX: DurableObjectNamespace<TenantOutbox>;
   AGENT: DurableObjectNamespace<Agent>;
   INBOX: DurableObjectNamespace<InboxFeed>;
+  /** Messenger channels: one per channel identity (`<tenant>:msgr_<psid>`), webhook items in, processed by alarm. */
+  CHANNEL_INBOX: DurableObjectNamespace<ChannelInbox>;
+  /** Messenger channels: one per conversation, sends to the platform in seq order (until the webhook outbox takes it over). */
+  CHANNEL_OUTBOX: DurableObjectNamespace<ChannelOutbox>;
+  /** Local development only: the Messenger send-API simulator's record (/demo/messenger). */
+  MESSENGER_SIMULATOR: DurableObjectNamespace<MessengerSimulator>;
   DB: D1Database;
   /** Attachment bytes (src/attachments/). */
   ATTACHMENTS: R2Bucket;
@@ -39,6 +48,10 @@ export interface Env {
   RATE_LIMIT_UPLOADS_PER_DEVICE?: string;
   /** Key material (≥ 32 characters) for webhook secrets at rest; defaults to one derived from SESSION_SECRET. */
   WEBHOOK_SECRETS_KEY?: string;
+  /** AES-GCM key material (≥ 32 characters) for channel secrets at rest; a secret. */
+  CHANNEL_SECRETS_KEY?: string;
+  /** Meta's Graph API base URL for the channels' send APIs; default in src/channels/send.ts. */
+  GRAPH_API_BASE?: string;
 }
 
 export interface Settings {

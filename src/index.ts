@@ -9,6 +9,9 @@ export { RateLimiter } from "./ratelimit/rate-limiter";
 export { TenantOutbox } from "./webhooks/tenant-outbox";
 export { Agent } from "./agent/agent";
 export { InboxFeed } from "./inbox-feed/feed";
+export { ChannelInbox } from "./channels/inbox";
+export { ChannelOutbox } from "./channels/outbox";
+export { MessengerSimulator } from "./channels/simulator";
 
 export default {
   fetch: app.fetch,

@@ -7,8 +7,8 @@ import type { Env } from "../env";
 import { contentNotAllowed, type Content, type PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
 import { CloseCode, type ClientFrame } from "../protocol/frames";
-import type { Access } from "../protocol/access";
-import type { BusinessConversationInfo, ConversationInfo, Event, Sender } from "../protocol/event";
+import type { Access, CustomerAccess } from "../protocol/access";
+import type { BusinessConversationInfo, ConversationInfo, Event, Owner, Sender } from "../protocol/event";
 import type { Note } from "../protocol/note";
 import { toResult, type Result } from "../protocol/result";
 import { findTenant } from "../directory/tenants";
@@ -37,6 +37,8 @@ import { shardName } from "../inbox-feed/names";
 import { StateWriter } from "./state-writer";
 import { Timers } from "./timers";
 import { idleReturnMinutesOf } from "../directory/tenant-settings";
+import { ChannelBindings, type ChannelBinding } from "../channels/binding";
+import type { ChannelKind } from "../channels/settings";
 
 /** How long thread-list updates are gathered before one push to the Customer DO… */
 const SUMMARY_DELAY_MS = 150;
@@ -52,6 +54,8 @@ export interface SendInput {
   sender?: { role: "bot" | "agent"; id: string; name?: string };
   /** Set only by the broadcast fan-out (src/broadcast/deliver.ts); never from a request body. */
   broadcastId?: string;
+  /** Set only by receiveFromChannel: the messenger app the customer wrote in. */
+  channel?: ChannelKind;
 }
 
 export interface EventsQuery {
@@ -91,6 +95,7 @@ export class Conversation extends DurableObject<Env> {
   private readonly timers: Timers;
   private readonly directory: DirectorySync;
   private readonly state: StateWriter;
+  private readonly channels: ChannelBindings;
   /** Customer sends per device, HTTP and socket alike, counted here: no limiter round trip per message. */
   private readonly deviceSends = new LocalBuckets();
   /** The tenant's per-device send limit; undefined until loaded (the var default applies meanwhile). */
@@ -127,6 +132,7 @@ export class Conversation extends DurableObject<Env> {
     this.directory = new DirectorySync(sql, this.store, env.DB, this.timers, () => this.meta.get(), (tenant, row) =>
       env.INBOX.getByName(shardName(tenant, row.id)).publish(tenant, row),
     );
+    this.channels = new ChannelBindings(sql);
   }
 
   /** Creates the conversation for its owner; a no-op when it exists. */
@@ -292,6 +298,52 @@ export class Conversation extends DurableObject<Env> {
     this.live.closed(ws, CloseCode.internal, "internal");
   }
 
+  /**
+   * Messenger channels: a message from the person's messenger identity,
+   * appended as a customer message with `channel`, the thread (re)bound to
+   * that identity. `deviceId` names the identity's read cursor.
+   */
+  async receiveFromChannel(input: {
+    tenant: string;
+    userId: string;
+    deviceId: string;
+    name?: string;
+    channel: ChannelKind;
+    recipient: string;
+    at: number;
+    clientId: string;
+    content: Content;
+  }): Promise<Result<AppendOutcome>> {
+    const access = channelAccess(input);
+    await this.ensureTenant(input.tenant);
+    const result = await toResult(() => {
+      this.authorize(access);
+      this.channels.bind(input.channel, input.recipient, this.store.lastSeq(), input.at);
+      return this.commit(access, { clientId: input.clientId, content: input.content, channel: input.channel }, null);
+    });
+    // A broadcast's "Stop" quick reply tapped in the messenger app opts out too.
+    if (result.ok) await this.optOut(access, result.value);
+    return result;
+  }
+
+  /** Messenger channels: binds the thread to a messenger identity (after a signed channel link), or rebinds it. */
+  async bindChannel(input: { tenant: string; channel: ChannelKind; recipient: string; at: number }): Promise<Result<ChannelBinding>> {
+    return toResult(() => {
+      const meta = this.meta.get();
+      if (!meta || meta.tenant !== input.tenant) throw new ServiceError("not_found", "conversation not found");
+      return this.channels.bind(input.channel, input.recipient, this.store.lastSeq(), input.at);
+    });
+  }
+
+  /** Messenger channels: who the thread belongs to and where it is bound, for the outbox and business handoffs. */
+  async channelView(tenant: string): Promise<Result<{ userId: string; binding: ChannelBinding | null; lastSeq: number }>> {
+    return toResult(() => {
+      const meta = this.meta.get();
+      if (!meta || meta.tenant !== tenant) throw new ServiceError("not_found", "conversation not found");
+      return { userId: meta.userId, binding: this.channels.get(), lastSeq: this.store.lastSeq() };
+    });
+  }
+
   /** Closes every live socket of a signed-out device with 4008 (called on sign-out). */
   async disconnectDevice(deviceId: string): Promise<void> {
     this.live.disconnectDevice(deviceId);
@@ -433,7 +485,8 @@ export class Conversation extends DurableObject<Env> {
       this.deviceSends.take(`${access.userId}:${access.deviceId}`, limit);
     }
     const sender = senderOf(access, input);
-    const refused = contentNotAllowed(sender.role, input.content);
+    // A channel message is whatever the platform carried (media by the platform's URL included).
+    const refused = input.channel ? null : contentNotAllowed(sender.role, input.content);
     if (refused) throw new ServiceError("invalid_request", refused.message, { errors: [refused] });
     const attachment = this.files.forMessage(input.content);
     const state = stateOf(meta);
@@ -446,6 +499,7 @@ export class Conversation extends DurableObject<Env> {
       content: input.content,
       ...(attachment ? { attachment } : {}),
       ...(input.broadcastId ? { broadcastId: input.broadcastId } : {}),
+      ...(input.channel ? { channel: input.channel } : {}),
     });
     if (!outcome.created) {
       this.live.publish(outcome, from);
@@ -461,6 +515,7 @@ export class Conversation extends DurableObject<Env> {
     this.state.messageWritten(access, sender, outcome.event.at);
     this.committed(outcome, from);
     this.state.afterMessage(state, sender);
+    if (sender.role !== "customer") this.channelSend(meta);
     return outcome;
   }
 
@@ -470,6 +525,20 @@ export class Conversation extends DurableObject<Env> {
     if (!outcome.created || access.kind !== "customer" || event.type !== "message.created") return;
     if (event.content.type !== "postback" || unsubscribeTopicOf(event.content.payload) === null) return;
     await applyUnsubscribePostback(this.env.DB, access.tenant, access.userId, event.content.payload);
+  }
+
+  /**
+   * Hook point of Messenger channels: a business message in a thread bound
+   * to a messenger identity wakes the thread's ChannelOutbox, which reads
+   * the log from its cursor and sends in seq order. When the webhook outbox
+   * lands, this becomes a "channel" sink row written in this transaction.
+   */
+  private channelSend(meta: ConversationMeta): void {
+    if (!this.channels.get()) return;
+    const outbox = this.env.CHANNEL_OUTBOX.getByName(`${meta.tenant}:${meta.id}`);
+    this.ctx.waitUntil(
+      outbox.wake(meta.tenant, meta.id).catch((err: unknown) => console.error("waking the channel outbox failed", err)),
+    );
   }
 
   private moveRead(access: Access, seq: number, from: WebSocket | null): { seq: number } {
@@ -600,6 +669,20 @@ export class Conversation extends DurableObject<Env> {
       return this.summary(next);
     });
   }
+}
+
+/** The customer access of a messenger identity writing in its person's thread. */
+function channelAccess(input: { tenant: string; userId: string; deviceId: string; name?: string }): CustomerAccess {
+  const access: CustomerAccess = {
+    kind: "customer",
+    tenant: input.tenant,
+    userId: input.userId,
+    deviceId: input.deviceId,
+    sessionId: "channel",
+    guest: input.userId.startsWith("gst_"),
+  };
+  if (input.name) access.name = input.name;
+  return access;
 }
 
 function senderOf(access: Access, input: SendInput): Sender {

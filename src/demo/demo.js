@@ -197,8 +197,23 @@
       .then(function () { status(""); loadDirectory(); }, function (err) { status("Resolve failed: " + err.message); });
   });
 
+  /** Messenger → website: a one-time handoff link (business callers may make them) as a URL button. */
+  function offerWebsite(id) {
+    return botApi("/v1/conversations/" + id + "/handoff", { method: "POST" }).then(function (link) {
+      return botSend(id, { type: "buttons", text: "You can also continue this chat on our website.", buttons: [{ type: "url", title: "Continue on our website", url: link.url }] });
+    }, function (err) { status("Handoff link failed: " + err.message); });
+  }
+
   function botAnswer(id, e) {
     if (!$("auto").checked || e.sender.role !== "customer") return;
+    if (e.channel === "messenger" && e.content.type === "text") {
+      botSend(id, {
+        type: "text",
+        text: "Thanks for your message! How can we help today?",
+        quickReplies: [{ title: "Track my order", payload: "TRACK_ORDER" }, { title: "Book a repair", payload: "BOOK_REPAIR" }],
+      }).then(function () { return offerWebsite(id); });
+      return;
+    }
     var text = e.content.type === "postback" ? "You picked “" + e.content.title + "”. An agent will follow up here, on any of your devices." : null;
     if (!text) {
       botSend(id, {

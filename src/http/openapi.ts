@@ -13,6 +13,7 @@ import { CreateConversation, HandoverRequest, NoteRequest, PatchConversation, Pa
 import { SessionRequest } from "./sessions";
 import { webhookPaths } from "./openapi-webhooks";
 import type { AppEnv } from "./types";
+import { channelPaths } from "../channels/openapi-paths";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -210,6 +211,7 @@ function openApiDocument(): JsonSchema {
       "/v1/admin/tenants/{id}/api-keys": { post: op("Create an API key, shown once", ["admin"], { "201": "Created" }, schemaOf(CreateApiKey), [tenantParam]) },
       ...broadcastPaths(op, schemaOf),
       ...webhookPaths(op, schemaOf),
+      ...channelPaths({ op, schemaOf, idParam }),
     },
   };
   return document;

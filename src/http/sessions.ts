@@ -10,6 +10,7 @@ import { mintOpaqueToken, openOpaqueToken, tokenHash } from "../auth/opaque-toke
 import { signSessionToken } from "../auth/session-token";
 import type { SessionGrant } from "../customer/customer";
 import { settingsOf } from "../env";
+import { isChannelPerson } from "../channels/inbound";
 import { findTenant, type Tenant } from "../directory/tenants";
 import { newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
@@ -180,7 +181,8 @@ async function withRefresh(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
       nextHash: await tokenHash(next),
     }),
   );
-  return answer(c, tenant, { id: locator.userId, guest: locator.userId.startsWith(`${GUEST_PREFIX}_`) }, grant, next);
+  const guest = locator.userId.startsWith(`${GUEST_PREFIX}_`) || isChannelPerson(locator.userId);
+  return answer(c, tenant, { id: locator.userId, guest }, grant, next);
 }
 
 export const sessions = new Hono<AppEnv>();

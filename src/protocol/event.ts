@@ -51,6 +51,8 @@ interface EventBase {
   at: string;
   sender: Sender;
   clientId?: string;
+  /** The messenger app a customer's message came from (API.md "Messenger channels"); absent for web and SDK. */
+  channel?: "messenger" | "whatsapp";
 }
 
 export type Event =

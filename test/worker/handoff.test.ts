@@ -102,8 +102,12 @@ describe("handoff", () => {
     const id = await openConversation(alice.sessionToken);
     const res = await api(`/v1/conversations/${id}/handoff`, { method: "POST", token: bob.sessionToken });
     expect(await problemOf(res)).toMatchObject({ status: 404, code: "not_found" });
+    // Business callers may make handoff links (API.md "Messenger channels"), for their own tenant's threads only.
     const byKey = await api(`/v1/conversations/${id}/handoff`, { method: "POST", token: BOT_KEY });
-    expect(byKey.status).toBe(403);
+    expect(byKey.status).toBe(201);
+    const otherTenant = await createTenant();
+    const foreign = await api(`/v1/conversations/${id}/handoff`, { method: "POST", token: otherTenant.apiKey });
+    expect(await problemOf(foreign)).toMatchObject({ status: 404, code: "not_found" });
   });
 
   it("a session token is not a handoff token, nor a forged one", async () => {

@@ -1,0 +1,151 @@
+// WhatsApp Cloud API webhooks (object "whatsapp_business_account"):
+// entry[].changes[].value with messages[] (text, interactive button_reply /
+// list_reply, button, image, video, audio, document, sticker, location…)
+// and statuses[] (sent, delivered, read, failed), turned into inbound items.
+// Each message or status is parsed on its own; unknown kinds are skipped.
+// Shapes: Meta's WhatsApp Cloud API webhook reference ("messages" field).
+import { z } from "zod";
+import type { Content } from "../protocol/content";
+import { MAX_TEXT, type InboundItem } from "./inbound";
+import { truncate } from "./text";
+
+const Seconds = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
+const Media = z.looseObject({ id: z.string().optional(), mime_type: z.string().optional(), caption: z.string().optional(), filename: z.string().optional() });
+
+const Message = z.looseObject({
+  from: z.string().regex(/^\d{1,20}$/),
+  id: z.string().min(1).max(256),
+  timestamp: Seconds,
+  type: z.string(),
+  text: z.looseObject({ body: z.string() }).optional(),
+  interactive: z
+    .looseObject({
+      type: z.string(),
+      button_reply: z.looseObject({ id: z.string(), title: z.string() }).optional(),
+      list_reply: z.looseObject({ id: z.string(), title: z.string() }).optional(),
+    })
+    .optional(),
+  button: z.looseObject({ payload: z.string().optional(), text: z.string() }).optional(),
+  image: Media.optional(),
+  video: Media.optional(),
+  audio: Media.optional(),
+  document: Media.optional(),
+  sticker: Media.optional(),
+  location: z.looseObject({ latitude: z.number(), longitude: z.number(), name: z.string().optional(), address: z.string().optional() }).optional(),
+  referral: z.looseObject({ source_url: z.string().optional(), headline: z.string().optional() }).optional(),
+});
+type Message = z.infer<typeof Message>;
+
+const Status = z.looseObject({
+  id: z.string().min(1).max(256),
+  status: z.string(),
+  timestamp: Seconds,
+  recipient_id: z.string().regex(/^\d{1,20}$/),
+  errors: z.array(z.looseObject({ code: z.number().optional(), title: z.string().optional(), message: z.string().optional() })).optional(),
+});
+
+const Value = z.looseObject({
+  metadata: z.looseObject({ phone_number_id: z.string() }),
+  contacts: z.array(z.looseObject({ wa_id: z.string().optional(), profile: z.looseObject({ name: z.string().optional() }).optional() })).optional(),
+  messages: z.array(z.unknown()).optional(),
+  statuses: z.array(z.unknown()).optional(),
+});
+
+const Payload = z.looseObject({
+  object: z.literal("whatsapp_business_account"),
+  entry: z.array(z.looseObject({ changes: z.array(z.looseObject({ field: z.string().optional(), value: z.unknown() })).optional() })),
+});
+
+function postback(id: string, title: string): Content {
+  return { type: "postback", payload: id.slice(0, 1000) || title, title: truncate(title.trim() || id, 80) };
+}
+
+/**
+ * WhatsApp sends media as ids to fetch with the access token, not as URLs,
+ * so until the attachments feature fetches them into R2 a media message is
+ * kept as text that says what it was (with its caption).
+ */
+function mediaText(kind: string, media: z.infer<typeof Media>): Content {
+  const detail = media.caption ?? media.filename;
+  return { type: "text", text: truncate(detail ? `[${kind}] ${detail}` : `[${kind}]`, MAX_TEXT) };
+}
+
+function contentOf(m: Message): Content | null {
+  switch (m.type) {
+    case "text":
+      return m.text?.body ? { type: "text", text: truncate(m.text.body, MAX_TEXT) } : null;
+    case "interactive": {
+      const reply = m.interactive?.button_reply ?? m.interactive?.list_reply;
+      return reply ? postback(reply.id, reply.title) : null;
+    }
+    case "button":
+      return m.button ? postback(m.button.payload ?? m.button.text, m.button.text) : null;
+    case "image":
+    case "video":
+    case "audio":
+    case "document":
+    case "sticker": {
+      const media = m[m.type];
+      return media ? mediaText(m.type, media) : null;
+    }
+    case "location": {
+      const l = m.location;
+      if (!l) return null;
+      const label = [l.name, l.address].filter(Boolean).join(", ");
+      return { type: "text", text: truncate(`[location] ${l.latitude},${l.longitude}${label ? ` ${label}` : ""}`, MAX_TEXT) };
+    }
+    default:
+      return null; // reactions, system messages, unsupported kinds: nothing for the log
+  }
+}
+
+/**
+ * The items of a WhatsApp webhook body for the number `phoneNumberId`;
+ * changes for other numbers, malformed and unknown entries are left out.
+ */
+export function parseWhatsAppWebhook(body: unknown, phoneNumberId: string): InboundItem[] {
+  const payload = Payload.safeParse(body);
+  if (!payload.success) return [];
+  const items: InboundItem[] = [];
+  for (const entry of payload.data.entry) {
+    for (const change of entry.changes ?? []) {
+      if (change.field !== undefined && change.field !== "messages") continue;
+      const value = Value.safeParse(change.value);
+      if (!value.success || value.data.metadata.phone_number_id !== phoneNumberId) continue;
+      const names = new Map((value.data.contacts ?? []).flatMap((c) => (c.wa_id && c.profile?.name ? [[c.wa_id, c.profile.name] as const] : [])));
+      for (const raw of value.data.messages ?? []) {
+        const m = Message.safeParse(raw);
+        if (!m.success) continue;
+        const content = contentOf(m.data);
+        if (!content) continue;
+        const name = names.get(m.data.from);
+        items.push({
+          kind: "message",
+          key: m.data.id,
+          channel: "whatsapp",
+          from: m.data.from,
+          at: m.data.timestamp * 1000,
+          parts: [content],
+          ...(name ? { name: truncate(name, 128) } : {}),
+        });
+      }
+      for (const raw of value.data.statuses ?? []) {
+        const s = Status.safeParse(raw);
+        const status = s.success ? s.data.status : null;
+        if (!s.success || (status !== "delivered" && status !== "read" && status !== "failed")) continue;
+        const error = s.data.errors?.[0];
+        items.push({
+          kind: "receipt",
+          key: `status:${s.data.id}:${status}`,
+          channel: "whatsapp",
+          from: s.data.recipient_id,
+          at: s.data.timestamp * 1000,
+          status,
+          mids: [s.data.id],
+          ...(status === "failed" ? { error: `WhatsApp reported the message failed: ${error?.title ?? error?.message ?? "no reason given"}${error?.code !== undefined ? ` (code ${error.code})` : ""}` } : {}),
+        });
+      }
+    }
+  }
+  return items;
+}

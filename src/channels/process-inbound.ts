@@ -1,0 +1,136 @@
+// Processing one stored webhook item of a channel identity: messages go into
+// the person's thread (created with the same machinery as for web sessions),
+// a signed one-time channel-link ref links the identity to a web person's
+// thread, receipts mark deliveries and move the identity's read cursor.
+// Every step is idempotent, so an item whose processing failed halfway is
+// simply processed again.
+import type { Env } from "../env";
+import { settingsOf } from "../env";
+import { sha256Hex } from "../ids";
+import type { CustomerAccess } from "../protocol/access";
+import { unwrap } from "../protocol/result";
+import { personIdOf, type InboundItem, type MessageItem, type ReceiptItem } from "./inbound";
+import type { InboxStore } from "./inbox-store";
+import { verifyLinkRef } from "./link-ref";
+
+interface Context {
+  env: Env;
+  tenant: string;
+  store: InboxStore;
+}
+
+function conversationOf(ctx: Context, id: string) {
+  return ctx.env.CONVERSATION.getByName(`${ctx.tenant}:${id}`);
+}
+
+/**
+ * Links the identity to the thread a valid channel-link `ref` names, once:
+ * the thread's outbox records the ref's id, so the same ref never links
+ * another identity. Returns whether the identity is linked by it; refs that
+ * are not channel-link refs (ads, other links) are ignored.
+ */
+async function redeemRef(ctx: Context, item: InboundItem & { ref: string }): Promise<boolean> {
+  const proof = await verifyLinkRef(settingsOf(ctx.env).sessionKey, ctx.tenant, item.ref);
+  if (!proof) return false;
+  const outbox = ctx.env.CHANNEL_OUTBOX.getByName(`${ctx.tenant}:${proof.conversationId}`);
+  if (!(await outbox.claimRef(proof.id, item.channel, item.from))) {
+    console.warn(`channel-link ref ${proof.id} was already used by another identity; ignored`);
+    return false;
+  }
+  const conversation = conversationOf(ctx, proof.conversationId);
+  const view = unwrap(await conversation.channelView(ctx.tenant));
+  unwrap(await conversation.bindChannel({ tenant: ctx.tenant, channel: item.channel, recipient: item.from, at: item.at }));
+  ctx.store.set("link", JSON.stringify({ userId: view.userId, conversationId: proof.conversationId, at: new Date().toISOString() }));
+  ctx.store.set("conversationId", proof.conversationId);
+  await outbox.wake(ctx.tenant, proof.conversationId);
+  return true;
+}
+
+/** The thread the identity writes to and its owner: the linked web person's thread, else the identity's own open thread. */
+async function target(ctx: Context, item: InboundItem): Promise<{ conversationId: string; userId: string }> {
+  const link = ctx.store.link();
+  if (link) {
+    // The owner may have changed since (a guest who signed in): the thread knows.
+    const view = unwrap(await conversationOf(ctx, link.conversationId).channelView(ctx.tenant));
+    return { conversationId: link.conversationId, userId: view.userId };
+  }
+  const userId = personIdOf(item.channel, item.from);
+  const customer = ctx.env.CUSTOMER.getByName(`${ctx.tenant}:${userId}`);
+  const opened = await customer.openConversation({ tenant: ctx.tenant, userId });
+  if (!opened.ok && opened.error.code === "token_revoked") {
+    // The person signed in on the website (a guest merge, see isChannelPerson): their
+    // thread moved to the identified person, who the identity now writes as.
+    const last = ctx.store.get("conversationId");
+    if (last) {
+      const view = unwrap(await conversationOf(ctx, last).channelView(ctx.tenant));
+      if (view.userId !== userId) {
+        ctx.store.set("link", JSON.stringify({ userId: view.userId, conversationId: last, at: new Date().toISOString() }));
+        return { conversationId: last, userId: view.userId };
+      }
+    }
+  }
+  return { conversationId: unwrap(opened).conversation.id, userId };
+}
+
+async function processMessage(ctx: Context, item: MessageItem): Promise<void> {
+  if (item.ref) await redeemRef(ctx, { ...item, ref: item.ref });
+  const { conversationId, userId } = await target(ctx, item);
+  ctx.store.set("conversationId", conversationId);
+  const conversation = conversationOf(ctx, conversationId);
+  // Platform ids can be longer than a clientId may be: a digest keeps them unique and short.
+  const clientId = `${item.channel}:${(await sha256Hex(item.key)).slice(0, 40)}`;
+  for (const [i, content] of item.parts.entries()) {
+    unwrap(
+      await conversation.receiveFromChannel({
+        tenant: ctx.tenant,
+        userId,
+        deviceId: personIdOf(item.channel, item.from),
+        ...(item.name ? { name: item.name } : {}),
+        channel: item.channel,
+        recipient: item.from,
+        at: item.at,
+        clientId: item.parts.length > 1 ? `${clientId}#${i}` : clientId,
+        content,
+      }),
+    );
+  }
+  // Also catches up a business message whose wake-up was lost (see outbox.ts).
+  await ctx.env.CHANNEL_OUTBOX.getByName(`${ctx.tenant}:${conversationId}`).wake(ctx.tenant, conversationId);
+}
+
+async function processReceipt(ctx: Context, item: ReceiptItem): Promise<void> {
+  const conversationId = ctx.store.get("conversationId");
+  if (!conversationId) return; // nothing was ever sent to this identity from a thread
+  const outbox = ctx.env.CHANNEL_OUTBOX.getByName(`${ctx.tenant}:${conversationId}`);
+  const seq = await outbox.receipt({
+    status: item.status,
+    mids: item.mids,
+    ...(item.watermark !== undefined ? { watermark: item.watermark } : {}),
+    ...(item.error !== undefined ? { error: item.error } : {}),
+  });
+  if (item.status !== "read" || seq === 0) return;
+  const conversation = conversationOf(ctx, conversationId);
+  const view = unwrap(await conversation.channelView(ctx.tenant));
+  const access: CustomerAccess = {
+    kind: "customer",
+    tenant: ctx.tenant,
+    userId: view.userId,
+    deviceId: personIdOf(item.channel, item.from),
+    sessionId: "channel",
+    guest: view.userId.startsWith("gst_"),
+  };
+  unwrap(await conversation.markRead(access, seq));
+}
+
+/** Processes one item; throws when it should be tried again later. */
+export async function processInbound(ctx: Context, item: InboundItem): Promise<void> {
+  switch (item.kind) {
+    case "message":
+      return processMessage(ctx, item);
+    case "referral":
+      await redeemRef(ctx, item);
+      return;
+    case "receipt":
+      return processReceipt(ctx, item);
+  }
+}

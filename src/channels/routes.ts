@@ -1,0 +1,158 @@
+// HTTP routes of Messenger channels (API.md "Messenger channels"):
+// - /v1/channels: settings (admin key), a channel identity's thread
+//   (business), and the platforms' webhooks (no credentials: signed);
+// - /v1/conversations/:id/…: channel-link (customer), channel-deliveries
+//   and their retry (business), and handoff links for business callers.
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { signHandoffToken } from "../auth/handoff-token";
+import { settingsOf } from "../env";
+import { authenticate, businessOf, customerOf } from "../http/auth";
+import type { AppEnv } from "../http/types";
+import { jsonBody } from "../http/validate";
+import { isConversationId } from "../ids";
+import { ServiceError } from "../protocol/errors";
+import { unwrap } from "../protocol/result";
+import { isChannelPerson, personIdOf } from "./inbound";
+import { signLinkRef } from "./link-ref";
+import { CHANNEL_KINDS, deleteChannel, findChannel, listChannels, MessengerSettings, putChannel, WhatsAppSettings, type ChannelKind } from "./settings";
+import { MAX_WEBHOOK_BYTES, receiveWebhook, verificationChallenge } from "./webhook";
+
+function kindOf(value: string | undefined): ChannelKind {
+  const kind = CHANNEL_KINDS.find((k) => k === value);
+  if (!kind) throw new ServiceError("not_found", "no such channel kind: use messenger or whatsapp");
+  return kind;
+}
+
+export const channels = new Hono<AppEnv>();
+
+channels.put("/messenger", authenticate(), async (c) => {
+  const access = businessOf(c, ["admin"]);
+  const body = await jsonBody(c, MessengerSettings);
+  const channel = await putChannel(c.env, {
+    tenant: access.tenant,
+    kind: "messenger",
+    accountId: body.pageId,
+    accessToken: body.pageAccessToken,
+    appSecret: body.appSecret,
+    verifyToken: body.verifyToken,
+    apiBase: null,
+  });
+  return c.json({ channel });
+});
+
+channels.put("/whatsapp", authenticate(), async (c) => {
+  const access = businessOf(c, ["admin"]);
+  const body = await jsonBody(c, WhatsAppSettings);
+  const channel = await putChannel(c.env, {
+    tenant: access.tenant,
+    kind: "whatsapp",
+    accountId: body.phoneNumberId,
+    accessToken: body.accessToken,
+    appSecret: body.appSecret,
+    verifyToken: body.verifyToken,
+    apiBase: null,
+  });
+  return c.json({ channel });
+});
+
+channels.get("/", authenticate(), async (c) => {
+  const access = businessOf(c, ["admin"]);
+  return c.json({ channels: await listChannels(c.env.DB, access.tenant) });
+});
+
+channels.delete("/:kind", authenticate(), async (c) => {
+  const access = businessOf(c, ["admin"]);
+  if (!(await deleteChannel(c.env.DB, access.tenant, kindOf(c.req.param("kind"))))) throw new ServiceError("not_found", "no such channel");
+  return c.body(null, 204);
+});
+
+/** Contract extension: the person and thread of one channel identity (e.g. a PSID from the business's own Messenger tools). */
+channels.get("/:kind/contacts/:platformId", authenticate(), async (c) => {
+  const access = businessOf(c);
+  const kind = kindOf(c.req.param("kind"));
+  const platformId = c.req.param("platformId");
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(platformId)) throw new ServiceError("not_found", "no such contact");
+  const person = personIdOf(kind, platformId);
+  const state = await c.env.CHANNEL_INBOX.getByName(`${access.tenant}:${person}`).state();
+  if (!state.conversationId) throw new ServiceError("not_found", "this identity has not written yet");
+  return c.json({ contact: { channel: kind, platformId, person, conversationId: state.conversationId, linkedTo: state.link?.userId ?? null } });
+});
+
+channels.get("/:tenant/:kind/webhook", async (c) => {
+  const kind = kindOf(c.req.param("kind"));
+  const config = await findChannel(c.env, c.req.param("tenant"), kind);
+  const challenge = await verificationChallenge(config, c.req.query());
+  if (challenge === null) throw new ServiceError("forbidden", "hub.mode must be subscribe and hub.verify_token must match the channel's verify token");
+  return c.text(challenge, 200);
+});
+
+channels.post("/:tenant/:kind/webhook", async (c) => {
+  const kind = kindOf(c.req.param("kind"));
+  const config = await findChannel(c.env, c.req.param("tenant"), kind);
+  if (!config) throw new ServiceError("not_found", "no such channel");
+  if (Number(c.req.header("content-length") ?? "0") > MAX_WEBHOOK_BYTES) throw new ServiceError("payload_too_large", "webhook bodies are limited to 1 MiB");
+  const raw = new Uint8Array(await c.req.arrayBuffer());
+  if (raw.byteLength > MAX_WEBHOOK_BYTES) throw new ServiceError("payload_too_large", "webhook bodies are limited to 1 MiB");
+  await receiveWebhook(c.env, config, raw, c.req.header("x-hub-signature-256"));
+  return c.text("EVENT_RECEIVED", 200);
+});
+
+const ChannelLinkRequest = z.strictObject({ channel: z.literal("messenger") });
+const SeqParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+function conversationIdOf(c: Context<AppEnv>): string {
+  const id = c.req.param("id") ?? "";
+  if (!isConversationId(id)) throw new ServiceError("not_found", "conversation not found");
+  return id;
+}
+
+/** Mounted at /v1/conversations before the conversation routes; customers' handoffs fall through to them. */
+export const channelConversations = new Hono<AppEnv>();
+
+channelConversations.post("/:id/channel-link", authenticate(), async (c) => {
+  const access = customerOf(c);
+  const id = conversationIdOf(c);
+  await jsonBody(c, ChannelLinkRequest);
+  unwrap(await c.env.CONVERSATION.getByName(`${access.tenant}:${id}`).get(access));
+  const config = await findChannel(c.env, access.tenant, "messenger");
+  if (!config) throw new ServiceError("not_found", "this business has no Messenger channel");
+  const { ref, expiresAt } = await signLinkRef(settingsOf(c.env).sessionKey, access.tenant, id);
+  return c.json({ url: `https://m.me/${encodeURIComponent(config.accountId)}?ref=${encodeURIComponent(ref)}`, ref, expiresAt }, 201);
+});
+
+channelConversations.get("/:id/channel-deliveries", authenticate(), async (c) => {
+  const access = businessOf(c);
+  const id = conversationIdOf(c);
+  unwrap(await c.env.CONVERSATION.getByName(`${access.tenant}:${id}`).channelView(access.tenant));
+  const deliveries = await c.env.CHANNEL_OUTBOX.getByName(`${access.tenant}:${id}`).deliveries();
+  return c.json({ deliveries });
+});
+
+channelConversations.post("/:id/channel-deliveries/:seq/retry", authenticate(), async (c) => {
+  const access = businessOf(c);
+  const id = conversationIdOf(c);
+  const seq = SeqParam.safeParse(c.req.param("seq"));
+  if (!seq.success) throw new ServiceError("not_found", "no such delivery");
+  unwrap(await c.env.CONVERSATION.getByName(`${access.tenant}:${id}`).channelView(access.tenant));
+  unwrap(await c.env.CHANNEL_OUTBOX.getByName(`${access.tenant}:${id}`).retry(access.tenant, id, seq.data));
+  return c.body(null, 202);
+});
+
+/** Business callers may create handoff links too (to send as a "Continue on our website" URL button). */
+channelConversations.post("/:id/handoff", authenticate(), async (c, next) => {
+  const access = c.get("access");
+  if (access.kind !== "business") return next();
+  const id = conversationIdOf(c);
+  const { userId } = unwrap(await c.env.CONVERSATION.getByName(`${access.tenant}:${id}`).channelView(access.tenant));
+  const { token, handoff } = await signHandoffToken(settingsOf(c.env).sessionKey, {
+    tenant: access.tenant,
+    userId,
+    conversationId: id,
+    // A channel identity's person gets a guest token on the website, so signing in there merges them.
+    guest: userId.startsWith("gst_") || isChannelPerson(userId),
+  });
+  const base = (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
+  const url = `${base}/?${new URLSearchParams({ tenant: access.tenant, handoff: token }).toString()}`;
+  return c.json({ handoffToken: token, url, expiresAt: handoff.expiresAt }, 201);
+});

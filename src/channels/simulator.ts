@@ -1,0 +1,127 @@
+// LOCAL DEVELOPMENT ONLY (DEV_SEED=true; otherwise every route here is 404).
+// A stand-in for Meta's Messenger platform, so the demo works offline:
+// - POST /demo/messenger/:pageId/messages — the Send API the demo channel
+//   calls (its GRAPH_API_BASE); records each request body;
+// - GET /demo/messenger/sent?recipient=<psid> — what was sent, oldest first;
+// - POST /demo/messenger/send — the Messenger pane "types" in the app: the
+//   server builds the platform's webhook payload, signs it with the demo app
+//   secret (which so stays server-side) and hands it to the real webhook path;
+// - GET /demo/messenger/thread?psid= — the thread the pane's user writes to.
+import { DurableObject } from "cloudflare:workers";
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import type { Env } from "../env";
+import { settingsOf } from "../env";
+import { assertDemoEnabled } from "../http/demo";
+import type { AppEnv } from "../http/types";
+import { jsonBody, queryOf } from "../http/validate";
+import { newId } from "../ids";
+import { ServiceError } from "../protocol/errors";
+import { DEMO_CHANNEL, seedDemoChannel } from "./demo-seed";
+import { personIdOf } from "./inbound";
+import { findChannel } from "./settings";
+import { hubSignature } from "./signature";
+import { receiveWebhook } from "./webhook";
+
+/** The simulator's record of send-API calls (one object for the whole dev server). */
+export class MessengerSimulator extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS sent (id INTEGER PRIMARY KEY AUTOINCREMENT, recipient TEXT NOT NULL, body TEXT NOT NULL, at TEXT NOT NULL)",
+    );
+  }
+
+  /** Records one Send API request body; returns its number (the simulated message id). */
+  async record(recipient: string, body: unknown): Promise<number> {
+    const cursor = this.ctx.storage.sql.exec<{ id: number }>(
+      "INSERT INTO sent (recipient, body, at) VALUES (?, ?, ?) RETURNING id",
+      recipient,
+      JSON.stringify(body),
+      new Date().toISOString(),
+    );
+    return cursor.one().id;
+  }
+
+  /** Every body sent to `recipient`, oldest first. */
+  async sent(recipient: string): Promise<unknown[]> {
+    return this.ctx.storage.sql
+      .exec<{ body: string }>("SELECT body FROM sent WHERE recipient = ? ORDER BY id", recipient)
+      .toArray()
+      .map((row) => JSON.parse(row.body) as unknown);
+  }
+}
+
+const Psid = z.string().regex(/^[0-9]{1,32}$/, "a page-scoped id is digits");
+
+export const PaneMessage = z
+  .strictObject({
+    psid: Psid,
+    text: z.string().min(1).max(2000).optional(),
+    quickReply: z.strictObject({ title: z.string().min(1).max(80), payload: z.string().min(1).max(1000) }).optional(),
+    postback: z.strictObject({ title: z.string().min(1).max(80), payload: z.string().min(1).max(1000) }).optional(),
+    ref: z.string().min(1).max(512).optional(),
+    read: z.literal(true).optional(),
+  })
+  .refine((m) => [m.text, m.quickReply, m.postback, m.ref, m.read].filter((v) => v !== undefined).length === 1, {
+    message: "give one of text, quickReply, postback, ref or read",
+  });
+type PaneMessage = z.infer<typeof PaneMessage>;
+
+/** One messaging event as Messenger would send it for what the pane's user did. */
+function messagingEvent(m: PaneMessage, now: number): Record<string, unknown> {
+  const base = { sender: { id: m.psid }, recipient: { id: DEMO_CHANNEL.pageId }, timestamp: now };
+  const mid = `m_${newId("sim", 24).slice(4)}`;
+  if (m.text !== undefined) return { ...base, message: { mid, text: m.text } };
+  if (m.quickReply) return { ...base, message: { mid, text: m.quickReply.title, quick_reply: { payload: m.quickReply.payload } } };
+  if (m.postback) return { ...base, postback: { mid, title: m.postback.title, payload: m.postback.payload } };
+  if (m.ref) return { ...base, referral: { ref: m.ref, source: "SHORTLINK", type: "OPEN_THREAD" } };
+  return { ...base, read: { watermark: now } };
+}
+
+function simulatorOf(env: Env) {
+  return env.MESSENGER_SIMULATOR.getByName("demo");
+}
+
+async function ready(c: Context<AppEnv>): Promise<void> {
+  assertDemoEnabled(settingsOf(c.env));
+  await seedDemoChannel(c.env, new URL(c.req.url).origin);
+}
+
+export const simulator = new Hono<AppEnv>();
+
+simulator.post("/:pageId/messages", async (c) => {
+  assertDemoEnabled(settingsOf(c.env));
+  if (c.req.header("authorization") !== `Bearer ${DEMO_CHANNEL.pageAccessToken}`) {
+    return c.json({ error: { message: "Invalid OAuth access token.", type: "OAuthException", code: 190 } }, 401);
+  }
+  const body = (await c.req.json()) as { recipient?: { id?: unknown } };
+  const recipient = typeof body.recipient?.id === "string" ? body.recipient.id : null;
+  if (!recipient) return c.json({ error: { message: "(#100) The parameter recipient is required", type: "OAuthException", code: 100 } }, 400);
+  const id = await simulatorOf(c.env).record(recipient, body);
+  return c.json({ recipient_id: recipient, message_id: `m_sim_${id}` });
+});
+
+simulator.get("/sent", async (c) => {
+  assertDemoEnabled(settingsOf(c.env));
+  const { recipient } = queryOf(c, z.strictObject({ recipient: Psid }));
+  return c.json({ messages: await simulatorOf(c.env).sent(recipient) }, 200, { "cache-control": "no-store" });
+});
+
+simulator.post("/send", async (c) => {
+  await ready(c);
+  const message = await jsonBody(c, PaneMessage);
+  const config = await findChannel(c.env, DEMO_CHANNEL.tenant, "messenger");
+  if (!config) throw new ServiceError("not_found", "the demo Messenger channel is not set up");
+  const raw = JSON.stringify({ object: "page", entry: [{ id: DEMO_CHANNEL.pageId, time: Date.now(), messaging: [messagingEvent(message, Date.now())] }] });
+  const bytes = new TextEncoder().encode(raw);
+  await receiveWebhook(c.env, config, bytes, await hubSignature(config.appSecret, bytes));
+  return c.json({ ok: true }, 202);
+});
+
+simulator.get("/thread", async (c) => {
+  await ready(c);
+  const { psid } = queryOf(c, z.strictObject({ psid: Psid }));
+  const state = await c.env.CHANNEL_INBOX.getByName(`${DEMO_CHANNEL.tenant}:${personIdOf("messenger", psid)}`).state();
+  return c.json({ conversationId: state.conversationId, linkedTo: state.link?.userId ?? null }, 200, { "cache-control": "no-store" });
+});

@@ -1,0 +1,216 @@
+// Helpers for the Messenger channel tests: a tenant with channels set up
+// through the API, platform webhook fixtures (written from Meta's published
+// payload shapes) signed here with the channel's app secret, and the Graph
+// API intercepted in this isolate.
+//
+// Interception: @cloudflare/vitest-plugin 1.4 no longer exports `fetchMock`
+// from cloudflare:test, and the Worker and its Durable Objects run in the
+// test's isolate, so a spy on `globalThis.fetch` sees every outbound call;
+// anything that is not the Graph API goes to the real fetch.
+import { vi } from "vitest";
+import { hubSignature } from "../../src/channels/signature";
+import { DEFAULT_GRAPH_API_BASE } from "../../src/channels/send";
+import { api, eventually, json } from "./helpers";
+import { createTenant } from "./identity-helpers";
+
+export const GRAPH = DEFAULT_GRAPH_API_BASE;
+
+export interface ChannelTenant {
+  id: string;
+  adminKey: string;
+  /** The tenant's HS256 identity secret (issuer = id). */
+  identitySecret: string;
+  pageId: string;
+  pageToken: string;
+  appSecret: string;
+  verifyToken: string;
+  phoneNumberId: string;
+  waToken: string;
+  waSecret: string;
+}
+
+let counter = 0;
+function digits(n: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => String(b % 10)).join("");
+}
+
+/** A platform user id that no other test uses. */
+export function uniquePsid(): string {
+  return `7${digits(15)}`;
+}
+
+/** A tenant with a Messenger page and a WhatsApp number set up through PUT /v1/channels/…. */
+export async function channelTenant(body: Record<string, unknown> = {}): Promise<ChannelTenant> {
+  const tenant = await createTenant(body);
+  const t: ChannelTenant = {
+    id: tenant.id,
+    adminKey: tenant.apiKey,
+    identitySecret: tenant.secret,
+    pageId: `1${digits(14)}`,
+    pageToken: `EAAG${crypto.randomUUID().replace(/-/g, "")}`,
+    appSecret: `app-secret-${crypto.randomUUID()}`,
+    verifyToken: `verify-${crypto.randomUUID()}`,
+    phoneNumberId: `1${digits(14)}`,
+    waToken: `EAAW${crypto.randomUUID().replace(/-/g, "")}`,
+    waSecret: `wa-secret-${crypto.randomUUID()}`,
+  };
+  const messenger = await api("/v1/channels/messenger", {
+    method: "PUT",
+    token: t.adminKey,
+    json: { pageId: t.pageId, pageAccessToken: t.pageToken, appSecret: t.appSecret, verifyToken: t.verifyToken },
+  });
+  if (messenger.status !== 200) throw new Error(`messenger channel: ${messenger.status} ${await messenger.text()}`);
+  const whatsapp = await api("/v1/channels/whatsapp", {
+    method: "PUT",
+    token: t.adminKey,
+    json: { phoneNumberId: t.phoneNumberId, accessToken: t.waToken, appSecret: t.waSecret, verifyToken: t.verifyToken },
+  });
+  if (whatsapp.status !== 200) throw new Error(`whatsapp channel: ${whatsapp.status} ${await whatsapp.text()}`);
+  return t;
+}
+
+/** POSTs a webhook body as the platform would: signed over the exact bytes (unless `signature` is given). */
+export async function postWebhook(
+  t: ChannelTenant,
+  kind: "messenger" | "whatsapp",
+  body: unknown,
+  signature?: string | null,
+): Promise<Response> {
+  const raw = typeof body === "string" ? body : JSON.stringify(body);
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  const sig = signature === undefined ? await hubSignature(kind === "messenger" ? t.appSecret : t.waSecret, raw) : signature;
+  if (sig !== null) headers["x-hub-signature-256"] = sig;
+  return api(`/v1/channels/${t.id}/${kind}/webhook`, { method: "POST", body: raw, headers });
+}
+
+/** A Messenger `mid` as the platform makes them (long, opaque). */
+export function mid(): string {
+  counter++;
+  return `m_${crypto.randomUUID().replace(/-/g, "")}${crypto.randomUUID().replace(/-/g, "")}_${counter}`;
+}
+
+/** One Messenger messaging event from `psid` to the page. */
+export function messaging(t: ChannelTenant, psid: string, event: Record<string, unknown>, timestamp = Date.now()): Record<string, unknown> {
+  return { sender: { id: psid }, recipient: { id: t.pageId }, timestamp, ...event };
+}
+
+/** A Messenger webhook body: entries, each with its messaging events. */
+export function messengerBody(t: ChannelTenant, ...entries: Record<string, unknown>[][]): Record<string, unknown> {
+  return { object: "page", entry: entries.map((messaging) => ({ id: t.pageId, time: Date.now(), messaging })) };
+}
+
+/** A WhatsApp webhook body with one "messages" change. */
+export function whatsappBody(t: ChannelTenant, value: Record<string, unknown>): Record<string, unknown> {
+  return {
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: "102290129340398",
+        changes: [
+          {
+            field: "messages",
+            value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550783881", phone_number_id: t.phoneNumberId }, ...value },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export interface Contact {
+  person: string;
+  conversationId: string;
+  linkedTo: string | null;
+}
+
+/** The person and thread of a channel identity, once its first item is processed. */
+export async function contactOf(t: ChannelTenant, kind: "messenger" | "whatsapp", platformId: string): Promise<Contact> {
+  const res = await eventually(
+    () => api(`/v1/channels/${kind}/contacts/${platformId}`, { token: t.adminKey }),
+    (r) => r.status === 200,
+  );
+  if (res.status !== 200) throw new Error(`contact: ${res.status} ${await res.text()}`);
+  return (await json<{ contact: Contact }>(res)).contact;
+}
+
+export interface LoggedEvent {
+  seq: number;
+  id: string;
+  type: string;
+  channel?: string;
+  clientId?: string;
+  sender: { role: string; id: string; deviceId?: string };
+  content?: Record<string, unknown>;
+}
+
+export async function eventsOf(t: ChannelTenant, conversationId: string): Promise<LoggedEvent[]> {
+  const res = await api(`/v1/conversations/${conversationId}/events?after=0&limit=500`, { token: t.adminKey });
+  if (res.status !== 200) throw new Error(`events: ${res.status} ${await res.text()}`);
+  return (await json<{ events: LoggedEvent[] }>(res)).events;
+}
+
+export interface Delivery {
+  seq: number;
+  status: "pending" | "succeeded" | "failed";
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  platformMessageIds: string[];
+  deliveredAt: string | null;
+  readAt: string | null;
+}
+
+export async function deliveriesOf(t: ChannelTenant, conversationId: string): Promise<Delivery[]> {
+  const res = await api(`/v1/conversations/${conversationId}/channel-deliveries`, { token: t.adminKey });
+  if (res.status !== 200) throw new Error(`deliveries: ${res.status} ${await res.text()}`);
+  return (await json<{ deliveries: Delivery[] }>(res)).deliveries;
+}
+
+/** A business message through the Send API (admin key of the channel tenant). */
+export function sendAs(t: ChannelTenant, conversationId: string, role: "bot" | "agent", content: Record<string, unknown>): Promise<Response> {
+  return api(`/v1/conversations/${conversationId}/messages`, {
+    method: "POST",
+    token: t.adminKey,
+    json: { clientId: `c-${crypto.randomUUID()}`, content, sender: { role, id: role === "bot" ? "shopbot" : "sam", name: role } },
+  });
+}
+
+export interface GraphCall {
+  url: string;
+  authorization: string | null;
+  body: Record<string, unknown>;
+}
+
+/**
+ * The Graph API, intercepted: every call is recorded; answers come from
+ * `answer` (default: a Messenger/WhatsApp success with a fresh message id).
+ */
+export function mockGraph(answer?: (call: GraphCall, index: number) => Response | Promise<Response>): { calls: GraphCall[]; restore: () => void } {
+  const calls: GraphCall[] = [];
+  const real = globalThis.fetch;
+  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    if (!request.url.startsWith(GRAPH)) return real(input, init);
+    const call: GraphCall = {
+      url: request.url,
+      authorization: request.headers.get("authorization"),
+      body: (await request.json()) as Record<string, unknown>,
+    };
+    calls.push(call);
+    if (answer) return answer(call, calls.length - 1);
+    return graphOk(call);
+  });
+  return { calls, restore: () => spy.mockRestore() };
+}
+
+/** What the platform answers for an accepted message. */
+export function graphOk(call: GraphCall): Response {
+  const id = `m_out_${crypto.randomUUID()}`;
+  if ("messaging_product" in call.body) return Response.json({ messaging_product: "whatsapp", contacts: [{ wa_id: call.body.to }], messages: [{ id: `wamid.${id}` }] });
+  return Response.json({ recipient_id: (call.body.recipient as { id: string }).id, message_id: id });
+}
+
+/** A Graph API error answer. */
+export function graphError(status: number, code: number, message: string, subcode?: number): Response {
+  return Response.json({ error: { message, type: "OAuthException", code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: "AbCdEf123" } }, { status });
+}

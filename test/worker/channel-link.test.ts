@@ -1,0 +1,186 @@
+// Carry-over website → Messenger: the website's channel-link gives an m.me
+// link with a one-time signed ref; the platform's referral webhook with that
+// ref links the Messenger identity to the web person, so their next
+// Messenger message lands in the same thread and answers go to Messenger.
+// Nothing else links identities: not a forged, reused or foreign ref.
+import { afterEach, describe, expect, it } from "vitest";
+import { api, eventually, identityToken, json, uniqueUser, type SessionAnswer } from "./helpers";
+import {
+  channelTenant,
+  contactOf,
+  deliveriesOf,
+  eventsOf,
+  messaging,
+  messengerBody,
+  mid,
+  mockGraph,
+  postWebhook,
+  sendAs,
+  uniquePsid,
+  type ChannelTenant,
+} from "./channel-helpers";
+
+let restore: (() => void) | null = null;
+afterEach(() => {
+  restore?.();
+  restore = null;
+});
+
+async function webPerson(t: ChannelTenant, userId = uniqueUser("alice")): Promise<{ userId: string; token: string; conversationId: string }> {
+  const res = await api("/v1/sessions", {
+    method: "POST",
+    json: { tenant: t.id, identityToken: await identityToken(userId, { iss: t.id, secret: t.identitySecret, name: "Alice" }) },
+  });
+  if (res.status !== 201) throw new Error(`session: ${res.status} ${await res.text()}`);
+  const { sessionToken } = await json<SessionAnswer>(res);
+  const opened = await api("/v1/conversations", { method: "POST", token: sessionToken, json: {} });
+  const { conversation } = await json<{ conversation: { id: string } }>(opened);
+  const sent = await api(`/v1/conversations/${conversation.id}/messages`, {
+    method: "POST",
+    token: sessionToken,
+    json: { clientId: "web-1", content: { type: "text", text: "I ordered a Roadster 7 on the website" } },
+  });
+  expect(sent.status).toBe(201);
+  return { userId, token: sessionToken, conversationId: conversation.id };
+}
+
+async function channelLink(token: string, conversationId: string): Promise<{ url: string; ref: string }> {
+  const res = await api(`/v1/conversations/${conversationId}/channel-link`, { method: "POST", token, json: { channel: "messenger" } });
+  expect(res.status).toBe(201);
+  return json<{ url: string; ref: string }>(res);
+}
+
+function referral(t: ChannelTenant, psid: string, ref: string) {
+  return messaging(t, psid, { referral: { ref, source: "SHORTLINK", type: "OPEN_THREAD" } });
+}
+
+function text(t: ChannelTenant, psid: string, value: string) {
+  return messaging(t, psid, { message: { mid: mid(), text: value } });
+}
+
+describe("website → Messenger carry-over", () => {
+  it("links the Messenger identity by the one-time ref; the thread continues there both ways", async () => {
+    const t = await channelTenant();
+    const graph = mockGraph();
+    restore = graph.restore;
+    const { calls } = graph;
+    const alice = await webPerson(t);
+    const link = await channelLink(alice.token, alice.conversationId);
+    expect(link.url).toBe(`https://m.me/${t.pageId}?ref=${encodeURIComponent(link.ref)}`);
+    expect(link.ref).toMatch(new RegExp(`^cl1\\.${alice.conversationId}\\.lnk_[0-9A-Za-z]{12}\\.[0-9a-z]+\\.[A-Za-z0-9_-]{22}$`));
+    // Before the link, business messages are the website's only.
+    expect((await sendAs(t, alice.conversationId, "bot", { type: "text", text: "web only" })).status).toBe(201);
+
+    const psid = uniquePsid();
+    expect((await postWebhook(t, "messenger", messengerBody(t, [referral(t, psid, link.ref), text(t, psid, "Hi, it's me in Messenger")]))).status).toBe(200);
+    const contact = await contactOf(t, "messenger", psid);
+    expect(contact).toMatchObject({ conversationId: alice.conversationId, linkedTo: alice.userId });
+    const events = await eventually(() => eventsOf(t, alice.conversationId), (e) => e.length === 3);
+    expect(events.at(-1)).toMatchObject({
+      channel: "messenger",
+      sender: { role: "customer", id: alice.userId, deviceId: `msgr_${psid}` },
+      content: { type: "text", text: "Hi, it's me in Messenger" },
+    });
+
+    expect((await sendAs(t, alice.conversationId, "agent", { type: "text", text: "Got it, Alice" })).status).toBe(201);
+    const [delivery] = await eventually(() => deliveriesOf(t, alice.conversationId), (d) => d[0]?.status === "succeeded");
+    expect(delivery!.seq).toBe(4);
+    expect(calls.map((c) => c.body)).toEqual([{ recipient: { id: psid }, messaging_type: "RESPONSE", message: { text: "Got it, Alice" } }]);
+    // Alice sees the Messenger message on the website.
+    const page = await json<{ events: { content: { text?: string } }[] }>(await api(`/v1/conversations/${alice.conversationId}/events`, { token: alice.token }));
+    expect(page.events.map((e) => e.content.text)).toContain("Hi, it's me in Messenger");
+  });
+
+  it("links at most one identity per ref; forged and foreign refs link nobody", async () => {
+    const t = await channelTenant();
+    const other = await channelTenant();
+    const alice = await webPerson(t);
+    const link = await channelLink(alice.token, alice.conversationId);
+    const first = uniquePsid();
+    expect((await postWebhook(t, "messenger", messengerBody(t, [referral(t, first, link.ref)]))).status).toBe(200);
+    await eventually(() => contactOf(t, "messenger", first), (c) => c.linkedTo === alice.userId);
+
+    const parts = link.ref.split(".");
+    const forged = [...parts.slice(0, 4), `${parts[4]!.slice(0, -1)}${parts[4]!.endsWith("A") ? "B" : "A"}`].join(".");
+    const attempts: [ChannelTenant, string][] = [
+      [t, link.ref], // the same ref again, from someone else
+      [t, forged],
+      [other, link.ref], // signed for another tenant
+    ];
+    for (const [tenant, ref] of attempts) {
+      const psid = uniquePsid();
+      const body = messengerBody(tenant, [referral(tenant, psid, ref), text(tenant, psid, "let me in")]);
+      expect((await postWebhook(tenant, "messenger", body)).status).toBe(200);
+      const contact = await contactOf(tenant, "messenger", psid);
+      expect(contact).toMatchObject({ person: `msgr_${psid}`, linkedTo: null });
+      expect(contact.conversationId).not.toBe(alice.conversationId);
+    }
+    expect(await eventsOf(t, alice.conversationId)).toHaveLength(1);
+  });
+
+  it("links through the Get Started postback of a new Messenger user", async () => {
+    const t = await channelTenant();
+    const alice = await webPerson(t);
+    const link = await channelLink(alice.token, alice.conversationId);
+    const psid = uniquePsid();
+    const postback = messaging(t, psid, { postback: { mid: mid(), title: "Get Started", payload: "GET_STARTED", referral: { ref: link.ref, source: "SHORTLINK", type: "OPEN_THREAD" } } });
+    expect((await postWebhook(t, "messenger", messengerBody(t, [postback]))).status).toBe(200);
+    const contact = await contactOf(t, "messenger", psid);
+    expect(contact).toMatchObject({ conversationId: alice.conversationId, linkedTo: alice.userId });
+    const events = await eventually(() => eventsOf(t, alice.conversationId), (e) => e.length === 2);
+    expect(events[1]).toMatchObject({ channel: "messenger", content: { type: "postback", payload: "GET_STARTED" } });
+  });
+
+  it("is for the thread's own customer, and for Messenger only", async () => {
+    const t = await channelTenant();
+    const alice = await webPerson(t);
+    const mallory = await webPerson(t, uniqueUser("mallory"));
+    const path = `/v1/conversations/${alice.conversationId}/channel-link`;
+    expect((await api(path, { method: "POST", token: mallory.token, json: { channel: "messenger" } })).status).toBe(404);
+    expect((await api(path, { method: "POST", token: t.adminKey, json: { channel: "messenger" } })).status).toBe(403);
+    expect((await api(path, { method: "POST", token: alice.token, json: { channel: "whatsapp" } })).status).toBe(400);
+    expect((await api(path, { method: "DELETE", token: alice.token })).status).toBe(404);
+  });
+});
+
+describe("Messenger → website, then signed in", () => {
+  it("merges the Messenger person into the identified person: one thread everywhere", async () => {
+    const t = await channelTenant();
+    const graph = mockGraph();
+    restore = graph.restore;
+    const psid = uniquePsid();
+    expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "Hi from Messenger")]))).status).toBe(200);
+    const { conversationId } = await contactOf(t, "messenger", psid);
+    await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
+
+    // The business's "Continue on our website" link, opened on the website: a guest-like session of the Messenger person.
+    const link = await json<{ handoffToken: string }>(await api(`/v1/conversations/${conversationId}/handoff`, { method: "POST", token: t.adminKey }));
+    const onWeb = await json<SessionAnswer>(await api("/v1/sessions", { method: "POST", json: { tenant: t.id, handoffToken: link.handoffToken } }));
+    expect(onWeb.user).toMatchObject({ id: `msgr_${psid}`, guest: true });
+    expect(onWeb.guestToken).toEqual(expect.any(String));
+
+    // The website signs them in: identity token + the guest token merge the Messenger person's thread into Alice.
+    const alice = uniqueUser("alice");
+    const signedIn = await api("/v1/sessions", {
+      method: "POST",
+      json: { tenant: t.id, identityToken: await identityToken(alice, { iss: t.id, secret: t.identitySecret }), guestToken: onWeb.guestToken },
+    });
+    expect(signedIn.status).toBe(201);
+    const session = await json<SessionAnswer & { mergedConversations?: string[] }>(signedIn);
+    expect(session.mergedConversations).toEqual([conversationId]);
+
+    // Messenger again: the message is Alice's, in the same thread, and the answer goes to Messenger.
+    expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "Still me, in Messenger")]))).status).toBe(200);
+    const events = await eventually(() => eventsOf(t, conversationId), (e) => e.length === 2);
+    expect(events[1]).toMatchObject({ channel: "messenger", sender: { role: "customer", id: alice, deviceId: `msgr_${psid}` } });
+    expect(await contactOf(t, "messenger", psid)).toMatchObject({ conversationId, linkedTo: alice });
+    const mine = await eventually(
+      async () => json<{ conversations: { id: string }[] }>(await api("/v1/me/conversations", { token: session.sessionToken })),
+      (list) => list.conversations.some((c) => c.id === conversationId),
+    );
+    expect(mine.conversations.map((c) => c.id)).toContain(conversationId);
+    expect((await sendAs(t, conversationId, "agent", { type: "text", text: "Welcome back, Alice" })).status).toBe(201);
+    await eventually(() => deliveriesOf(t, conversationId), (d) => d[0]?.status === "succeeded");
+    expect(graph.calls.map((c) => c.body)).toEqual([{ recipient: { id: psid }, messaging_type: "RESPONSE", message: { text: "Welcome back, Alice" } }]);
+  });
+});

@@ -1,0 +1,280 @@
+// Business messages out through the platforms' send APIs: the exact
+// requests, seq order, retries after 500 and rate limits, an expired token
+// failing visibly while the thread works on the website, Messenger's
+// 24-hour window, and platform receipts moving the read cursor.
+import { afterEach, describe, expect, it } from "vitest";
+import { api, eventually, json } from "./helpers";
+import {
+  GRAPH,
+  channelTenant,
+  contactOf,
+  deliveriesOf,
+  eventsOf,
+  graphError,
+  graphOk,
+  messaging,
+  messengerBody,
+  mid,
+  mockGraph,
+  postWebhook,
+  sendAs,
+  uniquePsid,
+  whatsappBody,
+  type ChannelTenant,
+  type Delivery,
+} from "./channel-helpers";
+
+let restore: (() => void) | null = null;
+afterEach(() => {
+  restore?.();
+  restore = null;
+});
+
+function graph(answer?: Parameters<typeof mockGraph>[0]) {
+  const mock = mockGraph(answer);
+  restore = mock.restore;
+  return mock;
+}
+
+/** A Messenger user writes (at `timestamp`); resolves with their thread once the message is in. */
+async function messengerThread(t: ChannelTenant, psid = uniquePsid(), timestamp = Date.now()): Promise<{ psid: string; conversationId: string }> {
+  const res = await postWebhook(t, "messenger", messengerBody(t, [messaging(t, psid, { message: { mid: mid(), text: "hello" } }, timestamp)]));
+  expect(res.status).toBe(200);
+  const { conversationId } = await contactOf(t, "messenger", psid);
+  await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
+  return { psid, conversationId };
+}
+
+function settled(t: ChannelTenant, conversationId: string, count: number, done: (d: Delivery) => boolean = (d) => d.status !== "pending"): Promise<Delivery[]> {
+  return eventually(
+    () => deliveriesOf(t, conversationId),
+    (ds) => ds.length >= count && ds.slice(0, count).every(done),
+  );
+}
+
+async function seqOf(res: Response): Promise<number> {
+  expect(res.status).toBe(201);
+  return (await json<{ event: { seq: number } }>(res)).event.seq;
+}
+
+describe("business messages out", () => {
+  it("go to Messenger's Send API as the exact request, and show as delivered", async () => {
+    const t = await channelTenant();
+    const { calls } = graph();
+    const { psid, conversationId } = await messengerThread(t);
+    const seq = await seqOf(
+      await sendAs(t, conversationId, "bot", {
+        type: "text",
+        text: "Thanks! How can we help today?",
+        quickReplies: [
+          { title: "Track my order", payload: "TRACK_ORDER" },
+          { title: "Talk to a real person right now", payload: "HUMAN" },
+        ],
+      }),
+    );
+    const [delivery] = await settled(t, conversationId, 1);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.url).toBe(`${GRAPH}/${t.pageId}/messages`);
+    expect(calls[0]!.authorization).toBe(`Bearer ${t.pageToken}`);
+    expect(calls[0]!.body).toEqual({
+      recipient: { id: psid },
+      messaging_type: "RESPONSE",
+      message: {
+        text: "Thanks! How can we help today?",
+        quick_replies: [
+          { content_type: "text", title: "Track my order", payload: "TRACK_ORDER" },
+          { content_type: "text", title: "Talk to a real pers…", payload: "HUMAN" },
+        ],
+      },
+    });
+    expect(delivery).toMatchObject({ seq, status: "succeeded", attempts: 1, lastStatus: 200, lastError: null });
+    expect(delivery!.platformMessageIds).toHaveLength(1);
+  });
+
+  it("go to WhatsApp's Cloud API as the exact requests", async () => {
+    const t = await channelTenant();
+    const { calls } = graph();
+    const waId = uniquePsid();
+    const ts = String(Math.floor(Date.now() / 1000));
+    const body = whatsappBody(t, { messages: [{ from: waId, id: `wamid.${crypto.randomUUID()}`, timestamp: ts, type: "text", text: { body: "hi" } }] });
+    expect((await postWebhook(t, "whatsapp", body)).status).toBe(200);
+    const { conversationId } = await contactOf(t, "whatsapp", waId);
+    await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
+    await seqOf(await sendAs(t, conversationId, "agent", { type: "buttons", text: "Pick a slot", buttons: [{ type: "postback", title: "Tomorrow 9:00", payload: "SLOT_9" }] }));
+    await settled(t, conversationId, 1);
+    expect(calls).toEqual([
+      {
+        url: `${GRAPH}/${t.phoneNumberId}/messages`,
+        authorization: `Bearer ${t.waToken}`,
+        body: {
+          messaging_product: "whatsapp",
+          recipient_type: "individual",
+          to: waId,
+          type: "interactive",
+          interactive: { type: "button", body: { text: "Pick a slot" }, action: { buttons: [{ type: "reply", reply: { id: "SLOT_9", title: "Tomorrow 9:00" } }] } },
+        },
+      },
+    ]);
+  });
+
+  it("are retried after a 500 and a rate limit, in seq order", async () => {
+    const t = await channelTenant();
+    const answers = [
+      () => new Response("upstream broke", { status: 500 }),
+      () => graphError(400, 613, "Calls to this api have exceeded the rate limit."),
+    ];
+    const { calls } = graph((call, i) => (answers[i] ?? graphOk)(call));
+    const { conversationId } = await messengerThread(t);
+    const first = await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "one" }));
+    await settled(t, conversationId, 1, (d) => d.attempts === 1);
+    const second = await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "two" }));
+    // The second waits behind the first: the person sees them in order.
+    const waiting = await eventually(() => deliveriesOf(t, conversationId), (ds) => ds.length === 2);
+    expect(waiting).toMatchObject([
+      { seq: first, status: "pending", attempts: 1, lastStatus: 500 },
+      { seq: second, status: "pending", attempts: 0 },
+    ]);
+    expect(calls).toHaveLength(1);
+
+    const retry = await api(`/v1/conversations/${conversationId}/channel-deliveries/${first}/retry`, { method: "POST", token: t.adminKey });
+    expect(retry.status).toBe(202);
+    const limited = await settled(t, conversationId, 1, (d) => d.attempts === 2);
+    expect(limited[0]).toMatchObject({ status: "pending", lastStatus: 400 });
+    expect(limited[0]!.lastError).toContain("code 613");
+
+    expect((await api(`/v1/conversations/${conversationId}/channel-deliveries/${first}/retry`, { method: "POST", token: t.adminKey })).status).toBe(202);
+    const done = await settled(t, conversationId, 2);
+    expect(done.map((d) => [d.seq, d.status, d.attempts])).toEqual([
+      [first, "succeeded", 3],
+      [second, "succeeded", 1],
+    ]);
+    expect(calls.map((c) => (c.body.message as { text: string }).text)).toEqual(["one", "one", "one", "two"]);
+  });
+
+  it("fail visibly with an expired token, while the thread works on the website", async () => {
+    const t = await channelTenant();
+    const { calls } = graph(() => graphError(400, 190, "Error validating access token: Session has expired.", 463));
+    const { conversationId, psid } = await messengerThread(t);
+    const seq = await seqOf(await sendAs(t, conversationId, "agent", { type: "text", text: "Your bike is ready" }));
+    const [failed] = await settled(t, conversationId, 1);
+    expect(failed).toMatchObject({ seq, status: "failed", attempts: 1, lastStatus: 400 });
+    expect(failed!.lastError).toMatch(/access token is expired or invalid/);
+    expect(calls).toHaveLength(1);
+
+    // The business sends the person to the website; the thread goes on there.
+    const handoff = await api(`/v1/conversations/${conversationId}/handoff`, { method: "POST", token: t.adminKey });
+    expect(handoff.status).toBe(201);
+    const { handoffToken, url } = await json<{ handoffToken: string; url: string }>(handoff);
+    expect(url).toContain(`tenant=${t.id}`);
+    const session = await api("/v1/sessions", { method: "POST", json: { tenant: t.id, handoffToken } });
+    expect(session.status).toBe(201);
+    const { sessionToken, conversationId: opened, user } = await json<{ sessionToken: string; conversationId: string; user: { id: string } }>(session);
+    expect(opened).toBe(conversationId);
+    expect(user.id).toBe(`msgr_${psid}`);
+    const page = await json<{ events: { content: { text?: string } }[] }>(await api(`/v1/conversations/${conversationId}/events`, { token: sessionToken }));
+    expect(page.events.map((e) => e.content.text)).toEqual(["hello", "Your bike is ready"]);
+    const web = await api(`/v1/conversations/${conversationId}/messages`, { method: "POST", token: sessionToken, json: { clientId: "w1", content: { type: "text", text: "on the website now" } } });
+    expect(web.status).toBe(201);
+  });
+
+  it("follow Messenger's 24-hour window: HUMAN_AGENT tag for agents, refusal for bots", async () => {
+    const t = await channelTenant();
+    const { calls } = graph();
+    const { psid, conversationId } = await messengerThread(t, uniquePsid(), Date.now() - 25 * 60 * 60 * 1000);
+    const botSeq = await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "A bot, late" }));
+    const [refused] = await settled(t, conversationId, 1);
+    expect(refused).toMatchObject({ seq: botSeq, status: "failed", attempts: 1, lastStatus: null });
+    expect(refused!.lastError).toMatch(/24-hour messaging window/);
+    expect(calls).toHaveLength(0);
+
+    await seqOf(await sendAs(t, conversationId, "agent", { type: "text", text: "Sam here, sorry for the wait" }));
+    await settled(t, conversationId, 2);
+    expect(calls.map((c) => c.body)).toEqual([
+      { recipient: { id: psid }, messaging_type: "MESSAGE_TAG", tag: "HUMAN_AGENT", message: { text: "Sam here, sorry for the wait" } },
+    ]);
+  });
+
+  it("move the read cursor on platform read receipts", async () => {
+    const t = await channelTenant();
+    graph();
+    const { psid, conversationId } = await messengerThread(t);
+    const seq = await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "seen?" }));
+    await settled(t, conversationId, 1);
+    const delivered = messaging(t, psid, { delivery: { mids: [], watermark: Date.now() + 1000 } });
+    const read = messaging(t, psid, { read: { watermark: Date.now() + 1000 } });
+    expect((await postWebhook(t, "messenger", messengerBody(t, [delivered, read]))).status).toBe(200);
+    const [receipt] = await settled(t, conversationId, 1, (d) => d.readAt !== null);
+    expect(receipt!.deliveredAt).not.toBeNull();
+    const view = await eventually(
+      async () => json<{ reads: Record<string, number> }>(await api(`/v1/conversations/${conversationId}`, { token: t.adminKey })),
+      (v) => v.reads[`msgr_${psid}`] === seq,
+    );
+    expect(view.reads[`msgr_${psid}`]).toBe(seq);
+  });
+
+  it("carry cards as a generic template (share buttons dropped), never the customer's own messages", async () => {
+    const t = await channelTenant();
+    const { calls } = graph();
+    const { conversationId } = await messengerThread(t);
+    await seqOf(await sendAs(t, conversationId, "bot", { type: "cards", cards: [{ title: "Roadster 7", subtitle: "7 gears", buttons: [{ type: "share" }, { type: "url", title: "View", url: "https://shop.example/roadster" }] }] }));
+    await settled(t, conversationId, 1);
+    expect(calls.map((c) => c.body.message)).toEqual([
+      {
+        attachment: {
+          type: "template",
+          payload: { template_type: "generic", elements: [{ title: "Roadster 7", subtitle: "7 gears", buttons: [{ type: "web_url", url: "https://shop.example/roadster", title: "View" }] }] },
+        },
+      },
+    ]);
+    // The customer's own messages are never sent back to them.
+    expect((await eventsOf(t, conversationId)).filter((e) => e.sender.role === "customer")).toHaveLength(1);
+    expect(await deliveriesOf(t, conversationId)).toHaveLength(1);
+  });
+
+  it("follow WhatsApp statuses: read moves the cursor, a later failure shows on the delivery", async () => {
+    const t = await channelTenant();
+    const { calls } = graph();
+    const waId = uniquePsid();
+    const ts = () => String(Math.floor(Date.now() / 1000));
+    const hello = whatsappBody(t, { messages: [{ from: waId, id: `wamid.${crypto.randomUUID()}`, timestamp: ts(), type: "text", text: { body: "hi" } }] });
+    expect((await postWebhook(t, "whatsapp", hello)).status).toBe(200);
+    const { conversationId } = await contactOf(t, "whatsapp", waId);
+    await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
+    const first = await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "first" }));
+    const second = await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "second" }));
+    const sent = await settled(t, conversationId, 2);
+    expect(calls).toHaveLength(2);
+    const [firstId, secondId] = sent.map((d) => d.platformMessageIds[0]!);
+
+    const statuses = whatsappBody(t, {
+      statuses: [
+        { id: firstId, status: "delivered", timestamp: ts(), recipient_id: waId },
+        { id: firstId, status: "read", timestamp: ts(), recipient_id: waId },
+        { id: secondId, status: "failed", timestamp: ts(), recipient_id: waId, errors: [{ code: 131047, title: "Re-engagement message" }] },
+      ],
+    });
+    expect((await postWebhook(t, "whatsapp", statuses)).status).toBe(200);
+    const after = await settled(t, conversationId, 2, (d) => d.readAt !== null || d.status === "failed");
+    expect(after[0]).toMatchObject({ seq: first, status: "succeeded" });
+    expect(after[0]!.deliveredAt).not.toBeNull();
+    expect(after[1]).toMatchObject({ seq: second, status: "failed", lastError: "WhatsApp reported the message failed: Re-engagement message (code 131047)" });
+    const view = await eventually(
+      async () => json<{ reads: Record<string, number> }>(await api(`/v1/conversations/${conversationId}`, { token: t.adminKey })),
+      (v) => v.reads[`wa_${waId}`] === first,
+    );
+    expect(view.reads[`wa_${waId}`]).toBe(first);
+  });
+
+  it("show their deliveries to business callers of the tenant only", async () => {
+    const t = await channelTenant();
+    const other = await channelTenant();
+    graph();
+    const { conversationId } = await messengerThread(t);
+    expect((await api(`/v1/conversations/${conversationId}/channel-deliveries`, { token: other.adminKey })).status).toBe(404);
+    const handoff = await json<{ handoffToken: string }>(await api(`/v1/conversations/${conversationId}/handoff`, { method: "POST", token: t.adminKey }));
+    const customer = await json<{ sessionToken: string }>(await api("/v1/sessions", { method: "POST", json: { tenant: t.id, handoffToken: handoff.handoffToken } }));
+    expect((await api(`/v1/conversations/${conversationId}/channel-deliveries`, { token: customer.sessionToken })).status).toBe(403);
+    expect((await api(`/v1/conversations/${conversationId}/channel-deliveries/1/retry`, { method: "POST", token: t.adminKey })).status).toBe(404);
+    expect((await api(`/v1/conversations/${conversationId}/channel-deliveries/x/retry`, { method: "POST", token: t.adminKey })).status).toBe(404);
+  });
+});
