@@ -5,6 +5,8 @@ import { newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 
 export const REFRESH_TTL_MS = 30 * 24 * 3600 * 1000;
+/** Session rows outlive their 15-minute tokens by a wide margin, then are pruned. */
+const SESSION_ROW_TTL_MS = 24 * 3600 * 1000;
 
 export interface DeviceInfo {
   deviceId: string;
@@ -40,6 +42,7 @@ export class Devices {
       at,
       at,
     );
+    this.recordSession(sessionId, deviceId, now);
     return { sessionId };
   }
 
@@ -77,11 +80,13 @@ export class Devices {
       at,
       deviceId,
     );
+    this.recordSession(sessionId, deviceId, now);
     return { sessionId };
   }
 
-  /** Signs a device out: its refresh token stops at once. Idempotent. */
+  /** Signs a device out: its refresh token and every session token it holds stop at once. Idempotent. */
   revoke(deviceId: string, now = new Date()): boolean {
+    this.sql.exec("UPDATE sessions SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL", now.toISOString(), deviceId);
     return (
       this.sql.exec(
         "UPDATE devices SET revoked_at = ?, refresh_hash = '' WHERE device_id = ? AND revoked_at IS NULL",
@@ -89,6 +94,25 @@ export class Devices {
         deviceId,
       ).rowsWritten > 0
     );
+  }
+
+  /**
+   * Whether a session token of `deviceId` with session id `sessionId` may
+   * still be used: the device is signed in and this session was not ended.
+   * A session id this object never recorded (tokens issued before sessions
+   * were recorded) falls back to the device's state.
+   */
+  sessionActive(deviceId: string, sessionId: string): boolean {
+    if (!this.isActive(deviceId)) return false;
+    const row = this.sql
+      .exec<{ revoked_at: string | null }>("SELECT revoked_at FROM sessions WHERE session_id = ? AND device_id = ?", sessionId, deviceId)
+      .toArray()[0];
+    return row === undefined || row.revoked_at === null;
+  }
+
+  private recordSession(sessionId: string, deviceId: string, now: Date): void {
+    this.sql.exec("DELETE FROM sessions WHERE created_at < ?", new Date(now.getTime() - SESSION_ROW_TTL_MS).toISOString());
+    this.sql.exec("INSERT INTO sessions (session_id, device_id, created_at) VALUES (?, ?, ?)", sessionId, deviceId, now.toISOString());
   }
 
   /** Signs every device out; returns their ids. */

@@ -36,6 +36,15 @@ const MIGRATIONS: string[] = [
      thread_id TEXT NOT NULL,
      PRIMARY KEY (guest_id, thread_id)
    );`,
+  // Every session id handed out (sign-in and each refresh), so a signed-out
+  // device's unexpired session tokens are refused at once (src/auth/revocation.ts).
+  `CREATE TABLE sessions (
+     session_id TEXT PRIMARY KEY,
+     device_id TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     revoked_at TEXT
+   );
+   CREATE INDEX sessions_by_device ON sessions (device_id);`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -8,6 +8,7 @@ import { isConversationId } from "../ids";
 import type { Access } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
 import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL } from "../protocol/frames";
+import { assertNotRevoked } from "../auth/revocation";
 import { accessFromToken } from "./auth";
 import type { AppEnv } from "./types";
 import { queryOf } from "./validate";
@@ -52,11 +53,12 @@ live.get("/:id/live", async (c) => {
     if (err instanceof ServiceError && err.status === 401) return refuse(CloseCode.invalidToken, err.code);
     throw err;
   }
-  if (access.kind === "customer") {
-    // Session tokens are stateless for 15 minutes; a socket may live for hours,
-    // so a signed-out device is refused here, at once.
-    const customer = c.env.CUSTOMER.getByName(`${access.tenant}:${access.userId}`);
-    if (!(await customer.deviceActive(access.deviceId))) return refuse(CloseCode.revoked, "token_revoked");
+  // Session tokens are stateless for 15 minutes; a signed-out device is refused here, at once.
+  try {
+    await assertNotRevoked(c.env, access);
+  } catch (err) {
+    if (err instanceof ServiceError && err.code === "token_revoked") return refuse(CloseCode.revoked, "token_revoked");
+    throw err;
   }
   const id = c.req.param("id");
   // Another person's thread and a thread that does not exist look the same.

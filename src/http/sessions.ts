@@ -157,6 +157,7 @@ async function withHandoff(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
       expiresAt: handoff.expiresAt,
       conversationId: handoff.conversationId,
       ...(guestToken ? { guestTokenHash: await tokenHash(guestToken) } : {}),
+      ...(handoff.issuedBy ? { issuedBy: handoff.issuedBy } : {}),
     }),
   );
   return answer(c, tenant, { id: handoff.userId, guest: handoff.guest }, grant, refreshToken, {
