@@ -6,6 +6,7 @@
   var BOT_KEY = "ck_demo_bot_change_me_0123456789abcdef";
   var AGENT = { role: "agent", id: "sam", name: "Sam (Demo Shop)" };
   var BOT = { role: "bot", id: "shopbot", name: "Shop assistant" };
+  var ROLE_LABEL = { customer: "Customer", agent: "Agent", bot: "Bot", system: "System" };
   var threads = {}; // id -> { events: [], after: 0 }
   var selected = "";
   var $ = function (id) { return document.getElementById(id); };
@@ -67,9 +68,22 @@
     thread.events.slice(-40).forEach(function (e) {
       var li = document.createElement("li");
       li.className = e.sender.role;
+      // The role comes from sender.role, never from a name ("Support agent" may be anyone's name);
+      // names and text are direction-isolated, so a U+202E cannot turn the line around.
       var who = document.createElement("b");
-      who.textContent = (e.sender.name || e.sender.role) + ": ";
-      li.append(who, document.createTextNode(describe(e)));
+      var role = document.createElement("span");
+      role.className = "role";
+      role.textContent = ROLE_LABEL[e.sender.role] || e.sender.role;
+      who.append(role);
+      if (e.sender.name) {
+        var name = document.createElement("bdi");
+        name.textContent = e.sender.name;
+        who.append(" ", name);
+      }
+      who.append(": ");
+      var text = document.createElement("bdi");
+      text.textContent = describe(e);
+      li.append(who, text);
       list.append(li);
     });
     list.scrollTop = list.scrollHeight;

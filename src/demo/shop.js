@@ -23,8 +23,18 @@
   }
 
   function render() {
-    document.getElementById("who").textContent = signedIn ? "Signed in as " + person.name : "Not signed in";
-    document.getElementById("sign-in").textContent = "Sign in as " + person.name;
+    var who = document.getElementById("who");
+    who.replaceChildren();
+    if (signedIn) {
+      var name = document.createElement("bdi");
+      name.textContent = person.name;
+      who.append("Signed in as ", name);
+    } else {
+      who.textContent = "Not signed in";
+    }
+    var signInName = document.createElement("bdi");
+    signInName.textContent = person.name;
+    document.getElementById("sign-in").replaceChildren("Sign in as ", signInName);
     document.getElementById("sign-in").hidden = signedIn;
     document.getElementById("sign-out").hidden = !signedIn;
   }

@@ -13,6 +13,7 @@ import { settingsOf } from "../env";
 import { findTenant, type Tenant } from "../directory/tenants";
 import { newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
+import { cleanName } from "../protocol/names";
 import { unwrap } from "../protocol/result";
 import { authenticate, customerOf } from "./auth";
 import { limitSessionCreation } from "./rate-limit";
@@ -58,20 +59,22 @@ async function answer(
   refreshToken: string,
   extra: Pick<SessionAnswer, "guestToken" | "conversationId" | "mergedConversations"> = {},
 ): Promise<Response> {
+  // Names stored before names were cleaned at the edge are cleaned on the way out.
+  const name = grant.name === undefined ? undefined : cleanName(grant.name);
   const session = await signSessionToken(settingsOf(c.env).sessionKey, {
     tenant: tenant.id,
     userId: user.id,
     deviceId: grant.deviceId,
     sessionId: grant.sessionId,
     guest: user.guest,
-    ...(grant.name ? { name: grant.name } : {}),
+    ...(name ? { name } : {}),
   });
   const body: SessionAnswer = {
     sessionToken: session.token,
     expiresAt: session.expiresAt,
     refreshToken,
     deviceId: grant.deviceId,
-    user: { id: user.id, name: grant.name ?? null, guest: user.guest },
+    user: { id: user.id, name: name ?? null, guest: user.guest },
     ...extra,
   };
   return c.json(body, 201);

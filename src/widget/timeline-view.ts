@@ -93,10 +93,20 @@ export function quickRepliesOf(rows: readonly Row[]): readonly QuickReply[] {
   return last.content.quickReplies ?? [];
 }
 
+/** What the role is called: always from `sender.role`, never guessed from a name. */
+function roleLabel(sender: Sender): string {
+  return sender.role === "agent" ? "Support" : sender.role === "bot" ? "Assistant" : sender.role === "customer" ? "You" : "Carryover";
+}
+
 function senderLabel(sender: Sender | null): string {
   if (!sender) return "You";
-  if (sender.name) return sender.name;
-  return sender.role === "agent" ? "Support" : sender.role === "bot" ? "Assistant" : "Carryover";
+  return sender.name ?? roleLabel(sender);
+}
+
+/** The sender line: the name direction-isolated (a name cannot reorder what follows), then the role. */
+function senderLine(sender: Sender | null): HTMLElement {
+  if (!sender?.name) return h("span", { class: "who" }, senderLabel(sender));
+  return h("span", { class: "who" }, h("bdi", {}, sender.name), h("span", { class: "role" }, ` · ${roleLabel(sender)}`));
 }
 
 export interface ViewActions extends RenderActions {
@@ -155,9 +165,9 @@ export class TimelineView {
   private rowElement(row: Row, showSender: boolean): HTMLElement {
     if (row.kind === "note") return h("p", { class: "note" }, row.note ?? "");
     const el = h("div", { class: row.mine ? "msg mine" : "msg" });
-    if (showSender) el.append(h("span", { class: "who" }, senderLabel(row.sender)));
-    const bubble = h("div", { class: "bubble" }, srOnly(row.mine ? "You: " : `${senderLabel(row.sender)}: `));
-    if (row.deleted || !row.content) bubble.append(h("p", { class: "text" }, "Message deleted"));
+    if (showSender) el.append(senderLine(row.sender));
+    const bubble = h("div", { class: "bubble" }, row.mine ? srOnly("You: ") : h("span", { class: "sr" }, h("bdi", {}, senderLabel(row.sender)), ": "));
+    if (row.deleted || !row.content) bubble.append(h("p", { class: "text", dir: "auto" }, "Message deleted"));
     else bubble.append(renderContent(row.content, this.actions, row.paymentStatus));
     el.append(bubble);
     this.renderState(el, row);

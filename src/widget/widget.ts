@@ -407,10 +407,17 @@ export class Widget {
 
   private renderGreeting(): void {
     const user = this.client?.user;
-    this.greeting.textContent =
-      user && !user.guest
-        ? (this.options.greetingSignedIn ?? DEFAULTS.greetingSignedIn).replaceAll("{name}", user.name ?? user.id)
-        : (this.options.greeting ?? DEFAULTS.greeting);
+    if (!user || user.guest) {
+      this.greeting.textContent = this.options.greeting ?? DEFAULTS.greeting;
+      return;
+    }
+    // The name is direction-isolated: whatever it holds cannot turn the sentence around it.
+    const parts = (this.options.greetingSignedIn ?? DEFAULTS.greetingSignedIn).split("{name}");
+    this.greeting.replaceChildren();
+    parts.forEach((part, i) => {
+      if (i > 0) this.greeting.append(h("bdi", {}, user.name ?? user.id));
+      this.greeting.append(part);
+    });
   }
 
   private renderConversation(): void {
@@ -453,7 +460,7 @@ export class Widget {
 
   private renderTyping(on: boolean, name: string | undefined): void {
     clearTimeout(this.typingTimer);
-    this.typingLine.textContent = on ? `${name ?? "Support"} is typing…` : "";
+    this.typingLine.replaceChildren(...(on ? [h("bdi", {}, name ?? "Support"), " is typing…"] : []));
     if (on) this.typingTimer = setTimeout(() => (this.typingLine.textContent = ""), 8000);
   }
 
