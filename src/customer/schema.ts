@@ -45,6 +45,9 @@ const MIGRATIONS: string[] = [
      revoked_at TEXT
    );
    CREATE INDEX sessions_by_device ON sessions (device_id);`,
+  // The refresh token just rotated away and when: the grace window of src/customer/devices.ts.
+  `ALTER TABLE devices ADD COLUMN previous_refresh_hash TEXT;
+   ALTER TABLE devices ADD COLUMN rotated_at TEXT;`,
 ];
 
 export function migrate(sql: SqlStorage): void {

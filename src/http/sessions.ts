@@ -6,7 +6,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { verifyHandoffToken } from "../auth/handoff-token";
 import { verifyIdentityToken } from "../auth/identity-token";
-import { mintOpaqueToken, openOpaqueToken, tokenHash } from "../auth/opaque-token";
+import { mintOpaqueToken, openOpaqueToken, successorToken, tokenHash } from "../auth/opaque-token";
 import { signSessionToken } from "../auth/session-token";
 import type { SessionGrant } from "../customer/customer";
 import { settingsOf } from "../env";
@@ -176,7 +176,12 @@ async function withRefresh(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
   if (body.deviceId && body.deviceId !== locator.deviceId) {
     throw new ServiceError("invalid_token", "refresh token belongs to another device");
   }
-  const next = await refreshTokenFor(c, tenant.id, locator.userId, locator.deviceId);
+  // Derived, not random: the same token presented twice within the grace window gets the same successor.
+  const next = await successorToken(settingsOf(c.env).sessionKey, refreshToken, {
+    tenant: tenant.id,
+    userId: locator.userId,
+    deviceId: locator.deviceId,
+  });
   const grant = unwrap(
     await customerOfUser(c, tenant.id, locator.userId).refreshSession({
       deviceId: locator.deviceId,
