@@ -10,6 +10,7 @@ import { ServiceError } from "../protocol/errors";
 import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL } from "../protocol/frames";
 import { assertNotRevoked } from "../auth/revocation";
 import { accessFromToken } from "./auth";
+import { relayLive } from "./live-relay";
 import type { AppEnv } from "./types";
 import { queryOf } from "./validate";
 
@@ -69,7 +70,7 @@ live.get("/:id/live", async (c) => {
   if (answer.status !== 101 || !answer.webSocket) throw new Error(`live upgrade answered ${answer.status}`);
   return new Response(null, {
     status: 101,
-    webSocket: answer.webSocket,
+    webSocket: relayLive(answer.webSocket),
     headers: { "sec-websocket-protocol": LIVE_PROTOCOL },
   });
 });
