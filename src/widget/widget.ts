@@ -88,6 +88,8 @@ export class Widget {
   private readonly form: HTMLFormElement;
   private readonly input: HTMLTextAreaElement;
   private readonly handoff: HTMLElement;
+  /** Settles a handoff landing's question (see askToContinue); null when none is asked. */
+  private landing: ((continueHere: boolean) => void) | null = null;
   private readonly view: TimelineView;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private offlineTimer: ReturnType<typeof setTimeout> | undefined;
@@ -203,13 +205,15 @@ export class Widget {
 
   open(): void {
     this.show();
+    const landing = !this.handoff.hidden;
     this.isOpen = true;
     this.panel.hidden = false;
     this.host.setAttribute("open", "");
     this.launcher.setAttribute("aria-expanded", "true");
     this.input.focus();
     this.log.scrollTop = this.log.scrollHeight;
-    void this.ensureConversation().then(() => this.markRead(), (err: unknown) => this.setStatus(errorText(err)));
+    // On a handoff landing the conversation waits for the visitor's choice.
+    if (!landing) void this.ensureConversation().then(() => this.markRead(), (err: unknown) => this.setStatus(errorText(err)));
     this.renderBadge();
   }
 
@@ -272,15 +276,20 @@ export class Widget {
     const handoff = url.searchParams.get("handoff");
     const tenant = url.searchParams.get("tenant");
     if (handoff && (!tenant || tenant === this.options.tenant)) {
-      // Single use: drop it from the address bar before anything else can reuse it.
+      // Single use: drop it from the address bar (and from any Referer) before anything else can reuse it.
       url.searchParams.delete("handoff");
       url.searchParams.delete("tenant");
       history.replaceState(history.state, "", url);
-      const id = await this.client.redeemHandoff(handoff);
-      this.renderGreeting();
-      await this.attach(id);
-      this.open();
-      return;
+      withoutReferrer();
+      // A link scanner's headless browser runs this page too: the token is
+      // redeemed only after a person asks for it here.
+      if (await this.askToContinue()) {
+        const id = await this.client.redeemHandoff(handoff);
+        this.renderGreeting();
+        await this.attach(id);
+        this.input.focus();
+        return;
+      }
     }
     await this.client.connect();
     this.renderGreeting();
@@ -518,8 +527,43 @@ export class Widget {
     }
   }
 
+  /**
+   * The landing of a handoff link: "Continue this conversation here" or "Not
+   * now". Resolves with the visitor's choice; nothing is redeemed before it.
+   */
+  private askToContinue(): Promise<boolean> {
+    const section = this.handoff;
+    const go = h("button", { type: "button", class: "btn primary" }, "Continue this conversation here");
+    const skip = h("button", { type: "button", class: "btn" }, "Not now");
+    section.replaceChildren(
+      h("h3", { id: "carryover-handoff-title" }, "Continue your conversation"),
+      h("p", {}, "This link opens a conversation you started on another device. It works once."),
+      h("div", { class: "row" }, go, skip),
+    );
+    section.hidden = false;
+    this.log.hidden = true;
+    this.typingLine.hidden = true;
+    this.form.hidden = true;
+    this.quick.hidden = true;
+    this.open();
+    go.focus();
+    return new Promise((resolve) => {
+      this.landing = (yes) => {
+        this.landing = null;
+        resolve(yes);
+      };
+      go.addEventListener("click", () => {
+        this.landing?.(true);
+        this.hideHandoff();
+      });
+      // "Not now", Escape and closing the panel all decline (hideHandoff).
+      skip.addEventListener("click", () => this.hideHandoff());
+    });
+  }
+
   private hideHandoff(): void {
     if (this.handoff.hidden) return;
+    this.landing?.(false);
     this.handoff.hidden = true;
     this.handoff.replaceChildren();
     this.log.hidden = false;
@@ -528,4 +572,17 @@ export class Widget {
     this.quick.hidden = this.quick.childElementCount === 0;
     if (this.isOpen) this.input.focus();
   }
+}
+
+/**
+ * Sets the page's referrer policy to `no-referrer` (a meta element, honoured
+ * for requests made after it is added), so no link followed from a handoff
+ * landing can carry the address it was opened with.
+ */
+function withoutReferrer(): void {
+  if (document.querySelector('meta[name="referrer"][content="no-referrer"]')) return;
+  const meta = document.createElement("meta");
+  meta.name = "referrer";
+  meta.content = "no-referrer";
+  document.head.append(meta);
 }
