@@ -45,6 +45,13 @@ export interface CarryoverClient {
   redeemHandoff(handoffToken: string): Promise<string>;
   createHandoff(conversationId: string): Promise<{ handoffToken: string; url: string; expiresAt: string }>;
   conversations(): Promise<ThreadSummary[]>;
+  /**
+   * The person's threads other than `currentId`, most recently active first:
+   * a person may hold several (guest threads from several devices merged at
+   * sign-in), and none of them may drop out of their sight. Open one with
+   * `conversation({ id })`.
+   */
+  earlierConversations(currentId: string): Promise<ThreadSummary[]>;
   /** The person's open conversation (created if none) or a given one. Starts live updates. */
   conversation(options?: { id?: string; ref?: string }): Promise<ConversationHandle>;
   on(event: "session", fn: (user: CarryoverUser | null) => void): () => void;
@@ -149,6 +156,11 @@ class Client implements CarryoverClient {
     const answer = await this.session.request("GET", "/v1/me/conversations");
     const list = isRecord(answer.body) ? answer.body.conversations : null;
     return Array.isArray(list) ? list.filter((t): t is ThreadSummary => isRecord(t) && typeof t.id === "string") : [];
+  }
+
+  async earlierConversations(currentId: string): Promise<ThreadSummary[]> {
+    const list = await this.conversations();
+    return list.filter((t) => t.id !== currentId).sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
   }
 
   async conversation(options: { id?: string; ref?: string } = {}): Promise<ConversationHandle> {

@@ -42,11 +42,16 @@ export class ThreadList {
     return this.sql.exec("SELECT 1 FROM threads WHERE id = ?", id).toArray().length > 0;
   }
 
-  /** The most recent open thread, which a new chat continues. */
+  /**
+   * The thread a new chat continues: of the person's open threads, the most
+   * recently active one (last event, or creation for an empty thread). A
+   * person can hold several (a guest thread per device, merged at sign-in);
+   * the others stay listed (GET /v1/me/conversations, "Earlier conversations").
+   */
   open(): string | null {
     return (
       this.sql
-        .exec<{ id: string }>("SELECT id FROM threads WHERE status = 'open' ORDER BY created_at DESC LIMIT 1")
+        .exec<{ id: string }>("SELECT id FROM threads WHERE status = 'open' ORDER BY updated_at DESC, created_at DESC LIMIT 1")
         .toArray()[0]?.id ?? null
     );
   }

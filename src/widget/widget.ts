@@ -9,6 +9,7 @@ import {
   type KeyValueStorage,
 } from "../client/index";
 import type { Content } from "../protocol/content";
+import type { Event } from "../protocol/event";
 import { h } from "./dom";
 import { DEFAULTS, fetchIdentityToken, themeOf, type UpdateOptions, type WidgetOptions } from "./options";
 import { encodeQr, qrSvg } from "./qr";
@@ -83,6 +84,8 @@ export class Widget {
   private readonly log: HTMLElement;
   private readonly greeting: HTMLParagraphElement;
   private readonly older: HTMLButtonElement;
+  /** "Earlier conversations": shown when the person has threads besides the one on screen. */
+  private readonly earlier: HTMLButtonElement;
   private quick: HTMLElement;
   private readonly typingLine: HTMLParagraphElement;
   private readonly form: HTMLFormElement;
@@ -117,7 +120,9 @@ export class Widget {
     this.greeting = h("p", { class: "greeting" });
     this.older = h("button", { type: "button", class: "link older", hidden: true }, "Show earlier messages");
     this.older.addEventListener("click", () => void this.loadOlder());
-    this.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Messages", tabindex: 0 }, this.older, this.greeting);
+    this.earlier = h("button", { type: "button", class: "link older", hidden: true }, "Earlier conversations");
+    this.earlier.addEventListener("click", () => void this.showThreads());
+    this.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Messages", tabindex: 0 }, this.earlier, this.older, this.greeting);
     this.quick = h("div", { hidden: true });
     this.typingLine = h("p", { class: "typing", "aria-live": "polite" });
     this.input = h("textarea", { id: "carryover-input", rows: 1, maxlength: 4096, placeholder: "Write a message…", autocomplete: "off" });
@@ -317,6 +322,7 @@ export class Widget {
         handle.on("typing", (t) => this.renderTyping(t.sender.role !== "customer" && t.state === "on", t.sender.name)),
       );
       this.renderConversation();
+      void this.refreshEarlier(handle.id);
       return handle;
     })().finally(() => {
       this.attaching = null;
@@ -325,6 +331,7 @@ export class Widget {
   }
 
   private detach(): void {
+    this.earlier.hidden = true;
     for (const off of this.handleListeners.splice(0)) off();
     this.conversation?.close();
     this.conversation = null;
@@ -561,6 +568,44 @@ export class Widget {
     });
   }
 
+  /** Shows "Earlier conversations (n)" when the person has other threads than `currentId`. */
+  private async refreshEarlier(currentId: string): Promise<void> {
+    const others = await this.client.earlierConversations(currentId).catch(() => []);
+    if (this.conversation?.id !== currentId) return;
+    this.earlier.hidden = others.length === 0;
+    this.earlier.textContent = `Earlier conversations (${others.length})`;
+  }
+
+  /** The person's other threads, newest first; choosing one shows it here. */
+  private async showThreads(): Promise<void> {
+    const current = this.conversation?.id;
+    if (!current) return;
+    const section = this.handoff;
+    const back = h("button", { type: "button", class: "btn" }, "Back to chat");
+    back.addEventListener("click", () => this.hideHandoff());
+    const list = h("ul", { class: "threads" });
+    section.replaceChildren(h("h3", { id: "carryover-handoff-title" }, "Earlier conversations"), list, back);
+    section.hidden = false;
+    this.log.hidden = true;
+    this.typingLine.hidden = true;
+    this.form.hidden = true;
+    this.quick.hidden = true;
+    const threads = await this.client.earlierConversations(current).catch(() => []);
+    for (const thread of threads) {
+      const when = new Date(thread.updatedAt).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+      const open = h("button", { type: "button", class: "thread" }, h("span", { class: "preview", dir: "auto" }, previewOf(thread.lastEvent)), h("span", { class: "when" }, when));
+      open.addEventListener("click", () => void this.switchTo(thread.id));
+      list.append(h("li", {}, open));
+    }
+    (list.querySelector("button") ?? back).focus();
+  }
+
+  private async switchTo(id: string): Promise<void> {
+    this.hideHandoff();
+    this.detach();
+    await this.attach(id).catch((err: unknown) => this.setStatus(errorText(err)));
+  }
+
   private hideHandoff(): void {
     if (this.handoff.hidden) return;
     this.landing?.(false);
@@ -585,4 +630,22 @@ function withoutReferrer(): void {
   meta.name = "referrer";
   meta.content = "no-referrer";
   document.head.append(meta);
+}
+
+/** One line for a thread in "Earlier conversations": its last message. */
+function previewOf(event: Event | null): string {
+  if (!event) return "No messages yet";
+  if (event.type !== "message.created") return "Conversation";
+  const c = event.content;
+  switch (c.type) {
+    case "text":
+    case "buttons":
+      return c.text;
+    case "postback":
+      return c.title;
+    case "media":
+      return c.caption || "Attachment";
+    default:
+      return "Message";
+  }
 }
