@@ -433,7 +433,8 @@ export class Conversation implements ConversationHandle {
   private onLiveFatal(code: number, reason: string, err: unknown): void {
     if (code === CLOSE_REVOKED) {
       void this.deps.session.signedOut();
-      this.deps.onError(new CarryoverError("token_revoked", 401, reason || "this device was signed out"));
+      // The close reason is the server's word for developers; the message is ours, fixed.
+      this.deps.onError(new CarryoverError("token_revoked", 401, "this device was signed out"));
       return;
     }
     if (err !== undefined) {
@@ -441,7 +442,7 @@ export class Conversation implements ConversationHandle {
       return;
     }
     const errorCode = code === 4003 ? "forbidden" : "invalid_token";
-    this.deps.onError(new CarryoverError(errorCode, code === 4003 ? 403 : 401, reason || `live connection refused (${code})`));
+    this.deps.onError(new CarryoverError(errorCode, code === 4003 ? 403 : 401, `live connection refused (${code}${reason ? ` ${reason}` : ""})`));
   }
 
   private onSessionChange(user: CarryoverUser | null): void {

@@ -5,6 +5,7 @@ import type { TimelineItem } from "../client/index";
 import type { Content, PaymentStatus, QuickReply } from "../protocol/content";
 import type { Sender } from "../protocol/event";
 import { h, srOnly } from "./dom";
+import { MESSAGES, notSentFor } from "./messages";
 import { renderContent, renderQuickReplies, type RenderActions } from "./render";
 
 export interface Row {
@@ -182,7 +183,8 @@ export class TimelineView {
       const clientId = row.clientId;
       const retry = h("button", { type: "button", class: "link" }, "Retry");
       retry.addEventListener("click", () => this.actions.retry(clientId));
-      el.append(h("span", { class: "meta failed", role: "status" }, `Not sent${row.error ? ` (${row.error})` : ""}.`, retry));
+      // row.error is the API's code for the refusal: shown as a sentence, never as the code.
+      el.append(h("span", { class: "meta failed", role: "status" }, `${MESSAGES[notSentFor(row.error)]} `, retry));
     }
   }
 }

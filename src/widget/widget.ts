@@ -8,16 +8,18 @@ import {
   type ConversationHandle,
   type KeyValueStorage,
 } from "../client/index";
+import { isSignedOut, type CarryoverError } from "../client/errors";
 import type { Content } from "../protocol/content";
 import type { Event } from "../protocol/event";
 import { h } from "./dom";
 import { DEFAULTS, fetchIdentityToken, themeOf, type UpdateOptions, type WidgetOptions } from "./options";
 import { encodeQr, qrSvg } from "./qr";
 import { STYLES } from "./styles";
+import { MESSAGES, messageFor, type Context } from "./messages";
 import { quickRepliesOf, renderQuickReplies, rowsOf, TimelineView } from "./timeline-view";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const OFFLINE_TEXT = "Reconnecting… Your messages are kept and sent as soon as the connection is back.";
+const OFFLINE_TEXT = MESSAGES.offline;
 const ICON_CHAT = "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H10l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z";
 const ICON_CLOSE = "M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z";
 const ICON_DEVICES = "M4 6h14V4H4a2 2 0 0 0-2 2v11H0v3h11v-3H4V6zm19 2h-8a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h8a1 1 0 0 0 1-1V9a1 1 0 0 0-1-1zm-1 9h-6v-7h6v7z";
@@ -60,8 +62,10 @@ function adoptStyles(root: ShadowRoot): void {
   root.append(style);
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : "something went wrong";
+/** The visitor's sentence for an error ("" when it is no news to them). */
+function errorText(err: unknown, context: Context = "chat"): string {
+  const key = messageFor(err, context);
+  return key === null ? "" : MESSAGES[key];
 }
 
 export class Widget {
@@ -75,6 +79,8 @@ export class Widget {
   private handleListeners: (() => void)[] = [];
   private started: Promise<void> | null = null;
   private isOpen = false;
+  /** Sign-ins and sign-outs under way in this widget: the sign-outs they cause are expected. */
+  private transitions = 0;
 
   private readonly launcher: HTMLButtonElement;
   private readonly badge: HTMLSpanElement;
@@ -182,13 +188,14 @@ export class Widget {
       identityToken: () => this.identityToken(),
     });
     this.unsubscribe.push(this.client.on("session", () => this.renderGreeting()));
-    this.unsubscribe.push(this.client.on("error", (err) => this.setStatus(err.message)));
+    // The SDK's errors carry codes and server details for developers; the visitor gets a sentence.
+    this.unsubscribe.push(this.client.on("error", (err) => this.onClientError(err)));
   }
 
   /** Mounts the widget and restores the visitor's session (or redeems a handoff link). */
   mount(): void {
     document.body.append(this.host);
-    this.started = this.start().catch((err: unknown) => this.setStatus(`Chat unavailable: ${errorText(err)}`));
+    this.started = this.start().catch((err: unknown) => this.setStatus(errorText(err, "start")));
     if (this.options.open) this.open();
   }
 
@@ -241,11 +248,16 @@ export class Widget {
       const previous = this.started;
       const run = (async () => {
         await previous;
-        await this.client.login();
-        this.renderGreeting();
-        await this.reattach();
+        this.transitions++;
+        try {
+          await this.client.login();
+          this.renderGreeting();
+          await this.reattach();
+        } finally {
+          this.transitions--;
+        }
       })();
-      this.started = run.catch((err: unknown) => this.setStatus(`Sign-in failed: ${errorText(err)}`));
+      this.started = run.catch((err: unknown) => this.setStatus(errorText(err, "signIn")));
       await run;
     }
   }
@@ -253,10 +265,15 @@ export class Widget {
   async logout(): Promise<void> {
     await this.started;
     this.detach();
-    await this.client.logout();
+    this.transitions++;
+    try {
+      await this.client.logout();
+    } finally {
+      this.transitions--;
+    }
     this.renderGreeting();
     const run = this.client.connect().then(() => this.renderGreeting());
-    this.started = run.catch((err: unknown) => this.setStatus(`Chat unavailable: ${errorText(err)}`));
+    this.started = run.catch((err: unknown) => this.setStatus(errorText(err, "start")));
     await run;
   }
 
@@ -289,11 +306,17 @@ export class Widget {
       // A link scanner's headless browser runs this page too: the token is
       // redeemed only after a person asks for it here.
       if (await this.askToContinue()) {
-        const id = await this.client.redeemHandoff(handoff);
-        this.renderGreeting();
-        await this.attach(id);
-        this.input.focus();
-        return;
+        const id = await this.client.redeemHandoff(handoff).catch((err: unknown) => {
+          // Used up or expired: say so in words, and go on with the visitor's own chat.
+          this.setStatus(errorText(err, "handoff"));
+          return null;
+        });
+        if (id) {
+          this.renderGreeting();
+          await this.attach(id);
+          this.input.focus();
+          return;
+        }
       }
     }
     await this.client.connect();
@@ -405,7 +428,7 @@ export class Widget {
   private async share(title: string | undefined): Promise<void> {
     const data = { title: title ?? document.title, url: location.href };
     if (navigator.share) await navigator.share(data).catch(() => undefined);
-    else await navigator.clipboard?.writeText(data.url).then(() => this.setStatus("Link copied."), () => undefined);
+    else await navigator.clipboard?.writeText(data.url).then(() => this.setStatus(MESSAGES.linkCopied), () => undefined);
   }
 
   // --- rendering ---
@@ -488,6 +511,17 @@ export class Widget {
     this.launcher.setAttribute("aria-label", unread ? `Open chat: ${title}, ${unread} unread` : `Open chat: ${title}`);
   }
 
+  /**
+   * An error the SDK reported on its own (a live socket refused, a send
+   * refused, a sign-out). Sign-outs the visitor asked for here (sign-in
+   * merging the guest, logout) are expected and stay silent.
+   */
+  private onClientError(err: CarryoverError): void {
+    if (this.transitions > 0 && isSignedOut(err)) return;
+    const text = errorText(err);
+    if (text) this.setStatus(text);
+  }
+
   private setStatus(text: string): void {
     this.status.textContent = text;
     this.status.hidden = text === "";
@@ -527,7 +561,7 @@ export class Widget {
     } catch (err) {
       section.replaceChildren(
         h("h3", { id: "carryover-handoff-title" }, "Continue on another device"),
-        h("p", { role: "alert" }, `Could not create a link: ${errorText(err)}`),
+        h("p", { role: "alert" }, errorText(err, "link")),
         back,
       );
       back.focus();
