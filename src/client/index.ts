@@ -4,7 +4,7 @@ export { createClient, type CarryoverClient, type ClientOptions } from "./client
 export type { ConversationHandle } from "./conversation";
 export { CarryoverError } from "./errors";
 export type { CarryoverUser } from "./session";
-export { BrowserStorage, MemoryStorage, type KeyValueStorage } from "./storage";
+export { BrowserStorage, FallbackStorage, MemoryStorage, type KeyValueStorage } from "./storage";
 export type { MessageState, PendingMessage, TimelineItem } from "./timeline";
 export { backoffDelay, type BackoffOptions } from "./backoff";
 export type { LiveState } from "./live";

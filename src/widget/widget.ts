@@ -3,6 +3,7 @@
 import {
   BrowserStorage,
   createClient,
+  FallbackStorage,
   MemoryStorage,
   type CarryoverClient,
   type ConversationHandle,
@@ -35,14 +36,20 @@ function icon(path: string): SVGSVGElement {
   return svg;
 }
 
-function storageFor(prefix: string): KeyValueStorage {
+/**
+ * The browser's storage, or memory when it is blocked (privacy mode, a
+ * sandboxed frame) or starts failing (quota full): `notKept` is called once,
+ * and the chat goes on in memory.
+ */
+function storageFor(prefix: string, notKept: () => void): KeyValueStorage {
   try {
     const probe = "carryover:probe";
     window.localStorage.setItem(probe, "1");
     window.localStorage.removeItem(probe);
-    return new BrowserStorage(window.localStorage, prefix);
+    return new FallbackStorage(new BrowserStorage(window.localStorage, prefix), notKept);
   } catch {
-    return new MemoryStorage(); // storage blocked (privacy mode, sandboxed frame)
+    notKept();
+    return new MemoryStorage();
   }
 }
 
@@ -184,7 +191,7 @@ export class Widget {
     this.client = createClient({
       baseUrl: options.baseUrl ?? location.origin,
       tenant: options.tenant,
-      storage: storageFor(options.storagePrefix ?? ""),
+      storage: storageFor(options.storagePrefix ?? "", () => queueMicrotask(() => this.setStatus(MESSAGES.notKept))),
       identityToken: () => this.identityToken(),
     });
     this.unsubscribe.push(this.client.on("session", () => this.renderGreeting()));
