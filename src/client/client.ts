@@ -46,6 +46,13 @@ export interface CarryoverClient {
   createHandoff(conversationId: string): Promise<{ handoffToken: string; url: string; expiresAt: string }>;
   conversations(): Promise<ThreadSummary[]>;
   /**
+   * Follows the session another tab or instance sharing the storage stored
+   * (call it on the browser's `storage` event for the session key): its
+   * sign-in, guest merge, refresh or sign-out becomes this client's, with a
+   * "session" event when the person changes.
+   */
+  syncSession(): Promise<void>;
+  /**
    * The person's threads other than `currentId`, most recently active first:
    * a person may hold several (guest threads from several devices merged at
    * sign-in), and none of them may drop out of their sight. Open one with
@@ -98,6 +105,8 @@ class Client implements CarryoverClient {
       now: options.now ?? Date.now,
       onChange: (user) => {
         if (user === null && this.session.everSignedIn) this.signedOut = true;
+        // A session announced here was opened on purpose (here or in another tab sharing the storage).
+        if (user !== null) this.signedOut = false;
         this.emitter.emit("session", user);
       },
     });
@@ -156,6 +165,11 @@ class Client implements CarryoverClient {
     const answer = await this.session.request("GET", "/v1/me/conversations");
     const list = isRecord(answer.body) ? answer.body.conversations : null;
     return Array.isArray(list) ? list.filter((t): t is ThreadSummary => isRecord(t) && typeof t.id === "string") : [];
+  }
+
+  async syncSession(): Promise<void> {
+    if (this.closed) return;
+    if (await this.session.followStored()) this.deliverStored();
   }
 
   async earlierConversations(currentId: string): Promise<ThreadSummary[]> {

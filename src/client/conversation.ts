@@ -432,9 +432,12 @@ export class Conversation implements ConversationHandle {
 
   private onLiveFatal(code: number, reason: string, err: unknown): void {
     if (code === CLOSE_REVOKED) {
-      void this.deps.session.signedOut();
-      // The close reason is the server's word for developers; the message is ours, fixed.
-      this.deps.onError(new CarryoverError("token_revoked", 401, "this device was signed out"));
+      // Signed out, unless another tab already stored this device's next session
+      // (it signed in and merged the guest): then this handle follows it.
+      void this.deps.session.revoked(this.deps.session.currentToken).then((signedOut) => {
+        // The close reason is the server's word for developers; the message is ours, fixed.
+        if (signedOut) this.deps.onError(new CarryoverError("token_revoked", 401, "this device was signed out"));
+      });
       return;
     }
     if (err !== undefined) {

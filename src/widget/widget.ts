@@ -88,6 +88,8 @@ export class Widget {
   private isOpen = false;
   /** Sign-ins and sign-outs under way in this widget: the sign-outs they cause are expected. */
   private transitions = 0;
+  /** The person whose chat is shown (undefined before the first session). */
+  private shownUser: string | null | undefined = undefined;
 
   private readonly launcher: HTMLButtonElement;
   private readonly badge: HTMLSpanElement;
@@ -194,7 +196,20 @@ export class Widget {
       storage: storageFor(options.storagePrefix ?? "", () => queueMicrotask(() => this.setStatus(MESSAGES.notKept))),
       identityToken: () => this.identityToken(),
     });
-    this.unsubscribe.push(this.client.on("session", () => this.renderGreeting()));
+    this.unsubscribe.push(
+      this.client.on("session", (user) => {
+        this.renderGreeting();
+        this.followUser(user?.id ?? null);
+      }),
+    );
+    // Tabs of one site share the stored session: a sign-in, merge or sign-out
+    // in one is a state change in the others, never an error.
+    const sessionKey = `${options.storagePrefix ?? ""}carryover:${options.tenant}:session`;
+    const onStorage = (e: StorageEvent) => {
+      if (e.key === sessionKey || e.key === null) void this.client.syncSession().catch(() => undefined);
+    };
+    window.addEventListener("storage", onStorage);
+    this.unsubscribe.push(() => window.removeEventListener("storage", onStorage));
     // The SDK's errors carry codes and server details for developers; the visitor gets a sentence.
     this.unsubscribe.push(this.client.on("error", (err) => this.onClientError(err)));
   }
@@ -368,6 +383,23 @@ export class Widget {
     this.view.clear();
     this.renderQuick([]);
     this.renderBadge();
+  }
+
+  /**
+   * The person changed without this widget asking (another tab signed in,
+   * merged the guest or signed out): show that person's thread, quietly.
+   */
+  private followUser(id: string | null): void {
+    const before = this.shownUser;
+    this.shownUser = id;
+    if (before === undefined || before === id || this.transitions > 0) return;
+    const previous = this.started;
+    const run = (async () => {
+      await previous;
+      if (id === null) this.detach();
+      else await this.reattach();
+    })();
+    this.started = run.catch((err: unknown) => this.setStatus(errorText(err, "start")));
   }
 
   /** After a login merge the person's open thread may be another one: ask again. */
