@@ -59,11 +59,18 @@ export interface CarryoverClient {
    * `conversation({ id })`.
    */
   earlierConversations(currentId: string): Promise<ThreadSummary[]>;
-  /** The person's open conversation (created if none) or a given one. Starts live updates. */
-  conversation(options?: { id?: string; ref?: string }): Promise<ConversationHandle>;
+  /** The person's open conversation (created if none) or a given one. Starts live updates (unless `deferLive`: then `handle.follow()` decides). */
+  conversation(options?: ConversationOptions): Promise<ConversationHandle>;
   on(event: "session", fn: (user: CarryoverUser | null) => void): () => void;
   on(event: "error", fn: (err: CarryoverError) => void): () => void;
   close(): void;
+}
+
+export interface ConversationOptions {
+  id?: string;
+  ref?: string;
+  /** Open no socket yet: the caller picks one with `handle.follow()` (its own, or another tab's relayed). */
+  deferLive?: boolean;
 }
 
 interface ClientEvents {
@@ -177,12 +184,13 @@ class Client implements CarryoverClient {
     return list.filter((t) => t.id !== currentId).sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
   }
 
-  async conversation(options: { id?: string; ref?: string } = {}): Promise<ConversationHandle> {
+  async conversation(options: ConversationOptions = {}): Promise<ConversationHandle> {
+    const deferLive = options.deferLive === true;
     if (options.id) {
       // Claimed before the session is ready, so background delivery leaves this outbox to the handle.
       return this.handleFor(options.id, async () => {
         await this.ready();
-        return this.openHandle(options.id ?? "");
+        return this.openHandle(options.id ?? "", deferLive);
       });
     }
     await this.ready();
@@ -190,7 +198,7 @@ class Client implements CarryoverClient {
     const c = isRecord(answer.body) ? answer.body.conversation : null;
     if (!isRecord(c) || typeof c.id !== "string") throw new CarryoverError("invalid_response", 0, "no conversation in the answer");
     const id = c.id;
-    return this.handleFor(id, () => this.openHandle(id));
+    return this.handleFor(id, () => this.openHandle(id, deferLive));
   }
 
   /** One handle per conversation: the one opening or open, else a new one. */
@@ -263,7 +271,7 @@ class Client implements CarryoverClient {
       });
   }
 
-  private async openHandle(id: string): Promise<Conversation> {
+  private async openHandle(id: string, deferLive = false): Promise<Conversation> {
     const handle = new Conversation({
       id,
       session: this.session,
@@ -281,6 +289,7 @@ class Client implements CarryoverClient {
         if (current) current.then((c) => c === h && this.handles.delete(h.id), () => undefined);
       },
       onSession: (fn) => this.emitter.on("session", fn),
+      deferLive,
     });
     await handle.open();
     this.openHandles.add(handle);

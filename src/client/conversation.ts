@@ -33,11 +33,23 @@ export interface ConversationHandle {
   typing(on: boolean): void;
   /** Reconnects now instead of waiting for the next backoff step (app resumed, network back). */
   reconnect(): void;
+  /**
+   * Live updates from another source instead of this handle's own socket
+   * (another tab's socket, relayed): the socket closes and `event`, `read`
+   * and `typing` frames come from `source`; sends go over HTTP. `null` opens
+   * this handle's own socket again.
+   */
+  follow(source: LiveSource | null): void;
   on(event: "change", fn: () => void): () => void;
   on(event: "event", fn: (e: Event) => void): () => void;
   on(event: "read", fn: (r: { userId: string; deviceId: string; seq: number }) => void): () => void;
   on(event: "typing", fn: (t: { sender: Sender; state: "on" | "off" }) => void): () => void;
   close(): void;
+}
+
+/** Server frames (`event`, `read`, `typing`) relayed from elsewhere, e.g. another tab's socket. */
+export interface LiveSource {
+  subscribe(onFrame: (frame: ServerFrame) => void): () => void;
 }
 
 interface HandleEvents {
@@ -63,6 +75,8 @@ export interface HandleDeps {
   onClosed: (handle: Conversation) => void;
   /** The client's session announcements (to follow sign-out and login). */
   onSession: (fn: (user: CarryoverUser | null) => void) => () => void;
+  /** Opens no socket until follow() decides where live updates come from. */
+  deferLive?: boolean;
 }
 
 interface Waiter {
@@ -102,6 +116,10 @@ export class Conversation implements ConversationHandle {
   private flushAgain = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private closedFlag = false;
+  /** Set while live updates come from another source (follow()). */
+  private unfollow: (() => void) | null = null;
+  /** No socket yet: the owner will call follow() (deps.deferLive). */
+  private liveDeferred = false;
   private userId: string | null;
   /** The highest seq the server said exists (acks, ready cursors). */
   private knownSeq = 0;
@@ -110,6 +128,7 @@ export class Conversation implements ConversationHandle {
 
   constructor(private readonly deps: HandleDeps) {
     this.id = deps.id;
+    this.liveDeferred = deps.deferLive === true;
     this.userId = deps.session.user?.id ?? null;
     this.retryBackoff = new Backoff(deps.backoff);
     this.catchUpBackoff = new Backoff(deps.backoff);
@@ -147,9 +166,29 @@ export class Conversation implements ConversationHandle {
         throw err;
       }
     }
-    this.startLive();
+    if (!this.deps.deferLive) this.startLive();
     this.flush();
     this.changed();
+  }
+
+  follow(source: LiveSource | null): void {
+    if (this.closedFlag) return;
+    this.liveDeferred = false;
+    this.unfollow?.();
+    this.unfollow = null;
+    if (!source) {
+      this.startLive();
+      return;
+    }
+    this.live?.stop("offline");
+    this.rejectWaiters(new CarryoverError("network", 0, "following another live source"));
+    this.unfollow = source.subscribe((frame) => {
+      // Only what every socket of the thread sees; acks and errors belong to the socket that sent.
+      if (frame.type === "event" || frame.type === "read" || frame.type === "typing") this.onFrame(frame);
+    });
+    this.setConnection("live");
+    this.catchUp();
+    this.flush();
   }
 
   get items(): readonly TimelineItem[] {
@@ -242,7 +281,7 @@ export class Conversation implements ConversationHandle {
 
   reconnect(): void {
     if (this.closedFlag || !this.deps.session.user) return;
-    if (this.connectionValue !== "live") this.live?.reconnect();
+    if (this.connectionValue !== "live" && !this.unfollow && !this.liveDeferred) this.live?.reconnect();
     this.flush();
   }
 
@@ -250,6 +289,8 @@ export class Conversation implements ConversationHandle {
     if (this.closedFlag) return;
     this.closedFlag = true;
     this.live?.stop("closed");
+    this.unfollow?.();
+    this.unfollow = null;
     this.connectionValue = "closed";
     this.clearRetry();
     if (this.catchUpTimer !== null) clearTimeout(this.catchUpTimer);
@@ -366,7 +407,7 @@ export class Conversation implements ConversationHandle {
   // --- live -------------------------------------------------------------------
 
   private startLive(): void {
-    if (this.closedFlag || !this.deps.session.user) return;
+    if (this.closedFlag || !this.deps.session.user || this.unfollow || this.liveDeferred) return;
     this.releaseSession ??= this.deps.session.hold();
     if (this.live) this.live.start();
     else this.setConnection("offline");
@@ -463,7 +504,8 @@ export class Conversation implements ConversationHandle {
     }
     if (before !== user.id || this.connectionValue !== "live") {
       this.releaseSession ??= this.deps.session.hold();
-      if (this.live) this.live.reconnect();
+      if (this.unfollow) this.setConnection("live");
+      else if (this.live && !this.liveDeferred) this.live.reconnect();
       this.flush();
     }
   }

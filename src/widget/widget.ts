@@ -17,6 +17,7 @@ import { DEFAULTS, fetchIdentityToken, themeOf, type UpdateOptions, type WidgetO
 import { encodeQr, qrSvg } from "./qr";
 import { STYLES } from "./styles";
 import { MESSAGES, messageFor, type Context } from "./messages";
+import { shareLive } from "./tab-leader";
 import { quickRepliesOf, renderQuickReplies, rowsOf, TimelineView } from "./timeline-view";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -86,6 +87,8 @@ export class Widget {
   private handleListeners: (() => void)[] = [];
   private started: Promise<void> | null = null;
   private isOpen = false;
+  /** Ends sharing the open conversation's live connection with the site's other tabs. */
+  private stopSharing: (() => void) | null = null;
   /** Sign-ins and sign-outs under way in this widget: the sign-outs they cause are expected. */
   private transitions = 0;
   /** The person whose chat is shown (undefined before the first session). */
@@ -357,11 +360,13 @@ export class Widget {
 
   private attach(id?: string): Promise<ConversationHandle> {
     this.attaching ??= (async () => {
-      const options: { id?: string; ref?: string } = {};
+      // The socket waits for shareLive(): one tab of the site holds it for all.
+      const options: { id?: string; ref?: string; deferLive: true } = { deferLive: true };
       if (id) options.id = id;
       else if (this.options.ref) options.ref = this.options.ref;
       const handle = await this.client.conversation(options);
       this.conversation = handle;
+      this.stopSharing = shareLive(`${this.options.storagePrefix ?? ""}carryover:${this.options.tenant}:live:${this.client.user?.id ?? ""}:${handle.id}`, handle);
       this.handleListeners.push(
         handle.on("change", () => this.renderConversation()),
         handle.on("typing", (t) => this.renderTyping(t.sender.role !== "customer" && t.state === "on", t.sender.name)),
@@ -377,6 +382,8 @@ export class Widget {
 
   private detach(): void {
     this.earlier.hidden = true;
+    this.stopSharing?.();
+    this.stopSharing = null;
     for (const off of this.handleListeners.splice(0)) off();
     this.conversation?.close();
     this.conversation = null;

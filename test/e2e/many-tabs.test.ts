@@ -4,7 +4,7 @@
 import type { Browser, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { LocalServer } from "../support/server";
-import { conversationIdOf, customerTexts, newDevice, openChat, openShop, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
+import { conversationIdOf, customerTexts, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
@@ -67,5 +67,47 @@ describe("two tabs of one site", () => {
     await sendText(tabB, "as the new guest");
     await sent(tabB, "as the new guest");
     expect((await widget(tabB).panel.textContent()) ?? "").not.toMatch(RAW);
+  });
+
+  it("the tabs share one live connection; when the leader tab closes, another takes it over", async () => {
+    const user = uniqueUser("leader");
+    const context = await newDevice(browser);
+    const sockets = new Map<Page, number>();
+    const track = (page: Page) => {
+      sockets.set(page, 0);
+      page.on("websocket", (ws) => {
+        if (ws.url().includes("/live")) sockets.set(page, (sockets.get(page) ?? 0) + 1);
+      });
+    };
+    const tabA = await context.newPage();
+    track(tabA);
+    await tabA.goto(`${server.url}/site?user=${user}&name=Lee`);
+    await openChat(tabA);
+    await sendText(tabA, "from the first tab");
+    await sent(tabA, "from the first tab");
+    const tabB = await context.newPage();
+    track(tabB);
+    await tabB.goto(`${server.url}/site?user=${user}&name=Lee`);
+    await openChat(tabB);
+    await widget(tabB).bubble("from the first tab").waitFor();
+    const id = await conversationIdOf(tabA);
+    expect(await conversationIdOf(tabB)).toBe(id);
+
+    // Live updates reach both tabs through the first tab's one socket.
+    expect((await sendAsBot(server.url, id, { type: "text", text: "hello both tabs" })).status).toBe(201);
+    await widget(tabA).bubble("hello both tabs").waitFor();
+    await widget(tabB).bubble("hello both tabs").waitFor();
+    await sendText(tabB, "from the second tab");
+    await sent(tabB, "from the second tab");
+    await widget(tabA).bubble("from the second tab").waitFor();
+    expect(sockets.get(tabA)).toBe(1);
+    expect(sockets.get(tabB)).toBe(0);
+
+    // The leader tab goes: the second tab opens the socket and stays live.
+    await tabA.close();
+    await expect.poll(() => sockets.get(tabB)).toBe(1);
+    expect((await sendAsBot(server.url, id, { type: "text", text: "after the first tab closed" })).status).toBe(201);
+    await widget(tabB).bubble("after the first tab closed").waitFor();
+    expect(await customerTexts(server.url, id)).toEqual(["from the first tab", "from the second tab"]);
   });
 });
