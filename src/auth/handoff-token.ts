@@ -18,6 +18,8 @@ export interface Handoff {
   guest: boolean;
   jti: string;
   expiresAt: string;
+  /** The customer session that made the link; redeeming fails once it signed out. */
+  issuedBy?: { deviceId: string; sessionId: string };
 }
 
 export async function signHandoffToken(
@@ -29,6 +31,10 @@ export async function signHandoffToken(
   const jti = newId("hof");
   const claims: Record<string, unknown> = { ten: input.tenant, cnv: input.conversationId };
   if (input.guest) claims.gst = true;
+  if (input.issuedBy) {
+    claims.dev = input.issuedBy.deviceId;
+    claims.sid = input.issuedBy.sessionId;
+  }
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer(ISSUER)
@@ -55,10 +61,12 @@ export async function verifyHandoffToken(key: Uint8Array, token: string, tenant:
   } catch (err) {
     throw tokenError(err, "handoff token");
   }
-  const { sub, ten, cnv, gst, jti, exp } = payload;
+  const { sub, ten, cnv, gst, jti, exp, dev, sid } = payload;
   if (typeof sub !== "string" || typeof ten !== "string" || typeof cnv !== "string" || typeof jti !== "string" || typeof exp !== "number") {
     throw new ServiceError("invalid_token", "handoff token claims are incomplete");
   }
   if (ten !== tenant) throw new ServiceError("invalid_token", "handoff token was issued for another tenant");
-  return { tenant: ten, userId: sub, conversationId: cnv, guest: gst === true, jti, expiresAt: new Date(exp * 1000).toISOString() };
+  const handoff: Handoff = { tenant: ten, userId: sub, conversationId: cnv, guest: gst === true, jti, expiresAt: new Date(exp * 1000).toISOString() };
+  if (typeof dev === "string" && typeof sid === "string") handoff.issuedBy = { deviceId: dev, sessionId: sid };
+  return handoff;
 }

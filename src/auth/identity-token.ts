@@ -3,6 +3,7 @@
 // no header that lets a token choose its own key.
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions, type ProtectedHeaderParameters } from "jose";
 import { ServiceError } from "../protocol/errors";
+import { cleanName } from "../protocol/names";
 import type { Tenant } from "../directory/tenants";
 import { ASYMMETRIC_ALGORITHMS, localKeys, remoteJwks, type AsymmetricKeys, type RemoteJwksCache } from "./identity-keys";
 
@@ -155,7 +156,7 @@ function checkedSubject(payload: JWTPayload): string {
 
 function identityOf(payload: JWTPayload): Identity {
   const identity: Identity = { userId: checkedSubject(payload) };
-  const name = optionalString(payload, "name", 128);
+  const name = typeof payload.name === "string" ? cleanName(payload.name) : undefined;
   const email = optionalString(payload, "email", 256);
   const avatar = optionalString(payload, "avatar", 2048);
   if (name) identity.name = name;

@@ -55,8 +55,45 @@ function fromBase64Url(value: string): Uint8Array | null {
 }
 
 /** A new token of `kind` for `locator`, with 256 fresh random bits. */
-export async function mintOpaqueToken(secret: Uint8Array, kind: OpaqueKind, locator: Locator): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
+export function mintOpaqueToken(secret: Uint8Array, kind: OpaqueKind, locator: Locator): Promise<string> {
+  return sealToken(secret, kind, locator, crypto.getRandomValues(new Uint8Array(12)), crypto.getRandomValues(new Uint8Array(32)));
+}
+
+const successorKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+
+function successorKey(secret: Uint8Array): Promise<CryptoKey> {
+  let key = successorKeys.get(secret);
+  if (!key) {
+    key = (async () => {
+      const base = await crypto.subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]);
+      return crypto.subtle.deriveKey(
+        { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new TextEncoder().encode("carryover/refresh-successor/v1") },
+        base,
+        { name: "HMAC", hash: "SHA-256", length: 256 },
+        false,
+        ["sign"],
+      );
+    })();
+    successorKeys.set(secret, key);
+  }
+  return key;
+}
+
+/**
+ * The one refresh token that follows `presented` (same locator): derived
+ * with a keyed HMAC, so two refreshes with the same token within the grace
+ * window get the same successor without the successor ever being stored.
+ * Unpredictable without SESSION_SECRET, like a minted token.
+ */
+export async function successorToken(secret: Uint8Array, presented: string, locator: Locator): Promise<string> {
+  const key = await successorKey(secret);
+  const derive = async (label: string) =>
+    new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${label}:${presented}`)));
+  const iv = (await derive("iv")).slice(0, 12);
+  return sealToken(secret, "refresh", locator, iv, await derive("secret"));
+}
+
+async function sealToken(secret: Uint8Array, kind: OpaqueKind, locator: Locator, iv: Uint8Array, random: Uint8Array): Promise<string> {
   const plain = new TextEncoder().encode(JSON.stringify({ t: locator.tenant, u: locator.userId, d: locator.deviceId }));
   // The kind is authenticated data: a guest token can never pass as a refresh token.
   const sealed = new Uint8Array(
@@ -65,7 +102,7 @@ export async function mintOpaqueToken(secret: Uint8Array, kind: OpaqueKind, loca
   const body = new Uint8Array(iv.length + sealed.length);
   body.set(iv);
   body.set(sealed, iv.length);
-  return `${PREFIX[kind]}_${toBase64Url(body)}.${toBase64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
+  return `${PREFIX[kind]}_${toBase64Url(body)}.${toBase64Url(random)}`;
 }
 
 /** The locator sealed in `token`, or invalid_token when it is not one of ours. */

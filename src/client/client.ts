@@ -54,11 +54,32 @@ export interface CarryoverClient {
   subscribe(topic: string): Promise<TopicSubscription[]>;
   /** Opts out of a topic's broadcasts, also one that is running; returns the new list. */
   unsubscribe(topic: string): Promise<TopicSubscription[]>;
-  /** The person's open conversation (created if none) or a given one. Starts live updates. */
-  conversation(options?: { id?: string; ref?: string }): Promise<ConversationHandle>;
+  /**
+   * Follows the session another tab or instance sharing the storage stored
+   * (call it on the browser's `storage` event for the session key): its
+   * sign-in, guest merge, refresh or sign-out becomes this client's, with a
+   * "session" event when the person changes.
+   */
+  syncSession(): Promise<void>;
+  /**
+   * The person's threads other than `currentId`, most recently active first:
+   * a person may hold several (guest threads from several devices merged at
+   * sign-in), and none of them may drop out of their sight. Open one with
+   * `conversation({ id })`.
+   */
+  earlierConversations(currentId: string): Promise<ThreadSummary[]>;
+  /** The person's open conversation (created if none) or a given one. Starts live updates (unless `deferLive`: then `handle.follow()` decides). */
+  conversation(options?: ConversationOptions): Promise<ConversationHandle>;
   on(event: "session", fn: (user: CarryoverUser | null) => void): () => void;
   on(event: "error", fn: (err: CarryoverError) => void): () => void;
   close(): void;
+}
+
+export interface ConversationOptions {
+  id?: string;
+  ref?: string;
+  /** Open no socket yet: the caller picks one with `handle.follow()` (its own, or another tab's relayed). */
+  deferLive?: boolean;
 }
 
 interface ClientEvents {
@@ -100,6 +121,8 @@ class Client implements CarryoverClient {
       now: options.now ?? Date.now,
       onChange: (user) => {
         if (user === null && this.session.everSignedIn) this.signedOut = true;
+        // A session announced here was opened on purpose (here or in another tab sharing the storage).
+        if (user !== null) this.signedOut = false;
         this.emitter.emit("session", user);
       },
     });
@@ -175,12 +198,23 @@ class Client implements CarryoverClient {
     return topicsOf((await this.session.request("DELETE", subscriptionPath(topic))).body);
   }
 
-  async conversation(options: { id?: string; ref?: string } = {}): Promise<ConversationHandle> {
+  async syncSession(): Promise<void> {
+    if (this.closed) return;
+    if (await this.session.followStored()) this.deliverStored();
+  }
+
+  async earlierConversations(currentId: string): Promise<ThreadSummary[]> {
+    const list = await this.conversations();
+    return list.filter((t) => t.id !== currentId).sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
+  }
+
+  async conversation(options: ConversationOptions = {}): Promise<ConversationHandle> {
+    const deferLive = options.deferLive === true;
     if (options.id) {
       // Claimed before the session is ready, so background delivery leaves this outbox to the handle.
       return this.handleFor(options.id, async () => {
         await this.ready();
-        return this.openHandle(options.id ?? "");
+        return this.openHandle(options.id ?? "", deferLive);
       });
     }
     await this.ready();
@@ -188,7 +222,7 @@ class Client implements CarryoverClient {
     const c = isRecord(answer.body) ? answer.body.conversation : null;
     if (!isRecord(c) || typeof c.id !== "string") throw new CarryoverError("invalid_response", 0, "no conversation in the answer");
     const id = c.id;
-    return this.handleFor(id, () => this.openHandle(id));
+    return this.handleFor(id, () => this.openHandle(id, deferLive));
   }
 
   /** One handle per conversation: the one opening or open, else a new one. */
@@ -262,7 +296,7 @@ class Client implements CarryoverClient {
       });
   }
 
-  private async openHandle(id: string): Promise<Conversation> {
+  private async openHandle(id: string, deferLive = false): Promise<Conversation> {
     const handle = new Conversation({
       id,
       session: this.session,
@@ -285,6 +319,7 @@ class Client implements CarryoverClient {
         ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
         ...(this.options.XMLHttpRequest ? { XMLHttpRequest: this.options.XMLHttpRequest } : {}),
       },
+      deferLive,
     });
     await handle.open();
     this.openHandles.add(handle);

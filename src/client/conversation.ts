@@ -45,12 +45,24 @@ export interface ConversationHandle {
   typing(on: boolean): void;
   /** Reconnects now instead of waiting for the next backoff step (app resumed, network back). */
   reconnect(): void;
+  /**
+   * Live updates from another source instead of this handle's own socket
+   * (another tab's socket, relayed): the socket closes and `event`, `read`
+   * and `typing` frames come from `source`; sends go over HTTP. `null` opens
+   * this handle's own socket again.
+   */
+  follow(source: LiveSource | null): void;
   on(event: "change", fn: () => void): () => void;
   on(event: "event", fn: (e: Event) => void): () => void;
   on(event: "read", fn: (r: { userId: string; deviceId: string; seq: number }) => void): () => void;
   on(event: "typing", fn: (t: { sender: Sender; state: "on" | "off" }) => void): () => void;
   on(event: "upload", fn: (p: UploadProgress) => void): () => void;
   close(): void;
+}
+
+/** Server frames (`event`, `read`, `typing`) relayed from elsewhere, e.g. another tab's socket. */
+export interface LiveSource {
+  subscribe(onFrame: (frame: ServerFrame) => void): () => void;
 }
 
 interface HandleEvents {
@@ -79,6 +91,8 @@ export interface HandleDeps {
   onSession: (fn: (user: CarryoverUser | null) => void) => () => void;
   /** Where and how files are uploaded (sendFile). */
   upload: UploadTransport;
+  /** Opens no socket until follow() decides where live updates come from. */
+  deferLive?: boolean;
 }
 
 interface Waiter {
@@ -118,6 +132,10 @@ export class Conversation implements ConversationHandle {
   private flushAgain = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private closedFlag = false;
+  /** Set while live updates come from another source (follow()). */
+  private unfollow: (() => void) | null = null;
+  /** No socket yet: the owner will call follow() (deps.deferLive). */
+  private liveDeferred = false;
   private userId: string | null;
   /** The highest seq the server said exists (acks, ready cursors). */
   private knownSeq = 0;
@@ -129,6 +147,7 @@ export class Conversation implements ConversationHandle {
 
   constructor(private readonly deps: HandleDeps) {
     this.id = deps.id;
+    this.liveDeferred = deps.deferLive === true;
     this.userId = deps.session.user?.id ?? null;
     this.retryBackoff = new Backoff(deps.backoff);
     this.catchUpBackoff = new Backoff(deps.backoff);
@@ -174,9 +193,29 @@ export class Conversation implements ConversationHandle {
         throw err;
       }
     }
-    this.startLive();
+    if (!this.deps.deferLive) this.startLive();
     this.flush();
     this.changed();
+  }
+
+  follow(source: LiveSource | null): void {
+    if (this.closedFlag) return;
+    this.liveDeferred = false;
+    this.unfollow?.();
+    this.unfollow = null;
+    if (!source) {
+      this.startLive();
+      return;
+    }
+    this.live?.stop("offline");
+    this.rejectWaiters(new CarryoverError("network", 0, "following another live source"));
+    this.unfollow = source.subscribe((frame) => {
+      // Only what every socket of the thread sees; acks and errors belong to the socket that sent.
+      if (frame.type === "event" || frame.type === "read" || frame.type === "typing") this.onFrame(frame);
+    });
+    this.setConnection("live");
+    this.catchUp();
+    this.flush();
   }
 
   get items(): readonly TimelineItem[] {
@@ -314,7 +353,7 @@ export class Conversation implements ConversationHandle {
 
   reconnect(): void {
     if (this.closedFlag || !this.deps.session.user) return;
-    if (this.connectionValue !== "live") this.live?.reconnect();
+    if (this.connectionValue !== "live" && !this.unfollow && !this.liveDeferred) this.live?.reconnect();
     this.flush();
   }
 
@@ -322,6 +361,8 @@ export class Conversation implements ConversationHandle {
     if (this.closedFlag) return;
     this.closedFlag = true;
     this.live?.stop("closed");
+    this.unfollow?.();
+    this.unfollow = null;
     this.connectionValue = "closed";
     this.clearRetry();
     if (this.catchUpTimer !== null) clearTimeout(this.catchUpTimer);
@@ -508,7 +549,7 @@ export class Conversation implements ConversationHandle {
   // --- live -------------------------------------------------------------------
 
   private startLive(): void {
-    if (this.closedFlag || !this.deps.session.user) return;
+    if (this.closedFlag || !this.deps.session.user || this.unfollow || this.liveDeferred) return;
     this.releaseSession ??= this.deps.session.hold();
     if (this.live) this.live.start();
     else this.setConnection("offline");
@@ -574,8 +615,12 @@ export class Conversation implements ConversationHandle {
 
   private onLiveFatal(code: number, reason: string, err: unknown): void {
     if (code === CLOSE_REVOKED) {
-      void this.deps.session.signedOut();
-      this.deps.onError(new CarryoverError("token_revoked", 401, reason || "this device was signed out"));
+      // Signed out, unless another tab already stored this device's next session
+      // (it signed in and merged the guest): then this handle follows it.
+      void this.deps.session.revoked(this.deps.session.currentToken).then((signedOut) => {
+        // The close reason is the server's word for developers; the message is ours, fixed.
+        if (signedOut) this.deps.onError(new CarryoverError("token_revoked", 401, "this device was signed out"));
+      });
       return;
     }
     if (err !== undefined) {
@@ -583,7 +628,7 @@ export class Conversation implements ConversationHandle {
       return;
     }
     const errorCode = code === 4003 ? "forbidden" : "invalid_token";
-    this.deps.onError(new CarryoverError(errorCode, code === 4003 ? 403 : 401, reason || `live connection refused (${code})`));
+    this.deps.onError(new CarryoverError(errorCode, code === 4003 ? 403 : 401, `live connection refused (${code}${reason ? ` ${reason}` : ""})`));
   }
 
   private onSessionChange(user: CarryoverUser | null): void {
@@ -601,7 +646,8 @@ export class Conversation implements ConversationHandle {
     }
     if (before !== user.id || this.connectionValue !== "live") {
       this.releaseSession ??= this.deps.session.hold();
-      if (this.live) this.live.reconnect();
+      if (this.unfollow) this.setConnection("live");
+      else if (this.live && !this.liveDeferred) this.live.reconnect();
       this.flush();
     }
   }

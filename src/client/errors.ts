@@ -35,6 +35,11 @@ export function isRefreshable(err: unknown): boolean {
   return err instanceof CarryoverError && err.status === 401 && (err.code === "token_expired" || err.code === "invalid_token");
 }
 
+/** The session was revoked (signed out, merged, reused refresh token). */
+export function isRevoked(err: unknown): boolean {
+  return err instanceof CarryoverError && err.status === 401 && err.code === "token_revoked";
+}
+
 export function isSignedOut(err: unknown): boolean {
   return err instanceof CarryoverError && (err.code === "token_revoked" || err.code === "signed_out");
 }

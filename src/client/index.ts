@@ -1,10 +1,10 @@
 // carryover/client — the client SDK for apps and websites (browsers, Node >= 22,
 // React Native): sessions, conversations, live updates and a durable outbox.
-export { createClient, type CarryoverClient, type ClientOptions } from "./client";
-export type { ConversationHandle } from "./conversation";
+export { createClient, type CarryoverClient, type ClientOptions, type ConversationOptions } from "./client";
+export type { ConversationHandle, LiveSource } from "./conversation";
 export { CarryoverError } from "./errors";
 export type { CarryoverUser } from "./session";
-export { BrowserStorage, MemoryStorage, type KeyValueStorage } from "./storage";
+export { BrowserStorage, FallbackStorage, MemoryStorage, type KeyValueStorage } from "./storage";
 export type { MessageState, PendingMessage, TimelineItem } from "./timeline";
 export type { TopicSubscription } from "./subscriptions";
 export { backoffDelay, type BackoffOptions } from "./backoff";

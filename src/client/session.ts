@@ -2,7 +2,7 @@
 // site's identity token, a guest token or a handoff), keeps them fresh, rotates
 // refresh tokens, persists credentials and notices being signed out.
 import type { SessionAnswer } from "../protocol/session";
-import { CarryoverError, isRefreshable, isTransient } from "./errors";
+import { CarryoverError, isRefreshable, isRevoked, isTransient } from "./errors";
 import { Http, isRecord, type HttpAnswer, type RequestOptions } from "./http";
 import { readJson, type KeyValueStorage } from "./storage";
 
@@ -157,12 +157,16 @@ export class Session {
     await this.load();
     const identityToken = await this.identityToken();
     if (!identityToken) throw new CarryoverError("signed_out", 0, "the identity token provider returned no token");
-    await this.exclusive(async () => {
-      const body: Record<string, string> = { identityToken };
-      if (this.state.guestToken) body.guestToken = this.state.guestToken;
-      if (this.state.deviceId) body.deviceId = this.state.deviceId;
-      return this.open(body, { dropGuestToken: true });
-    });
+    // Under the tabs' lock: the merge revokes the guest session every tab holds,
+    // and the other tabs, told so, wait here and then follow the new session.
+    await this.exclusive(() =>
+      this.locked(async () => {
+        const body: Record<string, string> = { identityToken };
+        if (this.state.guestToken) body.guestToken = this.state.guestToken;
+        if (this.state.deviceId) body.deviceId = this.state.deviceId;
+        return this.open(body, { dropGuestToken: true });
+      }),
+    );
     return this.requireUser();
   }
 
@@ -170,11 +174,13 @@ export class Session {
   async redeemHandoff(handoffToken: string): Promise<string> {
     await this.load();
     let conversationId: string | undefined;
-    await this.exclusive(async () => {
-      const answer = await this.post({ handoffToken });
-      conversationId = answer.conversationId;
-      return this.adopt(answer, { dropGuestToken: true });
-    });
+    await this.exclusive(() =>
+      this.locked(async () => {
+        const answer = await this.post({ handoffToken });
+        conversationId = answer.conversationId;
+        return this.adopt(answer, { dropGuestToken: true });
+      }),
+    );
     if (!conversationId) throw new CarryoverError("invalid_response", 0, "the handoff answer carried no conversationId");
     return conversationId;
   }
@@ -243,25 +249,73 @@ export class Session {
     try {
       return await this.options.http.request(method, path, { ...options, token });
     } catch (err) {
-      if (await this.signedOutBy(err)) throw err;
-      if (!isRefreshable(err)) throw err;
-      const next = await this.refresh(token);
+      if (await this.signedOutBy(err, token)) throw err;
+      // Revoked, but another tab already holds the device's next session: go on with it.
+      const next = isRevoked(err) ? await this.token() : isRefreshable(err) ? await this.refresh(token) : null;
+      if (next === null) throw err;
       try {
         return await this.options.http.request(method, path, { ...options, token: next });
       } catch (again) {
-        await this.signedOutBy(again);
+        await this.signedOutBy(again, next);
         throw again;
       }
     }
   }
 
-  /** A 401 token_revoked (or live close 4008) means this device was signed out. */
-  async signedOutBy(err: unknown): Promise<boolean> {
-    if (err instanceof CarryoverError && err.status === 401 && err.code === "token_revoked") {
+  /**
+   * A 401 token_revoked (or live close 4008): this device's session ended.
+   * Returns true when it signed out; false when another tab or instance
+   * sharing the storage had already stored a newer session (it signed in,
+   * merged the guest, redeemed a handoff), which this one now follows.
+   */
+  async signedOutBy(err: unknown, revokedToken: string | null = this.state.sessionToken): Promise<boolean> {
+    if (!isRevoked(err)) return false;
+    return this.revoked(revokedToken);
+  }
+
+  /**
+   * The session token `revokedToken` was refused as revoked: follow a newer
+   * session (this instance's own sign-in, or one another tab stored), else
+   * sign out. Waits for a sign-in under way (the tabs' lock): a guest merge
+   * revokes the guest session before its answer arrives.
+   */
+  async revoked(revokedToken: string | null): Promise<boolean> {
+    return this.locked(async () => {
+      await this.followStored();
+      if (this.state.user && this.state.sessionToken !== revokedToken) return false;
       await this.signedOut();
       return true;
+    });
+  }
+
+  /** The session token in use now (null when signed out). */
+  get currentToken(): string | null {
+    return this.state.sessionToken;
+  }
+
+  /**
+   * Another tab or instance changed the stored session (browsers: the
+   * `storage` event): a sign-in, a merge, a refresh or a sign-out there is
+   * the same change here, announced through `onChange`. Returns whether a
+   * stored session other than this one's was adopted.
+   */
+  async followStored(): Promise<boolean> {
+    await this.load();
+    const stored = parseStored(await readJson(this.options.storage, this.options.storageKey));
+    if (stored.refreshToken === this.state.refreshToken && stored.sessionToken === this.state.sessionToken) return false;
+    if (!stored.user || !stored.refreshToken) {
+      // Signed out elsewhere: nothing to remove, only to announce.
+      if (this.state.user) {
+        this.state = { ...EMPTY };
+        this.clearTimer();
+        this.announce(null);
+      }
+      return false;
     }
-    return false;
+    this.state = stored;
+    this.schedule();
+    this.announce(stored.user);
+    return true;
   }
 
   async signedOut(): Promise<void> {

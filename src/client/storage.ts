@@ -58,6 +58,61 @@ export class BrowserStorage implements KeyValueStorage {
   }
 }
 
+/**
+ * A storage that may fail (quota full, storage blocked, an adapter that
+ * throws) made safe to depend on: a write that throws is kept in memory
+ * instead, reads see it, and `onFailure` is told once, so an app can say that
+ * what is kept now will not survive a restart. Credentials and the outbox
+ * then live in memory: nothing is stuck, and a message is still sent once
+ * (its clientId is kept with it).
+ */
+export class FallbackStorage implements KeyValueStorage {
+  /** Keys whose latest write (or removal, as null) only memory holds. */
+  private readonly memory = new Map<string, string | null>();
+  private told = false;
+
+  constructor(
+    private readonly inner: KeyValueStorage,
+    private readonly onFailure: (err: unknown) => void = () => undefined,
+  ) {}
+
+  async get(key: string): Promise<string | null> {
+    if (this.memory.has(key)) return this.memory.get(key) ?? null;
+    try {
+      return await this.inner.get(key);
+    } catch (err) {
+      this.failed(err);
+      return null;
+    }
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    try {
+      await this.inner.set(key, value);
+      this.memory.delete(key);
+    } catch (err) {
+      this.memory.set(key, value);
+      this.failed(err);
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    try {
+      await this.inner.remove(key);
+      this.memory.delete(key);
+    } catch (err) {
+      this.memory.set(key, null);
+      this.failed(err);
+    }
+  }
+
+  private failed(err: unknown): void {
+    if (this.told) return;
+    this.told = true;
+    this.onFailure(err);
+  }
+}
+
 /** Reads a JSON value; anything unparsable counts as absent. */
 export async function readJson(storage: KeyValueStorage, key: string): Promise<unknown> {
   const raw = await storage.get(key);

@@ -177,7 +177,8 @@ export class Conversation extends DurableObject<Env> {
       }
       const after = query.after ?? 0;
       const page = view(this.store.after(after, query.limit));
-      return { ...page, cursor: page.events.at(-1)?.seq ?? after };
+      // Past the end, the real end is the cursor (as the socket's `ready` says), never a seq that does not exist.
+      return { ...page, cursor: page.events.at(-1)?.seq ?? Math.min(after, this.store.lastSeq()) };
     });
   }
 

@@ -96,10 +96,20 @@ export class Customer extends DurableObject<Env> {
 
   /** Redeems a handoff token (signature checked by the Worker) once, for a new device. */
   async redeemHandoff(
-    input: DeviceInput & { jti: string; expiresAt: string; conversationId: string; guestTokenHash?: string },
+    input: DeviceInput & {
+      jti: string;
+      expiresAt: string;
+      conversationId: string;
+      guestTokenHash?: string;
+      /** The session that asked for the link: a link outlives no sign-out of its maker. */
+      issuedBy?: { deviceId: string; sessionId: string };
+    },
   ): Promise<Result<SessionGrant>> {
     return toResult(() => {
       this.guest.assertNotMerged();
+      if (input.issuedBy && !this.devices.sessionActive(input.issuedBy.deviceId, input.issuedBy.sessionId)) {
+        throw new ServiceError("token_revoked", "the device that made this handoff link has signed out");
+      }
       if (!this.threads.has(input.conversationId)) {
         throw new ServiceError("invalid_token", "the handoff token's conversation is not this person's");
       }
@@ -118,13 +128,23 @@ export class Customer extends DurableObject<Env> {
     return this.devices.isActive(deviceId);
   }
 
+  /**
+   * Whether a session token (device + session id) is still signed in: the
+   * check behind every customer route (src/auth/revocation.ts).
+   */
+  async sessionActive(deviceId: string, sessionId: string): Promise<boolean> {
+    return this.devices.sessionActive(deviceId, sessionId);
+  }
+
   async signOut(deviceId: string): Promise<void> {
     this.devices.revoke(deviceId);
     await this.disconnect([deviceId]);
   }
 
+  /** Every device signs out; a guest's tokens stop too, so nothing can sign this guest in again. */
   async signOutEverywhere(): Promise<string[]> {
     const ids = this.devices.revokeAll();
+    this.guest.revokeAll();
     await this.disconnect(ids);
     return ids;
   }

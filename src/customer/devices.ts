@@ -5,6 +5,17 @@ import { newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 
 export const REFRESH_TTL_MS = 30 * 24 * 3600 * 1000;
+/**
+ * How long the refresh token just rotated away still yields the same
+ * successor. 60 s covers two tabs refreshing at once and a client retrying
+ * after a lost answer (the SDK gives up on a request after 30 s); a copy
+ * replayed later is taken for theft. Within the window a thief holding the
+ * old token gets the same successor as the device, so the next rotation by
+ * either side still exposes the other.
+ */
+export const REFRESH_GRACE_MS = 60_000;
+/** Session rows outlive their 15-minute tokens by a wide margin, then are pruned. */
+const SESSION_ROW_TTL_MS = 24 * 3600 * 1000;
 
 export interface DeviceInfo {
   deviceId: string;
@@ -14,7 +25,10 @@ export interface DeviceInfo {
 
 interface DeviceRow extends Record<string, SqlStorageValue> {
   device_id: string;
+  session_id: string;
   refresh_hash: string;
+  previous_refresh_hash: string | null;
+  rotated_at: string | null;
   refresh_expires_at: string | null;
   revoked_at: string | null;
 }
@@ -32,7 +46,8 @@ export class Devices {
       `INSERT INTO devices (device_id, session_id, refresh_hash, refresh_expires_at, created_at, last_seen_at, revoked_at)
        VALUES (?, ?, ?, ?, ?, ?, NULL)
        ON CONFLICT (device_id) DO UPDATE SET session_id = excluded.session_id, refresh_hash = excluded.refresh_hash,
-         refresh_expires_at = excluded.refresh_expires_at, last_seen_at = excluded.last_seen_at, revoked_at = NULL`,
+         refresh_expires_at = excluded.refresh_expires_at, last_seen_at = excluded.last_seen_at, revoked_at = NULL,
+         previous_refresh_hash = NULL, rotated_at = NULL`,
       deviceId,
       sessionId,
       refreshHash,
@@ -40,21 +55,40 @@ export class Devices {
       at,
       at,
     );
+    this.recordSession(sessionId, deviceId, now);
     return { sessionId };
   }
 
   /**
-   * Swaps the device's refresh token `presentedHash` for `nextHash`. A token
-   * that was already rotated away revokes the device: either the legitimate
+   * Swaps the device's refresh token `presentedHash` for `nextHash`.
+   *
+   * Grace window: the token just rotated away, presented again within
+   * REFRESH_GRACE_MS while its successor is still unused, yields the same
+   * successor and session (the Worker derives `nextHash` from the presented
+   * token, so it is the same hash). That is two tabs refreshing at once, or a
+   * retry after the answer was lost; neither may sign the device out. Any
+   * other rotated-away token revokes the device: either the legitimate
    * client or a thief holds a copy, and we cannot tell which.
    */
   rotate(deviceId: string, presentedHash: string, nextHash: string, now = new Date()): { sessionId: string } {
     const row = this.sql
-      .exec<DeviceRow>("SELECT device_id, refresh_hash, refresh_expires_at, revoked_at FROM devices WHERE device_id = ?", deviceId)
+      .exec<DeviceRow>(
+        `SELECT device_id, session_id, refresh_hash, refresh_expires_at, revoked_at, previous_refresh_hash, rotated_at
+         FROM devices WHERE device_id = ?`,
+        deviceId,
+      )
       .toArray()[0];
     if (!row) throw new ServiceError("invalid_token", "refresh token is invalid");
     if (row.revoked_at !== null) throw new ServiceError("token_revoked", "this device has been signed out");
     if (row.refresh_hash !== presentedHash) {
+      if (
+        row.previous_refresh_hash === presentedHash &&
+        row.refresh_hash === nextHash &&
+        row.rotated_at !== null &&
+        now.getTime() - Date.parse(row.rotated_at) <= REFRESH_GRACE_MS
+      ) {
+        return { sessionId: row.session_id };
+      }
       const retired = this.sql
         .exec("SELECT 1 FROM retired_refresh WHERE hash = ? AND device_id = ?", presentedHash, deviceId)
         .toArray().length;
@@ -70,18 +104,23 @@ export class Devices {
     this.sql.exec("INSERT OR IGNORE INTO retired_refresh (hash, device_id, retired_at) VALUES (?, ?, ?)", presentedHash, deviceId, at);
     const sessionId = newId("ses");
     this.sql.exec(
-      "UPDATE devices SET session_id = ?, refresh_hash = ?, refresh_expires_at = ?, last_seen_at = ? WHERE device_id = ?",
+      `UPDATE devices SET session_id = ?, refresh_hash = ?, refresh_expires_at = ?, last_seen_at = ?,
+         previous_refresh_hash = ?, rotated_at = ? WHERE device_id = ?`,
       sessionId,
       nextHash,
       new Date(now.getTime() + REFRESH_TTL_MS).toISOString(),
       at,
+      presentedHash,
+      at,
       deviceId,
     );
+    this.recordSession(sessionId, deviceId, now);
     return { sessionId };
   }
 
-  /** Signs a device out: its refresh token stops at once. Idempotent. */
+  /** Signs a device out: its refresh token and every session token it holds stop at once. Idempotent. */
   revoke(deviceId: string, now = new Date()): boolean {
+    this.sql.exec("UPDATE sessions SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL", now.toISOString(), deviceId);
     return (
       this.sql.exec(
         "UPDATE devices SET revoked_at = ?, refresh_hash = '' WHERE device_id = ? AND revoked_at IS NULL",
@@ -89,6 +128,25 @@ export class Devices {
         deviceId,
       ).rowsWritten > 0
     );
+  }
+
+  /**
+   * Whether a session token of `deviceId` with session id `sessionId` may
+   * still be used: the device is signed in and this session was not ended.
+   * A session id this object never recorded (tokens issued before sessions
+   * were recorded) falls back to the device's state.
+   */
+  sessionActive(deviceId: string, sessionId: string): boolean {
+    if (!this.isActive(deviceId)) return false;
+    const row = this.sql
+      .exec<{ revoked_at: string | null }>("SELECT revoked_at FROM sessions WHERE session_id = ? AND device_id = ?", sessionId, deviceId)
+      .toArray()[0];
+    return row === undefined || row.revoked_at === null;
+  }
+
+  private recordSession(sessionId: string, deviceId: string, now: Date): void {
+    this.sql.exec("DELETE FROM sessions WHERE created_at < ?", new Date(now.getTime() - SESSION_ROW_TTL_MS).toISOString());
+    this.sql.exec("INSERT INTO sessions (session_id, device_id, created_at) VALUES (?, ?, ?)", sessionId, deviceId, now.toISOString());
   }
 
   /** Signs every device out; returns their ids. */

@@ -23,8 +23,12 @@ export class GuestTokens {
   }
 
   assertNotMerged(): void {
-    if (this.profile.get().mergedInto !== undefined) {
+    const profile = this.profile.get();
+    if (profile.mergedInto !== undefined) {
       throw new ServiceError("token_revoked", "this guest has signed in; the guest token was merged and no longer works");
+    }
+    if (profile.guestRevokedAt !== undefined) {
+      throw new ServiceError("token_revoked", "this guest signed out everywhere; the guest token no longer works");
     }
   }
 
@@ -40,6 +44,13 @@ export class GuestTokens {
       throw new ServiceError("token_revoked", "this guest token was already merged");
     }
     if (!this.has(hash)) throw new ServiceError("invalid_token", "guest token is invalid");
+  }
+
+  /** Sign-out everywhere: no guest token of this guest opens a session or merges again. */
+  revokeAll(now = new Date()): void {
+    if (this.sql.exec("SELECT 1 FROM guest_tokens LIMIT 1").toArray().length === 0) return;
+    this.sql.exec("DELETE FROM guest_tokens");
+    this.profile.set({ guestRevokedAt: now.toISOString() });
   }
 
   confirm(into: string, now = new Date()): void {

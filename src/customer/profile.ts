@@ -10,6 +10,8 @@ export interface ProfileFields {
   mergedInto?: string;
   /** When the person's DO confirmed it holds every thread; the merge is final. */
   mergeConfirmedAt?: string;
+  /** Set on a guest that signed out everywhere: its guest tokens are void. */
+  guestRevokedAt?: string;
 }
 
 type Key = keyof ProfileFields;

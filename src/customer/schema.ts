@@ -36,6 +36,18 @@ const MIGRATIONS: string[] = [
      thread_id TEXT NOT NULL,
      PRIMARY KEY (guest_id, thread_id)
    );`,
+  // Every session id handed out (sign-in and each refresh), so a signed-out
+  // device's unexpired session tokens are refused at once (src/auth/revocation.ts).
+  `CREATE TABLE sessions (
+     session_id TEXT PRIMARY KEY,
+     device_id TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     revoked_at TEXT
+   );
+   CREATE INDEX sessions_by_device ON sessions (device_id);`,
+  // The refresh token just rotated away and when: the grace window of src/customer/devices.ts.
+  `ALTER TABLE devices ADD COLUMN previous_refresh_hash TEXT;
+   ALTER TABLE devices ADD COLUMN rotated_at TEXT;`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -43,14 +43,17 @@ export class ThreadList {
   }
 
   /**
-   * The most recent thread, which a new chat continues: a resolved or snoozed
+   * The thread a new chat continues: the person's most recently active
+   * thread (last event, or creation for an empty one) — a resolved or snoozed
    * one too, since a customer message reopens it ("closed" was the first
-   * release's word for resolved threads that were never reopened).
+   * release's word for resolved threads that were never reopened). A person
+   * can hold several (a guest thread per device, merged at sign-in); the
+   * others stay listed (GET /v1/me/conversations, "Earlier conversations").
    */
   open(): string | null {
     return (
       this.sql
-        .exec<{ id: string }>("SELECT id FROM threads WHERE status != 'closed' ORDER BY created_at DESC LIMIT 1")
+        .exec<{ id: string }>("SELECT id FROM threads WHERE status != 'closed' ORDER BY updated_at DESC, created_at DESC LIMIT 1")
         .toArray()[0]?.id ?? null
     );
   }

@@ -8,6 +8,7 @@
   "use strict";
   var BOT_KEY = "ck_demo_bot_change_me_0123456789abcdef";
   var BOT = { role: "bot", id: "shopbot", name: "Shop assistant" };
+  var ROLE_LABEL = { customer: "Customer", agent: "Agent", bot: "Bot", system: "System" };
   var threads = {}; // id -> { events: [], after: 0 }
   var rows = {}; // id -> the directory row (highest version seen)
   var selected = "";
@@ -118,9 +119,22 @@
     thread.events.slice(-40).forEach(function (e) {
       var li = document.createElement("li");
       li.className = e.sender.role;
+      // The role comes from sender.role, never from a name ("Support agent" may be anyone's name);
+      // names and text are direction-isolated, so a U+202E cannot turn the line around.
       var who = document.createElement("b");
-      who.textContent = (e.sender.name || e.sender.role) + ": ";
-      li.append(who, document.createTextNode(describe(e)));
+      var role = document.createElement("span");
+      role.className = "role";
+      role.textContent = ROLE_LABEL[e.sender.role] || e.sender.role;
+      who.append(role);
+      if (e.sender.name) {
+        var name = document.createElement("bdi");
+        name.textContent = e.sender.name;
+        who.append(" ", name);
+      }
+      who.append(": ");
+      var text = document.createElement("bdi");
+      text.textContent = describe(e);
+      li.append(who, text);
       if (e.attachment && window.DemoAttachments) li.append(" ", window.DemoAttachments.view(e));
       list.append(li);
     });

@@ -8,7 +8,14 @@
   var params = new URLSearchParams(location.search);
   var person = { sub: params.get("user") || "alice", name: params.get("name") || "Alice" };
   var key = "demo:" + device + ":signed-in";
-  var signedIn = localStorage.getItem(key) === person.sub;
+  // The site's own storage may be blocked (privacy mode, sandboxed frame) or
+  // full: the demo then just forgets its sign-in on reload, as the widget does.
+  var store = {
+    get: function (k) { try { return window.localStorage.getItem(k); } catch (err) { return null; } },
+    set: function (k, v) { try { window.localStorage.setItem(k, v); } catch (err) { /* kept for this page only */ } },
+    remove: function (k) { try { window.localStorage.removeItem(k); } catch (err) { /* nothing stored */ } },
+  };
+  var signedIn = store.get(key) === person.sub;
 
   function identityToken() {
     if (!signedIn) return Promise.resolve(null);
@@ -23,8 +30,18 @@
   }
 
   function render() {
-    document.getElementById("who").textContent = signedIn ? "Signed in as " + person.name : "Not signed in";
-    document.getElementById("sign-in").textContent = "Sign in as " + person.name;
+    var who = document.getElementById("who");
+    who.replaceChildren();
+    if (signedIn) {
+      var name = document.createElement("bdi");
+      name.textContent = person.name;
+      who.append("Signed in as ", name);
+    } else {
+      who.textContent = "Not signed in";
+    }
+    var signInName = document.createElement("bdi");
+    signInName.textContent = person.name;
+    document.getElementById("sign-in").replaceChildren("Sign in as ", signInName);
     document.getElementById("sign-in").hidden = signedIn;
     document.getElementById("sign-out").hidden = !signedIn;
   }
@@ -40,13 +57,13 @@
 
   document.getElementById("sign-in").addEventListener("click", function () {
     signedIn = true;
-    localStorage.setItem(key, person.sub);
+    store.set(key, person.sub);
     render();
     Carryover.update({ signedIn: true });
   });
   document.getElementById("sign-out").addEventListener("click", function () {
     signedIn = false;
-    localStorage.removeItem(key);
+    store.remove(key);
     render();
     Carryover.logout();
   });

@@ -3,6 +3,7 @@
 // session token. What was proven is put on the context as `access`.
 import type { Context, MiddlewareHandler } from "hono";
 import { looksLikeAgentSession, verifyAgentSessionToken } from "../auth/agent-token";
+import { assertNotRevoked } from "../auth/revocation";
 import { verifySessionToken } from "../auth/session-token";
 import { settingsOf } from "../env";
 import { findApiKey } from "../directory/tenants";
@@ -33,11 +34,17 @@ export async function accessFromToken(env: AppEnv["Bindings"], token: string): P
   return verifySessionToken(settingsOf(env).sessionKey, token);
 }
 
+/**
+ * Proves the caller (API key or session token) and refuses a session that
+ * has been signed out (`token_revoked`), before any route runs.
+ */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
     const token = bearerOf(c.req.header("authorization"));
     if (!token) throw new ServiceError("invalid_token", "send Authorization: Bearer <session token or API key>");
-    c.set("access", await accessFromToken(c.env, token));
+    const access = await accessFromToken(c.env, token);
+    await assertNotRevoked(c.env, access);
+    c.set("access", access);
     await next();
   };
 }

@@ -248,6 +248,7 @@ conversations.post("/:id/handoff", async (c) => {
     userId: access.userId,
     conversationId: conversation.id,
     guest: access.guest,
+    issuedBy: { deviceId: access.deviceId, sessionId: access.sessionId },
   });
   const base = (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
   const url = `${base}/?${new URLSearchParams({ tenant: access.tenant, handoff: token }).toString()}`;

@@ -8,7 +8,9 @@ import { isConversationId } from "../ids";
 import type { Access } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
 import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL } from "../protocol/frames";
+import { assertNotRevoked } from "../auth/revocation";
 import { accessFromToken } from "./auth";
+import { relayLive } from "./live-relay";
 import type { AppEnv } from "./types";
 import { queryOf } from "./validate";
 
@@ -53,11 +55,12 @@ live.get("/:id/live", async (c) => {
     if (err instanceof ServiceError && err.status === 401) return refuse(CloseCode.invalidToken, err.code);
     throw err;
   }
-  if (access.kind === "customer") {
-    // Session tokens are stateless for 15 minutes; a socket may live for hours,
-    // so a signed-out device is refused here, at once.
-    const customer = c.env.CUSTOMER.getByName(`${access.tenant}:${access.userId}`);
-    if (!(await customer.deviceActive(access.deviceId))) return refuse(CloseCode.revoked, "token_revoked");
+  // Session tokens are stateless for 15 minutes; a signed-out device is refused here, at once.
+  try {
+    await assertNotRevoked(c.env, access);
+  } catch (err) {
+    if (err instanceof ServiceError && err.code === "token_revoked") return refuse(CloseCode.revoked, "token_revoked");
+    throw err;
   }
   const id = c.req.param("id");
   // Another person's thread and a thread that does not exist look the same.
@@ -73,7 +76,7 @@ live.get("/:id/live", async (c) => {
   if (answer.status !== 101 || !answer.webSocket) throw new Error(`live upgrade answered ${answer.status}`);
   return new Response(null, {
     status: 101,
-    webSocket: answer.webSocket,
+    webSocket: relayLive(answer.webSocket),
     headers: { "sec-websocket-protocol": LIVE_PROTOCOL },
   });
 });

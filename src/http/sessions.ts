@@ -6,7 +6,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { verifyHandoffToken } from "../auth/handoff-token";
 import { verifyIdentityToken } from "../auth/identity-token";
-import { mintOpaqueToken, openOpaqueToken, tokenHash } from "../auth/opaque-token";
+import { mintOpaqueToken, openOpaqueToken, successorToken, tokenHash } from "../auth/opaque-token";
 import { signSessionToken } from "../auth/session-token";
 import type { SessionGrant } from "../customer/customer";
 import { settingsOf } from "../env";
@@ -14,6 +14,7 @@ import { isChannelPerson } from "../channels/inbound";
 import { findTenant, type Tenant } from "../directory/tenants";
 import { newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
+import { cleanName } from "../protocol/names";
 import { unwrap } from "../protocol/result";
 import { authenticate, customerOf } from "./auth";
 import { limitSessionCreation } from "./rate-limit";
@@ -59,20 +60,22 @@ async function answer(
   refreshToken: string,
   extra: Pick<SessionAnswer, "guestToken" | "conversationId" | "mergedConversations"> = {},
 ): Promise<Response> {
+  // Names stored before names were cleaned at the edge are cleaned on the way out.
+  const name = grant.name === undefined ? undefined : cleanName(grant.name);
   const session = await signSessionToken(settingsOf(c.env).sessionKey, {
     tenant: tenant.id,
     userId: user.id,
     deviceId: grant.deviceId,
     sessionId: grant.sessionId,
     guest: user.guest,
-    ...(grant.name ? { name: grant.name } : {}),
+    ...(name ? { name } : {}),
   });
   const body: SessionAnswer = {
     sessionToken: session.token,
     expiresAt: session.expiresAt,
     refreshToken,
     deviceId: grant.deviceId,
-    user: { id: user.id, name: grant.name ?? null, guest: user.guest },
+    user: { id: user.id, name: name ?? null, guest: user.guest },
     ...extra,
   };
   return c.json(body, 201);
@@ -158,6 +161,7 @@ async function withHandoff(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
       expiresAt: handoff.expiresAt,
       conversationId: handoff.conversationId,
       ...(guestToken ? { guestTokenHash: await tokenHash(guestToken) } : {}),
+      ...(handoff.issuedBy ? { issuedBy: handoff.issuedBy } : {}),
     }),
   );
   return answer(c, tenant, { id: handoff.userId, guest: handoff.guest }, grant, refreshToken, {
@@ -173,7 +177,12 @@ async function withRefresh(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
   if (body.deviceId && body.deviceId !== locator.deviceId) {
     throw new ServiceError("invalid_token", "refresh token belongs to another device");
   }
-  const next = await refreshTokenFor(c, tenant.id, locator.userId, locator.deviceId);
+  // Derived, not random: the same token presented twice within the grace window gets the same successor.
+  const next = await successorToken(settingsOf(c.env).sessionKey, refreshToken, {
+    tenant: tenant.id,
+    userId: locator.userId,
+    deviceId: locator.deviceId,
+  });
   const grant = unwrap(
     await customerOfUser(c, tenant.id, locator.userId).refreshSession({
       deviceId: locator.deviceId,

@@ -46,7 +46,14 @@ async function readBody(c: Context): Promise<string> {
     all.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(all);
+  // A lenient decoder turns bad bytes into U+FFFD and stores text nobody sent.
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(all);
+  } catch {
+    throw new ServiceError("invalid_request", "the body is not valid UTF-8", {
+      errors: [{ path: "(body)", message: "invalid UTF-8" }],
+    });
+  }
 }
 
 export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {

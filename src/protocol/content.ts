@@ -8,7 +8,7 @@ export { isSafeUrl };
 const SafeUrl = z
   .string()
   .max(2048)
-  .refine(isSafeUrl, { message: "must be an https: URL (http: only for localhost)" });
+  .refine(isSafeUrl, { message: "must be an https: URL (http: only for localhost), without user:password@" });
 
 const Title = z.string().trim().min(1).max(80);
 const Payload = z.string().min(1).max(1000);

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Attachment } from "./attachment";
 import type { Content, PaymentStatus, Role } from "./content";
+import { cleanName } from "./names";
 
 export interface Sender {
   role: Role;
@@ -84,10 +85,23 @@ export type EventType = Event["type"];
 /** The parts of an event its writer supplies; the store adds seq, id and at. */
 export type EventDraft = Event extends infer E ? (E extends Event ? Omit<E, "seq" | "id" | "at"> : never) : never;
 
+/** A display name as given (bounded), then cleaned (src/protocol/names.ts); nothing visible left → 400. */
+export const DisplayName = z
+  .string()
+  .max(1024)
+  .transform((raw, ctx) => {
+    const name = cleanName(raw);
+    if (name === undefined) {
+      ctx.addIssue({ code: "custom", message: "must contain visible characters" });
+      return z.NEVER;
+    }
+    return name;
+  });
+
 export const BusinessSender = z.strictObject({
   role: z.enum(["bot", "agent"]),
   id: z.string().min(1).max(128),
-  name: z.string().min(1).max(128).optional(),
+  name: DisplayName.optional(),
 });
 
 export const ClientId = z.string().min(1).max(64);

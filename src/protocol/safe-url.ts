@@ -3,7 +3,7 @@
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-/** `https:` anywhere, `http:` only for a local host; never `javascript:` & co. */
+/** `https:` anywhere, `http:` only for a local host; never `javascript:` & co., never with credentials (`user:pass@`). */
 export function isSafeUrl(value: string): boolean {
   let url: URL;
   try {
@@ -11,6 +11,8 @@ export function isSafeUrl(value: string): boolean {
   } catch {
     return false;
   }
+  // `https://bank.example@evil.example/` reads as the bank's address to a person: a phishing trick.
+  if (url.username !== "" || url.password !== "") return false;
   if (url.protocol === "https:") return true;
   return url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname);
 }

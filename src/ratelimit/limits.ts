@@ -10,16 +10,28 @@ export type LimitName = (typeof LIMIT_NAMES)[number];
 export type Limits = Record<LimitName, BucketLimit | null>;
 
 /**
- * Generous on purpose: a local benchmark (thousands of sends per second over
- * many devices from one address, 32 clients on one device) stays under them,
- * while a runaway client is still bounded and, being counted on its own key,
- * cannot starve anyone else. Production deployments tighten them with vars.
+ * Production defaults, per tenant unless the tenant or a var says otherwise.
+ *
+ * - sendsPerDevice 30 per 10 s: a person types a few messages a second at
+ *   most; the bucket of 30 lets pasted lines and an outbox flushed after an
+ *   offline stretch go through at once, and refills at 3 per second, so a
+ *   script flooding one thread from one device is answered 429 within its
+ *   first 31 messages (the SDK waits Retry-After and delivers the rest).
+ * - sendsPerIp 300 per 10 s: an office or a mobile carrier's NAT puts many
+ *   people behind one address; ten busy devices still pass.
+ * - sessionsPerDevice 20 per minute: a device opens a session at sign-in and
+ *   refreshes every ~13 minutes (once for all its tabs); 20 leaves room for
+ *   sign-in, merges and retries, not for a loop.
+ * - sessionsPerIp 120 per minute: new visitors behind one NAT each open one
+ *   guest session; returning ones reuse their stored session.
+ *
+ * Benchmarks and tests that need more set their own with the RATE_LIMIT_* vars.
  */
 export const DEFAULT_LIMITS: Limits = {
-  sessionsPerIp: { limit: 1200, periodSeconds: 60 },
-  sessionsPerDevice: { limit: 60, periodSeconds: 60 },
-  sendsPerDevice: { limit: 6000, periodSeconds: 10 },
-  sendsPerIp: { limit: 50000, periodSeconds: 10 },
+  sessionsPerIp: { limit: 120, periodSeconds: 60 },
+  sessionsPerDevice: { limit: 20, periodSeconds: 60 },
+  sendsPerDevice: { limit: 30, periodSeconds: 10 },
+  sendsPerIp: { limit: 300, periodSeconds: 10 },
   // Each upload may be 25 MiB: a person sharing photos stays far below this.
   uploadsPerDevice: { limit: 30, periodSeconds: 60 },
 };

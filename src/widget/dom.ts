@@ -25,8 +25,8 @@ export function append(parent: Node, children: Child[]): void {
 
 /** A link that opens in a new tab, or plain text when the URL is not safe. */
 export function safeLink(url: string, label: string, className = ""): HTMLElement {
-  if (!isSafeUrl(url)) return h("span", { class: `${className} disabled`.trim(), title: "Link blocked" }, label);
-  return h("a", { class: className, href: url, target: "_blank", rel: "noopener noreferrer" }, label);
+  if (!isSafeUrl(url)) return h("span", { class: `${className} disabled`.trim(), title: "Link blocked", dir: "auto" }, label);
+  return h("a", { class: className, href: url, target: "_blank", rel: "noopener noreferrer", dir: "auto" }, label);
 }
 
 /** Text for screen readers only. */

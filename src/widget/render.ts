@@ -26,18 +26,18 @@ function buttonOf(button: Button, actions: RenderActions): HTMLElement {
     case "url":
       return safeLink(button.url, button.title, "btn");
     case "postback": {
-      const el = h("button", { type: "button", class: "btn" }, button.title);
+      const el = h("button", { type: "button", class: "btn", dir: "auto" }, button.title);
       el.addEventListener("click", () => actions.postback(button.payload, button.title));
       return el;
     }
     case "share": {
-      const el = h("button", { type: "button", class: "btn" }, button.title ?? "Share");
+      const el = h("button", { type: "button", class: "btn", dir: "auto" }, button.title ?? "Share");
       el.addEventListener("click", () => actions.share(button.title));
       return el;
     }
     case "pay": {
       const url = actions.payUrlOf(button.requestId);
-      return url ? safeLink(url, button.title, "btn") : h("span", { class: "btn disabled" }, button.title);
+      return url ? safeLink(url, button.title, "btn") : h("span", { class: "btn disabled", dir: "auto" }, button.title);
     }
   }
 }
@@ -52,7 +52,7 @@ export function buttonsOf(buttons: readonly Button[] | undefined, actions: Rende
 function mediaOf(content: Extract<Content, { type: "media" }>): HTMLElement {
   const url = content.url && isSafeUrl(content.url) ? content.url : null;
   const label = content.caption || `${content.mediaType} attachment`;
-  if (!url) return h("p", { class: "file" }, content.attachmentId ? `Attachment: ${label}` : label);
+  if (!url) return h("p", { class: "file", dir: "auto" }, content.attachmentId ? `Attachment: ${label}` : label);
   switch (content.mediaType) {
     case "image":
     case "gif":
@@ -73,8 +73,8 @@ function cardsOf(content: Extract<Content, { type: "cards" }>, actions: RenderAc
       "li",
       { class: "card", "aria-label": `Card ${i + 1} of ${content.cards.length}: ${card.title}` },
       card.imageUrl && isSafeUrl(card.imageUrl) ? h("img", { src: card.imageUrl, alt: "", loading: "lazy", referrerpolicy: "no-referrer" }) : null,
-      h("p", { class: "card-title" }, card.title),
-      card.subtitle ? h("p", { class: "card-sub" }, card.subtitle) : null,
+      h("p", { class: "card-title", dir: "auto" }, card.title),
+      card.subtitle ? h("p", { class: "card-sub", dir: "auto" }, card.subtitle) : null,
       buttonsOf(card.buttons, actions),
     );
     list.append(item);
@@ -86,7 +86,7 @@ function receiptOf(content: Extract<Content, { type: "receipt" }>): HTMLElement 
   const table = h("table", { class: "receipt" }, h("caption", {}, `Receipt · order ${content.orderId}`));
   const body = h("tbody");
   for (const item of content.items) {
-    body.append(h("tr", {}, h("td", {}, `${item.title} × ${item.quantity}`), h("td", { class: "num" }, money(item.price * item.quantity, content.currency))));
+    body.append(h("tr", {}, h("td", {}, h("bdi", {}, item.title), ` × ${item.quantity}`), h("td", { class: "num" }, money(item.price * item.quantity, content.currency))));
   }
   table.append(body, h("tfoot", {}, h("tr", {}, h("th", { scope: "row" }, "Total"), h("td", { class: "num" }, money(content.total, content.currency)))));
   return table;
@@ -98,7 +98,7 @@ function paymentOf(content: Extract<Content, { type: "payment_request" }>, statu
   return h(
     "div",
     { class: "payment" },
-    h("p", { class: "pay-desc" }, content.description),
+    h("p", { class: "pay-desc", dir: "auto" }, content.description),
     h("p", { class: "pay-amount" }, money(content.amount, content.currency)),
     h("p", { class: `pay-status ${status}` }, PAYMENT_LABEL[status]),
     status === "pending" ? h("div", { class: "buttons" }, safeLink(content.payUrl, "Pay now", "btn primary")) : null,
@@ -109,13 +109,13 @@ function paymentOf(content: Extract<Content, { type: "payment_request" }>, statu
 export function renderContent(content: Content, actions: RenderActions, paymentStatus?: PaymentStatus): HTMLElement {
   switch (content.type) {
     case "text":
-      return h("p", { class: "text" }, content.text);
+      return h("p", { class: "text", dir: "auto" }, content.text);
     case "postback":
-      return h("p", { class: "text" }, content.title);
+      return h("p", { class: "text", dir: "auto" }, content.title);
     case "media":
-      return h("div", {}, mediaOf(content), content.caption && content.url && content.mediaType !== "file" ? h("p", { class: "caption" }, content.caption) : null, buttonsOf(content.buttons, actions));
+      return h("div", {}, mediaOf(content), content.caption && content.url && content.mediaType !== "file" ? h("p", { class: "caption", dir: "auto" }, content.caption) : null, buttonsOf(content.buttons, actions));
     case "buttons":
-      return h("div", {}, h("p", { class: "text" }, content.text), buttonsOf(content.buttons, actions));
+      return h("div", {}, h("p", { class: "text", dir: "auto" }, content.text), buttonsOf(content.buttons, actions));
     case "cards":
       return cardsOf(content, actions);
     case "receipt":
@@ -129,7 +129,7 @@ export function renderContent(content: Content, actions: RenderActions, paymentS
 export function renderQuickReplies(replies: readonly QuickReply[], actions: RenderActions): HTMLElement {
   const row = h("div", { class: "quick", role: "group", "aria-label": "Suggested replies" });
   for (const reply of replies) {
-    const chip = h("button", { type: "button", class: "chip" }, reply.title);
+    const chip = h("button", { type: "button", class: "chip", dir: "auto" }, reply.title);
     chip.addEventListener("click", () => actions.postback(reply.payload, reply.title));
     row.append(chip);
   }

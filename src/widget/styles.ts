@@ -75,6 +75,11 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px;padding:9px 12px;bo
 .send{height:40px;padding:0 16px;border:0;border-radius:20px;background:var(--accent);color:var(--on-accent);font-weight:600}
 .handoff{padding:16px;display:flex;flex-direction:column;gap:10px;overflow-y:auto;flex:1;background:#fff}
 .handoff[hidden]{display:none}
+.threads{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:6px}
+.thread{all:unset;box-sizing:border-box;width:100%;cursor:pointer;display:flex;flex-direction:column;gap:2px;padding:8px 10px;border:1px solid #e4e6eb;border-radius:10px}
+.thread:focus-visible{outline:2px solid var(--accent,#0866ff)}
+.thread .preview{font-size:14px;color:#1c1e21;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.thread .when{font-size:12px;color:#65676b}
 .handoff h3{margin:0;font-size:16px}
 .handoff p{margin:0;color:#444;font-size:14px}
 .qr{width:240px;height:240px;flex-shrink:0;align-self:center}

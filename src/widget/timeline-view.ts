@@ -5,6 +5,7 @@ import type { TimelineItem } from "../client/index";
 import type { Content, PaymentStatus, QuickReply } from "../protocol/content";
 import type { Sender } from "../protocol/event";
 import { h, srOnly } from "./dom";
+import { MESSAGES, notSentFor } from "./messages";
 import { buttonsOf, renderContent, renderQuickReplies, type RenderActions } from "./render";
 import type { Attachment } from "../protocol/attachment";
 import { attachmentView, uploadMeta, type AttachmentActions, type Upload } from "./attachments";
@@ -99,10 +100,20 @@ export function quickRepliesOf(rows: readonly Row[]): readonly QuickReply[] {
   return last.content.quickReplies ?? [];
 }
 
+/** What the role is called: always from `sender.role`, never guessed from a name. */
+function roleLabel(sender: Sender): string {
+  return sender.role === "agent" ? "Support" : sender.role === "bot" ? "Assistant" : sender.role === "customer" ? "You" : "Carryover";
+}
+
 function senderLabel(sender: Sender | null): string {
   if (!sender) return "You";
-  if (sender.name) return sender.name;
-  return sender.role === "agent" ? "Support" : sender.role === "bot" ? "Assistant" : "Carryover";
+  return sender.name ?? roleLabel(sender);
+}
+
+/** The sender line: the name direction-isolated (a name cannot reorder what follows), then the role. */
+function senderLine(sender: Sender | null): HTMLElement {
+  if (!sender?.name) return h("span", { class: "who" }, senderLabel(sender));
+  return h("span", { class: "who" }, h("bdi", {}, sender.name), h("span", { class: "role" }, ` · ${roleLabel(sender)}`));
 }
 
 export interface ViewActions extends RenderActions, AttachmentActions {
@@ -162,15 +173,15 @@ export class TimelineView {
   private rowElement(row: Row, showSender: boolean): HTMLElement {
     if (row.kind === "note") return h("p", { class: "note" }, row.note ?? "");
     const el = h("div", { class: row.mine ? "msg mine" : "msg" });
-    if (showSender) el.append(h("span", { class: "who" }, senderLabel(row.sender)));
-    const bubble = h("div", { class: "bubble" }, srOnly(row.mine ? "You: " : `${senderLabel(row.sender)}: `));
-    if (row.deleted || !row.content) bubble.append(h("p", { class: "text" }, "Message deleted"));
+    if (showSender) el.append(senderLine(row.sender));
+    const bubble = h("div", { class: "bubble" }, row.mine ? srOnly("You: ") : h("span", { class: "sr" }, h("bdi", {}, senderLabel(row.sender)), ": "));
+    if (row.deleted || !row.content) bubble.append(h("p", { class: "text", dir: "auto" }, "Message deleted"));
     else {
       const file = attachmentView(row.content, row.attachment, row.upload, this.actions);
       const media = row.content as Extract<Content, { type: "media" }>;
       bubble.append(
         file
-          ? h("div", {}, file, media.caption ? h("p", { class: "caption" }, media.caption) : null, buttonsOf(media.buttons, this.actions))
+          ? h("div", {}, file, media.caption ? h("p", { class: "caption", dir: "auto" }, media.caption) : null, buttonsOf(media.buttons, this.actions))
           : renderContent(row.content, this.actions, row.paymentStatus),
       );
     }
@@ -188,7 +199,8 @@ export class TimelineView {
       const clientId = row.clientId;
       const retry = h("button", { type: "button", class: "link" }, "Retry");
       retry.addEventListener("click", () => this.actions.retry(clientId));
-      el.append(h("span", { class: "meta failed", role: "status" }, `Not sent${row.error ? ` (${row.error})` : ""}.`, retry));
+      // row.error is the API's code for the refusal: shown as a sentence, never as the code.
+      el.append(h("span", { class: "meta failed", role: "status" }, `${MESSAGES[notSentFor(row.error)]} `, retry));
     }
   }
 }

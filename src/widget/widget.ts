@@ -3,23 +3,28 @@
 import {
   BrowserStorage,
   createClient,
+  FallbackStorage,
   MemoryStorage,
   type CarryoverClient,
   type ConversationHandle,
   type KeyValueStorage,
 } from "../client/index";
+import { isSignedOut, type CarryoverError } from "../client/errors";
 import type { Content } from "../protocol/content";
+import type { Event } from "../protocol/event";
 import { h } from "./dom";
 import { DEFAULTS, fetchIdentityToken, themeOf, type UpdateOptions, type WidgetOptions } from "./options";
 import { loadQr } from "./qr-loader";
 import { STYLES } from "./styles";
+import { MESSAGES, messageFor, type Context } from "./messages";
+import { shareLive } from "./tab-leader";
 import { quickRepliesOf, renderQuickReplies, rowsOf, TimelineView } from "./timeline-view";
 import { attachInputs, retryMessage } from "./attachments";
 import { UpdatesToggle } from "./updates-toggle";
 import { unsubscribeTopicOf } from "../protocol/unsubscribe";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const OFFLINE_TEXT = "Reconnecting… Your messages are kept and sent as soon as the connection is back.";
+const OFFLINE_TEXT = MESSAGES.offline;
 const ICON_CHAT = "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H10l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z";
 const ICON_CLOSE = "M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z";
 const ICON_DEVICES = "M4 6h14V4H4a2 2 0 0 0-2 2v11H0v3h11v-3H4V6zm19 2h-8a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h8a1 1 0 0 0 1-1V9a1 1 0 0 0-1-1zm-1 9h-6v-7h6v7z";
@@ -35,14 +40,20 @@ function icon(path: string): SVGSVGElement {
   return svg;
 }
 
-function storageFor(prefix: string): KeyValueStorage {
+/**
+ * The browser's storage, or memory when it is blocked (privacy mode, a
+ * sandboxed frame) or starts failing (quota full): `notKept` is called once,
+ * and the chat goes on in memory.
+ */
+function storageFor(prefix: string, notKept: () => void): KeyValueStorage {
   try {
     const probe = "carryover:probe";
     window.localStorage.setItem(probe, "1");
     window.localStorage.removeItem(probe);
-    return new BrowserStorage(window.localStorage, prefix);
+    return new FallbackStorage(new BrowserStorage(window.localStorage, prefix), notKept);
   } catch {
-    return new MemoryStorage(); // storage blocked (privacy mode, sandboxed frame)
+    notKept();
+    return new MemoryStorage();
   }
 }
 
@@ -62,8 +73,10 @@ function adoptStyles(root: ShadowRoot): void {
   root.append(style);
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : "something went wrong";
+/** The visitor's sentence for an error ("" when it is no news to them). */
+function errorText(err: unknown, context: Context = "chat"): string {
+  const key = messageFor(err, context);
+  return key === null ? "" : MESSAGES[key];
 }
 
 export class Widget {
@@ -77,6 +90,12 @@ export class Widget {
   private handleListeners: (() => void)[] = [];
   private started: Promise<void> | null = null;
   private isOpen = false;
+  /** Ends sharing the open conversation's live connection with the site's other tabs. */
+  private stopSharing: (() => void) | null = null;
+  /** Sign-ins and sign-outs under way in this widget: the sign-outs they cause are expected. */
+  private transitions = 0;
+  /** The person whose chat is shown (undefined before the first session). */
+  private shownUser: string | null | undefined = undefined;
 
   private readonly launcher: HTMLButtonElement;
   private readonly badge: HTMLSpanElement;
@@ -86,11 +105,15 @@ export class Widget {
   private readonly log: HTMLElement;
   private readonly greeting: HTMLParagraphElement;
   private readonly older: HTMLButtonElement;
+  /** "Earlier conversations": shown when the person has threads besides the one on screen. */
+  private readonly earlier: HTMLButtonElement;
   private quick: HTMLElement;
   private readonly typingLine: HTMLParagraphElement;
   private readonly form: HTMLFormElement;
   private readonly input: HTMLTextAreaElement;
   private readonly handoff: HTMLElement;
+  /** Settles a handoff landing's question (see askToContinue); null when none is asked. */
+  private landing: ((continueHere: boolean) => void) | null = null;
   private readonly view: TimelineView;
   private readonly updates: UpdatesToggle;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -119,7 +142,9 @@ export class Widget {
     this.greeting = h("p", { class: "greeting" });
     this.older = h("button", { type: "button", class: "link older", hidden: true }, "Show earlier messages");
     this.older.addEventListener("click", () => void this.loadOlder());
-    this.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Messages", tabindex: 0 }, this.older, this.greeting);
+    this.earlier = h("button", { type: "button", class: "link older", hidden: true }, "Earlier conversations");
+    this.earlier.addEventListener("click", () => void this.showThreads());
+    this.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Messages", tabindex: 0 }, this.earlier, this.older, this.greeting);
     this.quick = h("div", { hidden: true });
     this.typingLine = h("p", { class: "typing", "aria-live": "polite" });
     this.input = h("textarea", { id: "carryover-input", rows: 1, maxlength: 4096, placeholder: "Write a message…", autocomplete: "off" });
@@ -185,20 +210,34 @@ export class Widget {
     this.client = createClient({
       baseUrl: options.baseUrl ?? location.origin,
       tenant: options.tenant,
-      storage: storageFor(options.storagePrefix ?? ""),
+      storage: storageFor(options.storagePrefix ?? "", () => queueMicrotask(() => this.setStatus(MESSAGES.notKept))),
       identityToken: () => this.identityToken(),
     });
     this.updates = new UpdatesToggle(this.client, options.updatesTopic ?? null, (message) => this.setStatus(message));
     this.title.after(this.updates.button);
-    this.unsubscribe.push(this.client.on("session", () => this.renderGreeting()));
     this.unsubscribe.push(this.client.on("session", () => void this.updates.refresh()));
-    this.unsubscribe.push(this.client.on("error", (err) => this.setStatus(err.message)));
+    this.unsubscribe.push(
+      this.client.on("session", (user) => {
+        this.renderGreeting();
+        this.followUser(user?.id ?? null);
+      }),
+    );
+    // Tabs of one site share the stored session: a sign-in, merge or sign-out
+    // in one is a state change in the others, never an error.
+    const sessionKey = `${options.storagePrefix ?? ""}carryover:${options.tenant}:session`;
+    const onStorage = (e: StorageEvent) => {
+      if (e.key === sessionKey || e.key === null) void this.client.syncSession().catch(() => undefined);
+    };
+    window.addEventListener("storage", onStorage);
+    this.unsubscribe.push(() => window.removeEventListener("storage", onStorage));
+    // The SDK's errors carry codes and server details for developers; the visitor gets a sentence.
+    this.unsubscribe.push(this.client.on("error", (err) => this.onClientError(err)));
   }
 
   /** Mounts the widget and restores the visitor's session (or redeems a handoff link). */
   mount(): void {
     document.body.append(this.host);
-    this.started = this.start().catch((err: unknown) => this.setStatus(`Chat unavailable: ${errorText(err)}`));
+    this.started = this.start().catch((err: unknown) => this.setStatus(errorText(err, "start")));
     if (this.options.open) this.open();
   }
 
@@ -220,13 +259,15 @@ export class Widget {
 
   open(): void {
     this.show();
+    const landing = !this.handoff.hidden;
     this.isOpen = true;
     this.panel.hidden = false;
     this.host.setAttribute("open", "");
     this.launcher.setAttribute("aria-expanded", "true");
     this.input.focus();
     this.log.scrollTop = this.log.scrollHeight;
-    void this.ensureConversation().then(() => this.markRead(), (err: unknown) => this.setStatus(errorText(err)));
+    // On a handoff landing the conversation waits for the visitor's choice.
+    if (!landing) void this.ensureConversation().then(() => this.markRead(), (err: unknown) => this.setStatus(errorText(err)));
     this.renderBadge();
   }
 
@@ -250,11 +291,16 @@ export class Widget {
       const previous = this.started;
       const run = (async () => {
         await previous;
-        await this.client.login();
-        this.renderGreeting();
-        await this.reattach();
+        this.transitions++;
+        try {
+          await this.client.login();
+          this.renderGreeting();
+          await this.reattach();
+        } finally {
+          this.transitions--;
+        }
       })();
-      this.started = run.catch((err: unknown) => this.setStatus(`Sign-in failed: ${errorText(err)}`));
+      this.started = run.catch((err: unknown) => this.setStatus(errorText(err, "signIn")));
       await run;
     }
   }
@@ -262,10 +308,15 @@ export class Widget {
   async logout(): Promise<void> {
     await this.started;
     this.detach();
-    await this.client.logout();
+    this.transitions++;
+    try {
+      await this.client.logout();
+    } finally {
+      this.transitions--;
+    }
     this.renderGreeting();
     const run = this.client.connect().then(() => this.renderGreeting());
-    this.started = run.catch((err: unknown) => this.setStatus(`Chat unavailable: ${errorText(err)}`));
+    this.started = run.catch((err: unknown) => this.setStatus(errorText(err, "start")));
     await run;
   }
 
@@ -290,15 +341,26 @@ export class Widget {
     const handoff = url.searchParams.get("handoff");
     const tenant = url.searchParams.get("tenant");
     if (handoff && (!tenant || tenant === this.options.tenant)) {
-      // Single use: drop it from the address bar before anything else can reuse it.
+      // Single use: drop it from the address bar (and from any Referer) before anything else can reuse it.
       url.searchParams.delete("handoff");
       url.searchParams.delete("tenant");
       history.replaceState(history.state, "", url);
-      const id = await this.client.redeemHandoff(handoff);
-      this.renderGreeting();
-      await this.attach(id);
-      this.open();
-      return;
+      withoutReferrer();
+      // A link scanner's headless browser runs this page too: the token is
+      // redeemed only after a person asks for it here.
+      if (await this.askToContinue()) {
+        const id = await this.client.redeemHandoff(handoff).catch((err: unknown) => {
+          // Used up or expired: say so in words, and go on with the visitor's own chat.
+          this.setStatus(errorText(err, "handoff"));
+          return null;
+        });
+        if (id) {
+          this.renderGreeting();
+          await this.attach(id);
+          this.input.focus();
+          return;
+        }
+      }
     }
     await this.client.connect();
     this.renderGreeting();
@@ -316,11 +378,13 @@ export class Widget {
 
   private attach(id?: string): Promise<ConversationHandle> {
     this.attaching ??= (async () => {
-      const options: { id?: string; ref?: string } = {};
+      // The socket waits for shareLive(): one tab of the site holds it for all.
+      const options: { id?: string; ref?: string; deferLive: true } = { deferLive: true };
       if (id) options.id = id;
       else if (this.options.ref) options.ref = this.options.ref;
       const handle = await this.client.conversation(options);
       this.conversation = handle;
+      this.stopSharing = shareLive(`${this.options.storagePrefix ?? ""}carryover:${this.options.tenant}:live:${this.client.user?.id ?? ""}:${handle.id}`, handle);
       this.handleListeners.push(
         handle.on("change", () => this.renderConversation()),
         // The visitor's "Stop" reply is committed: the server opts them out right after; the toggle follows.
@@ -332,6 +396,7 @@ export class Widget {
         handle.on("typing", (t) => this.renderTyping(t.sender.role !== "customer" && t.state === "on", t.sender.name)),
       );
       this.renderConversation();
+      void this.refreshEarlier(handle.id);
       return handle;
     })().finally(() => {
       this.attaching = null;
@@ -340,12 +405,32 @@ export class Widget {
   }
 
   private detach(): void {
+    this.earlier.hidden = true;
+    this.stopSharing?.();
+    this.stopSharing = null;
     for (const off of this.handleListeners.splice(0)) off();
     this.conversation?.close();
     this.conversation = null;
     this.view.clear();
     this.renderQuick([]);
     this.renderBadge();
+  }
+
+  /**
+   * The person changed without this widget asking (another tab signed in,
+   * merged the guest or signed out): show that person's thread, quietly.
+   */
+  private followUser(id: string | null): void {
+    const before = this.shownUser;
+    this.shownUser = id;
+    if (before === undefined || before === id || this.transitions > 0) return;
+    const previous = this.started;
+    const run = (async () => {
+      await previous;
+      if (id === null) this.detach();
+      else await this.reattach();
+    })();
+    this.started = run.catch((err: unknown) => this.setStatus(errorText(err, "start")));
   }
 
   /** After a login merge the person's open thread may be another one: ask again. */
@@ -430,7 +515,7 @@ export class Widget {
   private async share(title: string | undefined): Promise<void> {
     const data = { title: title ?? document.title, url: location.href };
     if (navigator.share) await navigator.share(data).catch(() => undefined);
-    else await navigator.clipboard?.writeText(data.url).then(() => this.setStatus("Link copied."), () => undefined);
+    else await navigator.clipboard?.writeText(data.url).then(() => this.setStatus(MESSAGES.linkCopied), () => undefined);
   }
 
   // --- rendering ---
@@ -448,10 +533,17 @@ export class Widget {
 
   private renderGreeting(): void {
     const user = this.client?.user;
-    this.greeting.textContent =
-      user && !user.guest
-        ? (this.options.greetingSignedIn ?? DEFAULTS.greetingSignedIn).replaceAll("{name}", user.name ?? user.id)
-        : (this.options.greeting ?? DEFAULTS.greeting);
+    if (!user || user.guest) {
+      this.greeting.textContent = this.options.greeting ?? DEFAULTS.greeting;
+      return;
+    }
+    // The name is direction-isolated: whatever it holds cannot turn the sentence around it.
+    const parts = (this.options.greetingSignedIn ?? DEFAULTS.greetingSignedIn).split("{name}");
+    this.greeting.replaceChildren();
+    parts.forEach((part, i) => {
+      if (i > 0) this.greeting.append(h("bdi", {}, user.name ?? user.id));
+      this.greeting.append(part);
+    });
   }
 
   private renderConversation(): void {
@@ -494,7 +586,7 @@ export class Widget {
 
   private renderTyping(on: boolean, name: string | undefined): void {
     clearTimeout(this.typingTimer);
-    this.typingLine.textContent = on ? `${name ?? "Support"} is typing…` : "";
+    this.typingLine.replaceChildren(...(on ? [h("bdi", {}, name ?? "Support"), " is typing…"] : []));
     if (on) this.typingTimer = setTimeout(() => (this.typingLine.textContent = ""), 8000);
   }
 
@@ -504,6 +596,17 @@ export class Widget {
     this.badge.textContent = unread > 99 ? "99+" : String(unread);
     const title = this.options.title ?? DEFAULTS.title;
     this.launcher.setAttribute("aria-label", unread ? `Open chat: ${title}, ${unread} unread` : `Open chat: ${title}`);
+  }
+
+  /**
+   * An error the SDK reported on its own (a live socket refused, a send
+   * refused, a sign-out). Sign-outs the visitor asked for here (sign-in
+   * merging the guest, logout) are expected and stay silent.
+   */
+  private onClientError(err: CarryoverError): void {
+    if (this.transitions > 0 && isSignedOut(err)) return;
+    const text = errorText(err);
+    if (text) this.setStatus(text);
   }
 
   private setStatus(text: string): void {
@@ -551,15 +654,88 @@ export class Widget {
     } catch (err) {
       section.replaceChildren(
         h("h3", { id: "carryover-handoff-title" }, "Continue on another device"),
-        h("p", { role: "alert" }, `Could not create a link: ${errorText(err)}`),
+        h("p", { role: "alert" }, errorText(err, "link")),
         back,
       );
       back.focus();
     }
   }
 
+  /**
+   * The landing of a handoff link: "Continue this conversation here" or "Not
+   * now". Resolves with the visitor's choice; nothing is redeemed before it.
+   */
+  private askToContinue(): Promise<boolean> {
+    const section = this.handoff;
+    const go = h("button", { type: "button", class: "btn primary" }, "Continue this conversation here");
+    const skip = h("button", { type: "button", class: "btn" }, "Not now");
+    section.replaceChildren(
+      h("h3", { id: "carryover-handoff-title" }, "Continue your conversation"),
+      h("p", {}, "This link opens a conversation you started on another device. It works once."),
+      h("div", { class: "row" }, go, skip),
+    );
+    section.hidden = false;
+    this.log.hidden = true;
+    this.typingLine.hidden = true;
+    this.form.hidden = true;
+    this.quick.hidden = true;
+    this.open();
+    go.focus();
+    return new Promise((resolve) => {
+      this.landing = (yes) => {
+        this.landing = null;
+        resolve(yes);
+      };
+      go.addEventListener("click", () => {
+        this.landing?.(true);
+        this.hideHandoff();
+      });
+      // "Not now", Escape and closing the panel all decline (hideHandoff).
+      skip.addEventListener("click", () => this.hideHandoff());
+    });
+  }
+
+  /** Shows "Earlier conversations (n)" when the person has other threads than `currentId`. */
+  private async refreshEarlier(currentId: string): Promise<void> {
+    const others = await this.client.earlierConversations(currentId).catch(() => []);
+    if (this.conversation?.id !== currentId) return;
+    this.earlier.hidden = others.length === 0;
+    this.earlier.textContent = `Earlier conversations (${others.length})`;
+  }
+
+  /** The person's other threads, newest first; choosing one shows it here. */
+  private async showThreads(): Promise<void> {
+    const current = this.conversation?.id;
+    if (!current) return;
+    const section = this.handoff;
+    const back = h("button", { type: "button", class: "btn" }, "Back to chat");
+    back.addEventListener("click", () => this.hideHandoff());
+    const list = h("ul", { class: "threads" });
+    section.replaceChildren(h("h3", { id: "carryover-handoff-title" }, "Earlier conversations"), list, back);
+    section.hidden = false;
+    this.log.hidden = true;
+    this.typingLine.hidden = true;
+    this.form.hidden = true;
+    this.quick.hidden = true;
+    const threads = await this.client.earlierConversations(current).catch(() => []);
+    for (const thread of threads) {
+      const when = new Date(thread.updatedAt).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+      const open = h("button", { type: "button", class: "thread" }, h("span", { class: "preview", dir: "auto" }, previewOf(thread.lastEvent)), h("span", { class: "when" }, when));
+      open.addEventListener("click", () => void this.switchTo(thread.id));
+      list.append(h("li", {}, open));
+    }
+    (list.querySelector("button") ?? back).focus();
+  }
+
+  private async switchTo(id: string): Promise<void> {
+    this.hideHandoff();
+    this.detach();
+    await this.attach(id).catch((err: unknown) => this.setStatus(errorText(err)));
+  }
+
   private hideHandoff(): void {
     if (this.handoff.hidden) return;
+    this.landing?.(false);
     this.handoff.hidden = true;
     this.handoff.replaceChildren();
     this.log.hidden = false;
@@ -567,5 +743,36 @@ export class Widget {
     this.form.hidden = false;
     this.quick.hidden = this.quick.childElementCount === 0;
     if (this.isOpen) this.input.focus();
+  }
+}
+
+/**
+ * Sets the page's referrer policy to `no-referrer` (a meta element, honoured
+ * for requests made after it is added), so no link followed from a handoff
+ * landing can carry the address it was opened with.
+ */
+function withoutReferrer(): void {
+  if (document.querySelector('meta[name="referrer"][content="no-referrer"]')) return;
+  const meta = document.createElement("meta");
+  meta.name = "referrer";
+  meta.content = "no-referrer";
+  document.head.append(meta);
+}
+
+/** One line for a thread in "Earlier conversations": its last message. */
+function previewOf(event: Event | null): string {
+  if (!event) return "No messages yet";
+  if (event.type !== "message.created") return "Conversation";
+  const c = event.content;
+  switch (c.type) {
+    case "text":
+    case "buttons":
+      return c.text;
+    case "postback":
+      return c.title;
+    case "media":
+      return c.caption || "Attachment";
+    default:
+      return "Message";
   }
 }

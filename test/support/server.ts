@@ -115,7 +115,17 @@ export async function startWranglerServer(options: StartOptions = {}): Promise<L
   await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], env);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const vars = { DEV_SEED: "true", ...options.vars };
+  // The production rate limits (src/ratelimit/limits.ts) are tight; tests that
+  // drive many sessions and messages from one address set their own, and a
+  // test of the limits themselves passes its own values in `vars`.
+  const vars = {
+    DEV_SEED: "true",
+    RATE_LIMIT_SESSIONS_PER_IP: "100000/60",
+    RATE_LIMIT_SESSIONS_PER_DEVICE: "100000/60",
+    RATE_LIMIT_SENDS_PER_DEVICE: "100000/10",
+    RATE_LIMIT_SENDS_PER_IP: "100000/10",
+    ...options.vars,
+  };
   let child: ChildProcess;
   let output = "";
 

@@ -57,11 +57,14 @@ describe("guests", () => {
     expect(list.map((t) => t.id)).toEqual([id]);
     expect(list[0]).toMatchObject({ lastSeq: 2, readSeq: 2, unread: 0 });
     expect(await texts(third.sessionToken, id)).toEqual(["I need help with order 42", "it never arrived"]);
-    // The identified person writes on; the guest's old session no longer reaches the thread.
+    // The identified person writes on; the guest's old session was signed out by the merge.
     expect((await send(third.sessionToken, id, "u1", "any news?")).status).toBe(201);
-    expect((await api(`/v1/conversations/${id}/events`, { token: guest.sessionToken })).status).toBe(404);
+    expect(await problemOf(await api(`/v1/conversations/${id}/events`, { token: guest.sessionToken }))).toMatchObject({
+      status: 401,
+      code: "token_revoked",
+    });
     // Nor does it list the moved thread or start a new guest thread.
-    expect(await myThreads(guest.sessionToken)).toEqual([]);
+    expect(await problemOf(await api("/v1/me/conversations", { token: guest.sessionToken }))).toMatchObject({ code: "token_revoked" });
     const fresh = await api("/v1/conversations", { method: "POST", token: guest.sessionToken, json: {} });
     expect(await problemOf(fresh)).toMatchObject({ status: 401, code: "token_revoked" });
     // Opening a conversation continues the merged thread rather than starting another.

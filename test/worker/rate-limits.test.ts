@@ -100,13 +100,19 @@ describe("rate limits", () => {
     expect((await signIn(tenant, first.user.id, ip())).deviceId).not.toBe(first.deviceId);
   });
 
-  it("the default limits let a busy device through", async () => {
+  it("the default limits let a burst of pasted lines through, and answer a flood of 300 from one device with 429", async () => {
     const from = ip();
-    const res = await postSession({ identityToken: await identityToken(uniqueUser()) }, { "cf-connecting-ip": from });
-    const s = await json<SessionAnswer>(res);
+    const userId = uniqueUser();
+    const s = await json<SessionAnswer>(await postSession({ identityToken: await identityToken(userId) }, { "cf-connecting-ip": from }));
+    const other = await json<SessionAnswer>(await postSession({ identityToken: await identityToken(userId) }, { "cf-connecting-ip": ip() }));
     const id = await openConversation(s.sessionToken);
-    const sends = await Promise.all(Array.from({ length: 64 }, (_, i) => sendFrom(from, s.sessionToken, id, `m${i}`)));
-    expect(sends.map((r) => r.status)).toEqual(Array(64).fill(201));
-    expect((await send(s.sessionToken, id, "last", "last")).status).toBe(201);
+    const burst = await Promise.all(Array.from({ length: 25 }, (_, i) => sendFrom(from, s.sessionToken, id, `b${i}`)));
+    expect(burst.map((r) => r.status)).toEqual(Array(25).fill(201));
+    const flood = await Promise.all(Array.from({ length: 300 }, (_, i) => sendFrom(from, s.sessionToken, id, `f${i}`)));
+    const statuses = flood.map((r) => r.status);
+    expect(statuses.filter((x) => x === 429).length).toBeGreaterThan(250);
+    await expectLimited(flood.find((r) => r.status === 429)!);
+    // The person's other device is counted on its own.
+    expect((await send(other.sessionToken, id, "other", "still here")).status).toBe(201);
   });
 });

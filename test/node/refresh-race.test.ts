@@ -1,0 +1,101 @@
+// Refresh without self-harm, against the real server: two refreshes with one
+// refresh token (two tabs, a retry) keep the device signed in, and the SDK's
+// tabs sharing a storage refresh once for all of them.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient, MemoryStorage, type CarryoverUser } from "../../src/client/index.ts";
+import { startServer, type LocalServer } from "../support/server.ts";
+import { identityProvider, identityToken, uniqueUser } from "./sdk-helpers.ts";
+
+let server: LocalServer;
+
+beforeAll(async () => {
+  server = await startServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+const KEY = "carryover:demo:session";
+
+interface Answer {
+  sessionToken: string;
+  refreshToken: string;
+  deviceId: string;
+}
+
+async function post(body: Record<string, string>): Promise<Response> {
+  return fetch(`${server.url}/v1/sessions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ tenant: "demo", ...body }),
+  });
+}
+
+/** Counts refresh-token session requests. */
+function countingFetch() {
+  const counter = { refreshes: 0 };
+  const f = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    if (String(input).endsWith("/v1/sessions") && init?.method === "POST" && String(init.body).includes('"refreshToken"')) counter.refreshes++;
+    return fetch(input, init);
+  }) as typeof fetch;
+  return { fetch: f, counter };
+}
+
+describe("refresh races", () => {
+  it("two refreshes at once with the same token: both 201, one successor, the device stays signed in", async () => {
+    const s = (await (await post({ identityToken: await identityToken(uniqueUser("race")) })).json()) as Answer;
+    const answers = await Promise.all([0, 1].map(() => post({ refreshToken: s.refreshToken, deviceId: s.deviceId })));
+    expect(answers.map((r) => r.status)).toEqual([201, 201]);
+    const [a, b] = (await Promise.all(answers.map((r) => r.json()))) as [Answer, Answer];
+    expect(b.refreshToken).toBe(a.refreshToken);
+    for (const token of [a.sessionToken, b.sessionToken]) {
+      const res = await fetch(`${server.url}/v1/me/conversations`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+    }
+  });
+
+  it("SDK tabs sharing one storage refresh once for all of them", async () => {
+    const userId = uniqueUser("tabs");
+    const storage = new MemoryStorage();
+    let skew = 0;
+    const net = countingFetch();
+    const tab = () =>
+      createClient({ baseUrl: server.url, tenant: "demo", storage, identityToken: identityProvider(userId).provider, fetch: net.fetch, now: () => Date.now() + skew });
+    const first = tab();
+    await first.connect();
+    const second = tab();
+    await second.connect();
+    const sessions: (CarryoverUser | null)[] = [];
+    for (const t of [first, second]) t.on("session", (u) => sessions.push(u));
+    skew = 14.5 * 60_000; // both tabs find the token due for a refresh at the same moment
+    await Promise.all([first.conversations(), second.conversations(), first.conversations(), second.conversations()]);
+    expect(net.counter.refreshes).toBe(1);
+    expect(sessions).not.toContain(null);
+    first.close();
+    second.close();
+  });
+
+  it("tabs that cannot share storage (each its own copy) both refresh, and neither is signed out", async () => {
+    const userId = uniqueUser("copies");
+    const shared = new MemoryStorage();
+    const first = createClient({ baseUrl: server.url, tenant: "demo", storage: shared, identityToken: identityProvider(userId).provider });
+    await first.connect();
+    const copy = new MemoryStorage();
+    copy.set(KEY, shared.get(KEY)!);
+    let skew = 0;
+    const net = countingFetch();
+    const tab = (storage: MemoryStorage) =>
+      createClient({ baseUrl: server.url, tenant: "demo", storage, fetch: net.fetch, now: () => Date.now() + skew });
+    const a = tab(shared);
+    const b = tab(copy);
+    await Promise.all([a.connect(), b.connect()]);
+    skew = 14.5 * 60_000;
+    await Promise.all([a.conversations(), b.conversations()]);
+    expect(net.counter.refreshes).toBe(2);
+    expect(JSON.parse(copy.get(KEY)!).refreshToken).toBe(JSON.parse(shared.get(KEY)!).refreshToken);
+    expect(a.user?.id).toBe(userId);
+    expect(b.user?.id).toBe(userId);
+    for (const c of [first, a, b]) c.close();
+  });
+});

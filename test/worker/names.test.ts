@@ -1,0 +1,58 @@
+// Names that cannot spoof: bidi controls and invisible characters are
+// stripped at the API, names are limited in code points (never half an
+// emoji), and the role a client shows comes from sender.role.
+import { describe, expect, it } from "vitest";
+import { api, BOT_KEY, identityToken, json, openConversation, openSession, send, uniqueUser, type SessionAnswer } from "./helpers";
+import { problemOf } from "./identity-helpers";
+
+interface Page {
+  events: { sender: { role: string; name?: string } }[];
+}
+
+async function signIn(name: string): Promise<SessionAnswer> {
+  const user = uniqueUser("name");
+  return openSession(user, { identityToken: await identityToken(user, { name }) });
+}
+
+function isWellFormed(s: string): boolean {
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+}
+
+describe("names", () => {
+  it("an identity-token name with U+202E is stripped of it, in the session and on every message", async () => {
+    const s = await signIn("\u202Eplehyreve ew nac woh");
+    expect(s.user.name).toBe("plehyreve ew nac woh");
+    const id = await openConversation(s.sessionToken);
+    await send(s.sessionToken, id, "m1", "hi");
+    const page = await json<Page>(await api(`/v1/conversations/${id}/events`, { token: s.sessionToken }));
+    expect(page.events[0]!.sender).toMatchObject({ role: "customer", name: "plehyreve ew nac woh" });
+  });
+
+  it("zero-width and other invisible characters are removed; a name of nothing visible is no name", async () => {
+    expect((await signIn("S\u200Bam\u2066\u2069 \u200D\uFEFFLee\u00AD")).user.name).toBe("Sam Lee");
+    expect((await signIn("\u200B\u200E\u202E")).user.name).toBeNull();
+  });
+
+  it("a long name is cut in code points, never in the middle of a surrogate pair", async () => {
+    const s = await signIn("a" + "😀".repeat(200));
+    const name = s.user.name!;
+    expect(Array.from(name)).toHaveLength(64);
+    expect(isWellFormed(name)).toBe(true);
+  });
+
+  it("a business sender.name is cleaned the same way; one with nothing visible is refused", async () => {
+    const s = await signIn("Eve");
+    const id = await openConversation(s.sessionToken);
+    const post = (name: string, clientId: string) =>
+      api(`/v1/conversations/${id}/messages`, {
+        method: "POST",
+        token: BOT_KEY,
+        json: { clientId, sender: { role: "bot", id: "b", name }, content: { type: "text", text: "hello" } },
+      });
+    const ok = await post("Shop\u202E bot\u200B" + "x".repeat(100), "b1");
+    expect(ok.status).toBe(201);
+    const { event } = await json<{ event: { sender: { name: string } } }>(ok);
+    expect(event.sender.name).toBe("Shop bot" + "x".repeat(56));
+    expect(await problemOf(await post("\u202E\u200B", "b2"))).toMatchObject({ status: 400, code: "invalid_request" });
+  });
+});
