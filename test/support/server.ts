@@ -87,6 +87,20 @@ export function ensureBuilt(): void {
 }
 
 /**
+ * What every test server runs with: the documented local admin token (the
+ * tests mint keys of the demo tenant with it) and limits far above the
+ * production ones (src/ratelimit/limits.ts), since tests drive many sessions
+ * and messages from one address; a test of the limits passes its own.
+ */
+const TEST_VARS: Record<string, string> = {
+  ADMIN_TOKEN: "dev-admin-token-change-me",
+  RATE_LIMIT_SESSIONS_PER_IP: "100000/60",
+  RATE_LIMIT_SESSIONS_PER_DEVICE: "100000/60",
+  RATE_LIMIT_SENDS_PER_DEVICE: "100000/10",
+  RATE_LIMIT_SENDS_PER_IP: "100000/10",
+};
+
+/**
  * Carryover through carryover/testing, with the demo tenant (DEV_SEED) the
  * tests use; `restart()` kills workerd and boots it again on the same storage
  * and port.
@@ -95,7 +109,7 @@ export async function startServer(options: StartOptions = {}): Promise<LocalServ
   ensureBuilt();
   const carryover = await startCarryover({
     ...(options.persistDir ? { persistTo: options.persistDir } : {}),
-    ...(options.vars ? { vars: options.vars } : {}),
+    vars: { ...TEST_VARS, ...options.vars },
   });
   return {
     url: carryover.url,
