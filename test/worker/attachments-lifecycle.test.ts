@@ -37,9 +37,10 @@ describe("attachment lifecycle", () => {
     await runDurableObjectAlarm(stub);
     expect((await api(`/v1/attachments/${unsent.id}`, { token, redirect: "manual" })).status).toBe(302);
 
-    // A day later (the rows aged by a day), the alarm deletes the unsent one.
+    // A day later (the rows and the DO's named timers aged by a day), the alarm deletes the unsent one.
     await runInDurableObject(stub, (_o, state) => {
       state.storage.sql.exec("UPDATE attachments SET created_at = created_at - ?", DAY_MS);
+      state.storage.sql.exec("UPDATE timers SET at = at - ?", DAY_MS);
     });
     await runInDurableObject(stub, (_o, state) => state.storage.setAlarm(Date.now()));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
