@@ -74,6 +74,20 @@ describe("README.md and docs/*.md", () => {
     expect(checked).toBeGreaterThan(100);
   });
 
+  it("each have one title, on the first line, and no heading that skips a level", () => {
+    for (const file of FILES) {
+      const levels = prose(readFileSync(file, "utf8"))
+        .map((line) => /^(#{1,6}) /.exec(line)?.[1]?.length)
+        .filter((n): n is number => n !== undefined);
+      const where = relative(ROOT, file);
+      expect(readFileSync(file, "utf8").startsWith("# "), where).toBe(true);
+      expect(levels.filter((n) => n === 1), where).toHaveLength(1);
+      levels.forEach((n, i) => {
+        if (i > 0) expect(n, `${where}: heading ${i} goes from level ${levels[i - 1]} to ${n}`).toBeLessThanOrEqual((levels[i - 1] ?? 1) + 1);
+      });
+    }
+  });
+
   it("compute anchors as GitHub does", () => {
     expect([...anchors(resolve(DOCS, "API.md"))]).toEqual(
       expect.arrayContaining(["handover-bot--human", "admin-authorization-bearer-admin_token", "the-contract-v1", "error-codes"]),
