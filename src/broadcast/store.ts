@@ -8,7 +8,7 @@ import { nextLocalTime } from "./local-time";
 
 export type BroadcastStatus = "scheduled" | "running" | "completed" | "cancelled";
 
-/** A broadcast as the API shows it (API.md "Broadcast", plus the extensions named in the README). */
+/** A broadcast as the API shows it (API.md "Broadcast", plus docs/API.md "People, topics and broadcasts extensions"). */
 export interface BroadcastView {
   id: string;
   status: BroadcastStatus;

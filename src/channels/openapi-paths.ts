@@ -1,5 +1,5 @@
 // The Messenger channel routes in /openapi.json (API.md "Messenger channels"
-// and the README's contract extensions), from the schemas that validate them.
+// and docs/API.md "Messenger channels extensions"), from the schemas that validate them.
 import type { z } from "zod";
 import { MessengerSettings, WhatsAppSettings } from "./settings";
 

@@ -6,7 +6,7 @@
 // Interim by design: when the webhook outbox lands in the Conversation DO,
 // its "channel" sink calls sendToPlatform (send.ts) with the same inputs and
 // this class, its pull and its queue go; the delivery rows and the
-// one-time refs move there (see README "Messenger channels: hook points").
+// one-time refs move there (see docs/CHANNELS.md "Hook points").
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { BusinessAccess } from "../protocol/access";

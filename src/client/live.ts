@@ -115,10 +115,6 @@ export class Live {
     this.backoff = new Backoff(options.backoff);
   }
 
-  get connection(): LiveState {
-    return this.state;
-  }
-
   get ready(): boolean {
     return this.state === "live" && this.ws !== null;
   }

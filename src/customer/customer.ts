@@ -123,11 +123,6 @@ export class Customer extends DurableObject<Env> {
     return this.devices.list();
   }
 
-  /** Whether a live socket may open for this device (checked by the Worker at each upgrade). */
-  async deviceActive(deviceId: string): Promise<boolean> {
-    return this.devices.isActive(deviceId);
-  }
-
   /**
    * Whether a session token (device + session id) is still signed in: the
    * check behind every customer route (src/auth/revocation.ts).

@@ -107,6 +107,7 @@ function openApiDocument(): JsonSchema {
       },
     },
     paths: {
+      "/v1": { get: op("The API's name and version", [], { "200": '{ name: "carryover", version: "v1" }' }) },
       "/v1/sessions": {
         post: op("Open a session on a device (identity, guest, handoff or refresh token)", [], { "201": "The session" }, schemaOf(SessionRequest)),
         get: op("This person's devices", ["session"], { "200": "The devices" }),

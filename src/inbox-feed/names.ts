@@ -1,6 +1,6 @@
 // Which InboxFeed object plays which part for a tenant: SHARDS shard objects
 // take the directory rows of the conversations that hash to them, and one hub
-// holds the tenant's inbox sockets. See README "Directory and search" for the
+// holds the tenant's inbox sockets. See docs/AGENTS.md "Inbox live feed" for the
 // limits this gives and how it scales.
 
 /** Shards per tenant: each takes at most one row per second from each of its conversations. */

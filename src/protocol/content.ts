@@ -106,7 +106,6 @@ export const Content = z.discriminatedUnion("type", [
   PostbackContent,
 ]);
 export type Content = z.infer<typeof Content>;
-export type ContentType = Content["type"];
 
 export type Role = "customer" | "agent" | "bot" | "system";
 

@@ -88,7 +88,3 @@ export class ServiceError extends Error {
     return problem;
   }
 }
-
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === "string" && value in ERROR_STATUS;
-}

@@ -80,8 +80,6 @@ export type Event =
     })
   | (EventBase & { type: "payment.updated"; target: string; status: PaymentStatus });
 
-export type EventType = Event["type"];
-
 /** The parts of an event its writer supplies; the store adds seq, id and at. */
 export type EventDraft = Event extends infer E ? (E extends Event ? Omit<E, "seq" | "id" | "at"> : never) : never;
 

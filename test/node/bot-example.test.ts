@@ -1,4 +1,4 @@
-// The README's "Run a bot" example (examples/bot.mjs), run as it is against
+// docs/WEBHOOKS.md's "Run a bot" example (examples/bot.mjs), run as it is against
 // the real Worker: a customer writes, the bot gets the signed webhook and
 // answers through the Send API, exactly once.
 import { spawn, type ChildProcess } from "node:child_process";
