@@ -90,4 +90,35 @@ describe("carryover/testing Messenger", () => {
     expect(a.messenger.pageId).not.toBe(b.messenger.pageId);
     await expect(b.messenger.send(b.messenger.psid(), "hello")).rejects.toThrow(/answered 404/);
   });
+
+  it("carries a website thread over to Messenger with an m.me ref, and the bot's answer goes out in Messenger", async () => {
+    const tenant = await cv.createTenant();
+    await tenant.messenger.connect();
+    const hooks = await tenant.receiveWebhooks(["message.created"]);
+    const session = await post<{ sessionToken: string }>("/v1/sessions", "", { tenant: tenant.id, identityToken: await tenant.mintIdentityToken("alice") });
+    const { conversation } = await post<{ conversation: { id: string } }>("/v1/conversations", session.sessionToken, {});
+    const link = await post<{ url: string; ref: string }>(`/v1/conversations/${conversation.id}/channel-link`, session.sessionToken, { channel: "messenger" });
+    expect(link.url).toContain(`https://m.me/${tenant.messenger.pageId}?ref=`);
+
+    const psid = tenant.messenger.psid();
+    await tenant.messenger.send(psid, { ref: link.ref });
+    await tenant.messenger.send(psid, "now in Messenger");
+    const delivery = await hooks.waitFor("message.created", { timeoutMs: 20_000 });
+    expect(delivery.body).toMatchObject({ conversationId: conversation.id, data: { channel: "messenger", content: { text: "now in Messenger" } } });
+    expect(await tenant.messenger.contact(psid)).toMatchObject({ conversationId: conversation.id, linkedTo: "alice" });
+
+    await botSays(tenant, conversation.id, "Got it, Alice.");
+    expect((await tenant.messenger.waitForSent(psid, { timeoutMs: 20_000 })).message.text).toBe("Got it, Alice.");
+  });
 });
+
+async function post<T>(path: string, token: string, body: unknown): Promise<T> {
+  const res = await fetch(`${cv.url}${path}`, {
+    method: "POST",
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  expect(res.ok, `${path}: ${res.status} ${text}`).toBe(true);
+  return JSON.parse(text) as T;
+}
