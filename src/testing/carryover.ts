@@ -80,6 +80,11 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Miniflare's error when workerd cannot bind the port (MiniflareCoreError ERR_ADDRESS_IN_USE). */
+function addressInUse(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "ERR_ADDRESS_IN_USE";
+}
+
 function miniflareOptions(config: WorkerConfig, persistRoot: string, port: number, vars: Record<string, string>) {
   const { workerOptions } = config;
   const options = convertV4MiniflareOptions({
@@ -147,7 +152,7 @@ export async function startCarryover(options: StartOptions = {}): Promise<Carryo
       running = await boot(config, persistDir, wantedPort, vars);
       break;
     } catch (err) {
-      if (!options.port && attempt < 3) continue;
+      if (!options.port && attempt < 3 && addressInUse(err)) continue;
       if (ownsDir) rmSync(persistDir, { recursive: true, force: true });
       throw err;
     }
