@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { createClient, MemoryStorage, type ConversationHandle } from "carryover/client";
 import { startCarryover, type Carryover } from "carryover/testing";
-import { answer, readThread } from "./bot.ts";
+import { onWebhook } from "./bot.ts";
 
 let cv: Carryover;
 before(async () => {
@@ -26,6 +26,7 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
 test("the bot answers a customer's question about an order", async () => {
   const tenant = await cv.createTenant();
   const bot = { baseUrl: cv.url, apiKey: tenant.apiKey };
+  const hooks = await tenant.receiveWebhooks(["message.created"]);
 
   const app = createClient({
     baseUrl: cv.url,
@@ -36,12 +37,11 @@ test("the bot answers a customer's question about an order", async () => {
   await app.connect();
   const thread = await app.conversation();
   thread.send({ type: "text", text: "Where is my order?" });
-  await eventually(() => texts(thread).includes("Where is my order?"), "the message to reach Carryover");
 
-  // With webhooks: await onWebhook(bot, (await hooks.waitFor("message.created")).body);
-  const question = (await readThread(bot, thread.id)).find((e) => e.sender.role === "customer");
-  assert.ok(question);
-  await answer(bot, thread.id, question);
+  const delivery = await hooks.waitFor("message.created");
+  assert.equal(delivery.body.conversationId, thread.id);
+  assert.deepEqual(delivery.body.data.content, { type: "text", text: "Where is my order?" });
+  await onWebhook(bot, delivery.body);
 
   await eventually(() => texts(thread).includes("Your order ships tomorrow."), "the bot's answer in the app");
   app.close();

@@ -2,7 +2,7 @@
 import { createClient, MemoryStorage, type ConversationHandle } from "carryover/client";
 import { startCarryover, type Carryover } from "carryover/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { answer, readThread } from "./bot.ts";
+import { onWebhook } from "./bot.ts";
 
 let cv: Carryover;
 beforeAll(async () => {
@@ -19,6 +19,8 @@ const texts = (thread: ConversationHandle) =>
 test("the bot answers a customer's question about an order", async () => {
   const tenant = await cv.createTenant(); // a tenant of its own: no other test sees its data
   const bot = { baseUrl: cv.url, apiKey: tenant.apiKey };
+  // The bot's webhook endpoint: a receiver that checks every signature, registered for this tenant.
+  const hooks = await tenant.receiveWebhooks(["message.created"]);
 
   // 1. The customer writes in the shop's app: the SDK, signed in with the shop's identity token.
   const app = createClient({
@@ -30,18 +32,16 @@ test("the bot answers a customer's question about an order", async () => {
   await app.connect();
   const thread = await app.conversation();
   thread.send({ type: "text", text: "Where is my order?" });
-  await expect.poll(() => texts(thread)).toContain("Where is my order?");
 
-  // 2. The bot learns of the message. With webhooks (see "Webhooks" in docs/TESTING.md):
-  //      const hooks = await tenant.receiveWebhooks(["message.created"]);
-  //      await onWebhook(bot, (await hooks.waitFor("message.created")).body);
-  //    Here the bot reads the thread with its API key instead.
-  const question = (await readThread(bot, thread.id)).find((e) => e.sender.role === "customer");
-  if (!question) throw new Error("the customer's message is not in the thread");
-  expect(question.content?.text).toBe("Where is my order?");
+  // 2. The signed webhook arrives.
+  const delivery = await hooks.waitFor("message.created");
+  expect(delivery.body).toMatchObject({
+    conversationId: thread.id,
+    data: { sender: { role: "customer", id: "alice" }, content: { type: "text", text: "Where is my order?" } },
+  });
 
-  // 3. The bot answers with the Send API.
-  await answer(bot, thread.id, question);
+  // 3. The bot handles it as its endpoint would, and answers with the Send API.
+  await onWebhook(bot, delivery.body);
 
   // 4. The customer's app shows the answer, live.
   await expect.poll(() => texts(thread)).toContain("Your order ships tomorrow.");

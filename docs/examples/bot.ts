@@ -47,11 +47,3 @@ export async function onWebhook(config: BotConfig, delivery: { type: string; con
   await answer(config, delivery.conversationId, message);
 }
 
-/** The conversation's log as the bot reads it (GET /v1/conversations/:id/events). */
-export async function readThread(config: BotConfig, conversationId: string): Promise<MessageEvent[]> {
-  const res = await fetch(`${config.baseUrl}/v1/conversations/${conversationId}/events?after=0&limit=500`, {
-    headers: { authorization: `Bearer ${config.apiKey}` },
-  });
-  if (!res.ok) throw new Error(`events API answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { events: MessageEvent[] }).events;
-}

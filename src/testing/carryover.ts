@@ -3,6 +3,7 @@
 // Durable Objects, D1 with every migration applied, R2, Queues and static
 // assets, each binding taken from wrangler.toml at build time.
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
@@ -50,16 +51,38 @@ export interface Carryover {
 
 /**
  * The kit's own settings; `vars` may override them. DEV_SEED allows
- * http://127.0.0.1 webhook URLs and seeds the demo tenant. The session secret
- * is fixed so that sessions stored in a `persistTo` folder stay valid on the
- * next run.
+ * http://127.0.0.1 webhook URLs, seeds the demo tenant and turns on the
+ * Messenger simulator (/demo/messenger), which GRAPH_API_BASE points every
+ * tenant's Messenger sends at. The session secret is fixed so that sessions
+ * stored in a `persistTo` folder stay valid on the next run.
  */
-function kitVars(adminToken: string): Record<string, string> {
+function kitVars(adminToken: string, port: number): Record<string, string> {
   return {
     DEV_SEED: "true",
     ADMIN_TOKEN: adminToken,
     SESSION_SECRET: "carryover-testing-session-secret-not-for-production",
+    GRAPH_API_BASE: `http://127.0.0.1:${port}/demo/messenger`,
   };
+}
+
+/**
+ * A port free on 127.0.0.1 right now. Chosen before the boot because the
+ * Worker's GRAPH_API_BASE (its own simulator) has to name it.
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no free port"))));
+    });
+  });
+}
+
+/** Miniflare's error when workerd cannot bind the port (MiniflareCoreError ERR_ADDRESS_IN_USE). */
+function addressInUse(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "ERR_ADDRESS_IN_USE";
 }
 
 function miniflareOptions(config: WorkerConfig, persistRoot: string, port: number, vars: Record<string, string>) {
@@ -116,15 +139,23 @@ export async function startCarryover(options: StartOptions = {}): Promise<Carryo
   const ownsDir = !options.persistTo;
   const persistDir = options.persistTo ? resolve(options.persistTo) : mkdtempSync(join(tmpdir(), "carryover-test-"));
   const adminToken = `test-admin-${crypto.randomUUID()}`;
-  const vars = { ...kitVars(adminToken), ...options.vars };
   const receivers = new Set<WebhookReceiver>();
 
   let running: { mf: Miniflare; url: URL };
-  try {
-    running = await boot(config, persistDir, options.port ?? 0, vars);
-  } catch (err) {
-    if (ownsDir) rmSync(persistDir, { recursive: true, force: true });
-    throw err;
+  let vars: Record<string, string>;
+  // A port picked free can be taken by someone else before workerd binds it:
+  // then try another (a port the caller chose is tried once).
+  for (let attempt = 1; ; attempt++) {
+    const wantedPort = options.port || (await freePort());
+    vars = { ...kitVars(adminToken, wantedPort), ...options.vars };
+    try {
+      running = await boot(config, persistDir, wantedPort, vars);
+      break;
+    } catch (err) {
+      if (!options.port && attempt < 3 && addressInUse(err)) continue;
+      if (ownsDir) rmSync(persistDir, { recursive: true, force: true });
+      throw err;
+    }
   }
   const url = running.url.origin;
   const port = Number(running.url.port);

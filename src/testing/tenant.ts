@@ -2,6 +2,7 @@
 // its own id, HS256 identity secret, a bot key and an admin-role key, and
 // token minting as the business's backend (customers) and SSO (agents) do it.
 import { SignJWT } from "jose";
+import { createTestMessenger, type TestMessenger } from "./messenger";
 import { createWebhookReceiver, type WebhookReceiver } from "./webhook-receiver";
 
 /** Extra JWT claims: `name`, `email`, `avatar`, agent `role`/`teams`, or overrides of `exp`, `iat`, `aud`, `iss`. */
@@ -42,9 +43,20 @@ export interface TestTenant {
    * Starts a recording webhook receiver and registers it with this tenant
    * (`POST /v1/webhook-endpoints` with the admin key, API.md "Webhooks") for
    * `events`; the receiver verifies every delivery with the returned secret.
-   * Needs a Carryover with webhooks; closed when Carryover is disposed.
+   * Closed when Carryover is disposed.
+   * @throws Error with the server's answer when the endpoint is refused (e.g. 400 for an unknown event type).
    */
-  receiveWebhooks(events: string[]): Promise<WebhookReceiver & { endpointId: string }>;
+  receiveWebhooks(events: string[], options?: ReceiveOptions): Promise<WebhookReceiver & { endpointId: string }>;
+  /** The tenant's Messenger channel against the kit's Messenger simulator: `connect()`, `send()`, `sent()`, `waitForSent()`. */
+  messenger: TestMessenger;
+}
+
+/** Options of `receiveWebhooks`. */
+export interface ReceiveOptions {
+  /** Register as a bot endpoint: deliveries of threads an agent owns carry `standby: true` (API.md "Webhooks"). */
+  bot?: boolean;
+  /** The endpoint's description; default "carryover/testing receiver". */
+  description?: string;
 }
 
 /** Where the tenant lives and how to reach the admin API. */
@@ -106,14 +118,15 @@ export async function createTestTenant(host: TenantHost, options: TenantOptions 
     adminKey,
     mintIdentityToken: (sub, claims) => sign("carryover", sub, {}, claims),
     mintAgentToken: (sub, claims) => sign("carryover:agent", sub, { name: sub, role: "agent" }, claims),
-    async receiveWebhooks(events) {
+    async receiveWebhooks(events, { bot, description = "carryover/testing receiver" } = {}) {
       const receiver = await createWebhookReceiver();
       host.receivers.add(receiver);
       try {
         const answer = await call<{ endpoint: { id: string }; secret: string }>(`${host.url}/v1/webhook-endpoints`, adminKey, {
           url: receiver.url,
           events,
-          description: "carryover/testing receiver",
+          description,
+          ...(bot === undefined ? {} : { bot }),
         });
         receiver.setSecret(answer.secret);
         return Object.assign(receiver, { endpointId: answer.endpoint.id });
@@ -123,5 +136,6 @@ export async function createTestTenant(host: TenantHost, options: TenantOptions 
         throw err;
       }
     },
+    messenger: createTestMessenger({ url: host.url, tenant: id, adminKey }),
   };
 }

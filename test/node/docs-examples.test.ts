@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 const DOCS = resolve(import.meta.dirname, "../../docs");
 
 describe("docs/TESTING.md", () => {
-  for (const name of ["bot.test.ts", "bot.node.test.ts"]) {
+  for (const name of ["bot.ts", "bot.test.ts", "bot.node.test.ts", "messenger.test.ts"]) {
     it(`prints examples/${name} as CI runs it`, () => {
       const guide = readFileSync(resolve(DOCS, "TESTING.md"), "utf8");
       // The file's own first comment line says where it is; the rest is printed.

@@ -1,8 +1,7 @@
 // carryover/testing end to end with Carryover's webhooks (API.md "Webhooks"):
 // customer writes → a signed delivery reaches the tenant's receiver → the bot
-// answers with the Send API → the customer's SDK sees it. Runs once the
-// server has webhook endpoints; on a build without them each test skips itself.
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
+// answers with the Send API → the customer's SDK sees it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, MemoryStorage, type ConversationHandle } from "../../src/client/index.ts";
 import { startCarryover, type Carryover, type TestTenant } from "../../src/testing/index.ts";
 
@@ -13,12 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cv?.dispose();
 });
-
-/** Skips the test on a Carryover that has no webhook endpoints yet. */
-async function needsWebhooks(ctx: TestContext, tenant: TestTenant): Promise<void> {
-  const res = await fetch(`${cv.url}/v1/webhook-endpoints`, { headers: { authorization: `Bearer ${tenant.adminKey}` } });
-  if (res.status === 404) ctx.skip("this build of Carryover has no webhooks");
-}
 
 const texts = (thread: ConversationHandle) =>
   thread.items.flatMap((i) => (i.event?.type === "message.created" && i.event.content.type === "text" ? [i.event.content.text] : []));
@@ -38,9 +31,8 @@ async function customerThread(tenant: TestTenant, sub: string): Promise<Conversa
 }
 
 describe("carryover/testing webhooks", () => {
-  it("delivers a customer's message, signed, to the tenant's receiver; the bot's answer reaches the app", async (ctx) => {
+  it("delivers a customer's message, signed, to the tenant's receiver; the bot's answer reaches the app", async () => {
     const tenant = await cv.createTenant();
-    await needsWebhooks(ctx, tenant);
     const hooks = await tenant.receiveWebhooks(["message.created"]);
     expect(hooks.endpointId).toMatch(/^whe_/);
 
@@ -60,10 +52,9 @@ describe("carryover/testing webhooks", () => {
     expect(hooks.rejected).toEqual([]);
   });
 
-  it("gives each tenant only its own deliveries", async (ctx) => {
+  it("gives each tenant only its own deliveries", async () => {
     const a = await cv.createTenant();
     const b = await cv.createTenant();
-    await needsWebhooks(ctx, a);
     const hooksA = await a.receiveWebhooks(["message.created"]);
     const hooksB = await b.receiveWebhooks(["message.created"]);
     const inA = await customerThread(a, "same-id");
@@ -71,5 +62,37 @@ describe("carryover/testing webhooks", () => {
     const delivery = await hooksA.waitFor("message.created", { timeoutMs: 20_000 });
     expect(delivery.body.tenant).toBe(a.id);
     await expect(hooksB.waitFor("message.created", { timeoutMs: 1_500 })).rejects.toThrow(/no message.created webhook/);
+  });
+
+  it("verifies with the endpoint's own secret: deliveries signed with another are refused, never handed out", async () => {
+    const tenant = await cv.createTenant();
+    const hooks = await tenant.receiveWebhooks(["message.created"]);
+    hooks.setSecret(`whsec_${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64")}`);
+    const thread = await customerThread(tenant, "mallory");
+    thread.send({ type: "text", text: "signed with the real secret" });
+    await until(() => hooks.rejected.length > 0, "Carryover's delivery to be refused");
+    expect(hooks.rejected[0]?.reason).toMatch(/signature/);
+    expect(hooks.deliveries).toEqual([]);
+    await expect(hooks.waitFor("message.created", { timeoutMs: 300 })).rejects.toThrow(/refused: [1-9]/);
+  });
+
+  it("waits for a ping, and registers bot endpoints whose deliveries say whether the bot is on standby", async () => {
+    const tenant = await cv.createTenant();
+    const hooks = await tenant.receiveWebhooks(["message.created"], { bot: true, description: "shop bot" });
+    const ping = await fetch(`${cv.url}/v1/webhook-endpoints/${hooks.endpointId}/test`, { method: "POST", headers: { authorization: `Bearer ${tenant.adminKey}` } });
+    expect(ping.ok).toBe(true);
+    expect((await hooks.waitFor("ping", { timeoutMs: 20_000 })).body.tenant).toBe(tenant.id);
+
+    const thread = await customerThread(tenant, "bo");
+    thread.send({ type: "text", text: "hi" });
+    const delivery = await hooks.waitFor("message.created", { timeoutMs: 20_000 });
+    expect(delivery.body).toMatchObject({ conversationId: thread.id, standby: false });
+    const endpoint = await fetch(`${cv.url}/v1/webhook-endpoints/${hooks.endpointId}`, { headers: { authorization: `Bearer ${tenant.adminKey}` } });
+    expect(await endpoint.json()).toMatchObject({ endpoint: { description: "shop bot", bot: true } });
+  });
+
+  it("says why an endpoint is refused", async () => {
+    const tenant = await cv.createTenant();
+    await expect(tenant.receiveWebhooks(["no.such.event"])).rejects.toThrow(/answered 400/);
   });
 });
