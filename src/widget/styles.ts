@@ -46,23 +46,6 @@ header h2{flex:1;margin:0;font-size:16px;font-weight:600;overflow:hidden;text-ov
 .thumb{height:auto;object-fit:contain;cursor:zoom-in;background:#e4e6eb}
 .filerow{display:block;border:0;background:none;padding:0;color:inherit;text-align:left;text-decoration:underline}
 .attach{color:#65676b;font-size:26px}
-.cards{list-style:none;margin:0;padding:2px;display:flex;gap:8px;overflow-x:auto;scroll-snap-type:x mandatory;max-width:100%}
-.card{flex:0 0 220px;scroll-snap-align:start;background:#fff;border:1px solid #e4e6eb;border-radius:14px;overflow:hidden;padding-bottom:8px;color:#1c1e21}
-.card img{display:block;width:100%;height:120px;object-fit:cover}
-.card-title{font-weight:600;padding:8px 10px 0}
-.card-sub{font-size:13px;color:#65676b;padding:2px 10px 0}
-.card .buttons{padding:0 10px}
-.msg:has(.cards){max-width:100%}
-.msg:has(.cards) .bubble{padding:0;background:none;border:0}
-.receipt{border-collapse:collapse;min-width:220px;font-size:14px}
-.receipt caption{text-align:left;font-weight:600;padding-bottom:4px}
-.receipt td,.receipt th{padding:3px 0;text-align:left;font-weight:400}
-.receipt .num{text-align:right;padding-left:16px}
-.receipt tfoot th,.receipt tfoot td{border-top:1px solid #ccd0d5;font-weight:700}
-.pay-amount{font-size:20px;font-weight:700;margin:4px 0!important}
-.pay-status{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;background:#fff4ce;color:#6b4e00}
-.pay-status.paid{background:#d8f5e0;color:#0b6b2d}
-.pay-status.cancelled{background:#eee;color:#555}
 .quick{display:flex;flex-wrap:wrap;gap:6px;justify-content:flex-end;padding:4px 12px 8px;background:#f6f7f9}
 .chip{padding:6px 12px;border-radius:16px;border:1px solid var(--accent);background:#fff;color:var(--accent);font-weight:600;font-size:14px}
 .typing{font-size:12px;color:#65676b;padding:0 16px 4px;background:#f6f7f9;min-height:18px;margin:0}

@@ -723,7 +723,8 @@ export class Widget {
 
   /** A "Back to chat" button. */
   private backButton(): HTMLButtonElement {
-    const back = this.backButton();
+    const back = h("button", { type: "button", class: "btn" }, "Back to chat");
+    back.addEventListener("click", () => this.hideHandoff());
     return back;
   }
 
