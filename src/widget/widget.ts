@@ -21,7 +21,6 @@ import { shareLive } from "./tab-leader";
 import { quickRepliesOf, renderQuickReplies, rowsOf, TimelineView } from "./timeline-view";
 import { attachInputs, retryMessage } from "./attachments";
 import type { UpdatesToggle } from "./updates-toggle";
-import { unsubscribeTopicOf } from "../protocol/unsubscribe";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const OFFLINE_TEXT = MESSAGES.offline;
@@ -373,12 +372,7 @@ export class Widget {
       this.stopSharing = shareLive(`${this.options.storagePrefix ?? ""}carryover:${this.options.tenant}:live:${this.client.user?.id ?? ""}:${handle.id}`, handle);
       this.handleListeners.push(
         handle.on("change", () => this.renderConversation()),
-        // The visitor's "Stop" reply is committed: the server opts them out right after; the toggle follows.
-        handle.on("event", (e) => {
-          if (e.type === "message.created" && e.sender.role === "customer" && e.content.type === "postback" && unsubscribeTopicOf(e.content.payload) !== null) {
-            void this.updates?.followOptOut();
-          }
-        }),
+        handle.on("event", (e) => this.updates?.onEvent(e)),
         handle.on("typing", (t) => this.renderTyping(t.sender.role !== "customer" && t.state === "on", t.sender.name)),
       );
       this.renderConversation();
