@@ -64,16 +64,26 @@ function mediaOf(content: Extract<Content, { type: "media" }>): HTMLElement {
 /**
  * Cards, receipts and payment requests come with the extras
  * (src/widget/rich-content.ts, in widget-extras.js): at once when they are
- * loaded, else after a moment in place of a "Loading…" line.
+ * loaded, else after a moment in place of a "Loading…" line, which says so
+ * and offers to try again when they cannot be loaded.
  */
 function richOf(content: RichContent, actions: RenderActions, paymentStatus?: PaymentStatus): HTMLElement {
   const extras = loadedExtras();
   if (extras) return extras.richContent(content, actions, paymentStatus);
   const slot = h("p", { class: "text" }, MESSAGES.loading);
-  loadExtras(slot).then(
-    (loaded) => slot.replaceWith(loaded.richContent(content, actions, paymentStatus)),
-    () => (slot.textContent = MESSAGES.partFailed),
-  );
+  const fill = (): void =>
+    void loadExtras(slot).then(
+      (loaded) => slot.replaceWith(loaded.richContent(content, actions, paymentStatus)),
+      () => {
+        const retry = h("button", { type: "button", class: "link" }, "Try again");
+        retry.addEventListener("click", () => {
+          slot.textContent = MESSAGES.loading;
+          fill();
+        });
+        slot.replaceChildren(`${MESSAGES.partFailed} `, retry);
+      },
+    );
+  fill();
   return slot;
 }
 

@@ -621,25 +621,22 @@ export class Widget {
     const back = this.backButton();
     // The view of the link is one of the extras: fetched while the link is made.
     const extras = loadExtras(this.root).catch(() => null);
+    let failure: string;
     try {
       const handle = await this.ensureConversation();
       const { url, expiresAt } = await this.client.createHandoff(handle.id);
       const view = (await extras)?.handoffLinkView(url, expiresAt, back);
-      if (!view) {
-        section.replaceChildren(h("h3", { id: "carryover-handoff-title" }, "Continue on another device"), h("p", { role: "alert" }, MESSAGES.partFailed), back);
-        back.focus();
+      if (view) {
+        section.replaceChildren(...view.nodes);
+        view.focus.focus();
         return;
       }
-      section.replaceChildren(...view.nodes);
-      view.focus.focus();
+      failure = MESSAGES.partFailed;
     } catch (err) {
-      section.replaceChildren(
-        h("h3", { id: "carryover-handoff-title" }, "Continue on another device"),
-        h("p", { role: "alert" }, errorText(err, "link")),
-        back,
-      );
-      back.focus();
+      failure = errorText(err, "link");
     }
+    section.replaceChildren(h("h3", { id: "carryover-handoff-title" }, "Continue on another device"), h("p", { role: "alert" }, failure), back);
+    back.focus();
   }
 
   /**

@@ -4,7 +4,7 @@
 import type { Browser } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { LocalServer } from "../support/server";
-import { newDevice, openChat, openShop, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
+import { conversationIdOf, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
@@ -51,5 +51,28 @@ describe("widget extras on demand", () => {
     expect(await qr.evaluate((el) => getComputedStyle(el).width)).toBe("240px");
     expect(await page.evaluate(() => document.querySelector("carryover-chat")?.shadowRoot?.querySelector("style") ?? null)).toBeNull();
     expect(fetched).toHaveLength(2);
+  });
+
+  it("shows a receipt once its renderer arrives, and offers to try again when it could not", async () => {
+    const page = await openShop(await newDevice(browser), server.url, uniqueUser("extras-rich"), "Alice");
+    let blocked = true;
+    await page.route("**/widget-extras.js", (route) => (blocked ? route.abort() : route.continue()));
+    await signIn(page);
+    await openChat(page);
+    await sendText(page, "my order?");
+    const w = widget(page);
+    await w.bubble("my order?").waitFor();
+    const id = await conversationIdOf(page);
+    const receipt = { type: "receipt" as const, orderId: "A-7", currency: "EUR", total: 12, items: [{ title: "Bell", quantity: 2, price: 6 }] };
+    expect((await sendAsBot(server.url, id, receipt)).status).toBe(201);
+
+    const retry = w.host.getByRole("button", { name: "Try again" });
+    await retry.waitFor();
+    expect(await w.log.textContent()).toContain("This part of the chat could not be loaded.");
+    blocked = false;
+    await retry.click();
+    expect(await w.host.locator("table.receipt caption").textContent()).toBe("Receipt · order A-7");
+    expect(await w.host.locator("table.receipt").evaluate((el) => getComputedStyle(el).borderCollapse)).toBe("collapse");
+    expect(await retry.count()).toBe(0);
   });
 });
