@@ -16,13 +16,18 @@ export function handoffLinkView(url: string, expiresAt: string, back: HTMLButton
     field.select();
     void navigator.clipboard?.writeText(url).then(() => (copy.textContent = "Copied"));
   });
-  const picture = qrSvg(encodeQr(url, { ecc: "M" }), "QR code of the handoff link");
-  picture.setAttribute("class", "qr");
+  let picture: SVGSVGElement | null = null;
+  try {
+    picture = qrSvg(encodeQr(url, { ecc: "M" }), "QR code of the handoff link");
+    picture.setAttribute("class", "qr");
+  } catch {
+    // Longer than a QR code holds (RangeError): the link works without its picture.
+  }
   return {
     nodes: [
       h("h3", { id: "carryover-handoff-title" }, "Continue on another device"),
       h("p", {}, `Scan the code with your phone, or open the link on the other device. It works once, for ${minutes} min.`),
-      picture,
+      ...(picture ? [picture] : []),
       field,
       h("div", { class: "row" }, copy, back),
     ],
