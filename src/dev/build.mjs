@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the static assets the Worker serves (wrangler.toml [assets]):
-// src/widget → dist/public/widget.js (one minified IIFE) and the demo page
+// src/widget → dist/public/widget.js (one minified IIFE) and
+// dist/public/widget-extras.js (its rarely used parts, loaded on demand), and the demo page
 // src/demo → dist/public/. Fails when the widget grows past its size budget.
 import { build } from "esbuild";
 import { cpSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -26,13 +27,13 @@ await build({
   legalComments: "none",
   charset: "utf8",
   logLevel: "warning",
-  // The QR encoder is left out of widget.js and loaded on demand (src/widget/qr-loader.ts).
-  define: { __CARRYOVER_LAZY_QR__: "true" },
+  // The extras (src/widget/extras.ts) are left out of widget.js and loaded on demand (src/widget/extras-loader.ts).
+  define: { __CARRYOVER_LAZY_EXTRAS__: "true" },
 });
 await build({
   absWorkingDir: ROOT,
-  entryPoints: ["src/widget/qr-global.ts"],
-  outfile: "dist/public/widget-qr.js",
+  entryPoints: ["src/widget/extras-global.ts"],
+  outfile: "dist/public/widget-extras.js",
   bundle: true,
   minify: true,
   format: "iife",

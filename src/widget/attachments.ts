@@ -1,12 +1,13 @@
 // Attachments in the widget: the attach button, drag and drop and pasted
 // images into `sendFile`; image thumbnails (lazy, sized, alt = file name)
-// that open a viewer, players for video and audio, and a file row (name,
+// that open a viewer (loaded on demand), players for video and audio, and a file row (name,
 // size) that downloads. Content URLs are short-lived and signed, so they are
 // asked for only when a thumbnail comes into view or a file is opened.
 import type { ConversationHandle } from "../client/index";
 import type { Attachment } from "../protocol/attachment";
 import type { Content } from "../protocol/content";
 import { h } from "./dom";
+import { loadExtras } from "./extras-loader";
 
 export type Upload = { name: string; type: string; size: number; loaded: number };
 
@@ -40,14 +41,18 @@ function whenVisible(el: Element, load: () => void): void {
   observer.observe(el);
 }
 
-function openViewer(from: HTMLElement, src: string, alt: string): void {
-  const root = from.getRootNode() as ShadowRoot | Document;
-  const dialog = h("dialog", { class: "viewer", "aria-label": alt }, h("img", { src, alt }), h("button", { type: "button", class: "btn", autofocus: true }, "Close"));
-  // A click anywhere (the image, the backdrop, the button) closes it; Escape closes a modal dialog by itself.
-  dialog.addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => dialog.remove());
-  (root instanceof ShadowRoot ? root : document.body).append(dialog);
-  dialog.showModal();
+/**
+ * Opens the image viewer (in widget-extras.js, loaded on the first click);
+ * while it loads the button is busy, and where it cannot load the image opens
+ * in a new tab instead.
+ */
+function view(button: HTMLElement, src: string, alt: string): void {
+  const root = button.getRootNode();
+  if (!(root instanceof ShadowRoot) || button.getAttribute("aria-busy") === "true") return;
+  button.setAttribute("aria-busy", "true");
+  void loadExtras(root)
+    .then(({ openViewer }) => openViewer(root, src, alt), () => void window.open(src, "_blank", "noopener"))
+    .finally(() => button.removeAttribute("aria-busy"));
 }
 
 /** Downloads through a link to the signed URL (the server sends `Content-Disposition: attachment`). */
@@ -75,7 +80,7 @@ export function attachmentView(content: Content | null, attachment: Attachment |
     whenVisible(img, () => void actions.url(attachment.id).then((src) => (img.src = src), () => undefined));
     // A button, so the viewer opens from the keyboard too.
     const open = h("button", { type: "button", class: "thumbbtn", "aria-label": `View ${filename}` }, img);
-    open.addEventListener("click", () => img.src && openViewer(open, img.src, filename));
+    open.addEventListener("click", () => img.src && view(open, img.src, filename));
     return open;
   }
   if (mediaType === "video" || mediaType === "audio") {

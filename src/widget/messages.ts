@@ -19,6 +19,8 @@ export const MESSAGES = {
   notSentTooLong: "Not sent: the message is too long.",
   notSentRefused: "Not sent: this message could not be accepted.",
   somethingWrong: "Something went wrong. Please try again.",
+  loading: "Loading…",
+  partFailed: "This part of the chat could not be loaded. Check your connection and try again.",
 } as const;
 
 export type MessageKey = keyof typeof MESSAGES;

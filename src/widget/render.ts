@@ -4,6 +4,9 @@
 import type { Button, Content, PaymentStatus, QuickReply } from "../protocol/content";
 import { h, safeLink } from "./dom";
 import { isSafeUrl } from "../protocol/safe-url";
+import { loadedExtras, loadExtras } from "./extras-loader";
+import { MESSAGES } from "./messages";
+import type { RichContent } from "./rich-content";
 
 export interface RenderActions {
   /** The visitor tapped a postback button or quick reply. */
@@ -11,14 +14,6 @@ export interface RenderActions {
   /** The pay URL of a payment request of this conversation, if known. */
   payUrlOf(requestId: string): string | undefined;
   share(title: string | undefined): void;
-}
-
-export function money(amount: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(amount);
-  } catch {
-    return `${amount.toFixed(2)} ${currency}`;
-  }
 }
 
 function buttonOf(button: Button, actions: RenderActions): HTMLElement {
@@ -66,43 +61,30 @@ function mediaOf(content: Extract<Content, { type: "media" }>): HTMLElement {
   }
 }
 
-function cardsOf(content: Extract<Content, { type: "cards" }>, actions: RenderActions): HTMLElement {
-  const list = h("ul", { class: "cards", "aria-label": `${content.cards.length} cards`, tabindex: 0 });
-  content.cards.forEach((card, i) => {
-    const item = h(
-      "li",
-      { class: "card", "aria-label": `Card ${i + 1} of ${content.cards.length}: ${card.title}` },
-      card.imageUrl && isSafeUrl(card.imageUrl) ? h("img", { src: card.imageUrl, alt: "", loading: "lazy", referrerpolicy: "no-referrer" }) : null,
-      h("p", { class: "card-title", dir: "auto" }, card.title),
-      card.subtitle ? h("p", { class: "card-sub", dir: "auto" }, card.subtitle) : null,
-      buttonsOf(card.buttons, actions),
+/**
+ * Cards, receipts and payment requests come with the extras
+ * (src/widget/rich-content.ts, in widget-extras.js): at once when they are
+ * loaded, else after a moment in place of a "Loading…" line, which says so
+ * and offers to try again when they cannot be loaded.
+ */
+function richOf(content: RichContent, actions: RenderActions, paymentStatus?: PaymentStatus): HTMLElement {
+  const extras = loadedExtras();
+  if (extras) return extras.richContent(content, actions, paymentStatus);
+  const slot = h("p", { class: "text" }, MESSAGES.loading);
+  const fill = (): void =>
+    void loadExtras(slot).then(
+      (loaded) => slot.replaceWith(loaded.richContent(content, actions, paymentStatus)),
+      () => {
+        const retry = h("button", { type: "button", class: "link" }, "Try again");
+        retry.addEventListener("click", () => {
+          slot.textContent = MESSAGES.loading;
+          fill();
+        });
+        slot.replaceChildren(`${MESSAGES.partFailed} `, retry);
+      },
     );
-    list.append(item);
-  });
-  return list;
-}
-
-function receiptOf(content: Extract<Content, { type: "receipt" }>): HTMLElement {
-  const table = h("table", { class: "receipt" }, h("caption", {}, `Receipt · order ${content.orderId}`));
-  const body = h("tbody");
-  for (const item of content.items) {
-    body.append(h("tr", {}, h("td", {}, h("bdi", {}, item.title), ` × ${item.quantity}`), h("td", { class: "num" }, money(item.price * item.quantity, content.currency))));
-  }
-  table.append(body, h("tfoot", {}, h("tr", {}, h("th", { scope: "row" }, "Total"), h("td", { class: "num" }, money(content.total, content.currency)))));
-  return table;
-}
-
-const PAYMENT_LABEL: Record<PaymentStatus, string> = { pending: "Awaiting payment", paid: "Paid", cancelled: "Cancelled" };
-
-function paymentOf(content: Extract<Content, { type: "payment_request" }>, status: PaymentStatus): HTMLElement {
-  return h(
-    "div",
-    { class: "payment" },
-    h("p", { class: "pay-desc", dir: "auto" }, content.description),
-    h("p", { class: "pay-amount" }, money(content.amount, content.currency)),
-    h("p", { class: `pay-status ${status}` }, PAYMENT_LABEL[status]),
-    status === "pending" ? h("div", { class: "buttons" }, safeLink(content.payUrl, "Pay now", "btn primary")) : null,
-  );
+  fill();
+  return slot;
 }
 
 /** The body of one message bubble. `paymentStatus` is the latest known status of a payment request. */
@@ -117,11 +99,9 @@ export function renderContent(content: Content, actions: RenderActions, paymentS
     case "buttons":
       return h("div", {}, h("p", { class: "text", dir: "auto" }, content.text), buttonsOf(content.buttons, actions));
     case "cards":
-      return cardsOf(content, actions);
     case "receipt":
-      return receiptOf(content);
     case "payment_request":
-      return paymentOf(content, paymentStatus ?? content.status);
+      return richOf(content, actions, paymentStatus);
   }
 }
 

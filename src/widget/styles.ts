@@ -16,8 +16,6 @@ button{cursor:pointer}
 .panel[hidden]{display:none}
 header{display:flex;align-items:center;gap:8px;padding:12px 12px 12px 16px;background:var(--accent);color:var(--on-accent)}
 header h2{flex:1;margin:0;font-size:16px;font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-.updates{border:1px solid currentColor;border-radius:14px;background:transparent;color:inherit;font:inherit;font-size:12px;padding:4px 10px;cursor:pointer;white-space:nowrap}
-.updates[aria-pressed=true]{background:rgba(255,255,255,.22)}
 .icon{width:36px;height:36px;border:0;border-radius:50%;background:transparent;color:inherit;display:grid;place-items:center;font-size:20px;line-height:1}
 .icon:hover{background:rgba(255,255,255,.18)}
 .icon svg{width:20px;height:20px;fill:currentColor}
@@ -44,29 +42,10 @@ header h2{flex:1;margin:0;font-size:16px;font-weight:600;overflow:hidden;text-ov
 .media{display:block;max-width:100%;max-height:240px;border-radius:12px}
 .caption{margin-top:6px!important}
 .thumbbtn{display:block;border:0;padding:0;background:none;max-width:100%}
+.thumbbtn[aria-busy=true] .thumb{cursor:progress}
 .thumb{height:auto;object-fit:contain;cursor:zoom-in;background:#e4e6eb}
 .filerow{display:block;border:0;background:none;padding:0;color:inherit;text-align:left;text-decoration:underline}
 .attach{color:#65676b;font-size:26px}
-.viewer{max-width:96vw;max-height:96vh;padding:8px;border:0;border-radius:12px;text-align:center}
-.viewer::backdrop{background:rgba(0,0,0,.8)}
-.viewer img{display:block;max-width:90vw;max-height:80vh;margin-bottom:8px}
-.cards{list-style:none;margin:0;padding:2px;display:flex;gap:8px;overflow-x:auto;scroll-snap-type:x mandatory;max-width:100%}
-.card{flex:0 0 220px;scroll-snap-align:start;background:#fff;border:1px solid #e4e6eb;border-radius:14px;overflow:hidden;padding-bottom:8px;color:#1c1e21}
-.card img{display:block;width:100%;height:120px;object-fit:cover}
-.card-title{font-weight:600;padding:8px 10px 0}
-.card-sub{font-size:13px;color:#65676b;padding:2px 10px 0}
-.card .buttons{padding:0 10px}
-.msg:has(.cards){max-width:100%}
-.msg:has(.cards) .bubble{padding:0;background:none;border:0}
-.receipt{border-collapse:collapse;min-width:220px;font-size:14px}
-.receipt caption{text-align:left;font-weight:600;padding-bottom:4px}
-.receipt td,.receipt th{padding:3px 0;text-align:left;font-weight:400}
-.receipt .num{text-align:right;padding-left:16px}
-.receipt tfoot th,.receipt tfoot td{border-top:1px solid #ccd0d5;font-weight:700}
-.pay-amount{font-size:20px;font-weight:700;margin:4px 0!important}
-.pay-status{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;background:#fff4ce;color:#6b4e00}
-.pay-status.paid{background:#d8f5e0;color:#0b6b2d}
-.pay-status.cancelled{background:#eee;color:#555}
 .quick{display:flex;flex-wrap:wrap;gap:6px;justify-content:flex-end;padding:4px 12px 8px;background:#f6f7f9}
 .chip{padding:6px 12px;border-radius:16px;border:1px solid var(--accent);background:#fff;color:var(--accent);font-weight:600;font-size:14px}
 .typing{font-size:12px;color:#65676b;padding:0 16px 4px;background:#f6f7f9;min-height:18px;margin:0}
@@ -75,15 +54,8 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px;padding:9px 12px;bo
 .send{height:40px;padding:0 16px;border:0;border-radius:20px;background:var(--accent);color:var(--on-accent);font-weight:600}
 .handoff{padding:16px;display:flex;flex-direction:column;gap:10px;overflow-y:auto;flex:1;background:#fff}
 .handoff[hidden]{display:none}
-.threads{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:6px}
-.thread{all:unset;box-sizing:border-box;width:100%;cursor:pointer;display:flex;flex-direction:column;gap:2px;padding:8px 10px;border:1px solid #e4e6eb;border-radius:10px}
-.thread:focus-visible{outline:2px solid var(--accent,#0866ff)}
-.thread .preview{font-size:14px;color:#1c1e21;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-.thread .when{font-size:12px;color:#65676b}
 .handoff h3{margin:0;font-size:16px}
 .handoff p{margin:0;color:#444;font-size:14px}
-.qr{width:240px;height:240px;flex-shrink:0;align-self:center}
-.handoff input{width:100%;padding:8px;border:1px solid #ccd0d5;border-radius:8px;font-size:13px}
 .row{display:flex;gap:8px}
 .row>*{flex:1}
 @media (max-width:599px){

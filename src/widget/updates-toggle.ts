@@ -3,6 +3,8 @@
 // the topic is known to exist; follows opt-outs made elsewhere (the "Stop"
 // quick reply) on refresh().
 import type { CarryoverClient } from "../client/index";
+import type { Event } from "../protocol/event";
+import { unsubscribeTopicOf } from "../protocol/unsubscribe";
 import { h } from "./dom";
 
 /** The header button that opts in to or out of one topic. */
@@ -39,6 +41,13 @@ export class UpdatesToggle {
       if (found) this.render(found.subscribed, found.name);
     } catch {
       this.button.hidden = true;
+    }
+  }
+
+  /** Watches the open conversation's events for the visitor's "Stop" reply (see followOptOut). */
+  onEvent(e: Event): void {
+    if (e.type === "message.created" && e.sender.role === "customer" && e.content.type === "postback" && unsubscribeTopicOf(e.content.payload) !== null) {
+      void this.followOptOut();
     }
   }
 

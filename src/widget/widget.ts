@@ -11,17 +11,16 @@ import {
 } from "../client/index";
 import { isSignedOut, type CarryoverError } from "../client/errors";
 import type { Content } from "../protocol/content";
-import type { Event } from "../protocol/event";
 import { h } from "./dom";
 import { DEFAULTS, fetchIdentityToken, themeOf, type UpdateOptions, type WidgetOptions } from "./options";
-import { loadQr } from "./qr-loader";
+import { adoptStyles } from "./adopt-styles";
+import { loadExtras } from "./extras-loader";
 import { STYLES } from "./styles";
 import { MESSAGES, messageFor, type Context } from "./messages";
 import { shareLive } from "./tab-leader";
 import { quickRepliesOf, renderQuickReplies, rowsOf, TimelineView } from "./timeline-view";
 import { attachInputs, retryMessage } from "./attachments";
-import { UpdatesToggle } from "./updates-toggle";
-import { unsubscribeTopicOf } from "../protocol/unsubscribe";
+import type { UpdatesToggle } from "./updates-toggle";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const OFFLINE_TEXT = MESSAGES.offline;
@@ -55,22 +54,6 @@ function storageFor(prefix: string, notKept: () => void): KeyValueStorage {
     notKept();
     return new MemoryStorage();
   }
-}
-
-/**
- * A constructed stylesheet where the browser has them: unlike a <style>
- * element it needs no 'unsafe-inline' in the site's Content-Security-Policy.
- */
-function adoptStyles(root: ShadowRoot): void {
-  if ("adoptedStyleSheets" in root && typeof CSSStyleSheet !== "undefined" && "replaceSync" in CSSStyleSheet.prototype) {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(STYLES);
-    root.adoptedStyleSheets = [sheet];
-    return;
-  }
-  const style = document.createElement("style");
-  style.textContent = STYLES;
-  root.append(style);
 }
 
 /** The visitor's sentence for an error ("" when it is no news to them). */
@@ -115,7 +98,10 @@ export class Widget {
   /** Settles a handoff landing's question (see askToContinue); null when none is asked. */
   private landing: ((continueHere: boolean) => void) | null = null;
   private readonly view: TimelineView;
-  private readonly updates: UpdatesToggle;
+  /** The "Get updates" toggle: loaded with the extras once a topic is set (src/widget/extras.ts). */
+  private updates: UpdatesToggle | null = null;
+  /** The topic the toggle is for, as last set (options.updatesTopic). */
+  private updatesTopic: string | null = null;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private offlineTimer: ReturnType<typeof setTimeout> | undefined;
   private typingSent: ReturnType<typeof setTimeout> | undefined;
@@ -203,7 +189,7 @@ export class Widget {
       ),
     );
 
-    adoptStyles(this.root);
+    adoptStyles(this.root, STYLES);
     this.root.append(this.panel, this.launcher);
     this.applyOptions();
 
@@ -213,9 +199,8 @@ export class Widget {
       storage: storageFor(options.storagePrefix ?? "", () => queueMicrotask(() => this.setStatus(MESSAGES.notKept))),
       identityToken: () => this.identityToken(),
     });
-    this.updates = new UpdatesToggle(this.client, options.updatesTopic ?? null, (message) => this.setStatus(message));
-    this.title.after(this.updates.button);
-    this.unsubscribe.push(this.client.on("session", () => void this.updates.refresh()));
+    void this.followTopic(options.updatesTopic ?? null);
+    this.unsubscribe.push(this.client.on("session", () => void this.updates?.refresh()));
     this.unsubscribe.push(
       this.client.on("session", (user) => {
         this.renderGreeting();
@@ -285,7 +270,7 @@ export class Widget {
     const { signedIn, ...rest } = options;
     this.options = { ...this.options, ...rest };
     this.applyOptions();
-    if (rest.updatesTopic !== undefined) this.updates.setTopic(rest.updatesTopic || null);
+    if (rest.updatesTopic !== undefined) void this.followTopic(rest.updatesTopic || null);
     if (signedIn) {
       // Chained on `started` so that opening the chat meanwhile waits for the merge.
       const previous = this.started;
@@ -387,12 +372,7 @@ export class Widget {
       this.stopSharing = shareLive(`${this.options.storagePrefix ?? ""}carryover:${this.options.tenant}:live:${this.client.user?.id ?? ""}:${handle.id}`, handle);
       this.handleListeners.push(
         handle.on("change", () => this.renderConversation()),
-        // The visitor's "Stop" reply is committed: the server opts them out right after; the toggle follows.
-        handle.on("event", (e) => {
-          if (e.type === "message.created" && e.sender.role === "customer" && e.content.type === "postback" && unsubscribeTopicOf(e.content.payload) !== null) {
-            void this.updates.followOptOut();
-          }
-        }),
+        handle.on("event", (e) => this.updates?.onEvent(e)),
         handle.on("typing", (t) => this.renderTyping(t.sender.role !== "customer" && t.state === "on", t.sender.name)),
       );
       this.renderConversation();
@@ -440,6 +420,24 @@ export class Widget {
     if (hasOpen || this.isOpen) await this.attach();
   }
 
+  /**
+   * Shows the "Get updates" toggle for `topic` (none for null). The toggle is
+   * one of the extras: without a topic it is never loaded, and where it cannot
+   * load it stays away, as it does when the topics cannot be read; setting the
+   * topic again tries again.
+   */
+  private async followTopic(topic: string | null): Promise<void> {
+    this.updatesTopic = topic;
+    if (this.updates || !topic) return this.updates?.setTopic(topic);
+    const extras = await loadExtras(this.root).catch(() => null);
+    if (!extras) return;
+    if (!this.updates) {
+      this.updates = new extras.UpdatesToggle(this.client, null, (message) => this.setStatus(message));
+      this.title.after(this.updates.button);
+    }
+    this.updates.setTopic(this.updatesTopic);
+  }
+
   /** The visitor's subscriptions (Carryover.subscriptions()). */
   subscriptions(): ReturnType<CarryoverClient["listSubscriptions"]> {
     return Promise.resolve(this.started).then(() => this.client.listSubscriptions());
@@ -448,13 +446,13 @@ export class Widget {
   async subscribeTo(topic: string): Promise<void> {
     await this.started;
     await this.client.subscribe(topic);
-    await this.updates.refresh();
+    await this.updates?.refresh();
   }
 
   async unsubscribeFrom(topic: string): Promise<void> {
     await this.started;
     await this.client.unsubscribe(topic);
-    await this.updates.refresh();
+    await this.updates?.refresh();
   }
 
   private send(content: Content): void {
@@ -619,46 +617,26 @@ export class Widget {
   private async showHandoff(): Promise<void> {
     const section = this.handoff;
     section.replaceChildren(h("h3", { id: "carryover-handoff-title" }, "Continue on another device"), h("p", {}, "Creating a link…"));
-    section.hidden = false;
-    this.log.hidden = true;
-    this.typingLine.hidden = true;
-    this.form.hidden = true;
-    this.quick.hidden = true;
-    const back = h("button", { type: "button", class: "btn" }, "Back to chat");
-    back.addEventListener("click", () => this.hideHandoff());
+    this.coverChat();
+    const back = this.backButton();
+    // The view of the link is one of the extras: fetched while the link is made.
+    const extras = loadExtras(this.root).catch(() => null);
+    let failure: string;
     try {
       const handle = await this.ensureConversation();
       const { url, expiresAt } = await this.client.createHandoff(handle.id);
-      const minutes = Math.max(1, Math.round((Date.parse(expiresAt) - Date.now()) / 60_000));
-      const field = h("input", { type: "text", readonly: true, value: url, "aria-label": "Handoff link" });
-      const copy = h("button", { type: "button", class: "btn" }, "Copy link");
-      copy.addEventListener("click", () => {
-        field.select();
-        void navigator.clipboard?.writeText(url).then(() => (copy.textContent = "Copied"));
-      });
-      const picture = h("div", { class: "qr" });
-      section.replaceChildren(
-        h("h3", { id: "carryover-handoff-title" }, "Continue on another device"),
-        h("p", {}, `Scan the code with your phone, or open the link on the other device. It works once, for ${minutes} min.`),
-        picture,
-        field,
-        h("div", { class: "row" }, copy, back),
-      );
-      copy.focus();
-      // The link works without its picture: a QR module that cannot load leaves the space empty.
-      void loadQr().then(({ encodeQr, qrSvg }) => {
-        const svg = qrSvg(encodeQr(url, { ecc: "M" }), "QR code of the handoff link");
-        svg.setAttribute("class", "qr");
-        picture.replaceWith(svg);
-      }, () => picture.remove());
+      const view = (await extras)?.handoffLinkView(url, expiresAt, back);
+      if (view) {
+        section.replaceChildren(...view.nodes);
+        view.focus.focus();
+        return;
+      }
+      failure = MESSAGES.partFailed;
     } catch (err) {
-      section.replaceChildren(
-        h("h3", { id: "carryover-handoff-title" }, "Continue on another device"),
-        h("p", { role: "alert" }, errorText(err, "link")),
-        back,
-      );
-      back.focus();
+      failure = errorText(err, "link");
     }
+    section.replaceChildren(h("h3", { id: "carryover-handoff-title" }, "Continue on another device"), h("p", { role: "alert" }, failure), back);
+    back.focus();
   }
 
   /**
@@ -674,11 +652,7 @@ export class Widget {
       h("p", {}, "This link opens a conversation you started on another device. It works once."),
       h("div", { class: "row" }, go, skip),
     );
-    section.hidden = false;
-    this.log.hidden = true;
-    this.typingLine.hidden = true;
-    this.form.hidden = true;
-    this.quick.hidden = true;
+    this.coverChat();
     this.open();
     go.focus();
     return new Promise((resolve) => {
@@ -708,22 +682,21 @@ export class Widget {
     const current = this.conversation?.id;
     if (!current) return;
     const section = this.handoff;
-    const back = h("button", { type: "button", class: "btn" }, "Back to chat");
-    back.addEventListener("click", () => this.hideHandoff());
-    const list = h("ul", { class: "threads" });
-    section.replaceChildren(h("h3", { id: "carryover-handoff-title" }, "Earlier conversations"), list, back);
-    section.hidden = false;
-    this.log.hidden = true;
-    this.typingLine.hidden = true;
-    this.form.hidden = true;
-    this.quick.hidden = true;
-    const threads = await this.client.earlierConversations(current).catch(() => []);
-    for (const thread of threads) {
-      const when = new Date(thread.updatedAt).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-      const open = h("button", { type: "button", class: "thread" }, h("span", { class: "preview", dir: "auto" }, previewOf(thread.lastEvent)), h("span", { class: "when" }, when));
-      open.addEventListener("click", () => void this.switchTo(thread.id));
-      list.append(h("li", {}, open));
+    const back = this.backButton();
+    const loading = h("p", {}, MESSAGES.loading);
+    section.replaceChildren(h("h3", { id: "carryover-handoff-title" }, "Earlier conversations"), loading, back);
+    this.coverChat();
+    // The list is one of the extras: fetched together with the threads.
+    const [threads, extras] = await Promise.all([this.client.earlierConversations(current).catch(() => []), loadExtras(this.root).catch(() => null)]);
+    if (!loading.isConnected) return; // the visitor went back meanwhile
+    if (!extras) {
+      loading.setAttribute("role", "alert");
+      loading.textContent = MESSAGES.partFailed;
+      back.focus();
+      return;
     }
+    const list = extras.threadList(threads, (id) => void this.switchTo(id));
+    loading.replaceWith(list);
     (list.querySelector("button") ?? back).focus();
   }
 
@@ -731,6 +704,19 @@ export class Widget {
     this.hideHandoff();
     this.detach();
     await this.attach(id).catch((err: unknown) => this.setStatus(errorText(err)));
+  }
+
+  /** Shows the handoff section (a link, a landing, earlier conversations) in place of the chat. */
+  private coverChat(): void {
+    this.handoff.hidden = false;
+    this.log.hidden = this.typingLine.hidden = this.form.hidden = this.quick.hidden = true;
+  }
+
+  /** A "Back to chat" button. */
+  private backButton(): HTMLButtonElement {
+    const back = h("button", { type: "button", class: "btn" }, "Back to chat");
+    back.addEventListener("click", () => this.hideHandoff());
+    return back;
   }
 
   private hideHandoff(): void {
@@ -757,22 +743,4 @@ function withoutReferrer(): void {
   meta.name = "referrer";
   meta.content = "no-referrer";
   document.head.append(meta);
-}
-
-/** One line for a thread in "Earlier conversations": its last message. */
-function previewOf(event: Event | null): string {
-  if (!event) return "No messages yet";
-  if (event.type !== "message.created") return "Conversation";
-  const c = event.content;
-  switch (c.type) {
-    case "text":
-    case "buttons":
-      return c.text;
-    case "postback":
-      return c.title;
-    case "media":
-      return c.caption || "Attachment";
-    default:
-      return "Message";
-  }
 }

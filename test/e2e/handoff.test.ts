@@ -28,7 +28,7 @@ describe("handoff to another device", () => {
     await field.waitFor();
     const link = await field.inputValue();
     expect(link).toMatch(/[?&]handoff=/);
-    // The QR encoder arrives on demand (widget-qr.js), after the link.
+    // The QR encoder and the link's view arrive on demand (widget-extras.js).
     const qr = w.host.getByRole("img", { name: "QR code of the handoff link" });
     await qr.waitFor();
     expect(await qr.locator("rect").count()).toBeGreaterThan(100);

@@ -46,6 +46,7 @@ describe("npm pack", () => {
         "dist/worker/index.js",
         "dist/worker/config.json",
         "dist/public/widget.js",
+        "dist/public/widget-extras.js",
         "dist/public/index.html",
       ]),
     );
