@@ -244,17 +244,20 @@
     }
   }
 
+  // One poll of a thread at a time: a slow answer must not let the next tick read the same events again.
   function poll(id) {
     var thread = threads[id];
-    return api("/v1/conversations/" + id + "/events?after=" + thread.after).then(function (page) {
-      var fresh = page.events;
+    if (thread.polling) return thread.polling;
+    thread.polling = api("/v1/conversations/" + id + "/events?after=" + thread.after).then(function (page) {
+      var fresh = page.events.filter(function (e) { return e.seq > thread.after; });
       thread.events = thread.events.concat(fresh);
       thread.after = page.cursor;
       if (id === selected && fresh.length) renderTranscript();
       // Answer the newest message when a customer wrote it just now (not old history after a reload).
       var last = fresh[fresh.length - 1];
       if (last && last.type === "message.created" && Date.now() - Date.parse(last.at) < 30000) botAnswer(id, last);
-    }, function () { /* not visible yet */ });
+    }, function () { /* not visible yet */ }).then(function () { thread.polling = null; });
+    return thread.polling;
   }
 
   $("reply").addEventListener("submit", function (e) {

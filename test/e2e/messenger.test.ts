@@ -34,6 +34,8 @@ describe("demo page: Messenger pane", () => {
 
     await continueButton.click();
     const site = widget(page.frameLocator("#site"));
+    // A handoff link is redeemed only after a human gesture on the landing (link scanners take nothing).
+    await site.host.getByRole("button", { name: "Continue this conversation here" }).click({ timeout: 30_000 });
     await site.bubble("Hi from Messenger").waitFor({ timeout: 30_000 });
     await site.bubble("Thanks for your message!").waitFor();
     const conversationId = await page.evaluate(() => (window as unknown as { CarryoverMessenger: { conversationId: string } }).CarryoverMessenger.conversationId);
