@@ -25,24 +25,22 @@ function conversationOf(ctx: Context, id: string) {
 
 /**
  * Links the identity to the thread a valid channel-link `ref` names, once:
- * the thread's outbox records the ref's id, so the same ref never links
+ * the thread records the ref's id, so the same ref never links
  * another identity. Returns whether the identity is linked by it; refs that
  * are not channel-link refs (ads, other links) are ignored.
  */
 async function redeemRef(ctx: Context, item: InboundItem & { ref: string }): Promise<boolean> {
   const proof = await verifyLinkRef(settingsOf(ctx.env).sessionKey, ctx.tenant, item.ref);
   if (!proof) return false;
-  const outbox = ctx.env.CHANNEL_OUTBOX.getByName(`${ctx.tenant}:${proof.conversationId}`);
-  if (!(await outbox.claimRef(proof.id, item.channel, item.from))) {
+  const conversation = conversationOf(ctx, proof.conversationId);
+  if (!(await conversation.claimChannelRef(proof.id, item.channel, item.from))) {
     console.warn(`channel-link ref ${proof.id} was already used by another identity; ignored`);
     return false;
   }
-  const conversation = conversationOf(ctx, proof.conversationId);
   const view = unwrap(await conversation.channelView(ctx.tenant));
   unwrap(await conversation.bindChannel({ tenant: ctx.tenant, channel: item.channel, recipient: item.from, at: item.at }));
   ctx.store.set("link", JSON.stringify({ userId: view.userId, conversationId: proof.conversationId, at: new Date().toISOString() }));
   ctx.store.set("conversationId", proof.conversationId);
-  await outbox.wake(ctx.tenant, proof.conversationId);
   return true;
 }
 
@@ -94,22 +92,19 @@ async function processMessage(ctx: Context, item: MessageItem): Promise<void> {
       }),
     );
   }
-  // Also catches up a business message whose wake-up was lost (see outbox.ts).
-  await ctx.env.CHANNEL_OUTBOX.getByName(`${ctx.tenant}:${conversationId}`).wake(ctx.tenant, conversationId);
 }
 
 async function processReceipt(ctx: Context, item: ReceiptItem): Promise<void> {
   const conversationId = ctx.store.get("conversationId");
   if (!conversationId) return; // nothing was ever sent to this identity from a thread
-  const outbox = ctx.env.CHANNEL_OUTBOX.getByName(`${ctx.tenant}:${conversationId}`);
-  const seq = await outbox.receipt({
+  const conversation = conversationOf(ctx, conversationId);
+  const seq = await conversation.channelReceipt({
     status: item.status,
     mids: item.mids,
     ...(item.watermark !== undefined ? { watermark: item.watermark } : {}),
     ...(item.error !== undefined ? { error: item.error } : {}),
   });
   if (item.status !== "read" || seq === 0) return;
-  const conversation = conversationOf(ctx, conversationId);
   const view = unwrap(await conversation.channelView(ctx.tenant));
   const access: CustomerAccess = {
     kind: "customer",
