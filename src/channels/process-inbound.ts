@@ -11,6 +11,7 @@ import type { CustomerAccess } from "../protocol/access";
 import { unwrap } from "../protocol/result";
 import { personIdOf, type InboundItem, type MessageItem, type ReceiptItem } from "./inbound";
 import type { InboxStore } from "./inbox-store";
+import { importMedia } from "./inbound-media";
 import { verifyLinkRef } from "./link-ref";
 
 interface Context {
@@ -77,7 +78,17 @@ async function processMessage(ctx: Context, item: MessageItem): Promise<void> {
   const conversation = conversationOf(ctx, conversationId);
   // Platform ids can be longer than a clientId may be: a digest keeps them unique and short.
   const clientId = `${item.channel}:${(await sha256Hex(item.key)).slice(0, 40)}`;
-  for (const [i, content] of item.parts.entries()) {
+  const access: CustomerAccess = {
+    kind: "customer",
+    tenant: ctx.tenant,
+    userId,
+    deviceId: personIdOf(item.channel, item.from),
+    sessionId: "channel",
+    guest: userId.startsWith("gst_"),
+  };
+  for (const [i, part] of item.parts.entries()) {
+    // Media by the platform's URL become attachments of the thread (kept as URLs when they cannot be stored).
+    const content = await importMedia(ctx.env, conversation, access, conversationId, part);
     unwrap(
       await conversation.receiveFromChannel({
         tenant: ctx.tenant,
