@@ -87,8 +87,9 @@ async function processMessage(ctx: Context, item: MessageItem): Promise<void> {
     guest: userId.startsWith("gst_"),
   };
   for (const [i, part] of item.parts.entries()) {
+    const partClientId = item.parts.length > 1 ? `${clientId}#${i}` : clientId;
     // Media by the platform's URL become attachments of the thread (kept as URLs when they cannot be stored).
-    const content = await importMedia(ctx.env, conversation, access, conversationId, part);
+    const content = await importMedia(ctx.env, conversation, access, conversationId, partClientId, part);
     unwrap(
       await conversation.receiveFromChannel({
         tenant: ctx.tenant,
@@ -98,7 +99,7 @@ async function processMessage(ctx: Context, item: MessageItem): Promise<void> {
         channel: item.channel,
         recipient: item.from,
         at: item.at,
-        clientId: item.parts.length > 1 ? `${clientId}#${i}` : clientId,
+        clientId: partClientId,
         content,
       }),
     );
