@@ -46,12 +46,16 @@ export interface ChannelHost {
 
 /**
  * The outbox entry that sends `event` to the thread's messenger identity, or
- * null when it is not a business message or the thread is not bound. Called
+ * null when it is not a business message or the thread is not bound
+ * (`bindingOf`, read only for business messages). Called
  * inside the append transaction, so the message and its delivery are
  * committed together.
  */
-export function channelEntry(event: Event, binding: ChannelBinding | null, owner: OutboxEntry["owner"]): OutboxEntry | null {
-  if (!binding || event.type !== "message.created" || !BUSINESS_ROLES.has(event.sender.role)) return null;
+export function channelEntry(event: Event, bindingOf: () => ChannelBinding | null, owner: OutboxEntry["owner"]): OutboxEntry | null {
+  if (event.type !== "message.created" || !BUSINESS_ROLES.has(event.sender.role)) return null;
+  // Read only for business messages: the append path stays one query shorter for everything else.
+  const binding = bindingOf();
+  if (!binding) return null;
   const body: ChannelDeliveryBody = {
     seq: event.seq,
     eventId: event.id,

@@ -120,7 +120,7 @@ export class Conversation extends DurableObject<Env> {
       ordered: true,
       wake: (at) => this.timers.setEarliest("outbox", at),
     });
-    this.store = new EventStore(sql, (event) => enqueueEvent(this.outbox, event, this.meta.get(), this.channels.get()));
+    this.store = new EventStore(sql, (event) => enqueueEvent(this.outbox, event, this.meta.get(), () => this.channels.get()));
     this.reads = new ReadCursors(sql);
     this.meta = new MetaStore(sql);
     this.live = new Connections(ctx, this.store);

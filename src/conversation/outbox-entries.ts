@@ -19,10 +19,10 @@ export function conversationStream(meta: ConversationMeta | null): StreamInfo | 
 
 /**
  * Called by EventStore for every appended event (inside its transaction). A
- * business message in a thread bound to a messenger identity (`binding`) is
+ * business message in a thread bound to a messenger identity (`binding()`) is
  * also enqueued for that identity's channel sink (src/channels/channel-sink.ts).
  */
-export function enqueueEvent(outbox: Outbox, event: Event, meta: ConversationMeta | null, binding: ChannelBinding | null = null): void {
+export function enqueueEvent(outbox: Outbox, event: Event, meta: ConversationMeta | null, binding: () => ChannelBinding | null = () => null): void {
   if (!meta || !OUTGOING_EVENTS.has(event.type)) return;
   outbox.enqueue({ type: event.type, seq: event.seq, at: event.at, owner: meta.owner, data: event });
   const channel = channelEntry(event, binding, meta.owner);
