@@ -170,7 +170,7 @@ export class ChannelSends {
    * when there is no pending or failed delivery for `seq`.
    */
   retry(outbox: Outbox, seq: number): void {
-    const found = this.list(outbox, 10_000).findLast((d) => d.seq === seq && d.status !== "succeeded");
+    const found = this.list(outbox, 1_000).findLast((d) => d.seq === seq && d.status !== "succeeded");
     if (!found) throw new ServiceError("not_found", `no pending or failed channel delivery for seq ${seq}`);
     const row = this.row(found.id);
     if (row?.platform_error) {
