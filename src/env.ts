@@ -7,7 +7,6 @@ import type { RateLimiter } from "./ratelimit/rate-limiter";
 import type { BroadcastMessage } from "./broadcast/fan-out";
 import type { TenantOutbox } from "./webhooks/tenant-outbox";
 import type { ChannelInbox } from "./channels/inbox";
-import type { ChannelOutbox } from "./channels/outbox";
 import type { MessengerSimulator } from "./channels/simulator";
 
 export interface Env {
@@ -20,8 +19,6 @@ export interface Env {
   INBOX: DurableObjectNamespace<InboxFeed>;
   /** Messenger channels: one per channel identity (`<tenant>:msgr_<psid>`), webhook items in, processed by alarm. */
   CHANNEL_INBOX: DurableObjectNamespace<ChannelInbox>;
-  /** Messenger channels: one per conversation, sends to the platform in seq order (until the webhook outbox takes it over). */
-  CHANNEL_OUTBOX: DurableObjectNamespace<ChannelOutbox>;
   /** Local development only: the Messenger send-API simulator's record (/demo/messenger). */
   MESSENGER_SIMULATOR: DurableObjectNamespace<MessengerSimulator>;
   DB: D1Database;

@@ -10,7 +10,6 @@ export { TenantOutbox } from "./webhooks/tenant-outbox";
 export { Agent } from "./agent/agent";
 export { InboxFeed } from "./inbox-feed/feed";
 export { ChannelInbox } from "./channels/inbox";
-export { ChannelOutbox } from "./channels/outbox";
 export { MessengerSimulator } from "./channels/simulator";
 
 export default {

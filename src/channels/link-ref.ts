@@ -2,7 +2,7 @@
 // HMAC-signed, one-time proof that whoever opens Messenger with it may
 // continue one conversation of one tenant there. Compact because it travels
 // in a URL parameter that Meta hands back verbatim; one-time because the
-// conversation's ChannelOutbox records its id when it is redeemed.
+// conversation records its id when it is redeemed (channel-sends.ts).
 //
 // Format: `cl1.<conversationId>.<id>.<exp, base 36 seconds>.<base64url MAC, 128 bits>`;
 // the MAC covers the tenant too, so a ref never works for another tenant.

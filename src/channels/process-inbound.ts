@@ -11,6 +11,7 @@ import type { CustomerAccess } from "../protocol/access";
 import { unwrap } from "../protocol/result";
 import { personIdOf, type InboundItem, type MessageItem, type ReceiptItem } from "./inbound";
 import type { InboxStore } from "./inbox-store";
+import { importMedia } from "./inbound-media";
 import { verifyLinkRef } from "./link-ref";
 
 interface Context {
@@ -25,24 +26,22 @@ function conversationOf(ctx: Context, id: string) {
 
 /**
  * Links the identity to the thread a valid channel-link `ref` names, once:
- * the thread's outbox records the ref's id, so the same ref never links
+ * the thread records the ref's id, so the same ref never links
  * another identity. Returns whether the identity is linked by it; refs that
  * are not channel-link refs (ads, other links) are ignored.
  */
 async function redeemRef(ctx: Context, item: InboundItem & { ref: string }): Promise<boolean> {
   const proof = await verifyLinkRef(settingsOf(ctx.env).sessionKey, ctx.tenant, item.ref);
   if (!proof) return false;
-  const outbox = ctx.env.CHANNEL_OUTBOX.getByName(`${ctx.tenant}:${proof.conversationId}`);
-  if (!(await outbox.claimRef(proof.id, item.channel, item.from))) {
+  const conversation = conversationOf(ctx, proof.conversationId);
+  if (!(await conversation.claimChannelRef(proof.id, item.channel, item.from))) {
     console.warn(`channel-link ref ${proof.id} was already used by another identity; ignored`);
     return false;
   }
-  const conversation = conversationOf(ctx, proof.conversationId);
   const view = unwrap(await conversation.channelView(ctx.tenant));
   unwrap(await conversation.bindChannel({ tenant: ctx.tenant, channel: item.channel, recipient: item.from, at: item.at }));
   ctx.store.set("link", JSON.stringify({ userId: view.userId, conversationId: proof.conversationId, at: new Date().toISOString() }));
   ctx.store.set("conversationId", proof.conversationId);
-  await outbox.wake(ctx.tenant, proof.conversationId);
   return true;
 }
 
@@ -79,7 +78,18 @@ async function processMessage(ctx: Context, item: MessageItem): Promise<void> {
   const conversation = conversationOf(ctx, conversationId);
   // Platform ids can be longer than a clientId may be: a digest keeps them unique and short.
   const clientId = `${item.channel}:${(await sha256Hex(item.key)).slice(0, 40)}`;
-  for (const [i, content] of item.parts.entries()) {
+  const access: CustomerAccess = {
+    kind: "customer",
+    tenant: ctx.tenant,
+    userId,
+    deviceId: personIdOf(item.channel, item.from),
+    sessionId: "channel",
+    guest: userId.startsWith("gst_"),
+  };
+  for (const [i, part] of item.parts.entries()) {
+    const partClientId = item.parts.length > 1 ? `${clientId}#${i}` : clientId;
+    // Media by the platform's URL become attachments of the thread (kept as URLs when they cannot be stored).
+    const content = await importMedia(ctx.env, conversation, access, conversationId, partClientId, part);
     unwrap(
       await conversation.receiveFromChannel({
         tenant: ctx.tenant,
@@ -89,27 +99,24 @@ async function processMessage(ctx: Context, item: MessageItem): Promise<void> {
         channel: item.channel,
         recipient: item.from,
         at: item.at,
-        clientId: item.parts.length > 1 ? `${clientId}#${i}` : clientId,
+        clientId: partClientId,
         content,
       }),
     );
   }
-  // Also catches up a business message whose wake-up was lost (see outbox.ts).
-  await ctx.env.CHANNEL_OUTBOX.getByName(`${ctx.tenant}:${conversationId}`).wake(ctx.tenant, conversationId);
 }
 
 async function processReceipt(ctx: Context, item: ReceiptItem): Promise<void> {
   const conversationId = ctx.store.get("conversationId");
   if (!conversationId) return; // nothing was ever sent to this identity from a thread
-  const outbox = ctx.env.CHANNEL_OUTBOX.getByName(`${ctx.tenant}:${conversationId}`);
-  const seq = await outbox.receipt({
+  const conversation = conversationOf(ctx, conversationId);
+  const seq = await conversation.channelReceipt({
     status: item.status,
     mids: item.mids,
     ...(item.watermark !== undefined ? { watermark: item.watermark } : {}),
     ...(item.error !== undefined ? { error: item.error } : {}),
   });
   if (item.status !== "read" || seq === 0) return;
-  const conversation = conversationOf(ctx, conversationId);
   const view = unwrap(await conversation.channelView(ctx.tenant));
   const access: CustomerAccess = {
     kind: "customer",

@@ -124,8 +124,7 @@ channelConversations.post("/:id/channel-link", authenticate(), async (c) => {
 channelConversations.get("/:id/channel-deliveries", authenticate(), async (c) => {
   const access = businessOf(c);
   const id = conversationIdOf(c);
-  unwrap(await c.env.CONVERSATION.getByName(`${access.tenant}:${id}`).channelView(access.tenant));
-  const deliveries = await c.env.CHANNEL_OUTBOX.getByName(`${access.tenant}:${id}`).deliveries();
+  const deliveries = unwrap(await c.env.CONVERSATION.getByName(`${access.tenant}:${id}`).channelDeliveries(access.tenant));
   return c.json({ deliveries });
 });
 
@@ -134,8 +133,7 @@ channelConversations.post("/:id/channel-deliveries/:seq/retry", authenticate(), 
   const id = conversationIdOf(c);
   const seq = SeqParam.safeParse(c.req.param("seq"));
   if (!seq.success) throw new ServiceError("not_found", "no such delivery");
-  unwrap(await c.env.CONVERSATION.getByName(`${access.tenant}:${id}`).channelView(access.tenant));
-  unwrap(await c.env.CHANNEL_OUTBOX.getByName(`${access.tenant}:${id}`).retry(access.tenant, id, seq.data));
+  unwrap(await c.env.CONVERSATION.getByName(`${access.tenant}:${id}`).retryChannelDelivery(access.tenant, seq.data));
   return c.body(null, 202);
 });
 

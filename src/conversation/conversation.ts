@@ -38,6 +38,7 @@ import { StateWriter } from "./state-writer";
 import { Timers } from "./timers";
 import { idleReturnMinutesOf } from "../directory/tenant-settings";
 import { ChannelBindings, type ChannelBinding } from "../channels/binding";
+import { ChannelSends, type ChannelDelivery } from "../channels/channel-sends";
 import type { ChannelKind } from "../channels/settings";
 
 /** How long thread-list updates are gathered before one push to the Customer DO… */
@@ -89,13 +90,15 @@ export class Conversation extends DurableObject<Env> {
   private readonly meta: MetaStore;
   private readonly live: Connections;
   private readonly files: ConversationFiles;
-  /** Webhook (and later channel) deliveries of this thread, drained by the alarm. */
+  /** Webhook and channel deliveries of this thread, drained by the alarm. */
   private readonly outbox: Outbox;
   private readonly notes: NotesStore;
   private readonly timers: Timers;
   private readonly directory: DirectorySync;
   private readonly state: StateWriter;
   private readonly channels: ChannelBindings;
+  /** Parts, platform ids and receipts of channel deliveries; redeemed channel-link refs. */
+  private readonly channelSends: ChannelSends;
   /** Customer sends per device, HTTP and socket alike, counted here: no limiter round trip per message. */
   private readonly deviceSends = new LocalBuckets();
   /** The tenant's per-device send limit; undefined until loaded (the var default applies meanwhile). */
@@ -111,11 +114,13 @@ export class Conversation extends DurableObject<Env> {
     super(ctx, env);
     const sql = ctx.storage.sql;
     migrate(sql);
-    this.outbox = new Outbox(ctx.storage, sinkKinds(env), () => conversationStream(this.meta.get()), {
+    this.channelSends = new ChannelSends(sql);
+    const channelHost = { binding: () => this.channels.get(), sends: this.channelSends };
+    this.outbox = new Outbox(ctx.storage, sinkKinds(env, channelHost), () => conversationStream(this.meta.get()), {
       ordered: true,
       wake: (at) => this.timers.setEarliest("outbox", at),
     });
-    this.store = new EventStore(sql, (event) => enqueueEvent(this.outbox, event, this.meta.get()));
+    this.store = new EventStore(sql, (event) => enqueueEvent(this.outbox, event, this.meta.get(), () => this.channels.get()));
     this.reads = new ReadCursors(sql);
     this.meta = new MetaStore(sql);
     this.live = new Connections(ctx, this.store);
@@ -345,6 +350,33 @@ export class Conversation extends DurableObject<Env> {
     });
   }
 
+  /** Messenger channels: this thread's channel deliveries, oldest first (404 for another tenant). */
+  async channelDeliveries(tenant: string): Promise<Result<ChannelDelivery[]>> {
+    return toResult(() => {
+      if (this.meta.get()?.tenant !== tenant) throw new ServiceError("not_found", "conversation not found");
+      return this.channelSends.list(this.outbox);
+    });
+  }
+
+  /** Messenger channels: an operator's retry of the channel delivery of `seq` (404 when none is pending or failed). */
+  async retryChannelDelivery(tenant: string, seq: number): Promise<Result<{ retried: true }>> {
+    return toResult(() => {
+      if (this.meta.get()?.tenant !== tenant) throw new ServiceError("not_found", "conversation not found");
+      this.channelSends.retry(this.outbox, seq);
+      return { retried: true as const };
+    });
+  }
+
+  /** Messenger channels: platform receipts; returns the highest seq they cover (0 if none). */
+  async channelReceipt(input: { status: "delivered" | "read" | "failed"; mids: string[]; watermark?: number; error?: string }): Promise<number> {
+    return this.channelSends.receipt(input.status, input.mids, input.watermark, new Date(), input.error);
+  }
+
+  /** Messenger channels: redeems a one-time channel-link ref for this thread (see link-ref.ts). */
+  async claimChannelRef(id: string, channel: ChannelKind, recipient: string): Promise<boolean> {
+    return this.channelSends.claimRef(id, channel, recipient);
+  }
+
   /** Closes every live socket of a signed-out device with 4008 (called on sign-out). */
   async disconnectDevice(deviceId: string): Promise<void> {
     this.live.disconnectDevice(deviceId);
@@ -516,7 +548,6 @@ export class Conversation extends DurableObject<Env> {
     this.state.messageWritten(access, sender, outcome.event.at);
     this.committed(outcome, from);
     this.state.afterMessage(state, sender);
-    if (sender.role !== "customer") this.channelSend(meta);
     return outcome;
   }
 
@@ -526,20 +557,6 @@ export class Conversation extends DurableObject<Env> {
     if (!outcome.created || access.kind !== "customer" || event.type !== "message.created") return;
     if (event.content.type !== "postback" || unsubscribeTopicOf(event.content.payload) === null) return;
     await applyUnsubscribePostback(this.env.DB, access.tenant, access.userId, event.content.payload);
-  }
-
-  /**
-   * Hook point of Messenger channels: a business message in a thread bound
-   * to a messenger identity wakes the thread's ChannelOutbox, which reads
-   * the log from its cursor and sends in seq order. When the webhook outbox
-   * lands, this becomes a "channel" sink row written in this transaction.
-   */
-  private channelSend(meta: ConversationMeta): void {
-    if (!this.channels.get()) return;
-    const outbox = this.env.CHANNEL_OUTBOX.getByName(`${meta.tenant}:${meta.id}`);
-    this.ctx.waitUntil(
-      outbox.wake(meta.tenant, meta.id).catch((err: unknown) => console.error("waking the channel outbox failed", err)),
-    );
   }
 
   private moveRead(access: Access, seq: number, from: WebSocket | null): { seq: number } {

@@ -2,6 +2,8 @@
 // every log event of a type some sink may take (one hook in EventStore's
 // append), conversation.created, customer read cursors and notes. Each entry
 // is enqueued in the same synchronous transaction as the change it reports.
+import type { ChannelBinding } from "../channels/binding";
+import { channelEntry } from "../channels/channel-sink";
 import type { Outbox } from "../outbox/outbox";
 import type { OutboxEntry, StreamInfo } from "../outbox/sink";
 import type { ConversationInfo, Event, Owner } from "../protocol/event";
@@ -15,10 +17,16 @@ export function conversationStream(meta: ConversationMeta | null): StreamInfo | 
   return meta ? { tenant: meta.tenant, conversationId: meta.id } : null;
 }
 
-/** Called by EventStore for every appended event (inside its transaction). */
-export function enqueueEvent(outbox: Outbox, event: Event, meta: ConversationMeta | null): void {
+/**
+ * Called by EventStore for every appended event (inside its transaction). A
+ * business message in a thread bound to a messenger identity (`binding()`) is
+ * also enqueued for that identity's channel sink (src/channels/channel-sink.ts).
+ */
+export function enqueueEvent(outbox: Outbox, event: Event, meta: ConversationMeta | null, binding: () => ChannelBinding | null = () => null): void {
   if (!meta || !OUTGOING_EVENTS.has(event.type)) return;
   outbox.enqueue({ type: event.type, seq: event.seq, at: event.at, owner: meta.owner, data: event });
+  const channel = channelEntry(event, binding, meta.owner);
+  if (channel) outbox.enqueue(channel);
 }
 
 export function conversationCreated(meta: ConversationMeta, info: ConversationInfo): OutboxEntry {

@@ -182,6 +182,18 @@ export class Outbox {
     return row ? stateOf(row) : null;
   }
 
+  /**
+   * The newest `limit` deliveries whose sink id starts with `sinkPrefix`
+   * (`channel:`), oldest first, with the body each was built with.
+   */
+  list(sinkPrefix: string, limit = 100): (DeliveryState & { body: string })[] {
+    return this.sql
+      .exec<DeliveryRow>("SELECT * FROM outbox_deliveries WHERE substr(sink, 1, ?) = ? ORDER BY n DESC LIMIT ?", sinkPrefix.length, sinkPrefix, limit)
+      .toArray()
+      .reverse()
+      .map((row) => ({ ...stateOf(row), body: row.body }));
+  }
+
   /** Drains, then sets the alarm for the next due attempt (keeping an earlier alarm). */
   async drainAndArm(): Promise<void> {
     const next = await this.drain();
@@ -366,8 +378,8 @@ export class Outbox {
         .toArray()[0];
       if (!head || (head.next_at ?? 0) > Date.now()) return;
       const outcome = await this.sendOne(stream, head);
-      // A failure holds the rest of this stream until its retry is due.
-      if (!outcome?.ok) return;
+      // A failure holds the rest of this stream until its retry is due; a permanent one has nothing to wait for.
+      if (!outcome || (!outcome.ok && !outcome.permanent)) return;
     }
   }
 
@@ -403,7 +415,7 @@ export class Outbox {
       );
       return outcome;
     }
-    const delay = outcome.gone ? null : nextDelay(attempt, outcome.retryAfterMs);
+    const delay = outcome.gone || outcome.permanent ? null : nextDelay(attempt, outcome.retryAfterMs);
     this.sql.exec(
       `UPDATE outbox_deliveries SET status = ?, in_flight = 0, next_at = ?, last_status = ?, last_error = ?,
        last_response = ?, updated_at = ?, version = version + 1 WHERE n = ?`,

@@ -51,6 +51,8 @@ export type AttemptOutcome =
       retryAfterMs?: number;
       /** The sink is gone for good (HTTP 410): fail what waits for it and disable it. */
       gone?: boolean;
+      /** This delivery can never succeed (refused for good): fail it now; the sink and what waits for it go on. */
+      permanent?: boolean;
     };
 
 /** A delivery's state, as listings show it (API.md "Webhooks" → deliveries). */

@@ -1,7 +1,7 @@
 // Platform webhooks in: signatures over the raw body, 200 at once with the
 // work stored, de-duplication by platform message id, batched entries,
 // every supported kind of Messenger and WhatsApp event, unknown ones ignored.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { api, eventually } from "./helpers";
 import {
   channelTenant,
@@ -70,6 +70,12 @@ describe("platform webhooks in", () => {
     const t = await channelTenant();
     const [ann, bob] = [uniquePsid(), uniquePsid()];
     const image = "https://scontent.xx.fbcdn.net/v/t1.15752-9/photo.jpg?_nc_cat=1";
+    // The platform's CDN no longer has the file: the message keeps its URL (test/worker/channel-media.test.ts stores one).
+    const real = globalThis.fetch;
+    const cdn = vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) =>
+      new Request(input, init).url === image ? new Response("URL signature expired", { status: 403 }) : real(input, init),
+    );
+    onTestFinished(() => cdn.mockRestore());
     const body = messengerBody(
       t,
       [

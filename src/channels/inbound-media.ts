@@ -1,0 +1,121 @@
+// Media a person sent in Messenger, fetched from the platform's URL into R2 as
+// an attachment of their thread (the same record, limits and sniffing as a
+// widget upload: src/attachments/), so the website shows it like an upload and
+// the platform's short-lived URL is not what the log keeps. When the file
+// cannot be stored (an unsupported type, over the tenant's limit, bytes that
+// are not what the platform declared, the URL not answering) the message
+// keeps the platform's URL, as before attachments existed.
+import { objectKey } from "../attachments/ids";
+import { storeUpload } from "../attachments/upload";
+import { findTenant } from "../directory/tenants";
+import type { Env } from "../env";
+import type { CustomerAccess } from "../protocol/access";
+import { ATTACHMENT_TYPES, DEFAULT_ATTACHMENT_MAX_BYTES, isAttachmentContentType, mediaTypeFits, type Attachment } from "../protocol/attachment";
+import type { Content } from "../protocol/content";
+import { unwrap } from "../protocol/result";
+import { sha256Hex } from "../ids";
+
+/** How long the platform's CDN may take to answer. */
+const FETCH_TIMEOUT_MS = 20_000;
+
+type ConversationStub = ReturnType<Env["CONVERSATION"]["getByName"]>;
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/**
+ * The attachment id of one part of a platform message: derived from the
+ * part's clientId, so an item processed again finds the file it stored
+ * before and appends the same content (its clientId then matches).
+ */
+export async function mediaAttachmentId(conversationId: string, partClientId: string): Promise<string> {
+  const digest = await sha256Hex(`carryover:channel-media:${conversationId}:${partClientId}`);
+  let tail = "";
+  for (let i = 0; i < 22; i++) tail += BASE62[parseInt(digest.slice(i * 2, i * 2 + 2), 16) % 62];
+  return `att_${conversationId.slice(4)}${tail}`;
+}
+
+/** A file name for the attachment: the URL's last path segment when it is a plain name, else the media type. */
+function filenameOf(url: string, mediaType: string): string {
+  const last = decodeURIComponent(new URL(url).pathname.split("/").pop() ?? "");
+  return /^[\w][\w.-]{0,99}$/.test(last) ? last : mediaType;
+}
+
+/**
+ * `content` with a platform media URL replaced by an attachment of the
+ * thread (`attachmentId`), or `content` unchanged when it has no URL or the
+ * file cannot be stored (see the module comment). Never throws for the
+ * platform's failures; throws when the thread itself refuses (the item is
+ * then retried).
+ */
+export async function importMedia(
+  env: Env,
+  stub: ConversationStub,
+  access: CustomerAccess,
+  conversationId: string,
+  partClientId: string,
+  content: Content,
+): Promise<Content> {
+  if (content.type !== "media" || content.url === undefined) return content;
+  const url = content.url;
+  const id = await mediaAttachmentId(conversationId, partClientId);
+  const asAttachment = (attachment: Attachment): Content => {
+    const mediaType = mediaTypeFits(content.mediaType, attachment) ? content.mediaType : attachment.mediaType;
+    return { type: "media", mediaType, attachmentId: attachment.id, ...(content.caption !== undefined ? { caption: content.caption } : {}) };
+  };
+  // Stored by an earlier run of this item: the same content again.
+  const earlier = await stub.attachment(access, id);
+  if (earlier.ok) return asAttachment(earlier.value);
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  } catch (err) {
+    console.warn("channel media: the platform URL did not answer; kept as a URL", err);
+    return content;
+  }
+  const contentType = (res.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const tenant = await findTenant(env.DB, access.tenant);
+  const maxBytes = tenant?.attachments?.maxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES;
+  const lengthHeader = res.headers.get("content-length");
+  const declaredLength = lengthHeader === null ? null : Number(lengthHeader);
+  const fits = declaredLength === null || (Number.isSafeInteger(declaredLength) && declaredLength > 0 && declaredLength <= maxBytes);
+  if (!res.ok || !res.body || !isAttachmentContentType(contentType) || !fits) {
+    await res.body?.cancel().catch(() => undefined);
+    console.warn(`channel media: not stored (HTTP ${res.status}, ${contentType || "no type"}, ${lengthHeader ?? "?"} bytes); kept as a URL`);
+    return content;
+  }
+  // A run cut off mid-upload left a reservation: start over (R2 overwrites the key).
+  await stub.discardAttachment(id);
+  unwrap(await stub.reserveAttachment(access, id));
+  const key = objectKey(access.tenant, conversationId, id);
+  const filename = filenameOf(url, content.mediaType);
+  let stored;
+  try {
+    stored = await storeUpload(env.ATTACHMENTS, key, res.body, {
+      contentType,
+      declaredLength,
+      maxBytes,
+      httpMetadata: { contentType },
+      customMetadata: { filename, conversationId },
+    });
+  } catch (err) {
+    await stub.discardAttachment(id);
+    console.warn("channel media: not stored; kept as a URL", err);
+    return content;
+  }
+  const attachment: Attachment = {
+    id,
+    conversationId,
+    mediaType: ATTACHMENT_TYPES[contentType],
+    contentType,
+    size: stored.size,
+    sha256: stored.sha256,
+    filename,
+    ...(stored.width !== undefined && stored.height !== undefined ? { width: stored.width, height: stored.height } : {}),
+  };
+  const completed = await stub.completeAttachment(access, attachment);
+  if (!completed.ok) {
+    await env.ATTACHMENTS.delete(key);
+    return content;
+  }
+  return asAttachment(attachment);
+}
