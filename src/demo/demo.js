@@ -90,9 +90,11 @@
   }
 
   /** The bot answers, unless an agent owns the thread (then the server says 409: the bot is on standby). */
-  function botSend(id, content) {
+  // `key` makes the bot's answer idempotent: the answer to one customer message has one clientId,
+  // so a second look at that message (a slow poll, another open demo page) never answers twice.
+  function botSend(id, content, key) {
     if (rows[id] && rows[id].owner === "agent") return Promise.resolve();
-    return botApi("/v1/conversations/" + id + "/messages", { method: "POST", json: { clientId: clientId(), content: content, sender: BOT } })
+    return botApi("/v1/conversations/" + id + "/messages", { method: "POST", json: { clientId: key || clientId(), content: content, sender: BOT } })
       .catch(function (err) { if (err.status !== 409) status("Bot send failed: " + err.message); });
   }
 
@@ -212,9 +214,9 @@
   });
 
   /** Messenger → website: a one-time handoff link (business callers may make them) as a URL button. */
-  function offerWebsite(id) {
+  function offerWebsite(id, key) {
     return botApi("/v1/conversations/" + id + "/handoff", { method: "POST" }).then(function (link) {
-      return botSend(id, { type: "buttons", text: "You can also continue this chat on our website.", buttons: [{ type: "url", title: "Continue on our website", url: link.url }] });
+      return botSend(id, { type: "buttons", text: "You can also continue this chat on our website.", buttons: [{ type: "url", title: "Continue on our website", url: link.url }] }, key);
     }, function (err) { status("Handoff link failed: " + err.message); });
   }
 
@@ -225,7 +227,7 @@
         type: "text",
         text: "Thanks for your message! How can we help today?",
         quickReplies: [{ title: "Track my order", payload: "TRACK_ORDER" }, { title: "Book a repair", payload: "BOOK_REPAIR" }],
-      }).then(function () { return offerWebsite(id); });
+      }, "bot-" + e.id).then(function () { return offerWebsite(id, "bot-offer-" + e.id); });
       return;
     }
     var text = e.content.type === "postback" ? "You picked “" + e.content.title + "”. An agent will follow up here, on any of your devices." : null;
@@ -238,9 +240,9 @@
           { title: "Book a repair", payload: "BOOK_REPAIR" },
           { title: "Talk to a person", payload: "HUMAN" },
         ],
-      });
+      }, "bot-" + e.id);
     } else {
-      botSend(id, { type: "text", text: text });
+      botSend(id, { type: "text", text: text }, "bot-" + e.id);
     }
   }
 
