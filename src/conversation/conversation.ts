@@ -20,6 +20,8 @@ import { Outbox } from "../outbox/outbox";
 import { sinkKinds } from "../outbox/kinds";
 import { Connections, liveOpeningOf } from "./connections";
 import { conversationCreated, conversationStream, enqueueEvent, readMoved } from "./outbox-entries";
+import { SinkInterest } from "./sink-interest";
+import { forgetEndpoints, wantedTypes } from "../webhooks/endpoints";
 import { handoverSender, paymentUpdate } from "./business-events";
 import { EventStore, type AppendOutcome } from "./event-store";
 import { assertBotMaySend, DEFAULT_IDLE_RETURN_MINUTES, handedOver, ownerRefOf, type HandoverInput } from "./handover";
@@ -91,6 +93,8 @@ export class Conversation extends DurableObject<Env> {
   private readonly files: ConversationFiles;
   /** Webhook (and later channel) deliveries of this thread, drained by the alarm. */
   private readonly outbox: Outbox;
+  /** Whether a webhook endpoint takes an entry type: no outbox row, no alarm for tenants without one. */
+  private readonly sinkInterest: SinkInterest;
   private readonly notes: NotesStore;
   private readonly timers: Timers;
   private readonly directory: DirectorySync;
@@ -111,9 +115,18 @@ export class Conversation extends DurableObject<Env> {
     super(ctx, env);
     const sql = ctx.storage.sql;
     migrate(sql);
+    this.sinkInterest = new SinkInterest({
+      watch: (tenant, until) => env.TENANT_OUTBOX.getByName(tenant).watchEndpoints(tenant, this.meta.get()!.id, until),
+      wantedTypes: (tenant) => wantedTypes(env, tenant),
+    });
     this.outbox = new Outbox(ctx.storage, sinkKinds(env), () => conversationStream(this.meta.get()), {
       ordered: true,
       wake: (at) => this.timers.setEarliest("outbox", at),
+      // A bound thread's entries are kept whatever the endpoints (channel sinks take them).
+      wants: (entry) => {
+        const meta = this.meta.get();
+        return !meta || this.channels.get() !== null || this.sinkInterest.wants(meta.tenant, entry.type);
+      },
     });
     this.store = new EventStore(sql, (event) => enqueueEvent(this.outbox, event, this.meta.get()));
     this.reads = new ReadCursors(sql);
@@ -348,6 +361,13 @@ export class Conversation extends DurableObject<Env> {
   /** Closes every live socket of a signed-out device with 4008 (called on sign-out). */
   async disconnectDevice(deviceId: string): Promise<void> {
     this.live.disconnectDevice(deviceId);
+  }
+
+  /** The tenant's webhook endpoints changed (pushed by its TenantOutbox before the change is answered). */
+  async endpointsChanged(): Promise<void> {
+    this.sinkInterest.invalidate();
+    const meta = this.meta.get();
+    if (meta) forgetEndpoints(meta.tenant);
   }
 
   /** Makes one outbox delivery due now; false when this thread has no such delivery. */
