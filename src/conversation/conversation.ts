@@ -484,7 +484,7 @@ export class Conversation extends DurableObject<Env> {
   private committed(outcome: AppendOutcome, from: WebSocket | null): void {
     this.live.publish(outcome, from);
     if (!outcome.created) return;
-    this.summaryChanged(this.meta.get()!);
+    // The owner's thread list pulls its summary (threadSummary) when read: no push per event.
     this.directory.changed();
   }
 
@@ -570,7 +570,6 @@ export class Conversation extends DurableObject<Env> {
     if (cursor.moved) {
       void reportBroadcastReads(this.ctx.storage.sql, this.env.DB, access.userId, before, cursor.seq);
       this.outbox.enqueue(readMoved(meta, { userId: access.userId, deviceId: access.deviceId, seq: cursor.seq }));
-      this.summaryChanged(meta);
       this.live.readMoved(access.userId, access.deviceId, cursor.seq, from);
     }
     return { seq: cursor.seq };
@@ -670,6 +669,17 @@ export class Conversation extends DurableObject<Env> {
         this.summaryPush = null;
       }
     })();
+  }
+
+  /**
+   * What the owner's conversation list shows for this thread, computed now
+   * (exact unread count); null when it is not `userId`'s thread of `tenant`.
+   * The Customer DO asks its threads when the list is read.
+   */
+  async threadSummary(tenant: string, userId: string): Promise<ThreadSummary | null> {
+    const meta = this.meta.get();
+    if (!meta || meta.tenant !== tenant || meta.userId !== userId) return null;
+    return this.summary(meta);
   }
 
   /**
