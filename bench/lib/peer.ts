@@ -30,7 +30,7 @@ export function preparePeer(dir: string): string {
   cpSync(dir, copy, { recursive: true, filter: (p) => !p.includes("/.git") && !p.includes("/node_modules") });
   const code = readFileSync(join(copy, "src/chat.mjs"), "utf8");
   if (!LIMITER_STEP.test(code)) throw new Error("--peer: could not find the demo's per-IP limiter step (nextAllowedTime += 5) to lift");
-  writeFileSync(join(copy, "src/chat.mjs"), code.replace(LIMITER_STEP, "this.nextAllowedTime += 0; // lifted by Carryover's bench"));
+  writeFileSync(join(copy, "src/chat.mjs"), code.replace(LIMITER_STEP, "this.nextAllowedTime += 0; /* lifted by Carryover's bench */"));
   return copy;
 }
 
