@@ -6,6 +6,8 @@ import { DurableObject } from "cloudflare:workers";
 
 interface Env {
   NOOP: DurableObjectNamespace<Noop>;
+  /** The floor of live fan-out: a room that relays each message to every other socket. */
+  ROOM: DurableObjectNamespace<Room>;
   /** The floor of an upload: the request body streamed into R2 as it is. */
   BUCKET: R2Bucket;
 }
@@ -30,10 +32,34 @@ export class Noop extends DurableObject<Env> {
   }
 }
 
+/**
+ * The floor of a chat room on this runtime: hibernatable sockets, no storage,
+ * no validation; each text message goes as it is to every other socket.
+ */
+export class Room extends DurableObject<Env> {
+  override async fetch(): Promise<Response> {
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1]);
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  override async webSocketMessage(from: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws !== from) ws.send(message);
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    ws.close(code === 1005 ? 1000 : code, "bye");
+  }
+}
+
 export default {
   async fetch(request, env): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/health") return new Response("ok");
+    const room = /^\/room\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname);
+    if (room && request.headers.get("upgrade") === "websocket") return env.ROOM.getByName(room[1]!).fetch(request);
     const put = /^\/r2\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname);
     if (put && request.method === "PUT" && request.body) {
       // A plain put of a body with a known length: no checks, no hashing, no records.

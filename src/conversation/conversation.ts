@@ -20,6 +20,8 @@ import { Outbox } from "../outbox/outbox";
 import { sinkKinds } from "../outbox/kinds";
 import { Connections, liveOpeningOf } from "./connections";
 import { conversationCreated, conversationStream, enqueueEvent, readMoved } from "./outbox-entries";
+import { SinkInterest } from "./sink-interest";
+import { forgetEndpoints, wantedTypes } from "../webhooks/endpoints";
 import { handoverSender, paymentUpdate } from "./business-events";
 import { EventStore, type AppendOutcome } from "./event-store";
 import { assertBotMaySend, DEFAULT_IDLE_RETURN_MINUTES, handedOver, ownerRefOf, type HandoverInput } from "./handover";
@@ -92,6 +94,8 @@ export class Conversation extends DurableObject<Env> {
   private readonly files: ConversationFiles;
   /** Webhook and channel deliveries of this thread, drained by the alarm. */
   private readonly outbox: Outbox;
+  /** Whether a webhook endpoint takes an entry type: no outbox row, no alarm for tenants without one. */
+  private readonly sinkInterest: SinkInterest;
   private readonly notes: NotesStore;
   private readonly timers: Timers;
   private readonly directory: DirectorySync;
@@ -116,9 +120,18 @@ export class Conversation extends DurableObject<Env> {
     migrate(sql);
     this.channelSends = new ChannelSends(sql);
     const channelHost = { binding: () => this.channels.get(), sends: this.channelSends };
+    this.sinkInterest = new SinkInterest({
+      watch: (tenant, until) => env.TENANT_OUTBOX.getByName(tenant).watchEndpoints(tenant, this.meta.get()!.id, until),
+      wantedTypes: (tenant) => wantedTypes(env, tenant),
+    });
     this.outbox = new Outbox(ctx.storage, sinkKinds(env, channelHost), () => conversationStream(this.meta.get()), {
       ordered: true,
       wake: (at) => this.timers.setEarliest("outbox", at),
+      // A bound thread's entries are kept whatever the endpoints (channel sinks take them).
+      wants: (entry) => {
+        const meta = this.meta.get();
+        return !meta || this.channels.get() !== null || this.sinkInterest.wants(meta.tenant, entry.type);
+      },
     });
     this.store = new EventStore(sql, (event) => enqueueEvent(this.outbox, event, this.meta.get(), () => this.channels.get()));
     this.reads = new ReadCursors(sql);
@@ -382,6 +395,13 @@ export class Conversation extends DurableObject<Env> {
     this.live.disconnectDevice(deviceId);
   }
 
+  /** The tenant's webhook endpoints changed (pushed by its TenantOutbox before the change is answered). */
+  async endpointsChanged(): Promise<void> {
+    this.sinkInterest.invalidate();
+    const meta = this.meta.get();
+    if (meta) forgetEndpoints(meta.tenant);
+  }
+
   /** Makes one outbox delivery due now; false when this thread has no such delivery. */
   async retryDelivery(id: string): Promise<boolean> {
     return this.outbox.retry(id);
@@ -496,7 +516,7 @@ export class Conversation extends DurableObject<Env> {
   private committed(outcome: AppendOutcome, from: WebSocket | null): void {
     this.live.publish(outcome, from);
     if (!outcome.created) return;
-    this.summaryChanged(this.meta.get()!);
+    // The owner's thread list pulls its summary (threadSummary) when read: no push per event.
     this.directory.changed();
   }
 
@@ -567,7 +587,6 @@ export class Conversation extends DurableObject<Env> {
     if (cursor.moved) {
       void reportBroadcastReads(this.ctx.storage.sql, this.env.DB, access.userId, before, cursor.seq);
       this.outbox.enqueue(readMoved(meta, { userId: access.userId, deviceId: access.deviceId, seq: cursor.seq }));
-      this.summaryChanged(meta);
       this.live.readMoved(access.userId, access.deviceId, cursor.seq, from);
     }
     return { seq: cursor.seq };
@@ -667,6 +686,17 @@ export class Conversation extends DurableObject<Env> {
         this.summaryPush = null;
       }
     })();
+  }
+
+  /**
+   * What the owner's conversation list shows for this thread, computed now
+   * (exact unread count); null when it is not `userId`'s thread of `tenant`.
+   * The Customer DO asks its threads when the list is read.
+   */
+  async threadSummary(tenant: string, userId: string): Promise<ThreadSummary | null> {
+    const meta = this.meta.get();
+    if (!meta || meta.tenant !== tenant || meta.userId !== userId) return null;
+    return this.summary(meta);
   }
 
   /**

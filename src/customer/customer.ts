@@ -196,6 +196,8 @@ export class Customer extends DurableObject<Env> {
     // A merged guest's session token lives on for minutes; it starts nothing new.
     const refused = await toResult(() => this.guest.assertNotMerged());
     if (!refused.ok) return refused;
+    // With several threads (merged guests), which one is most recently active is read from them.
+    if (this.threads.ids().length > 1) await this.refreshThreads();
     const existing = this.threads.open();
     const id = existing ?? newId("cnv");
     const init: { tenant: string; id: string; userId: string; ref?: string; customerName?: string } = {
@@ -216,10 +218,28 @@ export class Customer extends DurableObject<Env> {
 
   /** The person's threads; a merged guest has none left (they moved to the person). */
   async listThreads(): Promise<ThreadSummary[]> {
-    return this.profile.get().mergedInto === undefined ? this.threads.list() : [];
+    if (this.profile.get().mergedInto !== undefined) return [];
+    await this.refreshThreads();
+    return this.threads.list();
   }
 
-  /** Called by a Conversation DO after each change that the list shows. */
+  /**
+   * Asks each of the person's threads (a handful) for its summary now and
+   * stores it: the list is pulled when read, so appends pay nothing for it.
+   * A thread that does not answer keeps its last stored summary.
+   */
+  private async refreshThreads(): Promise<void> {
+    const { tenant, userId } = this.profile.get();
+    if (!tenant || !userId) return;
+    const ids = this.threads.ids();
+    const answers = await Promise.allSettled(ids.map((id) => this.env.CONVERSATION.getByName(`${tenant}:${id}`).threadSummary(tenant, userId)));
+    answers.forEach((answer, i) => {
+      if (answer.status === "fulfilled" && answer.value) this.threads.record(answer.value);
+      else if (answer.status === "rejected") console.error(`reading the summary of thread ${ids[i]} failed; the stored one is listed`, answer.reason);
+    });
+  }
+
+  /** Called by a Conversation DO when its owner changes (a guest merge). */
   async recordThread(summary: ThreadSummary): Promise<void> {
     this.threads.record(summary);
   }

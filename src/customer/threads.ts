@@ -1,5 +1,5 @@
 // One person's conversation list: which threads are theirs and what each
-// shows (last event, unread), kept current by the Conversation DOs.
+// shows (last event, unread), refreshed from the Conversation DOs when read.
 import type { Event } from "../protocol/event";
 import type { ThreadSummary } from "../protocol/thread";
 

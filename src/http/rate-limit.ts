@@ -1,6 +1,8 @@
 // Rate limits on session creation (per device and per client IP) and on
 // message sends per IP, each counted in its own RateLimiter object
-// (src/ratelimit/); sends per device are counted in the Conversation DO.
+// (src/ratelimit/), the per-IP ones through a per-isolate pre-check bucket
+// (src/ratelimit/leased-buckets.ts); sends per device are counted in the
+// Conversation DO.
 // The IP is Cloudflare's CF-Connecting-IP; a request without it (only
 // possible when called from inside the Worker's own process, as in tests)
 // is limited per device only.
@@ -8,7 +10,7 @@ import type { Context } from "hono";
 import { findTenant, type Tenant } from "../directory/tenants";
 import type { Env } from "../env";
 import type { CustomerAccess } from "../protocol/access";
-import { enforceLimits, limitsOf, type LimitCheck } from "../ratelimit/limits";
+import { enforceLeasedLimit, enforceLimits, limitsOf, type LimitCheck } from "../ratelimit/limits";
 import type { AppEnv } from "./types";
 
 function clientIp(c: Context<AppEnv>): string | null {
@@ -18,10 +20,10 @@ function clientIp(c: Context<AppEnv>): string | null {
 export async function limitSessionCreation(c: Context<AppEnv>, tenant: Tenant, deviceId: string | undefined): Promise<void> {
   const limits = limitsOf(c.env, tenant.rateLimits);
   const checks: LimitCheck[] = [];
-  const ip = clientIp(c);
-  if (ip) checks.push({ key: `sessions:ip:${tenant.id}:${ip}`, limit: limits.sessionsPerIp });
   if (deviceId) checks.push({ key: `sessions:device:${tenant.id}:${deviceId}`, limit: limits.sessionsPerDevice });
-  await enforceLimits(c.env, checks);
+  const ip = clientIp(c);
+  // Per IP through the isolate's pre-check bucket; per device exactly (a device's key is rarely hot).
+  await Promise.all([enforceLimits(c.env, checks), ip ? enforceLeasedLimit(c.env, { key: `sessions:ip:${tenant.id}:${ip}`, limit: limits.sessionsPerIp }) : undefined]);
 }
 
 export function limitCustomerSend(c: Context<AppEnv>, access: CustomerAccess): Promise<void> {
@@ -38,5 +40,5 @@ export async function enforceSendLimits(env: Env, access: CustomerAccess, ip: st
   if (!ip) return;
   const tenant = await findTenant(env.DB, access.tenant);
   const limits = limitsOf(env, tenant?.rateLimits);
-  await enforceLimits(env, [{ key: `sends:ip:${access.tenant}:${ip}`, limit: limits.sendsPerIp }]);
+  await enforceLeasedLimit(env, { key: `sends:ip:${access.tenant}:${ip}`, limit: limits.sendsPerIp });
 }

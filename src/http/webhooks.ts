@@ -17,7 +17,7 @@ import {
   updateEndpoint,
   WEBHOOK_EVENT_TYPES,
 } from "../webhooks/endpoints";
-import { enqueueTenantWebhook } from "../webhooks/tenant-outbox";
+import { endpointsChanged, enqueueTenantWebhook } from "../webhooks/tenant-outbox";
 import { webhookUrlProblem } from "../webhooks/url-policy";
 import { webhookSinkId } from "../webhooks/webhook-sink";
 import { authenticate, businessOf } from "./auth";
@@ -102,6 +102,7 @@ webhooks.post("/", async (c) => {
     throw new ServiceError("conflict", `a tenant has at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
   }
   const { endpoint, secret } = await createEndpoint(c.env, access.tenant, input);
+  await endpointsChanged(c.env, access.tenant);
   return c.json({ endpoint, secret }, 201, { "cache-control": "no-store" });
 });
 
@@ -126,12 +127,14 @@ webhooks.patch("/:id", async (c) => {
   if (body.disabled !== undefined) patch.disabled = body.disabled;
   const endpoint = await updateEndpoint(c.env, access.tenant, c.req.param("id"), patch);
   if (!endpoint) throw new ServiceError("not_found", "no such webhook endpoint");
+  await endpointsChanged(c.env, access.tenant);
   return c.json({ endpoint });
 });
 
 webhooks.delete("/:id", async (c) => {
   const access = admin(c);
   if (!(await deleteEndpoint(c.env, access.tenant, c.req.param("id")))) throw new ServiceError("not_found", "no such webhook endpoint");
+  await endpointsChanged(c.env, access.tenant);
   return c.body(null, 204);
 });
 

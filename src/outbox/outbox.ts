@@ -74,6 +74,12 @@ export interface OutboxOptions {
    * outbox sets the alarm itself, never later than one already set.
    */
   wake?: (at: number) => void;
+  /**
+   * Whether any sink may take `entry`; false skips it (no row, no alarm).
+   * Must never answer false for an entry some sink would take (see
+   * src/conversation/sink-interest.ts). Without it every entry is written.
+   */
+  wants?: (entry: OutboxEntry) => boolean;
 }
 
 /** Cuts `text` to at most `max` UTF-8 bytes without splitting a character. */
@@ -139,6 +145,7 @@ export class Outbox {
    * of the change it reports, so both are committed or neither is.
    */
   enqueue(entry: OutboxEntry): void {
+    if (this.options.wants && !this.options.wants(entry)) return;
     this.sql.exec("INSERT INTO outbox_entries (entry) VALUES (?)", JSON.stringify(entry));
     this.wake(Date.now());
     // A drain already running (waiting on a slow receiver) takes it on at once.

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import type { Env } from "../env";
 import { ServiceError } from "../protocol/errors";
+import { LeasedBuckets } from "./leased-buckets";
 import type { BucketLimit } from "./token-bucket";
 
 export const LIMIT_NAMES = ["sessionsPerIp", "sessionsPerDevice", "sendsPerDevice", "sendsPerIp", "uploadsPerDevice"] as const;
@@ -115,5 +116,20 @@ export async function enforceLimits(env: Env, checks: LimitCheck[]): Promise<voi
   if (denied.length > 0) {
     const retryAfter = Math.max(...denied.map((o) => o.retryAfter));
     throw new ServiceError("rate_limited", `too many requests; retry in ${retryAfter} s`, { retryAfter });
+  }
+}
+
+const leased = new LeasedBuckets();
+
+/**
+ * Like enforceLimits for one per-IP check, through this isolate's pre-check
+ * bucket (src/ratelimit/leased-buckets.ts): most requests make no round
+ * trip; the shared RateLimiter object still bounds all isolates together.
+ */
+export async function enforceLeasedLimit(env: Env, check: LimitCheck): Promise<void> {
+  if (!check.limit) return;
+  const outcome = await leased.take(check.key, check.limit, (key, limit, want) => env.RATE_LIMITER.getByName(key).lease(limit, want));
+  if (!outcome.allowed) {
+    throw new ServiceError("rate_limited", `too many requests; retry in ${outcome.retryAfter} s`, { retryAfter: outcome.retryAfter });
   }
 }

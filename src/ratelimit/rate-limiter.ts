@@ -11,7 +11,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { applyMigrations } from "../sql-migrate";
-import { takeToken, type BucketLimit, type BucketState } from "./token-bucket";
+import { takeToken, takeTokens, type BucketLimit, type BucketState, type TakeOutcome } from "./token-bucket";
 
 const MIGRATIONS = ["CREATE TABLE bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, at INTEGER NOT NULL)"];
 
@@ -28,8 +28,21 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   async take(limit: BucketLimit): Promise<{ allowed: boolean; retryAfter: number }> {
-    const now = Date.now();
-    const outcome = takeToken(this.state, limit, now);
+    return this.apply(takeToken(this.state, limit, Date.now()));
+  }
+
+  /**
+   * Takes up to `want` tokens for one isolate's pre-check bucket
+   * (src/ratelimit/leased-buckets.ts); `granted` 0 is a refusal with `retryAfter`.
+   */
+  async lease(limit: BucketLimit, want: number): Promise<{ granted: number; retryAfter: number }> {
+    const outcome = takeTokens(this.state, limit, Date.now(), want);
+    const { retryAfter } = this.apply(outcome);
+    return { granted: outcome.granted, retryAfter };
+  }
+
+  private apply(outcome: TakeOutcome): { allowed: boolean; retryAfter: number } {
+    const now = outcome.state.at;
     this.state = outcome.state;
     if (outcome.allowed && now - this.savedAt < SAVE_EVERY_MS) return { allowed: true, retryAfter: 0 };
     this.savedAt = now;

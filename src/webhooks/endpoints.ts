@@ -105,6 +105,20 @@ export async function subscribers(env: Env, tenant: string, type: string): Promi
   return (await rowsOf(env, tenant)).map(view).filter((e) => !e.disabled && (e.events as string[]).includes(type));
 }
 
+/**
+ * The entry types some enabled endpoint of `tenant` takes, read from D1 now
+ * (no cache): what a Conversation DO's SinkInterest trusts for a minute.
+ */
+export async function wantedTypes(env: Env, tenant: string): Promise<string[]> {
+  const { results } = await env.DB.prepare("SELECT events FROM webhook_endpoints WHERE tenant_id = ? AND disabled = 0").bind(tenant).all<{ events: string }>();
+  return [...new Set(results.flatMap((r) => JSON.parse(r.events) as string[]))];
+}
+
+/** Drops this isolate's cached endpoint rows of `tenant` (after a change pushed from elsewhere). */
+export function forgetEndpoints(tenant: string): void {
+  cache.delete(tenant);
+}
+
 export async function createEndpoint(
   env: Env,
   tenant: string,

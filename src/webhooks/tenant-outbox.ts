@@ -16,7 +16,13 @@ const SCHEMA = [
   // Keys of entries already enqueued: a caller that may run twice (a broadcast
   // consumer that crashed after announcing) enqueues once.
   "CREATE TABLE enqueued (key TEXT PRIMARY KEY, at INTEGER NOT NULL)",
+  // Conversations that cache "which entry types a sink takes" until `until`
+  // (src/conversation/sink-interest.ts): told when the endpoints change.
+  "CREATE TABLE endpoint_watchers (conversation TEXT PRIMARY KEY, until INTEGER NOT NULL)",
 ];
+
+/** How many conversations are told about an endpoint change at once. */
+const PUSH_BATCH = 50;
 
 export class TenantOutbox extends DurableObject<Env> {
   private readonly outbox: Outbox;
@@ -59,9 +65,48 @@ export class TenantOutbox extends DurableObject<Env> {
     return this.outbox.recover(sink, since);
   }
 
+  /** A conversation of this tenant caches the endpoint summary until `until` (ms): push changes to it until then. */
+  async watchEndpoints(tenant: string, conversationId: string, until: number): Promise<void> {
+    this.ctx.storage.sql.exec(
+      "INSERT INTO endpoint_watchers (conversation, until) VALUES (?, ?) ON CONFLICT (conversation) DO UPDATE SET until = max(until, excluded.until)",
+      `${tenant}:${conversationId}`,
+      until,
+    );
+  }
+
+  /**
+   * The tenant's webhook endpoints changed in D1: every conversation still
+   * caching the old summary drops it before this resolves (the webhooks
+   * routes wait for it before answering). A conversation that cannot be
+   * reached is tried once more; one still failing is logged and trusts its
+   * summary at most SINK_INTEREST_TTL_MS longer.
+   */
+  async endpointsChanged(): Promise<number> {
+    const now = Date.now();
+    const sql = this.ctx.storage.sql;
+    sql.exec("DELETE FROM endpoint_watchers WHERE until <= ?", now);
+    const names = sql.exec<{ conversation: string }>("SELECT conversation FROM endpoint_watchers").toArray().map((r) => r.conversation);
+    const tell = (name: string) => this.env.CONVERSATION.getByName(name).endpointsChanged();
+    for (let i = 0; i < names.length; i += PUSH_BATCH) {
+      const batch = names.slice(i, i + PUSH_BATCH);
+      const outcomes = await Promise.allSettled(batch.map(tell));
+      const failed = batch.filter((_, j) => outcomes[j]!.status === "rejected");
+      const again = await Promise.allSettled(failed.map(tell));
+      again.forEach((o, j) => {
+        if (o.status === "rejected") console.error(`telling ${failed[j]} about changed webhook endpoints failed`, o.reason);
+      });
+    }
+    return names.length;
+  }
+
   override async alarm(): Promise<void> {
     await this.outbox.drainAndArm();
   }
+}
+
+/** Tells every conversation caching the tenant's endpoint summary that it changed; resolves once they know. */
+export async function endpointsChanged(env: Env, tenant: string): Promise<void> {
+  await env.TENANT_OUTBOX.getByName(tenant).endpointsChanged();
 }
 
 /**

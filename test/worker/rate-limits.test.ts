@@ -80,6 +80,28 @@ describe("rate limits", () => {
     expect((await sendFrom(ip(), b.sessionToken, idb, "b1")).status).toBe(201);
   });
 
+  it("counts sends per IP exactly through the isolate's pre-check leases, even concurrent ones", async () => {
+    // 100 per hour: leases of 5 tokens, so most sends skip the limiter round trip.
+    const tenant = await createTenant({
+      rateLimits: { sendsPerIp: { limit: 100, periodSeconds: 3600 }, sendsPerDevice: { limit: 1000, periodSeconds: 60 } },
+    });
+    const flooding = ip();
+    const a = await signIn(tenant, uniqueUser(), flooding);
+    const id = await openConversation(a.sessionToken);
+    const statuses: number[] = [];
+    for (let batch = 0; batch < 6; batch++) {
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => sendFrom(flooding, a.sessionToken, id, `f${batch}-${i}`)));
+      statuses.push(...answers.map((r) => r.status));
+    }
+    expect(statuses.filter((s) => s === 201)).toHaveLength(100);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20);
+    await expectLimited(await sendFrom(flooding, a.sessionToken, id, "one more"));
+    // The flood drained only its own address: another one sends at once.
+    const other = ip();
+    const b = await signIn(tenant, uniqueUser(), other);
+    expect((await sendFrom(other, b.sessionToken, await openConversation(b.sessionToken), "b0")).status).toBe(201);
+  });
+
   it("limits session creation per IP", async () => {
     const tenant = await createTenant({ rateLimits: { sessionsPerIp: { limit: 3, periodSeconds: 3600 } } });
     const from = ip();

@@ -1,5 +1,5 @@
 // A person's conversation list (GET /v1/me/conversations), the same on every
-// device: last event, lastSeq, readSeq and unread kept current by the threads.
+// device: last event, lastSeq, readSeq and unread, read from the threads when listed.
 import { describe, expect, it } from "vitest";
 import { BOT_KEY, api, eventually, openConversation, openSession, send, uniqueUser } from "./helpers";
 import { myThreads, type ThreadRow } from "./identity-helpers";
@@ -35,6 +35,25 @@ describe("the person's thread list", () => {
     expect((await api(`/v1/conversations/${id}/read`, { method: "POST", token: laptop.sessionToken, json: { seq: 2 } })).status).toBe(204);
     const afterRead = await listWhen(phone.sessionToken, (r) => r[0]?.readSeq === 2);
     expect(afterRead[0]).toMatchObject({ lastSeq: 3, readSeq: 2, unread: 1 });
+  });
+
+  it("is exact right after every write, however busy the thread (pulled, not pushed)", async () => {
+    const userId = uniqueUser();
+    const phone = await openSession(userId);
+    const id = await openConversation(phone.sessionToken);
+    await send(phone.sessionToken, id, "c1", "hello?");
+    for (let i = 1; i <= 6; i++) {
+      expect((await botSays(id, `burst-${i}`, `answer ${i}`)).status).toBe(201);
+      // No waiting: the list read right after the 201 already counts this message.
+      const [row] = await myThreads(phone.sessionToken);
+      expect(row).toMatchObject({ id, lastSeq: 1 + i, readSeq: 1, unread: i });
+      expect(row!.lastEvent).toMatchObject({ seq: 1 + i, content: { text: `answer ${i}` } });
+    }
+    expect((await api(`/v1/conversations/${id}/read`, { method: "POST", token: phone.sessionToken, json: { seq: 7 } })).status).toBe(204);
+    expect((await myThreads(phone.sessionToken))[0]).toMatchObject({ lastSeq: 7, readSeq: 7, unread: 0 });
+    // A state change the list shows (resolved) is there at once too.
+    expect((await api(`/v1/conversations/${id}`, { method: "PATCH", token: BOT_KEY, json: { status: "resolved" } })).status).toBe(200);
+    expect((await myThreads(phone.sessionToken))[0]).toMatchObject({ status: "resolved" });
   });
 
   it("lists only the person's own threads", async () => {
