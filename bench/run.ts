@@ -7,6 +7,8 @@
 //                    [--messages 200] [--sockets 100] [--events 10000] [--strict]
 //                    [--uploads 5] [--upload-mib 10] [--only uploads]
 //                    [--broadcast [--recipients 10000]] [--broadcast-only]
+//                    [--webhook-isolation [--failing-conversations 1000] [--backlog 3]
+//                     [--hook-failure 500|hang] [--retry-after 1|none]] [--only webhook-isolation]
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -24,6 +26,15 @@ import { liveAvailable } from "./lib/live.ts";
 import { measureUploads } from "./lib/uploads.ts";
 import { seedBroadcastAudience, timeBroadcast, timePlainAppends } from "./lib/broadcast.ts";
 import { rmSync } from "node:fs";
+import {
+  createEndpoint,
+  createTenant,
+  customerThread,
+  FailingReceiver,
+  firstAttemptsFrom,
+  seedFailingConversations,
+  type FailureMode,
+} from "./lib/webhook-isolation.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -44,8 +55,17 @@ const { values: flags } = parseArgs({
     /** Uploads of --upload-mib MiB each, through the Worker and as a plain R2 put (0 skips them). */
     uploads: { type: "string", default: "5" },
     "upload-mib": { type: "string", default: "10" },
-    /** "uploads": measure only the upload throughput (no sizes, appends, catch-up or fan-out). */
+    /** "uploads": measure only the upload throughput (no sizes, appends, catch-up or fan-out); "webhook-isolation": only that. */
     only: { type: "string" },
+    /** Also measure another tenant's appends while --failing-conversations outboxes retry a failing endpoint. */
+    "webhook-isolation": { type: "boolean", default: false },
+    "failing-conversations": { type: "string", default: "1000" },
+    /** Messages (so pending deliveries) per failing conversation. */
+    backlog: { type: "string", default: "3" },
+    /** "500": the receiver answers 500 at once; "hang": it never answers (the 15 s timeout). */
+    "hook-failure": { type: "string", default: "500" },
+    /** Retry-After seconds sent with each 500 ("none": the normal 5 s, 5 min, … schedule). */
+    "retry-after": { type: "string", default: "1" },
   },
 });
 const ROUNDS = Number(flags.rounds);
@@ -60,6 +80,7 @@ const UPLOAD_MIB = Number(flags["upload-mib"]);
 
 const TARGETS = {
   appendRatio: 0.7,
+  webhookIsolationRatio: 0.9,
   fanOutP99Ms: 25,
   catchUpMs: 1000,
   bundleGzipBytes: 150 * 1024,
@@ -142,6 +163,7 @@ async function main(): Promise<void> {
   results.settings = { rounds: ROUNDS, roundSeconds: ROUND_MS / 1000, clients: CLIENTS, conversations: SPREAD };
   log(`machine: ${JSON.stringify(machine)}`);
   if (flags.only === "uploads") return onlyUploads();
+  if (flags.only === "webhook-isolation") return onlyWebhookIsolation();
 
   // Sizes first: they need no server.
   log("building the Worker bundle (wrangler deploy --dry-run)");
@@ -175,6 +197,7 @@ async function main(): Promise<void> {
     await Promise.all([server?.stop(), unlimited?.stop(), baseline?.stop()]);
   }
   if (flags.broadcast) await measureBroadcast();
+  if (flags["webhook-isolation"]) await measureWebhookIsolation();
 
   row("Worker bundle, gzip (as configured)", summarize([bundle.gzipBytes / 1024]), "KiB", 1, "≤ 150 KiB", bundle.gzipBytes <= TARGETS.bundleGzipBytes);
   row("Worker bundle, gzip (with --minify)", summarize([minified.gzipBytes / 1024]), "KiB", 1, "info");
@@ -476,6 +499,134 @@ async function onlyUploads(): Promise<void> {
   }
   printTable();
   log(`done in ${Math.round((Date.now() - started) / 1000)} s (uploads only; bench/results.json left as it was)`);
+}
+
+// ---------------------------------------------------------------------------
+// Webhook isolation (--webhook-isolation / --only webhook-isolation): tenant
+// B's appends before tenant A exists, while A's --failing-conversations
+// conversation outboxes retry an endpoint that always fails, and after A's
+// deliveries ended. Its own fresh Worker, so A's retries touch nothing else.
+
+const DEV_ADMIN_TOKEN = "dev-admin-token-change-me";
+
+interface IsolationRound {
+  load: LoadResult;
+  /** Delivery attempts the failing receiver got per second during the round. */
+  attemptsPerSecond: number;
+  /** Requests held open by the receiver at the round's end (hang mode). */
+  heldAtEnd: number;
+}
+
+async function measureWebhookIsolation(): Promise<void> {
+  const failing = Number(flags["failing-conversations"]);
+  const backlog = Number(flags.backlog);
+  const mode = flags["hook-failure"];
+  if (mode !== "500" && mode !== "hang") throw new Error(`--hook-failure is 500 or hang, not ${mode}`);
+  const failure: FailureMode = mode;
+  const retryAfter = failure === "hang" || flags["retry-after"] === "none" ? null : Number(flags["retry-after"]);
+  const how = failure === "hang" ? "no answer (15 s timeout)" : `HTTP 500${retryAfter === null ? "" : `, Retry-After ${retryAfter} s`}`;
+  const runId = Date.now().toString(36);
+  const server = await startServer({ vars: RAISED_LIMITS });
+  const receiver = new FailingReceiver(failure, retryAfter);
+  stopOnSignal([server, { stop: async () => receiver.close() }]);
+  try {
+    const hookUrl = await receiver.listen();
+    const tenantB = await createTenant(server.url, DEV_ADMIN_TOKEN, `bench-b-${runId}`);
+    log(`webhook isolation: tenant B (no endpoints), ${SPREAD} customers with a conversation each`);
+    const threads = await inBatches(Array.from({ length: SPREAD }, (_, i) => `bench-b-${runId}-${i}`), 8, (user) =>
+      customerThread(server.url, tenantB, user),
+    );
+    let seq = 0;
+    const appendsOfB = (tag: string): LoadOptions["request"] => (_c, n) => {
+      const t = threads[n % threads.length]!;
+      return {
+        method: "POST",
+        path: `/v1/conversations/${t.conversation}/messages`,
+        headers: { authorization: `Bearer ${t.session.sessionToken}` },
+        body: appendBody(tag, n),
+      };
+    };
+    const measure = async (phase: string): Promise<IsolationRound[]> => {
+      const out: IsolationRound[] = [];
+      for (let round = 1; round <= ROUNDS; round++) {
+        const attemptsBefore = receiver.attempts;
+        const load = await closedLoop(server.url, { clients: CLIENTS, durationMs: ROUND_MS, request: appendsOfB(`${phase}-${seq++}`) });
+        if (load.failed > 0) throw new Error(`tenant B appends (${phase}) had ${load.failed} failures: ${load.firstFailure} ${JSON.stringify(load.statuses)}`);
+        if (load.connections > CLIENTS) throw new Error(`tenant B appends (${phase}) opened ${load.connections} connections for ${CLIENTS} clients`);
+        const attemptsPerSecond = (receiver.attempts - attemptsBefore) / load.seconds;
+        out.push({ load, attemptsPerSecond, heldAtEnd: receiver.inFlight });
+        log(
+          `webhook isolation, ${phase} ${round}/${ROUNDS}: B ${load.rps.toFixed(0)} appends/s, p50 ${load.p50Ms.toFixed(1)} ms, ` +
+            `A's failing attempts ${attemptsPerSecond.toFixed(0)}/s${failure === "hang" ? `, held open ${receiver.inFlight}` : ""}`,
+        );
+      }
+      return out;
+    };
+
+    log("webhook isolation: warm-up");
+    const warm = await closedLoop(server.url, { clients: CLIENTS, durationMs: 1000, request: appendsOfB(`warm-${seq++}`) });
+    if (warm.failed > 0) throw new Error(`warm-up failed: ${warm.firstFailure}`);
+    const before = await measure("before");
+
+    const tenantA = await createTenant(server.url, DEV_ADMIN_TOKEN, `bench-a-${runId}`);
+    await createEndpoint(server.url, tenantA, hookUrl);
+    log(`webhook isolation: tenant A, endpoint failing with ${how}; ${failing} conversations × ${backlog} messages`);
+    const seedStarted = performance.now();
+    await seedFailingConversations(server.url, tenantA, failing, backlog, 8, runId);
+    const seedSeconds = (performance.now() - seedStarted) / 1000;
+    await firstAttemptsFrom(receiver, failing, 180_000);
+    const readySeconds = (performance.now() - seedStarted) / 1000;
+    log(`webhook isolation: seeded in ${seedSeconds.toFixed(0)} s; all ${failing} conversations had a failed attempt after ${readySeconds.toFixed(0)} s (${receiver.attempts} attempts so far)`);
+    const during = await measure("during");
+
+    receiver.succeed();
+    log("webhook isolation: the receiver now answers 200; waiting until A's outboxes are quiet");
+    const quiet = await receiver.quiet(3000, 120_000);
+    if (!quiet) log("webhook isolation: A's outboxes were still sending after 120 s; measuring anyway");
+    const after = await measure("after");
+
+    const rps = (rs: IsolationRound[]) => summarize(rs.map((r) => r.load.rps));
+    const ratio = (rs: IsolationRound[]) => summarize(rs.map((r, i) => r.load.rps / before[i]!.load.rps));
+    const duringRatio = ratio(during);
+    const p = (rs: IsolationRound[], k: "p50Ms" | "p99Ms") => fmt(summarize(rs.map((r) => r.load[k])).median, 1);
+    results.webhookIsolation = {
+      failingConversations: failing,
+      backlog,
+      failure: how,
+      seedSeconds,
+      readySeconds,
+      attemptsTotal: receiver.attempts,
+      before,
+      during,
+      after,
+      ratioDuring: duringRatio,
+      ratioAfter: ratio(after),
+      afterWentQuiet: quiet,
+    };
+    row(`tenant B appends, ${SPREAD} conversations, before A`, rps(before), "req/s", 0);
+    row(`  while A's ${failing} conversations retry (${how})`, rps(during), "req/s", 0);
+    row("  ratio while A retries ÷ before", duringRatio, "×", 2, "≥ 0.90", duringRatio.median >= TARGETS.webhookIsolationRatio);
+    row("  after A's deliveries ended ÷ before (drift)", ratio(after), "×", 2, "info");
+    textRow("  B append p50 before / during / after", `${p(before, "p50Ms")} / ${p(during, "p50Ms")} / ${p(after, "p50Ms")} ms`, "info");
+    textRow("  B append p99 before / during / after", `${p(before, "p99Ms")} / ${p(during, "p99Ms")} / ${p(after, "p99Ms")} ms`, "info");
+    row("  A's failing attempts during the rounds", summarize(during.map((r) => r.attemptsPerSecond)), "/s", 0, "info");
+  } finally {
+    receiver.close();
+    await server.stop();
+  }
+}
+
+/** `--only webhook-isolation`: that measurement alone; writes bench/results-webhook-isolation.json. */
+async function onlyWebhookIsolation(): Promise<void> {
+  results.settings = { ...(results.settings as object), failingConversations: Number(flags["failing-conversations"]), backlog: Number(flags.backlog) };
+  await measureWebhookIsolation();
+  results.table = rows;
+  results.finishedAt = new Date().toISOString();
+  results.seconds = Math.round((Date.now() - started) / 1000);
+  writeFileSync(join(import.meta.dirname, "results-webhook-isolation.json"), `${JSON.stringify(results, null, 2)}\n`);
+  printTable();
+  log(`done in ${results.seconds} s; wrote bench/results-webhook-isolation.json`);
+  if (flags.strict && rows.some((r) => r.result === "FAIL")) process.exitCode = 1;
 }
 
 function printTable(): void {

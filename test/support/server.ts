@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startCarryover, type Carryover } from "../../src/testing/index.ts";
+import type { Carryover } from "../../src/testing/index.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 mkdirSync(join(ROOT, "dist/public"), { recursive: true });
@@ -107,6 +107,9 @@ const TEST_VARS: Record<string, string> = {
  */
 export async function startServer(options: StartOptions = {}): Promise<LocalServer> {
   ensureBuilt();
+  // Loaded on use: src/testing's extensionless imports resolve under vitest
+  // but not under plain Node, where `npm run bench` imports this file.
+  const { startCarryover } = await import("../../src/testing/index.ts");
   const carryover = await startCarryover({
     ...(options.persistDir ? { persistTo: options.persistDir } : {}),
     vars: { ...TEST_VARS, ...options.vars },
