@@ -7,8 +7,8 @@
 //                    [--messages 200] [--sockets 100] [--events 10000] [--strict]
 //                    [--uploads 5] [--upload-mib 10] [--only uploads]
 //                    [--broadcast [--recipients 10000]] [--broadcast-only]
-//                    [--webhook-isolation [--failing-conversations 1000] [--backlog 3]
-//                     [--hook-failure 500|hang] [--retry-after 1|none]] [--only webhook-isolation]
+//                    [--webhook-isolation [--failing-conversations 1000] [--backlog 2]
+//                     [--hook-failure 500|hang] [--retry-after none|<seconds>]] [--only webhook-isolation]
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -61,11 +61,11 @@ const { values: flags } = parseArgs({
     "webhook-isolation": { type: "boolean", default: false },
     "failing-conversations": { type: "string", default: "1000" },
     /** Messages (so pending deliveries) per failing conversation. */
-    backlog: { type: "string", default: "3" },
+    backlog: { type: "string", default: "2" },
     /** "500": the receiver answers 500 at once; "hang": it never answers (the 15 s timeout). */
     "hook-failure": { type: "string", default: "500" },
-    /** Retry-After seconds sent with each 500 ("none": the normal 5 s, 5 min, … schedule). */
-    "retry-after": { type: "string", default: "1" },
+    /** Retry-After seconds sent with each 500 ("none": the normal 5 s, 5 min, … schedule; 1: a retry every second). */
+    "retry-after": { type: "string", default: "none" },
   },
 });
 const ROUNDS = Number(flags.rounds);
@@ -572,7 +572,7 @@ async function measureWebhookIsolation(): Promise<void> {
     await createEndpoint(server.url, tenantA, hookUrl);
     log(`webhook isolation: tenant A, endpoint failing with ${how}; ${failing} conversations × ${backlog} messages`);
     const seedStarted = performance.now();
-    await seedFailingConversations(server.url, tenantA, failing, backlog, 8, runId);
+    await seedFailingConversations(server.url, tenantA, failing, backlog, 16, runId);
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     await firstAttemptsFrom(receiver, failing, 180_000);
     const readySeconds = (performance.now() - seedStarted) / 1000;
@@ -611,6 +611,9 @@ async function measureWebhookIsolation(): Promise<void> {
     textRow("  B append p99 before / during / after", `${p(before, "p99Ms")} / ${p(during, "p99Ms")} / ${p(after, "p99Ms")} ms`, "info");
     row("  A's failing attempts during the rounds", summarize(during.map((r) => r.attemptsPerSecond)), "/s", 0, "info");
   } finally {
+    // What the Worker logged (warnings and errors): the first few distinct lines, to see what went wrong.
+    const logged = [...new Set((server.output?.() ?? "").split("\n").map((l) => l.trim().slice(0, 240)).filter(Boolean))];
+    if (logged.length > 0) log(`webhook isolation: wrangler dev logged ${logged.length} distinct lines, e.g.:\n  ${logged.slice(0, 12).join("\n  ")}`);
     receiver.close();
     await server.stop();
   }

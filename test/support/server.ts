@@ -23,6 +23,8 @@ export interface LocalServer {
   /** Kills workerd and starts it again on the same storage (a crash and restart). */
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** What `wrangler dev` printed since its last (re)start (startWranglerServer only). */
+  output?(): string;
 }
 
 export async function freePort(): Promise<number> {
@@ -193,5 +195,6 @@ export async function startWranglerServer(options: StartOptions = {}): Promise<L
       await kill();
       if (ownsDir) rmSync(persistDir, { recursive: true, force: true });
     },
+    output: () => output,
   };
 }
