@@ -502,20 +502,27 @@ async function onlyUploads(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------
-// Webhook isolation (--webhook-isolation / --only webhook-isolation): tenant
-// B's appends before tenant A exists, while A's --failing-conversations
-// conversation outboxes retry an endpoint that always fails, and after A's
-// deliveries ended. Its own fresh Worker, so A's retries touch nothing else.
+// Webhook isolation (--webhook-isolation / --only webhook-isolation): two
+// fresh, identical Workers. Tenant B (no endpoints) appends on both in
+// interleaved rounds; on the "subject" Worker tenant A then gets an endpoint
+// that always fails and --failing-conversations conversations with pending
+// deliveries. Ratio per round = B on the subject ÷ B on the control, so the
+// drift of a shared machine hits both sides alike; the same ratio before A
+// existed shows what the two instances differ by on their own.
 
 const DEV_ADMIN_TOKEN = "dev-admin-token-change-me";
 
 interface IsolationRound {
-  load: LoadResult;
-  /** Delivery attempts the failing receiver got per second during the round. */
+  control: LoadResult;
+  subject: LoadResult;
+  ratio: number;
+  /** Delivery attempts the failing receiver got per second during the subject's part of the round. */
   attemptsPerSecond: number;
   /** Requests held open by the receiver at the round's end (hang mode). */
   heldAtEnd: number;
 }
+
+type Threads = { session: Session; conversation: string }[];
 
 async function measureWebhookIsolation(): Promise<void> {
   const failing = Number(flags["failing-conversations"]);
@@ -526,37 +533,54 @@ async function measureWebhookIsolation(): Promise<void> {
   const retryAfter = failure === "hang" || flags["retry-after"] === "none" ? null : Number(flags["retry-after"]);
   const how = failure === "hang" ? "no answer (15 s timeout)" : `HTTP 500${retryAfter === null ? "" : `, Retry-After ${retryAfter} s`}`;
   const runId = Date.now().toString(36);
-  const server = await startServer({ vars: RAISED_LIMITS });
+  log("webhook isolation: starting two identical Workers (control, subject)");
+  const [control, subject] = await Promise.all([startServer({ vars: RAISED_LIMITS }), startServer({ vars: RAISED_LIMITS })]);
   const receiver = new FailingReceiver(failure, retryAfter);
-  stopOnSignal([server, { stop: async () => receiver.close() }]);
+  stopOnSignal([control, subject, { stop: async () => receiver.close() }]);
   try {
     const hookUrl = await receiver.listen();
-    const tenantB = await createTenant(server.url, DEV_ADMIN_TOKEN, `bench-b-${runId}`);
-    log(`webhook isolation: tenant B (no endpoints), ${SPREAD} customers with a conversation each`);
-    const threads = await inBatches(Array.from({ length: SPREAD }, (_, i) => `bench-b-${runId}-${i}`), 8, (user) =>
-      customerThread(server.url, tenantB, user),
-    );
+    log(`webhook isolation: tenant B (no endpoints) on both, ${SPREAD} customers with a conversation each`);
+    const tenantB = (url: string) => createTenant(url, DEV_ADMIN_TOKEN, `bench-b-${runId}`);
+    const [bOnControl, bOnSubject] = await Promise.all([tenantB(control.url), tenantB(subject.url)]);
+    const threadsOf = (url: string, tenant: typeof bOnControl): Promise<Threads> =>
+      inBatches(Array.from({ length: SPREAD }, (_, i) => `bench-b-${runId}-${i}`), 8, (user) => customerThread(url, tenant, user));
+    const [controlThreads, subjectThreads] = await Promise.all([threadsOf(control.url, bOnControl), threadsOf(subject.url, bOnSubject)]);
     let seq = 0;
-    const appendsOfB = (tag: string): LoadOptions["request"] => (_c, n) => {
-      const t = threads[n % threads.length]!;
-      return {
-        method: "POST",
-        path: `/v1/conversations/${t.conversation}/messages`,
-        headers: { authorization: `Bearer ${t.session.sessionToken}` },
-        body: appendBody(tag, n),
-      };
+    const appendsOfB = (url: string, threads: Threads, phase: string, durationMs: number): Promise<LoadResult> => {
+      const tag = `${phase}-${seq++}`;
+      return closedLoop(url, {
+        clients: CLIENTS,
+        durationMs,
+        request: (_c, n) => {
+          const t = threads[n % threads.length]!;
+          return {
+            method: "POST",
+            path: `/v1/conversations/${t.conversation}/messages`,
+            headers: { authorization: `Bearer ${t.session.sessionToken}` },
+            body: appendBody(tag, n),
+          };
+        },
+      });
+    };
+    const checked = (r: LoadResult, what: string): LoadResult => {
+      if (r.failed > 0) throw new Error(`tenant B appends (${what}) had ${r.failed} failures: ${r.firstFailure} ${JSON.stringify(r.statuses)}`);
+      if (r.connections > CLIENTS) throw new Error(`tenant B appends (${what}) opened ${r.connections} connections for ${CLIENTS} clients`);
+      return r;
     };
     const measure = async (phase: string): Promise<IsolationRound[]> => {
       const out: IsolationRound[] = [];
       for (let round = 1; round <= ROUNDS; round++) {
+        // Which side goes first alternates, so neither always gets the quieter moment.
+        let c: LoadResult | undefined;
+        if (round % 2 === 1) c = checked(await appendsOfB(control.url, controlThreads, phase, ROUND_MS), `${phase}, control`);
         const attemptsBefore = receiver.attempts;
-        const load = await closedLoop(server.url, { clients: CLIENTS, durationMs: ROUND_MS, request: appendsOfB(`${phase}-${seq++}`) });
-        if (load.failed > 0) throw new Error(`tenant B appends (${phase}) had ${load.failed} failures: ${load.firstFailure} ${JSON.stringify(load.statuses)}`);
-        if (load.connections > CLIENTS) throw new Error(`tenant B appends (${phase}) opened ${load.connections} connections for ${CLIENTS} clients`);
-        const attemptsPerSecond = (receiver.attempts - attemptsBefore) / load.seconds;
-        out.push({ load, attemptsPerSecond, heldAtEnd: receiver.inFlight });
+        const sub = checked(await appendsOfB(subject.url, subjectThreads, phase, ROUND_MS), `${phase}, subject`);
+        const attemptsPerSecond = (receiver.attempts - attemptsBefore) / sub.seconds;
+        c ??= checked(await appendsOfB(control.url, controlThreads, phase, ROUND_MS), `${phase}, control`);
+        out.push({ control: c, subject: sub, ratio: sub.rps / c.rps, attemptsPerSecond, heldAtEnd: receiver.inFlight });
         log(
-          `webhook isolation, ${phase} ${round}/${ROUNDS}: B ${load.rps.toFixed(0)} appends/s, p50 ${load.p50Ms.toFixed(1)} ms, ` +
+          `webhook isolation, ${phase} ${round}/${ROUNDS}: B ${c.rps.toFixed(0)}/s on the control, ${sub.rps.toFixed(0)}/s on the subject ` +
+            `(${(sub.rps / c.rps).toFixed(2)} ×), p50 ${c.p50Ms.toFixed(0)} / ${sub.p50Ms.toFixed(0)} ms; ` +
             `A's failing attempts ${attemptsPerSecond.toFixed(0)}/s${failure === "hang" ? `, held open ${receiver.inFlight}` : ""}`,
         );
       }
@@ -564,31 +588,28 @@ async function measureWebhookIsolation(): Promise<void> {
     };
 
     log("webhook isolation: warm-up");
-    const warm = await closedLoop(server.url, { clients: CLIENTS, durationMs: 1000, request: appendsOfB(`warm-${seq++}`) });
-    if (warm.failed > 0) throw new Error(`warm-up failed: ${warm.firstFailure}`);
+    for (const [url, threads] of [[control.url, controlThreads], [subject.url, subjectThreads]] as const) {
+      const warm = await appendsOfB(url, threads, "warm", 1000);
+      if (warm.failed > 0) throw new Error(`warm-up failed: ${warm.firstFailure}`);
+    }
     const before = await measure("before");
 
-    const tenantA = await createTenant(server.url, DEV_ADMIN_TOKEN, `bench-a-${runId}`);
-    await createEndpoint(server.url, tenantA, hookUrl);
-    log(`webhook isolation: tenant A, endpoint failing with ${how}; ${failing} conversations × ${backlog} messages`);
+    const tenantA = await createTenant(subject.url, DEV_ADMIN_TOKEN, `bench-a-${runId}`);
+    await createEndpoint(subject.url, tenantA, hookUrl);
+    log(`webhook isolation: tenant A on the subject, endpoint failing with ${how}; ${failing} conversations × ${backlog} messages`);
     const seedStarted = performance.now();
-    await seedFailingConversations(server.url, tenantA, failing, backlog, 16, runId);
+    await seedFailingConversations(subject.url, tenantA, failing, backlog, 16, runId, (done) => {
+      if (done % 200 === 0) log(`webhook isolation: ${done}/${failing} conversations seeded, ${receiver.attempts} attempts received`);
+    });
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     await firstAttemptsFrom(receiver, failing, 180_000);
     const readySeconds = (performance.now() - seedStarted) / 1000;
     log(`webhook isolation: seeded in ${seedSeconds.toFixed(0)} s; all ${failing} conversations had a failed attempt after ${readySeconds.toFixed(0)} s (${receiver.attempts} attempts so far)`);
     const during = await measure("during");
 
-    receiver.succeed();
-    log("webhook isolation: the receiver now answers 200; waiting until A's outboxes are quiet");
-    const quiet = await receiver.quiet(3000, 120_000);
-    if (!quiet) log("webhook isolation: A's outboxes were still sending after 120 s; measuring anyway");
-    const after = await measure("after");
-
-    const rps = (rs: IsolationRound[]) => summarize(rs.map((r) => r.load.rps));
-    const ratio = (rs: IsolationRound[]) => summarize(rs.map((r, i) => r.load.rps / before[i]!.load.rps));
+    const ratio = (rs: IsolationRound[]) => summarize(rs.map((r) => r.ratio));
     const duringRatio = ratio(during);
-    const p = (rs: IsolationRound[], k: "p50Ms" | "p99Ms") => fmt(summarize(rs.map((r) => r.load[k])).median, 1);
+    const p = (rs: IsolationRound[], side: "control" | "subject", k: "p50Ms" | "p99Ms") => fmt(summarize(rs.map((r) => r[side][k])).median, 0);
     results.webhookIsolation = {
       failingConversations: failing,
       backlog,
@@ -598,24 +619,22 @@ async function measureWebhookIsolation(): Promise<void> {
       attemptsTotal: receiver.attempts,
       before,
       during,
-      after,
+      ratioBefore: ratio(before),
       ratioDuring: duringRatio,
-      ratioAfter: ratio(after),
-      afterWentQuiet: quiet,
     };
-    row(`tenant B appends, ${SPREAD} conversations, before A`, rps(before), "req/s", 0);
-    row(`  while A's ${failing} conversations retry (${how})`, rps(during), "req/s", 0);
-    row("  ratio while A retries ÷ before", duringRatio, "×", 2, "≥ 0.90", duringRatio.median >= TARGETS.webhookIsolationRatio);
-    row("  after A's deliveries ended ÷ before (drift)", ratio(after), "×", 2, "info");
-    textRow("  B append p50 before / during / after", `${p(before, "p50Ms")} / ${p(during, "p50Ms")} / ${p(after, "p50Ms")} ms`, "info");
-    textRow("  B append p99 before / during / after", `${p(before, "p99Ms")} / ${p(during, "p99Ms")} / ${p(after, "p99Ms")} ms`, "info");
-    row("  A's failing attempts during the rounds", summarize(during.map((r) => r.attemptsPerSecond)), "/s", 0, "info");
+    row(`tenant B appends, ${SPREAD} conversations, control Worker`, summarize(during.map((r) => r.control.rps)), "req/s", 0);
+    row(`  same Worker as A's ${failing} failing conversations (${how})`, summarize(during.map((r) => r.subject.rps)), "req/s", 0);
+    row("  ratio beside A ÷ control", duringRatio, "×", 2, "≥ 0.90", duringRatio.median >= TARGETS.webhookIsolationRatio);
+    row("  same ratio before A existed (calibration)", ratio(before), "×", 2, "info");
+    textRow("  B append p50, control / beside A", `${p(during, "control", "p50Ms")} / ${p(during, "subject", "p50Ms")} ms`, "info");
+    textRow("  B append p99, control / beside A", `${p(during, "control", "p99Ms")} / ${p(during, "subject", "p99Ms")} ms`, "info");
+    row("  A's failing attempts during B's rounds", summarize(during.map((r) => r.attemptsPerSecond)), "/s", 0, "info");
   } finally {
-    // What the Worker logged (warnings and errors): the first few distinct lines, to see what went wrong.
-    const logged = [...new Set((server.output?.() ?? "").split("\n").map((l) => l.trim().slice(0, 240)).filter(Boolean))];
-    if (logged.length > 0) log(`webhook isolation: wrangler dev logged ${logged.length} distinct lines, e.g.:\n  ${logged.slice(0, 12).join("\n  ")}`);
+    // What the subject Worker logged (warnings and errors): the first few distinct lines.
+    const logged = [...new Set((subject.output?.() ?? "").split("\n").map((l) => l.trim().slice(0, 240)).filter(Boolean))];
+    if (logged.length > 0) log(`webhook isolation: the subject's wrangler dev logged ${logged.length} distinct lines, e.g.:\n  ${logged.slice(0, 12).join("\n  ")}`);
     receiver.close();
-    await server.stop();
+    await Promise.all([control.stop(), subject.stop()]);
   }
 }
 

@@ -172,7 +172,9 @@ export async function seedFailingConversations(
   backlog: number,
   width: number,
   runId: string,
+  progress: (done: number) => void = () => undefined,
 ): Promise<void> {
+  let done = 0;
   await inBatches(Array.from({ length: conversations }, (_, i) => `bench-hook-${runId}-${i}`), width, async (user) => {
     const { session, conversation } = await customerThread(baseUrl, tenant, user);
     for (let m = 0; m < backlog; m++) {
@@ -181,6 +183,7 @@ export async function seedFailingConversations(
         content: { type: "text", text: `for a failing endpoint ${m}` },
       });
     }
+    progress(++done);
   });
 }
 
