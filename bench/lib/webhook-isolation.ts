@@ -1,12 +1,10 @@
 // Webhook isolation (issue 13: "1,000 conversations with a failing endpoint do
-// not slow other tenants' appends"). One Worker, two fresh tenants made with
-// the admin API: B has no endpoints and is the one measured; A has one
-// endpoint on a loopback receiver that always fails (HTTP 500, optionally
-// with Retry-After, or no answer until the outbox's 15 s timeout), and
-// --failing-conversations customers of A who each wrote --backlog messages,
-// so every one of A's conversation outboxes holds failing deliveries with
-// retries scheduled. B's HTTP appends are measured before A exists, while
-// A's outboxes retry, and after A's deliveries ended (a drift control).
+// not slow other tenants' appends"): the pieces bench/run.ts puts together.
+// Tenants made with the admin API: B has no endpoints and is the one
+// measured; A has one endpoint on a loopback receiver that always fails (HTTP
+// 500, optionally with Retry-After, or no answer until the outbox's 15 s
+// timeout), and customers who each wrote a few messages, so every one of A's
+// conversation outboxes holds failing deliveries with retries scheduled.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
@@ -17,14 +15,11 @@ export type FailureMode = "500" | "hang";
 
 /**
  * A loopback webhook receiver that fails every delivery, counting attempts
- * (total, per conversation, and held open in `hang` mode). `succeed()` turns
- * it into a 200 receiver (held requests are answered 200 too) so A's
- * outboxes can drain before the "after" rounds.
+ * (total, per conversation, and held open in `hang` mode).
  */
 export class FailingReceiver {
   attempts = 0;
   readonly conversations = new Set<string>();
-  private succeeding = false;
   private readonly held = new Set<ServerResponse>();
   private server: Server | undefined;
   private readonly mode: FailureMode;
@@ -65,7 +60,6 @@ export class FailingReceiver {
       } catch {
         // not a delivery; counted anyway
       }
-      if (this.succeeding) return void res.writeHead(200).end("ok");
       if (this.mode === "hang") {
         this.held.add(res);
         res.on("close", () => this.held.delete(res));
@@ -73,28 +67,6 @@ export class FailingReceiver {
       }
       res.writeHead(500, this.retryAfterSeconds === null ? {} : { "retry-after": String(this.retryAfterSeconds) }).end("failing on purpose");
     });
-  }
-
-  /** From now on every delivery succeeds; requests held open are answered 200. */
-  succeed(): void {
-    this.succeeding = true;
-    for (const res of this.held) res.writeHead(200).end("ok");
-    this.held.clear();
-  }
-
-  /** Resolves once no attempt arrived for `quietMs` (or `timeoutMs` passed); returns whether it went quiet. */
-  async quiet(quietMs: number, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    let seen = this.attempts;
-    let since = Date.now();
-    while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      if (this.attempts !== seen) {
-        seen = this.attempts;
-        since = Date.now();
-      } else if (Date.now() - since >= quietMs) return true;
-    }
-    return false;
   }
 
   close(): void {
