@@ -9,6 +9,8 @@
 //                    [--broadcast [--recipients 10000]] [--broadcast-only]
 //                    [--peer <workers-chat-demo checkout>] [--big-thread 100000] [--memory-sockets 1000]
 //                    [--only uploads|fanout|catchup|throughput|bigthread|memory]
+//                    [--webhook-isolation [--failing-conversations 1000] [--backlog 2]
+//                     [--hook-failure 500|hang] [--retry-after none|<seconds>]] [--only webhook-isolation]
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -30,6 +32,15 @@ import { chatDemoRoom, floorRoom, openRoom, p50p99, type OpenRoom } from "./lib/
 import { carryoverRoom } from "./lib/carryover-room.ts";
 import { startPeer, type PeerServer } from "./lib/peer.ts";
 import { workerdRssMiB } from "./lib/memory.ts";
+import {
+  createEndpoint,
+  createTenant,
+  customerThread,
+  FailingReceiver,
+  firstAttemptsFrom,
+  seedFailingConversations,
+  type FailureMode,
+} from "./lib/webhook-isolation.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -50,7 +61,7 @@ const { values: flags } = parseArgs({
     /** Uploads of --upload-mib MiB each, through the Worker and as a plain R2 put (0 skips them). */
     uploads: { type: "string", default: "5" },
     "upload-mib": { type: "string", default: "10" },
-    /** Measure one part only: uploads, fanout, catchup, throughput, bigthread or memory (no sizes). */
+    /** Measure one part only: uploads, fanout, catchup, throughput, bigthread, memory or webhook-isolation (no sizes). */
     only: { type: "string" },
     /** A checkout of cloudflare/workers-chat-demo to run side by side (copied, its per-IP limiter lifted); rows skipped without it. */
     peer: { type: "string" },
@@ -58,6 +69,15 @@ const { values: flags } = parseArgs({
     "big-thread": { type: "string", default: "100000" },
     /** Sockets opened (and left to hibernate) on one conversation before workerd's memory is read (0 skips it). */
     "memory-sockets": { type: "string", default: "1000" },
+    /** Also measure another tenant's appends while --failing-conversations outboxes retry a failing endpoint. */
+    "webhook-isolation": { type: "boolean", default: false },
+    "failing-conversations": { type: "string", default: "1000" },
+    /** Messages (so pending deliveries) per failing conversation. */
+    backlog: { type: "string", default: "2" },
+    /** "500": the receiver answers 500 at once; "hang": it never answers (the 15 s timeout). */
+    "hook-failure": { type: "string", default: "500" },
+    /** Retry-After seconds sent with each 500 ("none": the normal 5 s, 5 min, … schedule; 1: a retry every second). */
+    "retry-after": { type: "string", default: "none" },
   },
 });
 const ROUNDS = Number(flags.rounds);
@@ -84,6 +104,7 @@ const TARGETS = {
   catchUpMs: 250,
   bigThreadRatio: 0.9,
   bundleGzipBytes: 110 * 1024,
+  webhookIsolationRatio: 0.9,
 } as const;
 
 /** The rate-limit vars of src/ratelimit/limits.ts, raised far above what the bench sends. */
@@ -163,6 +184,7 @@ async function main(): Promise<void> {
   results.settings = { rounds: ROUNDS, roundSeconds: ROUND_MS / 1000, clients: CLIENTS, conversations: SPREAD };
   log(`machine: ${JSON.stringify(machine)}`);
   if (flags.only === "uploads") return onlyUploads();
+  if (flags.only === "webhook-isolation") return onlyWebhookIsolation();
   if (flags.only) return onlyPart(flags.only);
 
   // Sizes first: they need no server.
@@ -204,6 +226,7 @@ async function main(): Promise<void> {
     await Promise.all([server?.stop(), unlimited?.stop(), baseline?.stop(), peer?.stop()]);
   }
   if (flags.broadcast) await measureBroadcast();
+  if (flags["webhook-isolation"]) await measureWebhookIsolation();
 
   row("Worker bundle, gzip (as configured)", summarize([bundle.gzipBytes / 1024]), "KiB", 1, "≤ 110 KiB", bundle.gzipBytes <= TARGETS.bundleGzipBytes);
   row("Worker bundle, gzip (with --minify)", summarize([minified.gzipBytes / 1024]), "KiB", 1, "info");
@@ -653,6 +676,156 @@ async function onlyUploads(): Promise<void> {
   }
   printTable();
   log(`done in ${Math.round((Date.now() - started) / 1000)} s (uploads only; bench/results.json left as it was)`);
+}
+
+// ---------------------------------------------------------------------------
+// Webhook isolation (--webhook-isolation / --only webhook-isolation): two
+// fresh, identical Workers. Tenant B (no endpoints) appends on both in
+// interleaved rounds; on the "subject" Worker tenant A then gets an endpoint
+// that always fails and --failing-conversations conversations with pending
+// deliveries. Ratio per round = B on the subject ÷ B on the control, so the
+// drift of a shared machine hits both sides alike; the same ratio before A
+// existed shows what the two instances differ by on their own.
+
+const DEV_ADMIN_TOKEN = "dev-admin-token-change-me";
+
+interface IsolationRound {
+  control: LoadResult;
+  subject: LoadResult;
+  ratio: number;
+  /** Delivery attempts the failing receiver got per second during the subject's part of the round. */
+  attemptsPerSecond: number;
+  /** Requests held open by the receiver at the round's end (hang mode). */
+  heldAtEnd: number;
+}
+
+type Threads = { session: Session; conversation: string }[];
+
+async function measureWebhookIsolation(): Promise<void> {
+  const failing = Number(flags["failing-conversations"]);
+  const backlog = Number(flags.backlog);
+  const mode = flags["hook-failure"];
+  if (mode !== "500" && mode !== "hang") throw new Error(`--hook-failure is 500 or hang, not ${mode}`);
+  const failure: FailureMode = mode;
+  const retryAfter = failure === "hang" || flags["retry-after"] === "none" ? null : Number(flags["retry-after"]);
+  const how = failure === "hang" ? "no answer (15 s timeout)" : `HTTP 500${retryAfter === null ? "" : `, Retry-After ${retryAfter} s`}`;
+  const runId = Date.now().toString(36);
+  log("webhook isolation: starting two identical Workers (control, subject)");
+  const [control, subject] = await Promise.all([startServer({ vars: RAISED_LIMITS }), startServer({ vars: RAISED_LIMITS })]);
+  const receiver = new FailingReceiver(failure, retryAfter);
+  stopOnSignal([control, subject, { stop: async () => receiver.close() }]);
+  try {
+    const hookUrl = await receiver.listen();
+    log(`webhook isolation: tenant B (no endpoints) on both, ${SPREAD} customers with a conversation each`);
+    const tenantB = (url: string) => createTenant(url, DEV_ADMIN_TOKEN, `bench-b-${runId}`);
+    const [bOnControl, bOnSubject] = await Promise.all([tenantB(control.url), tenantB(subject.url)]);
+    const threadsOf = (url: string, tenant: typeof bOnControl): Promise<Threads> =>
+      inBatches(Array.from({ length: SPREAD }, (_, i) => `bench-b-${runId}-${i}`), 8, (user) => customerThread(url, tenant, user));
+    const [controlThreads, subjectThreads] = await Promise.all([threadsOf(control.url, bOnControl), threadsOf(subject.url, bOnSubject)]);
+    let seq = 0;
+    const appendsOfB = (url: string, threads: Threads, phase: string, durationMs: number): Promise<LoadResult> => {
+      const tag = `${phase}-${seq++}`;
+      return closedLoop(url, {
+        clients: CLIENTS,
+        durationMs,
+        request: (_c, n) => {
+          const t = threads[n % threads.length]!;
+          return {
+            method: "POST",
+            path: `/v1/conversations/${t.conversation}/messages`,
+            headers: { authorization: `Bearer ${t.session.sessionToken}` },
+            body: appendBody(tag, n),
+          };
+        },
+      });
+    };
+    const checked = (r: LoadResult, what: string): LoadResult => {
+      if (r.failed > 0) throw new Error(`tenant B appends (${what}) had ${r.failed} failures: ${r.firstFailure} ${JSON.stringify(r.statuses)}`);
+      if (r.connections > CLIENTS) throw new Error(`tenant B appends (${what}) opened ${r.connections} connections for ${CLIENTS} clients`);
+      return r;
+    };
+    const measure = async (phase: string): Promise<IsolationRound[]> => {
+      const out: IsolationRound[] = [];
+      for (let round = 1; round <= ROUNDS; round++) {
+        // Which side goes first alternates, so neither always gets the quieter moment.
+        let c: LoadResult | undefined;
+        if (round % 2 === 1) c = checked(await appendsOfB(control.url, controlThreads, phase, ROUND_MS), `${phase}, control`);
+        const attemptsBefore = receiver.attempts;
+        const sub = checked(await appendsOfB(subject.url, subjectThreads, phase, ROUND_MS), `${phase}, subject`);
+        const attemptsPerSecond = (receiver.attempts - attemptsBefore) / sub.seconds;
+        c ??= checked(await appendsOfB(control.url, controlThreads, phase, ROUND_MS), `${phase}, control`);
+        out.push({ control: c, subject: sub, ratio: sub.rps / c.rps, attemptsPerSecond, heldAtEnd: receiver.inFlight });
+        log(
+          `webhook isolation, ${phase} ${round}/${ROUNDS}: B ${c.rps.toFixed(0)}/s on the control, ${sub.rps.toFixed(0)}/s on the subject ` +
+            `(${(sub.rps / c.rps).toFixed(2)} ×), p50 ${c.p50Ms.toFixed(0)} / ${sub.p50Ms.toFixed(0)} ms; ` +
+            `A's failing attempts ${attemptsPerSecond.toFixed(0)}/s${failure === "hang" ? `, held open ${receiver.inFlight}` : ""}`,
+        );
+      }
+      return out;
+    };
+
+    log("webhook isolation: warm-up");
+    for (const [url, threads] of [[control.url, controlThreads], [subject.url, subjectThreads]] as const) {
+      const warm = await appendsOfB(url, threads, "warm", 1000);
+      if (warm.failed > 0) throw new Error(`warm-up failed: ${warm.firstFailure}`);
+    }
+    const before = await measure("before");
+
+    const tenantA = await createTenant(subject.url, DEV_ADMIN_TOKEN, `bench-a-${runId}`);
+    await createEndpoint(subject.url, tenantA, hookUrl);
+    log(`webhook isolation: tenant A on the subject, endpoint failing with ${how}; ${failing} conversations × ${backlog} messages`);
+    const seedStarted = performance.now();
+    await seedFailingConversations(subject.url, tenantA, failing, backlog, 16, runId, (done) => {
+      if (done % 200 === 0) log(`webhook isolation: ${done}/${failing} conversations seeded, ${receiver.attempts} attempts received`);
+    });
+    const seedSeconds = (performance.now() - seedStarted) / 1000;
+    await firstAttemptsFrom(receiver, failing, 180_000);
+    const readySeconds = (performance.now() - seedStarted) / 1000;
+    log(`webhook isolation: seeded in ${seedSeconds.toFixed(0)} s; all ${failing} conversations had a failed attempt after ${readySeconds.toFixed(0)} s (${receiver.attempts} attempts so far)`);
+    const during = await measure("during");
+
+    const ratio = (rs: IsolationRound[]) => summarize(rs.map((r) => r.ratio));
+    const duringRatio = ratio(during);
+    const p = (rs: IsolationRound[], side: "control" | "subject", k: "p50Ms" | "p99Ms") => fmt(summarize(rs.map((r) => r[side][k])).median, 0);
+    results.webhookIsolation = {
+      failingConversations: failing,
+      backlog,
+      failure: how,
+      seedSeconds,
+      readySeconds,
+      attemptsTotal: receiver.attempts,
+      before,
+      during,
+      ratioBefore: ratio(before),
+      ratioDuring: duringRatio,
+    };
+    row(`tenant B appends, ${SPREAD} conversations, control Worker`, summarize(during.map((r) => r.control.rps)), "req/s", 0);
+    row(`  same Worker as A's ${failing} failing conversations (${how})`, summarize(during.map((r) => r.subject.rps)), "req/s", 0);
+    row("  ratio beside A ÷ control", duringRatio, "×", 2, "≥ 0.90", duringRatio.median >= TARGETS.webhookIsolationRatio);
+    row("  same ratio before A existed (calibration)", ratio(before), "×", 2, "info");
+    textRow("  B append p50, control / beside A", `${p(during, "control", "p50Ms")} / ${p(during, "subject", "p50Ms")} ms`, "info");
+    textRow("  B append p99, control / beside A", `${p(during, "control", "p99Ms")} / ${p(during, "subject", "p99Ms")} ms`, "info");
+    row("  A's failing attempts during B's rounds", summarize(during.map((r) => r.attemptsPerSecond)), "/s", 0, "info");
+  } finally {
+    // What the subject Worker logged (warnings and errors): the first few distinct lines.
+    const logged = [...new Set((subject.output?.() ?? "").split("\n").map((l) => l.trim().slice(0, 240)).filter(Boolean))];
+    if (logged.length > 0) log(`webhook isolation: the subject's wrangler dev logged ${logged.length} distinct lines, e.g.:\n  ${logged.slice(0, 12).join("\n  ")}`);
+    receiver.close();
+    await Promise.all([control.stop(), subject.stop()]);
+  }
+}
+
+/** `--only webhook-isolation`: that measurement alone; writes bench/results-webhook-isolation.json. */
+async function onlyWebhookIsolation(): Promise<void> {
+  results.settings = { ...(results.settings as object), failingConversations: Number(flags["failing-conversations"]), backlog: Number(flags.backlog) };
+  await measureWebhookIsolation();
+  results.table = rows;
+  results.finishedAt = new Date().toISOString();
+  results.seconds = Math.round((Date.now() - started) / 1000);
+  writeFileSync(join(import.meta.dirname, "results-webhook-isolation.json"), `${JSON.stringify(results, null, 2)}\n`);
+  printTable();
+  log(`done in ${results.seconds} s; wrote bench/results-webhook-isolation.json`);
+  if (flags.strict && rows.some((r) => r.result === "FAIL")) process.exitCode = 1;
 }
 
 function printTable(): void {

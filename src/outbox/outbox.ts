@@ -264,7 +264,18 @@ export class Outbox {
    */
   nextDue(): number | null {
     if (this.sql.exec("SELECT 1 FROM outbox_entries LIMIT 1").toArray().length > 0) return Date.now();
-    return this.sql.exec<{ at: number | null }>("SELECT MIN(next_at) AS at FROM outbox_deliveries WHERE status = 'pending'").one().at;
+    if (!this.options.ordered) {
+      return this.sql.exec<{ at: number | null }>("SELECT MIN(next_at) AS at FROM outbox_deliveries WHERE status = 'pending'").one().at;
+    }
+    // Ordered: only each sink's head counts. The deliveries queued behind a
+    // failing head keep their creation time as next_at; counting them would
+    // set the alarm in the past and spin it until the head's retry is due.
+    return this.sql
+      .exec<{ at: number | null }>(
+        `SELECT MIN(next_at) AS at FROM outbox_deliveries AS d WHERE status = 'pending'
+         AND n = (SELECT MIN(n) FROM outbox_deliveries WHERE sink = d.sink AND status = 'pending')`,
+      )
+      .one().at;
   }
 
   /**

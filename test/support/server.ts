@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startCarryover, type Carryover } from "../../src/testing/index.ts";
+import type { Carryover } from "../../src/testing/index.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 mkdirSync(join(ROOT, "dist/public"), { recursive: true });
@@ -23,6 +23,8 @@ export interface LocalServer {
   /** Kills workerd and starts it again on the same storage (a crash and restart). */
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** What `wrangler dev` printed since its last (re)start (startWranglerServer only). */
+  output?(): string;
 }
 
 export async function freePort(): Promise<number> {
@@ -107,6 +109,9 @@ const TEST_VARS: Record<string, string> = {
  */
 export async function startServer(options: StartOptions = {}): Promise<LocalServer> {
   ensureBuilt();
+  // Loaded on use: src/testing's extensionless imports resolve under vitest
+  // but not under plain Node, where `npm run bench` imports this file.
+  const { startCarryover } = await import("../../src/testing/index.ts");
   const carryover = await startCarryover({
     ...(options.persistDir ? { persistTo: options.persistDir } : {}),
     vars: { ...TEST_VARS, ...options.vars },
@@ -190,5 +195,6 @@ export async function startWranglerServer(options: StartOptions = {}): Promise<L
       await kill();
       if (ownsDir) rmSync(persistDir, { recursive: true, force: true });
     },
+    output: () => output,
   };
 }
