@@ -7,7 +7,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, eventually } from "./helpers";
-import { HTML, jpeg, pdf, png, sha256Hex } from "./attachment-files";
+import { HTML, jpeg, ogg, pdf, png, sha256Hex, webp } from "./attachment-files";
 import {
   GRAPH,
   WA_CDN,
@@ -164,6 +164,27 @@ describe("WhatsApp media in", () => {
 
     expect(await servedBytes(t, imageId)).toEqual(photo);
     expect(await servedBytes(t, documentId)).toEqual(invoice);
+  });
+
+  it("map voice notes (a type with parameters) to audio and stickers to images", async () => {
+    const t = await channelTenant();
+    const voice = ogg();
+    const sticker = webp();
+    const graph = mockWhatsAppMedia(t.waToken, {
+      "7700000000000001": { body: voice, type: "audio/ogg; codecs=opus" },
+      "7700000000000002": { body: sticker, type: "image/webp" },
+    });
+    restore = graph.restore;
+    const { events } = await sendWhatsApp(t, [
+      { type: "audio", audio: { id: "7700000000000001", mime_type: "audio/ogg; codecs=opus", voice: true } },
+      { type: "sticker", sticker: { id: "7700000000000002", mime_type: "image/webp", animated: false } },
+    ]);
+    const [audio, image] = events as [MediaEvent, MediaEvent];
+    expect(audio.content).toEqual({ type: "media", mediaType: "audio", attachmentId: expect.stringMatching(/^att_/) });
+    expect(audio.attachment).toMatchObject({ mediaType: "audio", contentType: "audio/ogg", size: voice.byteLength });
+    expect(image.content).toEqual({ type: "media", mediaType: "image", attachmentId: expect.stringMatching(/^att_/) });
+    expect(image.attachment).toMatchObject({ mediaType: "image", contentType: "image/webp", size: sticker.byteLength });
+    expect(graph.calls).toHaveLength(4);
   });
 
   it("stay text when the lookup fails, the type is not allowed, or the bytes are not what Graph announced", async () => {
