@@ -4,7 +4,8 @@
 // the platform's short-lived URL is not what the log keeps. When the file
 // cannot be stored (an unsupported type, over the tenant's limit, bytes that
 // are not what the platform declared, the URL not answering) the message
-// keeps the platform's URL, as before attachments existed.
+// keeps the platform's URL, as before attachments existed. WhatsApp media
+// (ids looked up first) are stored by the same steps: whatsapp-media.ts.
 import { objectKey } from "../attachments/ids";
 import { storeUpload } from "../attachments/upload";
 import { findTenant } from "../directory/tenants";
