@@ -4,7 +4,8 @@
 // the platform's short-lived URL is not what the log keeps. When the file
 // cannot be stored (an unsupported type, over the tenant's limit, bytes that
 // are not what the platform declared, the URL not answering) the message
-// keeps the platform's URL, as before attachments existed.
+// keeps the platform's URL, as before attachments existed. WhatsApp media
+// (ids looked up first) are stored by the same steps: whatsapp-media.ts.
 import { objectKey } from "../attachments/ids";
 import { storeUpload } from "../attachments/upload";
 import { findTenant } from "../directory/tenants";
@@ -16,9 +17,9 @@ import { unwrap } from "../protocol/result";
 import { sha256Hex } from "../ids";
 
 /** How long the platform's CDN may take to answer. */
-const FETCH_TIMEOUT_MS = 20_000;
+export const FETCH_TIMEOUT_MS = 20_000;
 
-type ConversationStub = ReturnType<Env["CONVERSATION"]["getByName"]>;
+export type ConversationStub = ReturnType<Env["CONVERSATION"]["getByName"]>;
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -40,6 +41,89 @@ function filenameOf(url: string, mediaType: string): string {
   return /^[\w][\w.-]{0,99}$/.test(last) ? last : mediaType;
 }
 
+/** What a media download answered, checked against the tenant's limit before anything is stored. */
+export interface Download {
+  res: Response;
+  /** The declared type without parameters, lowercase ("audio/ogg; codecs=opus" → "audio/ogg"). */
+  contentType: string;
+  filename: string;
+  /** What the platform said the file's size is before the download (WhatsApp's file_size), if it did. */
+  announcedSize?: number;
+  /** What the platform said the file's SHA-256 is (lowercase hex), checked after storing. */
+  sha256?: string;
+}
+
+/** A Content-Type header's media type without parameters, lowercase. */
+export function typeOf(header: string | null | undefined): string {
+  return (header ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/**
+ * Stores a platform's answer as attachment `id` of the thread, or returns
+ * null (the answer's body released, the reason logged) when it cannot be
+ * stored: see the module comment. Throws only when the thread refuses.
+ */
+export async function storeDownload(env: Env, stub: ConversationStub, access: CustomerAccess, conversationId: string, id: string, download: Download): Promise<Attachment | null> {
+  const { res, contentType, filename } = download;
+  const tenant = await findTenant(env.DB, access.tenant);
+  const maxBytes = tenant?.attachments?.maxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES;
+  const lengthHeader = res.headers.get("content-length");
+  const declaredLength = lengthHeader === null ? null : Number(lengthHeader);
+  const withinLimit = (n: number | null | undefined) => n === null || n === undefined || (Number.isSafeInteger(n) && n > 0 && n <= maxBytes);
+  const fits = withinLimit(declaredLength) && withinLimit(download.announcedSize);
+  if (!res.ok || !res.body || !isAttachmentContentType(contentType) || !fits) {
+    await res.body?.cancel().catch(() => undefined);
+    console.warn(`channel media: not stored (HTTP ${res.status}, ${contentType || "no type"}, ${lengthHeader ?? download.announcedSize ?? "?"} bytes)`);
+    return null;
+  }
+  // A run cut off mid-upload left a reservation: start over (R2 overwrites the key).
+  await stub.discardAttachment(id);
+  unwrap(await stub.reserveAttachment(access, id));
+  const key = objectKey(access.tenant, conversationId, id);
+  let stored;
+  try {
+    stored = await storeUpload(env.ATTACHMENTS, key, res.body, {
+      contentType,
+      declaredLength,
+      maxBytes,
+      httpMetadata: { contentType },
+      customMetadata: { filename, conversationId },
+    });
+  } catch (err) {
+    await stub.discardAttachment(id);
+    console.warn("channel media: not stored", err);
+    return null;
+  }
+  if (download.sha256 !== undefined && download.sha256 !== stored.sha256) {
+    await env.ATTACHMENTS.delete(key);
+    await stub.discardAttachment(id);
+    console.warn("channel media: not stored (the bytes' SHA-256 is not the one the platform announced)");
+    return null;
+  }
+  const attachment: Attachment = {
+    id,
+    conversationId,
+    mediaType: ATTACHMENT_TYPES[contentType],
+    contentType,
+    size: stored.size,
+    sha256: stored.sha256,
+    filename,
+    ...(stored.width !== undefined && stored.height !== undefined ? { width: stored.width, height: stored.height } : {}),
+  };
+  const completed = await stub.completeAttachment(access, attachment);
+  if (!completed.ok) {
+    await env.ATTACHMENTS.delete(key);
+    return null;
+  }
+  return attachment;
+}
+
+/** A media content of `attachment`, keeping the declared media type when it fits (a GIF stays `gif`). */
+export function mediaOf(declared: string, caption: string | undefined, attachment: Attachment): Content {
+  const mediaType = mediaTypeFits(declared, attachment) ? (declared as Extract<Content, { type: "media" }>["mediaType"]) : attachment.mediaType;
+  return { type: "media", mediaType, attachmentId: attachment.id, ...(caption !== undefined ? { caption } : {}) };
+}
+
 /**
  * `content` with a platform media URL replaced by an attachment of the
  * thread (`attachmentId`), or `content` unchanged when it has no URL or the
@@ -58,13 +142,9 @@ export async function importMedia(
   if (content.type !== "media" || content.url === undefined) return content;
   const url = content.url;
   const id = await mediaAttachmentId(conversationId, partClientId);
-  const asAttachment = (attachment: Attachment): Content => {
-    const mediaType = mediaTypeFits(content.mediaType, attachment) ? content.mediaType : attachment.mediaType;
-    return { type: "media", mediaType, attachmentId: attachment.id, ...(content.caption !== undefined ? { caption: content.caption } : {}) };
-  };
   // Stored by an earlier run of this item: the same content again.
   const earlier = await stub.attachment(access, id);
-  if (earlier.ok) return asAttachment(earlier.value);
+  if (earlier.ok) return mediaOf(content.mediaType, content.caption, earlier.value);
   let res: Response;
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
@@ -72,50 +152,7 @@ export async function importMedia(
     console.warn("channel media: the platform URL did not answer; kept as a URL", err);
     return content;
   }
-  const contentType = (res.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  const tenant = await findTenant(env.DB, access.tenant);
-  const maxBytes = tenant?.attachments?.maxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES;
-  const lengthHeader = res.headers.get("content-length");
-  const declaredLength = lengthHeader === null ? null : Number(lengthHeader);
-  const fits = declaredLength === null || (Number.isSafeInteger(declaredLength) && declaredLength > 0 && declaredLength <= maxBytes);
-  if (!res.ok || !res.body || !isAttachmentContentType(contentType) || !fits) {
-    await res.body?.cancel().catch(() => undefined);
-    console.warn(`channel media: not stored (HTTP ${res.status}, ${contentType || "no type"}, ${lengthHeader ?? "?"} bytes); kept as a URL`);
-    return content;
-  }
-  // A run cut off mid-upload left a reservation: start over (R2 overwrites the key).
-  await stub.discardAttachment(id);
-  unwrap(await stub.reserveAttachment(access, id));
-  const key = objectKey(access.tenant, conversationId, id);
-  const filename = filenameOf(url, content.mediaType);
-  let stored;
-  try {
-    stored = await storeUpload(env.ATTACHMENTS, key, res.body, {
-      contentType,
-      declaredLength,
-      maxBytes,
-      httpMetadata: { contentType },
-      customMetadata: { filename, conversationId },
-    });
-  } catch (err) {
-    await stub.discardAttachment(id);
-    console.warn("channel media: not stored; kept as a URL", err);
-    return content;
-  }
-  const attachment: Attachment = {
-    id,
-    conversationId,
-    mediaType: ATTACHMENT_TYPES[contentType],
-    contentType,
-    size: stored.size,
-    sha256: stored.sha256,
-    filename,
-    ...(stored.width !== undefined && stored.height !== undefined ? { width: stored.width, height: stored.height } : {}),
-  };
-  const completed = await stub.completeAttachment(access, attachment);
-  if (!completed.ok) {
-    await env.ATTACHMENTS.delete(key);
-    return content;
-  }
-  return asAttachment(attachment);
+  const contentType = typeOf(res.headers.get("content-type"));
+  const attachment = await storeDownload(env, stub, access, conversationId, id, { res, contentType, filename: filenameOf(url, content.mediaType) });
+  return attachment ? mediaOf(content.mediaType, content.caption, attachment) : content;
 }

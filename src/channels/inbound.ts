@@ -19,8 +19,24 @@ export interface MessageItem extends ItemBase {
   kind: "message";
   parts: Content[];
   name?: string;
+  /** WhatsApp media of `parts[0]` (which holds the text kept when it cannot be fetched): see whatsapp-media.ts. */
+  whatsAppMedia?: WhatsAppMediaRef;
   /** A referral that came with it (a postback from Get Started after an m.me link, an ad). */
   ref?: string;
+}
+
+/**
+ * A WhatsApp media message's file: the Cloud API sends a media id to look up
+ * with the channel's token, not a URL (WhatsApp Cloud API webhook reference,
+ * "messages" field: image, video, audio, document, sticker).
+ */
+export interface WhatsAppMediaRef {
+  id: string;
+  kind: "image" | "video" | "audio" | "document" | "sticker";
+  mimeType?: string;
+  caption?: string;
+  /** A document's file name as the person's phone gave it. */
+  filename?: string;
 }
 
 /** The person opened the thread from a link with a `ref` (m.me?ref=…). */

@@ -6,7 +6,7 @@
 // Shapes: Meta's WhatsApp Cloud API webhook reference ("messages" field).
 import { z } from "zod";
 import type { Content } from "../protocol/content";
-import { MAX_TEXT, type InboundItem } from "./inbound";
+import { MAX_TEXT, type InboundItem, type WhatsAppMediaRef } from "./inbound";
 import { truncate } from "./text";
 
 const Seconds = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
@@ -61,13 +61,30 @@ function postback(id: string, title: string): Content {
 }
 
 /**
- * WhatsApp sends media as ids to fetch with the access token, not as URLs,
- * so until the attachments feature fetches them into R2 a media message is
- * kept as text that says what it was (with its caption).
+ * WhatsApp sends media as ids to fetch with the access token, not as URLs:
+ * processing fetches them into R2 (whatsapp-media.ts); this text, saying what
+ * it was (with its caption), is what the log keeps when that fails.
  */
 function mediaText(kind: string, media: z.infer<typeof Media>): Content {
   const detail = media.caption ?? media.filename;
   return { type: "text", text: truncate(detail ? `[${kind}] ${detail}` : `[${kind}]`, MAX_TEXT) };
+}
+
+/** Media ids go into a Graph API path: only the platform's plain ids are looked up. */
+const MEDIA_ID = /^[A-Za-z0-9_.-]{1,256}$/;
+
+/** The file to fetch for a media message, or undefined when it has no usable id. */
+function mediaRefOf(m: Message): WhatsAppMediaRef | undefined {
+  if (m.type !== "image" && m.type !== "video" && m.type !== "audio" && m.type !== "document" && m.type !== "sticker") return undefined;
+  const media = m[m.type];
+  if (!media?.id || !MEDIA_ID.test(media.id)) return undefined;
+  return {
+    id: media.id,
+    kind: m.type,
+    ...(media.mime_type !== undefined ? { mimeType: media.mime_type } : {}),
+    ...(media.caption !== undefined ? { caption: media.caption } : {}),
+    ...(media.filename !== undefined ? { filename: media.filename } : {}),
+  };
 }
 
 function contentOf(m: Message): Content | null {
@@ -119,6 +136,7 @@ export function parseWhatsAppWebhook(body: unknown, phoneNumberId: string): Inbo
         const content = contentOf(m.data);
         if (!content) continue;
         const name = names.get(m.data.from);
+        const media = mediaRefOf(m.data);
         items.push({
           kind: "message",
           key: m.data.id,
@@ -126,6 +144,7 @@ export function parseWhatsAppWebhook(body: unknown, phoneNumberId: string): Inbo
           from: m.data.from,
           at: m.data.timestamp * 1000,
           parts: [content],
+          ...(media ? { whatsAppMedia: media } : {}),
           ...(name ? { name: truncate(name, 128) } : {}),
         });
       }

@@ -13,6 +13,7 @@ import { personIdOf, type InboundItem, type MessageItem, type ReceiptItem } from
 import type { InboxStore } from "./inbox-store";
 import { importMedia } from "./inbound-media";
 import { verifyLinkRef } from "./link-ref";
+import { importWhatsAppMedia } from "./whatsapp-media";
 
 interface Context {
   env: Env;
@@ -88,8 +89,12 @@ async function processMessage(ctx: Context, item: MessageItem): Promise<void> {
   };
   for (const [i, part] of item.parts.entries()) {
     const partClientId = item.parts.length > 1 ? `${clientId}#${i}` : clientId;
-    // Media by the platform's URL become attachments of the thread (kept as URLs when they cannot be stored).
-    const content = await importMedia(ctx.env, conversation, access, conversationId, partClientId, part);
+    // Media by the platform's URL or WhatsApp media id become attachments of the thread
+    // (kept as URLs, or WhatsApp's text, when they cannot be stored).
+    const content =
+      i === 0 && item.whatsAppMedia
+        ? await importWhatsAppMedia(ctx.env, conversation, access, conversationId, partClientId, item.whatsAppMedia, part)
+        : await importMedia(ctx.env, conversation, access, conversationId, partClientId, part);
     unwrap(
       await conversation.receiveFromChannel({
         tenant: ctx.tenant,

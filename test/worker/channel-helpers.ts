@@ -214,3 +214,57 @@ export function graphOk(call: GraphCall): Response {
 export function graphError(status: number, code: number, message: string, subcode?: number): Response {
   return Response.json({ error: { message, type: "OAuthException", code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: "AbCdEf123" } }, { status });
 }
+
+/** WhatsApp's media CDN in tests (the real one answers the lookup's short-lived URLs). */
+export const WA_CDN = "https://lookaside.fbsbx.test";
+
+export interface MediaCall {
+  method: string;
+  url: string;
+  authorization: string | null;
+}
+
+export interface WhatsAppFile {
+  body: Uint8Array;
+  /** The lookup's mime_type (the CDN answers with it too). */
+  type: string;
+  /** The lookup's sha256 (default: the bytes' real one). */
+  sha256?: string;
+}
+
+/**
+ * WhatsApp media, intercepted: the Graph lookup `GET ${GRAPH}/<media id>`
+ * answers `files[id]`'s URL, type, hash and size (Cloud API "Retrieve media
+ * URL"), or Graph's error for an unknown id; the CDN answers the bytes, but
+ * only with the channel's bearer token (401 without). Every call is recorded.
+ */
+export function mockWhatsAppMedia(token: string, files: Record<string, WhatsAppFile>): { calls: MediaCall[]; restore: () => void } {
+  const calls: MediaCall[] = [];
+  const real = globalThis.fetch;
+  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    if (!request.url.startsWith(GRAPH) && !request.url.startsWith(WA_CDN)) return real(input, init);
+    const authorization = request.headers.get("authorization");
+    calls.push({ method: request.method, url: request.url, authorization });
+    if (authorization !== `Bearer ${token}`) return graphError(401, 190, "Invalid OAuth access token.");
+    const url = new URL(request.url);
+    if (request.url.startsWith(GRAPH)) {
+      const id = decodeURIComponent(url.pathname.split("/").pop() ?? "");
+      const file = files[id];
+      if (!file) return graphError(400, 100, `Unsupported get request. Object with ID '${id}' does not exist`, 33);
+      const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", file.body));
+      return Response.json({
+        messaging_product: "whatsapp",
+        url: `${WA_CDN}/whatsapp_business/attachments/?mid=${id}&ext=1764520000&hash=ATtQ2kLkZ`,
+        mime_type: file.type,
+        sha256: file.sha256 ?? [...digest].map((b) => b.toString(16).padStart(2, "0")).join(""),
+        file_size: String(file.body.byteLength),
+        id,
+      });
+    }
+    const file = files[url.searchParams.get("mid") ?? ""];
+    if (!file) return new Response("not found", { status: 404 });
+    return new Response(file.body, { headers: { "content-type": file.type, "content-length": String(file.body.byteLength) } });
+  });
+  return { calls, restore: () => spy.mockRestore() };
+}
