@@ -2,8 +2,9 @@
 // HS256 shared secrets are used only for HS256 tokens; a JWKS (inline or by
 // URL) only for asymmetric ones, so a token can never make us use a public key
 // as an HMAC secret. The allow-list of a JWKS follows its keys' types.
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, type FetchImplementation, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type FetchImplementation, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
+import { ServiceError } from "../protocol/errors";
 
 /** Asymmetric algorithms Carryover accepts; everything else is refused. */
 export const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA", "Ed25519"] as const;
@@ -114,7 +115,7 @@ export class RemoteJwksCache {
       });
       // jose matches the token's alg to each key's kty/crv, so the full
       // asymmetric list is safe here; HS* is never on it.
-      set = { keys: remote, algorithms: [...ASYMMETRIC_ALGORITHMS] };
+      set = { keys: unavailableAsServiceError(url, remote), algorithms: [...ASYMMETRIC_ALGORITHMS] };
       this.sets.set(url, set);
     }
     return set;
@@ -122,3 +123,25 @@ export class RemoteJwksCache {
 }
 
 export const remoteJwks = new RemoteJwksCache();
+
+/** Errors that mean "the set was fetched; this token matches no usable key in it". */
+const TOKEN_SIDE = [errors.JWKSNoMatchingKey, errors.JWKSMultipleMatchingKeys, errors.JOSENotSupported];
+
+/**
+ * `remote` with its fetch failures (network error, timeout, non-200, not a
+ * key set) turned into invalid_token with a detail saying the tenant's keys
+ * could not be fetched — the token itself was never checked, and a customer
+ * (and the tenant's developer) should not read "token is invalid
+ * (ERR_JOSE_GENERIC)". The operator gets the URL and the cause in the log.
+ */
+function unavailableAsServiceError(url: string, remote: JWTVerifyGetKey): JWTVerifyGetKey {
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (err) {
+      if (TOKEN_SIDE.some((type) => err instanceof type)) throw err;
+      console.error(`identity keys: fetching the tenant's jwksUrl ${url} failed`, err);
+      throw new ServiceError("invalid_token", "the tenant's identity keys (its jwksUrl) could not be fetched, so the identity token could not be checked; try again later");
+    }
+  };
+}

@@ -19,7 +19,7 @@ import type { ThreadSummary } from "../protocol/thread";
 import { Outbox } from "../outbox/outbox";
 import { sinkKinds } from "../outbox/kinds";
 import { Connections, liveOpeningOf } from "./connections";
-import { conversationCreated, conversationStream, enqueueEvent, readMoved } from "./outbox-entries";
+import { conversationCreated, conversationStream, enqueueEvent, noteCreated, readMoved } from "./outbox-entries";
 import { SinkInterest } from "./sink-interest";
 import { forgetEndpoints, wantedTypes } from "../webhooks/endpoints";
 import { handoverSender, paymentUpdate } from "./business-events";
@@ -522,6 +522,8 @@ export class Conversation extends DurableObject<Env> {
 
   /** After a note is written: business sockets. The place a note sink (webhooks) hooks in. */
   private noteCommitted(note: Note): void {
+    const meta = this.meta.get();
+    if (meta) this.outbox.enqueue(noteCreated(note, meta.owner));
     this.live.note(note);
   }
 

@@ -7,6 +7,7 @@ import { channelEntry } from "../channels/channel-sink";
 import type { Outbox } from "../outbox/outbox";
 import type { OutboxEntry, StreamInfo } from "../outbox/sink";
 import type { ConversationInfo, Event, Owner } from "../protocol/event";
+import type { Note } from "../protocol/note";
 import type { ConversationMeta } from "./meta";
 
 /** Log event types that go out (API.md "Webhooks" → event types). */
@@ -39,10 +40,10 @@ export function readMoved(meta: ConversationMeta, read: { userId: string; device
 }
 
 /**
- * The hook for internal notes: `this.outbox.enqueue(noteCreated(note, owner))`
- * inside the transaction that stores the note. `note` is the API's note
- * object ({ id, afterSeq, at, sender, text }); notes reach business webhooks only.
+ * An internal note was stored (Conversation's `noteCommitted`, in the same
+ * synchronous block as the insert). `note` is the API's note object
+ * ({ id, afterSeq, at, sender, text }); notes reach business webhooks only.
  */
-export function noteCreated(note: { at: string } & Record<string, unknown>, owner: Owner): OutboxEntry {
+export function noteCreated(note: Note, owner: Owner): OutboxEntry {
   return { type: "note.created", at: note.at, owner, data: { note } };
 }

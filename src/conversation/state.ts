@@ -108,21 +108,42 @@ export function actorOf(access: Access): Sender {
   return { role: access.role === "bot" ? "bot" : "system", id: access.keyId };
 }
 
-/** Changes a customer may read: status, snooze and owner, never assignee or labels. */
-const CUSTOMER_CHANGES = new Set(["status", "snoozedUntil", "owner", "ownerAgent", "ownerEpoch"]);
+/** Changes a customer may read: status, snooze, owner kind and epoch; never assignee, labels or which agent owns it. */
+const CUSTOMER_CHANGES = new Set(["status", "snoozedUntil", "owner", "ownerEpoch"]);
+
+/**
+ * A business sender as customers read it on a state change: the role alone
+ * (`id` is the role), with an agent's display name. Agent ids (the business's
+ * staff ids) and API key ids are internal.
+ */
+function senderForCustomer(sender: Sender): Sender {
+  if (sender.role === "customer" || sender.id === sender.role) return sender;
+  return sender.role === "agent" && sender.name ? { role: "agent", id: "agent", name: sender.name } : { role: sender.role, id: sender.role };
+}
 
 /**
  * An event as customer credentials read it (HTTP, live frames, their thread
- * list): conversation.updated loses `metadata` and the `changes` of
- * assignee and labels. Every other event is returned as it is.
+ * list). conversation.updated loses `metadata`, the `changes` of assignee,
+ * labels and ownerAgent, `previousOwner.agentId`, and its business sender's
+ * id (senderForCustomer); it keeps `status` and `owner: "agent"|"bot"`. A
+ * change customers may not see at all (assignee or labels only) stays in
+ * their gap-free log as an empty notice: no `changes`, just the current
+ * status and owner. Every other event is returned as it is.
  */
 export function eventForCustomer(event: Event): Event {
   if (event.type !== "conversation.updated") return event;
-  const hidden = event.metadata !== undefined || Object.keys(event.changes ?? {}).some((field) => !CUSTOMER_CHANGES.has(field));
+  const hidden =
+    event.metadata !== undefined ||
+    event.previousOwner?.agentId !== undefined ||
+    senderForCustomer(event.sender) !== event.sender ||
+    Object.keys(event.changes ?? {}).some((field) => !CUSTOMER_CHANGES.has(field));
   if (!hidden) return event;
-  const { metadata: _metadata, changes, ...rest } = event;
+  const { metadata: _metadata, changes, previousOwner, sender, ...rest } = event;
+  const view: Event = { ...rest, sender: senderForCustomer(sender) };
+  if (previousOwner) view.previousOwner = { owner: previousOwner.owner };
   const visible = Object.entries(changes ?? {}).filter(([field]) => CUSTOMER_CHANGES.has(field));
-  return visible.length > 0 ? { ...rest, changes: Object.fromEntries(visible) as StateChanges } : rest;
+  if (visible.length > 0) view.changes = Object.fromEntries(visible) as StateChanges;
+  return view;
 }
 
 /** Whether customer credentials would read `event` differently from business callers. */

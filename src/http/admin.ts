@@ -7,6 +7,7 @@ import { AttachmentSettings, createApiKey, findTenant, IdentityConfig, insertTen
 import { ServiceError } from "../protocol/errors";
 import { RateLimitsConfig } from "../ratelimit/limits";
 import { TenantSettings } from "../directory/tenant-settings";
+import { webhookUrlProblem } from "../webhooks/url-policy";
 import { bearerOf } from "./auth";
 import type { AppEnv } from "./types";
 import { jsonBody } from "./validate";
@@ -59,8 +60,21 @@ admin.use("*", async function adminOnly(c, next) {
   await next();
 });
 
+/**
+ * A tenant's `jwksUrl` is fetched by the Worker, so it obeys the webhook URL
+ * rule (src/webhooks/url-policy.ts, SSRF): https only, no local host or
+ * non-public IP literal except localhost/127.0.0.1 with DEV_SEED. Throws
+ * invalid_request naming `identity.jwksUrl`.
+ */
+function checkJwksUrl(identity: IdentityConfig | undefined, dev: boolean): void {
+  const url = identity?.jwksUrl;
+  const problem = url === undefined ? null : webhookUrlProblem(url, dev);
+  if (problem) throw new ServiceError("invalid_request", "request body is invalid", { errors: [{ path: "identity.jwksUrl", message: problem }] });
+}
+
 admin.post("/tenants", async (c) => {
   const body = await jsonBody(c, CreateTenant);
+  checkJwksUrl(body.identity, settingsOf(c.env).devSeed);
   const input = {
     id: body.id,
     name: body.name,
@@ -84,6 +98,7 @@ admin.get("/tenants/:id", async (c) => {
 
 admin.patch("/tenants/:id", async (c) => {
   const body = await jsonBody(c, PatchTenant);
+  checkJwksUrl(body.identity, settingsOf(c.env).devSeed);
   const patch: Parameters<typeof updateTenant>[2] = {};
   if (body.name !== undefined) patch.name = body.name;
   if (body.allowedOrigins !== undefined) patch.allowedOrigins = body.allowedOrigins;

@@ -9,6 +9,7 @@ import { settingsOf } from "../env";
 import { findApiKey } from "../directory/tenants";
 import type { Access, BusinessAccess, CustomerAccess } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
+import { misplacedTokenHint, roleNeeded } from "./token-hints";
 import type { AppEnv } from "./types";
 
 export function bearerOf(header: string | undefined): string | null {
@@ -31,7 +32,12 @@ export async function accessFromToken(env: AppEnv["Bindings"], token: string): P
     }
     return access;
   }
-  return verifySessionToken(settingsOf(env).sessionKey, token);
+  try {
+    return await verifySessionToken(settingsOf(env).sessionKey, token);
+  } catch (err) {
+    const hint = err instanceof ServiceError && err.code === "invalid_token" ? await misplacedTokenHint(token, settingsOf(env).adminToken) : null;
+    throw hint ? new ServiceError("invalid_token", hint) : err;
+  }
 }
 
 /**
@@ -58,6 +64,6 @@ export function customerOf(c: Context<AppEnv>): CustomerAccess {
 export function businessOf(c: Context<AppEnv>, roles: BusinessAccess["role"][] = ["bot", "agent", "admin"]): BusinessAccess {
   const access = c.get("access");
   if (access.kind !== "business") throw new ServiceError("forbidden", "this route needs a tenant API key or an agent session");
-  if (!roles.includes(access.role)) throw new ServiceError("forbidden", `this route needs a ${roles.join(" or ")} API key`);
+  if (!roles.includes(access.role)) throw new ServiceError("forbidden", roleNeeded(roles, access));
   return access;
 }

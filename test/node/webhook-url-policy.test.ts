@@ -12,6 +12,45 @@ describe("webhook URL policy", () => {
     expect(webhookUrlProblem("https://[2001:4860:4860::8888]/", false)).toBeNull();
   });
 
+  it("without DEV_SEED refuses the local host spelled with a trailing dot", () => {
+    for (const url of ["https://localhost./", "https://foo.localhost./", "https://LOCALHOST../", "https://127.0.0.1./", "https://10.0.0.1../"]) {
+      expect(webhookUrlProblem(url, false), url).not.toBeNull();
+    }
+    // A public name written fully qualified is still fine.
+    expect(webhookUrlProblem("https://hooks.example.com./x", false)).toBeNull();
+  });
+
+  it("refuses every special-purpose IPv4 and IPv6 range a Worker must never call", () => {
+    const refused = [
+      "https://0.1.2.3/",
+      "https://100.64.0.1/",
+      "https://100.127.255.254/",
+      "https://198.18.0.1/",
+      "https://198.19.255.255/",
+      "https://198.51.100.7/",
+      "https://203.0.113.9/",
+      "https://192.0.2.1/",
+      "https://224.0.0.1/",
+      "https://239.255.255.250/",
+      "https://240.0.0.1/",
+      "https://255.255.255.255/",
+      "https://[64:ff9b::10.0.0.1]/",
+      "https://[64:ff9b::127.0.0.1]/",
+      "https://[64:ff9b:1::1]/",
+      "https://[::ffff:0:10.0.0.1]/",
+      "https://[2002:a00:1::]/",
+      "https://[2001::1]/",
+      "https://[100::1]/",
+      "https://[2001:db8::1]/",
+      "https://[3fff::1]/",
+      "https://[ff02::1]/",
+      "https://[ff0e::1]/",
+    ];
+    for (const url of refused) expect(webhookUrlProblem(url, false), url).not.toBeNull();
+    const allowed = ["https://100.63.255.255/", "https://100.128.0.1/", "https://198.20.0.1/", "https://198.51.101.1/", "https://203.0.114.1/", "https://223.255.255.254/", "https://[64:ff9b::8.8.8.8]/", "https://[2002:808:808::]/", "https://[2606:4700::1111]/"];
+    for (const url of allowed) expect(webhookUrlProblem(url, false), url).toBeNull();
+  });
+
   it("with DEV_SEED allows only localhost and 127.0.0.1 among local addresses", () => {
     expect(webhookUrlProblem("http://127.0.0.1:8080/", true)).toBeNull();
     expect(webhookUrlProblem("http://localhost/", true)).toBeNull();

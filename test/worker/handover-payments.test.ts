@@ -28,7 +28,9 @@ describe("handover", () => {
     expect(take.status).toBe(200);
     expect(await json(take)).toMatchObject({ conversation: { owner: "agent" }, event: { type: "conversation.updated", owner: "agent" } });
     const live = (await phone.next()) as EventFrame;
-    expect(live.event).toMatchObject({ type: "conversation.updated", owner: "agent", status: "open", reason: "asked for a person", sender: { role: "agent", id: "sam" } });
+    expect(live.event).toMatchObject({ type: "conversation.updated", owner: "agent", status: "open", reason: "asked for a person", sender: { role: "agent", id: "agent" } });
+    // The customer's phone never learns which agent (src/conversation/state.ts eventForCustomer).
+    expect(phone.raw.join("")).not.toContain("sam");
 
     const again = await json<{ event: unknown }>(await business(`/v1/conversations/${id}/handover`, { owner: "agent" }));
     expect(again.event).toBeNull();

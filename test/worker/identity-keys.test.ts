@@ -45,6 +45,17 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   }
 }
 
+async function detailOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return "accepted";
+  } catch (err) {
+    return err instanceof ServiceError ? err.message : "unexpected";
+  }
+}
+
+const UNFETCHED = /identity keys \(its jwksUrl\) could not be fetched/;
+
 describe("remote JWKS", () => {
   it("verifies against the fetched set and caches it per URL", async () => {
     const k1 = await rsaKey("k1");
@@ -94,5 +105,30 @@ describe("remote JWKS", () => {
       new Promise((_resolve, reject) => options.signal.addEventListener("abort", () => reject(options.signal.reason)));
     const slow = new RemoteJwksCache({ fetch: hanging, timeoutMs: 20 });
     expect(await codeOf(verifyIdentityToken(await token(k1.privateKey, "k1"), tenant(), { remote: slow }))).toBe("invalid_token");
+  });
+
+  it("says the tenant's keys could not be fetched, not that the token is invalid", async () => {
+    const k1 = await rsaKey("k1");
+    const cases: FetchImplementation[] = [
+      async () => new Response("oops", { status: 500 }),
+      async () => new Response("not json", { status: 200 }),
+      async () => Response.json({ nope: true }),
+      async () => {
+        throw new TypeError("network connection lost");
+      },
+      (_url, options) => new Promise((_resolve, reject) => options.signal.addEventListener("abort", () => reject(options.signal.reason))),
+    ];
+    for (const [i, fetch] of cases.entries()) {
+      const remote = new RemoteJwksCache({ fetch, timeoutMs: 20 });
+      const detail = await detailOf(verifyIdentityToken(await token(k1.privateKey, "k1"), tenant(), { remote }));
+      expect(detail, `case ${i}`).toMatch(UNFETCHED);
+      expect(detail, `case ${i}`).not.toContain("ERR_");
+    }
+    // A set that was fetched but lacks the token's kid is the token's problem.
+    const other = await rsaKey("k2");
+    const served = endpoint([other.jwk]);
+    const detail = await detailOf(verifyIdentityToken(await token(k1.privateKey, "k1"), tenant(), { remote: new RemoteJwksCache({ fetch: served.fetch }) }));
+    expect(detail).toMatch(/identity token is invalid/);
+    expect(detail).not.toMatch(UNFETCHED);
   });
 });

@@ -87,6 +87,33 @@ describe("tenants (admin API)", () => {
     }
   });
 
+  it("refuses a jwksUrl the Worker must never fetch (SSRF), naming identity.jwksUrl", async () => {
+    const refused = [
+      "https://10.0.0.1/jwks.json",
+      "https://169.254.169.254/latest/meta-data",
+      "https://[::ffff:192.168.0.1]/jwks",
+      "https://[fd00::1]/jwks",
+      "https://foo.localhost./jwks",
+      "https://0x0a.0.0.1/jwks",
+      "https://user:pw@keys.example/jwks.json",
+    ];
+    for (const jwksUrl of refused) {
+      const res = await admin("/tenants", { method: "POST", json: { id: uniqueTenantId(), name: "Keys", identity: { issuer: "x", jwksUrl } } });
+      expect(res.status, jwksUrl).toBe(400);
+      const problem = await json<{ code: string; errors?: { path: string }[] }>(res);
+      expect(problem.code, jwksUrl).toBe("invalid_request");
+      expect(problem.errors?.map((e) => e.path), jwksUrl).toContain("identity.jwksUrl");
+    }
+    const id = uniqueTenantId();
+    expect((await admin("/tenants", { method: "POST", json: { id, name: "Keys", identity: { issuer: "x", jwksUrl: "https://keys.example/jwks.json" } } })).status).toBe(201);
+    const patch = await admin(`/tenants/${id}`, { method: "PATCH", json: { identity: { issuer: "x", jwksUrl: "https://192.168.1.1/jwks.json" } } });
+    expect(patch.status).toBe(400);
+    expect((await json<{ errors?: { path: string }[] }>(patch)).errors?.[0]?.path).toBe("identity.jwksUrl");
+    // Local development (DEV_SEED, as in these tests) may use a key server on the local host.
+    const local = await admin(`/tenants/${id}`, { method: "PATCH", json: { identity: { issuer: "x", jwksUrl: "http://127.0.0.1:8788/jwks.json" } } });
+    expect(local.status).toBe(200);
+  });
+
   it("PATCH rotates HS256 secrets: old and new at once, then only the new", async () => {
     const tenant = await createTenant();
     const next = `next-${crypto.randomUUID()}-${crypto.randomUUID()}`;

@@ -125,6 +125,13 @@ describe("webhook endpoints", { timeout: 30_000 }, () => {
       "https://user:pass@hooks.example.com/",
       "http://[::1]:8080/",
       "https://foo.localhost/",
+      "https://foo.localhost./",
+      "https://198.51.100.7/",
+      "https://203.0.113.9/",
+      "https://224.0.0.251/",
+      "https://[64:ff9b::a9fe:a9fe]/",
+      "https://[2001:db8::1]/",
+      "https://[ff02::1]/",
     ];
     for (const url of refused) {
       const res = await api("/v1/webhook-endpoints", { method: "POST", token: tenant.adminKey, json: { url, events: ["read"] } });
