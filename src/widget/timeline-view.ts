@@ -8,7 +8,7 @@ import { h, srOnly } from "./dom";
 import { MESSAGES, notSentFor } from "./messages";
 import { buttonsOf, renderContent, renderQuickReplies, type RenderActions } from "./render";
 import type { Attachment } from "../protocol/attachment";
-import { attachmentView, uploadMeta, type AttachmentActions, type Upload } from "./attachments";
+import { attachmentView, limitText, uploadMeta, type AttachmentActions, type Upload } from "./attachments";
 
 export interface Row {
   /** Stable across pending → sent: the clientId when there is one. */
@@ -197,10 +197,13 @@ export class TimelineView {
     if (row.state === "pending") el.append(uploadMeta(row.upload, () => this.actions.cancel(clientId)) ?? h("span", { class: "meta" }, "Sending…"));
     if (row.state === "failed" && row.clientId) {
       const clientId = row.clientId;
-      const retry = h("button", { type: "button", class: "link" }, "Retry");
-      retry.addEventListener("click", () => this.actions.retry(clientId));
+      const key = notSentFor(row.error, !!row.upload);
+      // Retry only where it can help; a refusal that would repeat offers to remove the message instead.
+      const retry = key === "notSent";
+      const button = h("button", { type: "button", class: "link" }, retry ? "Retry" : "Remove");
+      button.addEventListener("click", () => (retry ? this.actions.retry(clientId) : this.actions.cancel(clientId)));
       // row.error is the API's code for the refusal: shown as a sentence, never as the code.
-      el.append(h("span", { class: "meta failed", role: "status" }, `${MESSAGES[notSentFor(row.error)]} `, retry));
+      el.append(h("span", { class: "meta failed", role: "status" }, `${limitText(MESSAGES[key])} `, button));
     }
   }
 }
