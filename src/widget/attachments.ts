@@ -30,10 +30,12 @@ export function fileSize(bytes: number): string {
  */
 export const uploadLimit = { bytes: DEFAULT_ATTACHMENT_MAX_BYTES };
 
-/** Keeps the limit a 413 answer's detail names, for the next check before an upload. */
-export function learnLimit(err: { code?: string; message: string }): void {
-  const bytes = err.code === "payload_too_large" ? /limited to (\d+) bytes/.exec(err.message)?.[1] : undefined;
-  if (bytes) uploadLimit.bytes = Number(bytes);
+/** Keeps the limit a 413 answer's detail names, for the next check before an upload; true when it changed. */
+export function learnLimit(err: { code?: string; message: string }): boolean {
+  const bytes = Number(err.code === "payload_too_large" ? /limited to (\d+) bytes/.exec(err.message)?.[1] : NaN);
+  if (!(bytes > 0) || bytes === uploadLimit.bytes) return false;
+  uploadLimit.bytes = bytes;
+  return true;
 }
 
 /** A sentence with the upload limit in words in place of "{limit}". */

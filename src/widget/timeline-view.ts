@@ -8,7 +8,7 @@ import { h, srOnly } from "./dom";
 import { MESSAGES, notSentFor } from "./messages";
 import { buttonsOf, renderContent, renderQuickReplies, type RenderActions } from "./render";
 import type { Attachment } from "../protocol/attachment";
-import { attachmentView, limitText, uploadMeta, type AttachmentActions, type Upload } from "./attachments";
+import { attachmentView, limitText, uploadLimit, uploadMeta, type AttachmentActions, type Upload } from "./attachments";
 
 export interface Row {
   /** Stable across pending → sent: the clientId when there is one. */
@@ -140,7 +140,7 @@ export class TimelineView {
       const showSender = !row.mine && row.kind === "message" && senderId !== previousSender;
       previousSender = senderId;
       const body = JSON.stringify([row.content, row.deleted, row.paymentStatus, showSender, row.mine ? null : row.sender?.name, row.attachment?.id]);
-      const state = JSON.stringify([row.state, row.error, row.upload?.loaded]);
+      const state = JSON.stringify([row.state, row.error, row.upload?.loaded, row.state === "failed" && uploadLimit.bytes]);
       let entry = this.nodes.get(row.key);
       if (!entry || entry.body !== body) {
         const el = this.rowElement(row, showSender);

@@ -603,7 +603,8 @@ export class Widget {
    */
   private onClientError(err: CarryoverError): void {
     if (this.transitions > 0 && isSignedOut(err)) return;
-    learnLimit(err);
+    // The failed row was drawn before the answer's limit was known: draw it again with it.
+    if (learnLimit(err)) this.renderConversation();
     const text = errorText(err);
     if (text) this.setStatus(text);
   }

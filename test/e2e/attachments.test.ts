@@ -171,4 +171,37 @@ describe("attachments in the browser", () => {
     await row.waitFor({ state: "detached" });
     expect(await mediaEvents(id)).toHaveLength(0);
   });
+  it("a file over a tenant's smaller limit: the server's 413 names the limit, shown on the row and checked before the next upload", async () => {
+    const admin = (body: object) =>
+      fetch(`${server.url}/v1/admin/tenants/demo`, {
+        method: "PATCH",
+        headers: { authorization: "Bearer dev-admin-token-change-me", "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    expect((await admin({ attachments: { maxBytes: 1024 } })).status).toBe(200);
+    try {
+      const page = await openShop(await newDevice(browser), server.url, uniqueUser("limit"));
+      await openChat(page);
+      const w = widget(page);
+      const uploads: string[] = [];
+      page.on("request", (req) => {
+        if (req.method() === "POST" && req.url().includes("/v1/attachments")) uploads.push(req.url());
+      });
+      const attach = async (name: string) => {
+        const [chooser] = await Promise.all([page.waitForEvent("filechooser"), w.host.getByRole("button", { name: "Attach a file" }).click()]);
+        await chooser.setFiles({ name, mimeType: "text/plain", buffer: Buffer.alloc(2000, "a") });
+      };
+      await attach("long-notes.txt");
+      const row = w.bubble("long-notes.txt");
+      await expect.poll(() => row.locator(".meta.failed").textContent(), { timeout: 20_000 }).toContain("This file is too large to send (limit 1.0 KB).");
+      expect(await row.getByRole("button", { name: "Retry" }).count()).toBe(0);
+      expect(uploads).toHaveLength(1);
+      // The widget now knows the tenant's limit: the next such file is stopped before any upload.
+      await attach("more-notes.txt");
+      await expect.poll(() => w.host.locator(".status").textContent()).toBe("This file is too large to send (limit 1.0 KB).");
+      expect(uploads).toHaveLength(1);
+    } finally {
+      await admin({ attachments: {} });
+    }
+  });
 });
