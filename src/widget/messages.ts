@@ -64,8 +64,9 @@ export function messageFor(err: unknown, context: Context): MessageKey | null {
 
 /**
  * The status line of a message the server refused, from the code the SDK kept
- * with it (`file`: the message is an upload). Only "notSent" (network, 5xx,
- * an upload a reload cut off) is worth a Retry: the others fail the same way again.
+ * with it (`file`: the message is an upload). For a file only "notSent"
+ * (network, 5xx, an upload a reload cut off) is worth a Retry: the others
+ * fail the same way again.
  */
 export function notSentFor(code: string | null, file = false): MessageKey {
   if (code === "payload_too_large") return file ? "fileTooLarge" : "notSentTooLong";

@@ -198,8 +198,9 @@ export class TimelineView {
     if (row.state === "failed" && row.clientId) {
       const clientId = row.clientId;
       const key = notSentFor(row.error, !!row.upload);
-      // Retry only where it can help; a refusal that would repeat offers to remove the message instead.
-      const retry = key === "notSent";
+      // A refused file (too large, a kind the API does not take) fails the same way again:
+      // it offers to remove the message instead of a Retry, which network and 5xx failures keep.
+      const retry = !row.upload || key === "notSent";
       const button = h("button", { type: "button", class: "link" }, retry ? "Retry" : "Remove");
       button.addEventListener("click", () => (retry ? this.actions.retry(clientId) : this.actions.cancel(clientId)));
       // row.error is the API's code for the refusal: shown as a sentence, never as the code.
