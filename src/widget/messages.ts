@@ -71,7 +71,7 @@ export function messageFor(err: unknown, context: Context): MessageKey | null {
 export function notSentFor(code: string | null, file = false): MessageKey {
   if (code === "payload_too_large") return file ? "fileTooLarge" : "notSentTooLong";
   if (code === "unsupported_media_type") return "fileType";
-  if (code === "invalid_request" || code === "conflict" || code === "unsupported_media_type") return "notSentRefused";
+  if (code === "invalid_request" || code === "conflict") return "notSentRefused";
   if (code === "not_found" || code === "forbidden") return "conversationGone";
   return "notSent";
 }
