@@ -30,9 +30,11 @@ export interface ConversationHandle {
    * Uploads a file (a File/Blob, or React Native's `{ uri, name, type }`) and
    * then sends it as a media message, shown pending at once with upload
    * progress ("upload" events, `pending.upload.loaded`). Throws
-   * unsupported_media_type for a type the API does not take.
+   * unsupported_media_type for a type the API does not take, and
+   * payload_too_large (413) before any upload when `maxBytes` (the upload
+   * limit, when the caller knows it; API default 25 MiB) is given and passed.
    */
-  sendFile(file: FileInput, options?: { caption?: string }): TimelineItem;
+  sendFile(file: FileInput, options?: { caption?: string; maxBytes?: number }): TimelineItem;
   /** Cancels a message not sent yet (an upload in progress, or a failed message); false when it already went. */
   cancel(clientId: string): boolean;
   /** A short-lived signed URL for an attachment (for an image source or a download link). */
@@ -280,11 +282,14 @@ export class Conversation implements ConversationHandle {
     void this.deps.outbox.setFailed(clientId, null).then(() => this.flush());
   }
 
-  sendFile(file: FileInput, options: { caption?: string } = {}): TimelineItem {
+  sendFile(file: FileInput, options: { caption?: string; maxBytes?: number } = {}): TimelineItem {
     if (this.closedFlag) throw new CarryoverError("closed", 0, "the conversation handle is closed");
     const info = fileInfo(file);
     const mediaType = mediaTypeOfFile(info.type);
     if (!mediaType) throw new CarryoverError("unsupported_media_type", 415, `${info.type} files cannot be sent`);
+    if (options.maxBytes !== undefined && info.size > options.maxBytes) {
+      throw new CarryoverError("payload_too_large", 413, `attachments are limited to ${options.maxBytes} bytes`);
+    }
     const content: Content = { type: "media", mediaType, ...(options.caption ? { caption: options.caption } : {}) };
     const entry: OutboxEntry = { clientId: newClientId(), content, createdAt: new Date().toISOString(), upload: info };
     this.files.set(entry.clientId, { file, controller: null });

@@ -21,6 +21,8 @@
     $("phone").src = "/phone" + location.search;
     history.replaceState(null, "", "/");
   }
+  // The example link is this page's own: the dev server may run on any port or host.
+  $("link").placeholder = location.origin + "/?tenant=demo&handoff=…";
   $("open-link").addEventListener("submit", function (e) {
     e.preventDefault();
     var url;
@@ -98,8 +100,26 @@
       .catch(function (err) { if (err.status !== 409) status("Bot send failed: " + err.message); });
   }
 
+  /** A state change as a neutral line, from the event's fields ("Status: pending", "Sam took the thread"). */
+  function stateLine(e) {
+    if (e.type === "payment.updated") return "Payment " + e.status;
+    if (e.type === "message.deleted") return "A message was removed";
+    if (e.type === "message.updated") return "A message was edited";
+    var c = e.changes || {};
+    var lines = [];
+    if (c.owner || c.ownerAgent) {
+      var agentId = c.ownerAgent ? c.ownerAgent[c.ownerAgent.length - 1] : null;
+      var who = e.sender && e.sender.role === "agent" && e.sender.name ? e.sender.name : agentId || "An agent";
+      lines.push(e.owner === "agent" ? who + " took the thread" : "Back to the bot");
+    }
+    if (c.status) lines.push("Status: " + e.status + (e.reason === "customer_message" ? " (the customer wrote)" : ""));
+    if (c.assignee) lines.push(c.assignee[1] ? "Assigned to " + c.assignee[1] : "Unassigned");
+    if (c.labels) lines.push("Labels: " + (c.labels[1].length ? c.labels[1].join(", ") : "none"));
+    if (c.snoozedUntil && !c.status) lines.push(c.snoozedUntil[1] ? "Snoozed until " + c.snoozedUntil[1] : "Snooze ended");
+    return lines.length ? lines.join(" · ") : "Status: " + e.status;
+  }
+
   function describe(e) {
-    if (e.type !== "message.created") return e.type + (e.status ? " (" + e.status + ")" : "");
     var c = e.content;
     switch (c.type) {
       case "text": return c.text;
@@ -120,6 +140,13 @@
     if (!thread) return;
     thread.events.slice(-40).forEach(function (e) {
       var li = document.createElement("li");
+      if (e.type !== "message.created") {
+        // Not something anyone said: a neutral line, not "Agent Sam: conversation.updated".
+        li.className = "state";
+        li.textContent = stateLine(e);
+        list.append(li);
+        return;
+      }
       li.className = e.sender.role;
       // The role comes from sender.role, never from a name ("Support agent" may be anyone's name);
       // names and text are direction-isolated, so a U+202E cannot turn the line around.
@@ -204,8 +231,20 @@
     var row = rows[selected];
     if (!row) return;
     var mine = row.owner === "agent" && row.ownerAgent === "sam";
-    api("/v1/conversations/" + selected + "/handover", { method: "POST", json: mine ? { owner: "bot" } : { owner: "agent" } })
-      .then(function (answer) { status(""); if (answer && answer.conversation) loadDirectory(); }, function (err) { status("Handover failed: " + err.message); });
+    var id = selected;
+    // Taking a thread another agent owns needs the ownerEpoch we saw (API "Handover"): a stale one is a 409.
+    // Directory rows do not carry it, so it is read from the conversation when the row lacks it.
+    var epoch = typeof row.ownerEpoch === "number" ? Promise.resolve(row.ownerEpoch)
+      : api("/v1/conversations/" + id).then(function (answer) { return answer.conversation.ownerEpoch; });
+    epoch.then(function (ownerEpoch) {
+      var json = mine ? { owner: "bot", ifEpoch: ownerEpoch } : { owner: "agent", ifEpoch: ownerEpoch };
+      return api("/v1/conversations/" + id + "/handover", { method: "POST", json: json });
+    })
+      .then(function (answer) { status(""); if (answer && answer.conversation) loadDirectory(); }, function (err) {
+        if (err.status !== 409) { status("Handover failed: " + err.message); return; }
+        status("Someone else changed who has this thread just now. Look at the list again and retry if you still want it.");
+        loadDirectory();
+      });
   });
   $("resolve").addEventListener("click", function () {
     if (!selected) return;

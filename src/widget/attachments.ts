@@ -4,7 +4,7 @@
 // size) that downloads. Content URLs are short-lived and signed, so they are
 // asked for only when a thumbnail comes into view or a file is opened.
 import type { ConversationHandle } from "../client/index";
-import type { Attachment } from "../protocol/attachment";
+import { DEFAULT_ATTACHMENT_MAX_BYTES, type Attachment } from "../protocol/attachment";
 import type { Content } from "../protocol/content";
 import { h } from "./dom";
 import { loadExtras } from "./extras-loader";
@@ -22,6 +22,25 @@ export function fileSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   const [n, unit] = bytes < 1024 * 1024 ? [bytes / 1024, "KB"] : [bytes / 1024 / 1024, "MB"];
   return `${n < 10 ? n.toFixed(1) : Math.round(n)} ${unit}`;
+}
+
+/**
+ * The upload limit the widget knows, in bytes: the API's 25 MiB default until
+ * a 413 answer names the tenant's ("attachments are limited to N bytes").
+ */
+export const uploadLimit = { bytes: DEFAULT_ATTACHMENT_MAX_BYTES };
+
+/** Keeps the limit a 413 answer's detail names, for the next check before an upload; true when it changed. */
+export function learnLimit(err: { code?: string; message: string }): boolean {
+  const bytes = Number(err.code === "payload_too_large" ? /limited to (\d+) bytes/.exec(err.message)?.[1] : NaN);
+  if (!(bytes > 0) || bytes === uploadLimit.bytes) return false;
+  uploadLimit.bytes = bytes;
+  return true;
+}
+
+/** A sentence with the upload limit in words in place of "{limit}". */
+export function limitText(text: string): string {
+  return text.replace("{limit}", fileSize(uploadLimit.bytes));
 }
 
 let observer: IntersectionObserver | null = null;

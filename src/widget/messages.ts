@@ -18,6 +18,8 @@ export const MESSAGES = {
   notSent: "Not sent.",
   notSentTooLong: "Not sent: the message is too long.",
   notSentRefused: "Not sent: this message could not be accepted.",
+  fileTooLarge: "This file is too large to send (limit {limit}).",
+  fileType: "This kind of file can't be sent.",
   somethingWrong: "Something went wrong. Please try again.",
   loading: "Loading…",
   partFailed: "This part of the chat could not be loaded. Check your connection and try again.",
@@ -26,7 +28,7 @@ export const MESSAGES = {
 export type MessageKey = keyof typeof MESSAGES;
 
 /** What the visitor was doing when an error came; it picks the sentence. */
-export type Context = "chat" | "start" | "signIn" | "link" | "handoff";
+export type Context = "chat" | "start" | "signIn" | "link" | "handoff" | "file";
 
 /**
  * The sentence for an error, or null when it is no news to the visitor (a
@@ -38,6 +40,10 @@ export function messageFor(err: unknown, context: Context): MessageKey | null {
   if (context === "link") return code === "network" ? "offline" : "linkFailed";
   if (context === "signIn") return code === "network" ? "offline" : "signInFailed";
   switch (code) {
+    // A refused file: said where the file was picked ("file"), or on its failed row.
+    case "payload_too_large":
+    case "unsupported_media_type":
+      return context === "file" ? notSentFor(code, true) : null;
     case "network":
     case "internal":
       return context === "start" ? "unavailable" : "offline";
@@ -56,10 +62,16 @@ export function messageFor(err: unknown, context: Context): MessageKey | null {
   }
 }
 
-/** The status line of a message the server refused, from the code the SDK kept with it. */
-export function notSentFor(code: string | null): MessageKey {
-  if (code === "payload_too_large") return "notSentTooLong";
-  if (code === "invalid_request" || code === "conflict" || code === "unsupported_media_type") return "notSentRefused";
+/**
+ * The status line of a message the server refused, from the code the SDK kept
+ * with it (`file`: the message is an upload). For a file only "notSent"
+ * (network, 5xx, an upload a reload cut off) is worth a Retry: the others
+ * fail the same way again.
+ */
+export function notSentFor(code: string | null, file = false): MessageKey {
+  if (code === "payload_too_large") return file ? "fileTooLarge" : "notSentTooLong";
+  if (code === "unsupported_media_type") return "fileType";
+  if (code === "invalid_request" || code === "conflict") return "notSentRefused";
   if (code === "not_found" || code === "forbidden") return "conversationGone";
   return "notSent";
 }

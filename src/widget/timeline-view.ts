@@ -8,7 +8,7 @@ import { h, srOnly } from "./dom";
 import { MESSAGES, notSentFor } from "./messages";
 import { buttonsOf, renderContent, renderQuickReplies, type RenderActions } from "./render";
 import type { Attachment } from "../protocol/attachment";
-import { attachmentView, uploadMeta, type AttachmentActions, type Upload } from "./attachments";
+import { attachmentView, limitText, uploadLimit, uploadMeta, type AttachmentActions, type Upload } from "./attachments";
 
 export interface Row {
   /** Stable across pending → sent: the clientId when there is one. */
@@ -140,7 +140,7 @@ export class TimelineView {
       const showSender = !row.mine && row.kind === "message" && senderId !== previousSender;
       previousSender = senderId;
       const body = JSON.stringify([row.content, row.deleted, row.paymentStatus, showSender, row.mine ? null : row.sender?.name, row.attachment?.id]);
-      const state = JSON.stringify([row.state, row.error, row.upload?.loaded]);
+      const state = JSON.stringify([row.state, row.error, row.upload?.loaded, row.state === "failed" && uploadLimit.bytes]);
       let entry = this.nodes.get(row.key);
       if (!entry || entry.body !== body) {
         const el = this.rowElement(row, showSender);
@@ -197,10 +197,14 @@ export class TimelineView {
     if (row.state === "pending") el.append(uploadMeta(row.upload, () => this.actions.cancel(clientId)) ?? h("span", { class: "meta" }, "Sending…"));
     if (row.state === "failed" && row.clientId) {
       const clientId = row.clientId;
-      const retry = h("button", { type: "button", class: "link" }, "Retry");
-      retry.addEventListener("click", () => this.actions.retry(clientId));
+      const key = notSentFor(row.error, !!row.upload);
+      // A refused file (too large, a kind the API does not take) fails the same way again:
+      // it offers to remove the message instead of a Retry, which network and 5xx failures keep.
+      const retry = !row.upload || key === "notSent";
+      const button = h("button", { type: "button", class: "link" }, retry ? "Retry" : "Remove");
+      button.addEventListener("click", () => (retry ? this.actions.retry(clientId) : this.actions.cancel(clientId)));
       // row.error is the API's code for the refusal: shown as a sentence, never as the code.
-      el.append(h("span", { class: "meta failed", role: "status" }, `${MESSAGES[notSentFor(row.error)]} `, retry));
+      el.append(h("span", { class: "meta failed", role: "status" }, `${limitText(MESSAGES[key])} `, button));
     }
   }
 }

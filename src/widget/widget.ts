@@ -19,7 +19,7 @@ import { STYLES } from "./styles";
 import { MESSAGES, messageFor, type Context } from "./messages";
 import { shareLive } from "./tab-leader";
 import { quickRepliesOf, renderQuickReplies, rowsOf, TimelineView } from "./timeline-view";
-import { attachInputs, retryMessage } from "./attachments";
+import { attachInputs, learnLimit, limitText, retryMessage, uploadLimit } from "./attachments";
 import type { UpdatesToggle } from "./updates-toggle";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -59,7 +59,7 @@ function storageFor(prefix: string, notKept: () => void): KeyValueStorage {
 /** The visitor's sentence for an error ("" when it is no news to them). */
 function errorText(err: unknown, context: Context = "chat"): string {
   const key = messageFor(err, context);
-  return key === null ? "" : MESSAGES[key];
+  return key === null ? "" : limitText(MESSAGES[key]);
 }
 
 export class Widget {
@@ -183,9 +183,9 @@ export class Widget {
     this.form.prepend(
       attachInputs(this.panel, this.input, (file) =>
         this.ensureConversation().then((handle) => {
-          handle.sendFile(file);
+          handle.sendFile(file, { maxBytes: uploadLimit.bytes });
           this.log.scrollTop = this.log.scrollHeight;
-        }).catch((err: unknown) => this.setStatus(errorText(err))),
+        }).catch((err: unknown) => this.setStatus(errorText(err, "file"))),
       ),
     );
 
@@ -603,6 +603,8 @@ export class Widget {
    */
   private onClientError(err: CarryoverError): void {
     if (this.transitions > 0 && isSignedOut(err)) return;
+    // The failed row was drawn before the answer's limit was known: draw it again with it.
+    if (learnLimit(err)) this.renderConversation();
     const text = errorText(err);
     if (text) this.setStatus(text);
   }

@@ -1,7 +1,8 @@
 // Attachments in Chromium: a customer pastes an image into the widget and the
 // agent pane shows it; the agent attaches a PDF and the customer downloads it
 // with the contract's download headers; a reload during an upload leaves the
-// file failed with a retry, and the retry sends it once.
+// file failed with a retry, and the retry sends it once; a file over the limit
+// or of a kind the API refuses gets its own sentence and no Retry.
 import type { Browser, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { LocalServer } from "../support/server";
@@ -132,5 +133,75 @@ describe("attachments in the browser", () => {
     await w.host.locator("img.thumb[alt='photo.png']").waitFor();
     expect(await w.host.locator(".msg").filter({ hasText: "Not sent" }).count()).toBe(0);
     expect(await mediaEvents(id)).toHaveLength(1);
+  });
+  it("a file over the limit is stopped before upload; a kind of file the API refuses is said so, with no Retry", async () => {
+    const page = await openShop(await newDevice(browser), server.url, uniqueUser("refused"));
+    await openChat(page);
+    const id = await conversationIdOf(page);
+    const w = widget(page);
+    const status = w.host.locator(".status");
+    const uploads: string[] = [];
+    page.on("request", (req) => {
+      if (req.method() === "POST" && req.url().includes("/v1/attachments")) uploads.push(req.url());
+    });
+    const attach = async (file: { name: string; mimeType: string; buffer: Buffer }) => {
+      const [chooser] = await Promise.all([page.waitForEvent("filechooser"), w.host.getByRole("button", { name: "Attach a file" }).click()]);
+      await chooser.setFiles(file);
+    };
+
+    // 25 MiB + 1 byte: the widget knows the default limit and never uploads it.
+    await attach({ name: "scan.pdf", mimeType: "application/pdf", buffer: Buffer.alloc(25 * 1024 * 1024 + 1, 0x25) });
+    await expect.poll(() => status.textContent(), { timeout: 20_000 }).toBe("This file is too large to send (limit 25 MB).");
+    expect(uploads).toEqual([]);
+    expect(await w.bubble("scan.pdf").count()).toBe(0);
+
+    // A web page is no kind of file the API takes: refused in the browser too.
+    await attach({ name: "page.html", mimeType: "text/html", buffer: Buffer.from("<!doctype html><p>hi</p>") });
+    await expect.poll(() => status.textContent()).toBe("This kind of file can't be sent.");
+    expect(uploads).toEqual([]);
+
+    // Named and typed as a PNG but HTML inside: the server refuses it (415); the row says so, without Retry.
+    await attach({ name: "photo.png", mimeType: "image/png", buffer: Buffer.from("<!doctype html><script>alert(1)</script>") });
+    const row = w.bubble("photo.png");
+    await expect.poll(() => row.getAttribute("data-state"), { timeout: 20_000 }).toBe("failed");
+    expect(uploads).toHaveLength(1);
+    expect(await row.locator(".meta.failed").textContent()).toContain("This kind of file can't be sent.");
+    expect(await row.getByRole("button", { name: "Retry" }).count()).toBe(0);
+    await row.getByRole("button", { name: "Remove" }).click();
+    await row.waitFor({ state: "detached" });
+    expect(await mediaEvents(id)).toHaveLength(0);
+  });
+  it("a file over a tenant's smaller limit: the server's 413 names the limit, shown on the row and checked before the next upload", async () => {
+    const admin = (body: object) =>
+      fetch(`${server.url}/v1/admin/tenants/demo`, {
+        method: "PATCH",
+        headers: { authorization: "Bearer dev-admin-token-change-me", "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    expect((await admin({ attachments: { maxBytes: 1024 } })).status).toBe(200);
+    try {
+      const page = await openShop(await newDevice(browser), server.url, uniqueUser("limit"));
+      await openChat(page);
+      const w = widget(page);
+      const uploads: string[] = [];
+      page.on("request", (req) => {
+        if (req.method() === "POST" && req.url().includes("/v1/attachments")) uploads.push(req.url());
+      });
+      const attach = async (name: string) => {
+        const [chooser] = await Promise.all([page.waitForEvent("filechooser"), w.host.getByRole("button", { name: "Attach a file" }).click()]);
+        await chooser.setFiles({ name, mimeType: "text/plain", buffer: Buffer.alloc(2000, "a") });
+      };
+      await attach("long-notes.txt");
+      const row = w.bubble("long-notes.txt");
+      await expect.poll(() => row.locator(".meta.failed").textContent(), { timeout: 20_000 }).toContain("This file is too large to send (limit 1.0 KB).");
+      expect(await row.getByRole("button", { name: "Retry" }).count()).toBe(0);
+      expect(uploads).toHaveLength(1);
+      // The widget now knows the tenant's limit: the next such file is stopped before any upload.
+      await attach("more-notes.txt");
+      await expect.poll(() => w.host.locator(".status").textContent()).toBe("This file is too large to send (limit 1.0 KB).");
+      expect(uploads).toHaveLength(1);
+    } finally {
+      await admin({ attachments: {} });
+    }
   });
 });

@@ -56,6 +56,23 @@ describe("SDK sendFile", () => {
     c.close();
   });
 
+  it("refuses a file over a known limit (maxBytes) before uploading anything; one at the limit goes", async () => {
+    const c = sdkClient(server().url, uniqueUser(), new MemoryStorage());
+    const h = await c.conversation();
+    let thrown: unknown;
+    try {
+      h.sendFile(new File([PNG], "dot.png", { type: "image/png" }), { maxBytes: PNG.length - 1 });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ code: "payload_too_large", status: 413 });
+    expect(h.items).toHaveLength(0);
+    h.sendFile(new File([PNG], "dot.png", { type: "image/png" }), { maxBytes: PNG.length });
+    await waitFor(() => settled(h) && h.items.length === 1, "the file message");
+    expect(await mediaEvents(h.id)).toHaveLength(1);
+    c.close();
+  });
+
   it("cancels an upload in progress: the item and the stored entry are gone, nothing is sent", async () => {
     const storage = new MemoryStorage();
     let release: () => void = () => undefined;
