@@ -31,37 +31,45 @@ export function refuse(code: number, reason: string): Response {
 
 export const live = new Hono<AppEnv>();
 
-live.get("/:id/live", async (c) => {
-  // Mistakes in the request itself are plain HTTP errors, before any upgrade.
-  if ((c.req.header("upgrade") ?? "").toLowerCase() !== "websocket") {
+/**
+ * The opening both live routes share (a thread's and the inbox feed): a
+ * request that is no WebSocket upgrade offering `carryover.v1` is a plain
+ * HTTP 400 (ServiceError thrown); then the `bearer.<token>` subprotocol is
+ * proven, and credential failures are answered as close codes a browser can
+ * read (4001 invalid or expired, 4008 revoked — a signed-out device at once).
+ * @returns the caller's access, or the refusal Response to send as it is.
+ */
+export async function liveAccessOf(env: AppEnv["Bindings"], upgrade: string | undefined, protocols: string | undefined): Promise<Access | Response> {
+  if ((upgrade ?? "").toLowerCase() !== "websocket") {
     throw new ServiceError("invalid_request", "this route is a WebSocket: send Upgrade: websocket");
   }
-  const offered = offeredProtocols(c.req.header("sec-websocket-protocol"));
+  const offered = offeredProtocols(protocols);
   if (!offered.includes(LIVE_PROTOCOL)) {
     throw new ServiceError("invalid_request", `offer the subprotocol ${LIVE_PROTOCOL} (and ${BEARER_PREFIX}<token>)`, {
       errors: [{ path: "Sec-WebSocket-Protocol", message: `must include ${LIVE_PROTOCOL}` }],
     });
   }
-  const { after } = queryOf(c, LiveQuery);
-
-  // Credentials and access are answered as close codes, which a browser can read.
   const token = offered.find((p) => p.startsWith(BEARER_PREFIX))?.slice(BEARER_PREFIX.length);
   if (!token) return refuse(CloseCode.invalidToken, "invalid_token");
-  let access: Access;
   try {
-    access = await accessFromToken(c.env, token);
+    const access = await accessFromToken(env, token);
+    // Session tokens are stateless for 15 minutes; a signed-out device is refused here, at once.
+    await assertNotRevoked(env, access);
+    return access;
   } catch (err) {
     if (err instanceof ServiceError && err.code === "token_revoked") return refuse(CloseCode.revoked, err.code);
     if (err instanceof ServiceError && err.status === 401) return refuse(CloseCode.invalidToken, err.code);
     throw err;
   }
-  // Session tokens are stateless for 15 minutes; a signed-out device is refused here, at once.
-  try {
-    await assertNotRevoked(c.env, access);
-  } catch (err) {
-    if (err instanceof ServiceError && err.code === "token_revoked") return refuse(CloseCode.revoked, "token_revoked");
-    throw err;
-  }
+}
+
+live.get("/:id/live", async (c) => {
+  // Mistakes in the request itself are plain HTTP errors, before any upgrade;
+  // credentials and access are answered as close codes, which a browser can read.
+  const { after } = queryOf(c, LiveQuery);
+  const opened = await liveAccessOf(c.env, c.req.header("upgrade"), c.req.header("sec-websocket-protocol"));
+  if (opened instanceof Response) return opened;
+  const access = opened;
   const id = c.req.param("id");
   // Another person's thread and a thread that does not exist look the same.
   if (!isConversationId(id)) return refuse(CloseCode.forbidden, "not_found");
