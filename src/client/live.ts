@@ -3,15 +3,10 @@
 // takes a fresh session token on every connect, and stops for good on the
 // close codes that mean "not with this token" (4003, 4008; 4001 after one refresh).
 import type { ClientFrame } from "../protocol/frames";
-import { BEARER_PREFIX, CloseCode, isEvent, LIVE_PROTOCOL, parseServerFrame, type ServerFrame } from "../protocol/wire";
+import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL, parseServerFrame, type ServerFrame } from "../protocol/wire";
 import { Backoff, type BackoffOptions } from "./backoff";
 
-export type { ClientFrame, ServerFrame };
-
 export type LiveState = "connecting" | "live" | "offline" | "closed";
-
-// The wire's decoder, re-exported where SDK code has always found it.
-export { isEvent, parseServerFrame };
 
 export interface LiveOptions {
   /** The socket URL resuming after `after`. */
