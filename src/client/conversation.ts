@@ -4,11 +4,12 @@
 // with backoff until the server acknowledges; refused messages are kept as failed.
 import type { Content } from "../protocol/content";
 import type { ConversationStatus, Event, Owner, Sender } from "../protocol/event";
+import { CloseCode, isEvent, TYPING_RESEND_MS, type ServerFrame } from "../protocol/wire";
 import { Backoff, type BackoffOptions } from "./backoff";
 import { CarryoverError, CODE_STATUS, isRefreshable, isSignedOut, isTransient } from "./errors";
 import { Emitter } from "./events";
 import { isRecord } from "./http";
-import { CLOSE_REVOKED, isEvent, Live, type LiveState, type ServerFrame } from "./live";
+import { Live, type LiveState } from "./live";
 import { newClientId, Outbox, type OutboxEntry } from "./outbox";
 import type { CarryoverUser, Session } from "./session";
 import { Timeline, type TimelineItem } from "./timeline";
@@ -348,8 +349,8 @@ export class Conversation implements ConversationHandle {
   typing(on: boolean): void {
     const state = on ? "on" : "off";
     const now = Date.now();
-    // "on" is repeated at most every 3 s while typing goes on; "off" once.
-    if (state === this.typingState && (state === "off" || now - this.typingSentAt < 3_000)) return;
+    // "on" is repeated at most every TYPING_RESEND_MS while typing goes on; "off" once.
+    if (state === this.typingState && (state === "off" || now - this.typingSentAt < TYPING_RESEND_MS)) return;
     if (this.live?.send({ type: "typing", state })) {
       this.typingState = state;
       this.typingSentAt = now;
@@ -619,7 +620,7 @@ export class Conversation implements ConversationHandle {
   }
 
   private onLiveFatal(code: number, reason: string, err: unknown): void {
-    if (code === CLOSE_REVOKED) {
+    if (code === CloseCode.revoked) {
       // Signed out, unless another tab already stored this device's next session
       // (it signed in and merged the guest): then this handle follows it.
       void this.deps.session.revoked(this.deps.session.currentToken).then((signedOut) => {
@@ -632,8 +633,8 @@ export class Conversation implements ConversationHandle {
       this.report(err);
       return;
     }
-    const errorCode = code === 4003 ? "forbidden" : "invalid_token";
-    this.deps.onError(new CarryoverError(errorCode, code === 4003 ? 403 : 401, `live connection refused (${code}${reason ? ` ${reason}` : ""})`));
+    const forbidden = code === CloseCode.forbidden;
+    this.deps.onError(new CarryoverError(forbidden ? "forbidden" : "invalid_token", forbidden ? 403 : 401, `live connection refused (${code}${reason ? ` ${reason}` : ""})`));
   }
 
   private onSessionChange(user: CarryoverUser | null): void {

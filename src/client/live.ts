@@ -2,79 +2,11 @@
 // resumes from the last seq held, reconnects with growing, jittered delays,
 // takes a fresh session token on every connect, and stops for good on the
 // close codes that mean "not with this token" (4003, 4008; 4001 after one refresh).
-import type { ErrorCode } from "../protocol/errors";
-import type { Event, Sender } from "../protocol/event";
-import type { ClientFrame, ServerFrame } from "../protocol/frames";
+import type { ClientFrame } from "../protocol/frames";
+import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL, parseServerFrame, type ServerFrame } from "../protocol/wire";
 import { Backoff, type BackoffOptions } from "./backoff";
-import { CODE_STATUS } from "./errors";
-import { isRecord } from "./http";
-
-export type { ClientFrame, ServerFrame };
 
 export type LiveState = "connecting" | "live" | "offline" | "closed";
-
-export const CLOSE_INVALID_TOKEN = 4001;
-export const CLOSE_FORBIDDEN = 4003;
-export const CLOSE_REVOKED = 4008;
-
-function isEvent(value: unknown): value is Event {
-  return (
-    isRecord(value) &&
-    Number.isSafeInteger(value.seq) &&
-    typeof value.id === "string" &&
-    typeof value.type === "string" &&
-    typeof value.at === "string" &&
-    isRecord(value.sender) &&
-    typeof value.sender.role === "string" &&
-    typeof value.sender.id === "string"
-  );
-}
-
-export { isEvent };
-
-/** Parses one server frame; null for anything malformed (it is then ignored). */
-export function parseServerFrame(data: unknown): ServerFrame | null {
-  if (typeof data !== "string") return null;
-  let f: unknown;
-  try {
-    f = JSON.parse(data);
-  } catch {
-    return null;
-  }
-  if (!isRecord(f)) return null;
-  switch (f.type) {
-    case "event":
-      return isEvent(f.event) ? { type: "event", event: f.event } : null;
-    case "ack":
-      if (typeof f.clientId !== "string" || !Number.isSafeInteger(f.seq) || typeof f.eventId !== "string") return null;
-      // Servers before the ack carried its event send only the ids; both parse.
-      return isEvent(f.event) && f.event.seq === f.seq
-        ? { type: "ack", clientId: f.clientId, seq: f.seq as number, eventId: f.eventId, event: f.event }
-        : { type: "ack", clientId: f.clientId, seq: f.seq as number, eventId: f.eventId };
-    case "read":
-      return typeof f.userId === "string" && typeof f.deviceId === "string" && Number.isSafeInteger(f.seq)
-        ? { type: "read", userId: f.userId, deviceId: f.deviceId, seq: f.seq as number }
-        : null;
-    case "typing":
-      return isRecord(f.sender) && typeof f.sender.role === "string" && typeof f.sender.id === "string" && (f.state === "on" || f.state === "off")
-        ? { type: "typing", sender: f.sender as unknown as Sender, state: f.state }
-        : null;
-    case "ready":
-      return Number.isSafeInteger(f.cursor) ? { type: "ready", cursor: f.cursor as number } : null;
-    case "pong":
-      return { type: "pong" };
-    case "error": {
-      if (typeof f.code !== "string") return null;
-      // A code this SDK does not know yet is still an error the server reported.
-      const code = (f.code in CODE_STATUS ? f.code : "internal") as ErrorCode;
-      const frame: ServerFrame = { type: "error", code, message: typeof f.message === "string" ? f.message : f.code };
-      if (typeof f.clientId === "string") frame.clientId = f.clientId;
-      return frame;
-    }
-    default:
-      return null;
-  }
-}
 
 export interface LiveOptions {
   /** The socket URL resuming after `after`. */
@@ -174,7 +106,7 @@ export class Live {
     if (generation !== this.generation || !this.running) return;
     let ws: WebSocket;
     try {
-      ws = new this.options.WebSocket(this.options.url(after), ["carryover.v1", `bearer.${token}`]);
+      ws = new this.options.WebSocket(this.options.url(after), [LIVE_PROTOCOL, `${BEARER_PREFIX}${token}`]);
     } catch (err) {
       this.options.onDown(err);
       this.scheduleRetry();
@@ -217,12 +149,12 @@ export class Live {
     this.stopPing();
     this.clearConnectTimer();
     if (!this.running) return;
-    if (code === CLOSE_FORBIDDEN || code === CLOSE_REVOKED) {
+    if (code === CloseCode.forbidden || code === CloseCode.revoked) {
       this.stop("closed");
       this.options.onFatal(code, reason);
       return;
     }
-    if (code === CLOSE_INVALID_TOKEN) {
+    if (code === CloseCode.invalidToken) {
       if (this.refreshedAfter4001) {
         this.stop("closed");
         this.options.onFatal(code, reason);

@@ -6,19 +6,15 @@ import type { Access } from "../protocol/access";
 import type { ServiceError } from "../protocol/errors";
 import type { Event, Sender } from "../protocol/event";
 import {
-  CloseCode,
   encodeServerFrame,
   frameBytes,
   frameError,
-  MAX_FRAME_BYTES,
   parseClientFrame,
-  TYPING_THROTTLE_MS,
-  TYPING_TTL_MS,
   type ClientFrame,
-  type ServerFrame,
   type TypingFrame,
 } from "../protocol/frames";
 import type { Note } from "../protocol/note";
+import { CloseCode, MAX_FRAME_BYTES, TYPING_THROTTLE_MS, TYPING_TTL_MS, type ServerFrame } from "../protocol/wire";
 import type { AppendOutcome } from "./event-store";
 import { eventFor, eventForCustomer, hasBusinessOnlyParts } from "./state";
 

@@ -8,7 +8,7 @@
 // 2 s (Chromium) to 10 s (Node) late. Here the client's socket is an ordinary
 // one: closing it from the DO's close event completes the handshake and ends
 // the connection at once. The DO still hibernates; only this relay stays.
-import { CloseCode } from "../protocol/frames";
+import { CloseCode } from "../protocol/wire";
 
 /** Close codes an endpoint may put in a close frame (RFC 6455 §7.4.1, §7.4.2). */
 export function sendableCloseCode(code: number): boolean {

@@ -7,7 +7,7 @@ import { liveRequest, refusedSocket } from "../conversation/connections";
 import { isConversationId } from "../ids";
 import type { Access } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
-import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL } from "../protocol/frames";
+import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL } from "../protocol/wire";
 import { assertNotRevoked } from "../auth/revocation";
 import { accessFromToken } from "./auth";
 import { relayLive } from "./live-relay";

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ATTACHMENT_TYPES } from "../protocol/attachment";
 import { Content } from "../protocol/content";
 import { ERROR_STATUS } from "../protocol/errors";
+import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL } from "../protocol/wire";
 import { CreateApiKey, CreateTenant, PatchTenant } from "./admin";
 import { broadcastPaths } from "./openapi-broadcasts";
 import { AgentSessionRequest } from "./agent-sessions";
@@ -118,7 +119,7 @@ function openApiDocument(): JsonSchema {
       "/v1/agent-sessions": {
         post: op("Sign an agent in (agent identity token, aud carryover:agent) or refresh (the refresh token rotates)", [], { "201": "The agent session" }, schemaOf(AgentSessionRequest)),
       },
-      "/v1/agent-sessions/current": { delete: op("Sign this agent session out; its live sockets close with 4008", ["agentSession"], { "204": "Signed out" }) },
+      "/v1/agent-sessions/current": { delete: op(`Sign this agent session out; its live sockets close with ${CloseCode.revoked}`, ["agentSession"], { "204": "Signed out" }) },
       "/v1/conversations": {
         post: op("This person's open conversation, created if none", ["session"], { "200": "Existing", "201": "Created" }, schemaOf(CreateConversation)),
         get: op(
@@ -138,7 +139,7 @@ function openApiDocument(): JsonSchema {
         get: op("Internal notes after the note `after`", ["apiKey", "agentSession"], { "200": "{ notes, cursor, hasMore }" }, undefined, [idParam, { name: "after", in: "query", schema: { type: "string" } }]),
       },
       "/v1/inbox/live": {
-        get: op("WebSocket (carryover.v1, bearer.<agent session or API key>): a conversation frame for every directory change of the tenant", [], { "101": "Switching protocols" }),
+        get: op(`WebSocket (${LIVE_PROTOCOL}, ${BEARER_PREFIX}<agent session or API key>): a conversation frame for every directory change of the tenant`, [], { "101": "Switching protocols" }),
       },
       "/v1/conversations/{id}/events": {
         get: op(
@@ -168,7 +169,7 @@ function openApiDocument(): JsonSchema {
       "/v1/conversations/{id}/handoff": { post: op("A one-time link to continue on another device", ["session"], { "201": "The handoff token and URL" }, undefined, [idParam]) },
       "/v1/conversations/{id}/live": {
         get: op(
-          "WebSocket: Sec-WebSocket-Protocol carryover.v1, bearer.<token>; replay after `after`, then ready, then live frames",
+          `WebSocket: Sec-WebSocket-Protocol ${LIVE_PROTOCOL}, ${BEARER_PREFIX}<token>; replay after \`after\`, then ready, then live frames`,
           [],
           { "101": "Switching protocols" },
           undefined,

@@ -9,7 +9,7 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { Env } from "../env";
 import type { DirectoryRow } from "../protocol/directory";
-import { CloseCode } from "../protocol/frames";
+import { CloseCode } from "../protocol/wire";
 import { hubName, INBOX_FLUSH_MS } from "./names";
 
 /** Who an inbox socket is; kept in its attachment across hibernation. */

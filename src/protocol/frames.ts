@@ -1,32 +1,25 @@
-// The live (WebSocket) wire contract of API.md "Live": client and server
-// frames as discriminated unions on `type`, their exact encoding, and a
-// parser that turns any malformed client frame into null.
+// The server side of the live (WebSocket) wire of API.md "Live": the zod
+// schemas of client frames, a parser that turns any malformed client frame
+// into null, and the exact encoding of server frames. What the SDK and the
+// widget share with the Worker (constants, frame types, decoder) is ./wire.
 import { z } from "zod";
 import { Content } from "./content";
-import type { ErrorCode } from "./errors";
 import { BusinessSender, ClientId, type Event, type Sender } from "./event";
-import type { Note } from "./note";
+import { MAX_FRAME_BYTES, type ErrorFrame, type ServerFrame } from "./wire";
 
-/** The subprotocol a client offers and the server answers with. */
-export const LIVE_PROTOCOL = "carryover.v1";
-/** The subprotocol entry that carries the session token or API key: `bearer.<token>`. */
-export const BEARER_PREFIX = "bearer.";
-/** The largest client frame accepted; a larger one closes the socket with 4009. */
-export const MAX_FRAME_BYTES = 64 * 1024;
-
-/** Close codes of the live socket. A client must not reconnect after 4001/4003/4008 without a new token. */
-export const CloseCode = {
-  /** Missing, invalid or expired token (reason: `invalid_token` or `token_expired`). */
-  invalidToken: 4001,
-  /** No such conversation for this credential (reason: `not_found`). */
-  forbidden: 4003,
-  /** The device was signed out or its session revoked (reason: `token_revoked`). */
-  revoked: 4008,
-  /** A client frame over 64 KiB (reason: `payload_too_large`). */
-  tooLarge: 4009,
-  /** The server failed (reason: `internal`); reconnecting later is fine. */
-  internal: 1011,
-} as const;
+// The server frame types, for server code that reads them beside the
+// encoder; their one definition is in ./wire.
+export type {
+  AckFrame,
+  ErrorFrame,
+  EventFrame,
+  NoteFrame,
+  PongFrame,
+  ReadReceiptFrame,
+  ReadyFrame,
+  ServerFrame,
+  TypingStateFrame,
+} from "./wire";
 
 const Seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -66,81 +59,6 @@ export const ClientFrame = z.discriminatedUnion("type", [SendFrame, ReadFrame, T
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
 const CLIENT_TYPES = new Set<string>(["send", "read", "typing", "ping"]);
-
-/** One committed event of the log: in the replay after `after`, then live. */
-export interface EventFrame {
-  type: "event";
-  event: Event;
-}
-
-/**
- * Your `send` was committed as `seq`/`eventId` (also for a retried clientId:
- * the original event). `event` is the committed event itself, so the sender
- * needs no round trip to show it as the server has it.
- */
-export interface AckFrame {
-  type: "ack";
-  clientId: string;
-  seq: number;
-  eventId: string;
-  event?: Event;
-}
-
-/** A device of the conversation's customer has read up to `seq`. */
-export interface ReadReceiptFrame {
-  type: "read";
-  userId: string;
-  deviceId: string;
-  seq: number;
-}
-
-/** Someone is typing; `off` comes when they stop, leave, or after TYPING_TTL_MS without news. */
-export interface TypingStateFrame {
-  type: "typing";
-  sender: Sender;
-  state: "on" | "off";
-}
-
-/** The replay is complete: every event up to `cursor` was sent; live frames follow. */
-export interface ReadyFrame {
-  type: "ready";
-  cursor: number;
-}
-
-/** The answer to `ping`. */
-export interface PongFrame {
-  type: "pong";
-}
-
-/** A frame was refused; the socket stays open. `clientId` names the refused `send`. */
-export interface ErrorFrame {
-  type: "error";
-  code: ErrorCode;
-  message: string;
-  clientId?: string;
-}
-
-/** An internal note was written (business sockets only; never sent to a customer credential). */
-export interface NoteFrame {
-  type: "note";
-  note: Note;
-}
-
-/** Every frame the server sends. */
-export type ServerFrame =
-  | EventFrame
-  | NoteFrame
-  | AckFrame
-  | ReadReceiptFrame
-  | TypingStateFrame
-  | ReadyFrame
-  | PongFrame
-  | ErrorFrame;
-
-/** How long a `typing: on` lasts without being renewed before the server sends `off`. */
-export const TYPING_TTL_MS = 6_000;
-/** At most one `typing: on` per socket is passed on in this interval; the others only renew it. */
-export const TYPING_THROTTLE_MS = 2_000;
 
 /**
  * An event with its keys in one order (API.md's), whether it was just

@@ -4,7 +4,7 @@
 // HTTP. When the leader tab closes, its lock passes to a waiting tab, which
 // opens its own socket (resuming after the last seq it holds).
 import type { ConversationHandle, LiveSource } from "../client/index";
-import type { ServerFrame } from "../protocol/frames";
+import type { ServerFrame } from "../protocol/wire";
 
 /**
  * Shares `handle`'s live connection with the site's other tabs under `name`

@@ -11,6 +11,7 @@ import {
 } from "../client/index";
 import { isSignedOut, type CarryoverError } from "../client/errors";
 import type { Content } from "../protocol/content";
+import { TYPING_IDLE_MS, TYPING_SHOWN_MS } from "../protocol/wire";
 import { h } from "./dom";
 import { DEFAULTS, fetchIdentityToken, themeOf, type UpdateOptions, type WidgetOptions } from "./options";
 import { adoptStyles } from "./adopt-styles";
@@ -464,7 +465,7 @@ export class Widget {
     else this.ensureConversation().then(deliver, (err: unknown) => this.setStatus(errorText(err)));
   }
 
-  /** Tells the business the visitor is typing; "off" after 3 s without a keystroke. */
+  /** Tells the business the visitor is typing; "off" after TYPING_IDLE_MS without a keystroke. */
   private typing(on: boolean): void {
     const handle = this.conversation;
     if (!handle) return;
@@ -476,7 +477,7 @@ export class Widget {
     }
     if (this.typingSent === undefined) handle.typing(true);
     clearTimeout(this.typingSent);
-    this.typingSent = setTimeout(() => this.typing(false), 3000);
+    this.typingSent = setTimeout(() => this.typing(false), TYPING_IDLE_MS);
   }
 
   private submit(): void {
@@ -585,7 +586,7 @@ export class Widget {
   private renderTyping(on: boolean, name: string | undefined): void {
     clearTimeout(this.typingTimer);
     this.typingLine.replaceChildren(...(on ? [h("bdi", {}, name ?? "Support"), " is typing…"] : []));
-    if (on) this.typingTimer = setTimeout(() => (this.typingLine.textContent = ""), 8000);
+    if (on) this.typingTimer = setTimeout(() => (this.typingLine.textContent = ""), TYPING_SHOWN_MS);
   }
 
   private renderBadge(): void {

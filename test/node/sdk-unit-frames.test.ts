@@ -2,7 +2,7 @@
 // by the server's own encoder, parses back to itself; malformed frames are
 // ignored (null), never thrown.
 import { describe, expect, it } from "vitest";
-import { parseServerFrame } from "../../src/client/live.ts";
+import { parseServerFrame } from "../../src/protocol/wire.ts";
 import type { Event } from "../../src/protocol/event.ts";
 import { encodeServerFrame, type ServerFrame } from "../../src/protocol/frames.ts";
 
