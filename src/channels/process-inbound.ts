@@ -6,7 +6,7 @@
 // simply processed again.
 import type { Env } from "../env";
 import { settingsOf } from "../env";
-import { sha256Hex } from "../ids";
+import { isGuestId, sha256Hex } from "../ids";
 import type { CustomerAccess } from "../protocol/access";
 import { unwrap } from "../protocol/result";
 import { personIdOf, type InboundItem, type MessageItem, type ReceiptItem } from "./inbound";
@@ -85,7 +85,7 @@ async function processMessage(ctx: Context, item: MessageItem): Promise<void> {
     userId,
     deviceId: personIdOf(item.channel, item.from),
     sessionId: "channel",
-    guest: userId.startsWith("gst_"),
+    guest: isGuestId(userId),
   };
   for (const [i, part] of item.parts.entries()) {
     const partClientId = item.parts.length > 1 ? `${clientId}#${i}` : clientId;
@@ -129,7 +129,7 @@ async function processReceipt(ctx: Context, item: ReceiptItem): Promise<void> {
     userId: view.userId,
     deviceId: personIdOf(item.channel, item.from),
     sessionId: "channel",
-    guest: view.userId.startsWith("gst_"),
+    guest: isGuestId(view.userId),
   };
   unwrap(await conversation.markRead(access, seq));
 }

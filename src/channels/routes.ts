@@ -10,7 +10,7 @@ import { settingsOf } from "../env";
 import { authenticate, businessOf, customerOf } from "../http/auth";
 import type { AppEnv } from "../http/types";
 import { jsonBody } from "../http/validate";
-import { isConversationId } from "../ids";
+import { isConversationId, isGuestId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { unwrap } from "../protocol/result";
 import { isChannelPerson, personIdOf } from "./inbound";
@@ -148,7 +148,7 @@ channelConversations.post("/:id/handoff", authenticate(), async (c, next) => {
     userId,
     conversationId: id,
     // A channel identity's person gets a guest token on the website, so signing in there merges them.
-    guest: userId.startsWith("gst_") || isChannelPerson(userId),
+    guest: isGuestId(userId) || isChannelPerson(userId),
   });
   const base = (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
   const url = `${base}/?${new URLSearchParams({ tenant: access.tenant, handoff: token }).toString()}`;

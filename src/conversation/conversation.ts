@@ -2,6 +2,7 @@
 // Each method delegates to a module (event store, read cursors, meta, live
 // connections); every write is committed to SQLite before it is answered or
 // broadcast.
+import { isGuestId } from "../ids";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { contentNotAllowed, type Content, type PaymentStatus } from "../protocol/content";
@@ -729,7 +730,7 @@ function channelAccess(input: { tenant: string; userId: string; deviceId: string
     userId: input.userId,
     deviceId: input.deviceId,
     sessionId: "channel",
-    guest: input.userId.startsWith("gst_"),
+    guest: isGuestId(input.userId),
   };
   if (input.name) access.name = input.name;
   return access;

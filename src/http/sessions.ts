@@ -12,7 +12,7 @@ import type { SessionGrant } from "../customer/customer";
 import { settingsOf } from "../env";
 import { isChannelPerson } from "../channels/inbound";
 import { findTenant, type Tenant } from "../directory/tenants";
-import { newId } from "../ids";
+import { GUEST_PREFIX, isGuestId, newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { cleanName } from "../protocol/names";
 import { unwrap } from "../protocol/result";
@@ -44,8 +44,6 @@ export const SessionRequest = z
   });
 type SessionRequest = z.infer<typeof SessionRequest>;
 
-
-const GUEST_PREFIX = "gst";
 
 function customerOfUser(c: Context<AppEnv>, tenant: string, userId: string) {
   return c.env.CUSTOMER.getByName(`${tenant}:${userId}`);
@@ -190,7 +188,7 @@ async function withRefresh(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
       nextHash: await tokenHash(next),
     }),
   );
-  const guest = locator.userId.startsWith(`${GUEST_PREFIX}_`) || isChannelPerson(locator.userId);
+  const guest = isGuestId(locator.userId) || isChannelPerson(locator.userId);
   return answer(c, tenant, { id: locator.userId, guest }, grant, next);
 }
 
