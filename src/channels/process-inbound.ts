@@ -4,6 +4,7 @@
 // thread, receipts mark deliveries and move the identity's read cursor.
 // Every step is idempotent, so an item whose processing failed halfway is
 // simply processed again.
+import { conversationStub, customerStub } from "../directory/stubs";
 import type { Env } from "../env";
 import { settingsOf } from "../env";
 import { isGuestId, sha256Hex } from "../ids";
@@ -22,7 +23,7 @@ interface Context {
 }
 
 function conversationOf(ctx: Context, id: string) {
-  return ctx.env.CONVERSATION.getByName(`${ctx.tenant}:${id}`);
+  return conversationStub(ctx.env, ctx.tenant, id);
 }
 
 /**
@@ -55,7 +56,7 @@ async function target(ctx: Context, item: InboundItem): Promise<{ conversationId
     return { conversationId: link.conversationId, userId: view.userId };
   }
   const userId = personIdOf(item.channel, item.from);
-  const customer = ctx.env.CUSTOMER.getByName(`${ctx.tenant}:${userId}`);
+  const customer = customerStub(ctx.env, ctx.tenant, userId);
   const opened = await customer.openConversation({ tenant: ctx.tenant, userId });
   if (!opened.ok && opened.error.code === "token_revoked") {
     // The person signed in on the website (a guest merge, see isChannelPerson): their

@@ -2,6 +2,7 @@
 // Each method delegates to a module (event store, read cursors, meta, live
 // connections); every write is committed to SQLite before it is answered or
 // broadcast.
+import { customerStub } from "../directory/stubs";
 import { isGuestId } from "../ids";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
@@ -679,7 +680,7 @@ export class Conversation extends DurableObject<Env> {
           this.summaryDirty = false;
           this.summaryPushedAt = Date.now();
           const current = this.meta.get() ?? meta;
-          const customer = this.env.CUSTOMER.getByName(`${current.tenant}:${current.userId}`);
+          const customer = customerStub(this.env, current.tenant, current.userId);
           await customer.recordThread(this.summary(current));
         }
       } catch (err) {

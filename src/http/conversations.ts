@@ -1,5 +1,6 @@
 // Conversation routes for customers (their own threads) and for the business
 // (Send API with a tenant API key). Thin: validate, authorize, call the DO.
+import { conversationStub, customerStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { signHandoffToken } from "../auth/handoff-token";
@@ -100,7 +101,7 @@ export const ReadRequest = z.strictObject({ seq: z.number().int().nonnegative().
 function conversationOf(c: Context<AppEnv>, access: Access) {
   const id = c.req.param("id") ?? "";
   if (!isConversationId(id)) throw new ServiceError("not_found", "conversation not found");
-  return c.env.CONVERSATION.getByName(`${access.tenant}:${id}`);
+  return conversationStub(c.env, access.tenant, id);
 }
 
 /** Optional JSON body: an empty body is allowed, anything else must be valid. */
@@ -115,7 +116,7 @@ conversations.use("*", authenticate());
 conversations.post("/", async (c) => {
   const access = customerOf(c);
   const body = await optionalBody(c, CreateConversation);
-  const customer = c.env.CUSTOMER.getByName(`${access.tenant}:${access.userId}`);
+  const customer = customerStub(c.env, access.tenant, access.userId);
   const input: { tenant: string; userId: string; ref?: string } = { tenant: access.tenant, userId: access.userId };
   if (body.ref) input.ref = body.ref;
   const { conversation, created } = unwrap(await customer.openConversation(input));
@@ -260,6 +261,6 @@ me.use("*", authenticate());
 
 me.get("/conversations", async (c) => {
   const access = customerOf(c);
-  const customer = c.env.CUSTOMER.getByName(`${access.tenant}:${access.userId}`);
+  const customer = customerStub(c.env, access.tenant, access.userId);
   return c.json({ conversations: await customer.listThreads() });
 });

@@ -2,6 +2,7 @@
 // (identity token, guest token, handoff token, refresh token, or nothing for
 // a new guest) into a session on a device; GET and DELETE list and revoke the
 // person's devices.
+import { customerStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { verifyHandoffToken } from "../auth/handoff-token";
@@ -46,7 +47,7 @@ type SessionRequest = z.infer<typeof SessionRequest>;
 
 
 function customerOfUser(c: Context<AppEnv>, tenant: string, userId: string) {
-  return c.env.CUSTOMER.getByName(`${tenant}:${userId}`);
+  return customerStub(c.env, tenant, userId);
 }
 
 /** Signs the session token for a grant and shapes the 201 answer. */
