@@ -2,6 +2,7 @@
 // Each method delegates to a module (event store, read cursors, meta, live
 // connections); every write is committed to SQLite before it is answered or
 // broadcast.
+import { messageSender, noteAuthor } from "./send-as";
 import { customerStub } from "../directory/stubs";
 import { isGuestId } from "../ids";
 import { DurableObject } from "cloudflare:workers";
@@ -10,7 +11,7 @@ import { contentNotAllowed, type Content, type PaymentStatus } from "../protocol
 import { ServiceError } from "../protocol/errors";
 import { CloseCode, type ClientFrame } from "../protocol/frames";
 import type { Access, CustomerAccess } from "../protocol/access";
-import type { BusinessConversationInfo, ConversationInfo, Event, Owner, Sender } from "../protocol/event";
+import type { BusinessConversationInfo, ConversationInfo, Event, Owner } from "../protocol/event";
 import type { Note } from "../protocol/note";
 import { toResult, type Result } from "../protocol/result";
 import { findTenant } from "../directory/tenants";
@@ -255,10 +256,7 @@ export class Conversation extends DurableObject<Env> {
   async addNote(access: Access, input: NoteInput): Promise<Result<{ note: Note; created: boolean }>> {
     return toResult(() => {
       this.authorizeBusiness(access);
-      const sender: Sender =
-        access.kind === "business" && access.agent
-          ? actorOf(access)
-          : (input.sender ?? { role: access.kind === "business" && access.role === "bot" ? "bot" : "agent", id: access.kind === "business" ? access.keyId : "" });
+      const sender = noteAuthor(access, input.sender);
       const outcome = this.notes.add(sender, input.clientId, input.text, this.store.lastSeq());
       if (outcome.created) this.noteCommitted(outcome.note);
       return outcome;
@@ -541,7 +539,7 @@ export class Conversation extends DurableObject<Env> {
       const limit = this.deviceSendLimit === undefined ? limitsOf(this.env, undefined).sendsPerDevice : this.deviceSendLimit;
       this.deviceSends.take(`${access.userId}:${access.deviceId}`, limit);
     }
-    const sender = senderOf(access, input);
+    const sender = messageSender(access, input.sender);
     // A channel message is whatever the platform carried (media by the platform's URL included).
     const refused = input.channel ? null : contentNotAllowed(sender.role, input.content);
     if (refused) throw new ServiceError("invalid_request", refused.message, { errors: [refused] });
@@ -599,11 +597,7 @@ export class Conversation extends DurableObject<Env> {
   private onFrame(ws: WebSocket, access: Access, frame: Exclude<ClientFrame, { type: "ping" }>): void {
     switch (frame.type) {
       case "send": {
-        if ((access.kind === "customer" || access.agent) && frame.sender) {
-          throw new ServiceError("invalid_request", "a session cannot choose a sender", {
-            errors: [{ path: "sender", message: "not allowed with a session token" }],
-          });
-        }
+        messageSender(access, frame.sender);
         void this.ensureTenant(access.tenant);
         const input: SendInput = { clientId: frame.clientId, content: frame.content };
         if (frame.sender) input.sender = frame.sender;
@@ -735,20 +729,4 @@ function channelAccess(input: { tenant: string; userId: string; deviceId: string
   };
   if (input.name) access.name = input.name;
   return access;
-}
-
-function senderOf(access: Access, input: SendInput): Sender {
-  if (access.kind === "customer") {
-    const sender: Sender = { role: "customer", id: access.userId, deviceId: access.deviceId };
-    if (access.name) sender.name = access.name;
-    return sender;
-  }
-  // An agent session always writes as its agent (the route refuses a `sender`).
-  if (access.agent) return { role: "agent", id: access.agent.id, name: access.agent.name };
-  if (!input.sender) {
-    throw new ServiceError("invalid_request", "sender is required with an API key", {
-      errors: [{ path: "sender", message: "required" }],
-    });
-  }
-  return { ...input.sender };
 }

@@ -1,5 +1,6 @@
 // Conversation routes for customers (their own threads) and for the business
 // (Send API with a tenant API key). Thin: validate, authorize, call the DO.
+import { messageSender, noteAuthor } from "../conversation/send-as";
 import { conversationStub, customerStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
@@ -163,21 +164,8 @@ conversations.get("/:id/events", async (c) => {
 conversations.post("/:id/messages", async (c) => {
   const access = c.get("access");
   const body = await jsonBody(c, SendMessage);
-  if (access.kind === "business" && access.agent && body.sender) {
-    throw new ServiceError("invalid_request", "an agent session always sends as its agent", {
-      errors: [{ path: "sender", message: "not allowed with an agent session" }],
-    });
-  }
-  if (access.kind === "business" && !access.agent && !body.sender) {
-    throw new ServiceError("invalid_request", "sender is required with an API key", {
-      errors: [{ path: "sender", message: "required" }],
-    });
-  }
-  if (access.kind === "customer" && body.sender) {
-    throw new ServiceError("invalid_request", "customers cannot choose a sender", {
-      errors: [{ path: "sender", message: "not allowed with a session token" }],
-    });
-  }
+  // Refused before a rate-limit token is spent; the DO applies the same rule again.
+  messageSender(access, body.sender);
   if (access.kind === "customer") await limitCustomerSend(c, access);
   const { event, created } = unwrap(await conversationOf(c, access).append(access, body));
   return c.json({ event }, created ? 201 : 200);
@@ -218,11 +206,7 @@ conversations.post("/:id/handover", async (c) => {
 conversations.post("/:id/notes", async (c) => {
   const access = businessOf(c);
   const body = await jsonBody(c, NoteRequest);
-  if (access.agent && body.sender) {
-    throw new ServiceError("invalid_request", "an agent session always writes as its agent", {
-      errors: [{ path: "sender", message: "not allowed with an agent session" }],
-    });
-  }
+  noteAuthor(access, body.sender);
   const { note, created } = unwrap(await conversationOf(c, access).addNote(access, body));
   return c.json({ note }, created ? 201 : 200);
 });
