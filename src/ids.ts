@@ -24,6 +24,18 @@ export async function sha256Hex(value: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * Guest user ids are `gst_` + 22 base62 characters (src/http/sessions.ts mints
+ * them). They name Customer DOs like any user id, so an identity token's `sub`
+ * may never start with this (src/auth/identity-token.ts refuses it).
+ */
+export const GUEST_PREFIX = "gst";
+
+/** Whether `userId` was minted for a guest (see GUEST_PREFIX). */
+export function isGuestId(userId: string): boolean {
+  return userId.startsWith(`${GUEST_PREFIX}_`);
+}
+
 export function isConversationId(value: string): boolean {
   return /^cnv_[0-9A-Za-z]{22}$/.test(value);
 }

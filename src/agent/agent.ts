@@ -1,6 +1,7 @@
 // The Agent Durable Object (one per tenant + agent, named `<tenant>:<agentId>`):
 // the agent's sessions with hashed, rotating refresh tokens, and where each
 // session has live sockets, so signing out closes them (4008) at once.
+import { conversationStub } from "../directory/stubs";
 import { DurableObject } from "cloudflare:workers";
 import type { AgentIdentity } from "../auth/agent-token";
 import type { Env } from "../env";
@@ -56,7 +57,7 @@ export class Agent extends DurableObject<Env> {
     if (!tenant) return;
     const closing = this.sessions.takeTargets(sessionId).map((target) => {
       if (target.startsWith("inbox:")) return this.env.INBOX.getByName(target.slice(6)).disconnectAgentSession(sessionId);
-      return this.env.CONVERSATION.getByName(`${tenant}:${target.slice(4)}`).disconnectAgentSession(sessionId);
+      return conversationStub(this.env, tenant, target.slice(4)).disconnectAgentSession(sessionId);
     });
     for (const outcome of await Promise.allSettled(closing)) {
       if (outcome.status === "rejected") console.error("closing a signed-out agent's socket failed", outcome.reason);

@@ -8,7 +8,8 @@ import { z } from "zod";
 import type { Tenant } from "../directory/tenants";
 import type { AgentAccess, BusinessAccess } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
-import { optionalString, tokenError, verifyIdentityClaims, type VerifyOptions } from "./identity-token";
+import { optionalString, verifyIdentityClaims, type VerifyOptions } from "./identity-token";
+import { tokenError } from "./token-error";
 import { hmacKeyOf, SESSION_TTL_S } from "./session-token";
 
 /** The `aud` of an agent identity token; a customer identity token has "carryover". */

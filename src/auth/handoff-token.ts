@@ -4,7 +4,7 @@
 import { SignJWT, jwtVerify } from "jose";
 import { newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
-import { tokenError } from "./identity-token";
+import { tokenError } from "./token-error";
 
 export const HANDOFF_TTL_S = 5 * 60;
 const ISSUER = "carryover";

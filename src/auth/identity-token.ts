@@ -5,6 +5,8 @@ import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVeri
 import { ServiceError } from "../protocol/errors";
 import { cleanName } from "../protocol/names";
 import type { Tenant } from "../directory/tenants";
+import { GUEST_PREFIX, isGuestId } from "../ids";
+import { tokenError } from "./token-error";
 import { ASYMMETRIC_ALGORITHMS, localKeys, remoteJwks, type AsymmetricKeys, type RemoteJwksCache } from "./identity-keys";
 
 
@@ -30,18 +32,6 @@ export interface Identity {
 export const IDENTITY_AUDIENCE = "carryover";
 const CLOCK_TOLERANCE_S = 60;
 const MAX_LIFETIME_S = 3600 + CLOCK_TOLERANCE_S;
-/** Guest ids name Customer DOs too: a business user id may never look like one. */
-const GUEST_PREFIX = "gst_";
-
-/** Turns jose's failures into the API's codes; anything unexpected is a bad token. */
-export function tokenError(err: unknown, what: string): ServiceError {
-  if (err instanceof ServiceError) return err;
-  if (err instanceof errors.JWTExpired) return new ServiceError("token_expired", `${what} has expired`);
-  if (err instanceof errors.JOSEError) {
-    return new ServiceError("invalid_token", `${what} is invalid (${err.code})`);
-  }
-  return new ServiceError("invalid_token", `${what} is invalid`);
-}
 
 export function optionalString(payload: JWTPayload, claim: string, max: number): string | undefined {
   const value = payload[claim];
@@ -150,7 +140,8 @@ function checkedSubject(payload: JWTPayload): string {
   if (typeof sub !== "string" || sub.length === 0 || sub.length > 128) {
     throw new ServiceError("invalid_token", "identity token sub must be a user id of 1..128 characters");
   }
-  if (sub.startsWith(GUEST_PREFIX)) throw new ServiceError("invalid_token", `identity token sub may not start with "${GUEST_PREFIX}"`);
+  // Guest ids name Customer DOs too: a business user id may never look like one.
+  if (isGuestId(sub)) throw new ServiceError("invalid_token", `identity token sub may not start with "${GUEST_PREFIX}_"`);
   return sub;
 }
 

@@ -2,6 +2,7 @@
 // signed out is refused everywhere at once, not only when its 15-minute
 // token expires. Every route that accepts a session token runs it through
 // `authenticate()` (src/http/auth.ts); the live upgrade calls it directly.
+import { customerStub } from "../directory/stubs";
 import type { Env } from "../env";
 import type { Access } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
@@ -21,7 +22,7 @@ export interface SessionKey {
 
 /** Whether the session is still signed in: one RPC to the person's Customer DO. */
 export function sessionActive(env: Env, key: SessionKey): Promise<boolean> {
-  return env.CUSTOMER.getByName(`${key.tenant}:${key.userId}`).sessionActive(key.deviceId, key.sessionId);
+  return customerStub(env, key.tenant, key.userId).sessionActive(key.deviceId, key.sessionId);
 }
 
 /**

@@ -2,7 +2,7 @@
 // bound to tenant, user, device and session.
 import { SignJWT, jwtVerify } from "jose";
 import type { CustomerAccess } from "../protocol/access";
-import { tokenError } from "./identity-token";
+import { tokenError } from "./token-error";
 
 export const SESSION_TTL_S = 15 * 60;
 

@@ -1,5 +1,6 @@
 // One recipient's copy of a broadcast, run inside their Customer DO: their
 // open thread (created if none) gets the message once, whatever retries.
+import { conversationStub } from "../directory/stubs";
 import type { Env } from "../env";
 import type { Content } from "../protocol/content";
 import type { BusinessAccess } from "../protocol/access";
@@ -36,7 +37,7 @@ export async function deliverToThread(
   if (!opened.ok) return opened;
   const id = opened.value.conversation.id;
   const access: BusinessAccess = { kind: "business", tenant: delivery.tenant, role: "bot", keyId: "broadcast" };
-  const appended = await env.CONVERSATION.getByName(`${delivery.tenant}:${id}`).append(access, {
+  const appended = await conversationStub(env, delivery.tenant, id).append(access, {
     clientId: broadcastClientId(delivery.broadcastId),
     content: delivery.content,
     sender: { ...BROADCAST_SENDER },

@@ -20,6 +20,7 @@
 //   at most max_batch_size = 10 messages (wrangler.toml); a deliver message
 //   costs 1 + 2 × SLICE_SIZE / GROUP_SIZE + ≤ 6 (completion) D1 calls and
 //   SLICE_SIZE DO calls = 1 + 8 + 6 + 40 = 55, so a batch stays ≤ 550.
+import { customerStub } from "../directory/stubs";
 import { z } from "zod";
 import type { Env } from "../env";
 import { CompletionBusy, finishIfDone } from "./completion";
@@ -222,7 +223,7 @@ async function claim(db: D1Database, record: BroadcastRecord, group: string[]): 
 }
 
 async function deliverOne(env: Env, record: BroadcastRecord, userId: string): Promise<Outcome> {
-  const customer = env.CUSTOMER.getByName(`${record.tenant}:${userId}`);
+  const customer = customerStub(env, record.tenant, userId);
   const result = await customer.deliverBroadcast({
     tenant: record.tenant,
     userId,

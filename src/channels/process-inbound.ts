@@ -4,9 +4,10 @@
 // thread, receipts mark deliveries and move the identity's read cursor.
 // Every step is idempotent, so an item whose processing failed halfway is
 // simply processed again.
+import { conversationStub, customerStub } from "../directory/stubs";
 import type { Env } from "../env";
 import { settingsOf } from "../env";
-import { sha256Hex } from "../ids";
+import { isGuestId, sha256Hex } from "../ids";
 import type { CustomerAccess } from "../protocol/access";
 import { unwrap } from "../protocol/result";
 import { personIdOf, type InboundItem, type MessageItem, type ReceiptItem } from "./inbound";
@@ -22,7 +23,7 @@ interface Context {
 }
 
 function conversationOf(ctx: Context, id: string) {
-  return ctx.env.CONVERSATION.getByName(`${ctx.tenant}:${id}`);
+  return conversationStub(ctx.env, ctx.tenant, id);
 }
 
 /**
@@ -55,7 +56,7 @@ async function target(ctx: Context, item: InboundItem): Promise<{ conversationId
     return { conversationId: link.conversationId, userId: view.userId };
   }
   const userId = personIdOf(item.channel, item.from);
-  const customer = ctx.env.CUSTOMER.getByName(`${ctx.tenant}:${userId}`);
+  const customer = customerStub(ctx.env, ctx.tenant, userId);
   const opened = await customer.openConversation({ tenant: ctx.tenant, userId });
   if (!opened.ok && opened.error.code === "token_revoked") {
     // The person signed in on the website (a guest merge, see isChannelPerson): their
@@ -85,7 +86,7 @@ async function processMessage(ctx: Context, item: MessageItem): Promise<void> {
     userId,
     deviceId: personIdOf(item.channel, item.from),
     sessionId: "channel",
-    guest: userId.startsWith("gst_"),
+    guest: isGuestId(userId),
   };
   for (const [i, part] of item.parts.entries()) {
     const partClientId = item.parts.length > 1 ? `${clientId}#${i}` : clientId;
@@ -129,7 +130,7 @@ async function processReceipt(ctx: Context, item: ReceiptItem): Promise<void> {
     userId: view.userId,
     deviceId: personIdOf(item.channel, item.from),
     sessionId: "channel",
-    guest: view.userId.startsWith("gst_"),
+    guest: isGuestId(view.userId),
   };
   unwrap(await conversation.markRead(access, seq));
 }

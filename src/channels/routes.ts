@@ -3,6 +3,7 @@
 //   (business), and the platforms' webhooks (no credentials: signed);
 // - /v1/conversations/:id/…: channel-link (customer), channel-deliveries
 //   and their retry (business), and handoff links for business callers.
+import { channelInboxStub, conversationStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { signHandoffToken } from "../auth/handoff-token";
@@ -10,7 +11,7 @@ import { settingsOf } from "../env";
 import { authenticate, businessOf, customerOf } from "../http/auth";
 import type { AppEnv } from "../http/types";
 import { jsonBody } from "../http/validate";
-import { isConversationId } from "../ids";
+import { isConversationId, isGuestId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { unwrap } from "../protocol/result";
 import { isChannelPerson, personIdOf } from "./inbound";
@@ -74,7 +75,7 @@ channels.get("/:kind/contacts/:platformId", authenticate(), async (c) => {
   const platformId = c.req.param("platformId");
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(platformId)) throw new ServiceError("not_found", "no such contact");
   const person = personIdOf(kind, platformId);
-  const state = await c.env.CHANNEL_INBOX.getByName(`${access.tenant}:${person}`).state();
+  const state = await channelInboxStub(c.env, access.tenant, person).state();
   if (!state.conversationId) throw new ServiceError("not_found", "this identity has not written yet");
   return c.json({ contact: { channel: kind, platformId, person, conversationId: state.conversationId, linkedTo: state.link?.userId ?? null } });
 });
@@ -114,7 +115,7 @@ channelConversations.post("/:id/channel-link", authenticate(), async (c) => {
   const access = customerOf(c);
   const id = conversationIdOf(c);
   await jsonBody(c, ChannelLinkRequest);
-  unwrap(await c.env.CONVERSATION.getByName(`${access.tenant}:${id}`).get(access));
+  unwrap(await conversationStub(c.env, access.tenant, id).get(access));
   const config = await findChannel(c.env, access.tenant, "messenger");
   if (!config) throw new ServiceError("not_found", "this business has no Messenger channel");
   const { ref, expiresAt } = await signLinkRef(settingsOf(c.env).sessionKey, access.tenant, id);
@@ -124,7 +125,7 @@ channelConversations.post("/:id/channel-link", authenticate(), async (c) => {
 channelConversations.get("/:id/channel-deliveries", authenticate(), async (c) => {
   const access = businessOf(c);
   const id = conversationIdOf(c);
-  const deliveries = unwrap(await c.env.CONVERSATION.getByName(`${access.tenant}:${id}`).channelDeliveries(access.tenant));
+  const deliveries = unwrap(await conversationStub(c.env, access.tenant, id).channelDeliveries(access.tenant));
   return c.json({ deliveries });
 });
 
@@ -133,7 +134,7 @@ channelConversations.post("/:id/channel-deliveries/:seq/retry", authenticate(), 
   const id = conversationIdOf(c);
   const seq = SeqParam.safeParse(c.req.param("seq"));
   if (!seq.success) throw new ServiceError("not_found", "no such delivery");
-  unwrap(await c.env.CONVERSATION.getByName(`${access.tenant}:${id}`).retryChannelDelivery(access.tenant, seq.data));
+  unwrap(await conversationStub(c.env, access.tenant, id).retryChannelDelivery(access.tenant, seq.data));
   return c.body(null, 202);
 });
 
@@ -142,13 +143,13 @@ channelConversations.post("/:id/handoff", authenticate(), async (c, next) => {
   const access = c.get("access");
   if (access.kind !== "business") return next();
   const id = conversationIdOf(c);
-  const { userId } = unwrap(await c.env.CONVERSATION.getByName(`${access.tenant}:${id}`).channelView(access.tenant));
+  const { userId } = unwrap(await conversationStub(c.env, access.tenant, id).channelView(access.tenant));
   const { token, handoff } = await signHandoffToken(settingsOf(c.env).sessionKey, {
     tenant: access.tenant,
     userId,
     conversationId: id,
     // A channel identity's person gets a guest token on the website, so signing in there merges them.
-    guest: userId.startsWith("gst_") || isChannelPerson(userId),
+    guest: isGuestId(userId) || isChannelPerson(userId),
   });
   const base = (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
   const url = `${base}/?${new URLSearchParams({ tenant: access.tenant, handoff: token }).toString()}`;

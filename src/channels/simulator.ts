@@ -7,6 +7,7 @@
 //   server builds the platform's webhook payload, signs it with the demo app
 //   secret (which so stays server-side) and hands it to the real webhook path;
 // - GET /demo/messenger/thread?psid= — the thread the pane's user writes to.
+import { channelInboxStub } from "../directory/stubs";
 import { DurableObject } from "cloudflare:workers";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
@@ -122,6 +123,6 @@ simulator.post("/send", async (c) => {
 simulator.get("/thread", async (c) => {
   await ready(c);
   const { psid } = queryOf(c, z.strictObject({ psid: Psid }));
-  const state = await c.env.CHANNEL_INBOX.getByName(`${DEMO_CHANNEL.tenant}:${personIdOf("messenger", psid)}`).state();
+  const state = await channelInboxStub(c.env, DEMO_CHANNEL.tenant, personIdOf("messenger", psid)).state();
   return c.json({ conversationId: state.conversationId, linkedTo: state.link?.userId ?? null }, 200, { "cache-control": "no-store" });
 });

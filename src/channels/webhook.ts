@@ -2,6 +2,7 @@
 // verification handshake, and POSTs verified by X-Hub-Signature-256 over the
 // raw body, parsed, and stored per channel identity (ChannelInbox) before
 // the 200 — processing continues there, durably.
+import { channelInboxStub } from "../directory/stubs";
 import type { Env } from "../env";
 import { ServiceError } from "../protocol/errors";
 import { personIdOf, type InboundItem } from "./inbound";
@@ -55,7 +56,7 @@ export async function receiveWebhook(env: Env, config: ChannelConfig, raw: Uint8
     byIdentity.set(person, [...(byIdentity.get(person) ?? []), item]);
   }
   const stored = await Promise.all(
-    [...byIdentity].map(([person, list]) => env.CHANNEL_INBOX.getByName(`${config.tenant}:${person}`).accept(config.tenant, list)),
+    [...byIdentity].map(([person, list]) => channelInboxStub(env, config.tenant, person).accept(config.tenant, list)),
   );
   return { items: items.length, added: stored.reduce((n, s) => n + s.added, 0) };
 }

@@ -2,7 +2,7 @@
 // socket is (attachment + tags, rebuilt after hibernation), the gap-free
 // replay, and the fan-out of events, acks, read receipts and typing.
 import { z } from "zod";
-import type { Access } from "../protocol/access";
+import { Access, accessCopy } from "../protocol/access";
 import type { ServiceError } from "../protocol/errors";
 import type { Event, Sender } from "../protocol/event";
 import {
@@ -31,29 +31,8 @@ export interface EventLog {
   after(after: number, limit: number): { events: Event[]; hasMore: boolean };
 }
 
-const AccessSchema = z.discriminatedUnion("kind", [
-  z.strictObject({
-    kind: z.literal("customer"),
-    tenant: z.string(),
-    userId: z.string(),
-    deviceId: z.string(),
-    sessionId: z.string(),
-    guest: z.boolean(),
-    name: z.string().optional(),
-  }),
-  z.strictObject({
-    kind: z.literal("business"),
-    tenant: z.string(),
-    role: z.enum(["bot", "agent", "admin"]),
-    keyId: z.string(),
-    agent: z
-      .strictObject({ id: z.string(), name: z.string(), role: z.enum(["agent", "supervisor"]), sessionId: z.string() })
-      .optional(),
-  }),
-]);
-
 const LiveOpening = z.strictObject({
-  access: AccessSchema,
+  access: Access,
   after: z.number().int().nonnegative(),
 });
 type LiveOpening = z.infer<typeof LiveOpening>;
@@ -94,28 +73,10 @@ export function refusedSocket(protocol: string, code: number, reason: string): R
   return new Response(null, { status: 101, webSocket: client, headers: { "sec-websocket-protocol": protocol } });
 }
 
-function accessCopy(access: Access): Access {
-  if (access.kind === "business") {
-    const copy: Access = { kind: "business", tenant: access.tenant, role: access.role, keyId: access.keyId };
-    if (access.agent) copy.agent = { id: access.agent.id, name: access.agent.name, role: access.agent.role, sessionId: access.agent.sessionId };
-    return copy;
-  }
-  const copy: Access = {
-    kind: "customer",
-    tenant: access.tenant,
-    userId: access.userId,
-    deviceId: access.deviceId,
-    sessionId: access.sessionId,
-    guest: access.guest,
-  };
-  if (access.name !== undefined) copy.name = access.name;
-  return copy;
-}
-
 /** What survives hibernation in `serializeAttachment` (a few hundred bytes). */
 const Attachment = z.object({
   v: z.literal(1),
-  access: AccessSchema,
+  access: Access,
   /** The highest seq sent to the socket (meaningful while not ready). */
   sentUpTo: z.number().int().nonnegative(),
   /** The replay is over and `ready` was sent. */

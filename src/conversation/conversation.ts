@@ -2,6 +2,9 @@
 // Each method delegates to a module (event store, read cursors, meta, live
 // connections); every write is committed to SQLite before it is answered or
 // broadcast.
+import { messageSender, noteAuthor } from "./send-as";
+import { customerStub } from "../directory/stubs";
+import { isGuestId } from "../ids";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { contentNotAllowed, type Content, type PaymentStatus } from "../protocol/content";
@@ -9,7 +12,7 @@ import { ServiceError } from "../protocol/errors";
 import type { ClientFrame } from "../protocol/frames";
 import { CloseCode } from "../protocol/wire";
 import type { Access, CustomerAccess } from "../protocol/access";
-import type { BusinessConversationInfo, ConversationInfo, Event, Owner, Sender } from "../protocol/event";
+import type { BusinessConversationInfo, ConversationInfo, Event, Owner } from "../protocol/event";
 import type { Note } from "../protocol/note";
 import { toResult, type Result } from "../protocol/result";
 import { findTenant } from "../directory/tenants";
@@ -254,10 +257,7 @@ export class Conversation extends DurableObject<Env> {
   async addNote(access: Access, input: NoteInput): Promise<Result<{ note: Note; created: boolean }>> {
     return toResult(() => {
       this.authorizeBusiness(access);
-      const sender: Sender =
-        access.kind === "business" && access.agent
-          ? actorOf(access)
-          : (input.sender ?? { role: access.kind === "business" && access.role === "bot" ? "bot" : "agent", id: access.kind === "business" ? access.keyId : "" });
+      const sender = noteAuthor(access, input.sender);
       const outcome = this.notes.add(sender, input.clientId, input.text, this.store.lastSeq());
       if (outcome.created) this.noteCommitted(outcome.note);
       return outcome;
@@ -540,7 +540,7 @@ export class Conversation extends DurableObject<Env> {
       const limit = this.deviceSendLimit === undefined ? limitsOf(this.env, undefined).sendsPerDevice : this.deviceSendLimit;
       this.deviceSends.take(`${access.userId}:${access.deviceId}`, limit);
     }
-    const sender = senderOf(access, input);
+    const sender = messageSender(access, input.sender);
     // A channel message is whatever the platform carried (media by the platform's URL included).
     const refused = input.channel ? null : contentNotAllowed(sender.role, input.content);
     if (refused) throw new ServiceError("invalid_request", refused.message, { errors: [refused] });
@@ -598,11 +598,7 @@ export class Conversation extends DurableObject<Env> {
   private onFrame(ws: WebSocket, access: Access, frame: Exclude<ClientFrame, { type: "ping" }>): void {
     switch (frame.type) {
       case "send": {
-        if ((access.kind === "customer" || access.agent) && frame.sender) {
-          throw new ServiceError("invalid_request", "a session cannot choose a sender", {
-            errors: [{ path: "sender", message: "not allowed with a session token" }],
-          });
-        }
+        messageSender(access, frame.sender);
         void this.ensureTenant(access.tenant);
         const input: SendInput = { clientId: frame.clientId, content: frame.content };
         if (frame.sender) input.sender = frame.sender;
@@ -679,7 +675,7 @@ export class Conversation extends DurableObject<Env> {
           this.summaryDirty = false;
           this.summaryPushedAt = Date.now();
           const current = this.meta.get() ?? meta;
-          const customer = this.env.CUSTOMER.getByName(`${current.tenant}:${current.userId}`);
+          const customer = customerStub(this.env, current.tenant, current.userId);
           await customer.recordThread(this.summary(current));
         }
       } catch (err) {
@@ -730,24 +726,8 @@ function channelAccess(input: { tenant: string; userId: string; deviceId: string
     userId: input.userId,
     deviceId: input.deviceId,
     sessionId: "channel",
-    guest: input.userId.startsWith("gst_"),
+    guest: isGuestId(input.userId),
   };
   if (input.name) access.name = input.name;
   return access;
-}
-
-function senderOf(access: Access, input: SendInput): Sender {
-  if (access.kind === "customer") {
-    const sender: Sender = { role: "customer", id: access.userId, deviceId: access.deviceId };
-    if (access.name) sender.name = access.name;
-    return sender;
-  }
-  // An agent session always writes as its agent (the route refuses a `sender`).
-  if (access.agent) return { role: "agent", id: access.agent.id, name: access.agent.name };
-  if (!input.sender) {
-    throw new ServiceError("invalid_request", "sender is required with an API key", {
-      errors: [{ path: "sender", message: "required" }],
-    });
-  }
-  return { ...input.sender };
 }

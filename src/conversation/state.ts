@@ -3,6 +3,7 @@
 // Every change is one conversation.updated event whose `changes` name each
 // field that changed, `[old, new]`. Customers read the log through
 // `eventForCustomer`, which leaves out what only the business may see.
+import { isGuestId } from "../ids";
 import type { Access } from "../protocol/access";
 import type {
   BusinessConversationInfo,
@@ -175,5 +176,5 @@ export function businessInfo(meta: ConversationMeta, customerInfo: ConversationI
 
 /** Guests are people too, with ids starting gst_ (src/http/sessions.ts). */
 export function customerSummaryOf(meta: ConversationMeta): BusinessConversationInfo["customer"] {
-  return { id: meta.userId, name: meta.customerName ?? null, guest: meta.userId.startsWith("gst_"), channels: ["web"] };
+  return { id: meta.userId, name: meta.customerName ?? null, guest: isGuestId(meta.userId), channels: ["web"] };
 }

@@ -2,6 +2,7 @@
 // their devices and sessions, their conversation list, guest merges and
 // used handoff tokens. Hot per-person writes stay here, never in a
 // tenant-wide store. Tokens arrive here only as hashes.
+import { conversationStub, customerStub } from "../directory/stubs";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { newId } from "../ids";
@@ -156,7 +157,7 @@ export class Customer extends DurableObject<Env> {
     guestTokenHash: string;
   }): Promise<Result<{ conversationIds: string[] }>> {
     this.profile.set({ tenant: input.tenant, userId: input.userId });
-    const guest = this.env.CUSTOMER.getByName(`${input.tenant}:${input.guestId}`);
+    const guest = customerStub(this.env, input.tenant, input.guestId);
     const claim = await guest.claimGuestMerge({ guestTokenHash: input.guestTokenHash, into: input.userId });
     if (!claim.ok) return claim;
     this.merges.add(input.guestId, claim.value.threadIds);
@@ -212,7 +213,7 @@ export class Customer extends DurableObject<Env> {
     // Record the thread first: a crash after this line leaves an id whose
     // init() is retried on the next call, never a conversation nobody lists.
     this.threads.add(id);
-    const conversation = await this.env.CONVERSATION.getByName(`${input.tenant}:${id}`).init(init);
+    const conversation = await conversationStub(this.env, input.tenant, id).init(init);
     return { ok: true, value: { conversation, created: existing === null } };
   }
 
@@ -232,7 +233,7 @@ export class Customer extends DurableObject<Env> {
     const { tenant, userId } = this.profile.get();
     if (!tenant || !userId) return;
     const ids = this.threads.ids();
-    const answers = await Promise.allSettled(ids.map((id) => this.env.CONVERSATION.getByName(`${tenant}:${id}`).threadSummary(tenant, userId)));
+    const answers = await Promise.allSettled(ids.map((id) => conversationStub(this.env, tenant, id).threadSummary(tenant, userId)));
     answers.forEach((answer, i) => {
       if (answer.status === "fulfilled" && answer.value) this.threads.record(answer.value);
       else if (answer.status === "rejected") console.error(`reading the summary of thread ${ids[i]} failed; the stored one is listed`, answer.reason);
@@ -275,7 +276,7 @@ export class Customer extends DurableObject<Env> {
     const { tenant } = this.profile.get();
     if (!tenant || deviceIds.length === 0) return;
     const closing = this.threads.ids().flatMap((threadId) => {
-      const conversation = this.env.CONVERSATION.getByName(`${tenant}:${threadId}`);
+      const conversation = conversationStub(this.env, tenant, threadId);
       return deviceIds.map((deviceId) => conversation.disconnectDevice(deviceId));
     });
     for (const outcome of await Promise.allSettled(closing)) {
@@ -289,8 +290,8 @@ export class Customer extends DurableObject<Env> {
     if (!tenant || !userId) return;
     try {
       await finishMerges(this.merges, {
-        reassign: (t) => this.env.CONVERSATION.getByName(`${tenant}:${t.threadId}`).reassignOwner(t.guestId, userId),
-        confirm: (guestId) => this.env.CUSTOMER.getByName(`${tenant}:${guestId}`).confirmGuestMerge(userId),
+        reassign: (t) => conversationStub(this.env, tenant, t.threadId).reassignOwner(t.guestId, userId),
+        confirm: (guestId) => customerStub(this.env, tenant, guestId).confirmGuestMerge(userId),
         record: (summary) => this.threads.record(summary),
       });
     } catch (err) {

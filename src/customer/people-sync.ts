@@ -2,6 +2,7 @@
 // last seen, pushed shortly after a session opens or the profile changes.
 // Pushes are gathered (at most one per PUSH_INTERVAL_MS) and versioned, so a
 // late push never moves the row back; a failed push is retried by alarm.
+import { isGuestId } from "../ids";
 import { recordPerson } from "../broadcast/people";
 
 /** Changes within this window collapse into one push. */
@@ -79,7 +80,7 @@ export class PeopleSync {
       tenant,
       userId,
       name: name ?? null,
-      guest: userId.startsWith("gst_"),
+      guest: isGuestId(userId),
       lastSeenAt: row.last_seen_at,
       version: row.version,
     });

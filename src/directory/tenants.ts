@@ -8,7 +8,10 @@ import { MAX_ATTACHMENT_MAX_BYTES } from "../protocol/attachment";
 import { RateLimitsConfig } from "../ratelimit/limits";
 import type { TenantSettings } from "./tenant-settings";
 
-/** Tenant ids name Durable Objects (`<tenant>:<id>`), so they never contain ':'. */
+/**
+ * Tenant ids name Durable Objects (`<tenant>:<id>`, built only by ./stubs.ts,
+ * which re-checks this), so they never contain ':'.
+ */
 export const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lowercase letters, digits and '-', 2..63 characters");
 
 /** An origin exactly as a browser sends it: scheme://host[:port], nothing more. */

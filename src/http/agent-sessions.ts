@@ -2,6 +2,7 @@
 // turns an agent identity token (aud "carryover:agent") or a refresh token
 // into a session; DELETE /v1/agent-sessions/current signs it out and closes
 // its live sockets (4008).
+import { agentStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { signAgentSessionToken, verifyAgentIdentity, type AgentIdentity } from "../auth/agent-token";
@@ -34,7 +35,7 @@ export interface AgentSessionAnswer {
 }
 
 function agentObject(c: Context<AppEnv>, tenant: string, agentId: string) {
-  return c.env.AGENT.getByName(`${tenant}:${agentId}`);
+  return agentStub(c.env, tenant, agentId);
 }
 
 async function answer(c: Context<AppEnv>, tenant: Tenant, agent: AgentIdentity, sessionId: string, refreshToken: string): Promise<Response> {

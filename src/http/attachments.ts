@@ -2,6 +2,7 @@
 // the signed redirect to the content, and the content itself. Thin: the
 // bytes go through src/attachments/upload.ts, records live in the
 // conversation's DO, the content URL is checked by src/attachments/signing.ts.
+import { conversationStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { conversationOfAttachment, newAttachmentId, objectKey } from "../attachments/ids";
@@ -53,7 +54,7 @@ function callerOf(c: Context<AppEnv>): Access {
 function conversationOfId(c: Context<AppEnv>, tenant: string, id: string) {
   const conversationId = conversationOfAttachment(id);
   if (!conversationId) throw new ServiceError("not_found", "attachment not found");
-  return { conversationId, stub: c.env.CONVERSATION.getByName(`${tenant}:${conversationId}`) };
+  return { conversationId, stub: conversationStub(c.env, tenant, conversationId) };
 }
 
 export const attachments = new Hono<AppEnv>();
@@ -83,7 +84,7 @@ attachments.post("/", authenticate(), async (c) => {
   }
 
   const id = newAttachmentId(query.conversationId);
-  const stub = c.env.CONVERSATION.getByName(`${access.tenant}:${query.conversationId}`);
+  const stub = conversationStub(c.env, access.tenant, query.conversationId);
   unwrap(await stub.reserveAttachment(access, id));
   const key = objectKey(access.tenant, query.conversationId, id);
   let stored;

@@ -1,6 +1,7 @@
 // Bearer authentication for the API: a tenant API key (ck_…), an agent
 // session token (a business caller, like an agent-role key) or a customer
 // session token. What was proven is put on the context as `access`.
+import { agentStub } from "../directory/stubs";
 import type { Context, MiddlewareHandler } from "hono";
 import { looksLikeAgentSession, verifyAgentSessionToken } from "../auth/agent-token";
 import { assertNotRevoked } from "../auth/revocation";
@@ -26,7 +27,7 @@ export async function accessFromToken(env: AppEnv["Bindings"], token: string): P
   if (looksLikeAgentSession(token)) {
     const access = await verifyAgentSessionToken(settingsOf(env).sessionKey, token);
     // Signing out must stop the token at once, not when it expires: one question to the agent's object.
-    const agent = env.AGENT.getByName(`${access.tenant}:${access.agent.id}`);
+    const agent = agentStub(env, access.tenant, access.agent.id);
     if (!(await agent.sessionActive(access.agent.sessionId))) {
       throw new ServiceError("token_revoked", "this agent session has been signed out");
     }

@@ -1,5 +1,7 @@
 // Conversation routes for customers (their own threads) and for the business
 // (Send API with a tenant API key). Thin: validate, authorize, call the DO.
+import { messageSender, noteAuthor } from "../conversation/send-as";
+import { conversationStub, customerStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { signHandoffToken } from "../auth/handoff-token";
@@ -100,7 +102,7 @@ export const ReadRequest = z.strictObject({ seq: z.number().int().nonnegative().
 function conversationOf(c: Context<AppEnv>, access: Access) {
   const id = c.req.param("id") ?? "";
   if (!isConversationId(id)) throw new ServiceError("not_found", "conversation not found");
-  return c.env.CONVERSATION.getByName(`${access.tenant}:${id}`);
+  return conversationStub(c.env, access.tenant, id);
 }
 
 /** Optional JSON body: an empty body is allowed, anything else must be valid. */
@@ -115,7 +117,7 @@ conversations.use("*", authenticate());
 conversations.post("/", async (c) => {
   const access = customerOf(c);
   const body = await optionalBody(c, CreateConversation);
-  const customer = c.env.CUSTOMER.getByName(`${access.tenant}:${access.userId}`);
+  const customer = customerStub(c.env, access.tenant, access.userId);
   const input: { tenant: string; userId: string; ref?: string } = { tenant: access.tenant, userId: access.userId };
   if (body.ref) input.ref = body.ref;
   const { conversation, created } = unwrap(await customer.openConversation(input));
@@ -162,21 +164,8 @@ conversations.get("/:id/events", async (c) => {
 conversations.post("/:id/messages", async (c) => {
   const access = c.get("access");
   const body = await jsonBody(c, SendMessage);
-  if (access.kind === "business" && access.agent && body.sender) {
-    throw new ServiceError("invalid_request", "an agent session always sends as its agent", {
-      errors: [{ path: "sender", message: "not allowed with an agent session" }],
-    });
-  }
-  if (access.kind === "business" && !access.agent && !body.sender) {
-    throw new ServiceError("invalid_request", "sender is required with an API key", {
-      errors: [{ path: "sender", message: "required" }],
-    });
-  }
-  if (access.kind === "customer" && body.sender) {
-    throw new ServiceError("invalid_request", "customers cannot choose a sender", {
-      errors: [{ path: "sender", message: "not allowed with a session token" }],
-    });
-  }
+  // Refused before a rate-limit token is spent; the DO applies the same rule again.
+  messageSender(access, body.sender);
   if (access.kind === "customer") await limitCustomerSend(c, access);
   const { event, created } = unwrap(await conversationOf(c, access).append(access, body));
   return c.json({ event }, created ? 201 : 200);
@@ -217,11 +206,7 @@ conversations.post("/:id/handover", async (c) => {
 conversations.post("/:id/notes", async (c) => {
   const access = businessOf(c);
   const body = await jsonBody(c, NoteRequest);
-  if (access.agent && body.sender) {
-    throw new ServiceError("invalid_request", "an agent session always writes as its agent", {
-      errors: [{ path: "sender", message: "not allowed with an agent session" }],
-    });
-  }
+  noteAuthor(access, body.sender);
   const { note, created } = unwrap(await conversationOf(c, access).addNote(access, body));
   return c.json({ note }, created ? 201 : 200);
 });
@@ -260,6 +245,6 @@ me.use("*", authenticate());
 
 me.get("/conversations", async (c) => {
   const access = customerOf(c);
-  const customer = c.env.CUSTOMER.getByName(`${access.tenant}:${access.userId}`);
+  const customer = customerStub(c.env, access.tenant, access.userId);
   return c.json({ conversations: await customer.listThreads() });
 });

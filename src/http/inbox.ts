@@ -2,6 +2,7 @@
 // a WebSocket on the tenant's InboxFeed hub that gets
 // `{ "type": "conversation", "conversation": Row }` for every directory
 // change of the tenant. Business callers only (agent session or API key).
+import { agentStub } from "../directory/stubs";
 import { Hono } from "hono";
 import { hubName } from "../inbox-feed/names";
 import { inboxSocketRequest } from "../inbox-feed/feed";
@@ -17,7 +18,7 @@ inbox.get("/live", async (c) => {
   if (access.kind !== "business") return refuse(CloseCode.forbidden, "forbidden");
   const hub = hubName(access.tenant);
   if (access.agent) {
-    const agent = c.env.AGENT.getByName(`${access.tenant}:${access.agent.id}`);
+    const agent = agentStub(c.env, access.tenant, access.agent.id);
     if (!(await agent.trackSocket(access.agent.sessionId, `inbox:${hub}`))) return refuse(CloseCode.revoked, "token_revoked");
   }
   const answer = await c.env.INBOX.getByName(hub).fetch(inboxSocketRequest(access.tenant, access.agent?.sessionId ?? null));

@@ -1,6 +1,7 @@
 // GET /v1/conversations/:id/live — the WebSocket upgrade. The Worker proves
 // who is calling (the `bearer.<token>` subprotocol) before anything reaches
 // the Conversation DO, which then owns the socket (hibernation, replay, frames).
+import { agentStub, conversationStub } from "../directory/stubs";
 import { Hono } from "hono";
 import { z } from "zod";
 import { liveRequest, refusedSocket } from "../conversation/connections";
@@ -75,10 +76,10 @@ live.get("/:id/live", async (c) => {
   if (!isConversationId(id)) return refuse(CloseCode.forbidden, "not_found");
   if (access.kind === "business" && access.agent) {
     // Recorded before the socket opens, so a sign-out racing this upgrade still finds and closes it.
-    const agent = c.env.AGENT.getByName(`${access.tenant}:${access.agent.id}`);
+    const agent = agentStub(c.env, access.tenant, access.agent.id);
     if (!(await agent.trackSocket(access.agent.sessionId, `cnv:${id}`))) return refuse(CloseCode.revoked, "token_revoked");
   }
-  const stub = c.env.CONVERSATION.getByName(`${access.tenant}:${id}`);
+  const stub = conversationStub(c.env, access.tenant, id);
   const answer = await stub.fetch(liveRequest(access, after));
   if (answer.status === 404) return refuse(CloseCode.forbidden, "not_found");
   if (answer.status !== 101 || !answer.webSocket) throw new Error(`live upgrade answered ${answer.status}`);

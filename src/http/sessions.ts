@@ -2,6 +2,7 @@
 // (identity token, guest token, handoff token, refresh token, or nothing for
 // a new guest) into a session on a device; GET and DELETE list and revoke the
 // person's devices.
+import { customerStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { verifyHandoffToken } from "../auth/handoff-token";
@@ -12,7 +13,7 @@ import type { SessionGrant } from "../customer/customer";
 import { settingsOf } from "../env";
 import { isChannelPerson } from "../channels/inbound";
 import { findTenant, type Tenant } from "../directory/tenants";
-import { newId } from "../ids";
+import { GUEST_PREFIX, isGuestId, newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { cleanName } from "../protocol/names";
 import { unwrap } from "../protocol/result";
@@ -45,10 +46,8 @@ export const SessionRequest = z
 type SessionRequest = z.infer<typeof SessionRequest>;
 
 
-const GUEST_PREFIX = "gst";
-
 function customerOfUser(c: Context<AppEnv>, tenant: string, userId: string) {
-  return c.env.CUSTOMER.getByName(`${tenant}:${userId}`);
+  return customerStub(c.env, tenant, userId);
 }
 
 /** Signs the session token for a grant and shapes the 201 answer. */
@@ -190,7 +189,7 @@ async function withRefresh(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
       nextHash: await tokenHash(next),
     }),
   );
-  const guest = locator.userId.startsWith(`${GUEST_PREFIX}_`) || isChannelPerson(locator.userId);
+  const guest = isGuestId(locator.userId) || isChannelPerson(locator.userId);
   return answer(c, tenant, { id: locator.userId, guest }, grant, next);
 }
 

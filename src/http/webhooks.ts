@@ -1,6 +1,7 @@
 // Webhook endpoints, their deliveries, retry and recover (API.md "Business
 // side" → "Webhooks"). Admin-role API keys only. Thin: validate, then D1 for
 // endpoints and the delivery index, the owning outbox DO for retries.
+import { conversationStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { settingsOf } from "../env";
@@ -169,7 +170,7 @@ webhooks.get("/:id/deliveries", async (c) => {
 });
 
 function outboxOf(c: Context<AppEnv>, tenant: string, conversationId: string | null) {
-  return conversationId === null ? c.env.TENANT_OUTBOX.getByName(tenant) : c.env.CONVERSATION.getByName(`${tenant}:${conversationId}`);
+  return conversationId === null ? c.env.TENANT_OUTBOX.getByName(tenant) : conversationStub(c.env, tenant, conversationId);
 }
 
 webhooks.post("/:id/deliveries/:deliveryId/retry", async (c) => {

@@ -2,6 +2,7 @@
 // take the directory rows of the conversations that hash to them, and one hub
 // holds the tenant's inbox sockets. See docs/AGENTS.md "Inbox live feed" for the
 // limits this gives and how it scales.
+import { objectName } from "../directory/stubs";
 
 /** Shards per tenant: each takes at most one row per second from each of its conversations. */
 export const INBOX_SHARDS = 8;
@@ -15,10 +16,10 @@ export function shardName(tenant: string, conversationId: string): string {
     hash ^= conversationId.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return `${tenant}:shard:${hash % INBOX_SHARDS}`;
+  return objectName(tenant, `shard:${hash % INBOX_SHARDS}`);
 }
 
 /** The hub object name of a tenant, where its inbox sockets live. */
 export function hubName(tenant: string): string {
-  return `${tenant}:hub`;
+  return objectName(tenant, "hub");
 }

@@ -2,6 +2,7 @@
 // (ping, broadcast.completed, person.deleted): the same Outbox module as the
 // Conversation DO's, in a small Durable Object named by the tenant. Its
 // deliveries are independent of each other (no order to keep).
+import { objectName } from "../directory/stubs";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { sinkKinds } from "../outbox/kinds";
@@ -69,7 +70,7 @@ export class TenantOutbox extends DurableObject<Env> {
   async watchEndpoints(tenant: string, conversationId: string, until: number): Promise<void> {
     this.ctx.storage.sql.exec(
       "INSERT INTO endpoint_watchers (conversation, until) VALUES (?, ?) ON CONFLICT (conversation) DO UPDATE SET until = max(until, excluded.until)",
-      `${tenant}:${conversationId}`,
+      objectName(tenant, conversationId),
       until,
     );
   }

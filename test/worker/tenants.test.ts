@@ -78,6 +78,8 @@ describe("tenants (admin API)", () => {
       { ...base, identity: { issuer: "x", jwks: { keys: [{ kty: "oct", k: "c2VjcmV0" }] } } },
       { ...base, allowedOrigins: ["https://shop.example/path"], identity: { issuer: "x", hs256Secrets: ["s".repeat(32)] } },
       { ...base, id: "Bad:Id", identity: { issuer: "x", hs256Secrets: ["s".repeat(32)] } },
+      // Tenant ids name Durable Objects as `<tenant>:<id>` (src/directory/stubs.ts): never a ':'.
+      { ...base, id: "bad:id", identity: { issuer: "x", hs256Secrets: ["s".repeat(32)] } },
     ];
     const { privateKey } = await generateKeyPair("ES256", { extractable: true });
     cases.push({ ...base, identity: { issuer: "x", jwks: { keys: [await exportJWK(privateKey)] } } });

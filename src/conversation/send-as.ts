@@ -1,0 +1,58 @@
+// Who may send as whom — the one rule, asked by the HTTP route before it
+// spends a rate-limit token, by the live socket's `send` frame, and by the
+// Conversation DO on every append (the last word):
+// - a customer session sends as its own user and device; it may not name a sender;
+// - an agent session sends as its agent; it may not name a sender;
+// - an API key names the bot or agent it sends as (`sender` required).
+// Notes follow the same first two rules; an API key's note without a sender
+// is written by the key itself.
+import type { Access } from "../protocol/access";
+import { ServiceError } from "../protocol/errors";
+import type { Sender } from "../protocol/event";
+
+/** A sender an API key may name (BusinessSender in src/protocol/event.ts). */
+export interface RequestedSender {
+  role: "bot" | "agent";
+  id: string;
+  name?: string;
+}
+
+function refused(detail: string, message: string): ServiceError {
+  return new ServiceError("invalid_request", detail, { errors: [{ path: "sender", message }] });
+}
+
+/** Throws invalid_request (path `sender`) when a session names a sender: it always writes as itself. */
+function refuseChosenSender(access: Access, requested: RequestedSender | undefined, verb: "sends" | "writes"): void {
+  if (!requested) return;
+  if (access.kind === "customer") throw refused("customers cannot choose a sender", "not allowed with a session token");
+  if (access.agent) throw refused(`an agent session always ${verb} as its agent`, "not allowed with an agent session");
+}
+
+/**
+ * The sender of a message `access` writes, naming `requested` (a request's or
+ * frame's `sender`). Throws ServiceError invalid_request (path `sender`) when
+ * a customer or agent session names a sender, or an API key names none.
+ */
+export function messageSender(access: Access, requested: RequestedSender | undefined): Sender {
+  refuseChosenSender(access, requested, "sends");
+  if (access.kind === "customer") {
+    const sender: Sender = { role: "customer", id: access.userId, deviceId: access.deviceId };
+    if (access.name) sender.name = access.name;
+    return sender;
+  }
+  if (access.agent) return { role: "agent", id: access.agent.id, name: access.agent.name };
+  if (!requested) throw refused("sender is required with an API key", "required");
+  return { ...requested };
+}
+
+/**
+ * The author of an internal note by business `access`, naming `requested`:
+ * an agent session is its agent (naming a sender throws invalid_request), an
+ * API key the sender it names or else itself (`bot` for bot keys, `agent`
+ * otherwise, id = the key's id).
+ */
+export function noteAuthor(access: Access, requested: RequestedSender | undefined): Sender {
+  refuseChosenSender(access, requested, "writes");
+  if (access.kind === "business" && access.agent) return { role: "agent", id: access.agent.id, name: access.agent.name };
+  return requested ?? { role: access.kind === "business" && access.role === "bot" ? "bot" : "agent", id: access.kind === "business" ? access.keyId : "" };
+}
