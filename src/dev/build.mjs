@@ -15,10 +15,9 @@ const BUDGET_BYTES = 25 * 1024; // gzipped
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 
-await build({
+// Both scripts are classic browser scripts, minified the same way.
+const script = {
   absWorkingDir: ROOT,
-  entryPoints: ["src/widget/index.ts"],
-  outfile: "dist/public/widget.js",
   bundle: true,
   minify: true,
   format: "iife",
@@ -27,22 +26,15 @@ await build({
   legalComments: "none",
   charset: "utf8",
   logLevel: "warning",
+};
+await build({
+  ...script,
+  entryPoints: ["src/widget/index.ts"],
+  outfile: "dist/public/widget.js",
   // The extras (src/widget/extras.ts) are left out of widget.js and loaded on demand (src/widget/extras-loader.ts).
   define: { __CARRYOVER_LAZY_EXTRAS__: "true" },
 });
-await build({
-  absWorkingDir: ROOT,
-  entryPoints: ["src/widget/extras-global.ts"],
-  outfile: "dist/public/widget-extras.js",
-  bundle: true,
-  minify: true,
-  format: "iife",
-  target: ["es2020"],
-  platform: "browser",
-  legalComments: "none",
-  charset: "utf8",
-  logLevel: "warning",
-});
+await build({ ...script, entryPoints: ["src/widget/extras-global.ts"], outfile: "dist/public/widget-extras.js" });
 
 // The demo page is plain HTML, CSS and JS: copied as it is.
 cpSync(resolve(ROOT, "src/demo"), OUT, { recursive: true });

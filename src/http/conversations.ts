@@ -43,7 +43,7 @@ export const SendMessage = z.strictObject({
   sender: BusinessSender.optional(),
 });
 
-/** Handover metadata: any JSON object of at most 1 KiB. */
+/** Handover metadata: a JSON object (free-form) of at most 1 KiB. */
 const HandoverMetadata = z
   .record(z.string(), z.unknown())
   .refine((m) => new TextEncoder().encode(JSON.stringify(m)).byteLength <= 1024, "metadata is limited to 1 KiB of JSON");
