@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../../test/support/server.ts";
+import { killProcessGroup } from "./process-group.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
@@ -43,15 +44,7 @@ export async function startBaseline(): Promise<BaselineServer> {
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
 
   const stop = async () => {
-    if (child.exitCode === null && child.pid !== undefined) {
-      const exited = new Promise((r) => child.once("exit", r));
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        child.kill("SIGKILL");
-      }
-      await exited;
-    }
+    await killProcessGroup(child);
     rmSync(persistDir, { recursive: true, force: true });
   };
 
