@@ -4,7 +4,7 @@
 // SESSION_SECRET, its own audience, so a customer session token never passes
 // as an agent session token and the reverse).
 import { SignJWT, decodeJwt, jwtVerify, type JWTPayload } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import type { Tenant } from "../directory/tenants";
 import type { AgentAccess, BusinessAccess } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";

@@ -3,7 +3,7 @@
 // URL) only for asymmetric ones, so a token can never make us use a public key
 // as an HMAC secret. The allow-list of a JWKS follows its keys' types.
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type FetchImplementation, type JWTVerifyGetKey } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import { ServiceError } from "../protocol/errors";
 
 /** Asymmetric algorithms Carryover accepts; everything else is refused. */

@@ -21,7 +21,7 @@
 //   costs 1 + 2 × SLICE_SIZE / GROUP_SIZE + ≤ 6 (completion) D1 calls and
 //   SLICE_SIZE DO calls = 1 + 8 + 6 + 40 = 55, so a batch stays ≤ 550.
 import { customerStub } from "../directory/stubs";
-import { z } from "zod";
+import * as z from "zod";
 import type { Env } from "../env";
 import { CompletionBusy, finishIfDone } from "./completion";
 import { InjectedCrash, maybeCrash } from "./faults";

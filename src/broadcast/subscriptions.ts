@@ -1,7 +1,7 @@
 // Topics (defined by the tenant's admin) and who opted in to which, in D1.
 // Subscriptions are authoritative here; the fan-out reads them again just
 // before each delivery, so an opt-out wins over a running broadcast.
-import { z } from "zod";
+import * as z from "zod";
 import { TOPIC_PATTERN, unsubscribeTopicOf } from "../protocol/unsubscribe";
 
 export { UNSUBSCRIBE_PREFIX, unsubscribeTopicOf } from "../protocol/unsubscribe";

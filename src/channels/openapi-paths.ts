@@ -1,6 +1,6 @@
 // The Messenger channel routes in /openapi.json (API.md "Messenger channels"
 // and docs/API.md "Messenger channels extensions"), from the schemas that validate them.
-import type { z } from "zod";
+import type * as z from "zod";
 import { MessengerSettings, WhatsAppSettings } from "./settings";
 
 /** The document's own helpers (src/http/openapi.ts), passed in so the modules do not import each other. */

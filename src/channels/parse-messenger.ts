@@ -4,7 +4,7 @@
 // malformed or unknown one is skipped, the others in the batch still count.
 // Shapes: Meta's Messenger Platform webhook reference (messages,
 // messaging_postbacks, messaging_referrals, message_deliveries, message_reads).
-import { z } from "zod";
+import * as z from "zod";
 import type { Content } from "../protocol/content";
 import { isSafeUrl } from "../protocol/content";
 import { MAX_TEXT, type InboundItem } from "./inbound";

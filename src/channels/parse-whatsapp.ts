@@ -4,7 +4,7 @@
 // and statuses[] (sent, delivered, read, failed), turned into inbound items.
 // Each message or status is parsed on its own; unknown kinds are skipped.
 // Shapes: Meta's WhatsApp Cloud API webhook reference ("messages" field).
-import { z } from "zod";
+import * as z from "zod";
 import type { Content } from "../protocol/content";
 import { MAX_TEXT, type InboundItem, type WhatsAppMediaRef } from "./inbound";
 import { truncate } from "./text";

@@ -5,7 +5,7 @@
 //   and their retry (business), and handoff links for business callers.
 import { channelInboxStub, conversationStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { signHandoffToken } from "../auth/handoff-token";
 import { settingsOf } from "../env";
 import { authenticate, businessOf, customerOf } from "../http/auth";

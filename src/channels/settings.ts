@@ -1,7 +1,7 @@
 // A tenant's channel settings in D1: the Messenger page or WhatsApp number,
 // its tokens sealed with AES-GCM (secrets.ts). Read on every platform webhook
 // and every send, so cached in the isolate for a short time.
-import { z } from "zod";
+import * as z from "zod";
 import type { Env } from "../env";
 import { openSecrets, sealSecrets } from "./secrets";
 

@@ -10,7 +10,7 @@
 import { channelInboxStub } from "../directory/stubs";
 import { DurableObject } from "cloudflare:workers";
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { Env } from "../env";
 import { settingsOf } from "../env";
 import { assertDemoEnabled } from "../http/demo";

@@ -6,7 +6,7 @@
 // and the url (short-lived) is downloaded with the same token (WhatsApp
 // Cloud API reference, "Media": retrieve media URL, download media). When the
 // file cannot be stored the message keeps its text ("[image] caption").
-import { z } from "zod";
+import * as z from "zod";
 import type { Env } from "../env";
 import type { CustomerAccess } from "../protocol/access";
 import type { AttachmentMediaType } from "../protocol/attachment";

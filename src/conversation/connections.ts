@@ -1,7 +1,7 @@
 // The live sockets of one conversation (WebSocket Hibernation API): who each
 // socket is (attachment + tags, rebuilt after hibernation), the gap-free
 // replay, and the fan-out of events, acks, read receipts and typing.
-import { z } from "zod";
+import * as z from "zod";
 import { Access, accessCopy } from "../protocol/access";
 import type { ServiceError } from "../protocol/errors";
 import type { Event, Sender } from "../protocol/event";

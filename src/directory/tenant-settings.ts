@@ -1,6 +1,6 @@
 // Tenant settings of the business side (stored as JSON in tenants.settings):
 // for now handover.idleReturnMinutes. Set through the admin API.
-import { z } from "zod";
+import * as z from "zod";
 import { DEFAULT_IDLE_RETURN_MINUTES } from "../conversation/handover";
 
 export const TenantSettings = z.strictObject({

@@ -1,6 +1,6 @@
 // Tenants and API keys in D1. Tenant config is read on every session and
 // every API call, so it is cached in the isolate for a short time.
-import { z } from "zod";
+import * as z from "zod";
 import { Jwks } from "../auth/identity-keys";
 import { newId, newSecret, sha256Hex } from "../ids";
 import { isSafeUrl } from "../protocol/content";

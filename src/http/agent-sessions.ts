@@ -4,7 +4,7 @@
 // its live sockets (4008).
 import { agentStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { signAgentSessionToken, verifyAgentIdentity, type AgentIdentity } from "../auth/agent-token";
 import { mintOpaqueToken, openOpaqueToken, tokenHash } from "../auth/opaque-token";
 import { findTenant, type Tenant } from "../directory/tenants";

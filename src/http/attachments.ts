@@ -4,7 +4,7 @@
 // conversation's DO, the content URL is checked by src/attachments/signing.ts.
 import { conversationStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { conversationOfAttachment, newAttachmentId, objectKey } from "../attachments/ids";
 import { contentHeaders, parseRange } from "../attachments/serve";
 import { signContentUrl, verifyContentUrl } from "../attachments/signing";

@@ -2,7 +2,7 @@
 // broadcasts"): create, estimate, list, get with live counters, cancel.
 // The fan-out itself runs on the BROADCASTS queue (src/broadcast/fan-out.ts).
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { finishIfDone } from "../broadcast/completion";
 import { startFanOut } from "../broadcast/fan-out";
 import { parseLabelExpr, type LabelExpr } from "../broadcast/label-expr";

@@ -3,7 +3,7 @@
 import { messageSender, noteAuthor } from "../conversation/send-as";
 import { conversationStub, customerStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { signHandoffToken } from "../auth/handoff-token";
 import { settingsOf } from "../env";
 import { isConversationId } from "../ids";

@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { SignJWT } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import { AGENT_AUDIENCE } from "../auth/agent-token";
 import { IDENTITY_AUDIENCE } from "../auth/identity-token";
 import { DEMO } from "../directory/dev-seed";

@@ -3,7 +3,7 @@
 // the Conversation DO, which then owns the socket (hibernation, replay, frames).
 import { agentStub, conversationStub } from "../directory/stubs";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { liveRequest, refusedSocket } from "../conversation/connections";
 import { isConversationId } from "../ids";
 import type { Access } from "../protocol/access";

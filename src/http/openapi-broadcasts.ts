@@ -1,6 +1,6 @@
 // OpenAPI paths of people, topics, subscriptions and broadcasts, merged into
 // /openapi.json by src/http/openapi.ts.
-import type { z } from "zod";
+import type * as z from "zod";
 import { CreateBroadcastBody, EstimateBody } from "./broadcasts";
 import { PatchPersonBody } from "./people";
 import { PutTopicBody } from "./subscriptions";

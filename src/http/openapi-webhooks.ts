@@ -1,6 +1,6 @@
 // The webhook routes of /openapi.json (API.md "Webhooks"), kept beside
 // their own module so the main document only spreads them in.
-import type { z } from "zod";
+import type * as z from "zod";
 import { CreateEndpointBody, PatchEndpointBody, Recover } from "./webhooks";
 
 type Op = (

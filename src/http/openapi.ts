@@ -2,7 +2,7 @@
 // come from the same zod schemas that validate them, so the document cannot
 // drift from what the Worker accepts.
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { ATTACHMENT_TYPES } from "../protocol/attachment";
 import { Content } from "../protocol/content";
 import { ERROR_STATUS } from "../protocol/errors";

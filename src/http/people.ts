@@ -2,7 +2,7 @@
 // broadcasts"): list with label/q filters and keyset paging, one person,
 // change labels and timezone.
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { findPerson, listPeople, patchPerson } from "../broadcast/people";
 import { LABEL_PATTERN } from "../broadcast/label-expr";
 import { isTimeZone } from "../broadcast/local-time";

@@ -4,7 +4,7 @@
 // person's devices.
 import { customerStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { verifyHandoffToken } from "../auth/handoff-token";
 import { verifyIdentityToken } from "../auth/identity-token";
 import { mintOpaqueToken, openOpaqueToken, successorToken, tokenHash } from "../auth/opaque-token";

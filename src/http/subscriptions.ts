@@ -1,7 +1,7 @@
 // Topics (admin) and a customer's own subscriptions (API.md "People,
 // subscriptions and broadcasts").
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { findTopic, listTopics, putTopic, subscribe, subscriptionsOf, TopicId, unsubscribe } from "../broadcast/subscriptions";
 import { ServiceError } from "../protocol/errors";
 import { authenticate, businessOf, customerOf } from "./auth";

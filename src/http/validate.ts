@@ -1,7 +1,7 @@
 // Request bodies and queries checked at the edge: JSON only (415), at most
 // 64 KiB (413), then the zod schema (400 with the path of every error).
 import type { Context } from "hono";
-import type { z } from "zod";
+import type * as z from "zod";
 import { ServiceError, type FieldError } from "../protocol/errors";
 
 export const MAX_BODY_BYTES = 64 * 1024;

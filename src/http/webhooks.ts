@@ -3,7 +3,7 @@
 // endpoints and the delivery index, the owning outbox DO for retries.
 import { conversationStub } from "../directory/stubs";
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { settingsOf } from "../env";
 import { isConversationId } from "../ids";
 import type { BusinessAccess } from "../protocol/access";

@@ -6,7 +6,7 @@
 // and sends each row to each of them. So the hub takes at most
 // INBOX_SHARDS × 1000 / INBOX_FLUSH_MS calls a second, however busy the tenant.
 import { DurableObject } from "cloudflare:workers";
-import { z } from "zod";
+import * as z from "zod";
 import type { Env } from "../env";
 import type { DirectoryRow } from "../protocol/directory";
 import { CloseCode } from "../protocol/wire";

@@ -2,7 +2,7 @@
 // Stated once: the zod schema below is the shape, the types are inferred from
 // it, and parsing with it is how an Access is copied (unknown keys dropped)
 // into a socket's opening header and its hibernation attachment.
-import { z } from "zod";
+import * as z from "zod";
 
 export const CustomerAccess = z.object({
   kind: z.literal("customer"),

@@ -1,6 +1,6 @@
 // Message content of the wire contract (API.md "Content"): the zod schemas
 // that validate it at the edge, and the rule of which role may send what.
-import { z } from "zod";
+import * as z from "zod";
 import { isSafeUrl } from "./safe-url";
 
 export { isSafeUrl };

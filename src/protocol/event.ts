@@ -1,5 +1,5 @@
 // Events of a conversation's log (API.md "Event") and the sender that wrote them.
-import { z } from "zod";
+import * as z from "zod";
 import type { Attachment } from "./attachment";
 import type { Content, PaymentStatus, Role } from "./content";
 import { cleanName } from "./names";

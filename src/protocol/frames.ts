@@ -2,7 +2,7 @@
 // schemas of client frames, a parser that turns any malformed client frame
 // into null, and the exact encoding of server frames. What the SDK and the
 // widget share with the Worker (constants, frame types, decoder) is ./wire.
-import { z } from "zod";
+import * as z from "zod";
 import { Content } from "./content";
 import { BusinessSender, ClientId, type Event, type Sender } from "./event";
 import { MAX_FRAME_BYTES, type ErrorFrame, type ServerFrame } from "./wire";

@@ -1,7 +1,7 @@
 // Internal notes (API.md "Conversation state for the business"): written by
 // the business beside a conversation's log, never in it. `afterSeq` places a
 // note in the agent's transcript, after the event with that seq.
-import { z } from "zod";
+import * as z from "zod";
 import type { Sender } from "./event";
 
 export interface Note {

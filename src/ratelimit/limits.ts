@@ -1,6 +1,6 @@
 // Which limits apply: defaults, overridden by vars, overridden per tenant.
 // Vars read "<limit>/<seconds>" (e.g. "60/60") or "off".
-import { z } from "zod";
+import * as z from "zod";
 import type { Env } from "../env";
 import { ServiceError } from "../protocol/errors";
 import { LeasedBuckets } from "./leased-buckets";
