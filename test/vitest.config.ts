@@ -16,7 +16,8 @@ async function outbound(request: MiniflareRequest): Promise<MiniflareResponse> {
   return new MiniflareResponse(await answer.arrayBuffer(), { status: answer.status, headers: Object.fromEntries(answer.headers) });
 }
 
-// Two projects: "worker" runs inside workerd (the real runtime, SQLite-backed
+// Three projects: "unit" runs pure modules in Node (no server, no workerd —
+// seconds); "worker" runs inside workerd (the real runtime, SQLite-backed
 // Durable Objects, D1) through the Cloudflare plugin; "node" runs the client
 // SDK, the soak and the browser tests against a real local server.
 export default defineConfig(async () => {
@@ -25,6 +26,13 @@ export default defineConfig(async () => {
     root,
     test: {
       projects: [
+        {
+          test: {
+            name: "unit",
+            environment: "node",
+            include: ["test/unit/**/*.test.ts"],
+          },
+        },
         {
           plugins: [
             cloudflareTest({

@@ -2,11 +2,11 @@
 // bodies (limits met by rules, never by failing), the 24-hour window, and
 // how platform answers are classified.
 import { describe, expect, it } from "vitest";
-import type { Content } from "../../src/protocol/content";
-import { toMessenger } from "../../src/channels/map-messenger";
-import { toWhatsApp } from "../../src/channels/map-whatsapp";
-import { classify, platformRequests } from "../../src/channels/send";
-import { codePoints, truncate } from "../../src/channels/text";
+import type { Content } from "../../../src/protocol/content";
+import { toMessenger } from "../../../src/channels/map-messenger";
+import { toWhatsApp } from "../../../src/channels/map-whatsapp";
+import { classify, platformRequests } from "../../../src/channels/send";
+import { codePoints, truncate } from "../../../src/channels/text";
 
 const qr = (n: number) => Array.from({ length: n }, (_, i) => ({ title: `Option number ${i + 1} is long`, payload: `P${i + 1}` }));
 
