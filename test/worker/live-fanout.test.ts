@@ -2,18 +2,13 @@
 // log order; the sender gets an ack instead of its own event.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, BOT_KEY, json, openConversation, openSession, uniqueUser } from "./helpers";
-import { botSend, openReady, text, type EventFrame } from "./live-helpers";
+import { api, BOT_KEY, json } from "./helpers";
+import { botSend, text, type EventFrame } from "./live-helpers";
+import { openLiveThread, openSoloThread } from "../support/live-thread";
 
 describe("live fan-out", () => {
   it("delivers every message to every other socket of the thread, in order", async () => {
-    const user = uniqueUser("alice");
-    const phone = await openSession(user);
-    const laptop = await openSession(user);
-    const id = await openConversation(phone.sessionToken);
-    const a = await openReady(id, phone.sessionToken);
-    const b = await openReady(id, laptop.sessionToken);
-    const bot = await openReady(id, BOT_KEY);
+    const { user, id, phone, onPhone: a, onLaptop: b, bot } = await openLiveThread("alice");
 
     a.send({ type: "send", clientId: "a-1", content: text("hi from the phone") });
     const ack = (await a.until((f) => f.type === "ack"))[0]!;
@@ -63,13 +58,7 @@ describe("live fan-out", () => {
   });
 
   it("keeps serving the others when one socket goes away", async () => {
-    const user = uniqueUser("bea");
-    const phone = await openSession(user);
-    const laptop = await openSession(user);
-    const id = await openConversation(phone.sessionToken);
-    const a = await openReady(id, phone.sessionToken);
-    const b = await openReady(id, laptop.sessionToken);
-    const bot = await openReady(id, BOT_KEY);
+    const { onPhone: a, onLaptop: b, bot } = await openLiveThread("bea");
     b.close();
     await b.closed;
 
@@ -79,11 +68,9 @@ describe("live fan-out", () => {
   });
 
   it("a socket closed under the object does not disturb the append or the other sockets", async () => {
-    const user = uniqueUser("cy");
-    const phone = await openSession(user);
-    const id = await openConversation(phone.sessionToken);
-    const dead = await openReady(id, phone.sessionToken);
-    const bot = await openReady(id, BOT_KEY);
+    const { id, phone, socket } = await openSoloThread("cy");
+    const dead = await socket("phone");
+    const bot = await socket("bot");
     // Close the server end behind the object's back, as a failed connection would.
     await runInDurableObject(env.CONVERSATION.getByName(`demo:${id}`), (_instance, state) => {
       for (const ws of state.getWebSockets(`device:${phone.deviceId}`)) ws.close(1001, "gone");

@@ -2,18 +2,12 @@
 // from the attachment and tags, and the next frame wakes the object.
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { BOT_KEY, openConversation, openSession, uniqueUser } from "./helpers";
-import { openReady, text, type EventFrame } from "./live-helpers";
+import { text, type EventFrame } from "./live-helpers";
+import { openLiveThread, openSoloThread } from "../support/live-thread";
 
 describe("live sockets across hibernation", () => {
   it("keeps every socket working after eviction, with identities intact", async () => {
-    const user = uniqueUser("fay");
-    const phone = await openSession(user, { });
-    const laptop = await openSession(user);
-    const id = await openConversation(phone.sessionToken);
-    const a = await openReady(id, phone.sessionToken);
-    const b = await openReady(id, laptop.sessionToken);
-    const bot = await openReady(id, BOT_KEY);
+    const { user, id, phone, laptop, onPhone: a, onLaptop: b, bot } = await openLiveThread("fay");
     a.send({ type: "send", clientId: "before", content: text("before sleep") });
     expect(await a.next()).toMatchObject({ type: "ack", seq: 1 });
     await b.next();
@@ -45,12 +39,10 @@ describe("live sockets across hibernation", () => {
   });
 
   it("an append over HTTP wakes the object and reaches sockets accepted before eviction", async () => {
-    const user = uniqueUser("gus");
-    const s = await openSession(user);
-    const id = await openConversation(s.sessionToken);
-    const a = await openReady(id, s.sessionToken);
+    const { id, socket } = await openSoloThread("gus");
+    const a = await socket("phone");
     await evictDurableObject(env.CONVERSATION.getByName(`demo:${id}`));
-    const bot = await openReady(id, BOT_KEY);
+    const bot = await socket("bot");
     bot.send({ type: "send", clientId: "wake", content: text("wake up"), sender: { role: "bot", id: "b" } });
     expect(await bot.next()).toMatchObject({ type: "ack", seq: 1 });
     expect(((await a.next()) as EventFrame).event.clientId).toBe("wake");

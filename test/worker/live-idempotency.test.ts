@@ -1,17 +1,15 @@
 // A retried send (same clientId) is acked with the original event and is not
 // broadcast again; the same clientId with other content is refused.
 import { describe, expect, it } from "vitest";
-import { api, BOT_KEY, json, openConversation, openSession, uniqueUser } from "./helpers";
-import { openReady, text, type EventFrame } from "./live-helpers";
+import { api, json } from "./helpers";
+import { text, type EventFrame } from "./live-helpers";
+import { openThread } from "../support/live-thread";
 
 describe("live idempotency", () => {
   it("acks a duplicate clientId with the original event, over the socket and after an HTTP send", async () => {
-    const user = uniqueUser("tia");
-    const phone = await openSession(user);
-    const laptop = await openSession(user);
-    const id = await openConversation(phone.sessionToken);
-    const a = await openReady(id, phone.sessionToken);
-    const bot = await openReady(id, BOT_KEY);
+    const { id, phone, socket } = await openThread("tia");
+    const a = await socket("phone");
+    const bot = await socket("bot");
 
     a.send({ type: "send", clientId: "once", content: text("only once") });
     const first = await a.next();
@@ -20,7 +18,7 @@ describe("live idempotency", () => {
     expect(await a.next()).toEqual(first);
 
     // Same person on another device, retrying what the phone sent (an offline queue replayed).
-    const b = await openReady(id, laptop.sessionToken, 1);
+    const b = await socket("laptop", 1);
     b.send({ type: "send", clientId: "once", content: text("only once") });
     expect(await b.next()).toEqual(first);
 

@@ -1,22 +1,18 @@
 // Faults on a live socket: a frame over 64 KiB closes it with 4009; a
 // malformed frame gets an error frame and the socket keeps working.
 import { describe, expect, it } from "vitest";
-import { BOT_KEY, openConversation, openSession, uniqueUser } from "./helpers";
-import { openReady, text, type EventFrame } from "./live-helpers";
+import { text, type EventFrame } from "./live-helpers";
+import { openSoloThread } from "../support/live-thread";
 
 describe("live limits and malformed frames", () => {
   it("closes with 4009 on a frame over 64 KiB", async () => {
-    const s = await openSession(uniqueUser("quin"));
-    const id = await openConversation(s.sessionToken);
-    const client = await openReady(id, s.sessionToken);
+    const client = await (await openSoloThread("quin")).socket("phone");
     client.send({ type: "send", clientId: "big", content: text("x".repeat(64 * 1024)) });
     expect(await client.closed).toEqual({ code: 4009, reason: "payload_too_large" });
   });
 
   it("accepts a frame just under the limit (and refuses its content by the content rules)", async () => {
-    const s = await openSession(uniqueUser("rae"));
-    const id = await openConversation(s.sessionToken);
-    const client = await openReady(id, s.sessionToken);
+    const client = await (await openSoloThread("rae")).socket("phone");
     const frame = JSON.stringify({ type: "send", clientId: "near", content: text("y".repeat(60 * 1024)) });
     expect(frame.length).toBeLessThan(64 * 1024);
     client.send(frame);
@@ -24,11 +20,9 @@ describe("live limits and malformed frames", () => {
   });
 
   it("answers malformed frames with error frames and stays usable", async () => {
-    const user = uniqueUser("sid");
-    const s = await openSession(user);
-    const id = await openConversation(s.sessionToken);
-    const client = await openReady(id, s.sessionToken);
-    const bot = await openReady(id, BOT_KEY);
+    const { socket } = await openSoloThread("sid");
+    const client = await socket("phone");
+    const bot = await socket("bot");
 
     client.send("{not json");
     expect(await client.next()).toEqual({ type: "error", code: "invalid_request", message: "the frame is not valid JSON" });

@@ -2,8 +2,9 @@
 // (never back), reaches the person's other devices and the business sockets,
 // and updates the person's unread count.
 import { describe, expect, it } from "vitest";
-import { api, BOT_KEY, eventually, json, openConversation, openSession, uniqueUser } from "./helpers";
-import { botSend, openReady } from "./live-helpers";
+import { api, eventually, json, openConversation, openSession, uniqueUser } from "./helpers";
+import { botSend } from "./live-helpers";
+import { openSoloThread, openThread } from "../support/live-thread";
 
 interface ThreadList {
   conversations: { id: string; unread: number; readSeq: number }[];
@@ -18,18 +19,15 @@ async function unreadOf(token: string, id: string): Promise<{ unread: number; re
 
 describe("live read receipts", () => {
   it("moves the cursor forward only and tells the other devices and the bot", async () => {
-    const user = uniqueUser("uma");
-    const phone = await openSession(user);
-    const laptop = await openSession(user);
+    const { user, id, phone, laptop, socket } = await openThread("uma");
     const stranger = await openSession(uniqueUser("vic"));
-    const id = await openConversation(phone.sessionToken);
     await openConversation(stranger.sessionToken);
     for (let i = 1; i <= 3; i++) expect((await botSend(id, `b${i}`, `bot says ${i}`)).status).toBe(201);
     expect(await eventually(() => unreadOf(phone.sessionToken, id), (v) => v.unread === 3)).toEqual({ unread: 3, readSeq: 0 });
 
-    const a = await openReady(id, phone.sessionToken, 3);
-    const b = await openReady(id, laptop.sessionToken, 3);
-    const bot = await openReady(id, BOT_KEY, 3);
+    const a = await socket("phone", 3);
+    const b = await socket("laptop", 3);
+    const bot = await socket("bot", 3);
 
     a.send({ type: "read", seq: 2 });
     const receipt = { type: "read", userId: user, deviceId: phone.deviceId, seq: 2 };
@@ -55,11 +53,9 @@ describe("live read receipts", () => {
   });
 
   it("passes reads made over HTTP to the live sockets too", async () => {
-    const user = uniqueUser("wes");
-    const phone = await openSession(user);
-    const id = await openConversation(phone.sessionToken);
+    const { user, id, phone, socket } = await openSoloThread("wes");
     expect((await botSend(id, "b1", "hello")).status).toBe(201);
-    const bot = await openReady(id, BOT_KEY, 1);
+    const bot = await socket("bot", 1);
     const res = await api(`/v1/conversations/${id}/read`, { method: "POST", token: phone.sessionToken, json: { seq: 1 } });
     expect(res.status).toBe(204);
     expect(await bot.next()).toEqual({ type: "read", userId: user, deviceId: phone.deviceId, seq: 1 });

@@ -2,19 +2,16 @@
 // Conversation DO's disconnectDevice RPC; the person's other devices stay.
 import { env, evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { BOT_KEY, openConversation, openSession, uniqueUser } from "./helpers";
-import { openReady, text, type EventFrame } from "./live-helpers";
+import { text, type EventFrame } from "./live-helpers";
+import { openThread } from "../support/live-thread";
 
 describe("live revocation", () => {
   it("closes every socket of the signed-out device with 4008 and keeps the others", async () => {
-    const user = uniqueUser("olga");
-    const phone = await openSession(user);
-    const laptop = await openSession(user);
-    const id = await openConversation(phone.sessionToken);
-    const phoneTab1 = await openReady(id, phone.sessionToken);
-    const phoneTab2 = await openReady(id, phone.sessionToken);
-    const onLaptop = await openReady(id, laptop.sessionToken);
-    const bot = await openReady(id, BOT_KEY);
+    const { id, phone, socket } = await openThread("olga");
+    const phoneTab1 = await socket("phone");
+    const phoneTab2 = await socket("phone");
+    const onLaptop = await socket("laptop");
+    const bot = await socket("bot");
 
     await env.CONVERSATION.getByName(`demo:${id}`).disconnectDevice(phone.deviceId);
     expect(await phoneTab1.closed).toEqual({ code: 4008, reason: "token_revoked" });
@@ -26,12 +23,9 @@ describe("live revocation", () => {
   });
 
   it("finds the device's sockets by tag after the object hibernated", async () => {
-    const user = uniqueUser("pia");
-    const phone = await openSession(user);
-    const laptop = await openSession(user);
-    const id = await openConversation(phone.sessionToken);
-    const onPhone = await openReady(id, phone.sessionToken);
-    const onLaptop = await openReady(id, laptop.sessionToken);
+    const { id, phone, socket } = await openThread("pia");
+    const onPhone = await socket("phone");
+    const onLaptop = await socket("laptop");
     const stub = env.CONVERSATION.getByName(`demo:${id}`);
     await evictDurableObject(stub);
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { api, json, openConversation, openSession, uniqueUser, type SessionAnswer } from "./helpers";
 import { liveResponse, openReady, text } from "./live-helpers";
+import { openSoloThread, openThread } from "../support/live-thread";
 
 async function refusedWith(id: string, token: string): Promise<{ code: number; reason: string }> {
   const res = await liveResponse(id, ["carryover.v1", `bearer.${token}`]);
@@ -17,12 +18,9 @@ async function refusedWith(id: string, token: string): Promise<{ code: number; r
 
 describe("sign-out and live sockets", () => {
   it("DELETE /v1/sessions/current closes this device's sockets and keeps the others", async () => {
-    const user = uniqueUser("sol");
-    const phone = await openSession(user);
-    const laptop = await openSession(user);
-    const id = await openConversation(phone.sessionToken);
-    const onPhone = await openReady(id, phone.sessionToken);
-    const onLaptop = await openReady(id, laptop.sessionToken);
+    const { id, phone, socket } = await openThread("sol");
+    const onPhone = await socket("phone");
+    const onLaptop = await socket("laptop");
 
     expect((await api("/v1/sessions/current", { method: "DELETE", token: phone.sessionToken })).status).toBe(204);
     expect(await onPhone.closed).toEqual({ code: 4008, reason: "token_revoked" });
@@ -33,12 +31,9 @@ describe("sign-out and live sockets", () => {
   });
 
   it("DELETE /v1/sessions closes the sockets of every device", async () => {
-    const user = uniqueUser("tim");
-    const phone = await openSession(user);
-    const laptop = await openSession(user);
-    const id = await openConversation(phone.sessionToken);
-    const onPhone = await openReady(id, phone.sessionToken);
-    const onLaptop = await openReady(id, laptop.sessionToken);
+    const { laptop, socket } = await openThread("tim");
+    const onPhone = await socket("phone");
+    const onLaptop = await socket("laptop");
 
     expect((await api("/v1/sessions", { method: "DELETE", token: laptop.sessionToken })).status).toBe(204);
     expect(await onPhone.closed).toMatchObject({ code: 4008 });
@@ -46,10 +41,8 @@ describe("sign-out and live sockets", () => {
   });
 
   it("a reused refresh token revokes the device and closes its sockets", async () => {
-    const user = uniqueUser("uma");
-    const phone = await openSession(user);
-    const id = await openConversation(phone.sessionToken);
-    const onPhone = await openReady(id, phone.sessionToken);
+    const { phone, socket } = await openSoloThread("uma");
+    const onPhone = await socket("phone");
     const refresh = (token: string) =>
       api("/v1/sessions", { method: "POST", json: { tenant: "demo", deviceId: phone.deviceId, refreshToken: token } });
 

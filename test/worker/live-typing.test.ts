@@ -1,18 +1,11 @@
 // Typing is ephemeral: passed on at once, at most once per 2 s per socket
 // while it stays on, ended by `off`, by leaving, or by the server after 6 s.
 import { describe, expect, it } from "vitest";
-import { BOT_KEY, openConversation, openSession, uniqueUser } from "./helpers";
-import { openReady } from "./live-helpers";
+import { openLiveThread, openSoloThread } from "../support/live-thread";
 
 describe("live typing", () => {
   it("passes on and off to the other side, throttles repeats, and not to the typist's own devices", async () => {
-    const user = uniqueUser("xia");
-    const phone = await openSession(user);
-    const laptop = await openSession(user);
-    const id = await openConversation(phone.sessionToken);
-    const a = await openReady(id, phone.sessionToken);
-    const b = await openReady(id, laptop.sessionToken);
-    const bot = await openReady(id, BOT_KEY);
+    const { user, phone, onPhone: a, onLaptop: b, bot } = await openLiveThread("xia");
 
     a.send({ type: "typing", state: "on" });
     a.send({ type: "typing", state: "on" });
@@ -39,11 +32,9 @@ describe("live typing", () => {
   });
 
   it("sends off on its own when on is not renewed", { timeout: 20_000 }, async () => {
-    const user = uniqueUser("yan");
-    const phone = await openSession(user);
-    const id = await openConversation(phone.sessionToken);
-    const a = await openReady(id, phone.sessionToken);
-    const bot = await openReady(id, BOT_KEY);
+    const { socket } = await openSoloThread("yan");
+    const a = await socket("phone");
+    const bot = await socket("bot");
     bot.send({ type: "typing", state: "on" });
     const on = await a.next();
     expect(on).toMatchObject({ type: "typing", state: "on", sender: { role: "bot" } });

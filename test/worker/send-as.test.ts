@@ -2,14 +2,12 @@
 // session never names a sender, an API key always does; a refused frame
 // appends nothing.
 import { describe, expect, it } from "vitest";
-import { BOT_KEY, openConversation, openSession, uniqueUser } from "./helpers";
-import { openReady, text } from "./live-helpers";
+import { text } from "./live-helpers";
+import { openSoloThread } from "../support/live-thread";
 
 describe("send as whom, live", () => {
   it("refuses a customer's send frame that names a sender, then accepts one that does not", async () => {
-    const session = await openSession(uniqueUser("mallory"));
-    const id = await openConversation(session.sessionToken);
-    const live = await openReady(id, session.sessionToken);
+    const live = await (await openSoloThread("mallory")).socket("phone");
     live.send({ type: "send", clientId: "as-bot", content: text("I am the bot"), sender: { role: "bot", id: "shopbot" } });
     expect(await live.next()).toMatchObject({ type: "error", code: "invalid_request", clientId: "as-bot" });
     live.send({ type: "send", clientId: "as-me", content: text("just me") });
@@ -18,9 +16,7 @@ describe("send as whom, live", () => {
   });
 
   it("refuses an API key's send frame without a sender", async () => {
-    const session = await openSession(uniqueUser("alice"));
-    const id = await openConversation(session.sessionToken);
-    const bot = await openReady(id, BOT_KEY);
+    const bot = await (await openSoloThread("alice")).socket("bot");
     bot.send({ type: "send", clientId: "nobody", content: text("who am I") });
     expect(await bot.next()).toMatchObject({ type: "error", code: "invalid_request", clientId: "nobody" });
     bot.send({ type: "send", clientId: "helper", content: text("hello"), sender: { role: "bot", id: "helper" } });
