@@ -6,8 +6,9 @@
 // Interception: @cloudflare/vitest-plugin 1.4 no longer exports `fetchMock`
 // from cloudflare:test, and the Worker and its Durable Objects run in the
 // test's isolate, so a spy on `globalThis.fetch` sees every outbound call;
-// anything that is not the Graph API goes to the real fetch.
-import { vi } from "vitest";
+// anything that is not the Graph API goes to the real fetch. Every
+// interception ends with the test that made it (`interceptFetch`).
+import { expect, onTestFinished, vi } from "vitest";
 import { hubSignature } from "../../src/channels/signature";
 import { DEFAULT_GRAPH_API_BASE } from "../../src/channels/send";
 import { api, eventually, json } from "./helpers";
@@ -175,6 +176,21 @@ export function sendAs(t: ChannelTenant, conversationId: string, role: "bot" | "
   });
 }
 
+/** A Messenger user writes "hello" (at `timestamp`); resolves with their thread once the message is in. */
+export async function messengerThread(t: ChannelTenant, psid = uniquePsid(), timestamp = Date.now()): Promise<{ psid: string; conversationId: string }> {
+  const res = await postWebhook(t, "messenger", messengerBody(t, [messaging(t, psid, { message: { mid: mid(), text: "hello" } }, timestamp)]));
+  expect(res.status).toBe(200);
+  const { conversationId } = await contactOf(t, "messenger", psid);
+  await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
+  return { psid, conversationId };
+}
+
+/** The seq of the event a send created; fails the test unless it answered 201. */
+export async function seqOf(res: Response): Promise<number> {
+  expect(res.status).toBe(201);
+  return (await json<{ event: { seq: number } }>(res)).event.seq;
+}
+
 export interface GraphCall {
   url: string;
   authorization: string | null;
@@ -182,15 +198,27 @@ export interface GraphCall {
 }
 
 /**
- * The Graph API, intercepted: every call is recorded; answers come from
- * `answer` (default: a Messenger/WhatsApp success with a fresh message id).
+ * Intercepts the global fetch (the Worker's outbound calls too) until the
+ * running test finishes: `answer` returns the Response for a call it takes,
+ * `undefined` for the rest, which go to the real fetch.
  */
-export function mockGraph(answer?: (call: GraphCall, index: number) => Response | Promise<Response>): { calls: GraphCall[]; restore: () => void } {
-  const calls: GraphCall[] = [];
+export function interceptFetch(answer: (request: Request) => Response | undefined | Promise<Response | undefined>): void {
   const real = globalThis.fetch;
-  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
-    if (!request.url.startsWith(GRAPH)) return real(input, init);
+  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(
+    async (input: RequestInfo | URL, init?: RequestInit) => (await answer(new Request(input, init))) ?? real(input, init),
+  );
+  onTestFinished(() => spy.mockRestore());
+}
+
+/**
+ * The Graph API, intercepted for the running test: every call is recorded;
+ * answers come from `answer` (default: a Messenger/WhatsApp success with a
+ * fresh message id).
+ */
+export function mockGraph(answer?: (call: GraphCall, index: number) => Response | Promise<Response>): { calls: GraphCall[] } {
+  const calls: GraphCall[] = [];
+  interceptFetch(async (request) => {
+    if (!request.url.startsWith(GRAPH)) return undefined;
     const call: GraphCall = {
       url: request.url,
       authorization: request.headers.get("authorization"),
@@ -200,7 +228,7 @@ export function mockGraph(answer?: (call: GraphCall, index: number) => Response 
     if (answer) return answer(call, calls.length - 1);
     return graphOk(call);
   });
-  return { calls, restore: () => spy.mockRestore() };
+  return { calls };
 }
 
 /** What the platform answers for an accepted message. */
@@ -233,17 +261,15 @@ export interface WhatsAppFile {
 }
 
 /**
- * WhatsApp media, intercepted: the Graph lookup `GET ${GRAPH}/<media id>`
+ * WhatsApp media, intercepted for the running test: the Graph lookup `GET ${GRAPH}/<media id>`
  * answers `files[id]`'s URL, type, hash and size (Cloud API "Retrieve media
  * URL"), or Graph's error for an unknown id; the CDN answers the bytes, but
  * only with the channel's bearer token (401 without). Every call is recorded.
  */
-export function mockWhatsAppMedia(token: string, files: Record<string, WhatsAppFile>): { calls: MediaCall[]; restore: () => void } {
+export function mockWhatsAppMedia(token: string, files: Record<string, WhatsAppFile>): { calls: MediaCall[] } {
   const calls: MediaCall[] = [];
-  const real = globalThis.fetch;
-  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
-    if (!request.url.startsWith(GRAPH) && !request.url.startsWith(WA_CDN)) return real(input, init);
+  interceptFetch(async (request) => {
+    if (!request.url.startsWith(GRAPH) && !request.url.startsWith(WA_CDN)) return undefined;
     const authorization = request.headers.get("authorization");
     calls.push({ method: request.method, url: request.url, authorization });
     if (authorization !== `Bearer ${token}`) return graphError(401, 190, "Invalid OAuth access token.");
@@ -266,5 +292,5 @@ export function mockWhatsAppMedia(token: string, files: Record<string, WhatsAppF
     if (!file) return new Response("not found", { status: 404 });
     return new Response(file.body, { headers: { "content-type": file.type, "content-length": String(file.body.byteLength) } });
   });
-  return { calls, restore: () => spy.mockRestore() };
+  return { calls };
 }

@@ -1,12 +1,13 @@
 // Platform webhooks in: signatures over the raw body, 200 at once with the
 // work stored, de-duplication by platform message id, batched entries,
 // every supported kind of Messenger and WhatsApp event, unknown ones ignored.
-import { describe, expect, it, onTestFinished, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api, eventually } from "./helpers";
 import {
   channelTenant,
   contactOf,
   eventsOf,
+  interceptFetch,
   messaging,
   messengerBody,
   mid,
@@ -72,11 +73,7 @@ describe("platform webhooks in", () => {
     const [ann, bob] = [uniquePsid(), uniquePsid()];
     const image = "https://scontent.xx.fbcdn.net/v/t1.15752-9/photo.jpg?_nc_cat=1";
     // The platform's CDN no longer has the file: the message keeps its URL (test/worker/channel-media.test.ts stores one).
-    const real = globalThis.fetch;
-    const cdn = vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) =>
-      new Request(input, init).url === image ? new Response("URL signature expired", { status: 403 }) : real(input, init),
-    );
-    onTestFinished(() => cdn.mockRestore());
+    interceptFetch((request) => (request.url === image ? new Response("URL signature expired", { status: 403 }) : undefined));
     const body = messengerBody(
       t,
       [
@@ -125,8 +122,7 @@ describe("platform webhooks in", () => {
   it("put WhatsApp messages of every supported kind into the person's thread, with their name", async () => {
     const t = await channelTenant();
     // The image's media id is unknown to Graph: it stays text (channel-media.test.ts has the fetched ones).
-    const graph = mockWhatsAppMedia(t.waToken, {});
-    onTestFinished(graph.restore);
+    mockWhatsAppMedia(t.waToken, {});
     const waId = uniquePsid();
     const ts = String(Math.floor(Date.now() / 1000));
     const message = (id: string, extra: Record<string, unknown>) => ({ from: waId, id: `wamid.${id}${crypto.randomUUID()}`, timestamp: ts, ...extra });

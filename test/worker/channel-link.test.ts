@@ -3,7 +3,7 @@
 // ref links the Messenger identity to the web person, so their next
 // Messenger message lands in the same thread and answers go to Messenger.
 // Nothing else links identities: not a forged, reused or foreign ref.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api, eventually, identityToken, json, uniqueUser, type SessionAnswer } from "./helpers";
 import {
   channelTenant,
@@ -19,12 +19,6 @@ import {
   uniquePsid,
   type ChannelTenant,
 } from "./channel-helpers";
-
-let restore: (() => void) | null = null;
-afterEach(() => {
-  restore?.();
-  restore = null;
-});
 
 async function webPerson(t: ChannelTenant, userId = uniqueUser("alice")): Promise<{ userId: string; token: string; conversationId: string }> {
   const res = await api("/v1/sessions", {
@@ -62,7 +56,6 @@ describe("website → Messenger carry-over", () => {
   it("links the Messenger identity by the one-time ref; the thread continues there both ways", async () => {
     const t = await channelTenant();
     const graph = mockGraph();
-    restore = graph.restore;
     const { calls } = graph;
     const alice = await webPerson(t);
     const link = await channelLink(alice.token, alice.conversationId);
@@ -148,7 +141,6 @@ describe("Messenger → website, then signed in", () => {
   it("merges the Messenger person into the identified person: one thread everywhere", async () => {
     const t = await channelTenant();
     const graph = mockGraph();
-    restore = graph.restore;
     const psid = uniquePsid();
     expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "Hi from Messenger")]))).status).toBe(200);
     const { conversationId } = await contactOf(t, "messenger", psid);

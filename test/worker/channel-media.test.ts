@@ -5,7 +5,7 @@
 // stored keeps the platform's URL (Messenger) or the text "[image] caption"
 // (WhatsApp).
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api, eventually } from "./helpers";
 import { HTML, jpeg, ogg, pdf, png, sha256Hex, webp } from "./attachment-files";
 import {
@@ -14,6 +14,7 @@ import {
   channelTenant,
   contactOf,
   eventsOf,
+  interceptFetch,
   messaging,
   messengerBody,
   mid,
@@ -27,25 +28,16 @@ import {
 
 const CDN = "https://scontent.cdn-platform.test";
 
-let restore: (() => void) | null = null;
-afterEach(() => {
-  restore?.();
-  restore = null;
-});
-
 /** The platform's CDN, intercepted: `files` by path; anything else goes to the real fetch. */
 function cdn(files: Record<string, { body: Uint8Array; type: string }>): string[] {
   const fetched: string[] = [];
-  const real = globalThis.fetch;
-  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
-    if (!request.url.startsWith(CDN)) return real(input, init);
+  interceptFetch((request) => {
+    if (!request.url.startsWith(CDN)) return undefined;
     fetched.push(request.url);
     const file = files[new URL(request.url).pathname];
     if (!file) return new Response("not found", { status: 404 });
     return new Response(file.body, { headers: { "content-type": file.type, "content-length": String(file.body.byteLength) } });
   });
-  restore = () => spy.mockRestore();
   return fetched;
 }
 
@@ -138,7 +130,6 @@ describe("WhatsApp media in", () => {
       "1479537139650973": { body: photo, type: "image/jpeg" },
       "3317214675198352": { body: invoice, type: "application/pdf" },
     });
-    restore = graph.restore;
     const { events } = await sendWhatsApp(t, [
       { type: "image", image: { id: "1479537139650973", mime_type: "image/jpeg", sha256: "ignored-here", caption: "the wheel" } },
       { type: "document", document: { id: "3317214675198352", mime_type: "application/pdf", filename: "invoice-42.pdf", caption: "my invoice" } },
@@ -174,7 +165,6 @@ describe("WhatsApp media in", () => {
       "7700000000000001": { body: voice, type: "audio/ogg; codecs=opus" },
       "7700000000000002": { body: sticker, type: "image/webp" },
     });
-    restore = graph.restore;
     const { events } = await sendWhatsApp(t, [
       { type: "audio", audio: { id: "7700000000000001", mime_type: "audio/ogg; codecs=opus", voice: true } },
       { type: "sticker", sticker: { id: "7700000000000002", mime_type: "image/webp", animated: false } },
@@ -194,7 +184,6 @@ describe("WhatsApp media in", () => {
       "9100000000000002": { body: HTML, type: "image/jpeg" },
       "9100000000000003": { body: jpeg(2, 2), type: "image/jpeg", sha256: "0".repeat(64) },
     });
-    restore = graph.restore;
     const { conversationId, events } = await sendWhatsApp(t, [
       { type: "image", image: { id: "9100000000000000", mime_type: "image/jpeg", caption: "gone" } },
       { type: "document", document: { id: "9100000000000001", filename: "contract.docx" } },
@@ -220,7 +209,6 @@ describe("WhatsApp media in", () => {
     const t = await channelTenant();
     const photo = jpeg(3, 3);
     const graph = mockWhatsAppMedia(t.waToken, { "5500000000000001": { body: photo, type: "image/jpeg" } });
-    restore = graph.restore;
     const { waId, conversationId, events } = await sendWhatsApp(t, [{ type: "image", image: { id: "5500000000000001", mime_type: "image/jpeg" } }]);
     const attachmentId = (events[0]!.content as { attachmentId: string }).attachmentId;
     expect(graph.calls).toHaveLength(2);

@@ -2,7 +2,7 @@
 // requests, seq order, retries after 500 and rate limits, an expired token
 // failing visibly while the thread works on the website, Messenger's
 // 24-hour window, and platform receipts moving the read cursor.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api, eventually, json } from "./helpers";
 import {
   GRAPH,
@@ -14,36 +14,16 @@ import {
   graphOk,
   messaging,
   messengerBody,
-  mid,
+  messengerThread,
   mockGraph,
   postWebhook,
   sendAs,
+  seqOf,
   uniquePsid,
   whatsappBody,
   type ChannelTenant,
   type Delivery,
 } from "./channel-helpers";
-
-let restore: (() => void) | null = null;
-afterEach(() => {
-  restore?.();
-  restore = null;
-});
-
-function graph(answer?: Parameters<typeof mockGraph>[0]) {
-  const mock = mockGraph(answer);
-  restore = mock.restore;
-  return mock;
-}
-
-/** A Messenger user writes (at `timestamp`); resolves with their thread once the message is in. */
-async function messengerThread(t: ChannelTenant, psid = uniquePsid(), timestamp = Date.now()): Promise<{ psid: string; conversationId: string }> {
-  const res = await postWebhook(t, "messenger", messengerBody(t, [messaging(t, psid, { message: { mid: mid(), text: "hello" } }, timestamp)]));
-  expect(res.status).toBe(200);
-  const { conversationId } = await contactOf(t, "messenger", psid);
-  await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
-  return { psid, conversationId };
-}
 
 function settled(t: ChannelTenant, conversationId: string, count: number, done: (d: Delivery) => boolean = (d) => d.status !== "pending"): Promise<Delivery[]> {
   return eventually(
@@ -52,15 +32,10 @@ function settled(t: ChannelTenant, conversationId: string, count: number, done: 
   );
 }
 
-async function seqOf(res: Response): Promise<number> {
-  expect(res.status).toBe(201);
-  return (await json<{ event: { seq: number } }>(res)).event.seq;
-}
-
 describe("business messages out", () => {
   it("go to Messenger's Send API as the exact request, and show as delivered", async () => {
     const t = await channelTenant();
-    const { calls } = graph();
+    const { calls } = mockGraph();
     const { psid, conversationId } = await messengerThread(t);
     const seq = await seqOf(
       await sendAs(t, conversationId, "bot", {
@@ -93,7 +68,7 @@ describe("business messages out", () => {
 
   it("go to WhatsApp's Cloud API as the exact requests", async () => {
     const t = await channelTenant();
-    const { calls } = graph();
+    const { calls } = mockGraph();
     const waId = uniquePsid();
     const ts = String(Math.floor(Date.now() / 1000));
     const body = whatsappBody(t, { messages: [{ from: waId, id: `wamid.${crypto.randomUUID()}`, timestamp: ts, type: "text", text: { body: "hi" } }] });
@@ -123,7 +98,7 @@ describe("business messages out", () => {
       () => new Response("upstream broke", { status: 500 }),
       () => graphError(400, 613, "Calls to this api have exceeded the rate limit."),
     ];
-    const { calls } = graph((call, i) => (answers[i] ?? graphOk)(call));
+    const { calls } = mockGraph((call, i) => (answers[i] ?? graphOk)(call));
     const { conversationId } = await messengerThread(t);
     const first = await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "one" }));
     await settled(t, conversationId, 1, (d) => d.attempts === 1);
@@ -153,7 +128,7 @@ describe("business messages out", () => {
 
   it("fail visibly with an expired token, while the thread works on the website", async () => {
     const t = await channelTenant();
-    const { calls } = graph(() => graphError(400, 190, "Error validating access token: Session has expired.", 463));
+    const { calls } = mockGraph(() => graphError(400, 190, "Error validating access token: Session has expired.", 463));
     const { conversationId, psid } = await messengerThread(t);
     const seq = await seqOf(await sendAs(t, conversationId, "agent", { type: "text", text: "Your bike is ready" }));
     const [failed] = await settled(t, conversationId, 1);
@@ -181,7 +156,7 @@ describe("business messages out", () => {
 
   it("follow Messenger's 24-hour window: HUMAN_AGENT tag for agents, refusal for bots", async () => {
     const t = await channelTenant();
-    const { calls } = graph();
+    const { calls } = mockGraph();
     const { psid, conversationId } = await messengerThread(t, uniquePsid(), Date.now() - 25 * 60 * 60 * 1000);
     const botSeq = await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "A bot, late" }));
     const [refused] = await settled(t, conversationId, 1);
@@ -198,7 +173,7 @@ describe("business messages out", () => {
 
   it("move the read cursor on platform read receipts", async () => {
     const t = await channelTenant();
-    graph();
+    mockGraph();
     const { psid, conversationId } = await messengerThread(t);
     const seq = await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "seen?" }));
     await settled(t, conversationId, 1);
@@ -216,7 +191,7 @@ describe("business messages out", () => {
 
   it("carry cards as a generic template (share buttons dropped), never the customer's own messages", async () => {
     const t = await channelTenant();
-    const { calls } = graph();
+    const { calls } = mockGraph();
     const { conversationId } = await messengerThread(t);
     await seqOf(await sendAs(t, conversationId, "bot", { type: "cards", cards: [{ title: "Roadster 7", subtitle: "7 gears", buttons: [{ type: "share" }, { type: "url", title: "View", url: "https://shop.example/roadster" }] }] }));
     await settled(t, conversationId, 1);
@@ -235,7 +210,7 @@ describe("business messages out", () => {
 
   it("follow WhatsApp statuses: read moves the cursor, a later failure shows on the delivery", async () => {
     const t = await channelTenant();
-    const { calls } = graph();
+    const { calls } = mockGraph();
     const waId = uniquePsid();
     const ts = () => String(Math.floor(Date.now() / 1000));
     const hello = whatsappBody(t, { messages: [{ from: waId, id: `wamid.${crypto.randomUUID()}`, timestamp: ts(), type: "text", text: { body: "hi" } }] });
@@ -270,7 +245,7 @@ describe("business messages out", () => {
   it("show their deliveries to business callers of the tenant only", async () => {
     const t = await channelTenant();
     const other = await channelTenant();
-    graph();
+    mockGraph();
     const { conversationId } = await messengerThread(t);
     expect((await api(`/v1/conversations/${conversationId}/channel-deliveries`, { token: other.adminKey })).status).toBe(404);
     const handoff = await json<{ handoffToken: string }>(await api(`/v1/conversations/${conversationId}/handoff`, { method: "POST", token: t.adminKey }));

@@ -4,53 +4,22 @@
 // Object sent again when the alarm runs again, and a failing platform and a
 // failing webhook endpoint of the same thread never holding each other up.
 import { abortAllDurableObjects } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
-import { api, eventually, json } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { api, eventually } from "./helpers";
 import {
   channelTenant,
-  contactOf,
   deliveriesOf,
-  eventsOf,
   graphError,
   graphOk,
-  messaging,
-  messengerBody,
-  mid,
+  messengerThread,
   mockGraph,
-  postWebhook,
   sendAs,
-  uniquePsid,
+  seqOf,
   type ChannelTenant,
   type Delivery,
   type GraphCall,
 } from "./channel-helpers";
 import { addEndpoint, plan, receivedAtLeast, release, resetPlan, type TestTenant } from "./webhook-helpers";
-
-let restore: (() => void) | null = null;
-afterEach(() => {
-  restore?.();
-  restore = null;
-});
-
-function graph(answer?: Parameters<typeof mockGraph>[0]) {
-  const mock = mockGraph(answer);
-  restore = mock.restore;
-  return mock;
-}
-
-async function messengerThread(t: ChannelTenant): Promise<{ psid: string; conversationId: string }> {
-  const psid = uniquePsid();
-  const res = await postWebhook(t, "messenger", messengerBody(t, [messaging(t, psid, { message: { mid: mid(), text: "hello" } })]));
-  expect(res.status).toBe(200);
-  const { conversationId } = await contactOf(t, "messenger", psid);
-  await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
-  return { psid, conversationId };
-}
-
-async function seqOf(res: Response): Promise<number> {
-  expect(res.status).toBe(201);
-  return (await json<{ event: { seq: number } }>(res)).event.seq;
-}
 
 /** Polls the channel deliveries until `ready` holds (at most `timeoutMs`: the runtime's alarm retries take seconds). */
 async function deliveriesWhen(t: ChannelTenant, conversationId: string, ready: (ds: Delivery[]) => boolean, timeoutMs = 20_000): Promise<Delivery[]> {
@@ -83,7 +52,7 @@ describe("channel deliveries on the conversation's outbox", () => {
         return limited;
       },
     ];
-    const { calls } = graph((call, i) => (answers[i] ?? graphOk)(call));
+    const { calls } = mockGraph((call, i) => (answers[i] ?? graphOk)(call));
     const { conversationId } = await messengerThread(t);
     const seqs = [];
     for (const text of ["one", "two", "three"]) seqs.push(await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text })));
@@ -102,7 +71,7 @@ describe("channel deliveries on the conversation's outbox", () => {
     const t = await channelTenant();
     let releaseHeld!: () => void;
     const held = new Promise<void>((resolve) => (releaseHeld = resolve));
-    const { calls } = graph(async (call, i) => {
+    const { calls } = mockGraph(async (call, i) => {
       if (i === 0) await held;
       return graphOk(call);
     });
@@ -131,7 +100,7 @@ describe("channel deliveries on the conversation's outbox", () => {
     const t = await channelTenant();
     const endpoint = await addEndpoint(webhookTenant(t), ["message.created"]);
     // The platform is down for the next hour.
-    const { calls } = graph(() => new Response("down", { status: 503, headers: { "retry-after": "3600" } }));
+    const { calls } = mockGraph(() => new Response("down", { status: 503, headers: { "retry-after": "3600" } }));
     const { conversationId } = await messengerThread(t);
     await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "one" }));
     await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "two" }));
@@ -151,7 +120,7 @@ describe("channel deliveries on the conversation's outbox", () => {
     const endpoint = await addEndpoint(webhookTenant(t), ["message.created"]);
     // The endpoint holds the first delivery (the customer's "hello") without answering.
     await plan(endpoint.bin, [{ status: 200, hold: true }]);
-    const { calls } = graph();
+    const { calls } = mockGraph();
     const { conversationId } = await messengerThread(t);
     await receivedAtLeast(endpoint.bin, 1);
     await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "one" }));
@@ -169,7 +138,7 @@ describe("channel deliveries on the conversation's outbox", () => {
 
   it("show the outbox delivery id, and refuse a retry of what already went", async () => {
     const t = await channelTenant();
-    graph();
+    mockGraph();
     const { conversationId } = await messengerThread(t);
     const seq = await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "done" }));
     const [delivery] = await deliveriesWhen(t, conversationId, (ds) => ds[0]?.status === "succeeded");

@@ -2,26 +2,15 @@
 // the /demo/messenger simulator, which records send-API calls; the demo
 // pane's messages go through the real, signed webhook path.
 import { exports } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BASE, BOT_KEY, api, eventually, json } from "./helpers";
-import { uniquePsid } from "./channel-helpers";
+import { interceptFetch, uniquePsid } from "./channel-helpers";
 
 const ADMIN_KEY = "ck_demo_admin_change_me_0123456789abcdef";
 
-let restore: (() => void) | null = null;
-afterEach(() => {
-  restore?.();
-  restore = null;
-});
-
 /** The simulator lives on this server: let the Worker's own calls to it reach it, as they do under `wrangler dev`. */
 function loopback(): void {
-  const real = globalThis.fetch;
-  const spy = vi.spyOn(globalThis, "fetch").mockImplementation((input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
-    return request.url.startsWith(`${BASE}/`) ? exports.default.fetch(request) : real(input, init);
-  });
-  restore = () => spy.mockRestore();
+  interceptFetch((request) => (request.url.startsWith(`${BASE}/`) ? exports.default.fetch(request) : undefined));
 }
 
 async function pane(body: Record<string, unknown>): Promise<void> {
