@@ -1,6 +1,7 @@
 // Live-socket test helpers: open a real WebSocket through the Worker's
 // public fetch and read its frames in order.
 import { exports } from "cloudflare:workers";
+import { expect } from "vitest";
 import { api, BASE, BOT_KEY } from "./helpers";
 
 export interface Frame {
@@ -110,6 +111,16 @@ export function liveResponse(
       headers: { upgrade: "websocket", "sec-websocket-protocol": protocols.join(", "), ...headers },
     }),
   );
+}
+
+/** Opens a live socket that the server upgrades and then closes at once (a refused token); resolves with the close. */
+export async function closedAtOnce(conversationId: string, token: string): Promise<Closed> {
+  const res = await liveResponse(conversationId, ["carryover.v1", `bearer.${token}`]);
+  expect(res.status).toBe(101);
+  const ws = res.webSocket!;
+  const closed = new Promise<Closed>((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })));
+  ws.accept();
+  return closed;
 }
 
 /** Opens a live socket as a browser would: `carryover.v1` plus `bearer.<token>`. */

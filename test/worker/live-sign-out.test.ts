@@ -2,19 +2,8 @@
 // signed-out device cannot open a new one with a token that is still unexpired.
 import { describe, expect, it } from "vitest";
 import { api, json, openConversation, openSession, uniqueUser, type SessionAnswer } from "./helpers";
-import { liveResponse, openReady, text } from "./live-helpers";
+import { closedAtOnce, openReady, text } from "./live-helpers";
 import { openSoloThread, openThread } from "../support/live-thread";
-
-async function refusedWith(id: string, token: string): Promise<{ code: number; reason: string }> {
-  const res = await liveResponse(id, ["carryover.v1", `bearer.${token}`]);
-  expect(res.status).toBe(101);
-  const ws = res.webSocket!;
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })),
-  );
-  ws.accept();
-  return closed;
-}
 
 describe("sign-out and live sockets", () => {
   it("DELETE /v1/sessions/current closes this device's sockets and keeps the others", async () => {
@@ -27,7 +16,7 @@ describe("sign-out and live sockets", () => {
 
     onLaptop.send({ type: "send", clientId: "after", content: text("still here") });
     expect(await onLaptop.next()).toMatchObject({ type: "ack", clientId: "after" });
-    expect(await refusedWith(id, phone.sessionToken)).toEqual({ code: 4008, reason: "token_revoked" });
+    expect(await closedAtOnce(id, phone.sessionToken)).toEqual({ code: 4008, reason: "token_revoked" });
   });
 
   it("DELETE /v1/sessions closes the sockets of every device", async () => {

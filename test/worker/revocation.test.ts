@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { api, json, openConversation, openSession, send, uniqueUser, type SessionAnswer } from "./helpers";
 import { postSession, problemOf, session } from "./identity-helpers";
-import { liveResponse } from "./live-helpers";
+import { closedAtOnce } from "./live-helpers";
 
 interface Route {
   name: string;
@@ -78,17 +78,6 @@ async function revokedDevice(how: "sign-out" | "everywhere" | "refresh-reuse" | 
   return { device, conversationId, handoffToken };
 }
 
-async function liveClose(conversationId: string, token: string): Promise<{ code: number; reason: string }> {
-  const res = await liveResponse(conversationId, ["carryover.v1", `bearer.${token}`]);
-  expect(res.status).toBe(101);
-  const ws = res.webSocket!;
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })),
-  );
-  ws.accept();
-  return closed;
-}
-
 describe.each(["sign-out", "everywhere", "refresh-reuse", "guest-merge"] as const)("after %s", (how) => {
   it("every route refuses the unexpired session token with 401 token_revoked", async () => {
     const { device, conversationId } = await revokedDevice(how);
@@ -100,7 +89,7 @@ describe.each(["sign-out", "everywhere", "refresh-reuse", "guest-merge"] as cons
     }
     const expected = Object.fromEntries(ROUTES.map((r) => [r.name, { status: 401, code: "token_revoked", auth: true }]));
     expect(outcomes).toEqual(expected);
-    expect(await liveClose(conversationId, device.sessionToken)).toEqual({ code: 4008, reason: "token_revoked" });
+    expect(await closedAtOnce(conversationId, device.sessionToken)).toEqual({ code: 4008, reason: "token_revoked" });
   });
 
   it("no revoked credential mints another: handoff link, refresh token", async () => {

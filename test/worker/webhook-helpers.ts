@@ -89,6 +89,29 @@ export async function release(bin: string): Promise<void> {
   await fetch(`${HOOKS}/_release/${bin}`, { method: "POST" });
 }
 
+/** An endpoint for message.created whose receiver holds its first delivery unanswered until `release(bin)`. */
+export async function heldEndpoint(tenant: TestTenant): Promise<CreatedEndpoint> {
+  const held = await addEndpoint(tenant, ["message.created"]);
+  await plan(held.bin, [{ status: 200, hold: true }]);
+  return held;
+}
+
+/** A customer of a test tenant and their thread (`customer`). */
+export type Customer = Awaited<ReturnType<typeof customer>>;
+
+/**
+ * The set-up most webhook tests start from: a new tenant, one endpoint for
+ * `events` whose receiver gives `answers` first (then 200), and one
+ * customer's thread, made in that order.
+ */
+export async function hookedThread(answers: Answer[] = [], events = ["message.created"]): Promise<CreatedEndpoint & { tenant: TestTenant; c: Customer }> {
+  const tenant = await newTenant();
+  const created = await addEndpoint(tenant, events);
+  if (answers.length > 0) await plan(created.bin, answers);
+  const c = await customer(tenant);
+  return { ...created, tenant, c };
+}
+
 export interface Delivery {
   headers: Record<string, string>;
   body: string;

@@ -3,14 +3,12 @@
 // "Webhooks", every event type a conversation produces, in seq order.
 import { describe, expect, it } from "vitest";
 import { api, json } from "./helpers";
-import { addEndpoint, customer, deliveriesWhen, newTenant, receivedAtLeast, say, verify } from "./webhook-helpers";
+import { addEndpoint, customer, deliveriesWhen, hookedThread, newTenant, receivedAtLeast, say, verify } from "./webhook-helpers";
 
 describe("webhook deliveries", { timeout: 30_000 }, () => {
   it("delivers a customer's message signed, verifiable by standardwebhooks", async () => {
-    const tenant = await newTenant();
-    const { endpoint, secret, bin } = await addEndpoint(tenant, ["message.created"]);
+    const { tenant, endpoint, secret, bin, c } = await hookedThread();
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
-    const c = await customer(tenant);
     const event = await say(c.token, c.conversationId, "Where is my order?");
 
     const [delivery] = await receivedAtLeast(bin, 1);
@@ -38,9 +36,7 @@ describe("webhook deliveries", { timeout: 30_000 }, () => {
   });
 
   it("sends business messages with data.sender.role, in seq order with prevSeq", async () => {
-    const tenant = await newTenant();
-    const { secret, bin } = await addEndpoint(tenant, ["message.created"]);
-    const c = await customer(tenant);
+    const { tenant, secret, bin, c } = await hookedThread();
     await say(c.token, c.conversationId, "one");
     const reply = await api(`/v1/conversations/${c.conversationId}/messages`, {
       method: "POST",

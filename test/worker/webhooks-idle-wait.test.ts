@@ -4,7 +4,7 @@
 // alarms of failing conversations slowed another tenant's appends 3–5×).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { addEndpoint, customer, deliveriesWhen, newTenant, plan, receivedAtLeast, say } from "./webhook-helpers";
+import { deliveriesWhen, hookedThread, receivedAtLeast, say } from "./webhook-helpers";
 
 /** The time the conversation's outbox asked its alarm for (the "outbox" named timer), or null. */
 async function outboxTimer(tenantId: string, conversationId: string): Promise<number | null> {
@@ -14,10 +14,7 @@ async function outboxTimer(tenantId: string, conversationId: string): Promise<nu
 
 describe("a failing endpoint with deliveries queued behind the failing one", () => {
   it("arms the alarm for the head's retry, not for the queued deliveries' creation time", { timeout: 30_000 }, async () => {
-    const tenant = await newTenant();
-    const { endpoint, bin } = await addEndpoint(tenant, ["message.created"]);
-    await plan(bin, [{ status: 500 }]);
-    const c = await customer(tenant);
+    const { tenant, endpoint, bin, c } = await hookedThread([{ status: 500 }]);
     const first = await say(c.token, c.conversationId, "m1");
     await receivedAtLeast(bin, 1);
     await say(c.token, c.conversationId, "m2");

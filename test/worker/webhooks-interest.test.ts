@@ -4,7 +4,7 @@
 // the very next event of a thread that cached "nobody listens".
 import { describe, expect, it } from "vitest";
 import { api } from "./helpers";
-import { addEndpoint, customer, newTenant, received, receivedAtLeast, say } from "./webhook-helpers";
+import { addEndpoint, customer, hookedThread, newTenant, received, receivedAtLeast, say } from "./webhook-helpers";
 
 /** Messages that make the thread load (and then trust) its tenant's endpoint summary. */
 async function warm(token: string, conversationId: string): Promise<void> {
@@ -28,9 +28,7 @@ describe("outbox entries only for endpoints that exist", { timeout: 30_000 }, ()
   });
 
   it("an endpoint changed to take a type gets the next event of that type", async () => {
-    const tenant = await newTenant();
-    const { endpoint, bin } = await addEndpoint(tenant, ["payment.updated"]);
-    const c = await customer(tenant);
+    const { tenant, endpoint, bin, c } = await hookedThread([], ["payment.updated"]);
     await warm(c.token, c.conversationId);
     expect(await received(bin)).toEqual([]);
 

@@ -3,14 +3,13 @@
 // the same webhook-id; what already succeeded is not.
 import { abortAllDurableObjects } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { addEndpoint, customer, deliveriesWhen, newTenant, plan, received, receivedAtLeast, release, say, verify } from "./webhook-helpers";
+import { addEndpoint, customer, deliveriesWhen, heldEndpoint, newTenant, received, receivedAtLeast, release, say, verify } from "./webhook-helpers";
 
 describe("an interrupted drain", () => {
   it("re-sends only the delivery that was in flight", { timeout: 60_000 }, async () => {
     const tenant = await newTenant();
     const fast = await addEndpoint(tenant, ["message.created"]);
-    const slow = await addEndpoint(tenant, ["message.created"]);
-    await plan(slow.bin, [{ status: 200, hold: true }]);
+    const slow = await heldEndpoint(tenant);
     const c = await customer(tenant);
     await say(c.token, c.conversationId, "m1");
 

@@ -9,6 +9,8 @@ import {
   customer,
   deliveries,
   deliveriesWhen,
+  heldEndpoint,
+  hookedThread,
   hurry,
   newTenant,
   plan,
@@ -30,10 +32,7 @@ function dueIn(nextAttemptAt: string | null): number {
 
 describe("webhook retries", () => {
   it("500, 500, 200: the third try carries the same webhook-id, later events wait for it", { timeout: 60_000 }, async () => {
-    const tenant = await newTenant();
-    const { endpoint, secret, bin } = await addEndpoint(tenant, ["message.created"]);
-    await plan(bin, [{ status: 500, body: "oops" }, { status: 500 }]);
-    const c = await customer(tenant);
+    const { tenant, endpoint, secret, bin, c } = await hookedThread([{ status: 500, body: "oops" }, { status: 500 }]);
     const first = await say(c.token, c.conversationId, "m1");
     await say(c.token, c.conversationId, "m2");
     await say(c.token, c.conversationId, "m3");
@@ -83,9 +82,8 @@ describe("webhook retries", () => {
 
   it("a receiver that is slow to answer does not delay another endpoint of the same conversation", { timeout: 30_000 }, async () => {
     const tenant = await newTenant();
-    const slow = await addEndpoint(tenant, ["message.created"]);
+    const slow = await heldEndpoint(tenant);
     const fast = await addEndpoint(tenant, ["message.created"]);
-    await plan(slow.bin, [{ status: 200, hold: true }]);
     const c = await customer(tenant);
     await say(c.token, c.conversationId, "m1");
     await receivedAtLeast(slow.bin, 1);
@@ -98,10 +96,7 @@ describe("webhook retries", () => {
   });
 
   it("no answer within 15 s is a failed attempt, retried like any other", { timeout: 60_000 }, async () => {
-    const tenant = await newTenant();
-    const { endpoint, bin } = await addEndpoint(tenant, ["message.created"]);
-    await plan(bin, [{ status: 200, hold: true }]);
-    const c = await customer(tenant);
+    const { tenant, endpoint, bin, c } = await hookedThread([{ status: 200, hold: true }]);
     await say(c.token, c.conversationId, "m1");
     await receivedAtLeast(bin, 1);
     const timedOut = await deliveriesWhen(tenant, endpoint.id, (l) => typeof l[0]?.lastError === "string", "", 40_000);
@@ -113,15 +108,12 @@ describe("webhook retries", () => {
   });
 
   it("Retry-After replaces the next delay (seconds or HTTP date, at most 24 h)", { timeout: 30_000 }, async () => {
-    const tenant = await newTenant();
-    const { endpoint, bin } = await addEndpoint(tenant, ["message.created"]);
     const inOneHour = new Date(Date.now() + 60 * MINUTE).toUTCString();
-    await plan(bin, [
+    const { tenant, endpoint, c } = await hookedThread([
       { status: 503, headers: { "retry-after": "120" } },
       { status: 429, headers: { "retry-after": inOneHour } },
       { status: 503, headers: { "retry-after": "9999999" } },
     ]);
-    const c = await customer(tenant);
     await say(c.token, c.conversationId, "m1");
 
     const first = (await deliveriesWhen(tenant, endpoint.id, (l) => l[0]?.attempts === 1))[0]!;
@@ -164,10 +156,7 @@ describe("webhook retries", () => {
   });
 
   it("after the schedule a delivery fails, the stream goes on with a gap in prevSeq, and retry sends it again", { timeout: 60_000 }, async () => {
-    const tenant = await newTenant();
-    const { endpoint, secret, bin } = await addEndpoint(tenant, ["message.created"]);
-    await plan(bin, Array.from({ length: 8 }, () => ({ status: 500, body: "x".repeat(5000) })));
-    const c = await customer(tenant);
+    const { tenant, endpoint, secret, bin, c } = await hookedThread(Array.from({ length: 8 }, () => ({ status: 500, body: "x".repeat(5000) })));
     const m1 = await say(c.token, c.conversationId, "m1");
     const m2 = await say(c.token, c.conversationId, "m2");
     for (let attempt = 1; attempt <= 8; attempt++) {
