@@ -3,18 +3,18 @@
 // agent sessions") and Carryover's own agent session token (HS256 with
 // SESSION_SECRET, its own audience, so a customer session token never passes
 // as an agent session token and the reverse).
-import { SignJWT, decodeJwt, jwtVerify, type JWTPayload } from "jose";
+import { decodeJwt, jwtVerify, type JWTPayload } from "jose";
 import * as z from "zod";
 import type { Tenant } from "../directory/tenants";
 import type { AgentAccess, BusinessAccess } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
 import { optionalString, verifyIdentityClaims, type VerifyOptions } from "./identity-token";
 import { tokenError } from "./token-error";
-import { hmacKeyOf, SESSION_TTL_S } from "./session-token";
+import { hmacKeyOf, OWN_ISSUER, signOwnToken } from "./own-token";
+import { SESSION_TTL_S } from "./session-token";
 
 /** The `aud` of an agent identity token; a customer identity token has "carryover". */
 export const AGENT_AUDIENCE = "carryover:agent";
-const ISSUER = "carryover";
 /** The `aud` of Carryover's agent session tokens (customers' are "carryover:session"). */
 export const AGENT_SESSION_AUDIENCE = "carryover:agent-session";
 
@@ -52,16 +52,8 @@ export async function signAgentSessionToken(
   agent: AgentAccess,
   now = new Date(),
 ): Promise<{ token: string; expiresAt: string }> {
-  const iat = Math.floor(now.getTime() / 1000);
-  const token = await new SignJWT({ ten: tenant, sid: agent.sessionId, name: agent.name, rol: agent.role })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuer(ISSUER)
-    .setAudience(AGENT_SESSION_AUDIENCE)
-    .setSubject(agent.id)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + SESSION_TTL_S)
-    .sign(await hmacKeyOf(key));
-  return { token, expiresAt: new Date((iat + SESSION_TTL_S) * 1000).toISOString() };
+  const claims = { ten: tenant, sid: agent.sessionId, name: agent.name, rol: agent.role };
+  return signOwnToken(key, { audience: AGENT_SESSION_AUDIENCE, subject: agent.id, claims, ttlS: SESSION_TTL_S }, now);
 }
 
 /** Whether a bearer token claims to be an agent session token (unverified: only picks the verifier). */
@@ -84,7 +76,7 @@ export async function verifyAgentSessionToken(key: Uint8Array, token: string): P
   try {
     payload = (await jwtVerify(token, await hmacKeyOf(key), {
       algorithms: ["HS256"],
-      issuer: ISSUER,
+      issuer: OWN_ISSUER,
       audience: AGENT_SESSION_AUDIENCE,
       requiredClaims: ["exp", "sub"],
     })).payload;

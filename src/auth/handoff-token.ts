@@ -1,13 +1,13 @@
 // Handoff tokens: Carryover-signed JWTs that carry one person's thread to
 // another device. 5 minutes, single use: the `jti` is recorded as used by the
 // person's Customer DO when redeemed.
-import { SignJWT, jwtVerify } from "jose";
+import { jwtVerify } from "jose";
 import { newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
+import { OWN_ISSUER, signOwnToken } from "./own-token";
 import { tokenError } from "./token-error";
 
 export const HANDOFF_TTL_S = 5 * 60;
-const ISSUER = "carryover";
 // A distinct audience: a session token can never be redeemed as a handoff, nor the reverse.
 const AUDIENCE = "carryover:handoff";
 
@@ -27,7 +27,6 @@ export async function signHandoffToken(
   input: Omit<Handoff, "jti" | "expiresAt">,
   now = new Date(),
 ): Promise<{ token: string; handoff: Handoff }> {
-  const iat = Math.floor(now.getTime() / 1000);
   const jti = newId("hof");
   const claims: Record<string, unknown> = { ten: input.tenant, cnv: input.conversationId };
   if (input.guest) claims.gst = true;
@@ -35,16 +34,8 @@ export async function signHandoffToken(
     claims.dev = input.issuedBy.deviceId;
     claims.sid = input.issuedBy.sessionId;
   }
-  const token = await new SignJWT(claims)
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setSubject(input.userId)
-    .setJti(jti)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + HANDOFF_TTL_S)
-    .sign(key);
-  return { token, handoff: { ...input, jti, expiresAt: new Date((iat + HANDOFF_TTL_S) * 1000).toISOString() } };
+  const { token, expiresAt } = await signOwnToken(key, { audience: AUDIENCE, subject: input.userId, claims, ttlS: HANDOFF_TTL_S, jti }, now);
+  return { token, handoff: { ...input, jti, expiresAt } };
 }
 
 /** The handoff `token` proves, for `tenant` only. */
@@ -53,7 +44,7 @@ export async function verifyHandoffToken(key: Uint8Array, token: string, tenant:
   try {
     ({ payload } = await jwtVerify(token, key, {
       algorithms: ["HS256"],
-      issuer: ISSUER,
+      issuer: OWN_ISSUER,
       audience: AUDIENCE,
       requiredClaims: ["exp", "sub", "jti"],
       currentDate: now,

@@ -3,6 +3,7 @@
 // AES-GCM under a key derived from SESSION_SECRET, so a client learns nothing
 // from it and cannot forge one. The token is valid only while that DO holds
 // the SHA-256 hash of the whole token, which is what makes it revocable.
+import { derivedKey } from "../crypto/derived-key";
 import { sha256Hex } from "../ids";
 import { ServiceError } from "../protocol/errors";
 
@@ -18,24 +19,8 @@ export interface Locator {
   deviceId?: string;
 }
 
-const keys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
-
 function sealingKey(secret: Uint8Array): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = (async () => {
-      const base = await crypto.subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]);
-      return crypto.subtle.deriveKey(
-        { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new TextEncoder().encode("carryover/opaque-token/v1") },
-        base,
-        { name: "AES-GCM", length: 256 },
-        false,
-        ["encrypt", "decrypt"],
-      );
-    })();
-    keys.set(secret, key);
-  }
-  return key;
+  return derivedKey(secret, "carryover/opaque-token/v1", "AES-GCM");
 }
 
 function toBase64Url(bytes: Uint8Array): string {
@@ -59,24 +44,8 @@ export function mintOpaqueToken(secret: Uint8Array, kind: OpaqueKind, locator: L
   return sealToken(secret, kind, locator, crypto.getRandomValues(new Uint8Array(12)), crypto.getRandomValues(new Uint8Array(32)));
 }
 
-const successorKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
-
 function successorKey(secret: Uint8Array): Promise<CryptoKey> {
-  let key = successorKeys.get(secret);
-  if (!key) {
-    key = (async () => {
-      const base = await crypto.subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]);
-      return crypto.subtle.deriveKey(
-        { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new TextEncoder().encode("carryover/refresh-successor/v1") },
-        base,
-        { name: "HMAC", hash: "SHA-256", length: 256 },
-        false,
-        ["sign"],
-      );
-    })();
-    successorKeys.set(secret, key);
-  }
-  return key;
+  return derivedKey(secret, "carryover/refresh-successor/v1", "HMAC");
 }
 
 /**

@@ -4,27 +4,13 @@
 // value copied to another row does not decrypt. Format:
 // `v1.<base64 iv>.<base64 ciphertext+tag>`, a fresh 96-bit IV every time.
 
+import { derivedKey } from "./derived-key";
+
 const FORMAT = "v1";
-const keys = new Map<string, Promise<CryptoKey>>();
 
 /** The AES key for `material` and `purpose` (the HKDF info), derived once per isolate. */
 function keyOf(material: string, purpose: string): Promise<CryptoKey> {
-  const id = `${purpose}\u0000${material}`;
-  let key = keys.get(id);
-  if (!key) {
-    key = (async () => {
-      const base = await crypto.subtle.importKey("raw", new TextEncoder().encode(material), "HKDF", false, ["deriveKey"]);
-      return crypto.subtle.deriveKey(
-        { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new TextEncoder().encode(purpose) },
-        base,
-        { name: "AES-GCM", length: 256 },
-        false,
-        ["encrypt", "decrypt"],
-      );
-    })();
-    keys.set(id, key);
-  }
-  return key;
+  return derivedKey(material, purpose, "AES-GCM");
 }
 
 function toBase64(bytes: Uint8Array): string {

@@ -5,19 +5,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
+import type { WebhookBody as DeliveryBody } from "../protocol/webhook-body";
 
-/** The JSON body of a delivery (API.md "Webhooks"). */
-export interface WebhookBody {
-  id: string;
-  type: string;
-  tenant: string;
-  conversationId?: string;
-  seq?: number;
-  prevSeq?: number;
-  standby?: boolean;
-  timestamp: string;
-  data: Record<string, unknown>;
-}
+/** The JSON body of a delivery (API.md "Webhooks"), its `data` an object. */
+export type WebhookBody = DeliveryBody<Record<string, unknown>>;
 
 /** A delivery whose signature checked out. */
 export interface WebhookDelivery {

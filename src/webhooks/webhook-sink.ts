@@ -5,6 +5,7 @@
 import type { Env } from "../env";
 import { parseRetryAfter } from "../outbox/retry";
 import type { AttemptOutcome, OutboxEntry, SinkKind, StreamInfo } from "../outbox/sink";
+import type { WebhookBody } from "../protocol/webhook-body";
 import { settingsOf } from "../env";
 import { recordDeliveries } from "./deliveries-index";
 import { disableEndpoint, findEndpoint, signingSecrets, subscribers } from "./endpoints";
@@ -20,19 +21,6 @@ export function webhookSinkId(endpointId: string): string {
 
 function endpointIdOf(sink: string): string {
   return sink.slice(WEBHOOK_SINK.length + 1);
-}
-
-/** The JSON body of a delivery (API.md "Webhooks": id, type, tenant, conversationId?, seq?, prevSeq?, standby?, timestamp, data). */
-export interface WebhookBody {
-  id: string;
-  type: string;
-  tenant: string;
-  conversationId?: string;
-  seq?: number;
-  prevSeq?: number;
-  standby?: boolean;
-  timestamp: string;
-  data: unknown;
 }
 
 /** Reads at most `max` bytes of a response body (the rest is not waited for). */
