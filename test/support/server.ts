@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { killProcessGroup } from "../../bench/lib/process-group.ts";
 import type { Carryover } from "../../src/testing/index.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -170,17 +171,8 @@ export async function startWranglerServer(options: StartOptions = {}): Promise<L
     await waitUntilUp(url, child, () => output);
   };
 
-  const kill = async () => {
-    if (child.exitCode !== null || child.pid === undefined) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    // wrangler starts workerd as a child: end the whole process group.
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      child.kill("SIGKILL");
-    }
-    await exited;
-  };
+  // wrangler starts workerd as a child: end the whole process group.
+  const kill = () => killProcessGroup(child);
 
   await boot();
   return {
