@@ -1,11 +1,11 @@
 // createClient: one customer device talking to a Carryover server — its
 // session, its conversations and their live handles.
 import type { ThreadSummary } from "../protocol/thread";
-import { paths } from "./api-paths";
+import * as paths from "./api-paths";
 import type { BackoffOptions } from "./backoff";
 import { Conversation } from "./conversation";
 import type { ConversationHandle } from "./conversation-handle";
-import { CarryoverError, isSignedOut, isTransient } from "./errors";
+import { CarryoverError, isRefusal, isTransient } from "./errors";
 import { Emitter } from "./events";
 import { Http, isRecord } from "./http";
 import { Outbox, readIndex } from "./outbox";
@@ -275,7 +275,7 @@ class Client implements CarryoverClient {
             });
             await outbox.remove(entry.clientId);
           } catch (err) {
-            if (!(err instanceof CarryoverError) || isTransient(err) || isSignedOut(err) || err.status === 401) return;
+            if (!isRefusal(err)) return;
             await outbox.setFailed(entry.clientId, err.code);
             this.emitter.emit("error", err);
           }

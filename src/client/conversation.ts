@@ -5,9 +5,8 @@
 import type { Content } from "../protocol/content";
 import type { ConversationStatus, Event, Owner, Sender } from "../protocol/event";
 import { CloseCode, TYPING_RESEND_MS, type ServerFrame } from "../protocol/wire";
-import type { Ack } from "./ack-tracker";
-import { AttachmentUrls } from "./attachment-urls";
-import { Delivery, asCarryoverError } from "./delivery";
+import { attachmentUrl, type UrlCache } from "./attachment-urls";
+import { Delivery, asCarryoverError, type Ack } from "./delivery";
 import { CarryoverError, CODE_STATUS, isSignedOut, isTransient } from "./errors";
 import { Emitter } from "./events";
 import { HistorySync } from "./history-sync";
@@ -40,13 +39,12 @@ export class Conversation implements ConversationHandle {
   /** No socket yet: the owner will call follow() (deps.deferLive). */
   private liveDeferred = false;
   private userId: string | null;
-  private readonly urls: AttachmentUrls;
+  private readonly urls: UrlCache = new Map();
 
   constructor(private readonly deps: HandleDeps) {
     this.id = deps.id;
     this.liveDeferred = deps.deferLive === true;
     this.userId = deps.session.user?.id ?? null;
-    const isClosed = () => this.closedFlag;
     const onChange = () => this.changed();
     this.live = deps.WebSocket
       ? new Live({
@@ -67,12 +65,8 @@ export class Conversation implements ConversationHandle {
         })
       : null;
     this.history = new HistorySync({
-      id: deps.id,
-      session: deps.session,
+      ...deps,
       timeline: this.timeline,
-      outbox: deps.outbox,
-      pageSize: deps.pageSize,
-      backoff: deps.backoff,
       onSeeded: (info) => {
         this.applyInfo(info);
         for (const e of this.timeline.serverEvents) this.applyEvent(e);
@@ -80,26 +74,17 @@ export class Conversation implements ConversationHandle {
       ingest: (events) => this.ingest(events),
       onChange,
       report: (err) => this.report(err),
-      isClosed,
     });
     this.delivery = new Delivery({
-      id: deps.id,
-      session: deps.session,
-      outbox: deps.outbox,
+      ...deps,
       timeline: this.timeline,
       live: this.live,
-      backoff: deps.backoff,
-      ackTimeout: deps.ackTimeout,
-      upload: deps.upload,
       onAck: (ack) => this.onAck(ack),
       afterAck: (ack) => this.history.catchUpTo(ack.seq),
       onChange,
       onUpload: (progress) => this.emitter.emit("upload", progress),
-      onError: deps.onError,
-      isClosed,
     });
-    this.urls = new AttachmentUrls(deps.session);
-    this.reads = new ReadCursor({ id: deps.id, session: deps.session, live: this.live, report: (err) => this.report(err) });
+    this.reads = new ReadCursor({ ...deps, live: this.live, report: (err) => this.report(err) });
     this.unsubscribe = deps.onSession((user) => this.onSessionChange(user));
   }
 
@@ -196,7 +181,7 @@ export class Conversation implements ConversationHandle {
   }
 
   attachmentUrl(attachmentId: string): Promise<string> {
-    return this.urls.get(attachmentId);
+    return attachmentUrl(this.deps.session, this.urls, attachmentId);
   }
 
   loadOlder(limit = this.deps.pageSize): Promise<boolean> {
@@ -296,7 +281,7 @@ export class Conversation implements ConversationHandle {
         this.ingest([frame.event]);
         break;
       case "ack":
-        this.delivery.onAck(frame.clientId, frame.event ? { seq: frame.seq, event: frame.event } : { seq: frame.seq });
+        this.delivery.onAck(frame.clientId, frame);
         break;
       case "read":
         if (frame.userId === this.userId && this.reads.known(frame.seq)) this.changed();

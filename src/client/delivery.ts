@@ -3,18 +3,31 @@
 // backoff until the server acknowledges, settled on the ack, kept as failed
 // when refused; files are uploaded first, then sent as media messages.
 import type { Content } from "../protocol/content";
+import type { Event } from "../protocol/event";
 import { isEvent } from "../protocol/wire";
-import { AckTracker, type Ack } from "./ack-tracker";
-import { paths } from "./api-paths";
+import * as paths from "./api-paths";
 import { Backoff, type BackoffOptions } from "./backoff";
-import { CarryoverError, isRefreshable, isSignedOut, isTransient } from "./errors";
+import { CarryoverError, isRefreshable, isRefusal, isSignedOut, isTransient } from "./errors";
 import { isRecord } from "./http";
 import type { Live } from "./live";
 import { newClientId, type Outbox, type OutboxEntry } from "./outbox";
 import type { Session } from "./session";
 import { SingleFlight } from "./single-flight";
-import type { Timeline, TimelineItem } from "./timeline";
+import type { PendingMessage, Timeline, TimelineItem } from "./timeline";
 import { fileInfo, mediaTypeOfFile, uploadFile, type FileInput, type UploadProgress, type UploadTransport } from "./upload";
+
+/** What the server answered a send with: the seq the message got and, from current servers, its event. */
+export interface Ack {
+  seq: number;
+  event?: Event;
+}
+
+/** A socket send waiting for its `ack`. */
+interface Waiter {
+  resolve: (ack: Ack) => void;
+  reject: (err: unknown) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
 
 export interface DeliveryDeps {
   id: string;
@@ -34,7 +47,6 @@ export interface DeliveryDeps {
   onChange(): void;
   onUpload(progress: UploadProgress): void;
   onError(err: CarryoverError): void;
-  isClosed(): boolean;
 }
 
 /** Any failure as a CarryoverError (storage and programming errors become "internal"). */
@@ -43,17 +55,22 @@ export function asCarryoverError(err: unknown): CarryoverError {
   return new CarryoverError("internal", 0, err instanceof Error ? err.message : String(err), { cause: err });
 }
 
-/** Owns every message written on this handle until the server has it: shown pending, stored, delivered, settled or failed. */
+/**
+ * Owns every message written on this handle until the server has it: shown
+ * pending, stored, delivered, settled on the ack or failed on a refusal. A
+ * socket send waits for its ack (a waiter per clientId); the waits are
+ * rejected when the socket goes away, and the message goes again over HTTP.
+ */
 export class Delivery {
-  private readonly acks: AckTracker;
+  private readonly waiters = new Map<string, Waiter>();
   private readonly backoff: Backoff;
   private readonly flushing = new SingleFlight();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
   /** Files of this page's uploads, by clientId: only memory holds the bytes, so a reload loses them. */
   private readonly files = new Map<string, { file: FileInput; controller: AbortController | null }>();
 
   constructor(private readonly deps: DeliveryDeps) {
-    this.acks = new AckTracker(deps.ackTimeout);
     this.backoff = new Backoff(deps.backoff);
   }
 
@@ -63,51 +80,29 @@ export class Delivery {
     for (const entry of stored) this.showPending(entry);
     // Failed so the person can retry with the file again — never silently dropped, never sent half-done.
     for (const entry of stored) {
-      if (entry.upload && !entry.failed && !this.files.has(entry.clientId)) {
-        this.deps.timeline.setPendingState(entry.clientId, "failed", "upload_interrupted");
-        await this.deps.outbox.setFailed(entry.clientId, "upload_interrupted");
-      }
+      if (entry.upload && !entry.failed && !this.files.has(entry.clientId)) await this.markFailed(entry.clientId, "upload_interrupted");
     }
   }
 
   send(content: Content): TimelineItem {
-    const entry: OutboxEntry = { clientId: newClientId(), content, createdAt: new Date().toISOString() };
-    const item = this.deps.timeline.addPending({ clientId: entry.clientId, content, createdAt: entry.createdAt, state: "pending" });
-    this.deps.onChange();
-    this.deps.outbox.add(entry).then(
-      () => this.flush(),
-      (err: unknown) => {
-        // Not persisted (storage full or failing): still try to deliver it now.
-        this.deps.onError(asCarryoverError(err));
-        this.flush();
-      },
-    );
-    return item;
+    return this.add({ clientId: newClientId(), content, createdAt: new Date().toISOString() }, () => this.flush());
   }
 
   sendFile(file: FileInput, options: { caption?: string; maxBytes?: number }): TimelineItem {
     const info = fileInfo(file);
-    const mediaType = mediaTypeOfFile(info.type);
-    if (!mediaType) throw new CarryoverError("unsupported_media_type", 415, `${info.type} files cannot be sent`);
+    const mediaType = mediaTypeOf(info.type);
     if (options.maxBytes !== undefined && info.size > options.maxBytes) {
       throw new CarryoverError("payload_too_large", 413, `attachments are limited to ${options.maxBytes} bytes`);
     }
     const content: Content = { type: "media", mediaType, ...(options.caption ? { caption: options.caption } : {}) };
     const entry: OutboxEntry = { clientId: newClientId(), content, createdAt: new Date().toISOString(), upload: info };
     this.files.set(entry.clientId, { file, controller: null });
-    const item = this.deps.timeline.addPending({ clientId: entry.clientId, content, createdAt: entry.createdAt, state: "pending", upload: { ...info, loaded: 0 } });
-    this.deps.onChange();
-    const start = () => void this.upload(entry.clientId);
-    this.deps.outbox.add(entry).then(start, (err: unknown) => {
-      this.deps.onError(asCarryoverError(err));
-      start();
-    });
-    return item;
+    return this.add(entry, () => void this.upload(entry.clientId));
   }
 
   retry(clientId: string, file?: FileInput): void {
     if (!this.deps.outbox.has(clientId)) return;
-    const entry = this.deps.outbox.entries.find((e) => e.clientId === clientId);
+    const entry = this.entryOf(clientId);
     if (entry?.upload) return this.retryUpload(entry, file);
     this.deps.timeline.setPendingState(clientId, "pending");
     this.deps.onChange();
@@ -115,7 +110,7 @@ export class Delivery {
   }
 
   cancel(clientId: string): boolean {
-    const entry = this.deps.outbox.entries.find((e) => e.clientId === clientId);
+    const entry = this.entryOf(clientId);
     // Handed to the server already (no upload left, not failed): it may be in the log any moment.
     if (!entry || (!entry.upload && !entry.failed)) return false;
     const local = this.files.get(clientId);
@@ -129,14 +124,16 @@ export class Delivery {
 
   /** Delivers the outbox in order, one message at a time, until empty or stuck; asked again while at it, it goes once more. */
   flush(): void {
-    if (this.deps.isClosed() || !this.deps.session.user) return;
-    void this.flushing.rerun(() => this.flushOnce());
+    if (!this.halted()) this.flushing.rerun(() => this.flushOnce());
   }
 
   /** The server's `ack` frame. */
   onAck(clientId: string, ack: Ack): void {
-    // No waiter (a late ack, or one for a send before a reload): the log holds it all the same.
-    if (!this.acks.settle(clientId, ack)) void this.settle(clientId, ack);
+    const waiter = this.takeWaiter(clientId);
+    if (waiter) waiter.resolve(ack);
+    // No waiter — a late ack, after a timeout or a disconnect gave the send up,
+    // or one for a send made before a reload: the log holds it all the same.
+    else void this.settle(clientId, ack);
   }
 
   /** The server's `error` frame for a send: refused for good. */
@@ -146,7 +143,7 @@ export class Delivery {
 
   /** No socket sends can be answered any more (it dropped, or live updates come from elsewhere): they go again over HTTP. */
   abandonSocketSends(err: CarryoverError): void {
-    this.acks.rejectAll(err);
+    for (const clientId of [...this.waiters.keys()]) this.dropWaiter(clientId, err);
   }
 
   /** Signed out: no more attempts until the next session; the outbox stays. */
@@ -154,17 +151,23 @@ export class Delivery {
     this.clearRetry();
   }
 
+  /** The handle closed: nothing more goes out; uploads under way are aborted. */
   close(): void {
+    this.closed = true;
     this.clearRetry();
-    this.acks.rejectAll(new CarryoverError("closed", 0, "the conversation handle is closed"));
+    this.abandonSocketSends(new CarryoverError("closed", 0, "the conversation handle is closed"));
     for (const local of this.files.values()) local.controller?.abort();
   }
 
+  /** Closed, or nobody signed in: nothing can be delivered now. */
+  private halted(): boolean {
+    return this.closed || !this.deps.session.user;
+  }
+
   private async flushOnce(): Promise<void> {
-    if (this.deps.isClosed() || !this.deps.session.user) return;
     this.clearRetry();
     for (;;) {
-      if (this.deps.isClosed() || !this.deps.session.user) return;
+      if (this.halted()) return;
       const entry = this.deps.outbox.entries.find((e) => !e.failed && !e.upload);
       if (!entry) return;
       this.showPending(entry);
@@ -173,8 +176,8 @@ export class Delivery {
         this.backoff.reset();
         await this.settle(entry.clientId, ack);
       } catch (err) {
-        if (isSignedOut(err) || this.deps.isClosed()) return;
-        if (isTransient(err) || !(err instanceof CarryoverError) || err.status === 401) {
+        if (isSignedOut(err) || this.closed) return;
+        if (!isRefusal(err)) {
           this.scheduleRetry(err);
           return;
         }
@@ -186,10 +189,10 @@ export class Delivery {
   private async deliver(entry: OutboxEntry): Promise<Ack> {
     const live = this.deps.live;
     if (live?.ready) {
-      const acked = this.acks.track(entry.clientId);
+      const acked = this.waitForAck(entry.clientId);
       if (live.send({ type: "send", clientId: entry.clientId, content: entry.content })) return acked;
       acked.catch(() => undefined);
-      this.acks.reject(entry.clientId, new CarryoverError("network", 0, "the live connection dropped"));
+      this.dropWaiter(entry.clientId, new CarryoverError("network", 0, "the live connection dropped"));
     }
     const answer = await this.deps.session.request("POST", paths.messages(this.deps.id), {
       body: { clientId: entry.clientId, content: entry.content },
@@ -210,11 +213,15 @@ export class Delivery {
 
   private async fail(clientId: string, err: CarryoverError): Promise<void> {
     // The flush loop that waited on this send records the failure.
-    if (this.acks.reject(clientId, err)) return;
-    this.deps.timeline.setPendingState(clientId, "failed", err.code);
-    this.deps.onChange();
-    await this.deps.outbox.setFailed(clientId, err.code);
+    if (this.dropWaiter(clientId, err)) return;
+    await this.markFailed(clientId, err.code);
     this.deps.onError(err);
+  }
+
+  private async markFailed(clientId: string, code: string): Promise<void> {
+    this.deps.timeline.setPendingState(clientId, "failed", code);
+    this.deps.onChange();
+    await this.deps.outbox.setFailed(clientId, code);
   }
 
   private scheduleRetry(err: unknown): void {
@@ -231,16 +238,59 @@ export class Delivery {
     this.retryTimer = null;
   }
 
-  private showPending(entry: OutboxEntry): void {
-    if (this.deps.timeline.hasPending(entry.clientId)) return;
-    this.deps.timeline.addPending({
-      clientId: entry.clientId,
-      content: entry.content,
-      createdAt: entry.createdAt,
-      state: entry.failed ? "failed" : "pending",
-      ...(entry.failed ? { error: entry.failed } : {}),
-      ...(entry.upload ? { upload: { ...entry.upload, loaded: 0 } } : {}),
+  /**
+   * Waits for the ack of `clientId` (started before the frame goes out: the
+   * ack can come back at once). Rejects with "network" when none came within
+   * ackTimeout; a wait for the same clientId still under way is superseded.
+   */
+  private waitForAck(clientId: string): Promise<Ack> {
+    this.dropWaiter(clientId, new CarryoverError("network", 0, "superseded"));
+    return new Promise<Ack>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          if (this.waiters.get(clientId) === waiter) this.waiters.delete(clientId);
+          reject(new CarryoverError("network", 0, "no acknowledgement in time"));
+        }, this.deps.ackTimeout),
+      };
+      this.waiters.set(clientId, waiter);
     });
+  }
+
+  /** Rejects the wait for this clientId's ack; false when none waited. */
+  private dropWaiter(clientId: string, err: unknown): boolean {
+    const waiter = this.takeWaiter(clientId);
+    waiter?.reject(err);
+    return waiter !== undefined;
+  }
+
+  private takeWaiter(clientId: string): Waiter | undefined {
+    const waiter = this.waiters.get(clientId);
+    if (!waiter) return undefined;
+    this.waiters.delete(clientId);
+    clearTimeout(waiter.timer);
+    return waiter;
+  }
+
+  /** A new message: shown pending, stored, then `next` (delivery, or its upload first) — also when storing failed. */
+  private add(entry: OutboxEntry, next: () => void): TimelineItem {
+    const item = this.deps.timeline.addPending(pendingOf(entry));
+    this.deps.onChange();
+    this.deps.outbox.add(entry).then(next, (err: unknown) => {
+      // Not persisted (storage full or failing): still try to deliver it now.
+      this.deps.onError(asCarryoverError(err));
+      next();
+    });
+    return item;
+  }
+
+  private showPending(entry: OutboxEntry): void {
+    if (!this.deps.timeline.hasPending(entry.clientId)) this.deps.timeline.addPending(pendingOf(entry));
+  }
+
+  private entryOf(clientId: string): OutboxEntry | undefined {
+    return this.deps.outbox.entries.find((e) => e.clientId === clientId);
   }
 
   // --- upload, then send ----------------------------------------------------------
@@ -249,8 +299,8 @@ export class Delivery {
   private async upload(clientId: string): Promise<void> {
     const { timeline, outbox, session } = this.deps;
     const local = this.files.get(clientId);
-    const entry = outbox.entries.find((e) => e.clientId === clientId);
-    if (!local || !entry?.upload || this.deps.isClosed()) return;
+    const entry = this.entryOf(clientId);
+    if (!local || !entry?.upload || this.closed) return;
     const controller = new AbortController();
     local.controller = controller;
     const info = entry.upload;
@@ -285,9 +335,7 @@ export class Delivery {
       if (this.files.get(clientId) !== local || controller.signal.aborted) return;
       local.controller = null;
       const error = asCarryoverError(err);
-      timeline.setPendingState(clientId, "failed", error.code);
-      this.deps.onChange();
-      await outbox.setFailed(clientId, error.code);
+      await this.markFailed(clientId, error.code);
       if (!isTransient(error)) this.deps.onError(error);
     }
   }
@@ -300,11 +348,8 @@ export class Delivery {
     }
     const next = { ...entry };
     if (file) {
-      const info = fileInfo(file);
-      const mediaType = mediaTypeOfFile(info.type);
-      if (!mediaType) throw new CarryoverError("unsupported_media_type", 415, `${info.type} files cannot be sent`);
-      next.upload = info;
-      next.content = { ...entry.content, mediaType } as Content;
+      next.upload = fileInfo(file);
+      next.content = { ...entry.content, mediaType: mediaTypeOf(next.upload.type) } as Content;
     }
     delete next.failed;
     this.deps.timeline.setPendingState(entry.clientId, "pending");
@@ -312,4 +357,23 @@ export class Delivery {
     this.deps.onChange();
     void this.deps.outbox.replace(next).then(() => this.upload(entry.clientId));
   }
+}
+
+/** How an outbox entry shows in the timeline until the server's event replaces it. */
+function pendingOf(entry: OutboxEntry): PendingMessage {
+  return {
+    clientId: entry.clientId,
+    content: entry.content,
+    createdAt: entry.createdAt,
+    state: entry.failed ? "failed" : "pending",
+    ...(entry.failed ? { error: entry.failed } : {}),
+    ...(entry.upload ? { upload: { ...entry.upload, loaded: 0 } } : {}),
+  };
+}
+
+/** The media type of a file the API takes. @throws CarryoverError unsupported_media_type (415) */
+function mediaTypeOf(type: string): NonNullable<ReturnType<typeof mediaTypeOfFile>> {
+  const mediaType = mediaTypeOfFile(type);
+  if (!mediaType) throw new CarryoverError("unsupported_media_type", 415, `${type} files cannot be sent`);
+  return mediaType;
 }

@@ -3,7 +3,7 @@
 // (while the socket is down, or after a gap), and paged backwards on request.
 import type { Event } from "../protocol/event";
 import { isEvent } from "../protocol/wire";
-import { paths } from "./api-paths";
+import * as paths from "./api-paths";
 import { Backoff, type BackoffOptions } from "./backoff";
 import { isTransient } from "./errors";
 import { isRecord } from "./http";
@@ -26,7 +26,6 @@ export interface HistoryDeps {
   ingest(events: readonly Event[]): void;
   onChange(): void;
   report(err: unknown): void;
-  isClosed(): boolean;
 }
 
 /** Catch-up events per request: a long offline period comes in a few large pages. */
@@ -48,6 +47,7 @@ export class HistorySync {
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** The highest seq the server said exists (acks, ready cursors, events seen). */
   private knownSeq = 0;
+  private stopped = false;
 
   constructor(private readonly deps: HistoryDeps) {
     this.backoff = new Backoff(deps.backoff);
@@ -65,7 +65,7 @@ export class HistorySync {
       const { session, timeline, outbox, id } = this.deps;
       const [info, page] = await Promise.all([
         session.request("GET", paths.conversation(id)),
-        session.request("GET", paths.events(id, { before: LATEST, limit: this.deps.pageSize })),
+        session.request("GET", paths.events(id, "before", LATEST, this.deps.pageSize)),
       ]);
       timeline.seed(eventsOf(page.body));
       this.deps.onSeeded(info.body);
@@ -79,8 +79,7 @@ export class HistorySync {
 
   /** Fetches everything after the last seq held over HTTP; asked again while at it, it goes once more. */
   catchUp(): void {
-    if (this.deps.isClosed()) return;
-    void this.catching.rerun(() => this.catchUpOnce());
+    if (!this.stopped) this.catching.rerun(() => this.catchUpOnce());
   }
 
   /** Fetches up to `seq` when the window ends before it (an ack without its event, from an older server). */
@@ -93,25 +92,27 @@ export class HistorySync {
     await this.seed();
     const before = this.deps.timeline.firstSeq;
     if (before <= 1) return false;
-    const answer = await this.deps.session.request("GET", paths.events(this.deps.id, { before, limit }));
+    const answer = await this.deps.session.request("GET", paths.events(this.deps.id, "before", before, limit));
     const added = this.deps.timeline.prepend(eventsOf(answer.body));
     if (added > 0) this.deps.onChange();
     return added > 0;
   }
 
+  /** The handle closed: no more requests start. */
   stop(): void {
+    this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
   }
 
   private async catchUpOnce(): Promise<void> {
-    if (this.deps.isClosed()) return;
+    if (this.stopped) return;
     const { timeline, session, id } = this.deps;
     try {
       await this.seed();
       for (;;) {
         const after = timeline.lastSeq;
-        const answer = await session.request("GET", paths.events(id, { after, limit: CATCH_UP_PAGE }));
+        const answer = await session.request("GET", paths.events(id, "after", after, CATCH_UP_PAGE));
         this.deps.ingest(eventsOf(answer.body));
         if (!(isRecord(answer.body) && answer.body.hasMore === true) || timeline.lastSeq === after) break;
       }
@@ -124,7 +125,7 @@ export class HistorySync {
   }
 
   private schedule(): void {
-    if (this.timer !== null || this.deps.isClosed()) return;
+    if (this.timer !== null || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.deps.timeline.lastSeq < this.knownSeq) this.catchUp();

@@ -1,7 +1,7 @@
 // This person's read cursor in one conversation: how far they have read (from
 // any of their devices) and what of it the server has been told — over the
 // socket when it is ready, else over HTTP, one request at a time.
-import { paths } from "./api-paths";
+import * as paths from "./api-paths";
 import { isTransient } from "./errors";
 import type { Live } from "./live";
 import type { Session } from "./session";
@@ -59,7 +59,7 @@ export class ReadCursor {
    */
   send(): void {
     if (this.readSeq <= this.sent || !this.deps.session.user) return;
-    void this.sending.rerun(async () => {
+    this.sending.rerun(async () => {
       const seq = this.readSeq;
       if (seq <= this.sent || !this.deps.session.user) return;
       if (this.deps.live?.send({ type: "read", seq })) {

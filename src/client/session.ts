@@ -2,7 +2,7 @@
 // site's identity token, a guest token or a handoff), keeps them fresh, rotates
 // refresh tokens, persists credentials and notices being signed out.
 import type { SessionAnswer } from "../protocol/session";
-import { paths } from "./api-paths";
+import * as paths from "./api-paths";
 import { CarryoverError, isRefreshable, isRevoked, isTransient } from "./errors";
 import type { Http, HttpAnswer, RequestOptions } from "./http";
 import { SingleFlight } from "./single-flight";

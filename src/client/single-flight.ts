@@ -16,9 +16,8 @@
  * - `rerun(task)`: starts `task` when idle; while a run is under way it
  *   asks for one more run after it instead. Any number of asks during one run
  *   collapse into a single re-run (of the task of the last ask), started as
- *   soon as that run settles, whether it resolved or rejected. The promise
- *   settles with the run that will cover this ask: the one it started, or the
- *   re-run. Callers that drop it must pass a task that does not reject.
+ *   soon as that run settles, whether it resolved or rejected. Nobody awaits
+ *   these runs: `task` handles its own failures (a rejection is unhandled).
  *
  * A run counts as under way from the call that starts it until its promise
  * settles; the slot is idle again in the same tick (before a re-run starts).
@@ -26,7 +25,7 @@
  */
 export class SingleFlight<T = void> {
   private current: Promise<T> | null = null;
-  private again: { task: () => Promise<T>; done: Promise<T>; settle: (run: Promise<T>) => void } | null = null;
+  private again: (() => Promise<T>) | null = null;
 
   /** Whether a run is under way. */
   get running(): boolean {
@@ -43,19 +42,9 @@ export class SingleFlight<T = void> {
     return this.start(() => previous.then(task, task));
   }
 
-  rerun(task: () => Promise<T>): Promise<T> {
-    if (!this.current) return this.start(task);
-    if (this.again) {
-      this.again.task = task;
-      return this.again.done;
-    }
-    let settle: (run: Promise<T>) => void = () => undefined;
-    const done = new Promise<T>((resolve) => {
-      // Resolving with the re-run's promise takes on its value or rejection.
-      settle = resolve as (run: Promise<T>) => void;
-    });
-    this.again = { task, done, settle };
-    return done;
+  rerun(task: () => Promise<T>): void {
+    if (this.current) this.again = task;
+    else void this.start(task);
   }
 
   private start(task: () => Promise<T>): Promise<T> {
@@ -70,7 +59,7 @@ export class SingleFlight<T = void> {
       this.current = null;
       const again = this.again;
       this.again = null;
-      if (again) again.settle(this.start(again.task));
+      if (again) void this.start(again);
     });
     this.current = p;
     return p;

@@ -11,7 +11,7 @@ import {
   type Attachment,
   type AttachmentContentType,
 } from "../protocol/attachment";
-import { paths } from "./api-paths";
+import * as paths from "./api-paths";
 import { CarryoverError } from "./errors";
 import { isRecord } from "./http";
 
