@@ -6,18 +6,19 @@ import type { Content } from "../protocol/content";
 import type { ConversationStatus, Event, Owner, Sender } from "../protocol/event";
 import { CloseCode, TYPING_RESEND_MS, type ServerFrame } from "../protocol/wire";
 import { attachmentUrl, type UrlCache } from "./attachment-urls";
+import type { ConversationHandle, HandleDeps, HandleEvents, LiveSource } from "./conversation-handle";
 import { Delivery, asCarryoverError, type Ack } from "./delivery";
 import { CarryoverError, CODE_STATUS, isSignedOut, isTransient } from "./errors";
 import { Emitter } from "./events";
 import { HistorySync } from "./history-sync";
 import { isRecord } from "./http";
 import { Live, type LiveState } from "./live";
-import type { ConversationHandle, HandleDeps, HandleEvents, LiveSource } from "./conversation-handle";
 import { ReadCursor } from "./read-cursor";
 import type { CarryoverUser } from "./session";
 import { Timeline, type TimelineItem } from "./timeline";
 import type { FileInput, UploadProgress } from "./upload";
 
+/** One open conversation's handle (the client makes one per conversation id; `close()` lets it go). */
 export class Conversation implements ConversationHandle {
   readonly id: string;
   private readonly timeline = new Timeline();
