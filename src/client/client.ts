@@ -1,15 +1,17 @@
 // createClient: one customer device talking to a Carryover server — its
 // session, its conversations and their live handles.
 import type { ThreadSummary } from "../protocol/thread";
+import * as paths from "./api-paths";
 import type { BackoffOptions } from "./backoff";
-import { Conversation, type ConversationHandle } from "./conversation";
-import { CarryoverError, isSignedOut, isTransient } from "./errors";
+import { Conversation } from "./conversation";
+import type { ConversationHandle } from "./conversation-handle";
+import { CarryoverError, isRefusal, isTransient } from "./errors";
 import { Emitter } from "./events";
 import { Http, isRecord } from "./http";
 import { Outbox, readIndex } from "./outbox";
 import { Session, type CarryoverUser } from "./session";
 import { MemoryStorage, storageKeys, type KeyValueStorage } from "./storage";
-import { subscriptionPath, topicsOf, type TopicSubscription } from "./subscriptions";
+import { topicsOf, type TopicSubscription } from "./subscriptions";
 
 export interface ClientOptions {
   baseUrl: string;
@@ -139,20 +141,12 @@ class Client implements CarryoverClient {
     return this.session.deviceId;
   }
 
-  async connect(): Promise<CarryoverUser> {
-    this.ensureOpen();
-    this.signedOut = false;
-    const user = await this.session.connect();
-    this.deliverStored();
-    return user;
+  connect(): Promise<CarryoverUser> {
+    return this.signIn(() => this.session.connect());
   }
 
-  async login(): Promise<CarryoverUser> {
-    this.ensureOpen();
-    this.signedOut = false;
-    const user = await this.session.login();
-    this.deliverStored();
-    return user;
+  login(): Promise<CarryoverUser> {
+    return this.signIn(() => this.session.login());
   }
 
   async logout(options: { allDevices?: boolean } = {}): Promise<void> {
@@ -168,7 +162,7 @@ class Client implements CarryoverClient {
 
   async createHandoff(conversationId: string): Promise<{ handoffToken: string; url: string; expiresAt: string }> {
     await this.ready();
-    const answer = await this.session.request("POST", `/v1/conversations/${encodeURIComponent(conversationId)}/handoff`);
+    const answer = await this.session.request("POST", paths.handoff(conversationId));
     const body = answer.body;
     if (!isRecord(body) || typeof body.handoffToken !== "string" || typeof body.url !== "string" || typeof body.expiresAt !== "string") {
       throw new CarryoverError("invalid_response", 0, "the handoff answer is incomplete");
@@ -178,24 +172,24 @@ class Client implements CarryoverClient {
 
   async conversations(): Promise<ThreadSummary[]> {
     await this.ready();
-    const answer = await this.session.request("GET", "/v1/me/conversations");
+    const answer = await this.session.request("GET", paths.myConversations);
     const list = isRecord(answer.body) ? answer.body.conversations : null;
     return Array.isArray(list) ? list.filter((t): t is ThreadSummary => isRecord(t) && typeof t.id === "string") : [];
   }
 
   async listSubscriptions(): Promise<TopicSubscription[]> {
     await this.ready();
-    return topicsOf((await this.session.request("GET", "/v1/me/subscriptions")).body);
+    return topicsOf((await this.session.request("GET", paths.subscriptions)).body);
   }
 
   async subscribe(topic: string): Promise<TopicSubscription[]> {
     await this.ready();
-    return topicsOf((await this.session.request("PUT", subscriptionPath(topic))).body);
+    return topicsOf((await this.session.request("PUT", paths.subscription(topic))).body);
   }
 
   async unsubscribe(topic: string): Promise<TopicSubscription[]> {
     await this.ready();
-    return topicsOf((await this.session.request("DELETE", subscriptionPath(topic))).body);
+    return topicsOf((await this.session.request("DELETE", paths.subscription(topic))).body);
   }
 
   async syncSession(): Promise<void> {
@@ -218,7 +212,7 @@ class Client implements CarryoverClient {
       });
     }
     await this.ready();
-    const answer = await this.session.request("POST", "/v1/conversations", { body: options.ref ? { ref: options.ref } : {} });
+    const answer = await this.session.request("POST", paths.conversations, { body: options.ref ? { ref: options.ref } : {} });
     const c = isRecord(answer.body) ? answer.body.conversation : null;
     if (!isRecord(c) || typeof c.id !== "string") throw new CarryoverError("invalid_response", 0, "no conversation in the answer");
     const id = c.id;
@@ -276,12 +270,12 @@ class Client implements CarryoverClient {
           // A file not uploaded yet waits for its conversation to be opened (its bytes are there, if anywhere).
           if (entry.failed || entry.upload || this.handles.has(id)) continue;
           try {
-            await this.session.request("POST", `/v1/conversations/${encodeURIComponent(id)}/messages`, {
+            await this.session.request("POST", paths.messages(id), {
               body: { clientId: entry.clientId, content: entry.content },
             });
             await outbox.remove(entry.clientId);
           } catch (err) {
-            if (!(err instanceof CarryoverError) || isTransient(err) || isSignedOut(err) || err.status === 401) return;
+            if (!isRefusal(err)) return;
             await outbox.setFailed(entry.clientId, err.code);
             this.emitter.emit("error", err);
           }
@@ -301,7 +295,7 @@ class Client implements CarryoverClient {
       id,
       session: this.session,
       outbox: this.outboxOf(id),
-      liveUrl: (cid, after) => `${wsBase(this.options.baseUrl)}/v1/conversations/${encodeURIComponent(cid)}/live?after=${after}`,
+      liveUrl: (cid, after) => `${wsBase(this.options.baseUrl)}${paths.live(cid, after)}`,
       WebSocket: this.options.WebSocket ?? (globalThis as { WebSocket?: typeof WebSocket }).WebSocket,
       backoff: this.backoff,
       pageSize: this.options.pageSize ?? 50,
@@ -325,6 +319,15 @@ class Client implements CarryoverClient {
     this.openHandles.add(handle);
     if (this.closed) handle.close();
     return handle;
+  }
+
+  /** A sign-in asked for (it lifts a sign-out), then the messages stored for closed conversations go. */
+  private async signIn(open: () => Promise<CarryoverUser>): Promise<CarryoverUser> {
+    this.ensureOpen();
+    this.signedOut = false;
+    const user = await open();
+    this.deliverStored();
+    return user;
   }
 
   /** A session exists (connecting first if none was opened yet). */

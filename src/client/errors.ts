@@ -44,5 +44,14 @@ export function isSignedOut(err: unknown): boolean {
   return err instanceof CarryoverError && (err.code === "token_revoked" || err.code === "signed_out");
 }
 
+/**
+ * The server refused a send for good (a 4xx other than 401, or an error frame):
+ * the message is kept as failed. Anything else — network, 5xx, 408, 429, an
+ * auth failure, a non-API error — leaves it in the outbox for a later attempt.
+ */
+export function isRefusal(err: unknown): err is CarryoverError {
+  return err instanceof CarryoverError && !isTransient(err) && !isSignedOut(err) && err.status !== 401;
+}
+
 /** Status of an API error code, for errors that arrive as WebSocket frames. */
 export const CODE_STATUS: Readonly<Record<string, number>> = ERROR_STATUS;

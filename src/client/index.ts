@@ -1,7 +1,7 @@
 // carryover/client — the client SDK for apps and websites (browsers, Node >= 22,
 // React Native): sessions, conversations, live updates and a durable outbox.
 export { createClient, type CarryoverClient, type ClientOptions, type ConversationOptions } from "./client";
-export type { ConversationHandle, LiveSource } from "./conversation";
+export type { ConversationHandle, LiveSource } from "./conversation-handle";
 export { CarryoverError } from "./errors";
 export type { CarryoverUser } from "./session";
 export { BrowserStorage, FallbackStorage, MemoryStorage, type KeyValueStorage } from "./storage";

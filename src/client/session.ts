@@ -2,93 +2,14 @@
 // site's identity token, a guest token or a handoff), keeps them fresh, rotates
 // refresh tokens, persists credentials and notices being signed out.
 import type { SessionAnswer } from "../protocol/session";
+import * as paths from "./api-paths";
 import { CarryoverError, isRefreshable, isRevoked, isTransient } from "./errors";
-import { Http, isRecord, type HttpAnswer, type RequestOptions } from "./http";
+import type { Http, HttpAnswer, RequestOptions } from "./http";
+import { SingleFlight } from "./single-flight";
 import { readJson, type KeyValueStorage } from "./storage";
+import { EMPTY, parseAnswer, parseStored, sameUser, withTabsLock, type CarryoverUser, type StoredSession } from "./stored-session";
 
-export interface CarryoverUser {
-  id: string;
-  name: string | null;
-  guest: boolean;
-}
-
-/** What is kept in storage under `carryover:<tenant>:session`. */
-export interface StoredSession {
-  deviceId: string | null;
-  refreshToken: string | null;
-  guestToken: string | null;
-  userId: string | null;
-  user: CarryoverUser | null;
-  sessionToken: string | null;
-  /** When the session token expires, in this device's clock (ms). */
-  expiresAt: number | null;
-  /** When to get a new one: a minute early, or at three quarters of a shorter lifetime. */
-  refreshAt: number | null;
-}
-
-const EMPTY: StoredSession = {
-  deviceId: null,
-  refreshToken: null,
-  guestToken: null,
-  userId: null,
-  user: null,
-  sessionToken: null,
-  expiresAt: null,
-  refreshAt: null,
-};
-
-
-function str(value: unknown): string | null {
-  return typeof value === "string" && value.length > 0 ? value : null;
-}
-
-function userOf(value: unknown): CarryoverUser | null {
-  if (!isRecord(value) || typeof value.id !== "string") return null;
-  return { id: value.id, name: typeof value.name === "string" ? value.name : null, guest: value.guest === true };
-}
-
-function parseStored(value: unknown): StoredSession {
-  if (!isRecord(value)) return { ...EMPTY };
-  const user = userOf(value.user);
-  return {
-    deviceId: str(value.deviceId),
-    refreshToken: str(value.refreshToken),
-    guestToken: str(value.guestToken),
-    userId: str(value.userId) ?? user?.id ?? null,
-    user,
-    sessionToken: str(value.sessionToken),
-    expiresAt: typeof value.expiresAt === "number" ? value.expiresAt : null,
-    refreshAt: typeof value.refreshAt === "number" ? value.refreshAt : null,
-  };
-}
-
-function parseAnswer(body: unknown): SessionAnswer {
-  const user = isRecord(body) ? userOf(body.user) : null;
-  if (
-    !isRecord(body) ||
-    !user ||
-    typeof body.sessionToken !== "string" ||
-    typeof body.expiresAt !== "string" ||
-    typeof body.refreshToken !== "string" ||
-    typeof body.deviceId !== "string"
-  ) {
-    throw new CarryoverError("invalid_response", 0, "the server sent an unexpected session answer");
-  }
-  const answer: SessionAnswer = {
-    sessionToken: body.sessionToken,
-    expiresAt: body.expiresAt,
-    refreshToken: body.refreshToken,
-    deviceId: body.deviceId,
-    user,
-  };
-  if (typeof body.guestToken === "string") answer.guestToken = body.guestToken;
-  if (typeof body.conversationId === "string") answer.conversationId = body.conversationId;
-  return answer;
-}
-
-function sameUser(a: CarryoverUser | null, b: CarryoverUser | null): boolean {
-  return a === b || (a !== null && b !== null && a.id === b.id && a.guest === b.guest && a.name === b.name);
-}
+export type { CarryoverUser, StoredSession } from "./stored-session";
 
 export interface SessionOptions {
   http: Http;
@@ -105,7 +26,8 @@ type Obtain = "connect" | "refresh";
 export class Session {
   private state: StoredSession = { ...EMPTY };
   private loaded: Promise<void> | null = null;
-  private inflight: Promise<string> | null = null;
+  /** The session change under way (connect, login, handoff, refresh): one at a time, refreshes shared. */
+  private readonly changes = new SingleFlight<string>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private holders = 0;
   private closed = false;
@@ -131,18 +53,15 @@ export class Session {
   async connect(): Promise<CarryoverUser> {
     await this.load();
     if (this.state.user && this.fresh(this.state)) {
-      this.schedule();
-      this.announce(this.state.user);
+      this.use(this.state);
       return this.state.user;
     }
-    await this.exclusive(() =>
+    await this.changes.queue(() =>
       this.locked(async () => {
         // Another tab may have opened the session meanwhile: use it rather than open a second one.
         const stored = parseStored(await readJson(this.options.storage, this.options.storageKey));
         if (stored.user && stored.sessionToken && this.fresh(stored)) {
-          this.state = stored;
-          this.schedule();
-          this.announce(stored.user);
+          this.use(stored);
           return stored.sessionToken;
         }
         this.state = stored;
@@ -159,7 +78,7 @@ export class Session {
     if (!identityToken) throw new CarryoverError("signed_out", 0, "the identity token provider returned no token");
     // Under the tabs' lock: the merge revokes the guest session every tab holds,
     // and the other tabs, told so, wait here and then follow the new session.
-    await this.exclusive(() =>
+    await this.changes.queue(() =>
       this.locked(async () => {
         const body: Record<string, string> = { identityToken };
         if (this.state.guestToken) body.guestToken = this.state.guestToken;
@@ -174,7 +93,7 @@ export class Session {
   async redeemHandoff(handoffToken: string): Promise<string> {
     await this.load();
     let conversationId: string | undefined;
-    await this.exclusive(() =>
+    await this.changes.queue(() =>
       this.locked(async () => {
         const answer = await this.post({ handoffToken });
         conversationId = answer.conversationId;
@@ -191,7 +110,7 @@ export class Session {
     if (this.state.sessionToken || this.state.refreshToken) {
       try {
         // request() refreshes an expired session token first: the server must revoke the device.
-        await this.request("DELETE", allDevices ? "/v1/sessions" : "/v1/sessions/current");
+        await this.request("DELETE", allDevices ? paths.sessions : paths.currentSession);
       } catch (err) {
         // A 401 here means the server no longer knows this session: signed out already.
         if (!(err instanceof CarryoverError && err.status === 401)) failure = err;
@@ -213,16 +132,14 @@ export class Session {
   async refresh(stale: string | null): Promise<string> {
     await this.load();
     if (this.closed) throw new CarryoverError("closed", 0, "the client is closed");
-    return this.single(() =>
+    return this.changes.join(() =>
       this.locked(async () => {
         // Another tab or instance sharing the storage may have refreshed already:
         // adopt its token instead of spending (and so revoking) an old refresh token.
         const stored = parseStored(await readJson(this.options.storage, this.options.storageKey));
         if (stored.userId === this.state.userId || this.state.userId === null) {
           if (stored.sessionToken && stored.sessionToken !== stale && this.fresh(stored)) {
-            this.state = stored;
-            this.schedule();
-            this.announce(stored.user);
+            this.use(stored);
             return stored.sessionToken;
           }
           if (stored.refreshToken) this.state = { ...this.state, refreshToken: stored.refreshToken, deviceId: stored.deviceId };
@@ -232,15 +149,9 @@ export class Session {
     );
   }
 
-  /**
-   * Runs a credential change under a lock shared by every tab of this origin
-   * (Web Locks, where there are any), so two tabs never spend the same refresh
-   * token — the server would take the second use for theft and revoke the device.
-   */
+  /** Runs a credential change under the tabs' lock of this storage key (see withTabsLock). */
   private locked<T>(run: () => Promise<T>): Promise<T> {
-    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
-    if (!locks || typeof locks.request !== "function") return run();
-    return locks.request(`${this.options.storageKey}:lock`, run) as Promise<T>;
+    return withTabsLock(this.options.storageKey, run);
   }
 
   /** An authenticated request; one refresh and retry on a refused session token. */
@@ -312,9 +223,7 @@ export class Session {
       }
       return false;
     }
-    this.state = stored;
-    this.schedule();
-    this.announce(stored.user);
+    this.use(stored);
     return true;
   }
 
@@ -346,20 +255,10 @@ export class Session {
   private async obtain(mode: Obtain): Promise<string> {
     const { refreshToken, deviceId, guestToken } = this.state;
     if (refreshToken) {
-      try {
-        const body: Record<string, string> = { refreshToken };
-        if (deviceId) body.deviceId = deviceId;
-        return await this.open(body);
-      } catch (err) {
-        // Network and server trouble: try again later with the same refresh token.
-        if (!(err instanceof CarryoverError) || isTransient(err)) throw err;
-        if (err.code === "token_revoked" && mode === "refresh") {
-          await this.signedOut();
-          throw err;
-        }
-        // An expired, unknown or (on connect) revoked refresh token: start over below.
-        this.state = { ...this.state, refreshToken: null, sessionToken: null, expiresAt: null, refreshAt: null };
-      }
+      const token = await this.openWith({ refreshToken }, deviceId, (err) => err.code === "token_revoked" && mode === "refresh");
+      if (token !== null) return token;
+      // An expired, unknown or (on connect) revoked refresh token: start over below.
+      this.state = { ...this.state, refreshToken: null, sessionToken: null, expiresAt: null, refreshAt: null };
     }
     const identityToken = await this.identityToken();
     if (identityToken) {
@@ -369,23 +268,38 @@ export class Session {
       return this.open(body, { dropGuestToken: body.guestToken !== undefined });
     }
     if (guestToken) {
-      try {
-        const body: Record<string, string> = { guestToken };
-        if (deviceId) body.deviceId = deviceId;
-        return await this.open(body);
-      } catch (err) {
-        if (!(err instanceof CarryoverError) || isTransient(err)) throw err;
-        if (mode === "refresh") {
-          await this.signedOut();
-          throw err;
-        }
-      }
+      const token = await this.openWith({ guestToken }, deviceId, () => mode === "refresh");
+      if (token !== null) return token;
     }
     if (mode === "refresh") {
       await this.signedOut();
       throw new CarryoverError("signed_out", 401, "no credentials left to open a session with");
     }
     return this.open({});
+  }
+
+  /**
+   * Opens a session with one stored credential: null when refused for good (try
+   * the next one); a network or server failure is thrown (try again later with
+   * it), as is a refusal `signsOut` accepts, after signing out.
+   */
+  private async openWith(
+    credential: Record<string, string>,
+    deviceId: string | null,
+    signsOut: (err: CarryoverError) => boolean,
+  ): Promise<string | null> {
+    const body: Record<string, string> = { ...credential };
+    if (deviceId) body.deviceId = deviceId;
+    try {
+      return await this.open(body);
+    } catch (err) {
+      if (!(err instanceof CarryoverError) || isTransient(err)) throw err;
+      if (signsOut(err)) {
+        await this.signedOut();
+        throw err;
+      }
+      return null;
+    }
   }
 
   private async identityToken(): Promise<string | null> {
@@ -395,7 +309,7 @@ export class Session {
   }
 
   private async post(body: Record<string, string>): Promise<SessionAnswer & { serverDate: number | null }> {
-    const answer = await this.options.http.request("POST", "/v1/sessions", {
+    const answer = await this.options.http.request("POST", paths.sessions, {
       body: { tenant: this.options.tenant, ...body },
     });
     return { ...parseAnswer(answer.body), serverDate: answer.serverDate };
@@ -426,9 +340,15 @@ export class Session {
       refreshAt: now + lifetime - Math.min(60_000, lifetime / 4),
     };
     await this.options.storage.set(this.options.storageKey, JSON.stringify(this.state));
-    this.schedule();
-    this.announce(answer.user);
+    this.use(this.state);
     return answer.sessionToken;
+  }
+
+  /** Takes `stored` as this instance's session (opened here, or by another tab) and announces its person. */
+  private use(stored: StoredSession): void {
+    this.state = stored;
+    this.schedule();
+    this.announce(stored.user);
   }
 
   private announce(user: CarryoverUser | null): void {
@@ -459,21 +379,6 @@ export class Session {
   private clearTimer(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-  }
-
-  /** Joins a session change already under way (refreshes are shared). */
-  private single(run: () => Promise<string>): Promise<string> {
-    return this.inflight ?? this.exclusive(run);
-  }
-
-  /** Runs after any session change under way, never alongside it. */
-  private exclusive(run: () => Promise<string>): Promise<string> {
-    const previous = this.inflight;
-    const p = (previous ? previous.catch(() => "").then(run) : run()).finally(() => {
-      if (this.inflight === p) this.inflight = null;
-    });
-    this.inflight = p;
-    return p;
   }
 
   private requireUser(): CarryoverUser {

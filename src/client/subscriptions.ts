@@ -22,8 +22,3 @@ export function topicsOf(body: unknown): TopicSubscription[] {
     subscribed: t.subscribed === true,
   }));
 }
-
-/** The API path of one subscription. */
-export function subscriptionPath(topic: string): string {
-  return `/v1/me/subscriptions/${encodeURIComponent(topic)}`;
-}

@@ -11,6 +11,7 @@ import {
   type Attachment,
   type AttachmentContentType,
 } from "../protocol/attachment";
+import * as paths from "./api-paths";
 import { CarryoverError } from "./errors";
 import { isRecord } from "./http";
 
@@ -106,8 +107,7 @@ export async function uploadFile(
   input: { token: string; conversationId: string; file: FileInput; info: FileInfo; signal: AbortSignal; onProgress: (loaded: number, total: number) => void },
 ): Promise<Attachment> {
   const base = transport.baseUrl.replace(/\/+$/, "");
-  const query = new URLSearchParams({ conversationId: input.conversationId, filename: input.info.name });
-  const url = `${base}/v1/attachments?${query.toString()}`;
+  const url = `${base}${paths.upload(input.conversationId, input.info.name)}`;
   // Called unbound, a browser's fetch throws "Illegal invocation".
   const fetchFn: typeof fetch = (i, init) => (transport.fetch ? transport.fetch(i, init) : globalThis.fetch(i, init));
   let body: Blob;

@@ -4,6 +4,9 @@
 // current by the inbox live feed), and answers as Sam. The pane's bot answers
 // new customer messages through the Send API with the demo bot key, and
 // stands by while an agent owns the thread.
+// Bundled by src/dev/build.mjs, so it speaks the live wire with the Worker's own constants.
+import { BEARER_PREFIX, LIVE_PROTOCOL } from "../protocol/wire";
+
 (function () {
   "use strict";
   var BOT_KEY = "ck_demo_bot_change_me_0123456789abcdef";
@@ -218,7 +221,7 @@
   function openInbox() {
     if (!agent || inboxSocket) return;
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/v1/inbox/live";
-    var ws = new WebSocket(url, ["carryover.v1", "bearer." + agent.sessionToken]);
+    var ws = new WebSocket(url, [LIVE_PROTOCOL, BEARER_PREFIX + agent.sessionToken]);
     inboxSocket = ws;
     ws.onmessage = function (e) {
       var frame = JSON.parse(e.data);

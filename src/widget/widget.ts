@@ -10,6 +10,7 @@ import {
   type KeyValueStorage,
 } from "../client/index";
 import { isSignedOut, type CarryoverError } from "../client/errors";
+import { SingleFlight } from "../client/single-flight";
 import type { Content } from "../protocol/content";
 import { TYPING_IDLE_MS, TYPING_SHOWN_MS } from "../protocol/wire";
 import { h } from "./dom";
@@ -69,7 +70,8 @@ export class Widget {
   private options: WidgetOptions;
   private readonly client: CarryoverClient;
   private conversation: ConversationHandle | null = null;
-  private attaching: Promise<ConversationHandle> | null = null;
+  /** One attach at a time: a second caller gets the handle the first one is opening. */
+  private readonly attaching = new SingleFlight<ConversationHandle>();
   private unsubscribe: (() => void)[] = [];
   private handleListeners: (() => void)[] = [];
   private started: Promise<void> | null = null;
@@ -363,7 +365,7 @@ export class Widget {
   }
 
   private attach(id?: string): Promise<ConversationHandle> {
-    this.attaching ??= (async () => {
+    return this.attaching.join(async () => {
       // The socket waits for shareLive(): one tab of the site holds it for all.
       const options: { id?: string; ref?: string; deferLive: true } = { deferLive: true };
       if (id) options.id = id;
@@ -379,10 +381,7 @@ export class Widget {
       this.renderConversation();
       void this.refreshEarlier(handle.id);
       return handle;
-    })().finally(() => {
-      this.attaching = null;
     });
-    return this.attaching;
   }
 
   private detach(): void {
