@@ -278,7 +278,7 @@ export class Conversation extends DurableObject<Env> {
   async updatePayment(access: Access, requestId: string, status: PaymentStatus): Promise<Result<AppendOutcome>> {
     return toResult(() => {
       const meta = this.authorize(access);
-      const update = paymentUpdate(this.ctx.storage.sql, this.store, requestId, status, { role: "system", id: "payments" });
+      const update = paymentUpdate(this.store, requestId, status, { role: "system", id: "payments" });
       if (update === null) throw new ServiceError("conflict", `payment request ${requestId} already is ${status}`);
       if ("seq" in update) return { event: update, created: false };
       const outcome = this.store.append(update);

@@ -1,6 +1,7 @@
 // The append-only event log of one conversation: gap-free seq, idempotent
 // appends by clientId, paging both ways. Synchronous SQL only, so each call
 // is atomic inside the Durable Object.
+import type { PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
 import type { Event, EventDraft } from "../protocol/event";
 import { newId } from "../ids";
@@ -18,6 +19,16 @@ interface EventRow extends Record<string, SqlStorageValue> {
   id: string;
   at: string;
   body: string;
+}
+
+/** A payment request of this log: the message that carries it and its status now. */
+export interface PaymentState {
+  /** The id of the newest `payment_request` message with the request id. */
+  requestEventId: string;
+  /** As the newest payment.updated targeting that message set it, else as the message was created. */
+  status: PaymentStatus;
+  /** The id of that newest payment.updated event; null when there is none. */
+  updateEventId: string | null;
 }
 
 function rowToEvent(row: EventRow): Event {
@@ -118,5 +129,27 @@ export class EventStore {
         seq,
       )
       .one().n;
+  }
+
+  /** The payment request `requestId` of this conversation and its status now; null when no message carries it. */
+  payment(requestId: string): PaymentState | null {
+    const request = this.sql
+      .exec<{ id: string; status: string }>(
+        `SELECT id, json_extract(body, '$.content.status') AS status FROM events
+         WHERE type = 'message.created' AND json_extract(body, '$.content.type') = 'payment_request'
+           AND json_extract(body, '$.content.requestId') = ?
+         ORDER BY seq DESC LIMIT 1`,
+        requestId,
+      )
+      .toArray()[0];
+    if (!request) return null;
+    const last = this.sql
+      .exec<{ id: string; status: string }>(
+        `SELECT id, json_extract(body, '$.status') AS status FROM events
+         WHERE type = 'payment.updated' AND json_extract(body, '$.target') = ? ORDER BY seq DESC LIMIT 1`,
+        request.id,
+      )
+      .toArray()[0];
+    return { requestEventId: request.id, status: (last?.status ?? request.status) as PaymentStatus, updateEventId: last?.id ?? null };
   }
 }
