@@ -1,6 +1,7 @@
 // Who a conversation belongs to and its state (status, owner, assignee,
 // labels, …), kept as one JSON row in the DO's meta table. An uninitialised
 // conversation does not exist for anyone.
+import { ServiceError } from "../protocol/errors";
 import type { ConversationInfo, ConversationStatus, Owner } from "../protocol/event";
 
 export interface ConversationMeta extends Omit<ConversationInfo, "lastSeq"> {
@@ -49,9 +50,13 @@ export class MetaStore {
     this.cached = meta;
   }
 
+  /**
+   * Writes `patch` over the row and returns the result.
+   * @throws ServiceError not_found before `put` created the conversation (it does not exist for anyone yet)
+   */
   update(patch: MetaPatch): ConversationMeta {
     const meta = this.get();
-    if (!meta) throw new Error("conversation not initialised");
+    if (!meta) throw new ServiceError("not_found", "conversation not found");
     const next = { ...meta, ...patch };
     this.put(next);
     return next;
