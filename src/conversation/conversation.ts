@@ -3,7 +3,6 @@
 // connections); every write is committed to SQLite before it is answered or
 // broadcast.
 import { messageSender, noteAuthor } from "./send-as";
-import { customerStub } from "../directory/stubs";
 import { isGuestId } from "../ids";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
@@ -38,20 +37,17 @@ import { ConversationFiles } from "../attachments/conversation-files";
 import type { Attachment } from "../protocol/attachment";
 import { applyUnsubscribePostback, unsubscribeTopicOf } from "../broadcast/subscriptions";
 import { reportBroadcastReads } from "../broadcast/read-report";
-import { actorOf, businessInfo, eventFor, eventForCustomer, patched, stateOf, type StatePatch } from "./state";
+import { actorOf, businessInfo, eventFor, patched, stateOf, type StatePatch } from "./state";
 import { DirectorySync } from "./directory-sync";
 import { shardName } from "../inbox-feed/names";
 import { StateWriter } from "./state-writer";
+import { SummaryPush, threadSummaryOf } from "./thread-summary";
 import { Timers } from "./timers";
 import { idleReturnMinutesOf } from "../directory/tenant-settings";
 import { ChannelBindings, type ChannelBinding } from "../channels/binding";
 import { ChannelSends, type ChannelDelivery } from "../channels/channel-sends";
 import type { ChannelKind } from "../channels/settings";
 
-/** How long thread-list updates are gathered before one push to the Customer DO… */
-const SUMMARY_DELAY_MS = 150;
-/** …and the least time between two pushes of one busy thread. */
-const SUMMARY_INTERVAL_MS = 2_000;
 /** How often the tenant's settings (limits, idle return) are read again. */
 const TENANT_REFRESH_MS = 60_000;
 
@@ -115,9 +111,8 @@ export class Conversation extends DurableObject<Env> {
   /** The tenant's handover.idleReturnMinutes (null = never); the default until loaded. */
   private idleReturnMinutes: number | null = DEFAULT_IDLE_RETURN_MINUTES;
   private tenantLoadedAt = 0;
-  private summaryPush: Promise<void> | null = null;
-  private summaryPushedAt = 0;
-  private summaryDirty = false;
+  /** The owner's thread list, told when the thread changes hands. */
+  private readonly summaries: SummaryPush;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -156,6 +151,7 @@ export class Conversation extends DurableObject<Env> {
       env.INBOX.getByName(shardName(tenant, row.id)).publish(tenant, row),
     );
     this.channels = new ChannelBindings(sql);
+    this.summaries = new SummaryPush(env, this.timers, () => this.meta.get(), (meta) => this.summary(meta));
   }
 
   /** Creates the conversation for its owner; a no-op when it exists. */
@@ -471,7 +467,7 @@ export class Conversation extends DurableObject<Env> {
     for (const kind of this.timers.takeDue()) {
       switch (kind) {
         case "summary":
-          this.summaryChanged(meta);
+          this.summaries.changed(meta);
           break;
         case "snooze":
           this.state.endSnooze();
@@ -490,7 +486,7 @@ export class Conversation extends DurableObject<Env> {
     // Always: a drain cut short by an eviction left its deliveries due, and this re-arms them.
     await this.outbox.drainAndArm();
     this.timers.arm();
-    await Promise.all([this.summaryPush, this.directory.settled()]);
+    await Promise.all([this.summaries.settled(), this.directory.settled()]);
   }
 
   /** Loads the tenant's settings on first use, then refreshes them in the background once a minute. */
@@ -645,47 +641,7 @@ export class Conversation extends DurableObject<Env> {
   }
 
   private summary(meta: ConversationMeta): ThreadSummary {
-    const last = this.store.last();
-    const readSeq = this.reads.ofUser(meta.userId);
-    return {
-      id: meta.id,
-      status: stateOf(meta).status,
-      lastSeq: last?.seq ?? 0,
-      readSeq,
-      unread: this.store.unreadAfter(readSeq),
-      // The list is read with customer credentials: business-only parts stay out.
-      lastEvent: last ? eventForCustomer(last) : null,
-      updatedAt: last?.at ?? meta.createdAt,
-    };
-  }
-
-  /**
-   * Keeps the owner's thread list current. A quiet thread pushes its summary
-   * to the Customer DO SUMMARY_DELAY_MS after a change; a busy one at most
-   * every SUMMARY_INTERVAL_MS, all changes in between collapsing into one
-   * push. The list may lag a busy thread by two seconds; the log never lags.
-   */
-  private summaryChanged(meta: ConversationMeta): void {
-    this.summaryDirty = true;
-    if (this.summaryPush) return;
-    this.summaryPush = (async () => {
-      try {
-        while (this.summaryDirty) {
-          const wait = Math.max(SUMMARY_DELAY_MS, this.summaryPushedAt + SUMMARY_INTERVAL_MS - Date.now());
-          await new Promise((resolve) => setTimeout(resolve, wait));
-          this.summaryDirty = false;
-          this.summaryPushedAt = Date.now();
-          const current = this.meta.get() ?? meta;
-          const customer = customerStub(this.env, current.tenant, current.userId);
-          await customer.recordThread(this.summary(current));
-        }
-      } catch (err) {
-        console.error("thread summary push failed; retrying by alarm", err);
-        this.timers.setEarliest("summary", Date.now() + 2_000);
-      } finally {
-        this.summaryPush = null;
-      }
-    })();
+    return threadSummaryOf(meta, this.store, this.reads);
   }
 
   /**
@@ -712,7 +668,7 @@ export class Conversation extends DurableObject<Env> {
       }
       this.reads.reassign(fromUserId, toUserId);
       const next = this.state.touch({ userId: toUserId });
-      this.summaryChanged(next);
+      this.summaries.changed(next);
       this.directory.changed();
       return this.summary(next);
     });
