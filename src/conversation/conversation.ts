@@ -14,10 +14,6 @@ import type { Access, CustomerAccess } from "../protocol/access";
 import type { BusinessConversationInfo, ConversationInfo, Event, Owner } from "../protocol/event";
 import type { Note } from "../protocol/note";
 import { toResult, type Result } from "../protocol/result";
-import { findTenant } from "../directory/tenants";
-import { limitsOf } from "../ratelimit/limits";
-import type { BucketLimit } from "../ratelimit/token-bucket";
-import { LocalBuckets } from "../ratelimit/local-buckets";
 import type { ThreadSummary } from "../protocol/thread";
 import { Outbox } from "../outbox/outbox";
 import { sinkKinds } from "../outbox/kinds";
@@ -28,7 +24,7 @@ import { SinkInterest } from "./sink-interest";
 import { forgetEndpoints, wantedTypes } from "../webhooks/endpoints";
 import { handoverSender, paymentUpdate } from "./business-events";
 import { EventStore, type AppendOutcome } from "./event-store";
-import { assertBotMaySend, DEFAULT_IDLE_RETURN_MINUTES, handedOver, ownerRefOf, type HandoverInput } from "./handover";
+import { assertBotMaySend, handedOver, ownerRefOf, type HandoverInput } from "./handover";
 import { MetaStore, type ConversationMeta } from "./meta";
 import { NotesStore } from "./notes";
 import { ReadCursors } from "./reads";
@@ -41,15 +37,12 @@ import { actorOf, businessInfo, eventFor, patched, stateOf, type StatePatch } fr
 import { DirectorySync } from "./directory-sync";
 import { shardName } from "../inbox-feed/names";
 import { StateWriter } from "./state-writer";
+import { TenantCache } from "./tenant-cache";
 import { SummaryPush, threadSummaryOf } from "./thread-summary";
 import { Timers } from "./timers";
-import { idleReturnMinutesOf } from "../directory/tenant-settings";
 import { ChannelBindings, type ChannelBinding } from "../channels/binding";
 import { ChannelSends, type ChannelDelivery } from "../channels/channel-sends";
 import type { ChannelKind } from "../channels/settings";
-
-/** How often the tenant's settings (limits, idle return) are read again. */
-const TENANT_REFRESH_MS = 60_000;
 
 export interface SendInput {
   clientId: string;
@@ -104,13 +97,8 @@ export class Conversation extends DurableObject<Env> {
   private readonly channels: ChannelBindings;
   /** Parts, platform ids and receipts of channel deliveries; redeemed channel-link refs. */
   private readonly channelSends: ChannelSends;
-  /** Customer sends per device, HTTP and socket alike, counted here: no limiter round trip per message. */
-  private readonly deviceSends = new LocalBuckets();
-  /** The tenant's per-device send limit; undefined until loaded (the var default applies meanwhile). */
-  private deviceSendLimit: BucketLimit | null | undefined;
-  /** The tenant's handover.idleReturnMinutes (null = never); the default until loaded. */
-  private idleReturnMinutes: number | null = DEFAULT_IDLE_RETURN_MINUTES;
-  private tenantLoadedAt = 0;
+  /** The tenant's send limit per device and idle return, read from D1. */
+  private readonly tenantCache: TenantCache;
   /** The owner's thread list, told when the thread changes hands. */
   private readonly summaries: SummaryPush;
 
@@ -118,6 +106,7 @@ export class Conversation extends DurableObject<Env> {
     super(ctx, env);
     const sql = ctx.storage.sql;
     migrate(sql);
+    this.tenantCache = new TenantCache(env);
     this.channelSends = new ChannelSends(sql);
     const channelHost = { binding: () => this.channels.get(), sends: this.channelSends };
     this.sinkInterest = new SinkInterest({
@@ -144,7 +133,7 @@ export class Conversation extends DurableObject<Env> {
       meta: this.meta,
       store: this.store,
       timers: this.timers,
-      idleReturnMinutes: () => this.idleReturnMinutes,
+      idleReturnMinutes: () => this.tenantCache.idleReturnMinutes,
       committed: (outcome) => this.committed(outcome, null),
     });
     this.directory = new DirectorySync(sql, this.store, env.DB, this.timers, () => this.meta.get(), (tenant, row) =>
@@ -202,7 +191,7 @@ export class Conversation extends DurableObject<Env> {
   }
 
   async append(access: Access, input: SendInput): Promise<Result<AppendOutcome>> {
-    await this.ensureTenant(access.tenant);
+    await this.tenantCache.ensure(access.tenant);
     const result = await toResult(() => this.commit(access, input, null));
     // Over HTTP the opt-out is applied before the answer (over a socket, right after).
     if (result.ok) await this.optOut(access, result.value);
@@ -218,7 +207,7 @@ export class Conversation extends DurableObject<Env> {
    * event naming every changed field, or none when nothing changes.
    */
   async update(access: Access, patch: StatePatch): Promise<Result<StateAnswer>> {
-    await this.ensureTenant(access.tenant);
+    await this.tenantCache.ensure(access.tenant);
     return toResult(() => {
       const meta = this.authorizeBusiness(access);
       if (patch.snoozedUntil && Date.parse(patch.snoozedUntil) <= Date.now()) {
@@ -235,7 +224,7 @@ export class Conversation extends DurableObject<Env> {
    * the owner; a no-op when nothing changes.
    */
   async handover(access: Access, input: HandoverInput): Promise<Result<StateAnswer>> {
-    await this.ensureTenant(access.tenant);
+    await this.tenantCache.ensure(access.tenant);
     return toResult(() => {
       const state = stateOf(this.authorizeBusiness(access));
       const next = handedOver(state, input, access);
@@ -290,7 +279,7 @@ export class Conversation extends DurableObject<Env> {
     if (!opening) return new Response(null, { status: 400 });
     const allowed = await toResult(() => this.authorize(opening.access));
     if (!allowed.ok) return new Response(null, { status: 404 });
-    await this.ensureTenant(opening.access.tenant);
+    await this.tenantCache.ensure(opening.access.tenant);
     return new Response(null, { status: 101, webSocket: this.live.accept(opening.access, opening.after) });
   }
 
@@ -332,7 +321,7 @@ export class Conversation extends DurableObject<Env> {
     content: Content;
   }): Promise<Result<AppendOutcome>> {
     const access = channelAccess(input);
-    await this.ensureTenant(input.tenant);
+    await this.tenantCache.ensure(input.tenant);
     const result = await toResult(() => {
       this.authorize(access);
       this.channels.bind(input.channel, input.recipient, this.store.lastSeq(), input.at);
@@ -463,7 +452,7 @@ export class Conversation extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const meta = this.meta.get();
     if (!meta) return;
-    await this.ensureTenant(meta.tenant);
+    await this.tenantCache.ensure(meta.tenant);
     for (const kind of this.timers.takeDue()) {
       switch (kind) {
         case "summary":
@@ -487,24 +476,6 @@ export class Conversation extends DurableObject<Env> {
     await this.outbox.drainAndArm();
     this.timers.arm();
     await Promise.all([this.summaries.settled(), this.directory.settled()]);
-  }
-
-  /** Loads the tenant's settings on first use, then refreshes them in the background once a minute. */
-  private async ensureTenant(tenant: string): Promise<void> {
-    if (Date.now() - this.tenantLoadedAt < TENANT_REFRESH_MS) return;
-    const loading = this.loadTenant(tenant);
-    if (this.tenantLoadedAt === 0) await loading;
-  }
-
-  private async loadTenant(tenant: string): Promise<void> {
-    this.tenantLoadedAt = Date.now();
-    try {
-      const found = await findTenant(this.env.DB, tenant);
-      this.deviceSendLimit = limitsOf(this.env, found?.rateLimits).sendsPerDevice;
-      this.idleReturnMinutes = idleReturnMinutesOf(found?.settings);
-    } catch (err) {
-      console.error("loading the tenant's settings failed; the defaults apply", err);
-    }
   }
 
   /**
@@ -534,8 +505,7 @@ export class Conversation extends DurableObject<Env> {
   private commit(access: Access, input: SendInput, from: WebSocket | null): AppendOutcome {
     const meta = this.authorize(access);
     if (access.kind === "customer") {
-      const limit = this.deviceSendLimit === undefined ? limitsOf(this.env, undefined).sendsPerDevice : this.deviceSendLimit;
-      this.deviceSends.take(`${access.userId}:${access.deviceId}`, limit);
+      this.tenantCache.takeDeviceSend(access);
     }
     const sender = messageSender(access, input.sender);
     // A channel message is whatever the platform carried (media by the platform's URL included).
@@ -596,7 +566,7 @@ export class Conversation extends DurableObject<Env> {
     switch (frame.type) {
       case "send": {
         messageSender(access, frame.sender);
-        void this.ensureTenant(access.tenant);
+        void this.tenantCache.ensure(access.tenant);
         const input: SendInput = { clientId: frame.clientId, content: frame.content };
         if (frame.sender) input.sender = frame.sender;
         void this.optOut(access, this.commit(access, input, ws));
