@@ -38,47 +38,12 @@ import { DirectorySync } from "./directory-sync";
 import { shardName } from "../inbox-feed/names";
 import { StateWriter } from "./state-writer";
 import { TenantCache } from "./tenant-cache";
+import type { ChannelMessageInput, EventsPage, EventsQuery, InitInput, NoteInput, SendInput, StateAnswer } from "./rpc-types";
 import { SummaryPush, threadSummaryOf } from "./thread-summary";
 import { Timers } from "./timers";
 import { ChannelBindings, type ChannelBinding } from "../channels/binding";
 import { ChannelSends, type ChannelDelivery } from "../channels/channel-sends";
 import type { ChannelKind } from "../channels/settings";
-
-export interface SendInput {
-  clientId: string;
-  content: Content;
-  /** Required for business senders, ignored for customers. */
-  sender?: { role: "bot" | "agent"; id: string; name?: string };
-  /** Set only by the broadcast fan-out (src/broadcast/deliver.ts); never from a request body. */
-  broadcastId?: string;
-  /** Set only by receiveFromChannel: the messenger app the customer wrote in. */
-  channel?: ChannelKind;
-}
-
-export interface EventsQuery {
-  after?: number;
-  before?: number;
-  limit: number;
-}
-
-export interface NoteInput {
-  clientId: string;
-  text: string;
-  /** API keys may name the writer; agent sessions always write as their agent. */
-  sender?: { role: "bot" | "agent"; id: string; name?: string };
-}
-
-/** A state change answered to the business: the conversation after it, and its event (null when nothing changed). */
-export interface StateAnswer {
-  conversation: BusinessConversationInfo;
-  event: Event | null;
-}
-
-export interface EventsPage {
-  events: Event[];
-  cursor: number;
-  hasMore: boolean;
-}
 
 export class Conversation extends DurableObject<Env> {
   private readonly store: EventStore;
@@ -144,7 +109,7 @@ export class Conversation extends DurableObject<Env> {
   }
 
   /** Creates the conversation for its owner; a no-op when it exists. */
-  async init(input: { tenant: string; id: string; userId: string; ref?: string; customerName?: string }): Promise<ConversationInfo> {
+  async init(input: InitInput): Promise<ConversationInfo> {
     let meta = this.meta.get();
     if (!meta) {
       meta = {
@@ -309,17 +274,7 @@ export class Conversation extends DurableObject<Env> {
    * appended as a customer message with `channel`, the thread (re)bound to
    * that identity. `deviceId` names the identity's read cursor.
    */
-  async receiveFromChannel(input: {
-    tenant: string;
-    userId: string;
-    deviceId: string;
-    name?: string;
-    channel: ChannelKind;
-    recipient: string;
-    at: number;
-    clientId: string;
-    content: Content;
-  }): Promise<Result<AppendOutcome>> {
+  async receiveFromChannel(input: ChannelMessageInput): Promise<Result<AppendOutcome>> {
     const access = channelAccess(input);
     await this.tenantCache.ensure(input.tenant);
     const result = await toResult(() => {
