@@ -3,14 +3,14 @@
 // connections); every write is committed to SQLite before it is answered or
 // broadcast.
 import { messageSender, noteAuthor } from "./send-as";
-import { isGuestId } from "../ids";
+import { authorizedMeta, businessMeta, channelAccess, tenantMeta } from "./authorize";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { contentNotAllowed, type Content, type PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
 import type { ClientFrame } from "../protocol/frames";
 import { CloseCode } from "../protocol/wire";
-import type { Access, CustomerAccess } from "../protocol/access";
+import type { Access } from "../protocol/access";
 import type { BusinessConversationInfo, ConversationInfo, Event, Owner } from "../protocol/event";
 import type { Note } from "../protocol/note";
 import { toResult, type Result } from "../protocol/result";
@@ -290,8 +290,7 @@ export class Conversation extends DurableObject<Env> {
   /** Messenger channels: binds the thread to a messenger identity (after a signed channel link), or rebinds it. */
   async bindChannel(input: { tenant: string; channel: ChannelKind; recipient: string; at: number }): Promise<Result<ChannelBinding>> {
     return toResult(() => {
-      const meta = this.meta.get();
-      if (!meta || meta.tenant !== input.tenant) throw new ServiceError("not_found", "conversation not found");
+      tenantMeta(this.meta.get(), input.tenant);
       return this.channels.bind(input.channel, input.recipient, this.store.lastSeq(), input.at);
     });
   }
@@ -299,8 +298,7 @@ export class Conversation extends DurableObject<Env> {
   /** Messenger channels: who the thread belongs to and where it is bound, for the outbox and business handoffs. */
   async channelView(tenant: string): Promise<Result<{ userId: string; binding: ChannelBinding | null; lastSeq: number }>> {
     return toResult(() => {
-      const meta = this.meta.get();
-      if (!meta || meta.tenant !== tenant) throw new ServiceError("not_found", "conversation not found");
+      const meta = tenantMeta(this.meta.get(), tenant);
       return { userId: meta.userId, binding: this.channels.get(), lastSeq: this.store.lastSeq() };
     });
   }
@@ -308,7 +306,7 @@ export class Conversation extends DurableObject<Env> {
   /** Messenger channels: this thread's channel deliveries, oldest first (404 for another tenant). */
   async channelDeliveries(tenant: string): Promise<Result<ChannelDelivery[]>> {
     return toResult(() => {
-      if (this.meta.get()?.tenant !== tenant) throw new ServiceError("not_found", "conversation not found");
+      tenantMeta(this.meta.get(), tenant);
       return this.channelSends.list(this.outbox);
     });
   }
@@ -316,7 +314,7 @@ export class Conversation extends DurableObject<Env> {
   /** Messenger channels: an operator's retry of the channel delivery of `seq` (404 when none is pending or failed). */
   async retryChannelDelivery(tenant: string, seq: number): Promise<Result<{ retried: true }>> {
     return toResult(() => {
-      if (this.meta.get()?.tenant !== tenant) throw new ServiceError("not_found", "conversation not found");
+      tenantMeta(this.meta.get(), tenant);
       this.channelSends.retry(this.outbox, seq);
       return { retried: true as const };
     });
@@ -539,18 +537,11 @@ export class Conversation extends DurableObject<Env> {
 
   /** The meta for a business caller; customers get 403 (the Worker refuses them first). */
   private authorizeBusiness(access: Access): ConversationMeta {
-    const meta = this.authorize(access);
-    if (access.kind !== "business") throw new ServiceError("forbidden", "this is for business callers");
-    return meta;
+    return businessMeta(this.meta.get(), access);
   }
 
   private authorize(access: Access): ConversationMeta {
-    const meta = this.meta.get();
-    // Another person's thread, or one that does not exist: the same 404.
-    if (!meta || meta.tenant !== access.tenant || (access.kind === "customer" && meta.userId !== access.userId)) {
-      throw new ServiceError("not_found", "conversation not found");
-    }
-    return meta;
+    return authorizedMeta(this.meta.get(), access);
   }
 
   private info(meta: ConversationMeta): ConversationInfo {
@@ -598,18 +589,4 @@ export class Conversation extends DurableObject<Env> {
       return this.summary(next);
     });
   }
-}
-
-/** The customer access of a messenger identity writing in its person's thread. */
-function channelAccess(input: { tenant: string; userId: string; deviceId: string; name?: string }): CustomerAccess {
-  const access: CustomerAccess = {
-    kind: "customer",
-    tenant: input.tenant,
-    userId: input.userId,
-    deviceId: input.deviceId,
-    sessionId: "channel",
-    guest: isGuestId(input.userId),
-  };
-  if (input.name) access.name = input.name;
-  return access;
 }
