@@ -33,7 +33,7 @@ import { ConversationFiles } from "../attachments/conversation-files";
 import type { Attachment } from "../protocol/attachment";
 import { applyUnsubscribePostback, unsubscribeTopicOf } from "../broadcast/subscriptions";
 import { reportBroadcastReads } from "../broadcast/read-report";
-import { actorOf, businessInfo, eventFor, patched, stateOf, type StatePatch } from "./state";
+import { actorOf, businessInfo, conversationInfo, eventFor, patched, stateOf, type StatePatch } from "./state";
 import { DirectorySync } from "./directory-sync";
 import { shardName } from "../inbox-feed/names";
 import { StateWriter } from "./state-writer";
@@ -545,15 +545,7 @@ export class Conversation extends DurableObject<Env> {
   }
 
   private info(meta: ConversationMeta): ConversationInfo {
-    const info: ConversationInfo = {
-      id: meta.id,
-      status: stateOf(meta).status,
-      owner: meta.owner,
-      lastSeq: this.store.lastSeq(),
-      createdAt: meta.createdAt,
-    };
-    if (meta.ref) info.ref = meta.ref;
-    return info;
+    return conversationInfo(meta, this.store.lastSeq());
   }
 
   private summary(meta: ConversationMeta): ThreadSummary {
