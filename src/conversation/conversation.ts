@@ -25,7 +25,7 @@ import { forgetEndpoints, wantedTypes } from "../webhooks/endpoints";
 import { handoverSender, paymentUpdate } from "./business-events";
 import { EventStore, type AppendOutcome } from "./event-store";
 import { assertBotMaySend, handedOver, ownerRefOf, type HandoverInput } from "./handover";
-import { MetaStore, type ConversationMeta } from "./meta";
+import { MetaStore, newMeta, type ConversationMeta } from "./meta";
 import { NotesStore } from "./notes";
 import { ReadCursors } from "./reads";
 import { migrate } from "./schema";
@@ -112,18 +112,7 @@ export class Conversation extends DurableObject<Env> {
   async init(input: InitInput): Promise<ConversationInfo> {
     let meta = this.meta.get();
     if (!meta) {
-      meta = {
-        tenant: input.tenant,
-        id: input.id,
-        userId: input.userId,
-        status: "open",
-        owner: "bot",
-        ownerEpoch: 0,
-        createdAt: new Date().toISOString(),
-        ...(input.ref ? { ref: input.ref } : {}),
-        ...(input.customerName ? { customerName: input.customerName } : {}),
-        version: 1,
-      };
+      meta = newMeta(input);
       this.meta.put(meta);
       this.outbox.enqueue(conversationCreated(meta, this.info(meta)));
       this.directory.changed();

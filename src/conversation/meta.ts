@@ -30,6 +30,22 @@ export interface ConversationMeta extends Omit<ConversationInfo, "lastSeq"> {
 /** The fields of the meta row a change may write. */
 export type MetaPatch = Partial<Omit<ConversationMeta, "tenant" | "id" | "createdAt">>;
 
+/** The meta of a new conversation: open, owned by the bot, version 1. */
+export function newMeta(input: { tenant: string; id: string; userId: string; ref?: string; customerName?: string }): ConversationMeta {
+  return {
+    tenant: input.tenant,
+    id: input.id,
+    userId: input.userId,
+    status: "open",
+    owner: "bot",
+    ownerEpoch: 0,
+    createdAt: new Date().toISOString(),
+    ...(input.ref ? { ref: input.ref } : {}),
+    ...(input.customerName ? { customerName: input.customerName } : {}),
+    version: 1,
+  };
+}
+
 export class MetaStore {
   private cached: ConversationMeta | null | undefined;
 
