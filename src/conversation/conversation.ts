@@ -23,7 +23,7 @@ import { conversationCreated, conversationStream, enqueueEvent, noteCreated, rea
 import { SinkInterest } from "./sink-interest";
 import { forgetEndpoints, wantedTypes } from "../webhooks/endpoints";
 import { handoverSender, paymentUpdate } from "./business-events";
-import { EventStore, type AppendOutcome } from "./event-store";
+import { EventStore, type AppendOutcome, type EventsPage, type EventsQuery } from "./event-store";
 import { assertBotMaySend, handedOver, ownerRefOf, type HandoverInput } from "./handover";
 import { MetaStore, newMeta, type ConversationMeta } from "./meta";
 import { NotesStore } from "./notes";
@@ -38,7 +38,7 @@ import { DirectorySync } from "./directory-sync";
 import { shardName } from "../inbox-feed/names";
 import { StateWriter } from "./state-writer";
 import { TenantCache } from "./tenant-cache";
-import type { ChannelMessageInput, EventsPage, EventsQuery, InitInput, NoteInput, SendInput, StateAnswer } from "./rpc-types";
+import type { ChannelMessageInput, InitInput, NoteInput, SendInput, StateAnswer } from "./rpc-types";
 import { SummaryPush, threadSummaryOf } from "./thread-summary";
 import { Timers } from "./timers";
 import { ChannelBindings, type ChannelBinding } from "../channels/binding";
@@ -132,15 +132,8 @@ export class Conversation extends DurableObject<Env> {
   async events(access: Access, query: EventsQuery): Promise<Result<EventsPage>> {
     return toResult(() => {
       this.authorize(access);
-      const view = (page: { events: Event[]; hasMore: boolean }) => ({ ...page, events: page.events.map((e) => eventFor(access, e)) });
-      if (query.before !== undefined) {
-        const page = view(this.store.before(query.before, query.limit));
-        return { ...page, cursor: page.events[0]?.seq ?? query.before };
-      }
-      const after = query.after ?? 0;
-      const page = view(this.store.after(after, query.limit));
-      // Past the end, the real end is the cursor (as the socket's `ready` says), never a seq that does not exist.
-      return { ...page, cursor: page.events.at(-1)?.seq ?? Math.min(after, this.store.lastSeq()) };
+      const page = this.store.page(query);
+      return { ...page, events: page.events.map((e) => eventFor(access, e)) };
     });
   }
 

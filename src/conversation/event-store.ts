@@ -21,6 +21,20 @@ interface EventRow extends Record<string, SqlStorageValue> {
   body: string;
 }
 
+/** A page of the log: after `after` (ascending from it), or the `limit` events before `before`. */
+export interface EventsQuery {
+  after?: number;
+  before?: number;
+  limit: number;
+}
+
+/** A page of the log, ascending; `cursor` is where the next page starts (its first seq going back, its last going on). */
+export interface EventsPage {
+  events: Event[];
+  cursor: number;
+  hasMore: boolean;
+}
+
 /** A payment request of this log: the message that carries it and its status now. */
 export interface PaymentState {
   /** The id of the newest `payment_request` message with the request id. */
@@ -109,6 +123,17 @@ export class EventStore {
       .exec<EventRow>("SELECT seq, id, at, body FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?", before, limit + 1)
       .toArray();
     return { events: rows.slice(0, limit).reverse().map(rowToEvent), hasMore: rows.length > limit };
+  }
+
+  /** A page of the log; past the end, its cursor is the log's end (as the socket's `ready` says), never a seq that does not exist. */
+  page(query: EventsQuery): EventsPage {
+    if (query.before !== undefined) {
+      const page = this.before(query.before, query.limit);
+      return { ...page, cursor: page.events[0]?.seq ?? query.before };
+    }
+    const after = query.after ?? 0;
+    const page = this.after(after, query.limit);
+    return { ...page, cursor: page.events.at(-1)?.seq ?? Math.min(after, this.lastSeq()) };
   }
 
   byId(id: string): Event | null {

@@ -16,13 +16,6 @@ export interface SendInput {
   channel?: ChannelKind;
 }
 
-/** A page of the log: after `after` (ascending from it), or the `limit` events before `before`. */
-export interface EventsQuery {
-  after?: number;
-  before?: number;
-  limit: number;
-}
-
 /** An internal note to write. */
 export interface NoteInput {
   clientId: string;
@@ -35,13 +28,6 @@ export interface NoteInput {
 export interface StateAnswer {
   conversation: BusinessConversationInfo;
   event: Event | null;
-}
-
-/** A page of the log as the caller may read it; `cursor` is where the next page starts. */
-export interface EventsPage {
-  events: Event[];
-  cursor: number;
-  hasMore: boolean;
 }
 
 /** A new conversation of `userId` (Conversation.init, from the Customer DO). */
