@@ -6,12 +6,12 @@ import { messageSender, noteAuthor } from "./send-as";
 import { authorizedMeta, businessMeta, channelAccess, tenantMeta } from "./authorize";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { contentNotAllowed, type Content, type PaymentStatus } from "../protocol/content";
+import type { PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
 import type { ClientFrame } from "../protocol/frames";
 import { CloseCode } from "../protocol/wire";
 import type { Access } from "../protocol/access";
-import type { BusinessConversationInfo, ConversationInfo, Event, Owner } from "../protocol/event";
+import type { BusinessConversationInfo, ConversationInfo } from "../protocol/event";
 import type { Note } from "../protocol/note";
 import { toResult, type Result } from "../protocol/result";
 import type { ThreadSummary } from "../protocol/thread";
@@ -19,25 +19,24 @@ import { Outbox } from "../outbox/outbox";
 import { sinkKinds } from "../outbox/kinds";
 import { Connections } from "./connections";
 import { liveOpeningOf } from "../protocol/socket-opening";
-import { conversationCreated, conversationStream, enqueueEvent, noteCreated, readMoved } from "./outbox-entries";
+import { conversationCreated, conversationStream, enqueueEvent } from "./outbox-entries";
 import { SinkInterest } from "./sink-interest";
 import { forgetEndpoints, wantedTypes } from "../webhooks/endpoints";
-import { handoverSender, paymentUpdate } from "./business-events";
+import { handoverSender } from "./business-events";
 import { EventStore, type AppendOutcome, type EventsPage, type EventsQuery } from "./event-store";
-import { assertBotMaySend, handedOver, ownerRefOf, type HandoverInput } from "./handover";
+import { handedOver, ownerRefOf, type HandoverInput } from "./handover";
 import { MetaStore, newMeta, type ConversationMeta } from "./meta";
 import { NotesStore } from "./notes";
 import { ReadCursors } from "./reads";
 import { migrate } from "./schema";
 import { ConversationFiles } from "../attachments/conversation-files";
 import type { Attachment } from "../protocol/attachment";
-import { applyUnsubscribePostback, unsubscribeTopicOf } from "../broadcast/subscriptions";
-import { reportBroadcastReads } from "../broadcast/read-report";
 import { actorOf, businessInfo, conversationInfo, eventFor, patched, stateOf, type StatePatch } from "./state";
 import { DirectorySync } from "./directory-sync";
 import { shardName } from "../inbox-feed/names";
 import { StateWriter } from "./state-writer";
 import { TenantCache } from "./tenant-cache";
+import { Writes } from "./writes";
 import type { ChannelMessageInput, InitInput, NoteInput, SendInput, StateAnswer } from "./rpc-types";
 import { SummaryPush, threadSummaryOf } from "./thread-summary";
 import { Timers } from "./timers";
@@ -64,6 +63,8 @@ export class Conversation extends DurableObject<Env> {
   private readonly channelSends: ChannelSends;
   /** The tenant's send limit per device and idle return, read from D1. */
   private readonly tenantCache: TenantCache;
+  /** Messages, read cursors and payment updates: persist, then fan out. */
+  private readonly writes: Writes;
   /** The owner's thread list, told when the thread changes hands. */
   private readonly summaries: SummaryPush;
 
@@ -99,12 +100,25 @@ export class Conversation extends DurableObject<Env> {
       store: this.store,
       timers: this.timers,
       idleReturnMinutes: () => this.tenantCache.idleReturnMinutes,
-      committed: (outcome) => this.committed(outcome, null),
+      committed: (outcome) => this.writes.committed(outcome, null),
     });
     this.directory = new DirectorySync(sql, this.store, env.DB, this.timers, () => this.meta.get(), (tenant, row) =>
       env.INBOX.getByName(shardName(tenant, row.id)).publish(tenant, row),
     );
     this.channels = new ChannelBindings(sql);
+    this.writes = new Writes({
+      env,
+      sql,
+      meta: this.meta,
+      store: this.store,
+      reads: this.reads,
+      files: this.files,
+      live: this.live,
+      outbox: this.outbox,
+      state: this.state,
+      tenantCache: this.tenantCache,
+      directory: this.directory,
+    });
     this.summaries = new SummaryPush(env, this.timers, () => this.meta.get(), (meta) => this.summary(meta));
   }
 
@@ -139,14 +153,14 @@ export class Conversation extends DurableObject<Env> {
 
   async append(access: Access, input: SendInput): Promise<Result<AppendOutcome>> {
     await this.tenantCache.ensure(access.tenant);
-    const result = await toResult(() => this.commit(access, input, null));
+    const result = await toResult(() => this.writes.commit(access, input, null));
     // Over HTTP the opt-out is applied before the answer (over a socket, right after).
-    if (result.ok) await this.optOut(access, result.value);
+    if (result.ok) await this.writes.optOut(access, result.value);
     return result;
   }
 
   async markRead(access: Access, seq: number): Promise<Result<{ seq: number }>> {
-    return toResult(() => this.moveRead(access, seq, null));
+    return toResult(() => this.writes.moveRead(access, seq, null));
   }
 
   /**
@@ -192,7 +206,7 @@ export class Conversation extends DurableObject<Env> {
       this.authorizeBusiness(access);
       const sender = noteAuthor(access, input.sender);
       const outcome = this.notes.add(sender, input.clientId, input.text, this.store.lastSeq());
-      if (outcome.created) this.noteCommitted(outcome.note);
+      if (outcome.created) this.writes.noteCommitted(outcome.note);
       return outcome;
     });
   }
@@ -208,16 +222,7 @@ export class Conversation extends DurableObject<Env> {
 
   /** Records a payment request's new status (paid or cancelled) as a payment.updated event. */
   async updatePayment(access: Access, requestId: string, status: PaymentStatus): Promise<Result<AppendOutcome>> {
-    return toResult(() => {
-      const meta = this.authorize(access);
-      const update = paymentUpdate(this.store, requestId, status, { role: "system", id: "payments" });
-      if (update === null) throw new ServiceError("conflict", `payment request ${requestId} already is ${status}`);
-      if ("seq" in update) return { event: update, created: false };
-      const outcome = this.store.append(update);
-      this.state.touch({});
-      this.committed(outcome, null);
-      return outcome;
-    });
+    return toResult(() => this.writes.updatePayment(access, requestId, status));
   }
 
   /** Opens a live socket; the Worker has proven `access` (src/http/live.ts). */
@@ -262,10 +267,10 @@ export class Conversation extends DurableObject<Env> {
     const result = await toResult(() => {
       this.authorize(access);
       this.channels.bind(input.channel, input.recipient, this.store.lastSeq(), input.at);
-      return this.commit(access, { clientId: input.clientId, content: input.content, channel: input.channel }, null);
+      return this.writes.commit(access, { clientId: input.clientId, content: input.content, channel: input.channel }, null);
     });
     // A broadcast's "Stop" quick reply tapped in the messenger app opts out too.
-    if (result.ok) await this.optOut(access, result.value);
+    if (result.ok) await this.writes.optOut(access, result.value);
     return result;
   }
 
@@ -413,88 +418,9 @@ export class Conversation extends DurableObject<Env> {
     await Promise.all([this.summaries.settled(), this.directory.settled()]);
   }
 
-  /**
-   * After every committed event: live fan-out, then the customer's thread list.
-   * The one place a new sink of events (such as a webhook outbox) hooks in.
-   */
-  private committed(outcome: AppendOutcome, from: WebSocket | null): void {
-    this.live.publish(outcome, from);
-    if (!outcome.created) return;
-    // The owner's thread list pulls its summary (threadSummary) when read: no push per event.
-    this.directory.changed();
-  }
-
-  /** After a note is written: business sockets. The place a note sink (webhooks) hooks in. */
-  private noteCommitted(note: Note): void {
-    const meta = this.meta.get();
-    if (meta) this.outbox.enqueue(noteCreated(note, meta.owner));
-    this.live.note(note);
-  }
-
   private stateAnswer(outcome: AppendOutcome | null): StateAnswer {
     const meta = this.meta.get()!;
     return { conversation: businessInfo(meta, this.info(meta)), event: outcome?.event ?? null };
-  }
-
-  /** The one append path: HTTP and live `send` frames. Persist, then broadcast. */
-  private commit(access: Access, input: SendInput, from: WebSocket | null): AppendOutcome {
-    const meta = this.authorize(access);
-    if (access.kind === "customer") {
-      this.tenantCache.takeDeviceSend(access);
-    }
-    const sender = messageSender(access, input.sender);
-    // A channel message is whatever the platform carried (media by the platform's URL included).
-    const refused = input.channel ? null : contentNotAllowed(sender.role, input.content);
-    if (refused) throw new ServiceError("invalid_request", refused.message, { errors: [refused] });
-    const attachment = this.files.forMessage(input.content);
-    const state = stateOf(meta);
-    // A broadcast reaches every subscriber, whoever owns their thread.
-    if (!input.broadcastId) assertBotMaySend(state, sender);
-    const outcome = this.store.append({
-      type: "message.created",
-      sender,
-      clientId: input.clientId,
-      content: input.content,
-      ...(attachment ? { attachment } : {}),
-      ...(input.broadcastId ? { broadcastId: input.broadcastId } : {}),
-      ...(input.channel ? { channel: input.channel } : {}),
-    });
-    if (!outcome.created) {
-      this.live.publish(outcome, from);
-      return outcome;
-    }
-    if (attachment) this.files.markSent(attachment.id, outcome.event.seq);
-    if (access.kind === "customer") {
-      // Writing in a thread means having read it up to one's own message.
-      const before = this.reads.ofUser(access.userId);
-      this.reads.mark(access.deviceId, access.userId, outcome.event.seq);
-      void reportBroadcastReads(this.ctx.storage.sql, this.env.DB, access.userId, before, outcome.event.seq);
-    }
-    this.state.messageWritten(access, sender, outcome.event.at);
-    this.committed(outcome, from);
-    this.state.afterMessage(state, sender);
-    return outcome;
-  }
-
-  /** A customer's `carryover:unsubscribe:<topic>` postback (the broadcast "Stop" reply) opts them out. */
-  private async optOut(access: Access, outcome: AppendOutcome): Promise<void> {
-    const { event } = outcome;
-    if (!outcome.created || access.kind !== "customer" || event.type !== "message.created") return;
-    if (event.content.type !== "postback" || unsubscribeTopicOf(event.content.payload) === null) return;
-    await applyUnsubscribePostback(this.env.DB, access.tenant, access.userId, event.content.payload);
-  }
-
-  private moveRead(access: Access, seq: number, from: WebSocket | null): { seq: number } {
-    const meta = this.authorize(access);
-    if (access.kind !== "customer") throw new ServiceError("forbidden", "only customer devices keep read cursors");
-    const before = this.reads.ofUser(access.userId);
-    const cursor = this.reads.mark(access.deviceId, access.userId, Math.min(seq, this.store.lastSeq()));
-    if (cursor.moved) {
-      void reportBroadcastReads(this.ctx.storage.sql, this.env.DB, access.userId, before, cursor.seq);
-      this.outbox.enqueue(readMoved(meta, { userId: access.userId, deviceId: access.deviceId, seq: cursor.seq }));
-      this.live.readMoved(access.userId, access.deviceId, cursor.seq, from);
-    }
-    return { seq: cursor.seq };
   }
 
   private onFrame(ws: WebSocket, access: Access, frame: Exclude<ClientFrame, { type: "ping" }>): void {
@@ -504,11 +430,11 @@ export class Conversation extends DurableObject<Env> {
         void this.tenantCache.ensure(access.tenant);
         const input: SendInput = { clientId: frame.clientId, content: frame.content };
         if (frame.sender) input.sender = frame.sender;
-        void this.optOut(access, this.commit(access, input, ws));
+        void this.writes.optOut(access, this.writes.commit(access, input, ws));
         return;
       }
       case "read":
-        this.moveRead(access, frame.seq, ws);
+        this.writes.moveRead(access, frame.seq, ws);
         return;
       case "typing":
         this.authorize(access);
