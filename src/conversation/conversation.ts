@@ -22,16 +22,15 @@ import { liveOpeningOf } from "../protocol/socket-opening";
 import { conversationCreated, conversationStream, enqueueEvent } from "./outbox-entries";
 import { SinkInterest } from "./sink-interest";
 import { forgetEndpoints, wantedTypes } from "../webhooks/endpoints";
-import { handoverSender } from "./business-events";
 import { EventStore, type AppendOutcome, type EventsPage, type EventsQuery } from "./event-store";
-import { handedOver, ownerRefOf, type HandoverInput } from "./handover";
+import type { HandoverInput } from "./handover";
 import { MetaStore, newMeta, type ConversationMeta } from "./meta";
 import { NotesStore } from "./notes";
 import { ReadCursors } from "./reads";
 import { migrate } from "./schema";
 import { ConversationFiles } from "../attachments/conversation-files";
 import type { Attachment } from "../protocol/attachment";
-import { actorOf, businessInfo, conversationInfo, eventFor, patched, stateOf, type StatePatch } from "./state";
+import { businessInfo, conversationInfo, eventFor, type StatePatch } from "./state";
 import { DirectorySync } from "./directory-sync";
 import { shardName } from "../inbox-feed/names";
 import { StateWriter } from "./state-writer";
@@ -169,14 +168,7 @@ export class Conversation extends DurableObject<Env> {
    */
   async update(access: Access, patch: StatePatch): Promise<Result<StateAnswer>> {
     await this.tenantCache.ensure(access.tenant);
-    return toResult(() => {
-      const meta = this.authorizeBusiness(access);
-      if (patch.snoozedUntil && Date.parse(patch.snoozedUntil) <= Date.now()) {
-        throw new ServiceError("invalid_request", "snoozedUntil must be in the future", { errors: [{ path: "snoozedUntil", message: "in the past" }] });
-      }
-      const outcome = this.state.write(patched(stateOf(meta), patch), actorOf(access), {});
-      return this.stateAnswer(outcome);
-    });
+    return toResult(() => this.stateAnswer(this.state.applyPatch(this.authorizeBusiness(access), patch, access)));
   }
 
   /**
@@ -186,18 +178,7 @@ export class Conversation extends DurableObject<Env> {
    */
   async handover(access: Access, input: HandoverInput): Promise<Result<StateAnswer>> {
     await this.tenantCache.ensure(access.tenant);
-    return toResult(() => {
-      const state = stateOf(this.authorizeBusiness(access));
-      const next = handedOver(state, input, access);
-      if (!next) return this.stateAnswer(null);
-      const sender = access.kind === "business" && access.agent ? actorOf(access) : handoverSender(next.owner, next.ownerAgent ?? undefined);
-      const outcome = this.state.write(next, sender, {
-        previousOwner: ownerRefOf(state),
-        ...(input.reason ? { reason: input.reason } : {}),
-        ...(input.metadata ? { metadata: input.metadata } : {}),
-      });
-      return this.stateAnswer(outcome);
-    });
+    return toResult(() => this.stateAnswer(this.state.handOver(this.authorizeBusiness(access), input, access)));
   }
 
   /** Writes an internal note (business only); business sockets get it as a `note` frame. */
