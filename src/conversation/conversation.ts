@@ -2,13 +2,12 @@
 // Each method delegates to a module (event store, read cursors, meta, live
 // connections); every write is committed to SQLite before it is answered or
 // broadcast.
-import { messageSender, noteAuthor } from "./send-as";
+import { noteAuthor } from "./send-as";
 import { authorizedMeta, businessMeta, channelAccess, tenantMeta } from "./authorize";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
-import type { ClientFrame } from "../protocol/frames";
 import { CloseCode } from "../protocol/wire";
 import type { Access } from "../protocol/access";
 import type { BusinessConversationInfo, ConversationInfo } from "../protocol/event";
@@ -221,7 +220,7 @@ export class Conversation extends DurableObject<Env> {
     if (!received) return;
     const { access, frame } = received;
     try {
-      this.onFrame(ws, access, frame);
+      this.writes.onFrame(ws, access, frame);
     } catch (err) {
       if (err instanceof ServiceError) return this.live.refuse(ws, err, frame.type === "send" ? frame.clientId : undefined);
       console.error("live frame failed", err);
@@ -402,26 +401,6 @@ export class Conversation extends DurableObject<Env> {
   private stateAnswer(outcome: AppendOutcome | null): StateAnswer {
     const meta = this.meta.get()!;
     return { conversation: businessInfo(meta, this.info(meta)), event: outcome?.event ?? null };
-  }
-
-  private onFrame(ws: WebSocket, access: Access, frame: Exclude<ClientFrame, { type: "ping" }>): void {
-    switch (frame.type) {
-      case "send": {
-        messageSender(access, frame.sender);
-        void this.tenantCache.ensure(access.tenant);
-        const input: SendInput = { clientId: frame.clientId, content: frame.content };
-        if (frame.sender) input.sender = frame.sender;
-        void this.writes.optOut(access, this.writes.commit(access, input, ws));
-        return;
-      }
-      case "read":
-        this.writes.moveRead(access, frame.seq, ws);
-        return;
-      case "typing":
-        this.authorize(access);
-        this.live.typing(ws, frame);
-        return;
-    }
   }
 
   /** The meta for a business caller; customers get 403 (the Worker refuses them first). */

@@ -1,8 +1,8 @@
-// The write paths of one conversation: messages (HTTP, live `send` frames,
-// broadcasts, messenger channels), read cursors, payment updates, and what
-// follows every committed write. Each is persisted first (synchronous SQL,
-// one transaction), then fanned out to live sockets, the directory and the
-// outbox.
+// The write paths of one conversation and the live frames that lead to them:
+// messages (HTTP, live `send` frames, broadcasts, messenger channels), read
+// cursors, payment updates, and what follows every committed write. Each is
+// persisted first (synchronous SQL, one transaction), then fanned out to live
+// sockets, the directory and the outbox.
 import type { ConversationFiles } from "../attachments/conversation-files";
 import { reportBroadcastReads } from "../broadcast/read-report";
 import { applyUnsubscribePostback, unsubscribeTopicOf } from "../broadcast/subscriptions";
@@ -11,6 +11,7 @@ import type { Outbox } from "../outbox/outbox";
 import type { Access } from "../protocol/access";
 import { contentNotAllowed, type PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
+import type { ClientFrame } from "../protocol/frames";
 import type { Note } from "../protocol/note";
 import { authorizedMeta } from "./authorize";
 import { paymentUpdate } from "./business-events";
@@ -134,6 +135,27 @@ export class Writes {
     this.deps.state.touch({});
     this.committed(outcome, null);
     return outcome;
+  }
+
+  /** Acts on a client frame of a live socket (`ping` is answered by Connections); a ServiceError thrown is the frame's refusal. */
+  onFrame(ws: WebSocket, access: Access, frame: Exclude<ClientFrame, { type: "ping" }>): void {
+    switch (frame.type) {
+      case "send": {
+        messageSender(access, frame.sender);
+        void this.deps.tenantCache.ensure(access.tenant);
+        const input: SendInput = { clientId: frame.clientId, content: frame.content };
+        if (frame.sender) input.sender = frame.sender;
+        void this.optOut(access, this.commit(access, input, ws));
+        return;
+      }
+      case "read":
+        this.moveRead(access, frame.seq, ws);
+        return;
+      case "typing":
+        this.authorize(access);
+        this.deps.live.typing(ws, frame);
+        return;
+    }
   }
 
   private authorize(access: Access): ConversationMeta {
