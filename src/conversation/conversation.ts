@@ -14,13 +14,12 @@ import type { BusinessConversationInfo, ConversationInfo } from "../protocol/eve
 import type { Note } from "../protocol/note";
 import { toResult, type Result } from "../protocol/result";
 import type { ThreadSummary } from "../protocol/thread";
-import { Outbox } from "../outbox/outbox";
-import { sinkKinds } from "../outbox/kinds";
+import type { Outbox } from "../outbox/outbox";
 import { Connections } from "./connections";
 import { liveOpeningOf } from "../protocol/socket-opening";
-import { conversationCreated, conversationStream, enqueueEvent } from "./outbox-entries";
-import { SinkInterest } from "./sink-interest";
-import { forgetEndpoints, wantedTypes } from "../webhooks/endpoints";
+import { conversationCreated, conversationOutbox, enqueueEvent } from "./outbox-entries";
+import type { SinkInterest } from "./sink-interest";
+import { forgetEndpoints } from "../webhooks/endpoints";
 import { EventStore, type AppendOutcome, type EventsPage, type EventsQuery } from "./event-store";
 import type { HandoverInput } from "./handover";
 import { MetaStore, newMeta, type ConversationMeta } from "./meta";
@@ -72,20 +71,14 @@ export class Conversation extends DurableObject<Env> {
     migrate(sql);
     this.tenantCache = new TenantCache(env);
     this.channelSends = new ChannelSends(sql);
-    const channelHost = { binding: () => this.channels.get(), sends: this.channelSends };
-    this.sinkInterest = new SinkInterest({
-      watch: (tenant, until) => env.TENANT_OUTBOX.getByName(tenant).watchEndpoints(tenant, this.meta.get()!.id, until),
-      wantedTypes: (tenant) => wantedTypes(env, tenant),
-    });
-    this.outbox = new Outbox(ctx.storage, sinkKinds(env, channelHost), () => conversationStream(this.meta.get()), {
-      ordered: true,
+    const outbox = conversationOutbox(ctx.storage, env, {
+      meta: () => this.meta.get(),
+      binding: () => this.channels.get(),
+      sends: this.channelSends,
       wake: (at) => this.timers.setEarliest("outbox", at),
-      // A bound thread's entries are kept whatever the endpoints (channel sinks take them).
-      wants: (entry) => {
-        const meta = this.meta.get();
-        return !meta || this.channels.get() !== null || this.sinkInterest.wants(meta.tenant, entry.type);
-      },
     });
+    this.outbox = outbox.outbox;
+    this.sinkInterest = outbox.sinkInterest;
     this.store = new EventStore(sql, (event) => enqueueEvent(this.outbox, event, this.meta.get(), () => this.channels.get()));
     this.reads = new ReadCursors(sql);
     this.meta = new MetaStore(sql);
