@@ -3,7 +3,7 @@
 // connections); every write is committed to SQLite before it is answered or
 // broadcast.
 import { noteAuthor } from "./send-as";
-import { authorizedMeta, businessMeta, channelAccess, tenantMeta } from "./authorize";
+import { authorizedMeta, businessMeta, channelAccess } from "./authorize";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { PaymentStatus } from "../protocol/content";
@@ -33,6 +33,7 @@ import { DirectorySync } from "./directory-sync";
 import { shardName } from "../inbox-feed/names";
 import { StateWriter } from "./state-writer";
 import { TenantCache } from "./tenant-cache";
+import { ChannelThread } from "./channel-thread";
 import { Writes } from "./writes";
 import type { ChannelMessageInput, InitInput, NoteInput, SendInput, StateAnswer } from "./rpc-types";
 import { SummaryPush, threadSummaryOf } from "./thread-summary";
@@ -58,6 +59,8 @@ export class Conversation extends DurableObject<Env> {
   private readonly channels: ChannelBindings;
   /** Parts, platform ids and receipts of channel deliveries; redeemed channel-link refs. */
   private readonly channelSends: ChannelSends;
+  /** The channel RPCs that name their tenant: binding, view, deliveries. */
+  private readonly channelThread: ChannelThread;
   /** The tenant's send limit per device and idle return, read from D1. */
   private readonly tenantCache: TenantCache;
   /** Messages, read cursors and payment updates: persist, then fan out. */
@@ -97,6 +100,7 @@ export class Conversation extends DurableObject<Env> {
       env.INBOX.getByName(shardName(tenant, row.id)).publish(tenant, row),
     );
     this.channels = new ChannelBindings(sql);
+    this.channelThread = new ChannelThread({ meta: this.meta, store: this.store, bindings: this.channels, sends: this.channelSends, outbox: this.outbox });
     this.writes = new Writes({
       env,
       sql,
@@ -249,35 +253,22 @@ export class Conversation extends DurableObject<Env> {
 
   /** Messenger channels: binds the thread to a messenger identity (after a signed channel link), or rebinds it. */
   async bindChannel(input: { tenant: string; channel: ChannelKind; recipient: string; at: number }): Promise<Result<ChannelBinding>> {
-    return toResult(() => {
-      tenantMeta(this.meta.get(), input.tenant);
-      return this.channels.bind(input.channel, input.recipient, this.store.lastSeq(), input.at);
-    });
+    return toResult(() => this.channelThread.bind(input));
   }
 
   /** Messenger channels: who the thread belongs to and where it is bound, for the outbox and business handoffs. */
   async channelView(tenant: string): Promise<Result<{ userId: string; binding: ChannelBinding | null; lastSeq: number }>> {
-    return toResult(() => {
-      const meta = tenantMeta(this.meta.get(), tenant);
-      return { userId: meta.userId, binding: this.channels.get(), lastSeq: this.store.lastSeq() };
-    });
+    return toResult(() => this.channelThread.view(tenant));
   }
 
   /** Messenger channels: this thread's channel deliveries, oldest first (404 for another tenant). */
   async channelDeliveries(tenant: string): Promise<Result<ChannelDelivery[]>> {
-    return toResult(() => {
-      tenantMeta(this.meta.get(), tenant);
-      return this.channelSends.list(this.outbox);
-    });
+    return toResult(() => this.channelThread.deliveries(tenant));
   }
 
   /** Messenger channels: an operator's retry of the channel delivery of `seq` (404 when none is pending or failed). */
   async retryChannelDelivery(tenant: string, seq: number): Promise<Result<{ retried: true }>> {
-    return toResult(() => {
-      tenantMeta(this.meta.get(), tenant);
-      this.channelSends.retry(this.outbox, seq);
-      return { retried: true as const };
-    });
+    return toResult(() => this.channelThread.retry(tenant, seq));
   }
 
   /** Messenger channels: platform receipts; returns the highest seq they cover (0 if none). */
