@@ -33,6 +33,7 @@ import { DirectorySync } from "./directory-sync";
 import { shardName } from "../inbox-feed/names";
 import { StateWriter } from "./state-writer";
 import { TenantCache } from "./tenant-cache";
+import { ThreadFiles } from "./thread-files";
 import { ChannelThread } from "./channel-thread";
 import { Writes } from "./writes";
 import type { ChannelMessageInput, InitInput, NoteInput, SendInput, StateAnswer } from "./rpc-types";
@@ -48,6 +49,8 @@ export class Conversation extends DurableObject<Env> {
   private readonly meta: MetaStore;
   private readonly live: Connections;
   private readonly files: ConversationFiles;
+  /** The attachment RPCs: who may upload and read this thread's files. */
+  private readonly threadFiles: ThreadFiles;
   /** Webhook and channel deliveries of this thread, drained by the alarm. */
   private readonly outbox: Outbox;
   /** Whether a webhook endpoint takes an entry type: no outbox row, no alarm for tenants without one. */
@@ -87,6 +90,7 @@ export class Conversation extends DurableObject<Env> {
     this.meta = new MetaStore(sql);
     this.live = new Connections(ctx, this.store);
     this.files = new ConversationFiles(sql, (at) => this.timers.setEarliest("files", at), env.ATTACHMENTS);
+    this.threadFiles = new ThreadFiles(this.meta, this.files);
     this.notes = new NotesStore(sql);
     this.timers = new Timers(sql, ctx.storage);
     this.state = new StateWriter({
@@ -305,21 +309,12 @@ export class Conversation extends DurableObject<Env> {
 
   /** Reserves `id` for an upload into this thread by someone who may write here (else 404). */
   async reserveAttachment(access: Access, id: string): Promise<Result<{ conversationId: string }>> {
-    return toResult(async () => {
-      const meta = this.authorize(access);
-      const uploader = access.kind === "customer" ? { role: "customer", id: access.userId } : { role: access.role, id: access.keyId };
-      await this.files.reserve(id, uploader);
-      return { conversationId: meta.id };
-    });
+    return toResult(() => this.threadFiles.reserve(access, id));
   }
 
   /** Records a finished upload (reserved by reserveAttachment). */
   async completeAttachment(access: Access, record: Attachment): Promise<Result<Attachment>> {
-    return toResult(() => {
-      this.authorize(access);
-      this.files.complete(record);
-      return record;
-    });
+    return toResult(() => this.threadFiles.complete(access, record));
   }
 
   /** Forgets a reservation whose upload failed (its R2 object is the Worker's to delete). */
@@ -329,18 +324,12 @@ export class Conversation extends DurableObject<Env> {
 
   /** An attachment of this thread for someone who may read it; 404 for anyone else or an unknown id. */
   async attachment(access: Access, id: string): Promise<Result<Attachment>> {
-    return toResult(() => {
-      this.authorize(access);
-      const attachment = this.files.read(id);
-      if (!attachment) throw new ServiceError("not_found", "attachment not found");
-      return attachment;
-    });
+    return toResult(() => this.threadFiles.read(access, id));
   }
 
   /** Erasure: deletes every file the thread's customer uploaded, from R2 and the records. */
   async eraseCustomerFiles(): Promise<number> {
-    const meta = this.meta.get();
-    return meta ? this.files.eraseCustomerFiles(meta.tenant, meta.id) : 0;
+    return this.threadFiles.eraseCustomerFiles();
   }
 
   /** Closes every live socket of a signed-out agent session with 4008. */
