@@ -196,8 +196,7 @@ export class Conversation extends DurableObject<Env> {
   async listNotes(access: Access, after: string | null, limit: number): Promise<Result<{ notes: Note[]; cursor: string | null; hasMore: boolean }>> {
     return toResult(() => {
       this.authorizeBusiness(access);
-      const page = this.notes.after(after, limit);
-      return { ...page, cursor: page.notes.at(-1)?.id ?? after };
+      return this.notes.page(after, limit);
     });
   }
 
