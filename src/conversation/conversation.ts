@@ -2,7 +2,6 @@
 // Each method delegates to a module (event store, read cursors, meta, live
 // connections); every write is committed to SQLite before it is answered or
 // broadcast.
-import { noteAuthor } from "./send-as";
 import { authorizedMeta, businessMeta, channelAccess } from "./authorize";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
@@ -77,14 +76,14 @@ export class Conversation extends DurableObject<Env> {
     migrate(sql);
     this.tenantCache = new TenantCache(env);
     this.channelSends = new ChannelSends(sql);
-    const outbox = conversationOutbox(ctx.storage, env, {
+    const wired = conversationOutbox(ctx.storage, env, {
       meta: () => this.meta.get(),
       binding: () => this.channels.get(),
       sends: this.channelSends,
       wake: (at) => this.timers.setEarliest("outbox", at),
     });
-    this.outbox = outbox.outbox;
-    this.sinkInterest = outbox.sinkInterest;
+    this.outbox = wired.outbox;
+    this.sinkInterest = wired.sinkInterest;
     this.store = new EventStore(sql, (event) => enqueueEvent(this.outbox, event, this.meta.get(), () => this.channels.get()));
     this.reads = new ReadCursors(sql);
     this.meta = new MetaStore(sql);
@@ -105,19 +104,8 @@ export class Conversation extends DurableObject<Env> {
     );
     this.channels = new ChannelBindings(sql);
     this.channelThread = new ChannelThread({ meta: this.meta, store: this.store, bindings: this.channels, sends: this.channelSends, outbox: this.outbox });
-    this.writes = new Writes({
-      env,
-      sql,
-      meta: this.meta,
-      store: this.store,
-      reads: this.reads,
-      files: this.files,
-      live: this.live,
-      outbox: this.outbox,
-      state: this.state,
-      tenantCache: this.tenantCache,
-      directory: this.directory,
-    });
+    const { meta, store, reads, files, notes, live, outbox, state, tenantCache, directory, channels } = this;
+    this.writes = new Writes({ env, sql, meta, store, reads, files, notes, live, outbox, state, tenantCache, directory, bindings: channels });
     this.summaries = new SummaryPush(env, this.timers, () => this.meta.get(), (meta) => this.summary(meta));
   }
 
@@ -183,13 +171,7 @@ export class Conversation extends DurableObject<Env> {
 
   /** Writes an internal note (business only); business sockets get it as a `note` frame. */
   async addNote(access: Access, input: NoteInput): Promise<Result<{ note: Note; created: boolean }>> {
-    return toResult(() => {
-      this.authorizeBusiness(access);
-      const sender = noteAuthor(access, input.sender);
-      const outcome = this.notes.add(sender, input.clientId, input.text, this.store.lastSeq());
-      if (outcome.created) this.writes.noteCommitted(outcome.note);
-      return outcome;
-    });
+    return toResult(() => this.writes.addNote(access, input));
   }
 
   /** Notes after the note `after` (all when null), oldest first; business only. */
@@ -244,11 +226,7 @@ export class Conversation extends DurableObject<Env> {
   async receiveFromChannel(input: ChannelMessageInput): Promise<Result<AppendOutcome>> {
     const access = channelAccess(input);
     await this.tenantCache.ensure(input.tenant);
-    const result = await toResult(() => {
-      this.authorize(access);
-      this.channels.bind(input.channel, input.recipient, this.store.lastSeq(), input.at);
-      return this.writes.commit(access, { clientId: input.clientId, content: input.content, channel: input.channel }, null);
-    });
+    const result = await toResult(() => this.writes.fromChannel(access, input));
     // A broadcast's "Stop" quick reply tapped in the messenger app opts out too.
     if (result.ok) await this.writes.optOut(access, result.value);
     return result;

@@ -4,26 +4,28 @@
 // persisted first (synchronous SQL, one transaction), then fanned out to live
 // sockets, the directory and the outbox.
 import type { ConversationFiles } from "../attachments/conversation-files";
+import type { ChannelBindings } from "../channels/binding";
 import { reportBroadcastReads } from "../broadcast/read-report";
 import { applyUnsubscribePostback, unsubscribeTopicOf } from "../broadcast/subscriptions";
 import type { Env } from "../env";
 import type { Outbox } from "../outbox/outbox";
-import type { Access } from "../protocol/access";
+import type { Access, CustomerAccess } from "../protocol/access";
 import { contentNotAllowed, type PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
 import type { ClientFrame } from "../protocol/frames";
 import type { Note } from "../protocol/note";
-import { authorizedMeta } from "./authorize";
+import { authorizedMeta, businessMeta } from "./authorize";
 import { paymentUpdate } from "./business-events";
 import type { Connections } from "./connections";
 import type { DirectorySync } from "./directory-sync";
 import type { AppendOutcome, EventStore } from "./event-store";
 import { assertBotMaySend } from "./handover";
 import type { ConversationMeta, MetaStore } from "./meta";
+import type { NotesStore } from "./notes";
 import { noteCreated, readMoved } from "./outbox-entries";
 import type { ReadCursors } from "./reads";
-import type { SendInput } from "./rpc-types";
-import { messageSender } from "./send-as";
+import type { ChannelMessageInput, NoteInput, SendInput } from "./rpc-types";
+import { messageSender, noteAuthor } from "./send-as";
 import { stateOf } from "./state";
 import type { StateWriter } from "./state-writer";
 import type { TenantCache } from "./tenant-cache";
@@ -40,6 +42,8 @@ export interface WritesDeps {
   state: StateWriter;
   tenantCache: TenantCache;
   directory: DirectorySync;
+  notes: NotesStore;
+  bindings: ChannelBindings;
 }
 
 export class Writes {
@@ -100,6 +104,22 @@ export class Writes {
     this.deps.state.messageWritten(access, sender, outcome.event.at);
     this.committed(outcome, from);
     this.deps.state.afterMessage(state, sender);
+    return outcome;
+  }
+
+  /** A message from a person's messenger identity: the thread (re)bound to that identity, then the one append path. */
+  fromChannel(access: CustomerAccess, input: ChannelMessageInput): AppendOutcome {
+    this.authorize(access);
+    this.deps.bindings.bind(input.channel, input.recipient, this.deps.store.lastSeq(), input.at);
+    return this.commit(access, { clientId: input.clientId, content: input.content, channel: input.channel }, null);
+  }
+
+  /** Writes an internal note (business only); business sockets get it as a `note` frame. */
+  addNote(access: Access, input: NoteInput): { note: Note; created: boolean } {
+    businessMeta(this.deps.meta.get(), access);
+    const sender = noteAuthor(access, input.sender);
+    const outcome = this.deps.notes.add(sender, input.clientId, input.text, this.deps.store.lastSeq());
+    if (outcome.created) this.noteCommitted(outcome.note);
     return outcome;
   }
 
