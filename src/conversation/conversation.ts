@@ -323,25 +323,13 @@ export class Conversation extends DurableObject<Env> {
     const meta = this.meta.get();
     if (!meta) return;
     await this.tenantCache.ensure(meta.tenant);
-    for (const kind of this.timers.takeDue()) {
-      switch (kind) {
-        case "summary":
-          this.summaries.changed(meta);
-          break;
-        case "snooze":
-          this.state.endSnooze();
-          break;
-        case "idle-return":
-          this.state.returnIdleThread();
-          break;
-        case "directory":
-          this.directory.changed();
-          break;
-        case "files":
-          await this.files.sweep(meta.tenant, meta.id);
-          break;
-      }
-    }
+    await this.timers.runDue({
+      summary: () => this.summaries.changed(meta),
+      snooze: () => this.state.endSnooze(),
+      "idle-return": () => this.state.returnIdleThread(),
+      directory: () => this.directory.changed(),
+      files: () => this.files.sweep(meta.tenant, meta.id),
+    });
     // Always: a drain cut short by an eviction left its deliveries due, and this re-arms them.
     await this.outbox.drainAndArm();
     this.timers.arm();
