@@ -1,7 +1,8 @@
 // The Conversation Durable Object: the single source of truth for one thread.
-// Each method delegates to a module (event store, read cursors, meta, live
-// connections); every write is committed to SQLite before it is answered or
-// broadcast.
+// Each method delegates to a module (event store, writes, state, live
+// connections, …); every write is committed to SQLite before it is answered
+// or broadcast. Methods in order: Worker-facing RPC, internal DO-to-DO calls,
+// runtime hooks, private helpers.
 import { authorizedMeta, businessMeta, channelAccess } from "./authorize";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
@@ -109,18 +110,8 @@ export class Conversation extends DurableObject<Env> {
     this.summaries = new SummaryPush(env, this.timers, () => this.meta.get(), (meta) => this.summary(meta));
   }
 
-  /** Creates the conversation for its owner; a no-op when it exists. */
-  async init(input: InitInput): Promise<ConversationInfo> {
-    let meta = this.meta.get();
-    if (!meta) {
-      meta = newMeta(input);
-      this.meta.put(meta);
-      this.outbox.enqueue(conversationCreated(meta, this.info(meta)));
-      this.directory.changed();
-    }
-    return this.info(meta);
-  }
-
+  // Worker-facing RPC: the routes (src/http, src/channels/routes.ts) call these with the access the Worker proved
+  // (a few also come from a DO on a request's behalf: a broadcast's append, inbound channel media, channelView).
   /** The conversation as `access` may read it: business callers get its state, customers do not. */
   async get(access: Access): Promise<Result<{ conversation: ConversationInfo | BusinessConversationInfo; reads: Record<string, number> }>> {
     return toResult(() => {
@@ -187,6 +178,146 @@ export class Conversation extends DurableObject<Env> {
     return toResult(() => this.writes.updatePayment(access, requestId, status));
   }
 
+  /** Reserves `id` for an upload into this thread by someone who may write here (else 404). */
+  async reserveAttachment(access: Access, id: string): Promise<Result<{ conversationId: string }>> {
+    return toResult(() => this.threadFiles.reserve(access, id));
+  }
+
+  /** Records a finished upload (reserved by reserveAttachment). */
+  async completeAttachment(access: Access, record: Attachment): Promise<Result<Attachment>> {
+    return toResult(() => this.threadFiles.complete(access, record));
+  }
+
+  /** Forgets a reservation whose upload failed (its R2 object is the Worker's to delete). */
+  async discardAttachment(id: string): Promise<void> {
+    this.files.discard(id);
+  }
+
+  /** An attachment of this thread for someone who may read it; 404 for anyone else or an unknown id. */
+  async attachment(access: Access, id: string): Promise<Result<Attachment>> {
+    return toResult(() => this.threadFiles.read(access, id));
+  }
+
+  /** Erasure: deletes every file the thread's customer uploaded, from R2 and the records. */
+  async eraseCustomerFiles(): Promise<number> {
+    return this.threadFiles.eraseCustomerFiles();
+  }
+
+  /** Messenger channels: who the thread belongs to and where it is bound, for the outbox and business handoffs. */
+  async channelView(tenant: string): Promise<Result<{ userId: string; binding: ChannelBinding | null; lastSeq: number }>> {
+    return toResult(() => this.channelThread.view(tenant));
+  }
+
+  /** Messenger channels: this thread's channel deliveries, oldest first (404 for another tenant). */
+  async channelDeliveries(tenant: string): Promise<Result<ChannelDelivery[]>> {
+    return toResult(() => this.channelThread.deliveries(tenant));
+  }
+
+  /** Messenger channels: an operator's retry of the channel delivery of `seq` (404 when none is pending or failed). */
+  async retryChannelDelivery(tenant: string, seq: number): Promise<Result<{ retried: true }>> {
+    return toResult(() => this.channelThread.retry(tenant, seq));
+  }
+
+  /** Makes one outbox delivery due now; false when this thread has no such delivery. */
+  async retryDelivery(id: string): Promise<boolean> {
+    return this.outbox.retry(id);
+  }
+
+  /** Sends again every failed delivery of `sink` created since `since` (ms); returns how many. */
+  async recoverDeliveries(sink: string, since: number): Promise<number> {
+    return this.outbox.recover(sink, since);
+  }
+
+  // Internal DO-to-DO calls: only other Durable Objects call these (Customer, Agent, TenantOutbox, ChannelInbox), never a route.
+  /** Creates the conversation for its owner; a no-op when it exists. */
+  async init(input: InitInput): Promise<ConversationInfo> {
+    let meta = this.meta.get();
+    if (!meta) {
+      meta = newMeta(input);
+      this.meta.put(meta);
+      this.outbox.enqueue(conversationCreated(meta, this.info(meta)));
+      this.directory.changed();
+    }
+    return this.info(meta);
+  }
+
+  /**
+   * What the owner's conversation list shows for this thread, computed now
+   * (exact unread count); null when it is not `userId`'s thread of `tenant`.
+   * The Customer DO asks its threads when the list is read.
+   */
+  async threadSummary(tenant: string, userId: string): Promise<ThreadSummary | null> {
+    const meta = this.meta.get();
+    if (!meta || meta.tenant !== tenant || meta.userId !== userId) return null;
+    return this.summary(meta);
+  }
+
+  /**
+   * A guest signed in: the thread, with its history and read cursors, now
+   * belongs to the identified person, whose list gets it. Idempotent, so an
+   * interrupted merge can be finished.
+   */
+  async reassignOwner(fromUserId: string, toUserId: string): Promise<Result<ThreadSummary>> {
+    return toResult(() => {
+      const meta = this.meta.get();
+      if (!meta || (meta.userId !== fromUserId && meta.userId !== toUserId)) {
+        throw new ServiceError("not_found", "conversation not found");
+      }
+      this.reads.reassign(fromUserId, toUserId);
+      const next = this.state.touch({ userId: toUserId });
+      this.summaries.changed(next);
+      this.directory.changed();
+      return this.summary(next);
+    });
+  }
+
+  /** Closes every live socket of a signed-out device with 4008 (called on sign-out). */
+  async disconnectDevice(deviceId: string): Promise<void> {
+    this.live.disconnectDevice(deviceId);
+  }
+
+  /** Closes every live socket of a signed-out agent session with 4008. */
+  async disconnectAgentSession(sessionId: string): Promise<void> {
+    this.live.disconnectAgentSession(sessionId);
+  }
+
+  /** The tenant's webhook endpoints changed (pushed by its TenantOutbox before the change is answered). */
+  async endpointsChanged(): Promise<void> {
+    this.sinkInterest.invalidate();
+    const meta = this.meta.get();
+    if (meta) forgetEndpoints(meta.tenant);
+  }
+
+  /**
+   * Messenger channels: a message from the person's messenger identity,
+   * appended as a customer message with `channel`, the thread (re)bound to
+   * that identity. `deviceId` names the identity's read cursor.
+   */
+  async receiveFromChannel(input: ChannelMessageInput): Promise<Result<AppendOutcome>> {
+    const access = channelAccess(input);
+    await this.tenantCache.ensure(input.tenant);
+    const result = await toResult(() => this.writes.fromChannel(access, input));
+    // A broadcast's "Stop" quick reply tapped in the messenger app opts out too.
+    if (result.ok) await this.writes.optOut(access, result.value);
+    return result;
+  }
+
+  /** Messenger channels: binds the thread to a messenger identity (after a signed channel link), or rebinds it. */
+  async bindChannel(input: { tenant: string; channel: ChannelKind; recipient: string; at: number }): Promise<Result<ChannelBinding>> {
+    return toResult(() => this.channelThread.bind(input));
+  }
+
+  /** Messenger channels: platform receipts; returns the highest seq they cover (0 if none). */
+  async channelReceipt(input: { status: "delivered" | "read" | "failed"; mids: string[]; watermark?: number; error?: string }): Promise<number> {
+    return this.channelSends.receipt(input.status, input.mids, input.watermark, new Date(), input.error);
+  }
+
+  /** Messenger channels: redeems a one-time channel-link ref for this thread (see link-ref.ts). */
+  async claimChannelRef(id: string, channel: ChannelKind, recipient: string): Promise<boolean> {
+    return this.channelSends.claimRef(id, channel, recipient);
+  }
+
+  // Runtime hooks: the live socket the Worker hands over (fetch), its frames, the alarm.
   /** Opens a live socket; the Worker has proven `access` (src/http/live.ts). */
   override async fetch(request: Request): Promise<Response> {
     const opening = liveOpeningOf(request);
@@ -219,102 +350,6 @@ export class Conversation extends DurableObject<Env> {
   }
 
   /**
-   * Messenger channels: a message from the person's messenger identity,
-   * appended as a customer message with `channel`, the thread (re)bound to
-   * that identity. `deviceId` names the identity's read cursor.
-   */
-  async receiveFromChannel(input: ChannelMessageInput): Promise<Result<AppendOutcome>> {
-    const access = channelAccess(input);
-    await this.tenantCache.ensure(input.tenant);
-    const result = await toResult(() => this.writes.fromChannel(access, input));
-    // A broadcast's "Stop" quick reply tapped in the messenger app opts out too.
-    if (result.ok) await this.writes.optOut(access, result.value);
-    return result;
-  }
-
-  /** Messenger channels: binds the thread to a messenger identity (after a signed channel link), or rebinds it. */
-  async bindChannel(input: { tenant: string; channel: ChannelKind; recipient: string; at: number }): Promise<Result<ChannelBinding>> {
-    return toResult(() => this.channelThread.bind(input));
-  }
-
-  /** Messenger channels: who the thread belongs to and where it is bound, for the outbox and business handoffs. */
-  async channelView(tenant: string): Promise<Result<{ userId: string; binding: ChannelBinding | null; lastSeq: number }>> {
-    return toResult(() => this.channelThread.view(tenant));
-  }
-
-  /** Messenger channels: this thread's channel deliveries, oldest first (404 for another tenant). */
-  async channelDeliveries(tenant: string): Promise<Result<ChannelDelivery[]>> {
-    return toResult(() => this.channelThread.deliveries(tenant));
-  }
-
-  /** Messenger channels: an operator's retry of the channel delivery of `seq` (404 when none is pending or failed). */
-  async retryChannelDelivery(tenant: string, seq: number): Promise<Result<{ retried: true }>> {
-    return toResult(() => this.channelThread.retry(tenant, seq));
-  }
-
-  /** Messenger channels: platform receipts; returns the highest seq they cover (0 if none). */
-  async channelReceipt(input: { status: "delivered" | "read" | "failed"; mids: string[]; watermark?: number; error?: string }): Promise<number> {
-    return this.channelSends.receipt(input.status, input.mids, input.watermark, new Date(), input.error);
-  }
-
-  /** Messenger channels: redeems a one-time channel-link ref for this thread (see link-ref.ts). */
-  async claimChannelRef(id: string, channel: ChannelKind, recipient: string): Promise<boolean> {
-    return this.channelSends.claimRef(id, channel, recipient);
-  }
-
-  /** Closes every live socket of a signed-out device with 4008 (called on sign-out). */
-  async disconnectDevice(deviceId: string): Promise<void> {
-    this.live.disconnectDevice(deviceId);
-  }
-
-  /** The tenant's webhook endpoints changed (pushed by its TenantOutbox before the change is answered). */
-  async endpointsChanged(): Promise<void> {
-    this.sinkInterest.invalidate();
-    const meta = this.meta.get();
-    if (meta) forgetEndpoints(meta.tenant);
-  }
-
-  /** Makes one outbox delivery due now; false when this thread has no such delivery. */
-  async retryDelivery(id: string): Promise<boolean> {
-    return this.outbox.retry(id);
-  }
-
-  /** Sends again every failed delivery of `sink` created since `since` (ms); returns how many. */
-  async recoverDeliveries(sink: string, since: number): Promise<number> {
-    return this.outbox.recover(sink, since);
-  }
-
-  /** Reserves `id` for an upload into this thread by someone who may write here (else 404). */
-  async reserveAttachment(access: Access, id: string): Promise<Result<{ conversationId: string }>> {
-    return toResult(() => this.threadFiles.reserve(access, id));
-  }
-
-  /** Records a finished upload (reserved by reserveAttachment). */
-  async completeAttachment(access: Access, record: Attachment): Promise<Result<Attachment>> {
-    return toResult(() => this.threadFiles.complete(access, record));
-  }
-
-  /** Forgets a reservation whose upload failed (its R2 object is the Worker's to delete). */
-  async discardAttachment(id: string): Promise<void> {
-    this.files.discard(id);
-  }
-
-  /** An attachment of this thread for someone who may read it; 404 for anyone else or an unknown id. */
-  async attachment(access: Access, id: string): Promise<Result<Attachment>> {
-    return toResult(() => this.threadFiles.read(access, id));
-  }
-
-  /** Erasure: deletes every file the thread's customer uploaded, from R2 and the records. */
-  async eraseCustomerFiles(): Promise<number> {
-    return this.threadFiles.eraseCustomerFiles();
-  }
-
-  /** Closes every live socket of a signed-out agent session with 4008. */
-  async disconnectAgentSession(sessionId: string): Promise<void> {
-    this.live.disconnectAgentSession(sessionId);
-  }
-
-  /**
    * Runs the timers that are due, also while no request runs: a snooze that
    * ends, an idle agent's thread returning to the bot, a summary push to retry,
    * the sweep of never-sent attachments; and drains the webhook outbox.
@@ -336,6 +371,7 @@ export class Conversation extends DurableObject<Env> {
     await Promise.all([this.summaries.settled(), this.directory.settled()]);
   }
 
+  // Private helpers.
   private stateAnswer(outcome: AppendOutcome | null): StateAnswer {
     const meta = this.meta.get()!;
     return { conversation: businessInfo(meta, this.info(meta)), event: outcome?.event ?? null };
@@ -356,35 +392,5 @@ export class Conversation extends DurableObject<Env> {
 
   private summary(meta: ConversationMeta): ThreadSummary {
     return threadSummaryOf(meta, this.store, this.reads);
-  }
-
-  /**
-   * What the owner's conversation list shows for this thread, computed now
-   * (exact unread count); null when it is not `userId`'s thread of `tenant`.
-   * The Customer DO asks its threads when the list is read.
-   */
-  async threadSummary(tenant: string, userId: string): Promise<ThreadSummary | null> {
-    const meta = this.meta.get();
-    if (!meta || meta.tenant !== tenant || meta.userId !== userId) return null;
-    return this.summary(meta);
-  }
-
-  /**
-   * A guest signed in: the thread, with its history and read cursors, now
-   * belongs to the identified person, whose list gets it. Idempotent, so an
-   * interrupted merge can be finished.
-   */
-  async reassignOwner(fromUserId: string, toUserId: string): Promise<Result<ThreadSummary>> {
-    return toResult(() => {
-      const meta = this.meta.get();
-      if (!meta || (meta.userId !== fromUserId && meta.userId !== toUserId)) {
-        throw new ServiceError("not_found", "conversation not found");
-      }
-      this.reads.reassign(fromUserId, toUserId);
-      const next = this.state.touch({ userId: toUserId });
-      this.summaries.changed(next);
-      this.directory.changed();
-      return this.summary(next);
-    });
   }
 }
