@@ -64,18 +64,17 @@ export class Conversation extends DurableObject<Env> {
   private readonly channelSends: ChannelSends;
   /** The channel RPCs that name their tenant: binding, view, deliveries. */
   private readonly channelThread: ChannelThread;
-  /** The tenant's send limit per device and idle return, read from D1. */
-  private readonly tenantCache: TenantCache;
   /** Messages, read cursors and payment updates: persist, then fan out. */
   private readonly writes: Writes;
   /** The owner's thread list, told when the thread changes hands. */
   private readonly summaries: SummaryPush;
+  /** The tenant's send limit per device and idle return, read from D1. */
+  private readonly tenantCache = new TenantCache(this.env);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
     migrate(sql);
-    this.tenantCache = new TenantCache(env);
     this.channelSends = new ChannelSends(sql);
     const wired = conversationOutbox(ctx.storage, env, {
       meta: () => this.meta.get(),
@@ -107,7 +106,7 @@ export class Conversation extends DurableObject<Env> {
     this.channelThread = new ChannelThread({ meta: this.meta, store: this.store, bindings: this.channels, sends: this.channelSends, outbox: this.outbox });
     const { meta, store, reads, files, notes, live, outbox, state, tenantCache, directory, channels } = this;
     this.writes = new Writes({ env, sql, meta, store, reads, files, notes, live, outbox, state, tenantCache, directory, bindings: channels });
-    this.summaries = new SummaryPush(env, this.timers, () => this.meta.get(), (meta) => this.summary(meta));
+    this.summaries = new SummaryPush({ env, timers: this.timers, meta: () => this.meta.get(), summary: (meta) => this.summary(meta) });
   }
 
   // Worker-facing RPC: the routes (src/http, src/channels/routes.ts) call these with the access the Worker proved

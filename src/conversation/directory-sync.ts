@@ -61,7 +61,6 @@ interface Pushed {
 
 export class DirectorySync {
   private readonly rounds = new PacedRounds(DIRECTORY_DELAY_MS, DIRECTORY_INTERVAL_MS);
-  private push: Promise<void> | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -99,15 +98,12 @@ export class DirectorySync {
   changed(): void {
     this.rounds.mark();
     this.timers.setEarliest("directory", Date.now() + BACKSTOP_MS);
-    if (this.push) return;
-    this.push = this.run().finally(() => {
-      this.push = null;
-    });
+    this.rounds.start(() => this.run());
   }
 
   /** Waits for the push under way, if any (the alarm handler). */
   settled(): Promise<void> {
-    return this.push ?? Promise.resolve();
+    return this.rounds.settled();
   }
 
   private async run(): Promise<void> {

@@ -5,12 +5,14 @@
 
 /**
  * Rounds of a push loop: `mark()` records a change; `nextRound()` waits
- * until the next round is due and takes the changes, or says none wait. The
- * owner runs one loop at a time: `while (await rounds.nextRound()) push…`.
+ * until the next round is due and takes the changes, or says none wait.
+ * `start(loop)` runs the owner's loop (`while (await rounds.nextRound())
+ * push…`) unless one is running: a change meanwhile rides along with it.
  */
 export class PacedRounds {
   private dirty = false;
   private roundAt = 0;
+  private running: Promise<void> | null = null;
 
   /**
    * @param delayMs how long the first change is gathered before its round
@@ -24,6 +26,19 @@ export class PacedRounds {
   /** Something changed: the next round carries it. */
   mark(): void {
     this.dirty = true;
+  }
+
+  /** Runs `loop` unless a loop is running already. `loop` must not reject (it reports its own failures). */
+  start(loop: () => Promise<void>): void {
+    if (this.running) return;
+    this.running = loop().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Waits for the loop under way, if any (the alarm handler). */
+  settled(): Promise<void> {
+    return this.running ?? Promise.resolve();
   }
 
   /** Waits for the round that carries the marked changes and takes them; false at once when none are marked. */

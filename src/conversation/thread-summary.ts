@@ -32,6 +32,14 @@ export function threadSummaryOf(meta: ConversationMeta, store: EventStore, reads
   };
 }
 
+export interface SummaryPushDeps {
+  env: Env;
+  timers: Timers;
+  meta(): ConversationMeta | null;
+  /** The summary of the thread as `meta` describes it (threadSummaryOf). */
+  summary(meta: ConversationMeta): ThreadSummary;
+}
+
 /**
  * Keeps the owner's thread list current. A quiet thread pushes its summary
  * to the Customer DO SUMMARY_DELAY_MS after a change; a busy one at most
@@ -41,37 +49,30 @@ export function threadSummaryOf(meta: ConversationMeta, store: EventStore, reads
  */
 export class SummaryPush {
   private readonly rounds = new PacedRounds(SUMMARY_DELAY_MS, SUMMARY_INTERVAL_MS);
-  private push: Promise<void> | null = null;
 
-  constructor(
-    private readonly env: Env,
-    private readonly timers: Timers,
-    private readonly meta: () => ConversationMeta | null,
-    private readonly summary: (meta: ConversationMeta) => ThreadSummary,
-  ) {}
+  constructor(private readonly deps: SummaryPushDeps) {}
 
   /** The thread changed (`meta` as of now): push its summary soon, or ride along with the push under way. */
   changed(meta: ConversationMeta): void {
     this.rounds.mark();
-    if (this.push) return;
-    this.push = (async () => {
-      try {
-        while (await this.rounds.nextRound()) {
-          const current = this.meta() ?? meta;
-          const customer = customerStub(this.env, current.tenant, current.userId);
-          await customer.recordThread(this.summary(current));
-        }
-      } catch (err) {
-        console.error("thread summary push failed; retrying by alarm", err);
-        this.timers.setEarliest("summary", Date.now() + 2_000);
-      } finally {
-        this.push = null;
-      }
-    })();
+    this.rounds.start(() => this.run(meta));
   }
 
   /** Waits for the push under way, if any (the alarm handler). */
   settled(): Promise<void> {
-    return this.push ?? Promise.resolve();
+    return this.rounds.settled();
+  }
+
+  private async run(meta: ConversationMeta): Promise<void> {
+    try {
+      while (await this.rounds.nextRound()) {
+        const current = this.deps.meta() ?? meta;
+        const customer = customerStub(this.deps.env, current.tenant, current.userId);
+        await customer.recordThread(this.deps.summary(current));
+      }
+    } catch (err) {
+      console.error("thread summary push failed; retrying by alarm", err);
+      this.deps.timers.setEarliest("summary", Date.now() + 2_000);
+    }
   }
 }
