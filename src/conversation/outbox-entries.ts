@@ -79,7 +79,7 @@ export function readMoved(meta: ConversationMeta, read: { userId: string; device
 }
 
 /**
- * An internal note was stored (Conversation's `noteCommitted`, in the same
+ * An internal note was stored (Writes.noteCommitted in writes.ts, in the same
  * synchronous block as the insert). `note` is the API's note object
  * ({ id, afterSeq, at, sender, text }); notes reach business webhooks only.
  */
