@@ -10,6 +10,7 @@ import { tenantMeta } from "./authorize";
 import type { EventStore } from "./event-store";
 import type { MetaStore } from "./meta";
 
+/** What the channel calls read and write in one Conversation DO. */
 export interface ChannelThreadDeps {
   meta: MetaStore;
   store: EventStore;
@@ -18,6 +19,7 @@ export interface ChannelThreadDeps {
   outbox: Outbox;
 }
 
+/** The tenant-checked channel calls of one thread; each throws ServiceError not_found for another tenant. */
 export class ChannelThread {
   constructor(private readonly deps: ChannelThreadDeps) {}
 

@@ -14,6 +14,7 @@ import { DEFAULT_IDLE_RETURN_MINUTES } from "./handover";
 /** How often the tenant's settings (limits, idle return) are read again. */
 const TENANT_REFRESH_MS = 60_000;
 
+/** One Conversation DO's copy of its tenant's settings; the defaults apply until the first load ends. */
 export class TenantCache {
   /** Customer sends per device. */
   private readonly deviceSends = new LocalBuckets();

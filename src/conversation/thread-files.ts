@@ -8,6 +8,7 @@ import { ServiceError } from "../protocol/errors";
 import { authorizedMeta } from "./authorize";
 import type { ConversationMeta, MetaStore } from "./meta";
 
+/** The attachment calls of one thread; each throws ServiceError not_found for a caller who may not reach it. */
 export class ThreadFiles {
   constructor(
     private readonly meta: MetaStore,

@@ -32,6 +32,7 @@ export function threadSummaryOf(meta: ConversationMeta, store: EventStore, reads
   };
 }
 
+/** What the summary push needs from its Conversation DO. */
 export interface SummaryPushDeps {
   env: Env;
   timers: Timers;

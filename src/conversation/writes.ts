@@ -30,6 +30,7 @@ import { stateOf } from "./state";
 import type { StateWriter } from "./state-writer";
 import type { TenantCache } from "./tenant-cache";
 
+/** The stores and neighbours of one Conversation DO that its writes touch. */
 export interface WritesDeps {
   env: Env;
   sql: SqlStorage;
@@ -46,6 +47,11 @@ export interface WritesDeps {
   bindings: ChannelBindings;
 }
 
+/**
+ * One conversation's writes. Synchronous up to the commit, so each is atomic
+ * inside the Durable Object; errors are ServiceErrors (the caller answers
+ * them as a Result or a refused frame).
+ */
 export class Writes {
   constructor(private readonly deps: WritesDeps) {}
 
