@@ -31,48 +31,6 @@ export interface EventLog {
   after(after: number, limit: number): { events: Event[]; hasMore: boolean };
 }
 
-const LiveOpening = z.strictObject({
-  access: Access,
-  after: z.number().int().nonnegative(),
-});
-type LiveOpening = z.infer<typeof LiveOpening>;
-
-// Set only by the Worker on the request it makes to the DO stub; a client's
-// own headers never reach the DO (the Worker builds a fresh request).
-const OPENING_HEADER = "x-carryover-live";
-
-/** The Worker's request to the Conversation DO that opens a live socket for proven `access`. */
-export function liveRequest(access: Access, after: number): Request {
-  const opening: LiveOpening = { access: accessCopy(access), after };
-  return new Request("https://conversation.internal/live", {
-    headers: { upgrade: "websocket", [OPENING_HEADER]: JSON.stringify(opening) },
-  });
-}
-
-/** The opening the Worker proved, or null for any other request. */
-export function liveOpeningOf(request: Request): LiveOpening | null {
-  if ((request.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") return null;
-  const raw = request.headers.get(OPENING_HEADER);
-  if (!raw) return null;
-  try {
-    const parsed = LiveOpening.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * An accepted socket that is closed at once with `code`: the only way to
- * tell a browser why it is refused (a failed handshake shows no status).
- */
-export function refusedSocket(protocol: string, code: number, reason: string): Response {
-  const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-  server.accept();
-  server.close(code, reason);
-  return new Response(null, { status: 101, webSocket: client, headers: { "sec-websocket-protocol": protocol } });
-}
-
 /** What survives hibernation in `serializeAttachment` (a few hundred bytes). */
 const Attachment = z.object({
   v: z.literal(1),

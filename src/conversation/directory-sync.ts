@@ -9,6 +9,7 @@ import type { DirectoryRow, LastEventPreview } from "../protocol/directory";
 import type { Event } from "../protocol/event";
 import type { EventStore } from "./event-store";
 import type { ConversationMeta } from "./meta";
+import { PacedRounds } from "./paced-rounds";
 import { customerSummaryOf, stateOf } from "./state";
 import type { Timers } from "./timers";
 
@@ -59,9 +60,7 @@ interface Pushed {
 }
 
 export class DirectorySync {
-  private dirty = false;
-  private push: Promise<void> | null = null;
-  private pushedAt = 0;
+  private readonly rounds = new PacedRounds(DIRECTORY_DELAY_MS, DIRECTORY_INTERVAL_MS);
 
   constructor(
     private readonly sql: SqlStorage,
@@ -97,26 +96,19 @@ export class DirectorySync {
 
   /** Something the directory shows changed: push soon (or ride along with the push under way). */
   changed(): void {
-    this.dirty = true;
+    this.rounds.mark();
     this.timers.setEarliest("directory", Date.now() + BACKSTOP_MS);
-    if (this.push) return;
-    this.push = this.run().finally(() => {
-      this.push = null;
-    });
+    this.rounds.start(() => this.run());
   }
 
   /** Waits for the push under way, if any (the alarm handler). */
   settled(): Promise<void> {
-    return this.push ?? Promise.resolve();
+    return this.rounds.settled();
   }
 
   private async run(): Promise<void> {
     try {
-      while (this.dirty) {
-        const wait = Math.max(DIRECTORY_DELAY_MS, this.pushedAt + DIRECTORY_INTERVAL_MS - Date.now());
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        this.dirty = false;
-        this.pushedAt = Date.now();
+      while (await this.rounds.nextRound()) {
         const meta = this.meta();
         if (!meta) return;
         const pushed = this.pushed();
@@ -125,7 +117,7 @@ export class DirectorySync {
         if (entry.version <= pushed.version && upTo === pushed.indexedSeq) continue;
         await upsertDirectory(this.db, entry, texts);
         this.save({ version: Math.max(pushed.version, entry.version), indexedSeq: upTo });
-        if (more) this.dirty = true;
+        if (more) this.rounds.mark();
         const { tenant, ...row } = entry;
         await this.onPushed(tenant, row).catch((err: unknown) => console.error("inbox feed publish failed", err));
       }

@@ -1,6 +1,7 @@
 // The append-only event log of one conversation: gap-free seq, idempotent
 // appends by clientId, paging both ways. Synchronous SQL only, so each call
 // is atomic inside the Durable Object.
+import type { PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
 import type { Event, EventDraft } from "../protocol/event";
 import { newId } from "../ids";
@@ -18,6 +19,30 @@ interface EventRow extends Record<string, SqlStorageValue> {
   id: string;
   at: string;
   body: string;
+}
+
+/** A page of the log: after `after` (ascending from it), or the `limit` events before `before`. */
+export interface EventsQuery {
+  after?: number;
+  before?: number;
+  limit: number;
+}
+
+/** A page of the log, ascending; `cursor` is where the next page starts (its first seq going back, its last going on). */
+export interface EventsPage {
+  events: Event[];
+  cursor: number;
+  hasMore: boolean;
+}
+
+/** A payment request of this log: the message that carries it and its status now. */
+export interface PaymentState {
+  /** The id of the newest `payment_request` message with the request id. */
+  requestEventId: string;
+  /** As the newest payment.updated targeting that message set it, else as the message was created. */
+  status: PaymentStatus;
+  /** The id of that newest payment.updated event; null when there is none. */
+  updateEventId: string | null;
 }
 
 function rowToEvent(row: EventRow): Event {
@@ -100,6 +125,17 @@ export class EventStore {
     return { events: rows.slice(0, limit).reverse().map(rowToEvent), hasMore: rows.length > limit };
   }
 
+  /** A page of the log; past the end, its cursor is the log's end (as the socket's `ready` says), never a seq that does not exist. */
+  page(query: EventsQuery): EventsPage {
+    if (query.before !== undefined) {
+      const page = this.before(query.before, query.limit);
+      return { ...page, cursor: page.events[0]?.seq ?? query.before };
+    }
+    const after = query.after ?? 0;
+    const page = this.after(after, query.limit);
+    return { ...page, cursor: page.events.at(-1)?.seq ?? Math.min(after, this.lastSeq()) };
+  }
+
   byId(id: string): Event | null {
     const row = this.sql.exec<EventRow>("SELECT seq, id, at, body FROM events WHERE id = ?", id).toArray()[0];
     return row ? rowToEvent(row) : null;
@@ -118,5 +154,27 @@ export class EventStore {
         seq,
       )
       .one().n;
+  }
+
+  /** The payment request `requestId` of this conversation and its status now; null when no message carries it. */
+  payment(requestId: string): PaymentState | null {
+    const request = this.sql
+      .exec<{ id: string; status: string }>(
+        `SELECT id, json_extract(body, '$.content.status') AS status FROM events
+         WHERE type = 'message.created' AND json_extract(body, '$.content.type') = 'payment_request'
+           AND json_extract(body, '$.content.requestId') = ?
+         ORDER BY seq DESC LIMIT 1`,
+        requestId,
+      )
+      .toArray()[0];
+    if (!request) return null;
+    const last = this.sql
+      .exec<{ id: string; status: string }>(
+        `SELECT id, json_extract(body, '$.status') AS status FROM events
+         WHERE type = 'payment.updated' AND json_extract(body, '$.target') = ? ORDER BY seq DESC LIMIT 1`,
+        request.id,
+      )
+      .toArray()[0];
+    return { requestEventId: request.id, status: (last?.status ?? request.status) as PaymentStatus, updateEventId: last?.id ?? null };
   }
 }

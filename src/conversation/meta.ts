@@ -1,6 +1,7 @@
 // Who a conversation belongs to and its state (status, owner, assignee,
 // labels, …), kept as one JSON row in the DO's meta table. An uninitialised
 // conversation does not exist for anyone.
+import { ServiceError } from "../protocol/errors";
 import type { ConversationInfo, ConversationStatus, Owner } from "../protocol/event";
 
 export interface ConversationMeta extends Omit<ConversationInfo, "lastSeq"> {
@@ -29,6 +30,22 @@ export interface ConversationMeta extends Omit<ConversationInfo, "lastSeq"> {
 /** The fields of the meta row a change may write. */
 export type MetaPatch = Partial<Omit<ConversationMeta, "tenant" | "id" | "createdAt">>;
 
+/** The meta of a new conversation: open, owned by the bot, version 1. */
+export function newMeta(input: { tenant: string; id: string; userId: string; ref?: string; customerName?: string }): ConversationMeta {
+  return {
+    tenant: input.tenant,
+    id: input.id,
+    userId: input.userId,
+    status: "open",
+    owner: "bot",
+    ownerEpoch: 0,
+    createdAt: new Date().toISOString(),
+    ...(input.ref ? { ref: input.ref } : {}),
+    ...(input.customerName ? { customerName: input.customerName } : {}),
+    version: 1,
+  };
+}
+
 export class MetaStore {
   private cached: ConversationMeta | null | undefined;
 
@@ -49,9 +66,13 @@ export class MetaStore {
     this.cached = meta;
   }
 
+  /**
+   * Writes `patch` over the row and returns the result.
+   * @throws ServiceError not_found before `put` created the conversation (it does not exist for anyone yet)
+   */
   update(patch: MetaPatch): ConversationMeta {
     const meta = this.get();
-    if (!meta) throw new Error("conversation not initialised");
+    if (!meta) throw new ServiceError("not_found", "conversation not found");
     const next = { ...meta, ...patch };
     this.put(next);
     return next;

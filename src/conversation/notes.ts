@@ -46,6 +46,12 @@ export class NotesStore {
     return { note, created: true };
   }
 
+  /** As `after`, with the cursor of the next page: the last note's id, or `after` when there is none. */
+  page(after: string | null, limit: number): { notes: Note[]; cursor: string | null; hasMore: boolean } {
+    const page = this.after(after, limit);
+    return { ...page, cursor: page.notes.at(-1)?.id ?? after };
+  }
+
   /** Notes written after the note `after` (all when null), oldest first. Unknown `after` → 400. */
   after(after: string | null, limit: number): { notes: Note[]; hasMore: boolean } {
     let from = 0;

@@ -4,11 +4,13 @@
 // thread from the bot); snoozes that end and idle agents' threads returning
 // to the bot, by the "snooze" and "idle-return" timers.
 import type { Access } from "../protocol/access";
+import { ServiceError } from "../protocol/errors";
 import type { Sender } from "../protocol/event";
+import { handoverSender } from "./business-events";
 import type { AppendOutcome, EventStore } from "./event-store";
-import { idleReturnAt, ownerRefOf, takenByMessage } from "./handover";
+import { handedOver, idleReturnAt, ownerRefOf, takenByMessage, type HandoverInput } from "./handover";
 import type { ConversationMeta, MetaPatch, MetaStore } from "./meta";
-import { changesBetween, metaOfState, stateEvent, stateOf, type ConversationState } from "./state";
+import { actorOf, changesBetween, metaOfState, patched, stateEvent, stateOf, type ConversationState, type StatePatch } from "./state";
 import type { Timers } from "./timers";
 
 /** The sender of changes Carryover makes by itself (reopen, snooze end, idle return). */
@@ -45,6 +47,37 @@ export class StateWriter {
     this.rescheduleIdleReturn();
     this.deps.committed(outcome);
     return outcome;
+  }
+
+  /**
+   * A business caller's change of status, snooze, assignee or labels (PATCH):
+   * one conversation.updated event naming every changed field, or null when
+   * nothing changes.
+   * @throws ServiceError invalid_request for a snooze that ends in the past
+   */
+  applyPatch(meta: ConversationMeta, patch: StatePatch, access: Access): AppendOutcome | null {
+    if (patch.snoozedUntil && Date.parse(patch.snoozedUntil) <= Date.now()) {
+      throw new ServiceError("invalid_request", "snoozedUntil must be in the future", { errors: [{ path: "snoozedUntil", message: "in the past" }] });
+    }
+    return this.write(patched(stateOf(meta), patch), actorOf(access), {});
+  }
+
+  /**
+   * Passes the thread between the bot and agents (API.md "Handover"); null
+   * when nothing changes. The event's sender is the agent who hands over, or
+   * the new owner (the bot's handover: system).
+   * @throws ServiceError conflict for a stale `ifEpoch` or another agent's thread (see handedOver)
+   */
+  handOver(meta: ConversationMeta, input: HandoverInput, access: Access): AppendOutcome | null {
+    const state = stateOf(meta);
+    const next = handedOver(state, input, access);
+    if (!next) return null;
+    const sender = access.kind === "business" && access.agent ? actorOf(access) : handoverSender(next.owner, next.ownerAgent ?? undefined);
+    return this.write(next, sender, {
+      previousOwner: ownerRefOf(state),
+      ...(input.reason ? { reason: input.reason } : {}),
+      ...(input.metadata ? { metadata: input.metadata } : {}),
+    });
   }
 
   /** Writes `patch` and bumps the version every directory row carries. */

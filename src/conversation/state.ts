@@ -157,6 +157,19 @@ export function eventFor(access: Access, event: Event): Event {
   return access.kind === "customer" ? eventForCustomer(event) : event;
 }
 
+/** The conversation as customers read it; `lastSeq` is the log's. */
+export function conversationInfo(meta: ConversationMeta, lastSeq: number): ConversationInfo {
+  const info: ConversationInfo = {
+    id: meta.id,
+    status: stateOf(meta).status,
+    owner: meta.owner,
+    lastSeq,
+    createdAt: meta.createdAt,
+  };
+  if (meta.ref) info.ref = meta.ref;
+  return info;
+}
+
 /** The conversation as business callers read it. */
 export function businessInfo(meta: ConversationMeta, customerInfo: ConversationInfo): BusinessConversationInfo {
   const state = stateOf(meta);

@@ -36,6 +36,18 @@ export class Timers {
     return due;
   }
 
+  /**
+   * Takes the due kinds and runs each one's handler in due order, waiting for
+   * one that returns a promise before the next. A kind without a handler
+   * (the outbox's: the alarm drains it anyway) is only taken.
+   */
+  async runDue(handlers: { readonly [kind: string]: () => unknown }, now = Date.now()): Promise<void> {
+    for (const kind of this.takeDue(now)) {
+      const running = handlers[kind]?.();
+      if (running instanceof Promise) await running;
+    }
+  }
+
   /** Points the DO's alarm at the earliest timer (or clears it). Writes are ordered by the output gate. */
   arm(): void {
     const next = this.sql.exec<{ at: number | null }>("SELECT MIN(at) AS at FROM timers").one().at;

@@ -5,7 +5,7 @@
 import { agentStub } from "../directory/stubs";
 import { Hono } from "hono";
 import { hubName } from "../inbox-feed/names";
-import { inboxSocketRequest } from "../inbox-feed/feed";
+import { inboxSocketRequest } from "../protocol/socket-opening";
 import { CloseCode, LIVE_PROTOCOL } from "../protocol/wire";
 import { liveAccessOf, refuse } from "./live";
 import type { AppEnv } from "./types";

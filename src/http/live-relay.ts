@@ -31,6 +31,17 @@ function closeQuietly(ws: WebSocket, code?: number, reason?: string): void {
 }
 
 /**
+ * An accepted socket that is closed at once with `code`: the only way to
+ * tell a browser why it is refused (a failed handshake shows no status).
+ */
+export function refusedSocket(protocol: string, code: number, reason: string): Response {
+  const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+  server.accept();
+  server.close(code, reason);
+  return new Response(null, { status: 101, webSocket: client, headers: { "sec-websocket-protocol": protocol } });
+}
+
+/**
  * Accepts `upstream` (the DO's socket) and returns the client's end of a new
  * pair that relays text and binary frames both ways. A close on either side
  * closes the other with the same code; a client close frame that cannot be

@@ -4,14 +4,14 @@
 import { agentStub, conversationStub } from "../directory/stubs";
 import { Hono } from "hono";
 import * as z from "zod";
-import { liveRequest, refusedSocket } from "../conversation/connections";
+import { liveRequest } from "../protocol/socket-opening";
 import { isConversationId } from "../ids";
 import type { Access } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
 import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL } from "../protocol/wire";
 import { assertNotRevoked } from "../auth/revocation";
 import { accessFromToken } from "./auth";
-import { relayLive } from "./live-relay";
+import { refusedSocket, relayLive } from "./live-relay";
 import type { AppEnv } from "./types";
 import { queryOf } from "./validate";
 

@@ -6,21 +6,11 @@
 // and sends each row to each of them. So the hub takes at most
 // INBOX_SHARDS × 1000 / INBOX_FLUSH_MS calls a second, however busy the tenant.
 import { DurableObject } from "cloudflare:workers";
-import * as z from "zod";
 import type { Env } from "../env";
 import type { DirectoryRow } from "../protocol/directory";
+import { inboxOpeningOf } from "../protocol/socket-opening";
 import { CloseCode } from "../protocol/wire";
 import { hubName, INBOX_FLUSH_MS } from "./names";
-
-/** Who an inbox socket is; kept in its attachment across hibernation. */
-const SocketIdentity = z.object({ tenant: z.string(), agentSession: z.string().nullable() });
-
-/** The Worker's request that opens an inbox socket on the hub, for proven business access. */
-export function inboxSocketRequest(tenant: string, agentSession: string | null): Request {
-  return new Request("https://inbox.internal/live", {
-    headers: { upgrade: "websocket", "x-carryover-inbox": JSON.stringify({ tenant, agentSession }) },
-  });
-}
 
 export class InboxFeed extends DurableObject<Env> {
   /** Shard: rows waiting for the next batch, newest version per conversation. */
@@ -78,12 +68,12 @@ export class InboxFeed extends DurableObject<Env> {
 
   /** Hub: opens an inbox socket (the Worker proved the caller). */
   override async fetch(request: Request): Promise<Response> {
-    const parsed = SocketIdentity.safeParse(JSON.parse(request.headers.get("x-carryover-inbox") ?? "null"));
-    if (!parsed.success || (request.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") return new Response(null, { status: 400 });
+    const opening = inboxOpeningOf(request);
+    if (!opening) return new Response(null, { status: 400 });
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    const tags = parsed.data.agentSession ? [`agent-session:${parsed.data.agentSession}`] : [];
+    const tags = opening.agentSession ? [`agent-session:${opening.agentSession}`] : [];
     this.ctx.acceptWebSocket(server, tags);
-    server.serializeAttachment(parsed.data);
+    server.serializeAttachment(opening);
     server.send(JSON.stringify({ type: "ready", cursor: 0 }));
     return new Response(null, { status: 101, webSocket: client });
   }

@@ -4,61 +4,18 @@
 // them — one in flight per sink, in order (for a conversation), retried on a
 // schedule — until each succeeded or failed. Every kind of sink (webhook
 // endpoints, messenger platforms) rides on this one machinery.
-import { newId } from "../ids";
 import { applyMigrations } from "../sql-migrate";
-import { ATTEMPT_TIMEOUT_MS, nextDelay } from "./retry";
-import type { AttemptOutcome, DeliveryState, OutboxEntry, SinkKind, StreamInfo } from "./sink";
+import { deliveryStateOf, SCHEMA, truncateUtf8, type DeliveryRow } from "./delivery-rows";
+import { expandEntries } from "./expand";
+import { ATTEMPT_TIMEOUT_MS, errorText, nextDelay } from "./retry";
+import { sinkKindOf, type AttemptOutcome, type DeliveryState, type OutboxEntry, type SinkKind, type StreamInfo } from "./sink";
 
-const SCHEMA = [
-  `CREATE TABLE outbox_entries (n INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
-   CREATE TABLE outbox_deliveries (
-     n INTEGER PRIMARY KEY AUTOINCREMENT,
-     id TEXT NOT NULL UNIQUE,
-     sink TEXT NOT NULL,
-     type TEXT NOT NULL,
-     seq INTEGER,
-     body TEXT NOT NULL,
-     status TEXT NOT NULL,
-     attempts INTEGER NOT NULL DEFAULT 0,
-     next_at INTEGER,
-     in_flight INTEGER NOT NULL DEFAULT 0,
-     last_status INTEGER,
-     last_error TEXT,
-     last_response TEXT,
-     created_at INTEGER NOT NULL,
-     updated_at INTEGER NOT NULL,
-     version INTEGER NOT NULL DEFAULT 1,
-     recorded INTEGER NOT NULL DEFAULT 0
-   );
-   CREATE INDEX outbox_pending ON outbox_deliveries (status, sink, n);
-   CREATE TABLE outbox_sinks (sink TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);`,
-];
-
-/** At most this much of an answer is kept (API.md: lastResponse ≤ 1 KiB). */
-export const MAX_RESPONSE_BYTES = 1024;
 /** A drain yields after this long and continues on the next alarm. */
 const DRAIN_BUDGET_MS = 30_000;
 /** When an index write or an expansion failed, try again this much later. */
 const REDO_MS = 5_000;
 const SUCCEEDED_KEPT_MS = 7 * 24 * 3600_000;
 const FAILED_KEPT_MS = 30 * 24 * 3600_000;
-
-interface DeliveryRow extends Record<string, SqlStorageValue> {
-  n: number;
-  id: string;
-  sink: string;
-  type: string;
-  seq: number | null;
-  body: string;
-  status: DeliveryState["status"];
-  attempts: number;
-  next_at: number | null;
-  last_status: number | null;
-  last_error: string | null;
-  last_response: string | null;
-  created_at: number;
-  version: number;
-}
 
 export interface OutboxOptions {
   /**
@@ -80,35 +37,6 @@ export interface OutboxOptions {
    * src/conversation/sink-interest.ts). Without it every entry is written.
    */
   wants?: (entry: OutboxEntry) => boolean;
-}
-
-/** Cuts `text` to at most `max` UTF-8 bytes without splitting a character. */
-export function truncateUtf8(text: string, max = MAX_RESPONSE_BYTES): string {
-  const bytes = new TextEncoder().encode(text);
-  if (bytes.byteLength <= max) return text;
-  return new TextDecoder().decode(bytes.slice(0, max)).replace(/\uFFFD$/, "");
-}
-
-function stateOf(row: DeliveryRow): DeliveryState {
-  return {
-    id: row.id,
-    sink: row.sink,
-    type: row.type,
-    seq: row.seq,
-    status: row.status,
-    attempts: row.attempts,
-    lastStatus: row.last_status,
-    lastError: row.last_error,
-    lastResponse: row.last_response,
-    nextAttemptAt: row.status === "pending" ? row.next_at : null,
-    createdAt: row.created_at,
-    version: row.version,
-  };
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) return err.name === "TimeoutError" ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` : err.message;
-  return String(err);
 }
 
 /**
@@ -186,7 +114,7 @@ export class Outbox {
   /** One delivery's state, or null. */
   delivery(id: string): DeliveryState | null {
     const row = this.sql.exec<DeliveryRow>("SELECT * FROM outbox_deliveries WHERE id = ?", id).toArray()[0];
-    return row ? stateOf(row) : null;
+    return row ? deliveryStateOf(row) : null;
   }
 
   /**
@@ -198,7 +126,7 @@ export class Outbox {
       .exec<DeliveryRow>("SELECT * FROM outbox_deliveries WHERE substr(sink, 1, ?) = ? ORDER BY n DESC LIMIT ?", sinkPrefix.length, sinkPrefix, limit)
       .toArray()
       .reverse()
-      .map((row) => ({ ...stateOf(row), body: row.body }));
+      .map((row) => ({ ...deliveryStateOf(row), body: row.body }));
   }
 
   /** Drains, then sets the alarm for the next due attempt (keeping an earlier alarm). */
@@ -323,69 +251,9 @@ export class Outbox {
 
   /** `expand`, one at a time: two expansions of one entry would make two deliveries. */
   private expandSerially(stream: StreamInfo): Promise<boolean> {
-    const run = (this.expanding ?? Promise.resolve(true)).then(() => this.expand(stream));
+    const run = (this.expanding ?? Promise.resolve(true)).then(() => expandEntries(this.sql, this.kinds, stream));
     this.expanding = run.catch(() => false);
     return run;
-  }
-
-  private kindOf(sink: string): SinkKind | undefined {
-    const prefix = sink.slice(0, sink.indexOf(":"));
-    return this.kinds.find((k) => k.kind === prefix);
-  }
-
-  /** Turns entries into deliveries, oldest first; false when a sink lookup failed (the rest waits). */
-  private async expand(stream: StreamInfo): Promise<boolean> {
-    const entries = this.sql.exec<{ n: number; entry: string }>("SELECT n, entry FROM outbox_entries ORDER BY n LIMIT 200").toArray();
-    for (const row of entries) {
-      const entry = JSON.parse(row.entry) as OutboxEntry;
-      let sinks: string[];
-      try {
-        sinks = entry.only ? [entry.only] : (await Promise.all(this.kinds.map((k) => k.sinksFor(stream, entry)))).flat();
-      } catch (err) {
-        console.error("outbox: looking up sinks failed; retrying", err);
-        return false;
-      }
-      const drafts: { id: string; sink: string; body: string }[] = [];
-      for (const sink of sinks) {
-        const kind = this.kindOf(sink);
-        if (!kind) continue;
-        const prevSeq =
-          entry.seq === undefined
-            ? null
-            : (this.sql.exec<{ last_seq: number }>("SELECT last_seq FROM outbox_sinks WHERE sink = ?", sink).toArray()[0]?.last_seq ?? null);
-        const id = newId("msg");
-        try {
-          drafts.push({ id, sink, body: await kind.body(stream, sink, entry, { id, prevSeq }) });
-        } catch (err) {
-          // The sink went away between lookup and body (deleted): it gets nothing.
-          console.warn(`outbox: no body for ${sink}`, err);
-        }
-      }
-      const now = Date.now();
-      for (const draft of drafts) {
-        this.sql.exec(
-          `INSERT INTO outbox_deliveries (id, sink, type, seq, body, status, next_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-          draft.id,
-          draft.sink,
-          entry.type,
-          entry.seq ?? null,
-          draft.body,
-          now,
-          now,
-          now,
-        );
-        if (entry.seq !== undefined) {
-          this.sql.exec(
-            "INSERT INTO outbox_sinks (sink, last_seq) VALUES (?, ?) ON CONFLICT (sink) DO UPDATE SET last_seq = excluded.last_seq",
-            draft.sink,
-            entry.seq,
-          );
-        }
-      }
-      this.sql.exec("DELETE FROM outbox_entries WHERE n = ?", row.n);
-    }
-    return true;
   }
 
   /** One sink's deliveries, one at a time, in order, while they succeed and are due. */
@@ -402,7 +270,7 @@ export class Outbox {
   }
 
   private async sendOne(stream: StreamInfo, row: DeliveryRow): Promise<AttemptOutcome | null> {
-    const kind = this.kindOf(row.sink);
+    const kind = sinkKindOf(this.kinds, row.sink);
     if (!kind || !(await kind.active(stream, row.sink))) {
       this.failSink(row.sink, kind ? "endpoint disabled or deleted" : "unknown kind of sink");
       return null;
@@ -497,10 +365,10 @@ export class Outbox {
     if (rows.length === 0) return true;
     let ok = true;
     for (const kind of this.kinds) {
-      const mine = rows.filter((r) => this.kindOf(r.sink) === kind);
+      const mine = rows.filter((r) => sinkKindOf(this.kinds, r.sink) === kind);
       if (mine.length === 0 || !kind.record) continue;
       try {
-        await kind.record(stream, mine.map(stateOf));
+        await kind.record(stream, mine.map(deliveryStateOf));
       } catch (err) {
         console.error(`outbox: recording ${kind.kind} delivery states failed; retrying`, err);
         ok = false;
@@ -508,7 +376,7 @@ export class Outbox {
       }
       for (const r of mine) this.sql.exec("UPDATE outbox_deliveries SET recorded = ? WHERE n = ?", r.version, r.n);
     }
-    for (const r of rows) if (!this.kindOf(r.sink)?.record) this.sql.exec("UPDATE outbox_deliveries SET recorded = ? WHERE n = ?", r.version, r.n);
+    for (const r of rows) if (!sinkKindOf(this.kinds, r.sink)?.record) this.sql.exec("UPDATE outbox_deliveries SET recorded = ? WHERE n = ?", r.version, r.n);
     return ok;
   }
 

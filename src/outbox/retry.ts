@@ -39,3 +39,9 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (Number.isNaN(date)) return undefined;
   return Math.min(Math.max(date - now, 0), MAX_RETRY_AFTER_MS);
 }
+
+/** What a thrown attempt error reads as in a delivery's `lastError` (a timeout says how long it waited). */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.name === "TimeoutError" ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` : err.message;
+  return String(err);
+}

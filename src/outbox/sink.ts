@@ -92,3 +92,9 @@ export interface SinkKind {
   /** Delivery states changed (for listings); a throw leaves them to be recorded on the next drain. */
   record?(stream: StreamInfo, states: DeliveryState[]): Promise<void>;
 }
+
+/** The kind of `sink` among `kinds`, by its `<kind>:` prefix; undefined for a kind this outbox does not have. */
+export function sinkKindOf(kinds: readonly SinkKind[], sink: string): SinkKind | undefined {
+  const prefix = sink.slice(0, sink.indexOf(":"));
+  return kinds.find((k) => k.kind === prefix);
+}

@@ -4,6 +4,7 @@
 // delivery's conversation without visiting every DO. A late write never moves
 // a row back (the outbox row's version only grows).
 import type { Env } from "../env";
+import { attemptFields, type AttemptColumns } from "../outbox/delivery-rows";
 import type { DeliveryState, StreamInfo } from "../outbox/sink";
 
 /** A delivery as the API lists it (API.md "Webhooks" → deliveries). */
@@ -21,16 +22,10 @@ export interface WebhookDelivery {
   createdAt: string;
 }
 
-interface IndexRow {
+interface IndexRow extends AttemptColumns {
   id: string;
   conversation_id: string | null;
   type: string;
-  seq: number | null;
-  status: DeliveryState["status"];
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-  last_response: string | null;
   next_attempt_at: string | null;
   created_at: string;
 }
@@ -73,12 +68,7 @@ function view(row: IndexRow): WebhookDelivery {
     id: row.id,
     type: row.type,
     conversationId: row.conversation_id,
-    seq: row.seq,
-    status: row.status,
-    attempts: row.attempts,
-    lastStatus: row.last_status,
-    lastError: row.last_error,
-    lastResponse: row.last_response,
+    ...attemptFields(row),
     nextAttemptAt: row.next_attempt_at,
     createdAt: row.created_at,
   };
