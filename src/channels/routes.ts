@@ -10,13 +10,13 @@ import { signHandoffToken } from "../auth/handoff-token";
 import { settingsOf } from "../env";
 import { authenticate, businessOf, customerOf } from "../http/auth";
 import type { AppEnv } from "../http/types";
-import { jsonBody } from "../http/validate";
+import { describe, jsonBody } from "../http/route";
 import { isConversationId, isGuestId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { unwrap } from "../protocol/result";
 import { isChannelPerson, personIdOf } from "./inbound";
 import { signLinkRef } from "./link-ref";
-import { CHANNEL_KINDS, deleteChannel, findChannel, listChannels, MessengerSettings, putChannel, WhatsAppSettings, type ChannelKind } from "./settings";
+import { CHANNEL_KINDS, deleteChannel, findChannel, listChannels, MessengerSettings, putChannel, WhatsAppSettings, type ChannelKind, type ChannelSecrets } from "./settings";
 import { MAX_WEBHOOK_BYTES, receiveWebhook, verificationChallenge } from "./webhook";
 
 function kindOf(value: string | undefined): ChannelKind {
@@ -25,51 +25,47 @@ function kindOf(value: string | undefined): ChannelKind {
   return kind;
 }
 
+/** Stores the admin's channel of one kind (secrets sealed, never read back) and answers it. */
+async function saveChannel(c: Context<AppEnv>, kind: ChannelKind, account: { accountId: string } & ChannelSecrets): Promise<Response> {
+  const access = businessOf(c, ["admin"]);
+  return c.json({ channel: await putChannel(c.env, { tenant: access.tenant, kind, apiBase: null, ...account }) });
+}
+
+const kindParam = { name: "kind", in: "path" as const, required: true, schema: { enum: [...CHANNEL_KINDS] } };
+const tenantParam = { name: "tenant", in: "path" as const, required: true, schema: { type: "string" as const } };
+const idParam = { name: "id", in: "path" as const, required: true, schema: { type: "string" as const, pattern: "^cnv_[0-9A-Za-z]{22}$" } };
+
 export const channels = new Hono<AppEnv>();
 
-channels.put("/messenger", authenticate(), async (c) => {
-  const access = businessOf(c, ["admin"]);
-  const body = await jsonBody(c, MessengerSettings);
-  const channel = await putChannel(c.env, {
-    tenant: access.tenant,
-    kind: "messenger",
-    accountId: body.pageId,
-    accessToken: body.pageAccessToken,
-    appSecret: body.appSecret,
-    verifyToken: body.verifyToken,
-    apiBase: null,
-  });
-  return c.json({ channel });
+const setMessenger = describe("Set the Messenger page (admin key); secrets are never read back", ["apiKey"], { "200": "The channel" });
+
+channels.put("/messenger", setMessenger, authenticate(), jsonBody(MessengerSettings), async (c) => {
+  const { pageId, pageAccessToken, appSecret, verifyToken } = c.req.valid("json");
+  return saveChannel(c, "messenger", { accountId: pageId, accessToken: pageAccessToken, appSecret, verifyToken });
 });
 
-channels.put("/whatsapp", authenticate(), async (c) => {
-  const access = businessOf(c, ["admin"]);
-  const body = await jsonBody(c, WhatsAppSettings);
-  const channel = await putChannel(c.env, {
-    tenant: access.tenant,
-    kind: "whatsapp",
-    accountId: body.phoneNumberId,
-    accessToken: body.accessToken,
-    appSecret: body.appSecret,
-    verifyToken: body.verifyToken,
-    apiBase: null,
-  });
-  return c.json({ channel });
+const setWhatsApp = describe("Set the WhatsApp Cloud API number (admin key); secrets are never read back", ["apiKey"], { "200": "The channel" });
+
+channels.put("/whatsapp", setWhatsApp, authenticate(), jsonBody(WhatsAppSettings), async (c) => {
+  const { phoneNumberId, accessToken, appSecret, verifyToken } = c.req.valid("json");
+  return saveChannel(c, "whatsapp", { accountId: phoneNumberId, accessToken, appSecret, verifyToken });
 });
 
-channels.get("/", authenticate(), async (c) => {
+channels.get("/", describe("The tenant's channels, without secrets (admin key)", ["apiKey"], { "200": "The channels" }), authenticate(), async (c) => {
   const access = businessOf(c, ["admin"]);
   return c.json({ channels: await listChannels(c.env.DB, access.tenant) });
 });
 
-channels.delete("/:kind", authenticate(), async (c) => {
+channels.delete("/:kind", describe("Remove a channel (admin key)", ["apiKey"], { "204": "Removed" }, { parameters: [kindParam] }), authenticate(), async (c) => {
   const access = businessOf(c, ["admin"]);
   if (!(await deleteChannel(c.env.DB, access.tenant, kindOf(c.req.param("kind"))))) throw new ServiceError("not_found", "no such channel");
   return c.body(null, 204);
 });
 
 /** Contract extension: the person and thread of one channel identity (e.g. a PSID from the business's own Messenger tools). */
-channels.get("/:kind/contacts/:platformId", authenticate(), async (c) => {
+const contact = describe("The person and thread of a channel identity (PSID or wa_id)", ["apiKey"], { "200": "The contact" }, { parameters: [kindParam] });
+
+channels.get("/:kind/contacts/:platformId", contact, authenticate(), async (c) => {
   const access = businessOf(c);
   const kind = kindOf(c.req.param("kind"));
   const platformId = c.req.param("platformId");
@@ -80,7 +76,12 @@ channels.get("/:kind/contacts/:platformId", authenticate(), async (c) => {
   return c.json({ contact: { channel: kind, platformId, person, conversationId: state.conversationId, linkedTo: state.link?.userId ?? null } });
 });
 
-channels.get("/:tenant/:kind/webhook", async (c) => {
+const handshake = describe("The platform's verification handshake: hub.challenge when hub.mode=subscribe and hub.verify_token match", [], {
+  "200": "The challenge, as text",
+  "403": "No match",
+}, { parameters: [tenantParam, kindParam] });
+
+channels.get("/:tenant/:kind/webhook", handshake, async (c) => {
   const kind = kindOf(c.req.param("kind"));
   const config = await findChannel(c.env, c.req.param("tenant"), kind);
   const challenge = await verificationChallenge(config, c.req.query());
@@ -88,7 +89,12 @@ channels.get("/:tenant/:kind/webhook", async (c) => {
   return c.text(challenge, 200);
 });
 
-channels.post("/:tenant/:kind/webhook", async (c) => {
+const webhook = describe("A platform webhook, verified by X-Hub-Signature-256 over the raw body, stored, then processed", [], {
+  "200": "EVENT_RECEIVED",
+  "401": "Missing or wrong signature",
+}, { parameters: [tenantParam, kindParam] });
+
+channels.post("/:tenant/:kind/webhook", webhook, async (c) => {
   const kind = kindOf(c.req.param("kind"));
   const config = await findChannel(c.env, c.req.param("tenant"), kind);
   if (!config) throw new ServiceError("not_found", "no such channel");
@@ -111,10 +117,11 @@ function conversationIdOf(c: Context<AppEnv>): string {
 /** Mounted at /v1/conversations before the conversation routes; customers' handoffs fall through to them. */
 export const channelConversations = new Hono<AppEnv>();
 
-channelConversations.post("/:id/channel-link", authenticate(), async (c) => {
+const channelLink = describe("An m.me link with a one-time signed ref that continues this thread in Messenger", ["session"], { "201": "{ url, ref, expiresAt }" }, { parameters: [idParam] });
+
+channelConversations.post("/:id/channel-link", channelLink, authenticate(), jsonBody(ChannelLinkRequest), async (c) => {
   const access = customerOf(c);
   const id = conversationIdOf(c);
-  await jsonBody(c, ChannelLinkRequest);
   unwrap(await conversationStub(c.env, access.tenant, id).get(access));
   const config = await findChannel(c.env, access.tenant, "messenger");
   if (!config) throw new ServiceError("not_found", "this business has no Messenger channel");
@@ -122,14 +129,20 @@ channelConversations.post("/:id/channel-link", authenticate(), async (c) => {
   return c.json({ url: `https://m.me/${encodeURIComponent(config.accountId)}?ref=${encodeURIComponent(ref)}`, ref, expiresAt }, 201);
 });
 
-channelConversations.get("/:id/channel-deliveries", authenticate(), async (c) => {
+const sends = describe("Sends of this thread's business messages to its messenger channel", ["apiKey"], { "200": "The deliveries" }, { parameters: [idParam] });
+
+channelConversations.get("/:id/channel-deliveries", sends, authenticate(), async (c) => {
   const access = businessOf(c);
   const id = conversationIdOf(c);
   const deliveries = unwrap(await conversationStub(c.env, access.tenant, id).channelDeliveries(access.tenant));
   return c.json({ deliveries });
 });
 
-channelConversations.post("/:id/channel-deliveries/:seq/retry", authenticate(), async (c) => {
+const retrySend = describe("Make a pending or failed channel delivery due now", ["apiKey"], { "202": "Scheduled" }, {
+  parameters: [idParam, { name: "seq", in: "path", required: true, schema: { type: "integer", minimum: 1 } }],
+});
+
+channelConversations.post("/:id/channel-deliveries/:seq/retry", retrySend, authenticate(), async (c) => {
   const access = businessOf(c);
   const id = conversationIdOf(c);
   const seq = SeqParam.safeParse(c.req.param("seq"));
