@@ -55,5 +55,9 @@ app.route("/demo", demo);
 
 app.get("/v1", describe("The API's name and version", [], { "200": '{ name: "carryover", version: "v1" }' }), (c) => c.json({ name: "carryover", version: "v1" }));
 
+// The document is a static asset written at build time (src/dev/build-openapi.mjs)
+// and served by the assets layer; this answers callers of the Worker itself.
+app.get("/openapi.json", (c) => c.env.ASSETS?.fetch(c.req.raw) ?? notFound());
+
 app.notFound(() => notFound());
 app.onError(onError);

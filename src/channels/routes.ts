@@ -79,31 +79,32 @@ channels.get("/:kind/contacts/:platformId", contact, authenticate(), async (c) =
 const handshake = describe("The platform's verification handshake: hub.challenge when hub.mode=subscribe and hub.verify_token match", [], {
   "200": "The challenge, as text",
   "403": "No match",
-}, { parameters: [tenantParam, kindParam] });
-
-channels.get("/:tenant/:kind/webhook", handshake, async (c) => {
-  const kind = kindOf(c.req.param("kind"));
-  const config = await findChannel(c.env, c.req.param("tenant"), kind);
-  const challenge = await verificationChallenge(config, c.req.query());
-  if (challenge === null) throw new ServiceError("forbidden", "hub.mode must be subscribe and hub.verify_token must match the channel's verify token");
-  return c.text(challenge, 200);
-});
+}, { parameters: [tenantParam] });
 
 const webhook = describe("A platform webhook, verified by X-Hub-Signature-256 over the raw body, stored, then processed", [], {
   "200": "EVENT_RECEIVED",
   "401": "Missing or wrong signature",
-}, { parameters: [tenantParam, kindParam] });
+}, { parameters: [tenantParam] });
 
-channels.post("/:tenant/:kind/webhook", webhook, async (c) => {
-  const kind = kindOf(c.req.param("kind"));
-  const config = await findChannel(c.env, c.req.param("tenant"), kind);
-  if (!config) throw new ServiceError("not_found", "no such channel");
-  if (Number(c.req.header("content-length") ?? "0") > MAX_WEBHOOK_BYTES) throw new ServiceError("payload_too_large", "webhook bodies are limited to 1 MiB");
-  const raw = new Uint8Array(await c.req.arrayBuffer());
-  if (raw.byteLength > MAX_WEBHOOK_BYTES) throw new ServiceError("payload_too_large", "webhook bodies are limited to 1 MiB");
-  await receiveWebhook(c.env, config, raw, c.req.header("x-hub-signature-256"));
-  return c.text("EVENT_RECEIVED", 200);
-});
+// One URL per platform, as each platform's app settings name it (and the document lists it).
+for (const kind of CHANNEL_KINDS) {
+  channels.get(`/:tenant/${kind}/webhook`, handshake, async (c) => {
+    const config = await findChannel(c.env, c.req.param("tenant"), kind);
+    const challenge = await verificationChallenge(config, c.req.query());
+    if (challenge === null) throw new ServiceError("forbidden", "hub.mode must be subscribe and hub.verify_token must match the channel's verify token");
+    return c.text(challenge, 200);
+  });
+
+  channels.post(`/:tenant/${kind}/webhook`, webhook, async (c) => {
+    const config = await findChannel(c.env, c.req.param("tenant"), kind);
+    if (!config) throw new ServiceError("not_found", "no such channel");
+    if (Number(c.req.header("content-length") ?? "0") > MAX_WEBHOOK_BYTES) throw new ServiceError("payload_too_large", "webhook bodies are limited to 1 MiB");
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    if (raw.byteLength > MAX_WEBHOOK_BYTES) throw new ServiceError("payload_too_large", "webhook bodies are limited to 1 MiB");
+    await receiveWebhook(c.env, config, raw, c.req.header("x-hub-signature-256"));
+    return c.text("EVENT_RECEIVED", 200);
+  });
+}
 
 const ChannelLinkRequest = z.strictObject({ channel: z.literal("messenger") });
 const SeqParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
