@@ -67,7 +67,7 @@ const DOCS_PAGE = `<!doctype html>
 `;
 
 // A file of its own rather than an inline script, so a strict Content-Security-Policy can allow it.
-const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#reference", deepLinking: true });\n`;
+const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#reference", deepLinking: true, validatorUrl: null });\n`;
 
 /**
  * The interactive API reference: \`<out>/docs.html\` (served at /docs) and
