@@ -10,7 +10,7 @@ import { signHandoffToken } from "../auth/handoff-token";
 import { settingsOf } from "../env";
 import { authenticate, businessOf, customerOf } from "../http/auth";
 import type { AppEnv } from "../http/types";
-import { describe, jsonBody } from "../http/route";
+import { describe, jsonBody, onConversation, pathParams } from "../http/route";
 import { isConversationId, isGuestId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { unwrap } from "../protocol/result";
@@ -31,9 +31,7 @@ async function saveChannel(c: Context<AppEnv>, kind: ChannelKind, account: { acc
   return c.json({ channel: await putChannel(c.env, { tenant: access.tenant, kind, apiBase: null, ...account }) });
 }
 
-const kindParam = { name: "kind", in: "path" as const, required: true, schema: { enum: [...CHANNEL_KINDS] } };
-const tenantParam = { name: "tenant", in: "path" as const, required: true, schema: { type: "string" as const } };
-const idParam = { name: "id", in: "path" as const, required: true, schema: { type: "string" as const, pattern: "^cnv_[0-9A-Za-z]{22}$" } };
+const onKind = pathParams({ kind: { enum: [...CHANNEL_KINDS] } });
 
 export const channels = new Hono<AppEnv>();
 
@@ -56,14 +54,14 @@ channels.get("/", describe("The tenant's channels, without secrets (admin key)",
   return c.json({ channels: await listChannels(c.env.DB, access.tenant) });
 });
 
-channels.delete("/:kind", describe("Remove a channel (admin key)", ["apiKey"], { "204": "Removed" }, { parameters: [kindParam] }), authenticate(), async (c) => {
+channels.delete("/:kind", describe("Remove a channel (admin key)", ["apiKey"], { "204": "Removed" }, onKind), authenticate(), async (c) => {
   const access = businessOf(c, ["admin"]);
   if (!(await deleteChannel(c.env.DB, access.tenant, kindOf(c.req.param("kind"))))) throw new ServiceError("not_found", "no such channel");
   return c.body(null, 204);
 });
 
 /** Contract extension: the person and thread of one channel identity (e.g. a PSID from the business's own Messenger tools). */
-const contact = describe("The person and thread of a channel identity (PSID or wa_id)", ["apiKey"], { "200": "The contact" }, { parameters: [kindParam] });
+const contact = describe("The person and thread of a channel identity (PSID or wa_id)", ["apiKey"], { "200": "The contact" }, onKind);
 
 channels.get("/:kind/contacts/:platformId", contact, authenticate(), async (c) => {
   const access = businessOf(c);
@@ -79,12 +77,12 @@ channels.get("/:kind/contacts/:platformId", contact, authenticate(), async (c) =
 const handshake = describe("The platform's verification handshake: hub.challenge when hub.mode=subscribe and hub.verify_token match", [], {
   "200": "The challenge, as text",
   "403": "No match",
-}, { parameters: [tenantParam] });
+});
 
 const webhook = describe("A platform webhook, verified by X-Hub-Signature-256 over the raw body, stored, then processed", [], {
   "200": "EVENT_RECEIVED",
   "401": "Missing or wrong signature",
-}, { parameters: [tenantParam] });
+});
 
 // One URL per platform, as each platform's app settings name it (and the document lists it).
 for (const kind of CHANNEL_KINDS) {
@@ -118,7 +116,7 @@ function conversationIdOf(c: Context<AppEnv>): string {
 /** Mounted at /v1/conversations before the conversation routes; customers' handoffs fall through to them. */
 export const channelConversations = new Hono<AppEnv>();
 
-const channelLink = describe("An m.me link with a one-time signed ref that continues this thread in Messenger", ["session"], { "201": "{ url, ref, expiresAt }" }, { parameters: [idParam] });
+const channelLink = describe("An m.me link with a one-time signed ref that continues this thread in Messenger", ["session"], { "201": "{ url, ref, expiresAt }" }, onConversation);
 
 channelConversations.post("/:id/channel-link", channelLink, authenticate(), jsonBody(ChannelLinkRequest), async (c) => {
   const access = customerOf(c);
@@ -130,7 +128,7 @@ channelConversations.post("/:id/channel-link", channelLink, authenticate(), json
   return c.json({ url: `https://m.me/${encodeURIComponent(config.accountId)}?ref=${encodeURIComponent(ref)}`, ref, expiresAt }, 201);
 });
 
-const sends = describe("Sends of this thread's business messages to its messenger channel", ["apiKey"], { "200": "The deliveries" }, { parameters: [idParam] });
+const sends = describe("Sends of this thread's business messages to its messenger channel", ["apiKey"], { "200": "The deliveries" }, onConversation);
 
 channelConversations.get("/:id/channel-deliveries", sends, authenticate(), async (c) => {
   const access = businessOf(c);
@@ -140,7 +138,7 @@ channelConversations.get("/:id/channel-deliveries", sends, authenticate(), async
 });
 
 const retrySend = describe("Make a pending or failed channel delivery due now", ["apiKey"], { "202": "Scheduled" }, {
-  parameters: [idParam, { name: "seq", in: "path", required: true, schema: { type: "integer", minimum: 1 } }],
+  parameters: [...onConversation.parameters, ...pathParams({ seq: { type: "integer", minimum: 1 } }).parameters],
 });
 
 channelConversations.post("/:id/channel-deliveries/:seq/retry", retrySend, authenticate(), async (c) => {

@@ -24,7 +24,7 @@ import { unwrap } from "../protocol/result";
 import { enforceLimits, limitsOf } from "../ratelimit/limits";
 import { authenticate, businessOf } from "./auth";
 import type { AppEnv } from "./types";
-import { describe, queryOf } from "./route";
+import { describe, pathParams, queryOf } from "./route";
 
 /** The name as given, without any directory part or control characters. */
 const Filename = z
@@ -59,8 +59,8 @@ function conversationOfId(c: Context<AppEnv>, tenant: string, id: string) {
 
 export const attachments = new Hono<AppEnv>();
 
-const attParam = { name: "id", in: "path" as const, required: true, schema: { type: "string" as const, pattern: "^att_[0-9A-Za-z]{44}$" } };
-const onAttachment = { parameters: [attParam] };
+const attachmentId = { type: "string" as const, pattern: "^att_[0-9A-Za-z]{44}$" };
+const onAttachment = pathParams({ id: attachmentId });
 
 const upload = describe(
   "Upload a file into a conversation (raw body, Content-Type = the file's type; sniffed; 25 MiB unless the tenant sets another limit)",
@@ -134,7 +134,7 @@ const content = describe("The bytes, for a valid signed URL (no credentials); Ra
   "416": "Range not satisfiable",
 }, {
   parameters: [
-    attParam,
+    ...onAttachment.parameters,
     { name: "tenant", in: "query", required: true, schema: { type: "string" } },
     { name: "exp", in: "query", required: true, schema: { type: "integer" } },
     { name: "sig", in: "query", required: true, schema: { type: "string" } },

@@ -68,8 +68,6 @@ async function requireTopic(c: Context<AppEnv>, tenant: string, topic: string): 
 export const broadcasts = new Hono<AppEnv>();
 broadcasts.use("*", authenticate());
 
-const onBroadcast = { parameters: [{ name: "id", in: "path" as const, required: true, schema: { type: "string" as const } }] };
-
 broadcasts.post("/", describe("Create a broadcast (bot or admin key)", ["apiKey"], { "202": "{ broadcast }" }), jsonBody(CreateBroadcastBody), async (c) => {
   const access = businessOf(c, ["bot", "admin"]);
   const body = c.req.valid("json");
@@ -115,12 +113,12 @@ broadcasts.get("/", describe("Broadcasts, newest first", ["apiKey"], { "200": "{
   return c.json({ broadcasts: page.broadcasts, cursor: page.last ? encodeCursor(page.last) : null });
 });
 
-broadcasts.get("/:id", describe("A broadcast with live counters", ["apiKey"], { "200": "{ broadcast }" }, onBroadcast), async (c) => {
+broadcasts.get("/:id", describe("A broadcast with live counters", ["apiKey"], { "200": "{ broadcast }" }), async (c) => {
   const access = businessOf(c);
   return c.json({ broadcast: await broadcastView(c.env.DB, access.tenant, c.req.param("id")) });
 });
 
-broadcasts.post("/:id/cancel", describe("Cancel; reports how many deliveries were in flight", ["apiKey"], { "200": "{ broadcast, inFlight }" }, onBroadcast), async (c) => {
+broadcasts.post("/:id/cancel", describe("Cancel; reports how many deliveries were in flight", ["apiKey"], { "200": "{ broadcast, inFlight }" }), async (c) => {
   const access = businessOf(c, ["bot", "admin"]);
   const { view, inFlight } = await cancelBroadcast(c.env.DB, access.tenant, c.req.param("id"));
   return c.json({ broadcast: view, inFlight });

@@ -20,7 +20,7 @@ import { MAX_PAGE } from "../conversation/event-store";
 import { authenticate, businessOf, customerOf } from "./auth";
 import { limitCustomerSend } from "./rate-limit";
 import type { AppEnv } from "./types";
-import { describe, jsonBody, queryOf, type Credential } from "./route";
+import { describe, jsonBody, onConversation as onThread, queryOf, type Credential } from "./route";
 
 const SeqParam = z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -109,8 +109,6 @@ export const conversations = new Hono<AppEnv>();
 conversations.use("*", authenticate());
 
 const business: Credential[] = ["apiKey", "agentSession"];
-const idParam = { name: "id", in: "path" as const, required: true, schema: { type: "string" as const, pattern: "^cnv_[0-9A-Za-z]{22}$" } };
-const onThread = { parameters: [idParam] };
 
 conversations.post("/", describe("This person's open conversation, created if none", ["session"], { "200": "Existing", "201": "Created" }), jsonBody(CreateConversation, { optional: true }), async (c) => {
   const access = customerOf(c);

@@ -13,7 +13,7 @@ import { assertNotRevoked } from "../auth/revocation";
 import { accessFromToken } from "./auth";
 import { relayLive } from "./live-relay";
 import type { AppEnv } from "./types";
-import { describe, queryOf } from "./route";
+import { describe, onConversation, queryOf } from "./route";
 
 const LiveQuery = z.object({
   after: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
@@ -68,7 +68,7 @@ const socket = describe(
   `WebSocket: Sec-WebSocket-Protocol ${LIVE_PROTOCOL}, ${BEARER_PREFIX}<token>; replay after \`after\`, then ready, then live frames`,
   [],
   { "101": "Switching protocols" },
-  { parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^cnv_[0-9A-Za-z]{22}$" } }] },
+  onConversation,
 );
 
 // Mistakes in the request itself (the query) are plain HTTP errors, before any upgrade;

@@ -38,8 +38,6 @@ const isCursor = (v: unknown): v is { after: string } =>
 export const people = new Hono<AppEnv>();
 people.use("*", authenticate());
 
-const onPerson = { parameters: [{ name: "userId", in: "path" as const, required: true, schema: { type: "string" as const } }] };
-
 people.get("/", describe("People (keyset paging by id)", ["apiKey"], { "200": "{ people, cursor }" }), queryOf(PeopleQuery), async (c) => {
   const access = businessOf(c);
   const query = c.req.valid("query");
@@ -52,14 +50,14 @@ people.get("/", describe("People (keyset paging by id)", ["apiKey"], { "200": "{
   return c.json({ people: page.people, cursor: page.last === null ? null : encodeCursor({ after: page.last }) });
 });
 
-people.get("/:userId", describe("One person", ["apiKey"], { "200": "{ person }" }, onPerson), async (c) => {
+people.get("/:userId", describe("One person", ["apiKey"], { "200": "{ person }" }), async (c) => {
   const access = businessOf(c);
   const person = await findPerson(c.env.DB, access.tenant, c.req.param("userId"));
   if (!person) throw new ServiceError("not_found", "no such person");
   return c.json({ person });
 });
 
-people.patch("/:userId", describe("Add/remove labels, set the IANA timezone", ["apiKey"], { "200": "{ person }" }, onPerson), jsonBody(PatchPersonBody), async (c) => {
+people.patch("/:userId", describe("Add/remove labels, set the IANA timezone", ["apiKey"], { "200": "{ person }" }), jsonBody(PatchPersonBody), async (c) => {
   const access = businessOf(c);
   const body = c.req.valid("json");
   const person = await patchPerson(c.env.DB, access.tenant, c.req.param("userId"), {

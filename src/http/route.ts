@@ -41,6 +41,19 @@ export function describe(
   );
 }
 
+type Parameter = Exclude<NonNullable<DescribeRouteOptions["parameters"]>[number], { $ref: string }>;
+
+/**
+ * `describe(…)`'s `more` for path parameters whose values have a form (a
+ * pattern, an enum); the others are listed as plain strings by the generator.
+ */
+export function pathParams(schemas: Record<string, NonNullable<Parameter["schema"]>>): { parameters: Parameter[] } {
+  return { parameters: Object.entries(schemas).map(([name, schema]) => ({ name, in: "path", required: true, schema })) };
+}
+
+/** The `:id` of /v1/conversations/:id/… */
+export const onConversation = pathParams({ id: { type: "string", pattern: "^cnv_[0-9A-Za-z]{22}$" } });
+
 type Validated<T extends "json" | "query", S extends z.ZodType> = Marked<
   MiddlewareHandler<AppEnv, string, { out: { [K in T]: z.output<S> } }>
 >;

@@ -22,9 +22,7 @@ function topicParam(value: string): string {
 export const topics = new Hono<AppEnv>();
 topics.use("*", authenticate());
 
-const onTopic = { parameters: [{ name: "topic", in: "path" as const, required: true, schema: { type: "string" as const } }] };
-
-topics.put("/:topic", describe("Create or change a topic (admin key)", ["apiKey"], { "200": "Changed", "201": "Created" }, onTopic), jsonBody(PutTopicBody), async (c) => {
+topics.put("/:topic", describe("Create or change a topic (admin key)", ["apiKey"], { "200": "Changed", "201": "Created" }), jsonBody(PutTopicBody), async (c) => {
   const access = businessOf(c, ["admin"]);
   const topic = topicParam(c.req.param("topic"));
   const body = c.req.valid("json");
@@ -45,7 +43,7 @@ meSubscriptions.get("/", describe("This person's subscriptions and every topic",
   return c.json(await subscriptionsOf(c.env.DB, access.tenant, access.userId));
 });
 
-meSubscriptions.put("/:topic", describe("Opt in", ["session"], { "200": "{ subscriptions, topics }" }, onTopic), async (c) => {
+meSubscriptions.put("/:topic", describe("Opt in", ["session"], { "200": "{ subscriptions, topics }" }), async (c) => {
   const access = customerOf(c);
   const topic = topicParam(c.req.param("topic"));
   if (!(await findTopic(c.env.DB, access.tenant, topic))) throw new ServiceError("not_found", `no topic ${topic}`);
@@ -53,7 +51,7 @@ meSubscriptions.put("/:topic", describe("Opt in", ["session"], { "200": "{ subsc
   return c.json(await subscriptionsOf(c.env.DB, access.tenant, access.userId));
 });
 
-meSubscriptions.delete("/:topic", describe("Opt out", ["session"], { "200": "{ subscriptions, topics }" }, onTopic), async (c) => {
+meSubscriptions.delete("/:topic", describe("Opt out", ["session"], { "200": "{ subscriptions, topics }" }), async (c) => {
   const access = customerOf(c);
   const topic = topicParam(c.req.param("topic"));
   await unsubscribe(c.env.DB, access.tenant, access.userId, topic);

@@ -24,7 +24,7 @@ import { webhookSinkId } from "../webhooks/webhook-sink";
 import { authenticate, businessOf } from "./auth";
 import type { AppEnv } from "./types";
 import { definedFields } from "./defined";
-import { describe, jsonBody, queryOf } from "./route";
+import { describe, jsonBody, pathParams, queryOf } from "./route";
 
 const EventTypes = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))
@@ -94,8 +94,8 @@ async function endpointOf(c: Context<AppEnv>, access: BusinessAccess) {
 export const webhooks = new Hono<AppEnv>();
 webhooks.use("*", authenticate());
 
-const endpointId = { name: "id", in: "path" as const, required: true, schema: { type: "string" as const, pattern: "^whe_" } };
-const onEndpoint = { parameters: [endpointId] };
+const endpointId = { type: "string" as const, pattern: "^whe_" };
+const onEndpoint = pathParams({ id: endpointId });
 /** The URL rule allows localhost with DEV_SEED, so the schema that checks a body depends on the deployment. */
 const inDeployment = <S>(schemaFor: (dev: boolean) => S) => ({ runtime: (c: Context<AppEnv>) => schemaFor(settingsOf(c.env).devSeed) });
 
@@ -180,9 +180,7 @@ function outboxOf(c: Context<AppEnv>, tenant: string, conversationId: string | n
   return conversationId === null ? c.env.TENANT_OUTBOX.getByName(tenant) : conversationStub(c.env, tenant, conversationId);
 }
 
-const retry = describe("Send one delivery again now", ["apiKey"], { "202": "Queued" }, {
-  parameters: [endpointId, { name: "deliveryId", in: "path", required: true, schema: { type: "string", pattern: "^msg_" } }],
-});
+const retry = describe("Send one delivery again now", ["apiKey"], { "202": "Queued" }, pathParams({ id: endpointId, deliveryId: { type: "string", pattern: "^msg_" } }));
 
 webhooks.post("/:id/deliveries/:deliveryId/retry", retry, async (c) => {
   const access = admin(c);
