@@ -1,6 +1,6 @@
 // One declaration per route: `describe(…)` says what the route is, `jsonBody(…)`
 // and `queryOf(…)` validate what it takes and type `c.req.valid(…)`. Both mark
-// themselves with ROUTE_DOC; the build (src/dev/build-openapi.ts) hands those
+// themselves with ROUTE_DOC; the build (src/dev/build-openapi.mjs, src/http/openapi.ts) hands those
 // marks to hono-openapi, which writes /openapi.json. The generator and zod's
 // JSON Schema conversion so stay out of the Worker bundle.
 import type { Context, MiddlewareHandler } from "hono";
@@ -17,7 +17,7 @@ export type RouteDoc = { spec: DescribeRouteOptions } | { target: "json" | "quer
 
 type Marked<M> = M & { [ROUTE_DOC]: RouteDoc };
 
-/** The security schemes of the document (src/dev/openapi-document.ts names them). */
+/** The security schemes of the document (src/http/openapi.ts names them). */
 export type Credential = "session" | "apiKey" | "agentSession" | "admin";
 
 /** The route's summary, who may call it and its answers; `default` (a problem+json error) is added for every route. */
