@@ -11,9 +11,9 @@ import { cors } from "./http/cors";
 import { demo } from "./http/demo";
 import { inbox } from "./http/inbox";
 import { live } from "./http/live";
-import { openapi } from "./http/openapi";
 import { people } from "./http/people";
 import { notFound, onError } from "./http/problem";
+import { describe } from "./http/route";
 import { sessions } from "./http/sessions";
 import { meSubscriptions, topics } from "./http/subscriptions";
 import { channelConversations, channels } from "./channels/routes";
@@ -53,8 +53,11 @@ app.route("/v1/channels", channels);
 app.route("/demo/messenger", simulator);
 app.route("/demo", demo);
 
-app.get("/v1", (c) => c.json({ name: "carryover", version: "v1" }));
-app.route("/", openapi);
+app.get("/v1", describe("The API's name and version", [], { "200": '{ name: "carryover", version: "v1" }' }), (c) => c.json({ name: "carryover", version: "v1" }));
+
+// The document is a static asset written at build time (src/dev/build-openapi.mjs)
+// and served by the assets layer; this answers callers of the Worker itself.
+app.get("/openapi.json", (c) => c.env.ASSETS?.fetch(c.req.raw) ?? notFound());
 
 app.notFound(() => notFound());
 app.onError(onError);

@@ -10,13 +10,13 @@ import { signHandoffToken } from "../auth/handoff-token";
 import { settingsOf } from "../env";
 import { authenticate, businessOf, customerOf } from "../http/auth";
 import type { AppEnv } from "../http/types";
-import { jsonBody } from "../http/validate";
+import { describe, jsonBody, onConversation, pathParams } from "../http/route";
 import { isConversationId, isGuestId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { unwrap } from "../protocol/result";
 import { isChannelPerson, personIdOf } from "./inbound";
 import { signLinkRef } from "./link-ref";
-import { CHANNEL_KINDS, deleteChannel, findChannel, listChannels, MessengerSettings, putChannel, WhatsAppSettings, type ChannelKind } from "./settings";
+import { CHANNEL_KINDS, deleteChannel, findChannel, listChannels, MessengerSettings, putChannel, WhatsAppSettings, type ChannelKind, type ChannelSecrets } from "./settings";
 import { MAX_WEBHOOK_BYTES, receiveWebhook, verificationChallenge } from "./webhook";
 
 function kindOf(value: string | undefined): ChannelKind {
@@ -25,51 +25,45 @@ function kindOf(value: string | undefined): ChannelKind {
   return kind;
 }
 
+/** Stores the admin's channel of one kind (secrets sealed, never read back) and answers it. */
+async function saveChannel(c: Context<AppEnv>, kind: ChannelKind, account: { accountId: string } & ChannelSecrets): Promise<Response> {
+  const access = businessOf(c, ["admin"]);
+  return c.json({ channel: await putChannel(c.env, { tenant: access.tenant, kind, apiBase: null, ...account }) });
+}
+
+const onKind = pathParams({ kind: { enum: [...CHANNEL_KINDS] } });
+
 export const channels = new Hono<AppEnv>();
 
-channels.put("/messenger", authenticate(), async (c) => {
-  const access = businessOf(c, ["admin"]);
-  const body = await jsonBody(c, MessengerSettings);
-  const channel = await putChannel(c.env, {
-    tenant: access.tenant,
-    kind: "messenger",
-    accountId: body.pageId,
-    accessToken: body.pageAccessToken,
-    appSecret: body.appSecret,
-    verifyToken: body.verifyToken,
-    apiBase: null,
-  });
-  return c.json({ channel });
+const setMessenger = describe("Set the Messenger page (admin key); secrets are never read back", ["apiKey"], { "200": "The channel" });
+
+channels.put("/messenger", setMessenger, authenticate(), jsonBody(MessengerSettings), async (c) => {
+  const { pageId, pageAccessToken, appSecret, verifyToken } = c.req.valid("json");
+  return saveChannel(c, "messenger", { accountId: pageId, accessToken: pageAccessToken, appSecret, verifyToken });
 });
 
-channels.put("/whatsapp", authenticate(), async (c) => {
-  const access = businessOf(c, ["admin"]);
-  const body = await jsonBody(c, WhatsAppSettings);
-  const channel = await putChannel(c.env, {
-    tenant: access.tenant,
-    kind: "whatsapp",
-    accountId: body.phoneNumberId,
-    accessToken: body.accessToken,
-    appSecret: body.appSecret,
-    verifyToken: body.verifyToken,
-    apiBase: null,
-  });
-  return c.json({ channel });
+const setWhatsApp = describe("Set the WhatsApp Cloud API number (admin key); secrets are never read back", ["apiKey"], { "200": "The channel" });
+
+channels.put("/whatsapp", setWhatsApp, authenticate(), jsonBody(WhatsAppSettings), async (c) => {
+  const { phoneNumberId, accessToken, appSecret, verifyToken } = c.req.valid("json");
+  return saveChannel(c, "whatsapp", { accountId: phoneNumberId, accessToken, appSecret, verifyToken });
 });
 
-channels.get("/", authenticate(), async (c) => {
+channels.get("/", describe("The tenant's channels, without secrets (admin key)", ["apiKey"], { "200": "The channels" }), authenticate(), async (c) => {
   const access = businessOf(c, ["admin"]);
   return c.json({ channels: await listChannels(c.env.DB, access.tenant) });
 });
 
-channels.delete("/:kind", authenticate(), async (c) => {
+channels.delete("/:kind", describe("Remove a channel (admin key)", ["apiKey"], { "204": "Removed" }, onKind), authenticate(), async (c) => {
   const access = businessOf(c, ["admin"]);
   if (!(await deleteChannel(c.env.DB, access.tenant, kindOf(c.req.param("kind"))))) throw new ServiceError("not_found", "no such channel");
   return c.body(null, 204);
 });
 
 /** Contract extension: the person and thread of one channel identity (e.g. a PSID from the business's own Messenger tools). */
-channels.get("/:kind/contacts/:platformId", authenticate(), async (c) => {
+const contact = describe("The person and thread of a channel identity (PSID or wa_id)", ["apiKey"], { "200": "The contact" }, onKind);
+
+channels.get("/:kind/contacts/:platformId", contact, authenticate(), async (c) => {
   const access = businessOf(c);
   const kind = kindOf(c.req.param("kind"));
   const platformId = c.req.param("platformId");
@@ -80,24 +74,35 @@ channels.get("/:kind/contacts/:platformId", authenticate(), async (c) => {
   return c.json({ contact: { channel: kind, platformId, person, conversationId: state.conversationId, linkedTo: state.link?.userId ?? null } });
 });
 
-channels.get("/:tenant/:kind/webhook", async (c) => {
-  const kind = kindOf(c.req.param("kind"));
-  const config = await findChannel(c.env, c.req.param("tenant"), kind);
-  const challenge = await verificationChallenge(config, c.req.query());
-  if (challenge === null) throw new ServiceError("forbidden", "hub.mode must be subscribe and hub.verify_token must match the channel's verify token");
-  return c.text(challenge, 200);
+const handshake = describe("The platform's verification handshake: hub.challenge when hub.mode=subscribe and hub.verify_token match", [], {
+  "200": "The challenge, as text",
+  "403": "No match",
 });
 
-channels.post("/:tenant/:kind/webhook", async (c) => {
-  const kind = kindOf(c.req.param("kind"));
-  const config = await findChannel(c.env, c.req.param("tenant"), kind);
-  if (!config) throw new ServiceError("not_found", "no such channel");
-  if (Number(c.req.header("content-length") ?? "0") > MAX_WEBHOOK_BYTES) throw new ServiceError("payload_too_large", "webhook bodies are limited to 1 MiB");
-  const raw = new Uint8Array(await c.req.arrayBuffer());
-  if (raw.byteLength > MAX_WEBHOOK_BYTES) throw new ServiceError("payload_too_large", "webhook bodies are limited to 1 MiB");
-  await receiveWebhook(c.env, config, raw, c.req.header("x-hub-signature-256"));
-  return c.text("EVENT_RECEIVED", 200);
+const webhook = describe("A platform webhook, verified by X-Hub-Signature-256 over the raw body, stored, then processed", [], {
+  "200": "EVENT_RECEIVED",
+  "401": "Missing or wrong signature",
 });
+
+// One URL per platform, as each platform's app settings name it (and the document lists it).
+for (const kind of CHANNEL_KINDS) {
+  channels.get(`/:tenant/${kind}/webhook`, handshake, async (c) => {
+    const config = await findChannel(c.env, c.req.param("tenant"), kind);
+    const challenge = await verificationChallenge(config, c.req.query());
+    if (challenge === null) throw new ServiceError("forbidden", "hub.mode must be subscribe and hub.verify_token must match the channel's verify token");
+    return c.text(challenge, 200);
+  });
+
+  channels.post(`/:tenant/${kind}/webhook`, webhook, async (c) => {
+    const config = await findChannel(c.env, c.req.param("tenant"), kind);
+    if (!config) throw new ServiceError("not_found", "no such channel");
+    if (Number(c.req.header("content-length") ?? "0") > MAX_WEBHOOK_BYTES) throw new ServiceError("payload_too_large", "webhook bodies are limited to 1 MiB");
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    if (raw.byteLength > MAX_WEBHOOK_BYTES) throw new ServiceError("payload_too_large", "webhook bodies are limited to 1 MiB");
+    await receiveWebhook(c.env, config, raw, c.req.header("x-hub-signature-256"));
+    return c.text("EVENT_RECEIVED", 200);
+  });
+}
 
 const ChannelLinkRequest = z.strictObject({ channel: z.literal("messenger") });
 const SeqParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -111,10 +116,11 @@ function conversationIdOf(c: Context<AppEnv>): string {
 /** Mounted at /v1/conversations before the conversation routes; customers' handoffs fall through to them. */
 export const channelConversations = new Hono<AppEnv>();
 
-channelConversations.post("/:id/channel-link", authenticate(), async (c) => {
+const channelLink = describe("An m.me link with a one-time signed ref that continues this thread in Messenger", ["session"], { "201": "{ url, ref, expiresAt }" }, onConversation);
+
+channelConversations.post("/:id/channel-link", channelLink, authenticate(), jsonBody(ChannelLinkRequest), async (c) => {
   const access = customerOf(c);
   const id = conversationIdOf(c);
-  await jsonBody(c, ChannelLinkRequest);
   unwrap(await conversationStub(c.env, access.tenant, id).get(access));
   const config = await findChannel(c.env, access.tenant, "messenger");
   if (!config) throw new ServiceError("not_found", "this business has no Messenger channel");
@@ -122,14 +128,20 @@ channelConversations.post("/:id/channel-link", authenticate(), async (c) => {
   return c.json({ url: `https://m.me/${encodeURIComponent(config.accountId)}?ref=${encodeURIComponent(ref)}`, ref, expiresAt }, 201);
 });
 
-channelConversations.get("/:id/channel-deliveries", authenticate(), async (c) => {
+const sends = describe("Sends of this thread's business messages to its messenger channel", ["apiKey"], { "200": "The deliveries" }, onConversation);
+
+channelConversations.get("/:id/channel-deliveries", sends, authenticate(), async (c) => {
   const access = businessOf(c);
   const id = conversationIdOf(c);
   const deliveries = unwrap(await conversationStub(c.env, access.tenant, id).channelDeliveries(access.tenant));
   return c.json({ deliveries });
 });
 
-channelConversations.post("/:id/channel-deliveries/:seq/retry", authenticate(), async (c) => {
+const retrySend = describe("Make a pending or failed channel delivery due now", ["apiKey"], { "202": "Scheduled" }, {
+  parameters: [...onConversation.parameters, ...pathParams({ seq: { type: "integer", minimum: 1 } }).parameters],
+});
+
+channelConversations.post("/:id/channel-deliveries/:seq/retry", retrySend, authenticate(), async (c) => {
   const access = businessOf(c);
   const id = conversationIdOf(c);
   const seq = SeqParam.safeParse(c.req.param("seq"));

@@ -28,7 +28,7 @@ export const WhatsAppSettings = z.strictObject({
   verifyToken: Secret,
 });
 
-interface ChannelSecrets {
+export interface ChannelSecrets {
   accessToken: string;
   appSecret: string;
   verifyToken: string;

@@ -13,9 +13,9 @@ import { Hono, type Context } from "hono";
 import * as z from "zod";
 import type { Env } from "../env";
 import { settingsOf } from "../env";
-import { assertDemoEnabled } from "../http/demo";
+import { assertDemoEnabled, demoOnly } from "../http/demo";
 import type { AppEnv } from "../http/types";
-import { jsonBody, queryOf } from "../http/validate";
+import { jsonBody, queryOf } from "../http/route";
 import { newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { DEMO_CHANNEL, seedDemoChannel } from "./demo-seed";
@@ -103,15 +103,14 @@ simulator.post("/:pageId/messages", async (c) => {
   return c.json({ recipient_id: recipient, message_id: `m_sim_${id}` });
 });
 
-simulator.get("/sent", async (c) => {
-  assertDemoEnabled(settingsOf(c.env));
-  const { recipient } = queryOf(c, z.strictObject({ recipient: Psid }));
+simulator.get("/sent", demoOnly, queryOf(z.strictObject({ recipient: Psid })), async (c) => {
+  const { recipient } = c.req.valid("query");
   return c.json({ messages: await simulatorOf(c.env).sent(recipient) }, 200, { "cache-control": "no-store" });
 });
 
-simulator.post("/send", async (c) => {
+simulator.post("/send", demoOnly, jsonBody(PaneMessage), async (c) => {
   await ready(c);
-  const message = await jsonBody(c, PaneMessage);
+  const message = c.req.valid("json");
   const config = await findChannel(c.env, DEMO_CHANNEL.tenant, "messenger");
   if (!config) throw new ServiceError("not_found", "the demo Messenger channel is not set up");
   const raw = JSON.stringify({ object: "page", entry: [{ id: DEMO_CHANNEL.pageId, time: Date.now(), messaging: [messagingEvent(message, Date.now())] }] });
@@ -120,9 +119,9 @@ simulator.post("/send", async (c) => {
   return c.json({ ok: true }, 202);
 });
 
-simulator.get("/thread", async (c) => {
+simulator.get("/thread", demoOnly, queryOf(z.strictObject({ psid: Psid })), async (c) => {
   await ready(c);
-  const { psid } = queryOf(c, z.strictObject({ psid: Psid }));
+  const { psid } = c.req.valid("query");
   const state = await channelInboxStub(c.env, DEMO_CHANNEL.tenant, personIdOf("messenger", psid)).state();
   return c.json({ conversationId: state.conversationId, linkedTo: state.link?.userId ?? null }, 200, { "cache-control": "no-store" });
 });

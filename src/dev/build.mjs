@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Builds the static assets the Worker serves (wrangler.toml [assets]):
 // src/widget → dist/public/widget.js (one minified IIFE) and
-// dist/public/widget-extras.js (its rarely used parts, loaded on demand), and the demo page
-// src/demo → dist/public/ (demo.js bundled, the rest copied). Fails when the widget grows past its size budget.
+// dist/public/widget-extras.js (its rarely used parts, loaded on demand), the demo page
+// src/demo → dist/public/ (demo.js bundled, the rest copied), /openapi.json and the API reference at /docs
+// (src/dev/build-openapi.mjs). Fails when the widget grows past its size budget.
 import { build } from "esbuild";
 import { cpSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
+import { writeApiReference, writeOpenApi } from "./build-openapi.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const OUT = resolve(ROOT, "dist/public");
@@ -44,10 +46,14 @@ await build({ ...script, entryPoints: ["src/widget/extras-global.ts"], outfile: 
 cpSync(resolve(ROOT, "src/demo"), OUT, { recursive: true, filter: (src) => basename(src) !== "demo.js" });
 await build({ ...script, minify: false, entryPoints: ["src/demo/demo.js"], outfile: "dist/public/demo.js" });
 
+// The API's document from the route declarations, and the reference that reads it.
+const paths = await writeOpenApi(ROOT, OUT);
+writeApiReference(ROOT, OUT);
+
 const widget = readFileSync(resolve(OUT, "widget.js"));
 const gzipped = gzipSync(widget, { level: 9 }).byteLength;
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-console.log(`widget.js: ${kb(widget.byteLength)} minified, ${kb(gzipped)} gzipped (budget ${kb(BUDGET_BYTES)})`);
+console.log(`widget.js: ${kb(widget.byteLength)} minified, ${kb(gzipped)} gzipped (budget ${kb(BUDGET_BYTES)}); openapi.json: ${paths} paths`);
 if (gzipped > BUDGET_BYTES) {
   console.error(`widget.js is over its budget of ${kb(BUDGET_BYTES)} gzipped`);
   process.exit(1);

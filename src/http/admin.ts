@@ -10,7 +10,8 @@ import { TenantSettings } from "../directory/tenant-settings";
 import { webhookUrlProblem } from "../webhooks/url-policy";
 import { bearerOf } from "./auth";
 import type { AppEnv } from "./types";
-import { jsonBody } from "./validate";
+import { definedFields } from "./defined";
+import { describe, jsonBody } from "./route";
 
 const AllowedOrigins = z.array(Origin).max(50);
 
@@ -72,8 +73,8 @@ function checkJwksUrl(identity: IdentityConfig | undefined, dev: boolean): void 
   if (problem) throw new ServiceError("invalid_request", "request body is invalid", { errors: [{ path: "identity.jwksUrl", message: problem }] });
 }
 
-admin.post("/tenants", async (c) => {
-  const body = await jsonBody(c, CreateTenant);
+admin.post("/tenants", describe("Create a tenant; its admin API key is shown once", ["admin"], { "201": "Created" }), jsonBody(CreateTenant), async (c) => {
+  const body = c.req.valid("json");
   checkJwksUrl(body.identity, settingsOf(c.env).devSeed);
   const input = {
     id: body.id,
@@ -90,29 +91,23 @@ admin.post("/tenants", async (c) => {
   return c.json({ tenant: tenantView(tenant), apiKey: key.key, apiKeyId: key.id }, 201);
 });
 
-admin.get("/tenants/:id", async (c) => {
+admin.get("/tenants/:id", describe("A tenant, without secrets", ["admin"], { "200": "The tenant" }), async (c) => {
   const tenant = await findTenant(c.env.DB, c.req.param("id"), Number.POSITIVE_INFINITY);
   if (!tenant) throw new ServiceError("not_found", "no such tenant");
   return c.json({ tenant: tenantView(tenant) });
 });
 
-admin.patch("/tenants/:id", async (c) => {
-  const body = await jsonBody(c, PatchTenant);
+admin.patch("/tenants/:id", describe("Change a tenant", ["admin"], { "200": "The tenant" }), jsonBody(PatchTenant), async (c) => {
+  const body = c.req.valid("json");
   checkJwksUrl(body.identity, settingsOf(c.env).devSeed);
-  const patch: Parameters<typeof updateTenant>[2] = {};
-  if (body.name !== undefined) patch.name = body.name;
-  if (body.allowedOrigins !== undefined) patch.allowedOrigins = body.allowedOrigins;
-  if (body.identity !== undefined) patch.identity = body.identity;
-  if (body.rateLimits !== undefined) patch.rateLimits = body.rateLimits;
-  if (body.attachments !== undefined) patch.attachments = body.attachments;
-  if (body.settings !== undefined) patch.settings = body.settings;
+  const patch: Parameters<typeof updateTenant>[2] = definedFields(body, ["name", "allowedOrigins", "identity", "rateLimits", "attachments", "settings"]);
   const tenant = await updateTenant(c.env.DB, c.req.param("id"), patch);
   if (!tenant) throw new ServiceError("not_found", "no such tenant");
   return c.json({ tenant: tenantView(tenant) });
 });
 
-admin.post("/tenants/:id/api-keys", async (c) => {
-  const body = await jsonBody(c, CreateApiKey);
+admin.post("/tenants/:id/api-keys", describe("Create an API key, shown once", ["admin"], { "201": "Created" }), jsonBody(CreateApiKey), async (c) => {
+  const body = c.req.valid("json");
   const tenant = await findTenant(c.env.DB, c.req.param("id"), Number.POSITIVE_INFINITY);
   if (!tenant) throw new ServiceError("not_found", "no such tenant");
   const key = await createApiKey(c.env.DB, tenant.id, body.role, body.name);

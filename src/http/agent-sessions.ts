@@ -7,15 +7,16 @@ import { Hono, type Context } from "hono";
 import * as z from "zod";
 import { signAgentSessionToken, verifyAgentIdentity, type AgentIdentity } from "../auth/agent-token";
 import { mintOpaqueToken, openOpaqueToken, tokenHash } from "../auth/opaque-token";
-import { findTenant, type Tenant } from "../directory/tenants";
+import type { Tenant } from "../directory/tenants";
 import { settingsOf } from "../env";
 import { newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { unwrap } from "../protocol/result";
 import { authenticate, businessOf } from "./auth";
-import { limitSessionCreation } from "./rate-limit";
+import { sessionTenant } from "./rate-limit";
 import type { AppEnv } from "./types";
-import { jsonBody } from "./validate";
+import { describe, jsonBody } from "./route";
+import { CloseCode } from "../protocol/wire";
 
 const Token = z.string().min(1).max(8192);
 
@@ -56,12 +57,11 @@ async function answer(c: Context<AppEnv>, tenant: Tenant, agent: AgentIdentity, 
 
 export const agentSessions = new Hono<AppEnv>();
 
-agentSessions.post("/", async (c) => {
-  const body = await jsonBody(c, AgentSessionRequest);
-  c.set("tenantId", body.tenant);
-  const tenant = await findTenant(c.env.DB, body.tenant);
-  if (!tenant) throw new ServiceError("invalid_token", "unknown tenant");
-  await limitSessionCreation(c, tenant, undefined);
+const signIn = describe("Sign an agent in (agent identity token, aud carryover:agent) or refresh (the refresh token rotates)", [], { "201": "The agent session" });
+
+agentSessions.post("/", signIn, jsonBody(AgentSessionRequest), async (c) => {
+  const body = c.req.valid("json");
+  const tenant = await sessionTenant(c, body.tenant, undefined);
   const key = settingsOf(c.env).sessionKey;
   if (body.identityToken !== undefined) {
     const agent = await verifyAgentIdentity(body.identityToken, tenant);
@@ -84,7 +84,7 @@ agentSessions.post("/", async (c) => {
   return answer(c, tenant, agent, locator.deviceId, next);
 });
 
-agentSessions.delete("/current", authenticate(), async (c) => {
+agentSessions.delete("/current", describe(`Sign this agent session out; its live sockets close with ${CloseCode.revoked}`, ["agentSession"], { "204": "Signed out" }), authenticate(), async (c) => {
   const access = businessOf(c);
   if (!access.agent) throw new ServiceError("forbidden", "this route is for agent sessions");
   await agentObject(c, access.tenant, access.agent.id).signOut(access.agent.sessionId);

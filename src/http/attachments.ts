@@ -24,7 +24,7 @@ import { unwrap } from "../protocol/result";
 import { enforceLimits, limitsOf } from "../ratelimit/limits";
 import { authenticate, businessOf } from "./auth";
 import type { AppEnv } from "./types";
-import { queryOf } from "./validate";
+import { describe, pathParams, queryOf } from "./route";
 
 /** The name as given, without any directory part or control characters. */
 const Filename = z
@@ -59,9 +59,19 @@ function conversationOfId(c: Context<AppEnv>, tenant: string, id: string) {
 
 export const attachments = new Hono<AppEnv>();
 
-attachments.post("/", authenticate(), async (c) => {
+const attachmentId = { type: "string" as const, pattern: "^att_[0-9A-Za-z]{44}$" };
+const onAttachment = pathParams({ id: attachmentId });
+
+const upload = describe(
+  "Upload a file into a conversation (raw body, Content-Type = the file's type; sniffed; 25 MiB unless the tenant sets another limit)",
+  ["session", "apiKey"],
+  { "201": "The attachment", "413": "Over the size limit", "415": "A type outside the allow-list, or bytes that are not the declared type" },
+  { requestBody: { required: true, content: Object.fromEntries(Object.keys(ATTACHMENT_TYPES).map((t) => [t, { schema: { type: "string", format: "binary" } }])) } },
+);
+
+attachments.post("/", upload, authenticate(), queryOf(UploadQuery), async (c) => {
   const access = callerOf(c);
-  const query = queryOf(c, UploadQuery);
+  const query = c.req.valid("query");
   const contentType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (!isAttachmentContentType(contentType)) {
     throw new ServiceError("unsupported_media_type", `allowed types: ${Object.keys(ATTACHMENT_TYPES).join(", ")}`);
@@ -116,7 +126,22 @@ attachments.post("/", authenticate(), async (c) => {
 });
 
 /** The content, for whoever holds a valid signed URL (no credentials: <img>, <video>, downloads). */
-attachments.get("/:id/content", async (c) => {
+/** Checked by hand below: a bad or missing signature is a 403, not a 400. */
+const content = describe("The bytes, for a valid signed URL (no credentials); Range supported", [], {
+  "200": "The file",
+  "206": "A byte range",
+  "403": "Tampered or expired link",
+  "416": "Range not satisfiable",
+}, {
+  parameters: [
+    ...onAttachment.parameters,
+    { name: "tenant", in: "query", required: true, schema: { type: "string" } },
+    { name: "exp", in: "query", required: true, schema: { type: "integer" } },
+    { name: "sig", in: "query", required: true, schema: { type: "string" } },
+  ],
+});
+
+attachments.get("/:id/content", content, async (c) => {
   const id = c.req.param("id");
   const query = ContentQuery.safeParse(c.req.query());
   const valid =
@@ -148,7 +173,7 @@ attachments.get("/:id/content", async (c) => {
 });
 
 /** Carryover extension: the signed URL as JSON, for clients that put it into <img src> themselves. */
-attachments.get("/:id/url", authenticate(), async (c) => {
+attachments.get("/:id/url", describe("The signed content URL as JSON (Carryover extension)", ["session", "apiKey"], { "200": "{ url, expiresAt, attachment }" }, onAttachment), authenticate(), async (c) => {
   const access = callerOf(c);
   const id = c.req.param("id");
   const attachment = unwrap(await conversationOfId(c, access.tenant, id).stub.attachment(access, id));
@@ -158,7 +183,7 @@ attachments.get("/:id/url", authenticate(), async (c) => {
   return c.json({ url: `${origin}${signed.path}`, expiresAt: new Date(signed.exp * 1000).toISOString(), attachment });
 });
 
-attachments.get("/:id", authenticate(), async (c) => {
+attachments.get("/:id", describe("Redirect (302) to a signed content URL valid for 15 minutes", ["session", "apiKey"], { "302": "To /v1/attachments/{id}/content?tenant=&exp=&sig=" }, onAttachment), authenticate(), async (c) => {
   const access = callerOf(c);
   const id = c.req.param("id");
   unwrap(await conversationOfId(c, access.tenant, id).stub.attachment(access, id));

@@ -21,7 +21,7 @@ import { ServiceError } from "../protocol/errors";
 import { authenticate, businessOf } from "./auth";
 import { decodeCursor, encodeCursor } from "./cursor";
 import type { AppEnv } from "./types";
-import { jsonBody, queryOf } from "./validate";
+import { describe, jsonBody, queryOf } from "./route";
 
 const Audience = z.strictObject({ labels: z.unknown() });
 
@@ -68,9 +68,9 @@ async function requireTopic(c: Context<AppEnv>, tenant: string, topic: string): 
 export const broadcasts = new Hono<AppEnv>();
 broadcasts.use("*", authenticate());
 
-broadcasts.post("/", async (c) => {
+broadcasts.post("/", describe("Create a broadcast (bot or admin key)", ["apiKey"], { "202": "{ broadcast }" }), jsonBody(CreateBroadcastBody), async (c) => {
   const access = businessOf(c, ["bot", "admin"]);
-  const body = await jsonBody(c, CreateBroadcastBody);
+  const body = c.req.valid("json");
   const labels = labelsOf(body.audience);
   await requireTopic(c, access.tenant, body.topic);
   const input: CreateInput = { id: newId("bc"), tenant: access.tenant, topic: body.topic, content: body.content };
@@ -94,17 +94,17 @@ broadcasts.post("/", async (c) => {
   return c.json({ broadcast: await broadcastView(c.env.DB, access.tenant, record.id) }, 202);
 });
 
-broadcasts.post("/estimate", async (c) => {
+broadcasts.post("/estimate", describe("How many people a broadcast would reach now", ["apiKey"], { "200": "{ total }" }), jsonBody(EstimateBody), async (c) => {
   const access = businessOf(c, ["bot", "admin"]);
-  const body = await jsonBody(c, EstimateBody);
+  const body = c.req.valid("json");
   const labels = labelsOf(body.audience);
   await requireTopic(c, access.tenant, body.topic);
   return c.json({ total: await estimateAudience(c.env.DB, access.tenant, body.topic, labels) });
 });
 
-broadcasts.get("/", async (c) => {
+broadcasts.get("/", describe("Broadcasts, newest first", ["apiKey"], { "200": "{ broadcasts, cursor }" }), queryOf(ListQuery), async (c) => {
   const access = businessOf(c);
-  const query = queryOf(c, ListQuery);
+  const query = c.req.valid("query");
   const page = await listBroadcasts(c.env.DB, access.tenant, {
     limit: query.limit,
     ...(query.status ? { status: query.status } : {}),
@@ -113,12 +113,12 @@ broadcasts.get("/", async (c) => {
   return c.json({ broadcasts: page.broadcasts, cursor: page.last ? encodeCursor(page.last) : null });
 });
 
-broadcasts.get("/:id", async (c) => {
+broadcasts.get("/:id", describe("A broadcast with live counters", ["apiKey"], { "200": "{ broadcast }" }), async (c) => {
   const access = businessOf(c);
   return c.json({ broadcast: await broadcastView(c.env.DB, access.tenant, c.req.param("id")) });
 });
 
-broadcasts.post("/:id/cancel", async (c) => {
+broadcasts.post("/:id/cancel", describe("Cancel; reports how many deliveries were in flight", ["apiKey"], { "200": "{ broadcast, inFlight }" }), async (c) => {
   const access = businessOf(c, ["bot", "admin"]);
   const { view, inFlight } = await cancelBroadcast(c.env.DB, access.tenant, c.req.param("id"));
   return c.json({ broadcast: view, inFlight });

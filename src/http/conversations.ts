@@ -20,7 +20,7 @@ import { MAX_PAGE } from "../conversation/event-store";
 import { authenticate, businessOf, customerOf } from "./auth";
 import { limitCustomerSend } from "./rate-limit";
 import type { AppEnv } from "./types";
-import { jsonBody, queryOf } from "./validate";
+import { describe, jsonBody, onConversation as onThread, queryOf, type Credential } from "./route";
 
 const SeqParam = z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -105,18 +105,14 @@ function conversationOf(c: Context<AppEnv>, access: Access) {
   return conversationStub(c.env, access.tenant, id);
 }
 
-/** Optional JSON body: an empty body is allowed, anything else must be valid. */
-async function optionalBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
-  if ((c.req.header("content-length") ?? "") === "0" || !c.req.header("content-type")) return schema.parse({});
-  return jsonBody(c, schema);
-}
-
 export const conversations = new Hono<AppEnv>();
 conversations.use("*", authenticate());
 
-conversations.post("/", async (c) => {
+const business: Credential[] = ["apiKey", "agentSession"];
+
+conversations.post("/", describe("This person's open conversation, created if none", ["session"], { "200": "Existing", "201": "Created" }), jsonBody(CreateConversation, { optional: true }), async (c) => {
   const access = customerOf(c);
-  const body = await optionalBody(c, CreateConversation);
+  const body = c.req.valid("json");
   const customer = customerStub(c.env, access.tenant, access.userId);
   const input: { tenant: string; userId: string; ref?: string } = { tenant: access.tenant, userId: access.userId };
   if (body.ref) input.ref = body.ref;
@@ -125,9 +121,13 @@ conversations.post("/", async (c) => {
 });
 
 /** The directory: every conversation of the caller's tenant, filtered, sorted, paged (business only). */
-conversations.get("/", async (c) => {
+const directory = describe("The directory: the tenant's conversations, filtered, sorted, keyset-paged; q searches message text and customers", business, {
+  "200": "A page of rows, the next cursor (null at the end), counts when asked",
+});
+
+conversations.get("/", directory, queryOf(DirectoryQuerySchema), async (c) => {
   const access = businessOf(c);
-  const q = queryOf(c, DirectoryQuerySchema);
+  const q = c.req.valid("query");
   const me = access.agent?.id ?? null;
   const query: DirectoryQuery = { sort: q.sort, limit: q.limit, counts: q.counts === "true" || q.counts === "1", me };
   if (q.status) query.status = q.status;
@@ -143,14 +143,16 @@ conversations.get("/", async (c) => {
   return c.json(await listDirectory(c.env.DB, access.tenant, query));
 });
 
-conversations.get("/:id", async (c) => {
+conversations.get("/:id", describe("A conversation and its read cursors (business callers also get its state)", ["session", ...business], { "200": "The conversation" }, onThread), async (c) => {
   const access = c.get("access");
   return c.json(unwrap(await conversationOf(c, access).get(access)));
 });
 
-conversations.get("/:id/events", async (c) => {
+const events = describe("Events after a seq (forward sync) or before one (history), ascending", ["session", "apiKey"], { "200": "A page: { events, cursor, hasMore }" }, onThread);
+
+conversations.get("/:id/events", events, queryOf(EventsQuery), async (c) => {
   const access = c.get("access");
-  const query = queryOf(c, EventsQuery);
+  const query = c.req.valid("query");
   const page = unwrap(
     await conversationOf(c, access).events(access, {
       limit: query.limit,
@@ -161,9 +163,15 @@ conversations.get("/:id/events", async (c) => {
   return c.json(page);
 });
 
-conversations.post("/:id/messages", async (c) => {
+const append = describe("Append a message; idempotent by clientId (API keys add sender)", ["session", "apiKey"], {
+  "200": "A retry: the original event",
+  "201": "Appended",
+  "409": "clientId used with other content",
+}, onThread);
+
+conversations.post("/:id/messages", append, jsonBody(SendMessage), async (c) => {
   const access = c.get("access");
-  const body = await jsonBody(c, SendMessage);
+  const body = c.req.valid("json");
   // Refused before a rate-limit token is spent; the DO applies the same rule again.
   messageSender(access, body.sender);
   if (access.kind === "customer") await limitCustomerSend(c, access);
@@ -171,17 +179,21 @@ conversations.post("/:id/messages", async (c) => {
   return c.json({ event }, created ? 201 : 200);
 });
 
-conversations.post("/:id/read", async (c) => {
+conversations.post("/:id/read", describe("Move this device's read cursor", ["session"], { "204": "Moved (never backwards)" }, onThread), jsonBody(ReadRequest), async (c) => {
   const access = customerOf(c);
-  const body = await jsonBody(c, ReadRequest);
+  const body = c.req.valid("json");
   unwrap(await conversationOf(c, access).markRead(access, body.seq));
   return c.body(null, 204);
 });
 
 /** Status, snooze, assignee, labels: one conversation.updated event per request. */
-conversations.patch("/:id", async (c) => {
+const patchThread = describe("Change status, snooze, assignee, labels: one conversation.updated event with changes", business, {
+  "200": "The conversation and the event (null when nothing changed)",
+}, onThread);
+
+conversations.patch("/:id", patchThread, jsonBody(PatchConversation), async (c) => {
   const access = businessOf(c);
-  const body = await jsonBody(c, PatchConversation);
+  const body = c.req.valid("json");
   const patch: StatePatch = {};
   if (body.status !== undefined) patch.status = body.status;
   if (body.snoozedUntil !== undefined) patch.snoozedUntil = body.snoozedUntil === null ? null : new Date(body.snoozedUntil).toISOString();
@@ -191,9 +203,14 @@ conversations.patch("/:id", async (c) => {
 });
 
 /** Bot ↔ agent handover (API.md "Handover"). */
-conversations.post("/:id/handover", async (c) => {
+const handover = describe("Pass the thread between the bot and agents (ifEpoch guards a take; 409 names the owner)", business, {
+  "200": "The conversation and the event, or event null when the owner did not change",
+  "409": "Stale ifEpoch, or another agent owns the thread",
+}, onThread);
+
+conversations.post("/:id/handover", handover, jsonBody(HandoverRequest), async (c) => {
   const access = businessOf(c);
-  const body = await jsonBody(c, HandoverRequest);
+  const body = c.req.valid("json");
   const input: HandoverInput = { owner: body.owner };
   if (body.agentId) input.agentId = body.agentId;
   if (body.reason) input.reason = body.reason;
@@ -203,29 +220,37 @@ conversations.post("/:id/handover", async (c) => {
 });
 
 /** Internal notes: business callers only, never in the customer's log. */
-conversations.post("/:id/notes", async (c) => {
+const writeNote = describe("Write an internal note (never in the customer log); idempotent by clientId", business, { "200": "A retry: the original note", "201": "Written" }, onThread);
+
+conversations.post("/:id/notes", writeNote, jsonBody(NoteRequest), async (c) => {
   const access = businessOf(c);
-  const body = await jsonBody(c, NoteRequest);
+  const body = c.req.valid("json");
   noteAuthor(access, body.sender);
   const { note, created } = unwrap(await conversationOf(c, access).addNote(access, body));
   return c.json({ note }, created ? 201 : 200);
 });
 
-conversations.get("/:id/notes", async (c) => {
+conversations.get("/:id/notes", describe("Internal notes after the note `after`", business, { "200": "{ notes, cursor, hasMore }" }, onThread), queryOf(NotesQuery), async (c) => {
   const access = businessOf(c);
-  const query = queryOf(c, NotesQuery);
+  const query = c.req.valid("query");
   return c.json(unwrap(await conversationOf(c, access).listNotes(access, query.after ?? null, query.limit)));
 });
 
-conversations.post("/:id/payments/:requestId", async (c) => {
+const payment = describe("A payment request's new status (a payment.updated event)", ["apiKey"], {
+  "200": "A retry: the earlier update",
+  "201": "Recorded",
+  "409": "The request is already final",
+}, onThread);
+
+conversations.post("/:id/payments/:requestId", payment, jsonBody(PaymentUpdate), async (c) => {
   const access = businessOf(c);
-  const { status } = await jsonBody(c, PaymentUpdate);
+  const { status } = c.req.valid("json");
   const requestId = c.req.param("requestId");
   const { event, created } = unwrap(await conversationOf(c, access).updatePayment(access, requestId, status));
   return c.json({ event }, created ? 201 : 200);
 });
 
-conversations.post("/:id/handoff", async (c) => {
+conversations.post("/:id/handoff", describe("A one-time link that opens this thread on another device or on the website (business callers too)", ["session", ...business], { "201": "The handoff token and URL" }, onThread), async (c) => {
   const access = customerOf(c);
   const { conversation } = unwrap(await conversationOf(c, access).get(access));
   const { token, handoff } = await signHandoffToken(settingsOf(c.env).sessionKey, {
@@ -243,7 +268,7 @@ conversations.post("/:id/handoff", async (c) => {
 export const me = new Hono<AppEnv>();
 me.use("*", authenticate());
 
-me.get("/conversations", async (c) => {
+me.get("/conversations", describe("This person's conversations with unread counts", ["session"], { "200": "The list" }), async (c) => {
   const access = customerOf(c);
   const customer = customerStub(c.env, access.tenant, access.userId);
   return c.json({ conversations: await customer.listThreads() });

@@ -3,7 +3,7 @@
 // visitor in; POST /demo/identity is an example of the widget's identity
 // endpoint (cookie-signed-in visitor → token, else 401). Without DEV_SEED=true
 // neither route exists (404).
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { SignJWT } from "jose";
 import * as z from "zod";
@@ -13,7 +13,7 @@ import { DEMO } from "../directory/dev-seed";
 import { settingsOf, type Settings } from "../env";
 import { ServiceError } from "../protocol/errors";
 import type { AppEnv } from "./types";
-import { jsonBody } from "./validate";
+import { jsonBody } from "./route";
 
 const TOKEN_TTL_S = 600;
 
@@ -63,20 +63,24 @@ export async function mintDemoAgentToken(settings: Pick<Settings, "devSeed">, re
     .sign(new TextEncoder().encode(DEMO.identitySecret));
 }
 
+/** Checked before anything of the request is read: without DEV_SEED a demo route does not exist. */
+export const demoOnly: MiddlewareHandler<AppEnv> = async function demoOnly(c, next) {
+  assertDemoEnabled(settingsOf(c.env));
+  await next();
+};
+
 export const demo = new Hono<AppEnv>();
 
 /** What a business's SSO would mint for a signed-in agent (API.md "Agents and agent sessions"). */
-demo.post("/agent-token", async (c) => {
+demo.post("/agent-token", demoOnly, jsonBody(DemoAgentTokenRequest), async (c) => {
   const settings = settingsOf(c.env);
-  assertDemoEnabled(settings);
-  const body = await jsonBody(c, DemoAgentTokenRequest);
+  const body = c.req.valid("json");
   return c.json({ token: await mintDemoAgentToken(settings, body) }, 200, { "cache-control": "no-store" });
 });
 
-demo.post("/token", async (c) => {
+demo.post("/token", demoOnly, jsonBody(DemoTokenRequest), async (c) => {
   const settings = settingsOf(c.env);
-  assertDemoEnabled(settings); // before reading the body: the route must not exist
-  const body = await jsonBody(c, DemoTokenRequest);
+  const body = c.req.valid("json");
   return c.json({ token: await mintDemoToken(settings, body) }, 200, { "cache-control": "no-store" });
 });
 

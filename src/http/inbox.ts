@@ -6,13 +6,18 @@ import { agentStub } from "../directory/stubs";
 import { Hono } from "hono";
 import { hubName } from "../inbox-feed/names";
 import { inboxSocketRequest } from "../protocol/socket-opening";
-import { CloseCode, LIVE_PROTOCOL } from "../protocol/wire";
+import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL } from "../protocol/wire";
 import { liveAccessOf, refuse } from "./live";
+import { describe } from "./route";
 import type { AppEnv } from "./types";
 
 export const inbox = new Hono<AppEnv>();
 
-inbox.get("/live", async (c) => {
+const feed = describe(`WebSocket (${LIVE_PROTOCOL}, ${BEARER_PREFIX}<agent session or API key>): a conversation frame for every directory change of the tenant`, [], {
+  "101": "Switching protocols",
+});
+
+inbox.get("/live", feed, async (c) => {
   const access = await liveAccessOf(c.env, c.req.header("upgrade"), c.req.header("sec-websocket-protocol"));
   if (access instanceof Response) return access;
   if (access.kind !== "business") return refuse(CloseCode.forbidden, "forbidden");

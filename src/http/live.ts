@@ -13,7 +13,7 @@ import { assertNotRevoked } from "../auth/revocation";
 import { accessFromToken } from "./auth";
 import { refusedSocket, relayLive } from "./live-relay";
 import type { AppEnv } from "./types";
-import { queryOf } from "./validate";
+import { describe, onConversation, queryOf } from "./route";
 
 const LiveQuery = z.object({
   after: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
@@ -64,10 +64,17 @@ export async function liveAccessOf(env: AppEnv["Bindings"], upgrade: string | un
   }
 }
 
-live.get("/:id/live", async (c) => {
-  // Mistakes in the request itself are plain HTTP errors, before any upgrade;
-  // credentials and access are answered as close codes, which a browser can read.
-  const { after } = queryOf(c, LiveQuery);
+const socket = describe(
+  `WebSocket: Sec-WebSocket-Protocol ${LIVE_PROTOCOL}, ${BEARER_PREFIX}<token>; replay after \`after\`, then ready, then live frames`,
+  [],
+  { "101": "Switching protocols" },
+  onConversation,
+);
+
+// Mistakes in the request itself (the query) are plain HTTP errors, before any upgrade;
+// credentials and access are answered as close codes, which a browser can read.
+live.get("/:id/live", socket, queryOf(LiveQuery), async (c) => {
+  const { after } = c.req.valid("query");
   const opened = await liveAccessOf(c.env, c.req.header("upgrade"), c.req.header("sec-websocket-protocol"));
   if (opened instanceof Response) return opened;
   const access = opened;

@@ -10,7 +10,7 @@ import { ServiceError } from "../protocol/errors";
 import { authenticate, businessOf } from "./auth";
 import { decodeCursor, encodeCursor } from "./cursor";
 import type { AppEnv } from "./types";
-import { jsonBody, queryOf } from "./validate";
+import { describe, jsonBody, queryOf } from "./route";
 
 const Label = z.string().regex(LABEL_PATTERN, "a label is 1..32 of [a-z0-9_:-]");
 
@@ -38,9 +38,9 @@ const isCursor = (v: unknown): v is { after: string } =>
 export const people = new Hono<AppEnv>();
 people.use("*", authenticate());
 
-people.get("/", async (c) => {
+people.get("/", describe("People (keyset paging by id)", ["apiKey"], { "200": "{ people, cursor }" }), queryOf(PeopleQuery), async (c) => {
   const access = businessOf(c);
-  const query = queryOf(c, PeopleQuery);
+  const query = c.req.valid("query");
   const page = await listPeople(c.env.DB, access.tenant, {
     limit: query.limit,
     ...(query.label !== undefined ? { label: query.label } : {}),
@@ -50,16 +50,16 @@ people.get("/", async (c) => {
   return c.json({ people: page.people, cursor: page.last === null ? null : encodeCursor({ after: page.last }) });
 });
 
-people.get("/:userId", async (c) => {
+people.get("/:userId", describe("One person", ["apiKey"], { "200": "{ person }" }), async (c) => {
   const access = businessOf(c);
   const person = await findPerson(c.env.DB, access.tenant, c.req.param("userId"));
   if (!person) throw new ServiceError("not_found", "no such person");
   return c.json({ person });
 });
 
-people.patch("/:userId", async (c) => {
+people.patch("/:userId", describe("Add/remove labels, set the IANA timezone", ["apiKey"], { "200": "{ person }" }), jsonBody(PatchPersonBody), async (c) => {
   const access = businessOf(c);
-  const body = await jsonBody(c, PatchPersonBody);
+  const body = c.req.valid("json");
   const person = await patchPerson(c.env.DB, access.tenant, c.req.param("userId"), {
     add: body.labels?.add ?? [],
     remove: body.labels?.remove ?? [],

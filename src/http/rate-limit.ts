@@ -10,6 +10,7 @@ import type { Context } from "hono";
 import { findTenant, type Tenant } from "../directory/tenants";
 import type { Env } from "../env";
 import type { CustomerAccess } from "../protocol/access";
+import { ServiceError } from "../protocol/errors";
 import { enforceLeasedLimit, enforceLimits, limitsOf, type LimitCheck } from "../ratelimit/limits";
 import type { AppEnv } from "./types";
 
@@ -24,6 +25,20 @@ export async function limitSessionCreation(c: Context<AppEnv>, tenant: Tenant, d
   const ip = clientIp(c);
   // Per IP through the isolate's pre-check bucket; per device exactly (a device's key is rarely hot).
   await Promise.all([enforceLimits(c.env, checks), ip ? enforceLeasedLimit(c.env, { key: `sessions:ip:${tenant.id}:${ip}`, limit: limits.sessionsPerIp }) : undefined]);
+}
+
+/**
+ * The tenant a session request names (POST /v1/sessions and
+ * /v1/agent-sessions): remembered for CORS, refused as invalid_token when
+ * unknown, then the caller's session-creation limits are spent (throws
+ * rate_limited past them).
+ */
+export async function sessionTenant(c: Context<AppEnv>, tenantId: string, deviceId: string | undefined): Promise<Tenant> {
+  c.set("tenantId", tenantId);
+  const tenant = await findTenant(c.env.DB, tenantId);
+  if (!tenant) throw new ServiceError("invalid_token", "unknown tenant");
+  await limitSessionCreation(c, tenant, deviceId);
+  return tenant;
 }
 
 export function limitCustomerSend(c: Context<AppEnv>, access: CustomerAccess): Promise<void> {

@@ -12,16 +12,16 @@ import { signSessionToken } from "../auth/session-token";
 import type { SessionGrant } from "../customer/customer";
 import { settingsOf } from "../env";
 import { isChannelPerson } from "../channels/inbound";
-import { findTenant, type Tenant } from "../directory/tenants";
+import type { Tenant } from "../directory/tenants";
 import { GUEST_PREFIX, isGuestId, newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { cleanName } from "../protocol/names";
 import { unwrap } from "../protocol/result";
 import { authenticate, customerOf } from "./auth";
-import { limitSessionCreation } from "./rate-limit";
+import { sessionTenant } from "./rate-limit";
 import type { SessionAnswer } from "../protocol/session";
 import type { AppEnv } from "./types";
-import { jsonBody } from "./validate";
+import { describe, jsonBody } from "./route";
 
 const DeviceId = z.string().regex(/^dev_[A-Za-z0-9]{8,64}$/, "must be a device id (dev_…)");
 const Token = z.string().min(1).max(8192);
@@ -80,6 +80,11 @@ async function answer(
   return c.json(body, 201);
 }
 
+/** What every grant of a device names: tenant, person, device and the hash of its refresh token. */
+async function deviceGrant(tenant: string, userId: string, deviceId: string, refreshToken: string) {
+  return { tenant, userId, deviceId, refreshHash: await tokenHash(refreshToken) };
+}
+
 function refreshTokenFor(c: Context<AppEnv>, tenant: string, userId: string, deviceId: string): Promise<string> {
   return mintOpaqueToken(settingsOf(c.env).sessionKey, "refresh", { tenant, userId, deviceId });
 }
@@ -119,10 +124,7 @@ async function asGuest(c: Context<AppEnv>, tenant: Tenant, body: SessionRequest)
     const refreshToken = await refreshTokenFor(c, tenant.id, guest.userId, deviceId);
     const grant = unwrap(
       await customerOfUser(c, tenant.id, guest.userId).resumeGuest({
-        tenant: tenant.id,
-        userId: guest.userId,
-        deviceId,
-        refreshHash: await tokenHash(refreshToken),
+        ...(await deviceGrant(tenant.id, guest.userId, deviceId, refreshToken)),
         guestTokenHash: await tokenHash(body.guestToken),
       }),
     );
@@ -133,10 +135,7 @@ async function asGuest(c: Context<AppEnv>, tenant: Tenant, body: SessionRequest)
   const refreshToken = await refreshTokenFor(c, tenant.id, guestId, deviceId);
   const grant = unwrap(
     await customerOfUser(c, tenant.id, guestId).createGuest({
-      tenant: tenant.id,
-      userId: guestId,
-      deviceId,
-      refreshHash: await tokenHash(refreshToken),
+      ...(await deviceGrant(tenant.id, guestId, deviceId, refreshToken)),
       guestTokenHash: await tokenHash(guestToken),
     }),
   );
@@ -152,10 +151,7 @@ async function withHandoff(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
   const guestToken = handoff.guest ? await mintOpaqueToken(key, "guest", { tenant: tenant.id, userId: handoff.userId }) : undefined;
   const grant = unwrap(
     await customerOfUser(c, tenant.id, handoff.userId).redeemHandoff({
-      tenant: tenant.id,
-      userId: handoff.userId,
-      deviceId,
-      refreshHash: await tokenHash(refreshToken),
+      ...(await deviceGrant(tenant.id, handoff.userId, deviceId, refreshToken)),
       jti: handoff.jti,
       expiresAt: handoff.expiresAt,
       conversationId: handoff.conversationId,
@@ -195,31 +191,28 @@ async function withRefresh(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
 
 export const sessions = new Hono<AppEnv>();
 
-sessions.post("/", async (c) => {
-  const body = await jsonBody(c, SessionRequest);
-  c.set("tenantId", body.tenant);
-  const tenant = await findTenant(c.env.DB, body.tenant);
-  if (!tenant) throw new ServiceError("invalid_token", "unknown tenant");
-  await limitSessionCreation(c, tenant, body.deviceId);
+sessions.post("/", describe("Open a session on a device (identity, guest, handoff or refresh token)", [], { "201": "The session" }), jsonBody(SessionRequest), async (c) => {
+  const body = c.req.valid("json");
+  const tenant = await sessionTenant(c, body.tenant, body.deviceId);
   if (body.identityToken) return withIdentity(c, tenant, body, body.identityToken);
   if (body.handoffToken) return withHandoff(c, tenant, body, body.handoffToken);
   if (body.refreshToken) return withRefresh(c, tenant, body, body.refreshToken);
   return asGuest(c, tenant, body);
 });
 
-sessions.get("/", authenticate(), async (c) => {
+sessions.get("/", describe("This person's devices", ["session"], { "200": "The devices" }), authenticate(), async (c) => {
   const access = customerOf(c);
   const devices = await customerOfUser(c, access.tenant, access.userId).listDevices();
   return c.json({ devices: devices.map((d) => ({ ...d, current: d.deviceId === access.deviceId })) });
 });
 
-sessions.delete("/current", authenticate(), async (c) => {
+sessions.delete("/current", describe("Sign this device out", ["session"], { "204": "Signed out" }), authenticate(), async (c) => {
   const access = customerOf(c);
   await customerOfUser(c, access.tenant, access.userId).signOut(access.deviceId);
   return c.body(null, 204);
 });
 
-sessions.delete("/", authenticate(), async (c) => {
+sessions.delete("/", describe("Sign out every device of this person", ["session"], { "204": "Signed out" }), authenticate(), async (c) => {
   const access = customerOf(c);
   await customerOfUser(c, access.tenant, access.userId).signOutEverywhere();
   return c.body(null, 204);

@@ -6,7 +6,8 @@ import { findTopic, listTopics, putTopic, subscribe, subscriptionsOf, TopicId, u
 import { ServiceError } from "../protocol/errors";
 import { authenticate, businessOf, customerOf } from "./auth";
 import type { AppEnv } from "./types";
-import { jsonBody, parseWith } from "./validate";
+import { describe, jsonBody } from "./route";
+import { parseWith } from "./validate";
 
 /** PUT /v1/topics/:topic body. */
 export const PutTopicBody = z.strictObject({
@@ -21,15 +22,15 @@ function topicParam(value: string): string {
 export const topics = new Hono<AppEnv>();
 topics.use("*", authenticate());
 
-topics.put("/:topic", async (c) => {
+topics.put("/:topic", describe("Create or change a topic (admin key)", ["apiKey"], { "200": "Changed", "201": "Created" }), jsonBody(PutTopicBody), async (c) => {
   const access = businessOf(c, ["admin"]);
   const topic = topicParam(c.req.param("topic"));
-  const body = await jsonBody(c, PutTopicBody);
+  const body = c.req.valid("json");
   const saved = await putTopic(c.env.DB, access.tenant, topic, body.description ? body : { name: body.name });
   return c.json({ topic: saved.topic }, saved.created ? 201 : 200);
 });
 
-topics.get("/", async (c) => {
+topics.get("/", describe("The tenant's broadcast topics", ["apiKey"], { "200": "{ topics }" }), async (c) => {
   const access = businessOf(c);
   return c.json({ topics: await listTopics(c.env.DB, access.tenant) });
 });
@@ -37,12 +38,12 @@ topics.get("/", async (c) => {
 export const meSubscriptions = new Hono<AppEnv>();
 meSubscriptions.use("*", authenticate());
 
-meSubscriptions.get("/", async (c) => {
+meSubscriptions.get("/", describe("This person's subscriptions and every topic", ["session"], { "200": "{ subscriptions, topics }" }), async (c) => {
   const access = customerOf(c);
   return c.json(await subscriptionsOf(c.env.DB, access.tenant, access.userId));
 });
 
-meSubscriptions.put("/:topic", async (c) => {
+meSubscriptions.put("/:topic", describe("Opt in", ["session"], { "200": "{ subscriptions, topics }" }), async (c) => {
   const access = customerOf(c);
   const topic = topicParam(c.req.param("topic"));
   if (!(await findTopic(c.env.DB, access.tenant, topic))) throw new ServiceError("not_found", `no topic ${topic}`);
@@ -50,7 +51,7 @@ meSubscriptions.put("/:topic", async (c) => {
   return c.json(await subscriptionsOf(c.env.DB, access.tenant, access.userId));
 });
 
-meSubscriptions.delete("/:topic", async (c) => {
+meSubscriptions.delete("/:topic", describe("Opt out", ["session"], { "200": "{ subscriptions, topics }" }), async (c) => {
   const access = customerOf(c);
   const topic = topicParam(c.req.param("topic"));
   await unsubscribe(c.env.DB, access.tenant, access.userId, topic);

@@ -23,7 +23,8 @@ import { webhookUrlProblem } from "../webhooks/url-policy";
 import { webhookSinkId } from "../webhooks/webhook-sink";
 import { authenticate, businessOf } from "./auth";
 import type { AppEnv } from "./types";
-import { jsonBody, queryOf } from "./validate";
+import { definedFields } from "./defined";
+import { describe, jsonBody, pathParams, queryOf } from "./route";
 
 const EventTypes = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))
@@ -68,8 +69,8 @@ function patchSchema(dev: boolean) {
 }
 
 /** The request bodies as published (/openapi.json); the URL rule itself is checked in code. */
-export const CreateEndpointBody = createSchema(false);
-export const PatchEndpointBody = patchSchema(false);
+const CreateEndpointBody = createSchema(false);
+const PatchEndpointBody = patchSchema(false);
 
 const DeliveriesQuery = z.strictObject({
   status: z.enum(["pending", "failed", "succeeded"]).optional(),
@@ -93,9 +94,16 @@ async function endpointOf(c: Context<AppEnv>, access: BusinessAccess) {
 export const webhooks = new Hono<AppEnv>();
 webhooks.use("*", authenticate());
 
-webhooks.post("/", async (c) => {
+const endpointId = { type: "string" as const, pattern: "^whe_" };
+const onEndpoint = pathParams({ id: endpointId });
+/** The URL rule allows localhost with DEV_SEED, so the schema that checks a body depends on the deployment. */
+const inDeployment = <S>(schemaFor: (dev: boolean) => S) => ({ runtime: (c: Context<AppEnv>) => schemaFor(settingsOf(c.env).devSeed) });
+
+const create = describe("Create a webhook endpoint (admin key); its whsec_ secret is shown once", ["apiKey"], { "201": "The endpoint and its secret" });
+
+webhooks.post("/", create, jsonBody(CreateEndpointBody, inDeployment(createSchema)), async (c) => {
   const access = admin(c);
-  const body = await jsonBody(c, createSchema(settingsOf(c.env).devSeed));
+  const body = c.req.valid("json");
   const input: Parameters<typeof createEndpoint>[2] = { url: body.url, events: body.events };
   if (body.description) input.description = body.description;
   if (body.bot !== undefined) input.bot = body.bot;
@@ -107,39 +115,36 @@ webhooks.post("/", async (c) => {
   return c.json({ endpoint, secret }, 201, { "cache-control": "no-store" });
 });
 
-webhooks.get("/", async (c) => {
+webhooks.get("/", describe("The tenant's webhook endpoints", ["apiKey"], { "200": "The endpoints" }), async (c) => {
   const access = admin(c);
   return c.json({ endpoints: await listEndpoints(c.env, access.tenant) });
 });
 
-webhooks.get("/:id", async (c) => {
+webhooks.get("/:id", describe("A webhook endpoint (never its secret)", ["apiKey"], { "200": "The endpoint" }, onEndpoint), async (c) => {
   const access = admin(c);
   return c.json({ endpoint: await endpointOf(c, access) });
 });
 
-webhooks.patch("/:id", async (c) => {
+const patchEndpoint = describe("Change an endpoint; disabled: false enables it again", ["apiKey"], { "200": "The endpoint" }, onEndpoint);
+
+webhooks.patch("/:id", patchEndpoint, jsonBody(PatchEndpointBody, inDeployment(patchSchema)), async (c) => {
   const access = admin(c);
-  const body = await jsonBody(c, patchSchema(settingsOf(c.env).devSeed));
-  const patch: Parameters<typeof updateEndpoint>[3] = {};
-  if (body.url !== undefined) patch.url = body.url;
-  if (body.events !== undefined) patch.events = body.events;
-  if (body.description !== undefined) patch.description = body.description;
-  if (body.bot !== undefined) patch.bot = body.bot;
-  if (body.disabled !== undefined) patch.disabled = body.disabled;
+  const body = c.req.valid("json");
+  const patch: Parameters<typeof updateEndpoint>[3] = definedFields(body, ["url", "events", "description", "bot", "disabled"]);
   const endpoint = await updateEndpoint(c.env, access.tenant, c.req.param("id"), patch);
   if (!endpoint) throw new ServiceError("not_found", "no such webhook endpoint");
   await endpointsChanged(c.env, access.tenant);
   return c.json({ endpoint });
 });
 
-webhooks.delete("/:id", async (c) => {
+webhooks.delete("/:id", describe("Delete an endpoint", ["apiKey"], { "204": "Deleted" }, onEndpoint), async (c) => {
   const access = admin(c);
   if (!(await deleteEndpoint(c.env, access.tenant, c.req.param("id")))) throw new ServiceError("not_found", "no such webhook endpoint");
   await endpointsChanged(c.env, access.tenant);
   return c.body(null, 204);
 });
 
-webhooks.post("/:id/rotate-secret", async (c) => {
+webhooks.post("/:id/rotate-secret", describe("A new secret; the old one keeps signing alongside for 24 h", ["apiKey"], { "200": "The new secret" }, onEndpoint), async (c) => {
   const access = admin(c);
   const secret = await rotateSecret(c.env, access.tenant, c.req.param("id"));
   if (!secret) throw new ServiceError("not_found", "no such webhook endpoint");
@@ -147,7 +152,7 @@ webhooks.post("/:id/rotate-secret", async (c) => {
 });
 
 /** A `ping` delivery to this endpoint alone (even when it does not subscribe to `ping`). */
-webhooks.post("/:id/test", async (c) => {
+webhooks.post("/:id/test", describe("Send a ping delivery to this endpoint", ["apiKey"], { "202": "Queued" }, onEndpoint), async (c) => {
   const access = admin(c);
   const endpoint = await endpointOf(c, access);
   if (endpoint.disabled) throw new ServiceError("conflict", "the endpoint is disabled; enable it first (PATCH disabled: false)");
@@ -155,10 +160,12 @@ webhooks.post("/:id/test", async (c) => {
   return c.json({ queued: true }, 202);
 });
 
-webhooks.get("/:id/deliveries", async (c) => {
+const deliveries = describe("Deliveries, newest first, with attempts and the last answer", ["apiKey"], { "200": "A page of deliveries" }, onEndpoint);
+
+webhooks.get("/:id/deliveries", deliveries, queryOf(DeliveriesQuery), async (c) => {
   const access = admin(c);
   const endpoint = await endpointOf(c, access);
-  const query = queryOf(c, DeliveriesQuery);
+  const query = c.req.valid("query");
   const page = await listDeliveries(c.env, access.tenant, endpoint.id, {
     limit: query.limit,
     ...(query.status ? { status: query.status } : {}),
@@ -173,7 +180,9 @@ function outboxOf(c: Context<AppEnv>, tenant: string, conversationId: string | n
   return conversationId === null ? c.env.TENANT_OUTBOX.getByName(tenant) : conversationStub(c.env, tenant, conversationId);
 }
 
-webhooks.post("/:id/deliveries/:deliveryId/retry", async (c) => {
+const retry = describe("Send one delivery again now", ["apiKey"], { "202": "Queued" }, pathParams({ id: endpointId, deliveryId: { type: "string", pattern: "^msg_" } }));
+
+webhooks.post("/:id/deliveries/:deliveryId/retry", retry, async (c) => {
   const access = admin(c);
   const endpoint = await endpointOf(c, access);
   const id = c.req.param("deliveryId");
@@ -184,10 +193,12 @@ webhooks.post("/:id/deliveries/:deliveryId/retry", async (c) => {
   return c.json({ queued: true }, 202);
 });
 
-webhooks.post("/:id/recover", async (c) => {
+const recover = describe("Send again every failed delivery created since a time", ["apiKey"], { "202": "How many were queued" }, onEndpoint);
+
+webhooks.post("/:id/recover", recover, jsonBody(Recover), async (c) => {
   const access = admin(c);
   const endpoint = await endpointOf(c, access);
-  const { since } = await jsonBody(c, Recover);
+  const { since } = c.req.valid("json");
   const sinceMs = Date.parse(since);
   const homes = await failedHomes(c.env, access.tenant, endpoint.id, new Date(sinceMs).toISOString());
   let recovered = 0;
