@@ -12,8 +12,6 @@ import { MESSAGES } from "./messages";
 import { DEFAULTS, type WidgetOptions } from "./options";
 import { quickRepliesOf, renderQuickReplies, rowsOf, TimelineView, type ViewActions } from "./timeline-view";
 
-const OFFLINE_TEXT = MESSAGES.offline;
-
 export interface ChatBody {
   /** The nodes in panel order: the status line, the log, the cover, the typing line, the quick replies. */
   readonly nodes: readonly HTMLElement[];
@@ -37,6 +35,7 @@ export interface ChatBody {
 
 /**
  * The body. `earlier`: the "Earlier conversations" button, first in the log;
+ * `cover`: the cover's section, placed between the log and the typing line;
  * `current()`: the conversation on screen, if any; `send`: sends a postback.
  */
 export function createChatBody(earlier: HTMLElement, cover: HTMLElement, current: () => ConversationHandle | null, send: (content: Content) => void): ChatBody {
@@ -91,11 +90,11 @@ export function createChatBody(earlier: HTMLElement, cover: HTMLElement, current
     if (connection !== "offline") {
       clearTimeout(offlineTimer);
       offlineTimer = undefined;
-      if (status.textContent === OFFLINE_TEXT) setStatus("");
+      if (status.textContent === MESSAGES.offline) setStatus("");
       return;
     }
     offlineTimer ??= setTimeout(() => {
-      if (current()?.connection === "offline") setStatus(OFFLINE_TEXT);
+      if (current()?.connection === "offline") setStatus(MESSAGES.offline);
     }, 4000);
   };
   const renderQuick = (replies: readonly { title: string; payload: string }[]): void => {

@@ -23,7 +23,7 @@ export interface Cover {
   showLink(createLink: () => Promise<{ url: string; expiresAt: string }>): Promise<void>;
   /**
    * The landing of a handoff link: "Continue this conversation here" or "Not
-   * now" (as do Escape and closing the panel). Calls `open` to show the
+   * now" (Escape and closing the panel decline too). Calls `open` to show the
    * question; resolves with the visitor's choice.
    */
   ask(open: () => void): Promise<boolean>;
@@ -64,6 +64,7 @@ export function createCover(chat: (shown: boolean) => void): Cover {
       const title = "Continue on another device";
       show(title, h("p", {}, "Creating a link…"));
       const back = backButton();
+      // The view of the link is one of the extras: fetched while the link is made.
       const extras = loadExtras(section).catch(() => null);
       let failure: string;
       try {
