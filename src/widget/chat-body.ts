@@ -12,6 +12,7 @@ import { MESSAGES } from "./messages";
 import { DEFAULTS, type WidgetOptions } from "./options";
 import { quickRepliesOf, renderQuickReplies, rowsOf, TimelineView, type ViewActions } from "./timeline-view";
 
+/** The body's nodes and what the widget asks of them. */
 export interface ChatBody {
   /** The nodes in panel order: the status line, the log, the cover, the typing line, the quick replies. */
   readonly nodes: readonly HTMLElement[];

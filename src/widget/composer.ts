@@ -7,6 +7,7 @@ import { TYPING_IDLE_MS } from "../protocol/wire";
 import { attachInputs } from "./attachments";
 import { h } from "./dom";
 
+/** The composer's form (for the panel) and its message box (to focus). */
 export interface Composer {
   readonly form: HTMLFormElement;
   readonly input: HTMLTextAreaElement;

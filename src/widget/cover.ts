@@ -6,6 +6,7 @@ import { errorText } from "./error-text";
 import { loadExtras } from "./extras-loader";
 import { MESSAGES } from "./messages";
 
+/** The cover's section and what can be shown in it. */
 export interface Cover {
   /** The section; hidden while the chat shows. */
   readonly section: HTMLElement;

@@ -7,6 +7,7 @@ import { h } from "./dom";
 import { loadExtras } from "./extras-loader";
 import { MESSAGES } from "./messages";
 
+/** The "Earlier conversations" button (it opens the list in the cover) and its refresh. */
 export interface EarlierConversations {
   /** "Earlier conversations (n)", for the top of the log; hidden while there are none (and with no thread on screen). */
   readonly button: HTMLButtonElement;

@@ -7,6 +7,7 @@ import type { Event } from "../protocol/event";
 import { loadExtras } from "./extras-loader";
 import type { UpdatesToggle } from "./updates-toggle";
 
+/** What the widget tells the "Get updates" toggle. */
 export interface Updates {
   /** Shows the toggle for `topic` (none for null), loading it the first time there is one. */
   follow(topic: string | null): Promise<void>;
