@@ -73,6 +73,13 @@ export async function fetchIdentityToken(endpoint: string): Promise<string | nul
   return typeof token === "string" && token.length > 0 ? token : null;
 }
 
+/** The visitor's identity token as `options` get it (a function, else the endpoint), or null for a guest. */
+export async function identityTokenOf(options: WidgetOptions): Promise<string | null> {
+  if (options.identityToken) return options.identityToken();
+  if (options.identityEndpoint) return fetchIdentityToken(options.identityEndpoint);
+  return null;
+}
+
 /** The accent colour and a readable text colour on it, or null for an invalid colour. */
 export function themeOf(color: string): { accent: string; onAccent: string } | null {
   if (typeof CSS !== "undefined" && !CSS.supports("color", color)) return null;
