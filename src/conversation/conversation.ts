@@ -39,6 +39,8 @@ import { applyUnsubscribePostback, unsubscribeTopicOf } from "../broadcast/subsc
 import { reportBroadcastReads } from "../broadcast/read-report";
 import { actorOf, businessInfo, eventFor, eventForCustomer, patched, stateOf, type StatePatch } from "./state";
 import { DirectorySync } from "./directory-sync";
+import { RevokedSessions, type RevokedSession } from "./revoked-sessions";
+import type { RevocationNotice } from "../customer/revocation-push";
 import { shardName } from "../inbox-feed/names";
 import { StateWriter } from "./state-writer";
 import { Timers } from "./timers";
@@ -105,6 +107,8 @@ export class Conversation extends DurableObject<Env> {
   private readonly directory: DirectorySync;
   private readonly state: StateWriter;
   private readonly channels: ChannelBindings;
+  /** The owner's signed-out sessions, pushed by their Customer DO: refused here, no round trip per request. */
+  private readonly revoked: RevokedSessions;
   /** Parts, platform ids and receipts of channel deliveries; redeemed channel-link refs. */
   private readonly channelSends: ChannelSends;
   /** Customer sends per device, HTTP and socket alike, counted here: no limiter round trip per message. */
@@ -155,10 +159,12 @@ export class Conversation extends DurableObject<Env> {
       env.INBOX.getByName(shardName(tenant, row.id)).publish(tenant, row),
     );
     this.channels = new ChannelBindings(sql);
+    this.revoked = new RevokedSessions(sql);
   }
 
   /** Creates the conversation for its owner; a no-op when it exists. */
-  async init(input: { tenant: string; id: string; userId: string; ref?: string; customerName?: string }): Promise<ConversationInfo> {
+  async init(input: { tenant: string; id: string; userId: string; ref?: string; customerName?: string; revoked?: RevokedSession[] }): Promise<ConversationInfo> {
+    if (input.revoked) this.revoked.add(input.revoked);
     let meta = this.meta.get();
     if (!meta) {
       meta = {
@@ -292,7 +298,7 @@ export class Conversation extends DurableObject<Env> {
     const opening = liveOpeningOf(request);
     if (!opening) return new Response(null, { status: 400 });
     const allowed = await toResult(() => this.authorize(opening.access));
-    if (!allowed.ok) return new Response(null, { status: 404 });
+    if (!allowed.ok) return new Response(null, { status: allowed.error.code === "token_revoked" ? 401 : 404 });
     await this.ensureTenant(opening.access.tenant);
     return new Response(null, { status: 101, webSocket: this.live.accept(opening.access, opening.after) });
   }
@@ -389,6 +395,15 @@ export class Conversation extends DurableObject<Env> {
   /** Messenger channels: redeems a one-time channel-link ref for this thread (see link-ref.ts). */
   async claimChannelRef(id: string, channel: ChannelKind, recipient: string): Promise<boolean> {
     return this.channelSends.claimRef(id, channel, recipient);
+  }
+
+  /**
+   * The owner's Customer DO, before it answers a sign-out: these sessions are
+   * refused from now on (401 token_revoked), these devices' sockets close (4008).
+   */
+  async revokeSessions(notice: RevocationNotice): Promise<void> {
+    this.revoked.add(notice.revoked);
+    for (const deviceId of notice.deviceIds) this.live.disconnectDevice(deviceId);
   }
 
   /** Closes every live socket of a signed-out device with 4008 (called on sign-out). */
@@ -623,6 +638,8 @@ export class Conversation extends DurableObject<Env> {
   }
 
   private authorize(access: Access): ConversationMeta {
+    // A signed-out session first: 401 token_revoked, even where its person no longer owns the thread (a merged guest).
+    this.revoked.assertActive(access);
     const meta = this.meta.get();
     // Another person's thread, or one that does not exist: the same 404.
     if (!meta || meta.tenant !== access.tenant || (access.kind === "customer" && meta.userId !== access.userId)) {
@@ -703,8 +720,9 @@ export class Conversation extends DurableObject<Env> {
    * belongs to the identified person, whose list gets it. Idempotent, so an
    * interrupted merge can be finished.
    */
-  async reassignOwner(fromUserId: string, toUserId: string): Promise<Result<ThreadSummary>> {
+  async reassignOwner(fromUserId: string, toUserId: string, revoked: RevokedSession[] = []): Promise<Result<ThreadSummary>> {
     return toResult(() => {
+      this.revoked.add(revoked);
       const meta = this.meta.get();
       if (!meta || (meta.userId !== fromUserId && meta.userId !== toUserId)) {
         throw new ServiceError("not_found", "conversation not found");

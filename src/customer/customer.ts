@@ -18,6 +18,8 @@ import { PeopleSync } from "./people-sync";
 import { Profile } from "./profile";
 import { migrate } from "./schema";
 import { ThreadList } from "./threads";
+import { RevocationPush } from "./revocation-push";
+import type { RevokedSession } from "../conversation/revoked-sessions";
 import { deliverToThread, type BroadcastDelivery } from "../broadcast/deliver";
 import { mergePerson } from "../broadcast/people";
 
@@ -43,6 +45,8 @@ export class Customer extends DurableObject<Env> {
   private readonly handoffs: UsedHandoffs;
   private readonly merges: PendingMerges;
   private readonly people: PeopleSync;
+  /** Tells the person's threads about sign-outs before they are answered. */
+  private readonly revocations: RevocationPush;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -55,6 +59,12 @@ export class Customer extends DurableObject<Env> {
     this.handoffs = new UsedHandoffs(sql);
     this.merges = new PendingMerges(sql);
     this.people = new PeopleSync(sql, env.DB, () => this.profile.get(), () => this.ctx.storage.setAlarm(Date.now() + 2_000));
+    this.revocations = new RevocationPush(
+      sql,
+      () => [...new Set([...this.threads.ids(), ...this.merges.threads().map((t) => t.threadId)])],
+      (threadId, notice) => conversationStub(env, this.profile.get().tenant ?? "", threadId).revokeSessions(notice),
+      () => this.ctx.storage.setAlarm(Date.now() + 2_000),
+    );
   }
 
   /** An identified person signs in on a device (identity token verified by the Worker). */
@@ -201,11 +211,14 @@ export class Customer extends DurableObject<Env> {
     if (this.threads.ids().length > 1) await this.refreshThreads();
     const existing = this.threads.open();
     const id = existing ?? newId("cnv");
-    const init: { tenant: string; id: string; userId: string; ref?: string; customerName?: string } = {
+    const init: { tenant: string; id: string; userId: string; ref?: string; customerName?: string; revoked?: RevokedSession[] } = {
       tenant: input.tenant,
       id,
       userId: input.userId,
     };
+    // A new thread refuses the person's signed-out sessions from the start.
+    const { revoked } = this.revocations.notice();
+    if (revoked.length > 0) init.revoked = revoked;
     if (input.ref) init.ref = input.ref;
     // The business's directory names the customer from the start, not only from their first message.
     const name = this.profile.get().name;
@@ -253,6 +266,7 @@ export class Customer extends DurableObject<Env> {
   /** Finishes a guest merge that was interrupted, and a people-index push that failed. */
   override async alarm(): Promise<void> {
     await this.finishMerges();
+    await this.revocations.retryPending();
     await this.people.flush();
   }
 
@@ -268,20 +282,15 @@ export class Customer extends DurableObject<Env> {
   }
 
   /**
-   * Closes the live sockets of signed-out devices (4008) in every thread of
-   * this person. Best effort: the device is already revoked, so a socket that
-   * is missed here cannot reconnect, and its session token ends within 15 min.
+   * After a revocation is committed here: every thread of this person learns
+   * the signed-out sessions (and closes those devices' sockets with 4008)
+   * before the revocation is answered, since conversation routes and the
+   * live socket check revocation in the thread (src/customer/revocation-push.ts).
+   * Throws when a thread could not be told; the alarm retries it.
    */
   private async disconnect(deviceIds: string[]): Promise<void> {
-    const { tenant } = this.profile.get();
-    if (!tenant || deviceIds.length === 0) return;
-    const closing = this.threads.ids().flatMap((threadId) => {
-      const conversation = conversationStub(this.env, tenant, threadId);
-      return deviceIds.map((deviceId) => conversation.disconnectDevice(deviceId));
-    });
-    for (const outcome of await Promise.allSettled(closing)) {
-      if (outcome.status === "rejected") console.error("closing a signed-out device's socket failed", outcome.reason);
-    }
+    if (!this.profile.get().tenant || deviceIds.length === 0) return;
+    await this.revocations.push();
   }
 
   /** Finishes pending guest merges; on any failure the alarm tries again. */
@@ -290,7 +299,8 @@ export class Customer extends DurableObject<Env> {
     if (!tenant || !userId) return;
     try {
       await finishMerges(this.merges, {
-        reassign: (t) => conversationStub(this.env, tenant, t.threadId).reassignOwner(t.guestId, userId),
+        // The moved thread refuses this person's signed-out sessions too.
+        reassign: (t) => conversationStub(this.env, tenant, t.threadId).reassignOwner(t.guestId, userId, this.revocations.notice().revoked),
         confirm: (guestId) => customerStub(this.env, tenant, guestId).confirmGuestMerge(userId),
         record: (summary) => this.threads.record(summary),
       });

@@ -112,6 +112,9 @@ async function optionalBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S):
 }
 
 export const conversations = new Hono<AppEnv>();
+// These routes only call the thread's Conversation DO, which refuses a signed-out session itself: no Customer DO round trip.
+conversations.on("GET", ["/:id", "/:id/events"], authenticate("thread"));
+conversations.on("POST", ["/:id/messages", "/:id/read", "/:id/handoff"], authenticate("thread"));
 conversations.use("*", authenticate());
 
 conversations.post("/", async (c) => {
