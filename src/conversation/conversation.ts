@@ -155,8 +155,8 @@ export class Conversation extends DurableObject<Env> {
       idleReturnMinutes: () => this.idleReturnMinutes,
       committed: (outcome) => this.committed(outcome, null),
     });
-    this.directory = new DirectorySync(sql, this.store, env.DB, this.timers, () => this.meta.get(), (tenant, row) =>
-      env.INBOX.getByName(shardName(tenant, row.id)).publish(tenant, row),
+    this.directory = new DirectorySync(sql, this.store, this.timers, () => this.meta.get(), (write) =>
+      env.INBOX.getByName(shardName(write.entry.tenant, write.entry.id)).record(write),
     );
     this.channels = new ChannelBindings(sql);
     this.revoked = new RevokedSessions(sql);
