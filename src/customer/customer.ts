@@ -19,6 +19,8 @@ import { Profile } from "./profile";
 import { migrate } from "./schema";
 import { ThreadList } from "./threads";
 import { RevocationPush } from "./revocation-push";
+import { DeviceSessionLimit } from "./session-limit";
+import type { BucketLimit } from "../ratelimit/token-bucket";
 import type { RevokedSession } from "../conversation/revoked-sessions";
 import { deliverToThread, type BroadcastDelivery } from "../broadcast/deliver";
 import { mergePerson } from "../broadcast/people";
@@ -35,6 +37,8 @@ interface DeviceInput {
   userId: string;
   deviceId: string;
   refreshHash: string;
+  /** The tenant's sessionsPerDevice, counted here when the request named its device (src/customer/session-limit.ts). */
+  deviceLimit?: BucketLimit;
 }
 
 export class Customer extends DurableObject<Env> {
@@ -47,6 +51,7 @@ export class Customer extends DurableObject<Env> {
   private readonly people: PeopleSync;
   /** Tells the person's threads about sign-outs before they are answered. */
   private readonly revocations: RevocationPush;
+  private readonly sessionLimit: DeviceSessionLimit;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -59,6 +64,7 @@ export class Customer extends DurableObject<Env> {
     this.handoffs = new UsedHandoffs(sql);
     this.merges = new PendingMerges(sql);
     this.people = new PeopleSync(sql, env.DB, () => this.profile.get(), () => this.ctx.storage.setAlarm(Date.now() + 2_000));
+    this.sessionLimit = new DeviceSessionLimit(sql);
     this.revocations = new RevocationPush(
       sql,
       () => [...new Set([...this.threads.ids(), ...this.merges.threads().map((t) => t.threadId)])],
@@ -70,7 +76,8 @@ export class Customer extends DurableObject<Env> {
   /** An identified person signs in on a device (identity token verified by the Worker). */
   async openSession(input: DeviceInput & { name?: string; email?: string; avatar?: string }): Promise<Result<SessionGrant>> {
     return toResult(() => {
-      const { refreshHash, deviceId, ...profile } = input;
+      const { refreshHash, deviceId, deviceLimit, ...profile } = input;
+      this.sessionLimit.take(deviceId, deviceLimit);
       this.profile.set(profile);
       return this.grant(deviceId, refreshHash);
     });
@@ -88,14 +95,16 @@ export class Customer extends DurableObject<Env> {
   /** The same guest again, on any device that holds one of its guest tokens. */
   async resumeGuest(input: DeviceInput & { guestTokenHash: string }): Promise<Result<SessionGrant>> {
     return toResult(() => {
+      this.sessionLimit.take(input.deviceId, input.deviceLimit);
       this.guest.check(input.guestTokenHash);
       return this.grant(input.deviceId, input.refreshHash);
     });
   }
 
   /** A new session for the same device; the refresh token rotates. */
-  async refreshSession(input: { deviceId: string; presentedHash: string; nextHash: string }): Promise<Result<SessionGrant>> {
+  async refreshSession(input: { deviceId: string; presentedHash: string; nextHash: string; deviceLimit?: BucketLimit }): Promise<Result<SessionGrant>> {
     const result = await toResult(() => {
+      this.sessionLimit.take(input.deviceId, input.deviceLimit);
       const { sessionId } = this.devices.rotate(input.deviceId, input.presentedHash, input.nextHash);
       this.people.seen();
       return this.withName({ deviceId: input.deviceId, sessionId });
@@ -117,6 +126,7 @@ export class Customer extends DurableObject<Env> {
     },
   ): Promise<Result<SessionGrant>> {
     return toResult(() => {
+      this.sessionLimit.take(input.deviceId, input.deviceLimit);
       this.guest.assertNotMerged();
       if (input.issuedBy && !this.devices.sessionActive(input.issuedBy.deviceId, input.issuedBy.sessionId)) {
         throw new ServiceError("token_revoked", "the device that made this handoff link has signed out");

@@ -19,6 +19,8 @@ import { cleanName } from "../protocol/names";
 import { unwrap } from "../protocol/result";
 import { authenticate, customerOf } from "./auth";
 import { limitSessionCreation } from "./rate-limit";
+import { limitsOf } from "../ratelimit/limits";
+import type { BucketLimit } from "../ratelimit/token-bucket";
 import type { SessionAnswer } from "../protocol/session";
 import type { AppEnv } from "./types";
 import { jsonBody } from "./validate";
@@ -48,6 +50,16 @@ type SessionRequest = z.infer<typeof SessionRequest>;
 
 function customerOfUser(c: Context<AppEnv>, tenant: string, userId: string) {
   return customerStub(c.env, tenant, userId);
+}
+
+/**
+ * The per-device session limit, for the person's Customer DO to count in the
+ * same call (src/customer/session-limit.ts): only when the request names its
+ * device, as before. A brand new guest is counted by the shared limiter instead.
+ */
+function deviceLimitOf(c: Context<AppEnv>, tenant: Tenant, body: SessionRequest): { deviceLimit?: BucketLimit } {
+  const limit = body.deviceId ? limitsOf(c.env, tenant.rateLimits).sessionsPerDevice : null;
+  return limit ? { deviceLimit: limit } : {};
 }
 
 /** Signs the session token for a grant and shapes the 201 answer. */
@@ -105,7 +117,7 @@ async function withIdentity(c: Context<AppEnv>, tenant: Tenant, body: SessionReq
   const refreshToken = await refreshTokenFor(c, tenant.id, identity.userId, deviceId);
   const { userId, ...profile } = identity;
   const grant = unwrap(
-    await customer.openSession({ tenant: tenant.id, userId, deviceId, refreshHash: await tokenHash(refreshToken), ...profile }),
+    await customer.openSession({ tenant: tenant.id, userId, deviceId, refreshHash: await tokenHash(refreshToken), ...profile, ...deviceLimitOf(c, tenant, body) }),
   );
   return answer(c, tenant, { id: userId, guest: false }, grant, refreshToken, extra);
 }
@@ -124,6 +136,7 @@ async function asGuest(c: Context<AppEnv>, tenant: Tenant, body: SessionRequest)
         deviceId,
         refreshHash: await tokenHash(refreshToken),
         guestTokenHash: await tokenHash(body.guestToken),
+        ...deviceLimitOf(c, tenant, body),
       }),
     );
     return answer(c, tenant, { id: guest.userId, guest: true }, grant, refreshToken, { guestToken: body.guestToken });
@@ -161,6 +174,7 @@ async function withHandoff(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
       conversationId: handoff.conversationId,
       ...(guestToken ? { guestTokenHash: await tokenHash(guestToken) } : {}),
       ...(handoff.issuedBy ? { issuedBy: handoff.issuedBy } : {}),
+      ...deviceLimitOf(c, tenant, body),
     }),
   );
   return answer(c, tenant, { id: handoff.userId, guest: handoff.guest }, grant, refreshToken, {
@@ -187,6 +201,7 @@ async function withRefresh(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
       deviceId: locator.deviceId,
       presentedHash: await tokenHash(refreshToken),
       nextHash: await tokenHash(next),
+      ...deviceLimitOf(c, tenant, body),
     }),
   );
   const guest = isGuestId(locator.userId) || isChannelPerson(locator.userId);
@@ -200,7 +215,9 @@ sessions.post("/", async (c) => {
   c.set("tenantId", body.tenant);
   const tenant = await findTenant(c.env.DB, body.tenant);
   if (!tenant) throw new ServiceError("invalid_token", "unknown tenant");
-  await limitSessionCreation(c, tenant, body.deviceId);
+  // Per device: a brand new guest here (its Customer DO is new); every other proof in the person's Customer DO, in the same call.
+  const newGuest = !body.identityToken && !body.handoffToken && !body.refreshToken && !body.guestToken;
+  await limitSessionCreation(c, tenant, newGuest ? body.deviceId : undefined);
   if (body.identityToken) return withIdentity(c, tenant, body, body.identityToken);
   if (body.handoffToken) return withHandoff(c, tenant, body, body.handoffToken);
   if (body.refreshToken) return withRefresh(c, tenant, body, body.refreshToken);
