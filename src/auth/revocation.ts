@@ -2,6 +2,10 @@
 // signed out is refused everywhere at once, not only when its 15-minute
 // token expires. Every route that accepts a session token runs it through
 // `authenticate()` (src/http/auth.ts); the live upgrade calls it directly.
+// Routes answered by one thread alone (messages, events, reads, the thread's
+// socket) skip this round trip: the Conversation DO refuses the session
+// itself, told by the Customer DO before any sign-out is answered
+// (src/customer/revocation-push.ts, src/conversation/revoked-sessions.ts).
 import { customerStub } from "../directory/stubs";
 import type { Env } from "../env";
 import type { Access } from "../protocol/access";

@@ -3,7 +3,8 @@
 import { isGuestId } from "../ids";
 import type { Access, CustomerAccess } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
-import type { ConversationMeta } from "./meta";
+import type { ConversationMeta, MetaStore } from "./meta";
+import type { RevokedSessions } from "./revoked-sessions";
 
 /**
  * The meta for `access`: a business caller of the tenant, or the customer
@@ -16,6 +17,22 @@ export function authorizedMeta(meta: ConversationMeta | null, access: Access): C
     throw new ServiceError("not_found", "conversation not found");
   }
   return meta;
+}
+
+/** Authorizes a caller of one Conversation DO: the meta it may reach, or a ServiceError. */
+export type Authorize = (access: Access) => ConversationMeta;
+
+/**
+ * The Conversation DO's one authorization: a signed-out session first
+ * (401 token_revoked, even where its person no longer owns the thread: a
+ * merged guest), then `authorizedMeta`.
+ * @throws ServiceError token_revoked, not_found
+ */
+export function authorizeWith(meta: MetaStore, revoked: RevokedSessions): Authorize {
+  return (access) => {
+    revoked.assertActive(access);
+    return authorizedMeta(meta.get(), access);
+  };
 }
 
 /**

@@ -3,7 +3,7 @@
 // connections, …); every write is committed to SQLite before it is answered
 // or broadcast. Methods in order: Worker-facing RPC, internal DO-to-DO calls,
 // runtime hooks, private helpers.
-import { authorizedMeta, businessMeta, channelAccess } from "./authorize";
+import { authorizeWith, businessMeta, channelAccess, type Authorize } from "./authorize";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { PaymentStatus } from "../protocol/content";
@@ -30,6 +30,8 @@ import { ConversationFiles } from "../attachments/conversation-files";
 import type { Attachment } from "../protocol/attachment";
 import { businessInfo, conversationInfo, eventFor, type StatePatch } from "./state";
 import { DirectorySync } from "./directory-sync";
+import { RevokedSessions, type RevokedSession } from "./revoked-sessions";
+import type { RevocationNotice } from "../customer/revocation-push";
 import { shardName } from "../inbox-feed/names";
 import { StateWriter } from "./state-writer";
 import { TenantCache } from "./tenant-cache";
@@ -60,6 +62,10 @@ export class Conversation extends DurableObject<Env> {
   private readonly directory: DirectorySync;
   private readonly state: StateWriter;
   private readonly channels: ChannelBindings;
+  /** The owner's signed-out sessions, pushed by their Customer DO: refused here, no round trip per request. */
+  private readonly revoked: RevokedSessions;
+  /** The one authorization of every caller: revocation, then whose thread it is. */
+  private readonly authorize: Authorize;
   /** Parts, platform ids and receipts of channel deliveries; redeemed channel-link refs. */
   private readonly channelSends: ChannelSends;
   /** The channel RPCs that name their tenant: binding, view, deliveries. */
@@ -87,9 +93,11 @@ export class Conversation extends DurableObject<Env> {
     this.store = new EventStore(sql, (event) => enqueueEvent(this.outbox, event, this.meta.get(), () => this.channels.get()));
     this.reads = new ReadCursors(sql);
     this.meta = new MetaStore(sql);
+    this.revoked = new RevokedSessions(sql);
+    this.authorize = authorizeWith(this.meta, this.revoked);
     this.live = new Connections(ctx, this.store);
     this.files = new ConversationFiles(sql, (at) => this.timers.setEarliest("files", at), env.ATTACHMENTS);
-    this.threadFiles = new ThreadFiles(this.meta, this.files);
+    this.threadFiles = new ThreadFiles(this.meta, this.files, this.authorize);
     this.notes = new NotesStore(sql);
     this.timers = new Timers(sql, ctx.storage);
     this.state = new StateWriter({
@@ -99,13 +107,13 @@ export class Conversation extends DurableObject<Env> {
       idleReturnMinutes: () => this.tenantCache.idleReturnMinutes,
       committed: (outcome) => this.writes.committed(outcome, null),
     });
-    this.directory = new DirectorySync(sql, this.store, env.DB, this.timers, () => this.meta.get(), (tenant, row) =>
-      env.INBOX.getByName(shardName(tenant, row.id)).publish(tenant, row),
+    this.directory = new DirectorySync(sql, this.store, this.timers, () => this.meta.get(), (write) =>
+      env.INBOX.getByName(shardName(write.entry.tenant, write.entry.id)).record(write),
     );
     this.channels = new ChannelBindings(sql);
     this.channelThread = new ChannelThread({ meta: this.meta, store: this.store, bindings: this.channels, sends: this.channelSends, outbox: this.outbox });
-    const { meta, store, reads, files, notes, live, outbox, state, tenantCache, directory, channels } = this;
-    this.writes = new Writes({ env, sql, meta, store, reads, files, notes, live, outbox, state, tenantCache, directory, bindings: channels });
+    const { meta, store, reads, files, notes, live, outbox, state, tenantCache, directory, channels, authorize } = this;
+    this.writes = new Writes({ env, sql, meta, store, reads, files, notes, live, outbox, state, tenantCache, directory, bindings: channels, authorize });
     this.summaries = new SummaryPush({ env, timers: this.timers, meta: () => this.meta.get(), summary: (meta) => this.summary(meta) });
   }
 
@@ -146,7 +154,7 @@ export class Conversation extends DurableObject<Env> {
    */
   async update(access: Access, patch: StatePatch): Promise<Result<StateAnswer>> {
     await this.tenantCache.ensure(access.tenant);
-    return toResult(() => this.stateAnswer(this.state.applyPatch(this.authorizeBusiness(access), patch, access)));
+    return toResult(() => this.stateAnswer(this.state.applyPatch(businessMeta(this.meta.get(), access), patch, access)));
   }
 
   /**
@@ -156,7 +164,7 @@ export class Conversation extends DurableObject<Env> {
    */
   async handover(access: Access, input: HandoverInput): Promise<Result<StateAnswer>> {
     await this.tenantCache.ensure(access.tenant);
-    return toResult(() => this.stateAnswer(this.state.handOver(this.authorizeBusiness(access), input, access)));
+    return toResult(() => this.stateAnswer(this.state.handOver(businessMeta(this.meta.get(), access), input, access)));
   }
 
   /** Writes an internal note (business only); business sockets get it as a `note` frame. */
@@ -167,7 +175,7 @@ export class Conversation extends DurableObject<Env> {
   /** Notes after the note `after` (all when null), oldest first; business only. */
   async listNotes(access: Access, after: string | null, limit: number): Promise<Result<{ notes: Note[]; cursor: string | null; hasMore: boolean }>> {
     return toResult(() => {
-      this.authorizeBusiness(access);
+      businessMeta(this.meta.get(), access);
       return this.notes.page(after, limit);
     });
   }
@@ -230,6 +238,7 @@ export class Conversation extends DurableObject<Env> {
   // Internal DO-to-DO calls: only other Durable Objects call these (Customer, Agent, TenantOutbox, ChannelInbox), never a route.
   /** Creates the conversation for its owner; a no-op when it exists. */
   async init(input: InitInput): Promise<ConversationInfo> {
+    if (input.revoked) this.revoked.add(input.revoked);
     let meta = this.meta.get();
     if (!meta) {
       meta = newMeta(input);
@@ -256,8 +265,9 @@ export class Conversation extends DurableObject<Env> {
    * belongs to the identified person, whose list gets it. Idempotent, so an
    * interrupted merge can be finished.
    */
-  async reassignOwner(fromUserId: string, toUserId: string): Promise<Result<ThreadSummary>> {
+  async reassignOwner(fromUserId: string, toUserId: string, revoked: RevokedSession[] = []): Promise<Result<ThreadSummary>> {
     return toResult(() => {
+      this.revoked.add(revoked);
       const meta = this.meta.get();
       if (!meta || (meta.userId !== fromUserId && meta.userId !== toUserId)) {
         throw new ServiceError("not_found", "conversation not found");
@@ -270,9 +280,13 @@ export class Conversation extends DurableObject<Env> {
     });
   }
 
-  /** Closes every live socket of a signed-out device with 4008 (called on sign-out). */
-  async disconnectDevice(deviceId: string): Promise<void> {
-    this.live.disconnectDevice(deviceId);
+  /**
+   * The owner's Customer DO, before it answers a sign-out: these sessions are
+   * refused from now on (401 token_revoked), these devices' sockets close (4008).
+   */
+  async revokeSessions(notice: RevocationNotice): Promise<void> {
+    this.revoked.add(notice.revoked);
+    for (const deviceId of notice.deviceIds) this.live.disconnectDevice(deviceId);
   }
 
   /** Closes every live socket of a signed-out agent session with 4008. */
@@ -322,7 +336,7 @@ export class Conversation extends DurableObject<Env> {
     const opening = liveOpeningOf(request);
     if (!opening) return new Response(null, { status: 400 });
     const allowed = await toResult(() => this.authorize(opening.access));
-    if (!allowed.ok) return new Response(null, { status: 404 });
+    if (!allowed.ok) return new Response(null, { status: allowed.error.code === "token_revoked" ? 401 : 404 });
     await this.tenantCache.ensure(opening.access.tenant);
     return new Response(null, { status: 101, webSocket: this.live.accept(opening.access, opening.after) });
   }
@@ -374,15 +388,6 @@ export class Conversation extends DurableObject<Env> {
   private stateAnswer(outcome: AppendOutcome | null): StateAnswer {
     const meta = this.meta.get()!;
     return { conversation: businessInfo(meta, this.info(meta)), event: outcome?.event ?? null };
-  }
-
-  /** The meta for a business caller; customers get 403 (the Worker refuses them first). */
-  private authorizeBusiness(access: Access): ConversationMeta {
-    return businessMeta(this.meta.get(), access);
-  }
-
-  private authorize(access: Access): ConversationMeta {
-    return authorizedMeta(this.meta.get(), access);
   }
 
   private info(meta: ConversationMeta): ConversationInfo {

@@ -1,11 +1,16 @@
 // Keeps this conversation's directory row in D1 current: changes are gathered
 // (debounced, at most one push per DIRECTORY_INTERVAL_MS for a busy thread),
-// then one batched, versioned upsert carries the row and the text of every
-// new message. A failed or interrupted push is retried by the "directory"
-// timer, so a change reaches the directory even if the object is evicted.
-import { upsertDirectory, type DirectoryEntry, type IndexedText } from "../directory/conversation-index";
+// then one versioned write carries the row and the text of every new
+// message — handed to the thread's InboxFeed shard, which writes the rows of
+// all its threads that changed within its flush interval in one D1 batch and
+// then feeds them to the inbox sockets. A failed or interrupted push is
+// retried by the "directory" timer, so a change reaches the directory even if
+// the object is evicted. That backstop timer stays armed while the thread is
+// busy (set once, cleared by the alarm that finds nothing left to push), so an
+// append does not write and re-arm it each time.
+import type { DirectoryEntry, DirectoryWrite, IndexedText } from "../directory/conversation-index";
 import type { Content } from "../protocol/content";
-import type { DirectoryRow, LastEventPreview } from "../protocol/directory";
+import type { LastEventPreview } from "../protocol/directory";
 import type { Event } from "../protocol/event";
 import type { EventStore } from "./event-store";
 import type { ConversationMeta } from "./meta";
@@ -65,11 +70,10 @@ export class DirectorySync {
   constructor(
     private readonly sql: SqlStorage,
     private readonly store: EventStore,
-    private readonly db: D1Database,
     private readonly timers: Timers,
     private readonly meta: () => ConversationMeta | null,
-    /** Called with each row after D1 has it (the inbox live feed). */
-    private readonly onPushed: (tenant: string, row: DirectoryRow) => Promise<void>,
+    /** Writes the row and texts to D1 (through the thread's InboxFeed shard, which also feeds the inbox sockets); resolves once D1 has them. */
+    private readonly write: (write: DirectoryWrite) => Promise<void>,
   ) {}
 
   /** The row the directory should hold now. */
@@ -97,7 +101,8 @@ export class DirectorySync {
   /** Something the directory shows changed: push soon (or ride along with the push under way). */
   changed(): void {
     this.rounds.mark();
-    this.timers.setEarliest("directory", Date.now() + BACKSTOP_MS);
+    // Armed once per busy spell: a set timer is kept, not moved (see the file comment).
+    if (this.timers.at("directory") === null) this.timers.set("directory", Date.now() + BACKSTOP_MS);
     this.rounds.start(() => this.run());
   }
 
@@ -107,6 +112,7 @@ export class DirectorySync {
   }
 
   private async run(): Promise<void> {
+    let wrote = false;
     try {
       while (await this.rounds.nextRound()) {
         const meta = this.meta();
@@ -115,13 +121,14 @@ export class DirectorySync {
         const { texts, upTo, more } = this.textsAfter(pushed.indexedSeq);
         const entry = this.entryOf(meta);
         if (entry.version <= pushed.version && upTo === pushed.indexedSeq) continue;
-        await upsertDirectory(this.db, entry, texts);
+        await this.write({ entry, texts });
         this.save({ version: Math.max(pushed.version, entry.version), indexedSeq: upTo });
+        wrote = true;
         if (more) this.rounds.mark();
-        const { tenant, ...row } = entry;
-        await this.onPushed(tenant, row).catch((err: unknown) => console.error("inbox feed publish failed", err));
       }
-      this.timers.clear("directory");
+      // Nothing was left to push (the backstop's own run, once the thread is quiet): the timer goes.
+      // After a push it stays, so the next appends of a busy thread find it armed.
+      if (!wrote) this.timers.clear("directory");
     } catch (err) {
       // The backstop timer is still set: the alarm pushes again.
       console.error("directory push failed; retrying by alarm", err);

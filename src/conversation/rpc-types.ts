@@ -3,6 +3,7 @@
 import type { ChannelKind } from "../channels/settings";
 import type { Content } from "../protocol/content";
 import type { BusinessConversationInfo, Event } from "../protocol/event";
+import type { RevokedSession } from "./revoked-sessions";
 
 /** A message to append (HTTP send, a live `send` frame, a broadcast, a channel message). */
 export interface SendInput {
@@ -37,6 +38,8 @@ export interface InitInput {
   userId: string;
   ref?: string;
   customerName?: string;
+  /** The person's signed-out sessions, handed over by their Customer DO when it creates the thread. */
+  revoked?: RevokedSession[];
 }
 
 /** A message from a person's messenger identity (Conversation.receiveFromChannel, from the channel inbox). */

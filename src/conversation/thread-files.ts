@@ -5,14 +5,15 @@ import type { ConversationFiles } from "../attachments/conversation-files";
 import type { Access } from "../protocol/access";
 import type { Attachment } from "../protocol/attachment";
 import { ServiceError } from "../protocol/errors";
-import { authorizedMeta } from "./authorize";
-import type { ConversationMeta, MetaStore } from "./meta";
+import type { Authorize } from "./authorize";
+import type { MetaStore } from "./meta";
 
 /** The attachment calls of one thread; each throws ServiceError not_found for a caller who may not reach it. */
 export class ThreadFiles {
   constructor(
     private readonly meta: MetaStore,
     private readonly files: ConversationFiles,
+    private readonly authorize: Authorize,
   ) {}
 
   /** Reserves `id` for an upload by `access`; answers the thread's id. */
@@ -42,9 +43,5 @@ export class ThreadFiles {
   async eraseCustomerFiles(): Promise<number> {
     const meta = this.meta.get();
     return meta ? this.files.eraseCustomerFiles(meta.tenant, meta.id) : 0;
-  }
-
-  private authorize(access: Access): ConversationMeta {
-    return authorizedMeta(this.meta.get(), access);
   }
 }

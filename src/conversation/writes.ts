@@ -14,7 +14,7 @@ import { contentNotAllowed, type PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
 import type { ClientFrame } from "../protocol/frames";
 import type { Note } from "../protocol/note";
-import { authorizedMeta, businessMeta } from "./authorize";
+import { businessMeta, type Authorize } from "./authorize";
 import { paymentUpdate } from "./business-events";
 import type { Connections } from "./connections";
 import type { DirectorySync } from "./directory-sync";
@@ -45,6 +45,8 @@ export interface WritesDeps {
   directory: DirectorySync;
   notes: NotesStore;
   bindings: ChannelBindings;
+  /** The DO's one authorization (revocation, then whose thread it is). */
+  authorize: Authorize;
 }
 
 /**
@@ -185,6 +187,6 @@ export class Writes {
   }
 
   private authorize(access: Access): ConversationMeta {
-    return authorizedMeta(this.deps.meta.get(), access);
+    return this.deps.authorize(access);
   }
 }

@@ -18,6 +18,10 @@ import { PeopleSync } from "./people-sync";
 import { Profile } from "./profile";
 import { migrate } from "./schema";
 import { ThreadList } from "./threads";
+import { RevocationPush } from "./revocation-push";
+import { DeviceSessionLimit } from "./session-limit";
+import type { BucketLimit } from "../ratelimit/token-bucket";
+import type { RevokedSession } from "../conversation/revoked-sessions";
 import { deliverToThread, type BroadcastDelivery } from "../broadcast/deliver";
 import { mergePerson } from "../broadcast/people";
 
@@ -33,6 +37,8 @@ interface DeviceInput {
   userId: string;
   deviceId: string;
   refreshHash: string;
+  /** The tenant's sessionsPerDevice, counted here when the request named its device (src/customer/session-limit.ts). */
+  deviceLimit?: BucketLimit;
 }
 
 export class Customer extends DurableObject<Env> {
@@ -43,6 +49,9 @@ export class Customer extends DurableObject<Env> {
   private readonly handoffs: UsedHandoffs;
   private readonly merges: PendingMerges;
   private readonly people: PeopleSync;
+  /** Tells the person's threads about sign-outs before they are answered. */
+  private readonly revocations: RevocationPush;
+  private readonly sessionLimit: DeviceSessionLimit;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -55,12 +64,20 @@ export class Customer extends DurableObject<Env> {
     this.handoffs = new UsedHandoffs(sql);
     this.merges = new PendingMerges(sql);
     this.people = new PeopleSync(sql, env.DB, () => this.profile.get(), () => this.ctx.storage.setAlarm(Date.now() + 2_000));
+    this.sessionLimit = new DeviceSessionLimit(sql);
+    this.revocations = new RevocationPush(
+      sql,
+      () => [...new Set([...this.threads.ids(), ...this.merges.threads().map((t) => t.threadId)])],
+      (threadId, notice) => conversationStub(env, this.profile.get().tenant ?? "", threadId).revokeSessions(notice),
+      () => this.ctx.storage.setAlarm(Date.now() + 2_000),
+    );
   }
 
   /** An identified person signs in on a device (identity token verified by the Worker). */
   async openSession(input: DeviceInput & { name?: string; email?: string; avatar?: string }): Promise<Result<SessionGrant>> {
     return toResult(() => {
-      const { refreshHash, deviceId, ...profile } = input;
+      const { refreshHash, deviceId, deviceLimit, ...profile } = input;
+      this.sessionLimit.take(deviceId, deviceLimit);
       this.profile.set(profile);
       return this.grant(deviceId, refreshHash);
     });
@@ -78,14 +95,16 @@ export class Customer extends DurableObject<Env> {
   /** The same guest again, on any device that holds one of its guest tokens. */
   async resumeGuest(input: DeviceInput & { guestTokenHash: string }): Promise<Result<SessionGrant>> {
     return toResult(() => {
+      this.sessionLimit.take(input.deviceId, input.deviceLimit);
       this.guest.check(input.guestTokenHash);
       return this.grant(input.deviceId, input.refreshHash);
     });
   }
 
   /** A new session for the same device; the refresh token rotates. */
-  async refreshSession(input: { deviceId: string; presentedHash: string; nextHash: string }): Promise<Result<SessionGrant>> {
+  async refreshSession(input: { deviceId: string; presentedHash: string; nextHash: string; deviceLimit?: BucketLimit }): Promise<Result<SessionGrant>> {
     const result = await toResult(() => {
+      this.sessionLimit.take(input.deviceId, input.deviceLimit);
       const { sessionId } = this.devices.rotate(input.deviceId, input.presentedHash, input.nextHash);
       this.people.seen();
       return this.withName({ deviceId: input.deviceId, sessionId });
@@ -107,6 +126,7 @@ export class Customer extends DurableObject<Env> {
     },
   ): Promise<Result<SessionGrant>> {
     return toResult(() => {
+      this.sessionLimit.take(input.deviceId, input.deviceLimit);
       this.guest.assertNotMerged();
       if (input.issuedBy && !this.devices.sessionActive(input.issuedBy.deviceId, input.issuedBy.sessionId)) {
         throw new ServiceError("token_revoked", "the device that made this handoff link has signed out");
@@ -201,11 +221,14 @@ export class Customer extends DurableObject<Env> {
     if (this.threads.ids().length > 1) await this.refreshThreads();
     const existing = this.threads.open();
     const id = existing ?? newId("cnv");
-    const init: { tenant: string; id: string; userId: string; ref?: string; customerName?: string } = {
+    const init: { tenant: string; id: string; userId: string; ref?: string; customerName?: string; revoked?: RevokedSession[] } = {
       tenant: input.tenant,
       id,
       userId: input.userId,
     };
+    // A new thread refuses the person's signed-out sessions from the start.
+    const { revoked } = this.revocations.notice();
+    if (revoked.length > 0) init.revoked = revoked;
     if (input.ref) init.ref = input.ref;
     // The business's directory names the customer from the start, not only from their first message.
     const name = this.profile.get().name;
@@ -253,6 +276,7 @@ export class Customer extends DurableObject<Env> {
   /** Finishes a guest merge that was interrupted, and a people-index push that failed. */
   override async alarm(): Promise<void> {
     await this.finishMerges();
+    await this.revocations.retryPending();
     await this.people.flush();
   }
 
@@ -268,20 +292,15 @@ export class Customer extends DurableObject<Env> {
   }
 
   /**
-   * Closes the live sockets of signed-out devices (4008) in every thread of
-   * this person. Best effort: the device is already revoked, so a socket that
-   * is missed here cannot reconnect, and its session token ends within 15 min.
+   * After a revocation is committed here: every thread of this person learns
+   * the signed-out sessions (and closes those devices' sockets with 4008)
+   * before the revocation is answered, since conversation routes and the
+   * live socket check revocation in the thread (src/customer/revocation-push.ts).
+   * Throws when a thread could not be told; the alarm retries it.
    */
   private async disconnect(deviceIds: string[]): Promise<void> {
-    const { tenant } = this.profile.get();
-    if (!tenant || deviceIds.length === 0) return;
-    const closing = this.threads.ids().flatMap((threadId) => {
-      const conversation = conversationStub(this.env, tenant, threadId);
-      return deviceIds.map((deviceId) => conversation.disconnectDevice(deviceId));
-    });
-    for (const outcome of await Promise.allSettled(closing)) {
-      if (outcome.status === "rejected") console.error("closing a signed-out device's socket failed", outcome.reason);
-    }
+    if (!this.profile.get().tenant || deviceIds.length === 0) return;
+    await this.revocations.push();
   }
 
   /** Finishes pending guest merges; on any failure the alarm tries again. */
@@ -290,7 +309,8 @@ export class Customer extends DurableObject<Env> {
     if (!tenant || !userId) return;
     try {
       await finishMerges(this.merges, {
-        reassign: (t) => conversationStub(this.env, tenant, t.threadId).reassignOwner(t.guestId, userId),
+        // The moved thread refuses this person's signed-out sessions too.
+        reassign: (t) => conversationStub(this.env, tenant, t.threadId).reassignOwner(t.guestId, userId, this.revocations.notice().revoked),
         confirm: (guestId) => customerStub(this.env, tenant, guestId).confirmGuestMerge(userId),
         record: (summary) => this.threads.record(summary),
       });

@@ -30,6 +30,36 @@ export interface IndexedText {
  * The replaced row's sortable part goes to directory_history for cursors.
  */
 export async function upsertDirectory(db: D1Database, entry: DirectoryEntry, texts: IndexedText[], now = new Date()): Promise<void> {
+  await upsertDirectories(db, [{ entry, texts }], now);
+}
+
+/** One conversation's directory write: its row and the text of its new messages. */
+export interface DirectoryWrite {
+  entry: DirectoryEntry;
+  texts: IndexedText[];
+}
+
+/** How many D1 statements one write takes (for callers that cap a batch). */
+export function statementsOf(write: DirectoryWrite): number {
+  return write.texts.length + 3;
+}
+
+/**
+ * Several conversations' writes (each as upsertDirectory) in ONE D1 batch, so
+ * an InboxFeed shard pays one transaction for all its threads that changed
+ * within a flush interval. All or nothing: on failure none is written.
+ */
+export async function upsertDirectories(db: D1Database, writes: readonly DirectoryWrite[], now = new Date()): Promise<void> {
+  if (writes.length === 0) return;
+  const statements = writes.flatMap((w) => writeStatements(db, w.entry, w.texts, now));
+  // Old history is dropped now and then, by whichever writer comes along.
+  if (Math.random() < 0.02) {
+    statements.push(db.prepare("DELETE FROM directory_history WHERE replaced_at < ?").bind(new Date(now.getTime() - HISTORY_KEEP_MS).toISOString()));
+  }
+  await db.batch(statements);
+}
+
+function writeStatements(db: D1Database, entry: DirectoryEntry, texts: IndexedText[], now: Date): D1PreparedStatement[] {
   const clock = "(SELECT rev FROM directory_clock WHERE id = 1)";
   const statements: D1PreparedStatement[] = [
     db.prepare("UPDATE directory_clock SET rev = rev + 1 WHERE id = 1"),
@@ -86,11 +116,7 @@ export async function upsertDirectory(db: D1Database, entry: DirectoryEntry, tex
         indexed,
       ),
   );
-  // Old history is dropped now and then, by whichever writer comes along.
-  if (Math.random() < 0.02) {
-    statements.push(db.prepare("DELETE FROM directory_history WHERE replaced_at < ?").bind(new Date(now.getTime() - HISTORY_KEEP_MS).toISOString()));
-  }
-  await db.batch(statements);
+  return statements;
 }
 
 /** The stored row of one conversation (tests, and the live feed's first frame). */

@@ -106,6 +106,9 @@ function conversationOf(c: Context<AppEnv>, access: Access) {
 }
 
 export const conversations = new Hono<AppEnv>();
+// These routes only call the thread's Conversation DO, which refuses a signed-out session itself: no Customer DO round trip.
+conversations.on("GET", ["/:id", "/:id/events"], authenticate("thread"));
+conversations.on("POST", ["/:id/messages", "/:id/read", "/:id/handoff"], authenticate("thread"));
 conversations.use("*", authenticate());
 
 const business: Credential[] = ["apiKey", "agentSession"];

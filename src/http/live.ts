@@ -40,7 +40,13 @@ export const live = new Hono<AppEnv>();
  * read (4001 invalid or expired, 4008 revoked — a signed-out device at once).
  * @returns the caller's access, or the refusal Response to send as it is.
  */
-export async function liveAccessOf(env: AppEnv["Bindings"], upgrade: string | undefined, protocols: string | undefined): Promise<Access | Response> {
+export async function liveAccessOf(
+  env: AppEnv["Bindings"],
+  upgrade: string | undefined,
+  protocols: string | undefined,
+  /** "thread": the Conversation DO the socket opens in checks revocation itself (see authenticate()). */
+  revocation: "here" | "thread" = "here",
+): Promise<Access | Response> {
   if ((upgrade ?? "").toLowerCase() !== "websocket") {
     throw new ServiceError("invalid_request", "this route is a WebSocket: send Upgrade: websocket");
   }
@@ -54,8 +60,8 @@ export async function liveAccessOf(env: AppEnv["Bindings"], upgrade: string | un
   if (!token) return refuse(CloseCode.invalidToken, "invalid_token");
   try {
     const access = await accessFromToken(env, token);
-    // Session tokens are stateless for 15 minutes; a signed-out device is refused here, at once.
-    await assertNotRevoked(env, access);
+    // Session tokens are stateless for 15 minutes; a signed-out device is refused at once: here, or by the thread it opens in.
+    if (revocation === "here") await assertNotRevoked(env, access);
     return access;
   } catch (err) {
     if (err instanceof ServiceError && err.code === "token_revoked") return refuse(CloseCode.revoked, err.code);
@@ -75,7 +81,7 @@ const socket = describe(
 // credentials and access are answered as close codes, which a browser can read.
 live.get("/:id/live", socket, queryOf(LiveQuery), async (c) => {
   const { after } = c.req.valid("query");
-  const opened = await liveAccessOf(c.env, c.req.header("upgrade"), c.req.header("sec-websocket-protocol"));
+  const opened = await liveAccessOf(c.env, c.req.header("upgrade"), c.req.header("sec-websocket-protocol"), "thread");
   if (opened instanceof Response) return opened;
   const access = opened;
   const id = c.req.param("id");
@@ -89,6 +95,8 @@ live.get("/:id/live", socket, queryOf(LiveQuery), async (c) => {
   const stub = conversationStub(c.env, access.tenant, id);
   const answer = await stub.fetch(liveRequest(access, after));
   if (answer.status === 404) return refuse(CloseCode.forbidden, "not_found");
+  // The thread refused a signed-out session (src/conversation/revoked-sessions.ts).
+  if (answer.status === 401) return refuse(CloseCode.revoked, "token_revoked");
   if (answer.status !== 101 || !answer.webSocket) throw new Error(`live upgrade answered ${answer.status}`);
   return new Response(null, {
     status: 101,

@@ -1,4 +1,4 @@
-// Rate limits on session creation (per device and per client IP) and on
+// Rate limits on session creation (per client IP, and per device for new guests) and on
 // message sends per IP, each counted in its own RateLimiter object
 // (src/ratelimit/), the per-IP ones through a per-isolate pre-check bucket
 // (src/ratelimit/leased-buckets.ts); sends per device are counted in the
@@ -18,6 +18,11 @@ function clientIp(c: Context<AppEnv>): string | null {
   return c.req.header("cf-connecting-ip") ?? null;
 }
 
+/**
+ * Session creation per client IP (leased) and, when `deviceId` is given, per
+ * device through the shared limiter — only for a brand new guest: every other
+ * session is counted per device in the person's Customer DO (src/customer/session-limit.ts).
+ */
 export async function limitSessionCreation(c: Context<AppEnv>, tenant: Tenant, deviceId: string | undefined): Promise<void> {
   const limits = limitsOf(c.env, tenant.rateLimits);
   const checks: LimitCheck[] = [];

@@ -19,6 +19,8 @@ import { cleanName } from "../protocol/names";
 import { unwrap } from "../protocol/result";
 import { authenticate, customerOf } from "./auth";
 import { sessionTenant } from "./rate-limit";
+import { limitsOf } from "../ratelimit/limits";
+import type { BucketLimit } from "../ratelimit/token-bucket";
 import type { SessionAnswer } from "../protocol/session";
 import type { AppEnv } from "./types";
 import { describe, jsonBody } from "./route";
@@ -48,6 +50,16 @@ type SessionRequest = z.infer<typeof SessionRequest>;
 
 function customerOfUser(c: Context<AppEnv>, tenant: string, userId: string) {
   return customerStub(c.env, tenant, userId);
+}
+
+/**
+ * The per-device session limit, for the person's Customer DO to count in the
+ * same call (src/customer/session-limit.ts): only when the request names its
+ * device, as before. A brand new guest is counted by the shared limiter instead.
+ */
+function deviceLimitOf(c: Context<AppEnv>, tenant: Tenant, body: SessionRequest): { deviceLimit?: BucketLimit } {
+  const limit = body.deviceId ? limitsOf(c.env, tenant.rateLimits).sessionsPerDevice : null;
+  return limit ? { deviceLimit: limit } : {};
 }
 
 /** Signs the session token for a grant and shapes the 201 answer. */
@@ -110,7 +122,7 @@ async function withIdentity(c: Context<AppEnv>, tenant: Tenant, body: SessionReq
   const refreshToken = await refreshTokenFor(c, tenant.id, identity.userId, deviceId);
   const { userId, ...profile } = identity;
   const grant = unwrap(
-    await customer.openSession({ tenant: tenant.id, userId, deviceId, refreshHash: await tokenHash(refreshToken), ...profile }),
+    await customer.openSession({ tenant: tenant.id, userId, deviceId, refreshHash: await tokenHash(refreshToken), ...profile, ...deviceLimitOf(c, tenant, body) }),
   );
   return answer(c, tenant, { id: userId, guest: false }, grant, refreshToken, extra);
 }
@@ -126,6 +138,7 @@ async function asGuest(c: Context<AppEnv>, tenant: Tenant, body: SessionRequest)
       await customerOfUser(c, tenant.id, guest.userId).resumeGuest({
         ...(await deviceGrant(tenant.id, guest.userId, deviceId, refreshToken)),
         guestTokenHash: await tokenHash(body.guestToken),
+        ...deviceLimitOf(c, tenant, body),
       }),
     );
     return answer(c, tenant, { id: guest.userId, guest: true }, grant, refreshToken, { guestToken: body.guestToken });
@@ -157,6 +170,7 @@ async function withHandoff(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
       conversationId: handoff.conversationId,
       ...(guestToken ? { guestTokenHash: await tokenHash(guestToken) } : {}),
       ...(handoff.issuedBy ? { issuedBy: handoff.issuedBy } : {}),
+      ...deviceLimitOf(c, tenant, body),
     }),
   );
   return answer(c, tenant, { id: handoff.userId, guest: handoff.guest }, grant, refreshToken, {
@@ -183,6 +197,7 @@ async function withRefresh(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
       deviceId: locator.deviceId,
       presentedHash: await tokenHash(refreshToken),
       nextHash: await tokenHash(next),
+      ...deviceLimitOf(c, tenant, body),
     }),
   );
   const guest = isGuestId(locator.userId) || isChannelPerson(locator.userId);
@@ -193,7 +208,9 @@ export const sessions = new Hono<AppEnv>();
 
 sessions.post("/", describe("Open a session on a device (identity, guest, handoff or refresh token)", [], { "201": "The session" }), jsonBody(SessionRequest), async (c) => {
   const body = c.req.valid("json");
-  const tenant = await sessionTenant(c, body.tenant, body.deviceId);
+  // Per device: a brand new guest here (its Customer DO is new); every other proof in the person's Customer DO, in the same call.
+  const newGuest = !body.identityToken && !body.handoffToken && !body.refreshToken && !body.guestToken;
+  const tenant = await sessionTenant(c, body.tenant, newGuest ? body.deviceId : undefined);
   if (body.identityToken) return withIdentity(c, tenant, body, body.identityToken);
   if (body.handoffToken) return withHandoff(c, tenant, body, body.handoffToken);
   if (body.refreshToken) return withRefresh(c, tenant, body, body.refreshToken);

@@ -5,37 +5,70 @@
 // hub. The hub (`<tenant>:hub`) holds the tenant's inbox sockets (hibernation)
 // and sends each row to each of them. So the hub takes at most
 // INBOX_SHARDS × 1000 / INBOX_FLUSH_MS calls a second, however busy the tenant.
+// A shard also writes its conversations' directory rows to D1 (`record`): all
+// the writes of one flush interval in one D1 batch, before their rows go to
+// the hub — so rows reach sockets only after D1 has them.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { DirectoryRow } from "../protocol/directory";
 import { inboxOpeningOf } from "../protocol/socket-opening";
 import { CloseCode } from "../protocol/wire";
 import { hubName, INBOX_FLUSH_MS } from "./names";
+import { upsertDirectories, type DirectoryWrite } from "../directory/conversation-index";
+import { DirectoryWrites } from "./directory-writes";
 
 export class InboxFeed extends DurableObject<Env> {
   /** Shard: rows waiting for the next batch, newest version per conversation. */
   private readonly pending = new Map<string, DirectoryRow>();
   private flushing: Promise<void> | null = null;
+  /** Shard: directory writes waiting for the next D1 batch. */
+  private readonly writes: DirectoryWrites;
   /** Hub: the highest version sent per conversation (in memory; a late batch never sends an older row). */
   private readonly sent = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.writes = new DirectoryWrites((writes) => upsertDirectories(env.DB, writes));
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
   /** Shard: a conversation's row changed; it reaches the hub within INBOX_FLUSH_MS. */
   async publish(tenant: string, row: DirectoryRow): Promise<void> {
+    this.queueRow(row);
+    this.startFlush(tenant);
+  }
+
+  /**
+   * Shard: writes a conversation's directory row and new message text to D1,
+   * in one batch with the other writes that reach this shard within
+   * INBOX_FLUSH_MS, then sends the row to the hub. Resolves once D1 has it;
+   * throws if that batch failed (the Conversation DO retries by its alarm).
+   */
+  async record(write: DirectoryWrite): Promise<void> {
+    const written = this.writes.add(write);
+    this.startFlush(write.entry.tenant);
+    await written;
+  }
+
+  private queueRow(row: DirectoryRow): void {
     const waiting = this.pending.get(row.id);
     if (!waiting || waiting.version < row.version) this.pending.set(row.id, row);
+  }
+
+  private startFlush(tenant: string): void {
     this.flushing ??= this.flush(tenant).finally(() => {
       this.flushing = null;
     });
   }
 
   private async flush(tenant: string): Promise<void> {
-    while (this.pending.size > 0) {
+    while (this.pending.size > 0 || this.writes.size > 0) {
       await new Promise((resolve) => setTimeout(resolve, INBOX_FLUSH_MS));
+      // D1 first: a row reaches the sockets only once D1 has it.
+      while (this.writes.size > 0) {
+        for (const { tenant: _, ...row } of await this.writes.flushOnce()) this.queueRow(row);
+      }
+      if (this.pending.size === 0) continue;
       const rows = [...this.pending.values()];
       this.pending.clear();
       try {

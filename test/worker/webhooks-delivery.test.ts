@@ -2,7 +2,7 @@
 // the public `standardwebhooks` library verifies, the body of API.md
 // "Webhooks", every event type a conversation produces, in seq order.
 import { describe, expect, it } from "vitest";
-import { api, json } from "./helpers";
+import { api } from "./helpers";
 import { addEndpoint, customer, deliveriesWhen, hookedThread, newTenant, receivedAtLeast, say, verify } from "./webhook-helpers";
 
 describe("webhook deliveries", { timeout: 30_000 }, () => {

@@ -1,0 +1,74 @@
+// The directory written by InboxFeed shards in one D1 batch per flush
+// (src/inbox-feed/directory-writes.ts), and the conversation's backstop
+// timer kept armed while a thread is busy (src/conversation/directory-sync.ts):
+// many threads changing at once still each reach the directory, the search
+// index and the inbox feed, and a busy thread does not re-arm its alarm per append.
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { upsertDirectories } from "../../src/directory/conversation-index";
+import { customerOf, list, newTenant, rowWhen, say } from "./directory-helpers";
+import { eventually } from "./helpers";
+
+async function directoryTimer(tenant: string, conversationId: string): Promise<number | null> {
+  const stub = env.CONVERSATION.getByName(`${tenant}:${conversationId}`);
+  return runInDurableObject(stub, (_o, state) => state.storage.sql.exec<{ at: number }>("SELECT at FROM timers WHERE kind = 'directory'").toArray()[0]?.at ?? null);
+}
+
+describe("directory writes batched per shard", () => {
+  it("twelve threads writing at once all reach the directory with their last message, and search finds every text", { timeout: 30_000 }, async () => {
+    const tenant = await newTenant();
+    const customers = await Promise.all(Array.from({ length: 12 }, (_, i) => customerOf(tenant, `batch-${i}`)));
+    await Promise.all(customers.map(async (c, i) => {
+      await say(c, `first words ${i}`);
+      await say(c, `zebra${i}quokka`);
+    }));
+    for (const c of customers) {
+      const row = await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 2);
+      expect(row.lastEvent?.preview).toMatch(/^zebra\d+quokka$/);
+    }
+    for (const [i, c] of customers.entries()) {
+      const page = await eventually(() => list(tenant.apiKey, `q=zebra${i}quokka`), (p) => p.conversations.length > 0);
+      expect(page.conversations.map((r) => r.id)).toEqual([c.conversationId]);
+    }
+  });
+
+  it("several writes in one batch each keep their own version rule: a stale row in the batch changes nothing", async () => {
+    const tenant = await newTenant();
+    const c = await customerOf(tenant, "stale");
+    await say(c, "hello");
+    const row = await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 1);
+    const other = await customerOf(tenant, "fresh");
+    const otherRow = await rowWhen(tenant.id, other.conversationId, () => true);
+    await upsertDirectories(env.DB, [
+      { entry: { ...row, tenant: tenant.id, version: row.version - 1, status: "resolved" }, texts: [] },
+      { entry: { ...otherRow, tenant: tenant.id, version: otherRow.version + 1, status: "resolved" }, texts: [] },
+    ]);
+    expect((await rowWhen(tenant.id, c.conversationId, () => true)).status).toBe(row.status);
+    expect((await rowWhen(tenant.id, other.conversationId, () => true)).status).toBe("resolved");
+  });
+});
+
+describe("the directory backstop timer", () => {
+  it("stays armed at its first time while a thread is busy, and the alarm that finds nothing left clears it", { timeout: 20_000 }, async () => {
+    const tenant = await newTenant();
+    const c = await customerOf(tenant, "busy");
+    await say(c, "m1");
+    await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 1);
+    const armed = await directoryTimer(tenant.id, c.conversationId);
+    // After a push the backstop is kept (it used to be cleared and set again by the next append).
+    expect(armed).not.toBeNull();
+    await say(c, "m2");
+    await say(c, "m3");
+    await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 3);
+    expect(await directoryTimer(tenant.id, c.conversationId)).toBe(armed);
+
+    // The backstop comes due (as 5 s later): its run finds the directory current and clears the timer.
+    const stub = env.CONVERSATION.getByName(`${tenant.id}:${c.conversationId}`);
+    await runInDurableObject(stub, (_o, state) => {
+      state.storage.sql.exec("UPDATE timers SET at = ? WHERE kind = 'directory'", Date.now() - 1);
+    });
+    await runDurableObjectAlarm(stub);
+    expect(await directoryTimer(tenant.id, c.conversationId)).toBeNull();
+    expect((await rowWhen(tenant.id, c.conversationId, () => true)).lastSeq).toBe(3);
+  });
+});
