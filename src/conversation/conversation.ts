@@ -294,7 +294,7 @@ export class Conversation extends DurableObject<Env> {
     const allowed = await toResult(() => this.authorize(opening.access));
     if (!allowed.ok) return new Response(null, { status: 404 });
     await this.ensureTenant(opening.access.tenant);
-    return new Response(null, { status: 101, webSocket: this.live.accept(opening.access, opening.after) });
+    return new Response(null, { status: 101, webSocket: this.live.accept(opening.access, opening.after, opening.batch ?? false) });
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

@@ -8,7 +8,7 @@ import { liveRequest, refusedSocket } from "../conversation/connections";
 import { isConversationId } from "../ids";
 import type { Access } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
-import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL } from "../protocol/wire";
+import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL, REPLAY_BATCH_QUERY } from "../protocol/wire";
 import { assertNotRevoked } from "../auth/revocation";
 import { accessFromToken } from "./auth";
 import { relayLive } from "./live-relay";
@@ -17,6 +17,8 @@ import { queryOf } from "./validate";
 
 const LiveQuery = z.object({
   after: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
+  /** `batch`: the replay as `events` frames (API.md "Live"); absent or `event`: one frame per event. */
+  [REPLAY_BATCH_QUERY.name]: z.enum(["event", REPLAY_BATCH_QUERY.value]).optional(),
 });
 
 export function offeredProtocols(header: string | undefined): string[] {
@@ -67,7 +69,7 @@ export async function liveAccessOf(env: AppEnv["Bindings"], upgrade: string | un
 live.get("/:id/live", async (c) => {
   // Mistakes in the request itself are plain HTTP errors, before any upgrade;
   // credentials and access are answered as close codes, which a browser can read.
-  const { after } = queryOf(c, LiveQuery);
+  const { after, [REPLAY_BATCH_QUERY.name]: replay } = queryOf(c, LiveQuery);
   const opened = await liveAccessOf(c.env, c.req.header("upgrade"), c.req.header("sec-websocket-protocol"));
   if (opened instanceof Response) return opened;
   const access = opened;
@@ -80,7 +82,7 @@ live.get("/:id/live", async (c) => {
     if (!(await agent.trackSocket(access.agent.sessionId, `cnv:${id}`))) return refuse(CloseCode.revoked, "token_revoked");
   }
   const stub = conversationStub(c.env, access.tenant, id);
-  const answer = await stub.fetch(liveRequest(access, after));
+  const answer = await stub.fetch(liveRequest(access, after, replay === REPLAY_BATCH_QUERY.value));
   if (answer.status === 404) return refuse(CloseCode.forbidden, "not_found");
   if (answer.status !== 101 || !answer.webSocket) throw new Error(`live upgrade answered ${answer.status}`);
   return new Response(null, {
