@@ -28,6 +28,7 @@ import { SinkInterest } from "./sink-interest";
 import { forgetEndpoints, wantedTypes } from "../webhooks/endpoints";
 import { handoverSender, paymentUpdate } from "./business-events";
 import { EventStore, type AppendOutcome } from "./event-store";
+import { eventsPageJson } from "./event-pages";
 import { assertBotMaySend, DEFAULT_IDLE_RETURN_MINUTES, handedOver, ownerRefOf, type HandoverInput } from "./handover";
 import { MetaStore, type ConversationMeta } from "./meta";
 import { NotesStore } from "./notes";
@@ -201,6 +202,14 @@ export class Conversation extends DurableObject<Env> {
       const page = view(this.store.after(after, query.limit));
       // Past the end, the real end is the cursor (as the socket's `ready` says), never a seq that does not exist.
       return { ...page, cursor: page.events.at(-1)?.seq ?? Math.min(after, this.store.lastSeq()) };
+    });
+  }
+
+  /** The same page as `events`, as the route's JSON text, built without parsing the stored events (event-pages.ts). */
+  async eventsJson(access: Access, query: EventsQuery): Promise<Result<string>> {
+    return toResult(() => {
+      this.authorize(access);
+      return eventsPageJson(this.ctx.storage.sql, access, query, () => this.store.lastSeq());
     });
   }
 
