@@ -374,9 +374,13 @@ export class Connections {
     }
   }
 
-  /** Sends events read from the log (per-event or batched frames, as the socket asked); false when the socket dropped. */
+  /**
+   * Sends events read from the log: batched frames during a replay the socket
+   * asked to batch, per-event frames otherwise (after `ready` every frame is
+   * per event, API.md). False when the socket dropped.
+   */
   private sendEvents(ws: WebSocket, state: SocketState, events: readonly Event[]): boolean {
-    for (const frame of replayFrames(events, state.access, state.batched)) {
+    for (const frame of replayFrames(events, state.access, state.batched && !state.ready)) {
       if (!this.send(ws, state, frame.text)) return false;
       state.sentUpTo = frame.upTo;
     }
