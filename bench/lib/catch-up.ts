@@ -108,22 +108,29 @@ export async function catchUpOverHttp(baseUrl: string, token: string, conversati
   }
 }
 
-/** Opens the live socket with after=0 and waits for `ready`; returns milliseconds from connect to ready. */
-export async function catchUpOverLive(baseUrl: string, token: string, conversationId: string, expected: number): Promise<number> {
+/**
+ * Opens the live socket with after=0 and waits for `ready`; returns
+ * milliseconds from connect to ready. `batch`: ask for the batched replay
+ * (`events` frames of many events, as the SDK does); otherwise one frame per event.
+ */
+export async function catchUpOverLive(baseUrl: string, token: string, conversationId: string, expected: number, batch = false): Promise<number> {
   const t0 = performance.now();
-  const ws = openLive(baseUrl, token, conversationId, 0);
+  const ws = openLive(baseUrl, token, conversationId, 0, batch);
   try {
     let cursor = 0;
     let count = 0;
     const done = new Promise<number>((resolve, reject) => {
+      const take = (event: unknown) => {
+        const seq = (event as { seq: number }).seq;
+        if (seq !== cursor + 1) reject(new Error(`live replay gap: seq ${seq} after ${cursor}`));
+        cursor = seq;
+        count++;
+      };
       ws.addEventListener("message", (m) => {
         const frame = parseFrame(m.data);
-        if (frame?.type === "event") {
-          const seq = (frame.event as { seq: number }).seq;
-          if (seq !== cursor + 1) reject(new Error(`live replay gap: seq ${seq} after ${cursor}`));
-          cursor = seq;
-          count++;
-        } else if (frame?.type === "ready") {
+        if (frame?.type === "event") take(frame.event);
+        else if (frame?.type === "events") for (const event of frame.events as unknown[]) take(event);
+        else if (frame?.type === "ready") {
           resolve(performance.now() - t0);
         } else if (frame?.type === "error") {
           reject(new Error(`live replay error frame: ${JSON.stringify(frame)}`));

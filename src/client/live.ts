@@ -3,7 +3,7 @@
 // takes a fresh session token on every connect, and stops for good on the
 // close codes that mean "not with this token" (4003, 4008; 4001 after one refresh).
 import type { ClientFrame } from "../protocol/frames";
-import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL, parseServerFrame, type ServerFrame } from "../protocol/wire";
+import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL, parseServerFrames, REPLAY_BATCH_QUERY, type ServerFrame } from "../protocol/wire";
 import { Backoff, type BackoffOptions } from "./backoff";
 
 export type LiveState = "connecting" | "live" | "offline" | "closed";
@@ -106,7 +106,7 @@ export class Live {
     if (generation !== this.generation || !this.running) return;
     let ws: WebSocket;
     try {
-      ws = new this.options.WebSocket(this.options.url(after), [LIVE_PROTOCOL, `${BEARER_PREFIX}${token}`]);
+      ws = new this.options.WebSocket(withBatchedReplay(this.options.url(after)), [LIVE_PROTOCOL, `${BEARER_PREFIX}${token}`]);
     } catch (err) {
       this.options.onDown(err);
       this.scheduleRetry();
@@ -124,16 +124,19 @@ export class Live {
     ws.onmessage = (ev: MessageEvent) => {
       if (this.ws !== ws) return;
       this.lastFrameAt = Date.now();
-      const frame = parseServerFrame(ev.data);
-      if (!frame) return;
-      if (frame.type === "ready") {
-        this.clearConnectTimer();
-        this.backoff.reset();
-        this.refreshedAfter4001 = false;
-        this.setState("live");
-        this.startPing();
+      // A batched replay frame is many `event` frames: the rest of the SDK sees them one by one.
+      for (const frame of parseServerFrames(ev.data)) {
+        // A frame's handler may drop or replace this socket: the rest of a batch is then not for us.
+        if (this.ws !== ws) return;
+        if (frame.type === "ready") {
+          this.clearConnectTimer();
+          this.backoff.reset();
+          this.refreshedAfter4001 = false;
+          this.setState("live");
+          this.startPing();
+        }
+        this.options.onFrame(frame);
       }
-      this.options.onFrame(frame);
     };
     ws.onclose = (ev: CloseEvent) => {
       if (this.ws !== ws) return;
@@ -247,4 +250,13 @@ export class Live {
     this.state = state;
     this.options.onState(state);
   }
+}
+
+/**
+ * `url` asking for a batched replay (`events` frames, API.md "Live"): far
+ * fewer frames for a long history. A server that does not know the flag
+ * ignores it and replays per event; parseServerFrames reads both.
+ */
+export function withBatchedReplay(url: string): string {
+  return `${url}${url.includes("?") ? "&" : "?"}${REPLAY_BATCH_QUERY.name}=${REPLAY_BATCH_QUERY.value}`;
 }

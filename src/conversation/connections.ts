@@ -17,6 +17,7 @@ import type { Note } from "../protocol/note";
 import { CloseCode, MAX_FRAME_BYTES, TYPING_THROTTLE_MS, TYPING_TTL_MS, type ServerFrame } from "../protocol/wire";
 import type { AppendOutcome } from "./event-store";
 import { eventFor, eventForCustomer, hasBusinessOnlyParts } from "./state";
+import { replayFrames } from "./replay-frames";
 
 /**
  * Events per SQL read while replaying; appends interleave between pages. 2,000
@@ -39,6 +40,8 @@ const Attachment = z.object({
   sentUpTo: z.number().int().nonnegative(),
   /** The replay is over and `ready` was sent. */
   ready: z.boolean(),
+  /** The replay goes out as `events` frames (absent: per-event frames). */
+  batch: z.boolean().optional(),
 });
 type Attachment = z.infer<typeof Attachment>;
 
@@ -46,6 +49,8 @@ interface SocketState {
   access: Access;
   sentUpTo: number;
   ready: boolean;
+  /** Replay (and gap fill) as batched `events` frames. */
+  batched: boolean;
   replaying: boolean;
   dropped: boolean;
   typing: { sender: Sender; sentAt: number; timer: ReturnType<typeof setTimeout> } | null;
@@ -89,7 +94,7 @@ export class Connections {
   }
 
   /** Accepts a socket for proven `access` and starts its replay after `after`; returns the client end. */
-  accept(access: Access, after: number): WebSocket {
+  accept(access: Access, after: number, batched = false): WebSocket {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, tagsOf(access));
     // A client that claims more than the log holds starts from the log's end.
@@ -97,6 +102,7 @@ export class Connections {
       access: accessCopy(access),
       sentUpTo: Math.min(after, this.log.lastSeq()),
       ready: false,
+      batched,
       replaying: false,
       dropped: false,
       typing: null,
@@ -254,6 +260,7 @@ export class Connections {
       access: a.access,
       sentUpTo: a.ready ? this.log.lastSeq() : a.sentUpTo,
       ready: a.ready,
+      batched: a.batch ?? false,
       replaying: false,
       dropped: false,
       typing: null,
@@ -269,7 +276,7 @@ export class Connections {
   }
 
   private persist(ws: WebSocket, state: SocketState): void {
-    const attachment: Attachment = { v: 1, access: state.access, sentUpTo: state.sentUpTo, ready: state.ready };
+    const attachment: Attachment = { v: 1, access: state.access, sentUpTo: state.sentUpTo, ready: state.ready, ...(state.batched ? { batch: true } : {}) };
     ws.serializeAttachment(attachment);
   }
 
@@ -297,10 +304,7 @@ export class Connections {
       await nextTurn();
       if (state.dropped) return;
       const page = this.log.after(state.sentUpTo, REPLAY_PAGE);
-      for (const event of page.events) {
-        if (!this.send(ws, state, { type: "event", event: eventFor(state.access, event) })) return;
-        state.sentUpTo = event.seq;
-      }
+      if (!this.sendEvents(ws, state, page.events)) return;
       if (!page.hasMore) {
         state.ready = true;
         if (!this.send(ws, state, { type: "ready", cursor: state.sentUpTo })) return;
@@ -322,11 +326,21 @@ export class Connections {
     while (state.sentUpTo < upTo && !state.dropped) {
       const page = this.log.after(state.sentUpTo, Math.min(REPLAY_PAGE, upTo - state.sentUpTo));
       if (page.events.length === 0) return;
-      for (const event of page.events) {
-        if (!this.send(ws, state, { type: "event", event: eventFor(state.access, event) })) return;
-        state.sentUpTo = event.seq;
-      }
+      if (!this.sendEvents(ws, state, page.events)) return;
     }
+  }
+
+  /**
+   * Sends events read from the log: batched frames during a replay the socket
+   * asked to batch, per-event frames otherwise (after `ready` every frame is
+   * per event, API.md). False when the socket dropped.
+   */
+  private sendEvents(ws: WebSocket, state: SocketState, events: readonly Event[]): boolean {
+    for (const frame of replayFrames(events, state.access, state.batched && !state.ready)) {
+      if (!this.send(ws, state, frame.text)) return false;
+      state.sentUpTo = frame.upTo;
+    }
+    return true;
   }
 
   private fanOut(frame: ServerFrame, from: WebSocket | null, to: (state: SocketState) => boolean): void {

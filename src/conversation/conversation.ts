@@ -21,6 +21,7 @@ import { conversationCreated, conversationOutbox, enqueueEvent } from "./outbox-
 import type { SinkInterest } from "./sink-interest";
 import { forgetEndpoints } from "../webhooks/endpoints";
 import { EventStore, type AppendOutcome, type EventsPage, type EventsQuery } from "./event-store";
+import { eventsPageJson } from "./event-pages";
 import type { HandoverInput } from "./handover";
 import { MetaStore, newMeta, type ConversationMeta } from "./meta";
 import { NotesStore } from "./notes";
@@ -82,12 +83,8 @@ export class Conversation extends DurableObject<Env> {
     const sql = ctx.storage.sql;
     migrate(sql);
     this.channelSends = new ChannelSends(sql);
-    const wired = conversationOutbox(ctx.storage, env, {
-      meta: () => this.meta.get(),
-      binding: () => this.channels.get(),
-      sends: this.channelSends,
-      wake: (at) => this.timers.setEarliest("outbox", at),
-    });
+    const wake = (at: number) => this.timers.setEarliest("outbox", at);
+    const wired = conversationOutbox(ctx.storage, env, { meta: () => this.meta.get(), binding: () => this.channels.get(), sends: this.channelSends, wake });
     this.outbox = wired.outbox;
     this.sinkInterest = wired.sinkInterest;
     this.store = new EventStore(sql, (event) => enqueueEvent(this.outbox, event, this.meta.get(), () => this.channels.get()));
@@ -100,13 +97,8 @@ export class Conversation extends DurableObject<Env> {
     this.threadFiles = new ThreadFiles(this.meta, this.files, this.authorize);
     this.notes = new NotesStore(sql);
     this.timers = new Timers(sql, ctx.storage);
-    this.state = new StateWriter({
-      meta: this.meta,
-      store: this.store,
-      timers: this.timers,
-      idleReturnMinutes: () => this.tenantCache.idleReturnMinutes,
-      committed: (outcome) => this.writes.committed(outcome, null),
-    });
+    const idleReturnMinutes = () => this.tenantCache.idleReturnMinutes;
+    this.state = new StateWriter({ meta: this.meta, store: this.store, timers: this.timers, idleReturnMinutes, committed: (o) => this.writes.committed(o, null) });
     this.directory = new DirectorySync(sql, this.store, this.timers, () => this.meta.get(), (write) =>
       env.INBOX.getByName(shardName(write.entry.tenant, write.entry.id)).record(write),
     );
@@ -133,6 +125,14 @@ export class Conversation extends DurableObject<Env> {
       this.authorize(access);
       const page = this.store.page(query);
       return { ...page, events: page.events.map((e) => eventFor(access, e)) };
+    });
+  }
+
+  /** The same page as `events`, as the route's JSON text, built without parsing the stored events (event-pages.ts). */
+  async eventsJson(access: Access, query: EventsQuery): Promise<Result<string>> {
+    return toResult(() => {
+      this.authorize(access);
+      return eventsPageJson(this.ctx.storage.sql, access, query, () => this.store.lastSeq());
     });
   }
 
@@ -338,7 +338,7 @@ export class Conversation extends DurableObject<Env> {
     const allowed = await toResult(() => this.authorize(opening.access));
     if (!allowed.ok) return new Response(null, { status: allowed.error.code === "token_revoked" ? 401 : 404 });
     await this.tenantCache.ensure(opening.access.tenant);
-    return new Response(null, { status: 101, webSocket: this.live.accept(opening.access, opening.after) });
+    return new Response(null, { status: 101, webSocket: this.live.accept(opening.access, opening.after, opening.batch ?? false) });
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

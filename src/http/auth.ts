@@ -43,16 +43,19 @@ export async function accessFromToken(env: AppEnv["Bindings"], token: string): P
 
 /**
  * Proves the caller (API key or session token) and refuses a session that
- * has been signed out (`token_revoked`), before any route runs.
+ * has been signed out (`token_revoked`).
  *
- * `revocation`: "here" (the default) asks the person's Customer DO before the
- * route runs. "thread" is for routes whose only work is one call to the
- * thread's Conversation DO with this access: that object refuses a
- * signed-out session itself (src/conversation/revoked-sessions.ts, told by
- * the Customer DO before any sign-out is answered), so the request makes one
- * round trip instead of two. A route registered with "thread" before a
- * group's `use("*", authenticate())` is proven once; the group's middleware
- * then passes it on.
+ * `revocation`: "here" (the default) asks the person's Customer DO. A request
+ * that changes something waits for that check before its route runs; a read
+ * (GET, HEAD) runs its route meanwhile and is answered only once the check
+ * passed — a revoked session gets the 401 instead, never the data — so the
+ * Customer DO's round trip and the route's overlap. "thread" is for routes
+ * whose only work is one call to the thread's Conversation DO with this
+ * access: that object refuses a signed-out session itself
+ * (src/conversation/revoked-sessions.ts, told by the Customer DO before any
+ * sign-out is answered), so the request makes one round trip instead of two.
+ * A route registered with "thread" before a group's `use("*", authenticate())`
+ * is proven once; the group's middleware then passes it on.
  */
 export function authenticate(revocation: "here" | "thread" = "here"): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
@@ -60,9 +63,21 @@ export function authenticate(revocation: "here" | "thread" = "here"): Middleware
     const token = bearerOf(c.req.header("authorization"));
     if (!token) throw new ServiceError("invalid_token", "send Authorization: Bearer <session token or API key>");
     const access = await accessFromToken(c.env, token);
-    if (revocation === "here") await assertNotRevoked(c.env, access);
     c.set("access", access);
-    await next();
+    if (revocation === "thread") return next();
+    const check = assertNotRevoked(c.env, access);
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      await check;
+      return next();
+    }
+    // Handled below, after the route; until then a rejection is not unhandled.
+    check.catch(() => undefined);
+    try {
+      await next();
+    } finally {
+      // Thrown here, a revocation replaces whatever the route answered (or threw).
+      await check;
+    }
   };
 }
 

@@ -8,7 +8,7 @@ import { liveRequest } from "../protocol/socket-opening";
 import { isConversationId } from "../ids";
 import type { Access } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
-import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL } from "../protocol/wire";
+import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL, REPLAY_BATCH_QUERY } from "../protocol/wire";
 import { assertNotRevoked } from "../auth/revocation";
 import { accessFromToken } from "./auth";
 import { refusedSocket, relayLive } from "./live-relay";
@@ -17,6 +17,8 @@ import { describe, onConversation, queryOf } from "./route";
 
 const LiveQuery = z.object({
   after: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
+  /** `batch`: the replay as `events` frames (API.md "Live"); absent or `event`: one frame per event. */
+  [REPLAY_BATCH_QUERY.name]: z.enum(["event", REPLAY_BATCH_QUERY.value]).optional(),
 });
 
 export function offeredProtocols(header: string | undefined): string[] {
@@ -80,7 +82,7 @@ const socket = describe(
 // Mistakes in the request itself (the query) are plain HTTP errors, before any upgrade;
 // credentials and access are answered as close codes, which a browser can read.
 live.get("/:id/live", socket, queryOf(LiveQuery), async (c) => {
-  const { after } = c.req.valid("query");
+  const { after, [REPLAY_BATCH_QUERY.name]: replay } = c.req.valid("query");
   const opened = await liveAccessOf(c.env, c.req.header("upgrade"), c.req.header("sec-websocket-protocol"), "thread");
   if (opened instanceof Response) return opened;
   const access = opened;
@@ -93,7 +95,7 @@ live.get("/:id/live", socket, queryOf(LiveQuery), async (c) => {
     if (!(await agent.trackSocket(access.agent.sessionId, `cnv:${id}`))) return refuse(CloseCode.revoked, "token_revoked");
   }
   const stub = conversationStub(c.env, access.tenant, id);
-  const answer = await stub.fetch(liveRequest(access, after));
+  const answer = await stub.fetch(liveRequest(access, after, replay === REPLAY_BATCH_QUERY.value));
   if (answer.status === 404) return refuse(CloseCode.forbidden, "not_found");
   // The thread refused a signed-out session (src/conversation/revoked-sessions.ts).
   if (answer.status === 401) return refuse(CloseCode.revoked, "token_revoked");

@@ -13,6 +13,7 @@ export type {
   AckFrame,
   ErrorFrame,
   EventFrame,
+  EventsFrame,
   NoteFrame,
   PongFrame,
   ReadReceiptFrame,
@@ -116,6 +117,25 @@ export function encodeServerFrame(frame: ServerFrame): string {
         ...(frame.clientId !== undefined ? { clientId: frame.clientId } : {}),
       });
   }
+}
+
+/** One event's JSON exactly as an `event` frame carries it (canonical key order). */
+export function encodeEvent(event: Event): string {
+  return JSON.stringify(canonicalEvent(event));
+}
+
+/**
+ * The exact text of a batched replay frame (`?replay=batch` sockets only;
+ * wire.ts EventsFrame) around events already encoded by encodeEvent, in the
+ * given order: the same bytes as encodeEventsFrame of those events.
+ */
+export function eventsFrameOf(encoded: readonly string[]): string {
+  return `{"type":"events","events":[${encoded.join(",")}]}`;
+}
+
+/** The exact text of a batched replay frame of `events` (pinned by the golden test). */
+export function encodeEventsFrame(events: readonly Event[]): string {
+  return eventsFrameOf(events.map(encodeEvent));
 }
 
 /** The byte length of a frame as UTF-8, without encoding it when it is clearly small. */

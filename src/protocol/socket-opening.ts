@@ -32,18 +32,20 @@ function socketOpening<T>(url: string, header: string, schema: z.ZodType<T>): So
   };
 }
 
-/** A thread's live socket (GET /v1/conversations/:id/live): who, and the seq the replay starts after. */
+/** A thread's live socket (GET /v1/conversations/:id/live): who, the seq the replay starts after, whether it is batched. */
 export const LiveOpening = z.strictObject({
   access: Access,
   after: z.number().int().nonnegative(),
+  /** The client asked for a batched replay (`?replay=batch`). */
+  batch: z.boolean().optional(),
 });
 export type LiveOpening = z.infer<typeof LiveOpening>;
 
 const liveOpening = socketOpening("https://conversation.internal/live", "x-carryover-live", LiveOpening);
 
 /** The Worker's request to the Conversation DO that opens a live socket for proven `access`. */
-export function liveRequest(access: Access, after: number): Request {
-  return liveOpening.request({ access: accessCopy(access), after });
+export function liveRequest(access: Access, after: number, batch = false): Request {
+  return liveOpening.request({ access: accessCopy(access), after, ...(batch ? { batch } : {}) });
 }
 
 /** The live opening the Worker proved, or null for any other request. */

@@ -22,6 +22,12 @@ import type { Note } from "./note";
  * - 1, additive (2026-11-30): `note` frames on business (API-key / agent)
  *   sockets. Never sent to a customer credential; a client that does not know
  *   the type ignores the frame (the decoder answers null for unknown types).
+ * - 1, additive (2026-11-30): batched replay. A client that opens the socket
+ *   with `?replay=batch` (REPLAY_BATCH_QUERY) gets the replay as `events`
+ *   frames, each carrying many events in seq order, instead of one `event`
+ *   frame per event; live frames after `ready` are unchanged. A client that
+ *   does not ask gets per-event frames as before, and a server that does not
+ *   know the flag ignores it (the SDK reads both: parseServerFrames).
  *
  * Additive changes (new optional members, new frame types a client may ignore,
  * new error codes — an unknown one decodes as `internal`) keep the version.
@@ -33,6 +39,11 @@ export const PROTOCOL_VERSION = 1;
 export const LIVE_PROTOCOL = `carryover.v${PROTOCOL_VERSION}`;
 /** The subprotocol entry that carries the session token or API key: `bearer.<token>`. */
 export const BEARER_PREFIX = "bearer.";
+/**
+ * The query parameter (and value) of the live URL asking for a batched
+ * replay: `events` frames of many events each until `ready`.
+ */
+export const REPLAY_BATCH_QUERY = { name: "replay", value: "batch" } as const;
 /** The largest client frame accepted; a larger one closes the socket with 4009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
@@ -120,6 +131,17 @@ export interface NoteFrame {
   note: Note;
 }
 
+/**
+ * Part of a batched replay (only on a socket opened with `?replay=batch`):
+ * consecutive events in seq order, each exactly as an `event` frame would
+ * carry it. Not a member of ServerFrame: parseServerFrames turns it into
+ * `event` frames, so code past the decoder never sees it.
+ */
+export interface EventsFrame {
+  type: "events";
+  events: Event[];
+}
+
 /** Every frame the server sends. */
 export type ServerFrame =
   | EventFrame
@@ -163,6 +185,11 @@ export function parseServerFrame(data: unknown): ServerFrame | null {
   } catch {
     return null;
   }
+  return decodeFrame(f);
+}
+
+/** The frame in an already parsed message (see parseServerFrame). */
+function decodeFrame(f: unknown): ServerFrame | null {
   if (!isRecord(f)) return null;
   switch (f.type) {
     case "event":
@@ -196,4 +223,28 @@ export function parseServerFrame(data: unknown): ServerFrame | null {
     default:
       return null;
   }
+}
+
+/**
+ * Decodes one server message into the frames a client acts on, in order: a
+ * batched replay's `events` frame becomes one `event` frame per event (an
+ * entry that is not an event is skipped, as a malformed `event` frame is);
+ * anything parseServerFrame reads is one frame; anything it ignores is none.
+ */
+export function parseServerFrames(data: unknown): ServerFrame[] {
+  if (typeof data !== "string") return [];
+  let f: unknown;
+  try {
+    f = JSON.parse(data);
+  } catch {
+    return [];
+  }
+  if (isRecord(f) && f.type === "events") {
+    if (!Array.isArray(f.events)) return [];
+    const frames: ServerFrame[] = [];
+    for (const event of f.events as unknown[]) if (isEvent(event)) frames.push({ type: "event", event });
+    return frames;
+  }
+  const frame = decodeFrame(f);
+  return frame ? [frame] : [];
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryStorage } from "../../src/client/index.ts";
 import { useLocalServer } from "../support/use-server.ts";
-import { BOT_KEY, botSend, sdkClient, texts, uniqueUser, waitFor, type ClientExtra } from "./sdk-helpers.ts";
+import { BOT_KEY, botSend, matchesServerLog, sdkClient, texts, uniqueUser, waitFor, type ClientExtra } from "./sdk-helpers.ts";
 
 const server = useLocalServer();
 
@@ -43,6 +43,52 @@ describe("SDK live", () => {
     expect(texts(h.items)).toEqual(["one", "two", "three"]);
     // Sent over the socket and shown from the acks: no message POSTs, no event GETs.
     expect(requests.slice(before).filter((r) => r.includes("/messages") || r.includes("/events"))).toEqual([]);
+    c.close();
+  });
+
+  it("asks for the batched replay and announces each event of it once, as from per-event frames", async () => {
+    const urls: string[] = [];
+    const batches: number[] = [];
+    let hold = false;
+    const sockets = new Set<WebSocket>();
+    class Recording extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        // Held: a port nobody listens on, so reconnects fail until released.
+        super(hold ? "ws://127.0.0.1:9/held" : url, protocols);
+        urls.push(String(url));
+        sockets.add(this);
+        this.addEventListener("message", (e) => {
+          const frame = JSON.parse(String(e.data)) as { type: string; events?: unknown[] };
+          if (frame.type === "events") batches.push(frame.events!.length);
+        });
+      }
+    }
+    // Catch-up over HTTP is cut off, so the missed events can only come from the socket's replay.
+    const noHttpCatchUp: typeof fetch = (input, init) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      if (/\/events\?after=/.test(url)) return Promise.reject(new TypeError("fetch failed (blocked)"));
+      return fetch(input, init);
+    };
+    const c = client(uniqueUser(), new MemoryStorage(), { WebSocket: Recording, fetch: noHttpCatchUp });
+    const h = await c.conversation();
+    await waitFor(() => h.connection === "live", "live");
+    expect(urls[0]).toMatch(/\/live\?after=0&replay=batch$/);
+    const announced: number[] = [];
+    h.on("event", (e) => announced.push(e.seq));
+    await botSend(server().url, h.id, "before the drop");
+    await waitFor(() => h.items.length === 1, "the first message");
+
+    hold = true;
+    for (const ws of sockets) ws.close();
+    await waitFor(() => h.connection !== "live", "the drop");
+    for (let i = 0; i < 30; i++) await botSend(server().url, h.id, `missed ${i}`);
+    hold = false;
+    await matchesServerLog(server().url, h);
+    expect(announced).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    expect(texts(h.items)).toEqual(["before the drop", ...Array.from({ length: 30 }, (_, i) => `missed ${i}`)]);
+    // The 30 missed events came as batched frames, from the seq the client held.
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(30);
+    expect(urls.at(-1)).toMatch(/\/live\?after=1&replay=batch$/);
     c.close();
   });
 

@@ -4,8 +4,17 @@
 // the wire is a change to this file — and a line in wire.ts's version history.
 import { describe, expect, it } from "vitest";
 import type { Event } from "../../src/protocol/event.ts";
-import { encodeServerFrame } from "../../src/protocol/frames.ts";
-import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL, parseServerFrame, PROTOCOL_VERSION, type ServerFrame } from "../../src/protocol/wire.ts";
+import { encodeEventsFrame, encodeServerFrame } from "../../src/protocol/frames.ts";
+import {
+  BEARER_PREFIX,
+  CloseCode,
+  LIVE_PROTOCOL,
+  parseServerFrame,
+  parseServerFrames,
+  PROTOCOL_VERSION,
+  REPLAY_BATCH_QUERY,
+  type ServerFrame,
+} from "../../src/protocol/wire.ts";
 
 const event: Event = {
   seq: 7,
@@ -64,6 +73,30 @@ describe("golden live frames, both ways", () => {
   it("an ack from a server older than acks with events still decodes, and an event that contradicts the ack is dropped", () => {
     const contradicting = `{"type":"ack","clientId":"c-1","seq":8,"eventId":"evt_2","event":${eventJson}}`;
     expect(parseServerFrame(contradicting)).toEqual({ type: "ack", clientId: "c-1", seq: 8, eventId: "evt_2" });
+  });
+
+  it("a batched replay frame: the server encodes these bytes, the SDK reads one event frame per event, an older client ignores it", () => {
+    // A second event built with its members in another order: the batch carries it canonically, as an event frame would.
+    const second = { content: { text: "Yo", type: "text" }, clientId: "c-2", sender: { id: "bot-1", role: "bot" }, at: event.at, type: "message.created", id: "evt_2", seq: 8 } as Event;
+    const secondJson = '{"seq":8,"id":"evt_2","type":"message.created","at":"2026-11-22T10:00:00.000Z","sender":{"role":"bot","id":"bot-1"},"clientId":"c-2","content":{"text":"Yo","type":"text"}}';
+    const bytes = `{"type":"events","events":[${eventJson},${secondJson}]}`;
+    expect(encodeEventsFrame([event, second])).toBe(bytes);
+    expect(encodeServerFrame({ type: "event", event: second })).toBe(`{"type":"event","event":${secondJson}}`);
+    expect(parseServerFrames(bytes)).toEqual([
+      { type: "event", event },
+      { type: "event", event: second },
+    ]);
+    // An older SDK or widget (parseServerFrame alone) ignores it, and is never sent one: it did not ask.
+    expect(parseServerFrame(bytes)).toBeNull();
+    expect(REPLAY_BATCH_QUERY).toEqual({ name: "replay", value: "batch" });
+  });
+
+  it("parseServerFrames reads every single frame as parseServerFrame does, and skips what is not an event in a batch", () => {
+    for (const [, , bytes, decoded] of GOLDEN) expect(parseServerFrames(bytes)).toEqual(decoded ? [decoded] : []);
+    expect(parseServerFrames(`{"type":"events","events":[${eventJson},{"seq":"x"},7]}`)).toEqual([{ type: "event", event }]);
+    for (const bad of ['{"type":"events"}', '{"type":"events","events":{}}', "not json", '{"type":"events","events":[', new ArrayBuffer(2)]) {
+      expect(parseServerFrames(bad)).toEqual([]);
+    }
   });
 
   it("pins the handshake and the close codes", () => {

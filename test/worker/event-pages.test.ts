@@ -1,0 +1,63 @@
+// GET /v1/conversations/:id/events answers JSON text the Conversation DO builds
+// from its stored rows (src/conversation/event-pages.ts) instead of parsed
+// events: the bytes must be exactly what the parsed page stringifies to, for
+// customers (their view of business-only state) and the business alike.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { Access } from "../../src/protocol/access";
+import { call, ok } from "./business-helpers";
+import { api, BOT_KEY, openConversation, openSession, send, uniqueUser } from "./helpers";
+import { botSend } from "./live-helpers";
+
+describe("event pages as JSON text", () => {
+  it("are byte for byte the parsed page, for every caller and every way of paging", { timeout: 30_000 }, async () => {
+    const userId = uniqueUser("pages");
+    const s = await openSession(userId);
+    const id = await openConversation(s.sessionToken);
+    expect((await send(s.sessionToken, id, "c-1", 'quotes " \\ and “curly”, a line\u2028separator, 🎉')).status).toBe(201);
+    expect((await botSend(id, "b-1", "hello <b>there</b>")).status).toBe(201);
+    // Business-only parts: labels and an assignee, handover metadata.
+    await ok(await call("PATCH", `/v1/conversations/${id}`, BOT_KEY, { labels: ["vip-secret"], assignee: "agent-7", status: "pending" }));
+    await ok(await call("POST", `/v1/conversations/${id}/handover`, BOT_KEY, { owner: "agent", reason: "asked", metadata: { summary: "secret" } }));
+    expect((await send(s.sessionToken, id, "c-2", "thanks")).status).toBe(201);
+
+    const stub = env.CONVERSATION.getByName(`demo:${id}`);
+    const callers: [string, string, Access][] = [
+      ["customer", s.sessionToken, { kind: "customer", tenant: "demo", userId, deviceId: "any", sessionId: "any", guest: false }],
+      ["business", BOT_KEY, { kind: "business", tenant: "demo", role: "bot", keyId: "any" }],
+    ];
+    const queries: [string, { after?: number; before?: number; limit: number }][] = [
+      ["", { after: 0, limit: 100 }],
+      ["?after=0&limit=2", { after: 0, limit: 2 }],
+      ["?after=2&limit=2", { after: 2, limit: 2 }],
+      ["?after=4&limit=2", { after: 4, limit: 2 }],
+      ["?before=5&limit=2", { before: 5, limit: 2 }],
+      ["?before=2&limit=5", { before: 2, limit: 5 }],
+      ["?before=1", { before: 1, limit: 100 }],
+      ["?after=99", { after: 99, limit: 100 }],
+    ];
+    for (const [who, token, access] of callers) {
+      for (const [query, q] of queries) {
+        const res = await api(`/v1/conversations/${id}/events${query}`, { token });
+        expect(res.status, `${who} ${query}`).toBe(200);
+        expect(res.headers.get("content-type")).toBe("application/json");
+        const parsed = await stub.events(access, q);
+        if (!parsed.ok) throw new Error(parsed.error.detail);
+        expect(await res.text(), `${who} ${query}`).toBe(JSON.stringify(parsed.value));
+      }
+    }
+    // And what the customer reads carries none of the business-only parts.
+    const customerLog = await (await api(`/v1/conversations/${id}/events`, { token: s.sessionToken })).text();
+    expect(customerLog).not.toMatch(/vip-secret|agent-7|secret/);
+    expect(await (await api(`/v1/conversations/${id}/events`, { token: BOT_KEY })).text()).toMatch(/vip-secret/);
+  });
+
+  it("refuses another person's thread with the same 404 as before", async () => {
+    const owner = await openSession(uniqueUser("pages-owner"));
+    const other = await openSession(uniqueUser("pages-other"));
+    const id = await openConversation(owner.sessionToken);
+    const res = await api(`/v1/conversations/${id}/events`, { token: other.sessionToken });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+  });
+});
