@@ -1,5 +1,6 @@
 // The API paths the SDK calls (docs/API.md), built in one place: every id or
 // topic in a path is percent-encoded, so a value can never reach another route.
+import { REPLAY_BATCH_QUERY } from "../protocol/wire";
 
 const seg = encodeURIComponent;
 
@@ -31,7 +32,8 @@ export const read = (id: string): string => `${conversation(id)}/read`;
 /** POST: a handoff token for another device. */
 export const handoff = (id: string): string => `${conversation(id)}/handoff`;
 /** The WebSocket of a conversation, resuming after `after` (ws:/wss: on the same base). */
-export const live = (id: string, after: number): string => `${conversation(id)}/live?after=${after}`;
+/** The thread's live socket, replaying after `after` in batches (API.md "Batched replay"; a server without it replays per event). */
+export const live = (id: string, after: number): string => `${conversation(id)}/live?after=${after}&${REPLAY_BATCH_QUERY.name}=${REPLAY_BATCH_QUERY.value}`;
 /** POST: upload a file's raw bytes into a conversation. */
 export const upload = (conversationId: string, filename: string): string =>
   `/v1/attachments?${new URLSearchParams({ conversationId, filename }).toString()}`;

@@ -3,7 +3,7 @@
 // takes a fresh session token on every connect, and stops for good on the
 // close codes that mean "not with this token" (4003, 4008; 4001 after one refresh).
 import type { ClientFrame } from "../protocol/frames";
-import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL, parseServerFrames, REPLAY_BATCH_QUERY, type ServerFrame } from "../protocol/wire";
+import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL, parseServerFrames, type ServerFrame } from "../protocol/wire";
 import { Backoff, type BackoffOptions } from "./backoff";
 
 export type LiveState = "connecting" | "live" | "offline" | "closed";
@@ -106,7 +106,7 @@ export class Live {
     if (generation !== this.generation || !this.running) return;
     let ws: WebSocket;
     try {
-      ws = new this.options.WebSocket(withBatchedReplay(this.options.url(after)), [LIVE_PROTOCOL, `${BEARER_PREFIX}${token}`]);
+      ws = new this.options.WebSocket(this.options.url(after), [LIVE_PROTOCOL, `${BEARER_PREFIX}${token}`]);
     } catch (err) {
       this.options.onDown(err);
       this.scheduleRetry();
@@ -252,11 +252,3 @@ export class Live {
   }
 }
 
-/**
- * `url` asking for a batched replay (`events` frames, API.md "Live"): far
- * fewer frames for a long history. A server that does not know the flag
- * ignores it and replays per event; parseServerFrames reads both.
- */
-export function withBatchedReplay(url: string): string {
-  return `${url}${url.includes("?") ? "&" : "?"}${REPLAY_BATCH_QUERY.name}=${REPLAY_BATCH_QUERY.value}`;
-}

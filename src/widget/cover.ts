@@ -1,5 +1,5 @@
 // The section shown in place of the chat: the "Continue on another device"
-// link, a handoff landing's question, the earlier conversations. While it
+// link, a handoff landing's question (handoff-question.ts), the earlier conversations. While it
 // shows, the chat under it (log, typing line, quick replies, composer) hides.
 import { h } from "./dom";
 import { errorText } from "./error-text";
@@ -23,18 +23,18 @@ export interface Cover {
    */
   showLink(createLink: () => Promise<{ url: string; expiresAt: string }>): Promise<void>;
   /**
-   * The landing of a handoff link: "Continue this conversation here" or "Not
-   * now" (Escape and closing the panel decline too). Calls `open` to show the
-   * question; resolves with the visitor's choice.
+   * `settle` runs once when the cover hides next (Back, Escape, closing the
+   * panel), unless replaced first; null forgets it. A question shown in the
+   * cover (a handoff landing's, handoff-question.ts) reads a hide as "no".
    */
-  ask(open: () => void): Promise<boolean>;
+  whenHidden(settle: (() => void) | null): void;
 }
 
 /** The cover; `chat(shown)` hides the chat under it, or shows it again. */
 export function createCover(chat: (shown: boolean) => void): Cover {
   const section = h("section", { class: "handoff", hidden: true, "aria-labelledby": "carryover-handoff-title" });
-  /** Settles a handoff landing's question (see ask); null when none is asked. */
-  let landing: ((continueHere: boolean) => void) | null = null;
+  /** Runs when the cover hides next (see whenHidden). */
+  let onHidden: (() => void) | null = null;
 
   /** The section's content, whether it shows or not (the visitor may have gone back meanwhile). */
   const fill = (title: string, nodes: Node[]): void => section.replaceChildren(h("h3", { id: "carryover-handoff-title" }, title), ...nodes);
@@ -45,7 +45,9 @@ export function createCover(chat: (shown: boolean) => void): Cover {
   };
   const hide = (): void => {
     if (section.hidden) return;
-    landing?.(false);
+    const settle = onHidden;
+    onHidden = null;
+    settle?.();
     section.hidden = true;
     section.replaceChildren();
     chat(true);
@@ -83,28 +85,8 @@ export function createCover(chat: (shown: boolean) => void): Cover {
       fill(title, [h("p", { role: "alert" }, failure), back]);
       back.focus();
     },
-    ask(open) {
-      const go = h("button", { type: "button", class: "btn primary" }, "Continue this conversation here");
-      const skip = h("button", { type: "button", class: "btn" }, "Not now");
-      show(
-        "Continue your conversation",
-        h("p", {}, "This link opens a conversation you started on another device. It works once."),
-        h("div", { class: "row" }, go, skip),
-      );
-      open();
-      go.focus();
-      return new Promise((resolve) => {
-        landing = (yes) => {
-          landing = null;
-          resolve(yes);
-        };
-        go.addEventListener("click", () => {
-          landing?.(true);
-          hide();
-        });
-        // "Not now", Escape and closing the panel all decline (hide).
-        skip.addEventListener("click", hide);
-      });
+    whenHidden(settle) {
+      onHidden = settle;
     },
   };
 }

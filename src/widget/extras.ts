@@ -7,6 +7,7 @@ export { threadList } from "./threads-view";
 export { openViewer } from "./image-viewer";
 export { UpdatesToggle } from "./updates-toggle";
 export { richContent } from "./rich-content";
+export { askHandoff } from "./handoff-question";
 
 /** The stylesheet of the parts above, adopted into the widget's shadow root on load. */
 export const EXTRA_STYLES = `

@@ -5,6 +5,8 @@
 import type { CarryoverClient } from "../client/index";
 import type { Cover } from "./cover";
 import { errorText } from "./error-text";
+import { loadExtras } from "./extras-loader";
+import { MESSAGES } from "./messages";
 
 /**
  * Sets the page's referrer policy to `no-referrer` (a meta element, honoured
@@ -22,9 +24,10 @@ function withoutReferrer(): void {
 /**
  * The id of the conversation a handoff link in the page's address hands to
  * this device, once the visitor chose "Continue this conversation here" (the
- * question is asked in `cover`, after `open()` shows the panel). Null when the
- * address has no link for `tenant`, when the visitor declines, and when the
- * link is used up or expired (then said with `setStatus`, in words).
+ * question, one of the extras, is asked in `cover` after `open()` shows the
+ * panel). Null when the address has no link for `tenant`, when the visitor
+ * declines, when the question cannot be loaded, and when the link is used up
+ * or expired (the last two said with `setStatus`, in words).
  */
 export async function landFromHandoff(
   tenant: string,
@@ -42,7 +45,12 @@ export async function landFromHandoff(
   url.searchParams.delete("tenant");
   history.replaceState(history.state, "", url);
   withoutReferrer();
-  if (!(await cover.ask(open))) return null;
+  const extras = await loadExtras(cover.section).catch(() => null);
+  if (!extras) {
+    setStatus(MESSAGES.partFailed);
+    return null;
+  }
+  if (!(await extras.askHandoff(cover, open))) return null;
   return client.redeemHandoff(handoff).catch((err: unknown) => {
     // Used up or expired: say so in words, and go on with the visitor's own chat.
     setStatus(errorText(err, "handoff"));

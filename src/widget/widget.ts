@@ -298,16 +298,8 @@ export class Widget {
     this.renderBadge();
   }
 
-  private renderTyping(on: boolean, name: string | undefined): void {
-    this.body.renderTyping(on, name);
-  }
-
   private renderBadge(): void {
     this.header.renderBadge(this.isOpen ? 0 : (this.conversation?.unread ?? 0), this.options.title ?? DEFAULTS.title);
-  }
-
-  private refreshEarlier(currentId: string): Promise<void> {
-    return this.earlier.refresh(currentId);
   }
 
   // --- private helpers: the session and the conversation on screen ---
@@ -347,10 +339,10 @@ export class Widget {
       this.handleListeners.push(
         handle.on("change", () => this.renderConversation()),
         handle.on("event", (e) => this.updates?.onEvent(e)),
-        handle.on("typing", (t) => this.renderTyping(t.sender.role !== "customer" && t.state === "on", t.sender.name)),
+        handle.on("typing", (t) => this.body.renderTyping(t.sender.role !== "customer" && t.state === "on", t.sender.name)),
       );
       this.renderConversation();
-      void this.refreshEarlier(handle.id);
+      void this.earlier.refresh(handle.id);
       return handle;
     });
   }
