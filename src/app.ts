@@ -1,5 +1,5 @@
 // The HTTP API: route groups mounted under /v1, errors as problem+json.
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { seedDemoTenant } from "./directory/dev-seed";
 import { settingsOf } from "./env";
 import { admin } from "./http/admin";

@@ -4,7 +4,8 @@
 // - /v1/conversations/:id/…: channel-link (customer), channel-deliveries
 //   and their retry (business), and handoff links for business callers.
 import { channelInboxStub, conversationStub } from "../directory/stubs";
-import { Hono, type Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import * as z from "zod";
 import { signHandoffToken } from "../auth/handoff-token";
 import { settingsOf } from "../env";

@@ -9,7 +9,8 @@
 // - GET /demo/messenger/thread?psid= — the thread the pane's user writes to.
 import { channelInboxStub } from "../directory/stubs";
 import { DurableObject } from "cloudflare:workers";
-import { Hono, type Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import * as z from "zod";
 import type { Env } from "../env";
 import { settingsOf } from "../env";

@@ -1,6 +1,6 @@
 // The operator's admin API (Authorization: Bearer <ADMIN_TOKEN>): create and
 // configure tenants, mint tenant API keys. Keys are shown once, kept hashed.
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import * as z from "zod";
 import { settingsOf } from "../env";
 import { AttachmentSettings, createApiKey, findTenant, IdentityConfig, insertTenant, Origin, TenantId, tenantView, updateTenant } from "../directory/tenants";

@@ -3,7 +3,8 @@
 // into a session; DELETE /v1/agent-sessions/current signs it out and closes
 // its live sockets (4008).
 import { agentStub } from "../directory/stubs";
-import { Hono, type Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import * as z from "zod";
 import { signAgentSessionToken, verifyAgentIdentity, type AgentIdentity } from "../auth/agent-token";
 import { mintOpaqueToken, openOpaqueToken, tokenHash } from "../auth/opaque-token";

@@ -3,7 +3,8 @@
 // bytes go through src/attachments/upload.ts, records live in the
 // conversation's DO, the content URL is checked by src/attachments/signing.ts.
 import { conversationStub } from "../directory/stubs";
-import { Hono, type Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import * as z from "zod";
 import { conversationOfAttachment, newAttachmentId, objectKey } from "../attachments/ids";
 import { contentHeaders, parseRange } from "../attachments/serve";

@@ -1,7 +1,8 @@
 // Broadcasts for business callers (API.md "People, subscriptions and
 // broadcasts"): create, estimate, list, get with live counters, cancel.
 // The fan-out itself runs on the BROADCASTS queue (src/broadcast/fan-out.ts).
-import { Hono, type Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import * as z from "zod";
 import { finishIfDone } from "../broadcast/completion";
 import { startFanOut } from "../broadcast/fan-out";

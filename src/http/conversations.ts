@@ -2,7 +2,8 @@
 // (Send API with a tenant API key). Thin: validate, authorize, call the DO.
 import { messageSender, noteAuthor } from "../conversation/send-as";
 import { conversationStub, customerStub } from "../directory/stubs";
-import { Hono, type Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import * as z from "zod";
 import { signHandoffToken } from "../auth/handoff-token";
 import { settingsOf } from "../env";

@@ -3,7 +3,8 @@
 // visitor in; POST /demo/identity is an example of the widget's identity
 // endpoint (cookie-signed-in visitor → token, else 401). Without DEV_SEED=true
 // neither route exists (404).
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono/tiny";
+import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { SignJWT } from "jose";
 import * as z from "zod";

@@ -3,7 +3,7 @@
 // `{ "type": "conversation", "conversation": Row }` for every directory
 // change of the tenant. Business callers only (agent session or API key).
 import { agentStub } from "../directory/stubs";
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { hubName } from "../inbox-feed/names";
 import { inboxSocketRequest } from "../protocol/socket-opening";
 import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL } from "../protocol/wire";

@@ -2,7 +2,7 @@
 // who is calling (the `bearer.<token>` subprotocol) before anything reaches
 // the Conversation DO, which then owns the socket (hibernation, replay, frames).
 import { agentStub, conversationStub } from "../directory/stubs";
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import * as z from "zod";
 import { liveRequest } from "../protocol/socket-opening";
 import { isConversationId } from "../ids";

@@ -1,7 +1,7 @@
 // The people index for business callers (API.md "People, subscriptions and
 // broadcasts"): list with label/q filters and keyset paging, one person,
 // change labels and timezone.
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import * as z from "zod";
 import { findPerson, listPeople, patchPerson } from "../broadcast/people";
 import { LABEL_PATTERN } from "../broadcast/label-expr";

@@ -3,7 +3,8 @@
 // a new guest) into a session on a device; GET and DELETE list and revoke the
 // person's devices.
 import { customerStub } from "../directory/stubs";
-import { Hono, type Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import * as z from "zod";
 import { verifyHandoffToken } from "../auth/handoff-token";
 import { verifyIdentityToken } from "../auth/identity-token";

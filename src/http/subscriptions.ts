@@ -1,6 +1,6 @@
 // Topics (admin) and a customer's own subscriptions (API.md "People,
 // subscriptions and broadcasts").
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import * as z from "zod";
 import { findTopic, listTopics, putTopic, subscribe, subscriptionsOf, TopicId, unsubscribe } from "../broadcast/subscriptions";
 import { ServiceError } from "../protocol/errors";

@@ -2,7 +2,8 @@
 // side" → "Webhooks"). Admin-role API keys only. Thin: validate, then D1 for
 // endpoints and the delivery index, the owning outbox DO for retries.
 import { conversationStub } from "../directory/stubs";
-import { Hono, type Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import * as z from "zod";
 import { settingsOf } from "../env";
 import { isConversationId } from "../ids";
