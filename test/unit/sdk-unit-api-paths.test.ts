@@ -13,7 +13,7 @@ describe("API paths", () => {
     expect(paths.messages(hostile)).toBe(`/v1/conversations/${id}/messages`);
     expect(paths.read(hostile)).toBe(`/v1/conversations/${id}/read`);
     expect(paths.handoff(hostile)).toBe(`/v1/conversations/${id}/handoff`);
-    expect(paths.live(hostile, 7)).toBe(`/v1/conversations/${id}/live?after=7`);
+    expect(paths.live(hostile, 7)).toBe(`/v1/conversations/${id}/live?after=7&replay=batch`);
     expect(paths.events(hostile, "after", 3, 500)).toBe(`/v1/conversations/${id}/events?after=3&limit=500`);
     expect(paths.events(hostile, "before", 9, 50)).toBe(`/v1/conversations/${id}/events?before=9&limit=50`);
     expect(paths.attachmentUrl(hostile)).toBe(`/v1/attachments/${id}/url`);
