@@ -21,7 +21,7 @@ export interface PeerServer {
 /** The demo's limiter adds 5 s of cooldown per message; lifted, it adds none. */
 const LIMITER_STEP = /this\.nextAllowedTime\s*\+=\s*\d+(\.\d+)?\s*;/;
 
-/** Copies `dir` to a temp dir with the limiter lifted; throws when the checkout is not the expected one. */
+/** Copies `dir` to a temp dir with the limiter lifted and local tracing on (as for Carryover); throws when the checkout is not the expected one. */
 export function preparePeer(dir: string): string {
   const source = join(dir, "src/chat.mjs");
   if (!existsSync(source) || !existsSync(join(dir, "wrangler.toml"))) {
@@ -32,6 +32,9 @@ export function preparePeer(dir: string): string {
   const code = readFileSync(join(copy, "src/chat.mjs"), "utf8");
   if (!LIMITER_STEP.test(code)) throw new Error("--peer: could not find the demo's per-IP limiter step (nextAllowedTime += 5) to lift");
   writeFileSync(join(copy, "src/chat.mjs"), code.replace(LIMITER_STEP, "this.nextAllowedTime += 0; /* lifted by Carryover's bench */"));
+  // Like with like: local tracing on, as for Carryover and the floor (bench/wrangler.baseline.toml).
+  const config = readFileSync(join(copy, "wrangler.toml"), "utf8");
+  if (!/^\[observability\]/m.test(config)) writeFileSync(join(copy, "wrangler.toml"), `${config}\n[observability]\nenabled = true\n`);
   return copy;
 }
 
