@@ -18,11 +18,17 @@ export interface ChannelBinding {
 const KEY = "channel";
 
 export class ChannelBindings {
+  /** The binding as stored, read once (undefined until then): `bind` is its only writer. Every append asks. */
+  private cached: ChannelBinding | null | undefined;
+
   constructor(private readonly sql: SqlStorage) {}
 
   get(): ChannelBinding | null {
-    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", KEY).toArray()[0];
-    return row ? (JSON.parse(row.value) as ChannelBinding) : null;
+    if (this.cached === undefined) {
+      const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", KEY).toArray()[0];
+      this.cached = row ? (JSON.parse(row.value) as ChannelBinding) : null;
+    }
+    return this.cached ? { ...this.cached } : null;
   }
 
   /**
@@ -45,6 +51,7 @@ export class ChannelBindings {
       KEY,
       JSON.stringify(next),
     );
+    this.cached = { ...next };
     return next;
   }
 }

@@ -74,8 +74,12 @@ export class EventStore {
     private readonly onAppend: (event: Event) => void = () => {},
   ) {}
 
+  /** The highest seq, read once: this store is the only writer of `events` (append), so memory stays exact. */
+  private lastSeqRead: number | null = null;
+
   lastSeq(): number {
-    return this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events").one().s ?? 0;
+    this.lastSeqRead ??= this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events").one().s ?? 0;
+    return this.lastSeqRead;
   }
 
   append(draft: EventDraft, now = new Date()): AppendOutcome {
@@ -105,6 +109,7 @@ export class EventStore {
       key,
       JSON.stringify(body),
     );
+    this.lastSeqRead = seq;
     this.onAppend(event);
     return { event, created: true };
   }
