@@ -2,12 +2,22 @@
 // last seen, pushed shortly after a session opens or the profile changes.
 // Pushes are gathered (at most one per PUSH_INTERVAL_MS) and versioned, so a
 // late push never moves the row back; a failed push is retried by alarm.
+// Last seen is kept to LAST_SEEN_PRECISION_MS: a session that changes nothing
+// else within that time of the last push writes nothing to D1 (a busy person
+// opening sessions on many devices cost one D1 write each before).
 import { isGuestId } from "../ids";
 import { recordPerson } from "../broadcast/people";
 
 /** Changes within this window collapse into one push. */
 const PUSH_DELAY_MS = 100;
 const PUSH_INTERVAL_MS = 1_000;
+/** How precise the index's lastSeenAt is: a later sighting within this of the pushed one, with the same facts, is not pushed. */
+export const LAST_SEEN_PRECISION_MS = 5 * 60_000;
+
+/** The facts a push carries besides the last-seen time, as one comparable string. */
+function factsKey(facts: PersonFacts): string {
+  return JSON.stringify([facts.tenant ?? null, facts.userId ?? null, facts.name ?? null]);
+}
 
 /** What the Customer DO's profile says of its person. */
 export interface PersonFacts {
@@ -21,6 +31,8 @@ export class PeopleSync {
   private push: Promise<void> | null = null;
   private dirty = false;
   private pushedAt = 0;
+  /** factsKey of the last successful push, since this object woke (null: push on the next sighting). */
+  private pushedFacts: string | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -35,6 +47,9 @@ export class PeopleSync {
 
   /** The person was just seen (a session opened or refreshed) or their profile changed. */
   seen(now = new Date()): void {
+    const row = this.sql.exec<{ last_seen_at: string; pushed: number }>("SELECT last_seen_at, pushed FROM people_sync WHERE id = 1").toArray()[0];
+    const unchanged = row?.pushed === 1 && this.pushedFacts === factsKey(this.facts());
+    if (unchanged && now.getTime() - Date.parse(row.last_seen_at) < LAST_SEEN_PRECISION_MS) return;
     this.sql.exec(
       `INSERT INTO people_sync (id, version, last_seen_at, pushed) VALUES (1, 1, ?, 0)
        ON CONFLICT (id) DO UPDATE SET version = version + 1, last_seen_at = excluded.last_seen_at, pushed = 0`,
@@ -85,5 +100,6 @@ export class PeopleSync {
       version: row.version,
     });
     this.sql.exec("UPDATE people_sync SET pushed = 1 WHERE id = 1 AND version = ?", row.version);
+    this.pushedFacts = factsKey({ tenant, userId, name });
   }
 }

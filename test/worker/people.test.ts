@@ -4,7 +4,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { recordPerson, type Person } from "../../src/broadcast/people";
 import { adminKeyOf, newTopic } from "./broadcast-helpers";
-import { api, BOT_KEY, eventually, json, openSession, uniqueUser } from "./helpers";
+import { api, BOT_KEY, eventually, identityToken, json, openSession, uniqueUser } from "./helpers";
 
 async function person(userId: string): Promise<Response> {
   return api(`/v1/people/${encodeURIComponent(userId)}`, { token: BOT_KEY });
@@ -24,6 +24,30 @@ describe("people", () => {
     const { user } = await json<{ user: { id: string } }>(guest);
     const g = await eventually(() => person(user.id), (r) => r.status === 200);
     expect((await json<{ person: Person }>(g)).person.guest).toBe(true);
+  });
+
+  it("lastSeenAt is kept to 5 minutes: another session soon after writes nothing, a new name does", async () => {
+    const userId = uniqueUser("lena");
+    const session = (name: string) =>
+      identityToken(userId, { name }).then((identityToken) => api("/v1/sessions", { method: "POST", json: { tenant: "demo", identityToken } }));
+    const read = async (): Promise<Person | null> => {
+      const res = await person(userId);
+      return res.status === 200 ? (await json<{ person: Person }>(res)).person : null;
+    };
+    expect((await session("Lena")).status).toBe(201);
+    const first = await eventually(read, (p) => p?.name === "Lena");
+    expect(first?.lastSeenAt).toBeTruthy();
+
+    // A second device a moment later: the index row stays as it was (no D1 write per session).
+    expect((await session("Lena")).status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await read())?.lastSeenAt).toBe(first!.lastSeenAt);
+
+    // A changed name is pushed, with the new sighting.
+    expect((await session("Lena K.")).status).toBe(201);
+    const renamed = await eventually(read, (p) => p?.name === "Lena K.");
+    expect(renamed?.name).toBe("Lena K.");
+    expect(Date.parse(renamed!.lastSeenAt!)).toBeGreaterThan(Date.parse(first!.lastSeenAt!));
   });
 
   it("labels are added and removed, timezones validated; unknown people are 404", async () => {
