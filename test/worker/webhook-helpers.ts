@@ -5,6 +5,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { expect } from "vitest";
+import type { WebhookBody } from "../../src/protocol/webhook-body";
 import { ADMIN_TOKEN, api, identityToken, json } from "./helpers";
 
 export const HOOKS = "https://hooks.test";
@@ -116,17 +117,7 @@ export interface Delivery {
   headers: Record<string, string>;
   body: string;
   at: number;
-  json: {
-    id: string;
-    type: string;
-    tenant: string;
-    conversationId?: string;
-    seq?: number;
-    prevSeq?: number;
-    standby?: boolean;
-    timestamp: string;
-    data: Record<string, unknown> & { sender?: { role: string }; content?: { text?: string } };
-  };
+  json: WebhookBody<Record<string, unknown> & { sender?: { role: string }; content?: { text?: string } }>;
 }
 
 export async function received(bin: string): Promise<Delivery[]> {
