@@ -53,6 +53,9 @@ export default defineConfig(async () => {
           test: {
             name: "worker",
             include: ["test/worker/**/*.test.ts"],
+            // Several tests wait for real alarms, retries and directory pushes (seconds, by design);
+            // on a busy 2-core machine 5 s left some of them at the edge. No test asserts a duration.
+            testTimeout: 20_000,
             setupFiles: [`${root}/test/worker/apply-migrations.ts`],
           },
         },
