@@ -6,6 +6,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { Webhook } from "standardwebhooks";
 import { expect } from "vitest";
 import type { WebhookBody } from "../../src/protocol/webhook-body";
+import type { WebhookDelivery } from "../../src/webhooks/deliveries-index";
 import { ADMIN_TOKEN, api, identityToken, json } from "./helpers";
 
 export const HOOKS = "https://hooks.test";
@@ -158,19 +159,8 @@ export async function hurry(tenant: TestTenant, conversationId: string): Promise
   await runDurableObjectAlarm(stub);
 }
 
-export interface ListedDelivery {
-  id: string;
-  type: string;
-  conversationId: string | null;
-  seq: number | null;
-  status: "pending" | "failed" | "succeeded";
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  lastResponse: string | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-}
+/** A delivery as GET …/deliveries lists it. */
+export type ListedDelivery = WebhookDelivery;
 
 export async function deliveries(tenant: TestTenant, endpointId: string, query = ""): Promise<ListedDelivery[]> {
   const res = await api(`/v1/webhook-endpoints/${endpointId}/deliveries${query}`, { token: tenant.adminKey });
