@@ -8,6 +8,13 @@
 // 2 s (Chromium) to 10 s (Node) late. Here the client's socket is an ordinary
 // one: closing it from the DO's close event completes the handshake and ends
 // the connection at once. The DO still hibernates; only this relay stays.
+//
+// Rechecked on workerd 1.20261023.1 (bench/BENCHMARKS.md, "The relay
+// decision"): handed over directly, the socket still closes ~15 s late after a
+// sign-out, whether closed in the RPC, a timer or alarm(); workerd releases a
+// hibernatable socket's connection only when the pump that sent its close
+// frame finishes *after* the peer's close arrived, which for a close the DO
+// starts it never does. Unsendable client close frames also need this relay.
 import { CloseCode } from "../protocol/wire";
 
 /** Close codes an endpoint may put in a close frame (RFC 6455 §7.4.1, §7.4.2). */
