@@ -14,7 +14,8 @@
 // sign-out, whether closed in the RPC, a timer or alarm(); workerd releases a
 // hibernatable socket's connection only when the pump that sent its close
 // frame finishes *after* the peer's close arrived, which for a close the DO
-// starts it never does. Unsendable client close frames also need this relay.
+// starts outside that socket's own message event it does not. Unsendable
+// client close frames also need this relay.
 import { CloseCode } from "../protocol/wire";
 
 /** Close codes an endpoint may put in a close frame (RFC 6455 §7.4.1, §7.4.2). */
