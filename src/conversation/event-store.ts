@@ -82,33 +82,38 @@ export class EventStore {
     return this.lastSeqRead;
   }
 
+  /**
+   * Appends `draft` as the next seq, or answers the event a retry with the
+   * same idempotency key already wrote (created: false).
+   * @throws ServiceError conflict when that key was used for different content
+   */
   append(draft: EventDraft, now = new Date()): AppendOutcome {
     const key = idempotencyKey(draft);
-    if (key !== null) {
-      const existing = this.sql
-        .exec<EventRow>("SELECT seq, id, at, body FROM events WHERE idem_key = ?", key)
-        .toArray()[0];
-      if (existing) {
-        const event = rowToEvent(existing);
-        if (retryFingerprint(event) !== retryFingerprint(draft)) {
-          throw new ServiceError("conflict", `clientId ${draft.clientId} was already used for different content`);
-        }
-        return { event, created: false };
-      }
-    }
     const seq = this.lastSeq() + 1;
     const event = { seq, id: newId("evt"), at: now.toISOString(), ...draft } as Event;
     const { seq: _s, id: _i, at: _a, ...body } = event;
-    this.sql.exec(
-      "INSERT INTO events (seq, id, type, at, sender_role, idem_key, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      seq,
-      event.id,
-      event.type,
-      event.at,
-      event.sender.role,
-      key,
-      JSON.stringify(body),
-    );
+    // One statement for a new event: the key's UNIQUE index is the idempotency check (a retry inserts nothing).
+    const inserted = this.sql
+      .exec(
+        `INSERT INTO events (seq, id, type, at, sender_role, idem_key, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (idem_key) DO NOTHING RETURNING seq`,
+        seq,
+        event.id,
+        event.type,
+        event.at,
+        event.sender.role,
+        key,
+        JSON.stringify(body),
+      )
+      .toArray().length;
+    if (inserted === 0) {
+      const existing = this.sql.exec<EventRow>("SELECT seq, id, at, body FROM events WHERE idem_key = ?", key).one();
+      const earlier = rowToEvent(existing);
+      if (retryFingerprint(earlier) !== retryFingerprint(draft)) {
+        throw new ServiceError("conflict", `clientId ${draft.clientId} was already used for different content`);
+      }
+      return { event: earlier, created: false };
+    }
     this.lastSeqRead = seq;
     this.onAppend(event);
     return { event, created: true };
