@@ -18,16 +18,21 @@ interface Verified {
   exp: number;
 }
 
-/** Per signing key, so a token never outlives the secret it was verified with. */
-const caches = new WeakMap<Uint8Array, Map<string, Verified>>();
+/** The tokens verified with the current signing key (a new key, a new map: no token outlives its secret). */
+let current: { key: Uint8Array; tokens: Map<string, Verified> } | null = null;
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Compared by content, not identity: the key's bytes may be a new array per `env` object. */
 function cacheOf(key: Uint8Array): Map<string, Verified> {
-  let cache = caches.get(key);
-  if (!cache) {
-    cache = new Map();
-    caches.set(key, cache);
+  if (current?.key !== key) {
+    current = current && sameBytes(current.key, key) ? { key, tokens: current.tokens } : { key, tokens: new Map() };
   }
-  return cache;
+  return current.tokens;
 }
 
 /**
