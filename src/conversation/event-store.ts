@@ -77,9 +77,29 @@ export class EventStore {
   /** The highest seq, read once: this store is the only writer of `events` (append), so memory stays exact. */
   private lastSeqRead: number | null = null;
 
+  /** The log's end when this instance first read it: every later event went through `append` here. */
+  private seenFrom: number | null = null;
+  /** The newest broadcast message appended by this instance (0: none). */
+  private lastBroadcast = 0;
+
   lastSeq(): number {
-    this.lastSeqRead ??= this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events").one().s ?? 0;
+    if (this.lastSeqRead === null) {
+      this.lastSeqRead = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events").one().s ?? 0;
+      this.seenFrom = this.lastSeqRead;
+    }
     return this.lastSeqRead;
+  }
+
+  /**
+   * False when no broadcast message can have a seq in (from, to]: all of it
+   * was appended by this instance, which saw no broadcast there. Lets a read
+   * cursor that moves past a customer's own messages (every customer append)
+   * skip the broadcast-read query (src/broadcast/read-report.ts).
+   */
+  mayHoldBroadcasts(from: number, to: number): boolean {
+    if (to <= from) return false;
+    this.lastSeq();
+    return from < (this.seenFrom ?? 0) || this.lastBroadcast > from;
   }
 
   /**
@@ -115,6 +135,7 @@ export class EventStore {
       return { event: earlier, created: false };
     }
     this.lastSeqRead = seq;
+    if ("broadcastId" in draft && draft.broadcastId !== undefined) this.lastBroadcast = seq;
     this.onAppend(event);
     return { event, created: true };
   }
