@@ -20,7 +20,17 @@ export async function signSessionToken(
   return signOwnToken(key, { audience: AUDIENCE, subject: access.userId, claims, ttlS: SESSION_TTL_S }, now);
 }
 
+/** Verifies a customer session token (signature, issuer, audience, expiry); throws token_expired / invalid_token. */
 export async function verifySessionToken(key: Uint8Array, token: string): Promise<CustomerAccess> {
+  return (await verifySessionClaims(key, token)).access;
+}
+
+/**
+ * As verifySessionToken, with the token's `exp` (seconds since the epoch):
+ * the isolate's token cache (session-token-cache.ts) keeps a verified token
+ * only until then.
+ */
+export async function verifySessionClaims(key: Uint8Array, token: string): Promise<{ access: CustomerAccess; exp: number }> {
   try {
     const { payload } = await jwtVerify(token, await hmacKeyOf(key), {
       algorithms: ["HS256"],
@@ -34,7 +44,8 @@ export async function verifySessionToken(key: Uint8Array, token: string): Promis
     }
     const access: CustomerAccess = { kind: "customer", tenant: ten, userId: sub, deviceId: dev, sessionId: sid, guest: gst === true };
     if (typeof name === "string") access.name = name;
-    return access;
+    // requiredClaims made jose check that exp is a number in the future.
+    return { access, exp: payload.exp as number };
   } catch (err) {
     throw tokenError(err, "session token");
   }

@@ -144,6 +144,17 @@ export class Conversation extends DurableObject<Env> {
     return result;
   }
 
+  /**
+   * `append` for the HTTP route: the answer's body (`{"event":…}`) as JSON text
+   * the route sends as it is — a string crosses the RPC boundary cheaper than
+   * the event object, which the route would only stringify.
+   */
+  async appendJson(access: Access, input: SendInput): Promise<Result<{ created: boolean; json: string }>> {
+    const result = await this.append(access, input);
+    if (!result.ok) return result;
+    return { ok: true, value: { created: result.value.created, json: JSON.stringify({ event: result.value.event }) } };
+  }
+
   async markRead(access: Access, seq: number): Promise<Result<{ seq: number }>> {
     return toResult(() => this.writes.moveRead(access, seq, null));
   }

@@ -77,39 +77,65 @@ export class EventStore {
   /** The highest seq, read once: this store is the only writer of `events` (append), so memory stays exact. */
   private lastSeqRead: number | null = null;
 
+  /** The log's end when this instance first read it: every later event went through `append` here. */
+  private seenFrom: number | null = null;
+  /** The newest broadcast message appended by this instance (0: none). */
+  private lastBroadcast = 0;
+
   lastSeq(): number {
-    this.lastSeqRead ??= this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events").one().s ?? 0;
+    if (this.lastSeqRead === null) {
+      this.lastSeqRead = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events").one().s ?? 0;
+      this.seenFrom = this.lastSeqRead;
+    }
     return this.lastSeqRead;
   }
 
+  /**
+   * False when no broadcast message can have a seq in (from, to]: all of it
+   * was appended by this instance, which saw no broadcast there. Lets a read
+   * cursor that moves past a customer's own messages (every customer append)
+   * skip the broadcast-read query (src/broadcast/read-report.ts).
+   */
+  mayHoldBroadcasts(from: number, to: number): boolean {
+    if (to <= from) return false;
+    this.lastSeq();
+    return from < (this.seenFrom ?? 0) || this.lastBroadcast > from;
+  }
+
+  /**
+   * Appends `draft` as the next seq, or answers the event a retry with the
+   * same idempotency key already wrote (created: false).
+   * @throws ServiceError conflict when that key was used for different content
+   */
   append(draft: EventDraft, now = new Date()): AppendOutcome {
     const key = idempotencyKey(draft);
-    if (key !== null) {
-      const existing = this.sql
-        .exec<EventRow>("SELECT seq, id, at, body FROM events WHERE idem_key = ?", key)
-        .toArray()[0];
-      if (existing) {
-        const event = rowToEvent(existing);
-        if (retryFingerprint(event) !== retryFingerprint(draft)) {
-          throw new ServiceError("conflict", `clientId ${draft.clientId} was already used for different content`);
-        }
-        return { event, created: false };
-      }
-    }
     const seq = this.lastSeq() + 1;
     const event = { seq, id: newId("evt"), at: now.toISOString(), ...draft } as Event;
     const { seq: _s, id: _i, at: _a, ...body } = event;
-    this.sql.exec(
-      "INSERT INTO events (seq, id, type, at, sender_role, idem_key, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      seq,
-      event.id,
-      event.type,
-      event.at,
-      event.sender.role,
-      key,
-      JSON.stringify(body),
-    );
+    // One statement for a new event: the key's UNIQUE index is the idempotency check (a retry inserts nothing).
+    const inserted = this.sql
+      .exec(
+        `INSERT INTO events (seq, id, type, at, sender_role, idem_key, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (idem_key) DO NOTHING RETURNING seq`,
+        seq,
+        event.id,
+        event.type,
+        event.at,
+        event.sender.role,
+        key,
+        JSON.stringify(body),
+      )
+      .toArray().length;
+    if (inserted === 0) {
+      const existing = this.sql.exec<EventRow>("SELECT seq, id, at, body FROM events WHERE idem_key = ?", key).one();
+      const earlier = rowToEvent(existing);
+      if (retryFingerprint(earlier) !== retryFingerprint(draft)) {
+        throw new ServiceError("conflict", `clientId ${draft.clientId} was already used for different content`);
+      }
+      return { event: earlier, created: false };
+    }
     this.lastSeqRead = seq;
+    if ("broadcastId" in draft && draft.broadcastId !== undefined) this.lastBroadcast = seq;
     this.onAppend(event);
     return { event, created: true };
   }

@@ -107,7 +107,7 @@ export class Writes {
       // Writing in a thread means having read it up to one's own message.
       const before = this.deps.reads.ofUser(access.userId);
       this.deps.reads.mark(access.deviceId, access.userId, outcome.event.seq);
-      void reportBroadcastReads(this.deps.sql, this.deps.env.DB, access.userId, before, outcome.event.seq);
+      if (this.deps.store.mayHoldBroadcasts(before, outcome.event.seq)) void reportBroadcastReads(this.deps.sql, this.deps.env.DB, access.userId, before, outcome.event.seq);
     }
     this.deps.state.messageWritten(access, sender, outcome.event.at);
     this.committed(outcome, from);
@@ -146,7 +146,7 @@ export class Writes {
     const before = this.deps.reads.ofUser(access.userId);
     const cursor = this.deps.reads.mark(access.deviceId, access.userId, Math.min(seq, this.deps.store.lastSeq()));
     if (cursor.moved) {
-      void reportBroadcastReads(this.deps.sql, this.deps.env.DB, access.userId, before, cursor.seq);
+      if (this.deps.store.mayHoldBroadcasts(before, cursor.seq)) void reportBroadcastReads(this.deps.sql, this.deps.env.DB, access.userId, before, cursor.seq);
       this.deps.outbox.enqueue(readMoved(meta, { userId: access.userId, deviceId: access.deviceId, seq: cursor.seq }));
       this.deps.live.readMoved(access.userId, access.deviceId, cursor.seq, from);
     }

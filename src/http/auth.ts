@@ -5,7 +5,7 @@ import { agentStub } from "../directory/stubs";
 import type { Context, MiddlewareHandler } from "hono";
 import { looksLikeAgentSession, verifyAgentSessionToken } from "../auth/agent-token";
 import { assertNotRevoked } from "../auth/revocation";
-import { verifySessionToken } from "../auth/session-token";
+import { rememberedSession, verifyAndRememberSession } from "../auth/session-token-cache";
 import { settingsOf } from "../env";
 import { findApiKey } from "../directory/tenants";
 import type { Access, BusinessAccess, CustomerAccess } from "../protocol/access";
@@ -24,6 +24,9 @@ export async function accessFromToken(env: AppEnv["Bindings"], token: string): P
     if (!key) throw new ServiceError("invalid_token", "unknown or revoked API key");
     return { kind: "business", tenant: key.tenant, role: key.role, keyId: key.id };
   }
+  // A customer session token this isolate verified before and that has not expired: no HMAC, no sniff.
+  const remembered = rememberedSession(settingsOf(env).sessionKey, token);
+  if (remembered) return remembered;
   if (looksLikeAgentSession(token)) {
     const access = await verifyAgentSessionToken(settingsOf(env).sessionKey, token);
     // Signing out must stop the token at once, not when it expires: one question to the agent's object.
@@ -34,7 +37,7 @@ export async function accessFromToken(env: AppEnv["Bindings"], token: string): P
     return access;
   }
   try {
-    return await verifySessionToken(settingsOf(env).sessionKey, token);
+    return await verifyAndRememberSession(settingsOf(env).sessionKey, token);
   } catch (err) {
     const hint = err instanceof ServiceError && err.code === "invalid_token" ? await misplacedTokenHint(token, settingsOf(env).adminToken) : null;
     throw hint ? new ServiceError("invalid_token", hint) : err;

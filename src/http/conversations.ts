@@ -180,8 +180,8 @@ conversations.post("/:id/messages", append, jsonBody(SendMessage), async (c) => 
   // Refused before a rate-limit token is spent; the DO applies the same rule again.
   messageSender(access, body.sender);
   if (access.kind === "customer") await limitCustomerSend(c, access);
-  const { event, created } = unwrap(await conversationOf(c, access).append(access, body));
-  return c.json({ event }, created ? 201 : 200);
+  const { created, json } = unwrap(await conversationOf(c, access).appendJson(access, body));
+  return c.body(json, created ? 201 : 200, { "content-type": "application/json" });
 });
 
 conversations.post("/:id/read", describe("Move this device's read cursor", ["session"], { "204": "Moved (never backwards)" }, onThread), jsonBody(ReadRequest), async (c) => {
