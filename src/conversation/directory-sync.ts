@@ -66,6 +66,8 @@ interface Pushed {
 
 export class DirectorySync {
   private readonly rounds = new PacedRounds(DIRECTORY_DELAY_MS, DIRECTORY_INTERVAL_MS);
+  /** The "pushed" mark once read: this object is its only writer, so the copy in memory stays exact. */
+  private pushedMark: Pushed | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -151,11 +153,14 @@ export class DirectorySync {
   }
 
   private pushed(): Pushed {
+    if (this.pushedMark) return this.pushedMark;
     const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'directory'").toArray()[0];
-    return row ? (JSON.parse(row.value) as Pushed) : { version: 0, indexedSeq: 0 };
+    this.pushedMark = row ? (JSON.parse(row.value) as Pushed) : { version: 0, indexedSeq: 0 };
+    return this.pushedMark;
   }
 
   private save(pushed: Pushed): void {
+    this.pushedMark = pushed;
     this.sql.exec(
       "INSERT INTO meta (key, value) VALUES ('directory', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       JSON.stringify(pushed),
