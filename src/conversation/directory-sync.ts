@@ -68,6 +68,8 @@ export class DirectorySync {
   private readonly rounds = new PacedRounds(DIRECTORY_DELAY_MS, DIRECTORY_INTERVAL_MS);
   /** The "pushed" mark once read: this object is its only writer, so the copy in memory stays exact. */
   private pushedMark: Pushed | null = null;
+  /** True while this object knows its backstop timer is set (it set or saw it, and neither it nor the alarm took it since). */
+  private backstopArmed = false;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -103,9 +105,19 @@ export class DirectorySync {
   /** Something the directory shows changed: push soon (or ride along with the push under way). */
   changed(): void {
     this.rounds.mark();
-    // Armed once per busy spell: a set timer is kept, not moved (see the file comment).
-    if (this.timers.at("directory") === null) this.timers.set("directory", Date.now() + BACKSTOP_MS);
+    // Armed once per busy spell: a set timer is kept, not moved (see the file comment), and
+    // known in memory, so an append of a busy thread neither reads nor writes it.
+    if (!this.backstopArmed) {
+      if (this.timers.at("directory") === null) this.timers.set("directory", Date.now() + BACKSTOP_MS);
+      this.backstopArmed = true;
+    }
     this.rounds.start(() => this.run());
+  }
+
+  /** The backstop timer came due (the alarm took it): push what is left, and arm it again if anything is. */
+  backstop(): void {
+    this.backstopArmed = false;
+    this.changed();
   }
 
   /** Waits for the push under way, if any (the alarm handler). */
@@ -130,7 +142,10 @@ export class DirectorySync {
       }
       // Nothing was left to push (the backstop's own run, once the thread is quiet): the timer goes.
       // After a push it stays, so the next appends of a busy thread find it armed.
-      if (!wrote) this.timers.clear("directory");
+      if (!wrote) {
+        this.timers.clear("directory");
+        this.backstopArmed = false;
+      }
     } catch (err) {
       // The backstop timer is still set: the alarm pushes again.
       console.error("directory push failed; retrying by alarm", err);

@@ -90,5 +90,19 @@ describe("the directory backstop timer", () => {
     await runDurableObjectAlarm(stub);
     expect(await directoryTimer(tenant.id, c.conversationId)).toBeNull();
     expect((await rowWhen(tenant.id, c.conversationId, () => true)).lastSeq).toBe(3);
+
+    // The next busy spell arms it again (the object's in-memory "armed" knowledge went with the timer).
+    await say(c, "m4");
+    expect(await directoryTimer(tenant.id, c.conversationId)).not.toBeNull();
+    await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 4);
+
+    // A backstop that comes due while changes wait pushes them and stays armed until a run finds nothing left.
+    await runInDurableObject(stub, (_o, state) => {
+      state.storage.sql.exec("UPDATE timers SET at = ? WHERE kind = 'directory'", Date.now() - 1);
+    });
+    await say(c, "m5");
+    await runDurableObjectAlarm(stub);
+    expect((await rowWhen(tenant.id, c.conversationId, () => true)).lastSeq).toBe(5);
+    expect(await directoryTimer(tenant.id, c.conversationId)).not.toBeNull();
   });
 });
