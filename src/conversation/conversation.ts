@@ -386,7 +386,7 @@ export class Conversation extends DurableObject<Env> {
       summary: () => this.summaries.changed(meta),
       snooze: () => this.state.endSnooze(),
       "idle-return": () => this.state.returnIdleThread(),
-      directory: () => this.directory.changed(),
+      directory: () => this.directory.backstop(),
       files: () => this.files.sweep(meta.tenant, meta.id),
     });
     // Always: a drain cut short by an eviction left its deliveries due, and this re-arms them.

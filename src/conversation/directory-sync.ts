@@ -8,6 +8,10 @@
 // the object is evicted. That backstop timer stays armed while the thread is
 // busy (set once, cleared by the alarm that finds nothing left to push), so an
 // append does not write and re-arm it each time.
+// A push is cheap on the object's side: one read of the events since the last
+// push (their text, and the last event for the preview), the "pushed" mark
+// and the timer's state kept in memory, the mark written down only now and
+// then (see save). Measurements: bench/BENCHMARKS.md, "Appends over 100 conversations".
 import type { DirectoryEntry, DirectoryWrite, IndexedText } from "../directory/conversation-index";
 import type { Content } from "../protocol/content";
 import type { LastEventPreview } from "../protocol/directory";
@@ -20,12 +24,20 @@ import type { Timers } from "./timers";
 
 /** How long changes are gathered before a push… */
 export const DIRECTORY_DELAY_MS = 150;
-/** …and the least time between two pushes of one busy thread: rows lag by at most about this. */
-export const DIRECTORY_INTERVAL_MS = 1_000;
+/**
+ * …and the least time between two pushes of one busy thread. A change waits
+ * at most this long for its push, then up to INBOX_FLUSH_MS at the shard and
+ * the D1 write: 1.5 + 0.25 s and the write, inside the contract's 2 s
+ * (docs/ARCHITECTURE.md "Directory freshness, guaranteed"). Each push costs
+ * D1 a row (bench/BENCHMARKS.md), so the interval is as long as the budget allows.
+ */
+export const DIRECTORY_INTERVAL_MS = 1_500;
 /** If a push has not succeeded by then (eviction, D1 failure), the alarm pushes. */
 const BACKSTOP_MS = 5_000;
-/** Messages indexed per push; a longer backlog takes several pushes. */
-const TEXTS_PER_PUSH = 200;
+/** Events read (and their messages indexed) per push; a longer backlog takes several pushes. */
+const EVENTS_PER_PUSH = 200;
+/** The pushed mark is written down every this many pushes of a busy spell, and at its end. */
+const SAVE_EVERY = 20;
 const PREVIEW_CHARS = 140;
 
 /** The searchable text of a message's content (text, captions, titles). */
@@ -66,6 +78,14 @@ interface Pushed {
 
 export class DirectorySync {
   private readonly rounds = new PacedRounds(DIRECTORY_DELAY_MS, DIRECTORY_INTERVAL_MS);
+  /** The "pushed" mark once read: this object is its only writer, so the copy in memory stays exact. */
+  private pushedMark: Pushed | null = null;
+  /** True while this object knows its backstop timer is set (it set or saw it, and neither it nor the alarm took it since). */
+  private backstopArmed = false;
+  /** Pushes since the mark was last written down (see save). */
+  private unsaved = 0;
+  /** The thread's last event once read (events never change: it stays last until a later seq exists). */
+  private lastEvent: Event | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -76,10 +96,9 @@ export class DirectorySync {
     private readonly write: (write: DirectoryWrite) => Promise<void>,
   ) {}
 
-  /** The row the directory should hold now. */
-  entryOf(meta: ConversationMeta): DirectoryEntry {
+  /** The row the directory should hold now, given the thread's last event. */
+  private entryOf(meta: ConversationMeta, last: Event | null): DirectoryEntry {
     const state = stateOf(meta);
-    const last = this.store.last();
     return {
       tenant: meta.tenant,
       id: meta.id,
@@ -101,9 +120,19 @@ export class DirectorySync {
   /** Something the directory shows changed: push soon (or ride along with the push under way). */
   changed(): void {
     this.rounds.mark();
-    // Armed once per busy spell: a set timer is kept, not moved (see the file comment).
-    if (this.timers.at("directory") === null) this.timers.set("directory", Date.now() + BACKSTOP_MS);
+    // Armed once per busy spell: a set timer is kept, not moved (see the file comment), and
+    // known in memory, so an append of a busy thread neither reads nor writes it.
+    if (!this.backstopArmed) {
+      if (this.timers.at("directory") === null) this.timers.set("directory", Date.now() + BACKSTOP_MS);
+      this.backstopArmed = true;
+    }
     this.rounds.start(() => this.run());
+  }
+
+  /** The backstop timer came due (the alarm took it): push what is left, and arm it again if anything is. */
+  backstop(): void {
+    this.backstopArmed = false;
+    this.changed();
   }
 
   /** Waits for the push under way, if any (the alarm handler). */
@@ -118,47 +147,67 @@ export class DirectorySync {
         const meta = this.meta();
         if (!meta) return;
         const pushed = this.pushed();
-        const { texts, upTo, more } = this.textsAfter(pushed.indexedSeq);
-        const entry = this.entryOf(meta);
-        if (entry.version <= pushed.version && upTo === pushed.indexedSeq) continue;
+        const { texts, upTo, more, last } = this.eventsAfter(pushed.indexedSeq);
+        const entry = this.entryOf(meta, last);
+        if (entry.version <= pushed.version && texts.length === 0) {
+          // Nothing the directory shows (only events without text and no new version): read past them.
+          this.pushedMark = { ...pushed, indexedSeq: upTo };
+          if (more) this.rounds.mark();
+          continue;
+        }
         await this.write({ entry, texts });
-        this.save({ version: Math.max(pushed.version, entry.version), indexedSeq: upTo });
+        this.pushedMark = { version: Math.max(pushed.version, entry.version), indexedSeq: upTo };
         wrote = true;
         if (more) this.rounds.mark();
+        if (++this.unsaved >= SAVE_EVERY) this.save();
       }
+      if (this.unsaved > 0) this.save();
       // Nothing was left to push (the backstop's own run, once the thread is quiet): the timer goes.
       // After a push it stays, so the next appends of a busy thread find it armed.
-      if (!wrote) this.timers.clear("directory");
+      if (!wrote) {
+        this.timers.clear("directory");
+        this.backstopArmed = false;
+      }
     } catch (err) {
       // The backstop timer is still set: the alarm pushes again.
       console.error("directory push failed; retrying by alarm", err);
     }
   }
 
-  /** The text of messages after `seq` (one push's worth), the seq read up to, and whether more wait. */
-  private textsAfter(seq: number): { texts: IndexedText[]; upTo: number; more: boolean } {
-    const rows = this.sql
-      .exec<{ seq: number; body: string }>(
-        "SELECT seq, body FROM events WHERE seq > ? AND type = 'message.created' ORDER BY seq LIMIT ?",
-        seq,
-        TEXTS_PER_PUSH,
-      )
-      .toArray();
-    const texts = rows
-      .map((r) => ({ seq: r.seq, text: textOf((JSON.parse(r.body) as { content: Content }).content) }))
-      .filter((t) => t.text.length > 0);
-    return { texts, upTo: rows.at(-1)?.seq ?? seq, more: rows.length === TEXTS_PER_PUSH };
+  /**
+   * The events after `seq` (one push's worth, in ONE read): the text of the
+   * messages among them, the seq read up to, whether more wait, and the
+   * thread's last event (known without a read when this read reached the end
+   * or nothing was appended since the last one: events never change).
+   */
+  private eventsAfter(seq: number): { texts: IndexedText[]; upTo: number; more: boolean; last: Event | null } {
+    const { events, hasMore } = this.store.after(seq, EVENTS_PER_PUSH);
+    const texts: IndexedText[] = [];
+    for (const event of events) {
+      if (event.type !== "message.created") continue;
+      const text = textOf(event.content);
+      if (text.length > 0) texts.push({ seq: event.seq, text });
+    }
+    const newest = events.at(-1);
+    if (newest && !hasMore) this.lastEvent = newest;
+    else if (this.lastEvent?.seq !== this.store.lastSeq()) this.lastEvent = this.store.last();
+    return { texts, upTo: newest?.seq ?? seq, more: hasMore, last: this.lastEvent };
   }
 
   private pushed(): Pushed {
+    if (this.pushedMark) return this.pushedMark;
     const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'directory'").toArray()[0];
-    return row ? (JSON.parse(row.value) as Pushed) : { version: 0, indexedSeq: 0 };
+    this.pushedMark = row ? (JSON.parse(row.value) as Pushed) : { version: 0, indexedSeq: 0 };
+    return this.pushedMark;
   }
 
-  private save(pushed: Pushed): void {
+  /** Writes the pushed mark down. Only every SAVE_EVERY pushes and when a busy spell ends: a mark lost to an eviction only re-sends texts D1 skips (it keeps indexed_seq). */
+  private save(): void {
+    this.unsaved = 0;
+    if (!this.pushedMark) return;
     this.sql.exec(
       "INSERT INTO meta (key, value) VALUES ('directory', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      JSON.stringify(pushed),
+      JSON.stringify(this.pushedMark),
     );
   }
 }

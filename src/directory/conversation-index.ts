@@ -39,56 +39,64 @@ export interface DirectoryWrite {
   texts: IndexedText[];
 }
 
-/** How many D1 statements one write takes (for callers that cap a batch). */
-export function statementsOf(write: DirectoryWrite): number {
-  return write.texts.length + 3;
+/** How much one write weighs in a batch: its row and each text (callers cap a batch by this). */
+export function weightOf(write: DirectoryWrite): number {
+  return write.texts.length + 1;
 }
+
+/**
+ * Characters of message text per full-text statement: one statement's JSON
+ * stays far under D1's 2 MB per value (4,096-character texts, up to 3 bytes
+ * a character, escaped).
+ */
+const TEXT_CHARS_PER_STATEMENT = 200_000;
+
+/** The clock rev every row of a batch gets, read inside the batch. */
+const CLOCK = "(SELECT rev FROM directory_clock WHERE id = 1)";
 
 /**
  * Several conversations' writes (each as upsertDirectory) in ONE D1 batch, so
  * an InboxFeed shard pays one transaction for all its threads that changed
  * within a flush interval. All or nothing: on failure none is written.
+ * However many rows and texts, the batch is a few statements: the rows and
+ * texts go as one JSON value each, read with json_each, and the clock moves
+ * once (every row of a batch gets the same rev — one transaction, so a
+ * paging run sees all of it or none). At most one write per conversation.
  */
 export async function upsertDirectories(db: D1Database, writes: readonly DirectoryWrite[], now = new Date()): Promise<void> {
   if (writes.length === 0) return;
-  const statements = writes.flatMap((w) => writeStatements(db, w.entry, w.texts, now));
-  // Old history is dropped now and then, by whichever writer comes along.
-  if (Math.random() < 0.02) {
-    statements.push(db.prepare("DELETE FROM directory_history WHERE replaced_at < ?").bind(new Date(now.getTime() - HISTORY_KEEP_MS).toISOString()));
-  }
-  await db.batch(statements);
-}
-
-function writeStatements(db: D1Database, entry: DirectoryEntry, texts: IndexedText[], now: Date): D1PreparedStatement[] {
-  const clock = "(SELECT rev FROM directory_clock WHERE id = 1)";
+  const rows = JSON.stringify(writes.map((w) => storedOf(w)));
   const statements: D1PreparedStatement[] = [
     db.prepare("UPDATE directory_clock SET rev = rev + 1 WHERE id = 1"),
+    // The row each write replaces (a higher version) goes to the history, for paging runs under way.
     db
       .prepare(
         `INSERT OR IGNORE INTO directory_history (tenant, id, rev, replaced_rev, replaced_at, status, owner, assignee, labels,
            customer_id, customer_name, waiting_since, created_at, updated_at)
-         SELECT tenant, id, rev, ${clock}, ?, status, owner, assignee, labels, customer_id, customer_name, waiting_since, created_at, updated_at
-         FROM directory WHERE tenant = ? AND id = ? AND version < ?`,
+         SELECT d.tenant, d.id, d.rev, ${CLOCK}, ?, d.status, d.owner, d.assignee, d.labels, d.customer_id, d.customer_name,
+           d.waiting_since, d.created_at, d.updated_at
+         FROM json_each(?) AS j JOIN directory AS d ON d.tenant = j.value ->> 'tenant' AND d.id = j.value ->> 'id'
+         WHERE d.version < j.value ->> 'version'`,
       )
-      .bind(now.toISOString(), entry.tenant, entry.id, entry.version),
-  ];
-  for (const t of texts) {
-    statements.push(
+      .bind(now.toISOString(), rows),
+    // Texts above the stored row's indexed seq only: a repeated push indexes nothing twice (before the upsert moves it).
+    ...textChunks(writes).map((texts) =>
       db
         .prepare(
           `INSERT INTO directory_search (tenant, conversation_id, seq, text)
-           SELECT ?, ?, ?, ? WHERE ? > COALESCE((SELECT indexed_seq FROM directory WHERE tenant = ? AND id = ?), 0)`,
+           SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?) AS j
+           WHERE j.value ->> 2 > COALESCE((SELECT indexed_seq FROM directory WHERE tenant = j.value ->> 0 AND id = j.value ->> 1), 0)`,
         )
-        .bind(entry.tenant, entry.id, t.seq, t.text, t.seq, entry.tenant, entry.id),
-    );
-  }
-  const indexed = texts.reduce((max, t) => Math.max(max, t.seq), 0);
-  statements.push(
+        .bind(JSON.stringify(texts)),
+    ),
     db
       .prepare(
         `INSERT INTO directory (tenant, id, status, owner, owner_agent, assignee, labels, customer_id, customer_name, customer,
            last_event, last_seq, waiting_since, created_at, updated_at, version, rev, indexed_seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${clock}, ?)
+         SELECT r ->> 'tenant', r ->> 'id', r ->> 'status', r ->> 'owner', r ->> 'ownerAgent', r ->> 'assignee', r ->> 'labels',
+           r ->> 'customerId', r ->> 'customerName', r ->> 'customer', r ->> 'lastEvent', r ->> 'lastSeq', r ->> 'waitingSince',
+           r ->> 'createdAt', r ->> 'updatedAt', r ->> 'version', ${CLOCK}, r ->> 'indexedSeq'
+         FROM (SELECT value AS r FROM json_each(?)) WHERE true
          ON CONFLICT (tenant, id) DO UPDATE SET status = excluded.status, owner = excluded.owner, owner_agent = excluded.owner_agent,
            assignee = excluded.assignee, labels = excluded.labels, customer_id = excluded.customer_id,
            customer_name = excluded.customer_name, customer = excluded.customer, last_event = excluded.last_event,
@@ -96,27 +104,56 @@ function writeStatements(db: D1Database, entry: DirectoryEntry, texts: IndexedTe
            version = excluded.version, rev = excluded.rev, indexed_seq = MAX(directory.indexed_seq, excluded.indexed_seq)
          WHERE excluded.version > directory.version`,
       )
-      .bind(
-        entry.tenant,
-        entry.id,
-        entry.status,
-        entry.owner,
-        entry.ownerAgent,
-        entry.assignee,
-        JSON.stringify(entry.labels),
-        entry.customer.id,
-        entry.customer.name,
-        JSON.stringify(entry.customer),
-        entry.lastEvent ? JSON.stringify(entry.lastEvent) : null,
-        entry.lastSeq,
-        entry.waitingSince,
-        entry.createdAt,
-        entry.updatedAt,
-        entry.version,
-        indexed,
-      ),
-  );
-  return statements;
+      .bind(rows),
+  ];
+  // Old history is dropped now and then, by whichever writer comes along.
+  if (Math.random() < 0.02) {
+    statements.push(db.prepare("DELETE FROM directory_history WHERE replaced_at < ?").bind(new Date(now.getTime() - HISTORY_KEEP_MS).toISOString()));
+  }
+  await db.batch(statements);
+}
+
+/** A write's row as the upsert reads it from JSON: columns by name, JSON columns as text. */
+function storedOf({ entry, texts }: DirectoryWrite): Record<string, string | number | null> {
+  return {
+    tenant: entry.tenant,
+    id: entry.id,
+    status: entry.status,
+    owner: entry.owner,
+    ownerAgent: entry.ownerAgent,
+    assignee: entry.assignee,
+    labels: JSON.stringify(entry.labels),
+    customerId: entry.customer.id,
+    customerName: entry.customer.name,
+    customer: JSON.stringify(entry.customer),
+    lastEvent: entry.lastEvent ? JSON.stringify(entry.lastEvent) : null,
+    lastSeq: entry.lastSeq,
+    waitingSince: entry.waitingSince,
+    createdAt: entry.createdAt,
+    updatedAt: entry.updatedAt,
+    version: entry.version,
+    indexedSeq: texts.reduce((max, t) => Math.max(max, t.seq), 0),
+  };
+}
+
+/** The writes' texts as [tenant, conversation, seq, text] tuples, in chunks of at most TEXT_CHARS_PER_STATEMENT characters (at least one text each). */
+function textChunks(writes: readonly DirectoryWrite[]): [string, string, number, string][][] {
+  const chunks: [string, string, number, string][][] = [];
+  let chunk: [string, string, number, string][] = [];
+  let chars = 0;
+  for (const { entry, texts } of writes) {
+    for (const t of texts) {
+      if (chunk.length > 0 && chars + t.text.length > TEXT_CHARS_PER_STATEMENT) {
+        chunks.push(chunk);
+        chunk = [];
+        chars = 0;
+      }
+      chunk.push([entry.tenant, entry.id, t.seq, t.text]);
+      chars += t.text.length;
+    }
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }
 
 /** The stored row of one conversation (tests, and the live feed's first frame). */

@@ -3,10 +3,10 @@
 // tenant pays a few D1 transactions a second per shard instead of one per
 // thread per second. Each conversation waits for the batch holding its write
 // (its "pushed" mark and its retry-by-alarm depend on D1 having the row).
-import { statementsOf, type DirectoryEntry, type DirectoryWrite } from "../directory/conversation-index";
+import { weightOf, type DirectoryEntry, type DirectoryWrite } from "../directory/conversation-index";
 
-/** Statements per D1 batch; a longer backlog is written in several batches, one after another. */
-export const MAX_STATEMENTS_PER_BATCH = 500;
+/** Rows and texts per D1 batch (see weightOf); a longer backlog is written in several batches, one after another. */
+export const MAX_WEIGHT_PER_BATCH = 1_000;
 
 interface Waiter {
   resolve: () => void;
@@ -51,18 +51,18 @@ export class DirectoryWrites {
   }
 
   /**
-   * Writes the oldest waiting writes (up to MAX_STATEMENTS_PER_BATCH
-   * statements, at least one write) in one batch and settles their waiters.
+   * Writes the oldest waiting writes (up to MAX_WEIGHT_PER_BATCH rows and
+   * texts, at least one write) in one batch and settles their waiters.
    * @returns the rows now in D1 (empty after a failed batch, whose waiters were rejected).
    */
   async flushOnce(): Promise<DirectoryEntry[]> {
     const taken: Waiting[] = [];
-    let statements = 0;
+    let weight = 0;
     for (const [key, w] of this.waiting) {
-      const cost = statementsOf(w.write);
-      if (taken.length > 0 && statements + cost > MAX_STATEMENTS_PER_BATCH) break;
+      const cost = weightOf(w.write);
+      if (taken.length > 0 && weight + cost > MAX_WEIGHT_PER_BATCH) break;
       taken.push(w);
-      statements += cost;
+      weight += cost;
       this.waiting.delete(key);
     }
     try {

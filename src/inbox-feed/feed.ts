@@ -82,15 +82,17 @@ export class InboxFeed extends DurableObject<Env> {
 
   /** Hub: sends each row to every inbox socket, unless a newer version of it was sent already. */
   async deliver(rows: DirectoryRow[]): Promise<void> {
+    const sockets = this.ctx.getWebSockets();
     const frames: string[] = [];
     for (const row of rows) {
       if ((this.sent.get(row.id) ?? 0) >= row.version) continue;
       this.sent.set(row.id, row.version);
-      frames.push(JSON.stringify({ type: "conversation", conversation: row }));
+      // No inbox open (the common case for a tenant without agents online): nothing to encode.
+      if (sockets.length > 0) frames.push(JSON.stringify({ type: "conversation", conversation: row }));
     }
     if (this.sent.size > 50_000) this.sent.clear();
     if (frames.length === 0) return;
-    for (const ws of this.ctx.getWebSockets()) {
+    for (const ws of sockets) {
       try {
         for (const frame of frames) ws.send(frame);
       } catch {

@@ -46,6 +46,26 @@ describe("directory writes batched per shard", () => {
     expect((await rowWhen(tenant.id, c.conversationId, () => true)).status).toBe(row.status);
     expect((await rowWhen(tenant.id, other.conversationId, () => true)).status).toBe("resolved");
   });
+
+  it("a batch with more text than one statement takes is indexed whole, and a repeated write indexes nothing twice", async () => {
+    const tenant = await newTenant();
+    const c = await customerOf(tenant, "long");
+    const row = await rowWhen(tenant.id, c.conversationId, () => true);
+    // 60 texts of 4,000 characters: 240,000, over the 200,000 one full-text statement carries.
+    const texts = Array.from({ length: 60 }, (_, i) => ({ seq: 1001 + i, text: `${`w${i}x`.repeat(10)}${".".repeat(4000 - 10 * `w${i}x`.length)}` }));
+    texts[0]!.text = `firstyak ${texts[0]!.text}`.slice(0, 4000);
+    texts[59]!.text = `lastyak ${texts[59]!.text}`.slice(0, 4000);
+    await upsertDirectories(env.DB, [{ entry: { ...row, tenant: tenant.id, version: row.version + 1 }, texts }]);
+    await upsertDirectories(env.DB, [{ entry: { ...row, tenant: tenant.id, version: row.version + 2 }, texts }]);
+    for (const q of ["firstyak", "lastyak"]) {
+      expect((await list(tenant.apiKey, `q=${q}`)).conversations.map((r) => r.id)).toEqual([c.conversationId]);
+    }
+    const indexed = await env.DB.prepare("SELECT COUNT(*) AS n FROM directory_search WHERE tenant = ? AND conversation_id = ?")
+      .bind(tenant.id, c.conversationId)
+      .first<{ n: number }>();
+    expect(indexed?.n).toBe(60);
+    expect((await rowWhen(tenant.id, c.conversationId, () => true)).version).toBe(row.version + 2);
+  });
 });
 
 describe("the directory backstop timer", () => {
@@ -70,5 +90,19 @@ describe("the directory backstop timer", () => {
     await runDurableObjectAlarm(stub);
     expect(await directoryTimer(tenant.id, c.conversationId)).toBeNull();
     expect((await rowWhen(tenant.id, c.conversationId, () => true)).lastSeq).toBe(3);
+
+    // The next busy spell arms it again (the object's in-memory "armed" knowledge went with the timer).
+    await say(c, "m4");
+    expect(await directoryTimer(tenant.id, c.conversationId)).not.toBeNull();
+    await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 4);
+
+    // A backstop that comes due while changes wait pushes them and stays armed until a run finds nothing left.
+    await runInDurableObject(stub, (_o, state) => {
+      state.storage.sql.exec("UPDATE timers SET at = ? WHERE kind = 'directory'", Date.now() - 1);
+    });
+    await say(c, "m5");
+    await runDurableObjectAlarm(stub);
+    expect((await rowWhen(tenant.id, c.conversationId, () => true)).lastSeq).toBe(5);
+    expect(await directoryTimer(tenant.id, c.conversationId)).not.toBeNull();
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { directoryRow, upsertDirectory } from "../../src/directory/conversation-index";
 import { agentSession, call, ok } from "./business-helpers";
 import { customerOf, list, newTenant, rowWhen, say } from "./directory-helpers";
-import { api } from "./helpers";
+import { api, eventually } from "./helpers";
 import { problemOf } from "./identity-helpers";
 
 describe("directory", () => {
@@ -125,5 +125,21 @@ describe("directory", () => {
     expect(Date.now() - started).toBeLessThan(4_000);
     const res = await api(`/v1/conversations?q=hurry`, { token: tenant.apiKey });
     expect(res.status).toBe(200);
+  });
+
+  it("shows a busy thread's change within 2 s: one made right after a push rides the next push", async () => {
+    const tenant = await newTenant();
+    const c = await customerOf(tenant, "busy-quick");
+    await say(c, "first");
+    await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq === 1);
+    // The push of "first" just happened: this change waits for the next round (the interval), the worst case.
+    const started = Date.now();
+    await say(c, "second pelican");
+    const row = await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq === 2);
+    // Generous for a busy test machine; the design bound is DIRECTORY_INTERVAL_MS + INBOX_FLUSH_MS + the D1 write (about 1.8 s).
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(row.lastEvent?.preview).toBe("second pelican");
+    const found = await eventually(() => list(tenant.apiKey, "q=pelican"), (p) => p.conversations.length > 0);
+    expect(found.conversations.map((r) => r.id)).toEqual([c.conversationId]);
   });
 });
