@@ -84,9 +84,16 @@ export class PeopleSync {
   /** The stored row, read once per wake. A table created before the `facts` column gets it here. */
   private stored(): SyncRow | null {
     if (this.row !== undefined) return this.row;
-    const columns = this.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('people_sync')").toArray();
-    if (!columns.some((c) => c.name === "facts")) this.sql.exec("ALTER TABLE people_sync ADD COLUMN facts TEXT");
-    this.row = this.sql.exec<SyncRow>("SELECT version, last_seen_at, pushed, facts FROM people_sync WHERE id = 1").toArray()[0] ?? null;
+    const read = () => this.sql.exec<SyncRow>("SELECT version, last_seen_at, pushed, facts FROM people_sync WHERE id = 1").toArray()[0] ?? null;
+    try {
+      this.row = read();
+    } catch (err) {
+      // Asked only when the read fails, so a wake costs one statement here, not a schema lookup too.
+      const columns = this.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('people_sync')").toArray();
+      if (columns.some((c) => c.name === "facts")) throw err;
+      this.sql.exec("ALTER TABLE people_sync ADD COLUMN facts TEXT");
+      this.row = read();
+    }
     return this.row;
   }
 
