@@ -16,6 +16,12 @@ export const REFRESH_TTL_MS = 30 * 24 * 3600 * 1000;
 export const REFRESH_GRACE_MS = 60_000;
 /** Session rows outlive their 15-minute tokens by a wide margin, then are pruned. */
 const SESSION_ROW_TTL_MS = 24 * 3600 * 1000;
+/**
+ * Expired session rows are pruned at most this often per wake, not on every
+ * session: rows are only ever looked up by id, so one kept a while past its
+ * TTL changes no answer, and the prune scans the table.
+ */
+const SESSION_PRUNE_EVERY_MS = 3600 * 1000;
 
 export interface DeviceInfo {
   deviceId: string;
@@ -36,6 +42,9 @@ interface DeviceRow extends Record<string, SqlStorageValue> {
 // Hashes of 256-bit secrets are compared with plain equality: learning how
 // many leading characters of a SHA-256 digest match reveals nothing usable.
 export class Devices {
+  /** When expired session rows were last pruned (ms; 0: not since this object woke). */
+  private prunedAt = 0;
+
   constructor(private readonly sql: SqlStorage) {}
 
   /** Starts a new session on `deviceId`, replacing any older one (and un-revoking the device). */
@@ -145,7 +154,10 @@ export class Devices {
   }
 
   private recordSession(sessionId: string, deviceId: string, now: Date): void {
-    this.sql.exec("DELETE FROM sessions WHERE created_at < ?", new Date(now.getTime() - SESSION_ROW_TTL_MS).toISOString());
+    if (now.getTime() - this.prunedAt >= SESSION_PRUNE_EVERY_MS) {
+      this.sql.exec("DELETE FROM sessions WHERE created_at < ?", new Date(now.getTime() - SESSION_ROW_TTL_MS).toISOString());
+      this.prunedAt = now.getTime();
+    }
     this.sql.exec("INSERT INTO sessions (session_id, device_id, created_at) VALUES (?, ?, ?)", sessionId, deviceId, now.toISOString());
   }
 

@@ -4,7 +4,9 @@
 // late push never moves the row back; a failed push is retried by alarm.
 // Last seen is kept to LAST_SEEN_PRECISION_MS: a session that changes nothing
 // else within that time of the last push writes nothing to D1 (a busy person
-// opening sessions on many devices cost one D1 write each before).
+// opening sessions on many devices cost one D1 write each before). What was
+// pushed is stored beside the row, so a person whose object was evicted and
+// wakes for a session costs no D1 write either; the row is read once per wake.
 import { isGuestId } from "../ids";
 import { recordPerson } from "../broadcast/people";
 
@@ -26,13 +28,22 @@ export interface PersonFacts {
   name?: string;
 }
 
+/** The one row of people_sync: the newest sighting, its version, whether it is pushed, and the facts of the last push. */
+interface SyncRow extends Record<string, SqlStorageValue> {
+  version: number;
+  last_seen_at: string;
+  pushed: number;
+  /** factsKey of the last successful push; null before the first, or in a row from before this column. */
+  facts: string | null;
+}
+
 /** The push of one person's facts to the D1 people index. */
 export class PeopleSync {
   private push: Promise<void> | null = null;
   private dirty = false;
   private pushedAt = 0;
-  /** factsKey of the last successful push, since this object woke (null: push on the next sighting). */
-  private pushedFacts: string | null = null;
+  /** The people_sync row as stored (undefined: not read since this object woke; null: no row yet). This object is its only writer. */
+  private row: SyncRow | null | undefined;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -42,27 +53,48 @@ export class PeopleSync {
   ) {
     // Not in the versioned schema list: a table of its own, so this module
     // merges cleanly beside other changes to src/customer/schema.ts.
-    sql.exec("CREATE TABLE IF NOT EXISTS people_sync (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, last_seen_at TEXT NOT NULL, pushed INTEGER NOT NULL)");
+    sql.exec(
+      "CREATE TABLE IF NOT EXISTS people_sync (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, last_seen_at TEXT NOT NULL, pushed INTEGER NOT NULL, facts TEXT)",
+    );
   }
 
   /** The person was just seen (a session opened or refreshed) or their profile changed. */
   seen(now = new Date()): void {
-    const row = this.sql.exec<{ last_seen_at: string; pushed: number }>("SELECT last_seen_at, pushed FROM people_sync WHERE id = 1").toArray()[0];
-    const unchanged = row?.pushed === 1 && this.pushedFacts === factsKey(this.facts());
+    const row = this.stored();
+    const unchanged = row?.pushed === 1 && row.facts === factsKey(this.facts());
     if (unchanged && now.getTime() - Date.parse(row.last_seen_at) < LAST_SEEN_PRECISION_MS) return;
-    this.sql.exec(
-      `INSERT INTO people_sync (id, version, last_seen_at, pushed) VALUES (1, 1, ?, 0)
-       ON CONFLICT (id) DO UPDATE SET version = version + 1, last_seen_at = excluded.last_seen_at, pushed = 0`,
-      now.toISOString(),
-    );
+    this.row = this.sql
+      .exec<SyncRow>(
+        `INSERT INTO people_sync (id, version, last_seen_at, pushed) VALUES (1, 1, ?, 0)
+         ON CONFLICT (id) DO UPDATE SET version = version + 1, last_seen_at = excluded.last_seen_at, pushed = 0
+         RETURNING version, last_seen_at, pushed, facts`,
+        now.toISOString(),
+      )
+      .one();
     this.schedule();
   }
 
   /** Pushes what is not pushed yet (from the alarm, after a failure). */
   async flush(): Promise<void> {
-    const row = this.sql.exec<{ pushed: number }>("SELECT pushed FROM people_sync WHERE id = 1").toArray()[0];
+    const row = this.stored();
     if (row && row.pushed === 0) this.schedule();
     await this.push;
+  }
+
+  /** The stored row, read once per wake. A table created before the `facts` column gets it here. */
+  private stored(): SyncRow | null {
+    if (this.row !== undefined) return this.row;
+    const read = () => this.sql.exec<SyncRow>("SELECT version, last_seen_at, pushed, facts FROM people_sync WHERE id = 1").toArray()[0] ?? null;
+    try {
+      this.row = read();
+    } catch (err) {
+      // Asked only when the read fails, so a wake costs one statement here, not a schema lookup too.
+      const columns = this.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('people_sync')").toArray();
+      if (columns.some((c) => c.name === "facts")) throw err;
+      this.sql.exec("ALTER TABLE people_sync ADD COLUMN facts TEXT");
+      this.row = read();
+    }
+    return this.row;
   }
 
   private schedule(): void {
@@ -87,10 +119,9 @@ export class PeopleSync {
 
   private async pushNow(): Promise<void> {
     const { tenant, userId, name } = this.facts();
-    const row = this.sql
-      .exec<{ version: number; last_seen_at: string }>("SELECT version, last_seen_at FROM people_sync WHERE id = 1")
-      .toArray()[0];
+    const row = this.stored();
     if (!tenant || !userId || !row) return;
+    const facts = factsKey({ tenant, userId, name });
     await recordPerson(this.db, {
       tenant,
       userId,
@@ -99,7 +130,10 @@ export class PeopleSync {
       lastSeenAt: row.last_seen_at,
       version: row.version,
     });
-    this.sql.exec("UPDATE people_sync SET pushed = 1 WHERE id = 1 AND version = ?", row.version);
-    this.pushedFacts = factsKey({ tenant, userId, name });
+    // A sighting recorded while the push was under way keeps its row unpushed (a newer version).
+    const pushed = this.sql
+      .exec<SyncRow>("UPDATE people_sync SET pushed = 1, facts = ? WHERE id = 1 AND version = ? RETURNING version, last_seen_at, pushed, facts", facts, row.version)
+      .toArray()[0];
+    if (pushed) this.row = pushed;
   }
 }

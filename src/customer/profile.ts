@@ -32,15 +32,23 @@ export class Profile {
     return this.cached;
   }
 
+  /**
+   * Stores the given fields (undefined ones are left as they are). A field
+   * that already holds the value is not written: every sign-in sets the
+   * profile from its identity token, which is almost always unchanged. This
+   * object is the profile's only writer, so the cache stays exact.
+   */
   set(fields: Partial<ProfileFields>): void {
-    for (const [key, value] of Object.entries(fields)) {
-      if (value === undefined) continue;
+    let current = this.get();
+    for (const [key, value] of Object.entries(fields) as [Key, string | undefined][]) {
+      if (value === undefined || current[key] === value) continue;
       this.sql.exec(
         "INSERT INTO profile (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         key,
         value,
       );
+      current = { ...current, [key]: value };
     }
-    this.cached = undefined;
+    this.cached = current;
   }
 }

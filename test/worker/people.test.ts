@@ -1,6 +1,6 @@
 // The people index: filled from sessions (Customer DO pushes, versioned),
 // labels and timezone set by the business, keyset paging and search.
-import { env } from "cloudflare:test";
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { recordPerson, type Person } from "../../src/broadcast/people";
 import { adminKeyOf, newTopic } from "./broadcast-helpers";
@@ -48,6 +48,35 @@ describe("people", () => {
     const renamed = await eventually(read, (p) => p?.name === "Lena K.");
     expect(renamed?.name).toBe("Lena K.");
     expect(Date.parse(renamed!.lastSeenAt!)).toBeGreaterThan(Date.parse(first!.lastSeenAt!));
+  });
+
+  it("a session right after the person's object was evicted writes nothing either; a row stored before the pushed facts were kept is pushed once", async () => {
+    const userId = uniqueUser("mia");
+    const customer = env.CUSTOMER.getByName(`demo:${userId}`);
+    const session = () =>
+      identityToken(userId, { name: "Mia" }).then((identityToken) => api("/v1/sessions", { method: "POST", json: { tenant: "demo", identityToken } }));
+    const read = async (): Promise<Person | null> => {
+      const res = await person(userId);
+      return res.status === 200 ? (await json<{ person: Person }>(res)).person : null;
+    };
+    expect((await session()).status).toBe(201);
+    const first = await eventually(read, (p) => p?.name === "Mia");
+
+    // The object wakes without memory of the push: what was pushed is stored, so nothing is pushed again.
+    await evictDurableObject(customer);
+    expect((await session()).status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await read())?.lastSeenAt).toBe(first!.lastSeenAt);
+
+    // A table from before the `facts` column (what was pushed unknown) gets the column and pushes once.
+    await runInDurableObject(customer, (_instance, state) => {
+      state.storage.sql.exec("ALTER TABLE people_sync DROP COLUMN facts");
+    });
+    await evictDurableObject(customer);
+    expect((await session()).status).toBe(201);
+    const again = await eventually(read, (p) => p?.lastSeenAt !== first!.lastSeenAt);
+    expect(Date.parse(again!.lastSeenAt!)).toBeGreaterThan(Date.parse(first!.lastSeenAt!));
+    expect(again?.name).toBe("Mia");
   });
 
   it("labels are added and removed, timezones validated; unknown people are 404", async () => {
