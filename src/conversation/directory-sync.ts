@@ -27,11 +27,12 @@ export const DIRECTORY_DELAY_MS = 150;
 /**
  * …and the least time between two pushes of one busy thread. A change waits
  * at most this long for its push, then up to INBOX_FLUSH_MS at the shard and
- * the D1 write: 1.5 + 0.25 s and the write, inside the contract's 2 s
+ * the D1 write: 1 + 0.25 s and the write, inside the contract's 2 s
  * (docs/ARCHITECTURE.md "Directory freshness, guaranteed"). Each push costs
- * D1 a row (bench/BENCHMARKS.md), so the interval is as long as the budget allows.
+ * D1 a row (bench/BENCHMARKS.md); 1.5 s was tried and left the D1 write only
+ * 250 ms of the contract's margin for no gain the bench could show.
  */
-export const DIRECTORY_INTERVAL_MS = 1_500;
+export const DIRECTORY_INTERVAL_MS = 1_000;
 /** If a push has not succeeded by then (eviction, D1 failure), the alarm pushes. */
 const BACKSTOP_MS = 5_000;
 /** Events read (and their messages indexed) per push; a longer backlog takes several pushes. */

@@ -4,7 +4,7 @@
 // limits this gives and how it scales.
 import { objectName } from "../directory/stubs";
 
-/** Shards per tenant: each takes at most one row per DIRECTORY_INTERVAL_MS (1.5 s) from each of its conversations. */
+/** Shards per tenant: each takes at most one row per DIRECTORY_INTERVAL_MS (1 s) from each of its conversations. */
 export const INBOX_SHARDS = 8;
 /** How long a shard gathers rows before one batch to the hub. */
 export const INBOX_FLUSH_MS = 250;
