@@ -155,11 +155,13 @@ export class Connections {
    */
   publish(outcome: AppendOutcome, from: WebSocket | null): void {
     const { event } = outcome;
-    if (outcome.created) {
+    const sockets = this.ctx.getWebSockets();
+    // An HTTP append to a thread nobody watches encodes nothing.
+    if (outcome.created && sockets.length > (from ? 1 : 0)) {
       // Encoded once for every socket (twice when customers read less of it): fan-out cost is the sends, not JSON.
       const encoded = encodeServerFrame({ type: "event", event });
       const forCustomers = hasBusinessOnlyParts(event) ? encodeServerFrame({ type: "event", event: eventForCustomer(event) }) : encoded;
-      for (const ws of this.ctx.getWebSockets()) {
+      for (const ws of sockets) {
         if (ws === from) continue;
         const state = this.stateOf(ws);
         // A socket still replaying reads this event from the log in its turn.
