@@ -12,10 +12,17 @@ import type { Env } from "../env";
 import type { CustomerAccess } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
 import { enforceLeasedLimit, enforceLimits, limitsOf, type LimitCheck } from "../ratelimit/limits";
+import type { KeepAlive } from "../ratelimit/leased-buckets";
 import type { AppEnv } from "./types";
 
 function clientIp(c: Context<AppEnv>): string | null {
   return c.req.header("cf-connecting-ip") ?? null;
+}
+
+/** The request's waitUntil, for a lease refill that outlives the answer (src/ratelimit/leased-buckets.ts). */
+function keepAliveOf(c: Context<AppEnv>): KeepAlive {
+  const ctx = c.executionCtx;
+  return (promise) => ctx.waitUntil(promise);
 }
 
 /**
@@ -29,7 +36,7 @@ export async function limitSessionCreation(c: Context<AppEnv>, tenant: Tenant, d
   if (deviceId) checks.push({ key: `sessions:device:${tenant.id}:${deviceId}`, limit: limits.sessionsPerDevice });
   const ip = clientIp(c);
   // Per IP through the isolate's pre-check bucket; per device exactly (a device's key is rarely hot).
-  await Promise.all([enforceLimits(c.env, checks), ip ? enforceLeasedLimit(c.env, { key: `sessions:ip:${tenant.id}:${ip}`, limit: limits.sessionsPerIp }) : undefined]);
+  await Promise.all([enforceLimits(c.env, checks), ip ? enforceLeasedLimit(c.env, { key: `sessions:ip:${tenant.id}:${ip}`, limit: limits.sessionsPerIp }, keepAliveOf(c)) : undefined]);
 }
 
 /**
@@ -47,7 +54,7 @@ export async function sessionTenant(c: Context<AppEnv>, tenantId: string, device
 }
 
 export function limitCustomerSend(c: Context<AppEnv>, access: CustomerAccess): Promise<void> {
-  return enforceSendLimits(c.env, access, clientIp(c));
+  return enforceSendLimits(c.env, access, clientIp(c), keepAliveOf(c));
 }
 
 /**
@@ -56,9 +63,9 @@ export function limitCustomerSend(c: Context<AppEnv>, access: CustomerAccess): P
  * which sees every message of the thread anyway, so a message costs at most
  * one limiter round trip.
  */
-export async function enforceSendLimits(env: Env, access: CustomerAccess, ip: string | null): Promise<void> {
+export async function enforceSendLimits(env: Env, access: CustomerAccess, ip: string | null, keepAlive?: KeepAlive): Promise<void> {
   if (!ip) return;
   const tenant = await findTenant(env.DB, access.tenant);
   const limits = limitsOf(env, tenant?.rateLimits);
-  await enforceLeasedLimit(env, { key: `sends:ip:${access.tenant}:${ip}`, limit: limits.sendsPerIp });
+  await enforceLeasedLimit(env, { key: `sends:ip:${access.tenant}:${ip}`, limit: limits.sendsPerIp }, keepAlive);
 }

@@ -43,9 +43,24 @@ interface KeyState {
   refusedUntil: number;
   retryAfter: number;
   asking: Promise<boolean> | null;
+  /** When `asking` was started (ms). */
+  askedAt: number;
+  /** Counts lease requests, so a given-up one never clears its successor. */
+  generation: number;
   /** Requests of this isolate waiting for a token of this key. */
   waiting: number;
 }
+
+/**
+ * A lease request older than this is given up and asked again (ms): a
+ * request's I/O is cancelled when it has answered, so a refill it started and
+ * nobody kept alive would otherwise never settle, and every later request of
+ * the key in this isolate would wait on it for ever.
+ */
+const ASK_STALE_MS = 3_000;
+
+/** Keeps a background promise running after the request answered (ExecutionContext.waitUntil). */
+export type KeepAlive = (promise: Promise<unknown>) => void;
 
 /** Takes a lease of up to `want` tokens from the key's shared bucket (a RateLimiter object). */
 export type AskLease = (key: string, limit: BucketLimit, want: number) => Promise<LeaseAnswer>;
@@ -59,8 +74,10 @@ export class LeasedBuckets {
    * (refilled in the background when low), else after asking the shared
    * bucket. Answers the seconds to wait when refused. A shared bucket that
    * cannot be reached lets the request through, as enforceLimits does.
+   * `keepAlive` (the request's waitUntil) keeps a background refill alive
+   * after this request has answered.
    */
-  async take(key: string, limit: BucketLimit, ask: AskLease): Promise<{ allowed: boolean; retryAfter: number }> {
+  async take(key: string, limit: BucketLimit, ask: AskLease, keepAlive?: KeepAlive): Promise<{ allowed: boolean; retryAfter: number }> {
     const state = this.stateOf(key);
     state.waiting++;
     try {
@@ -72,14 +89,29 @@ export class LeasedBuckets {
         if (now - state.leasedAt > LEASE_MS) state.tokens = 0;
         if (state.tokens >= 1) {
           state.tokens--;
-          if (state.tokens <= Math.floor(leaseSize(limit) / 2)) void this.refill(key, state, limit, ask);
+          if (state.tokens <= Math.floor(leaseSize(limit) / 2)) {
+            const refill = this.refill(key, state, limit, ask);
+            if (keepAlive) keepAlive(refill);
+          }
           return { allowed: true, retryAfter: 0 };
         }
         if (state.refusedUntil > now) return { allowed: false, retryAfter: state.retryAfter };
-        if (!(await this.refill(key, state, limit, ask))) return { allowed: true, retryAfter: 0 };
+        const asked = await this.waitFor(this.refill(key, state, limit, ask));
+        if (asked === "stale") continue;
+        if (!asked) return { allowed: true, retryAfter: 0 };
       }
     } finally {
       state.waiting--;
+    }
+  }
+
+  /** `asking`, or "stale" once it has taken longer than ASK_STALE_MS (the next round asks again). */
+  private async waitFor(asking: Promise<boolean>): Promise<boolean | "stale"> {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    try {
+      return await Promise.race([asking, new Promise<"stale">((resolve) => (timer = setTimeout(() => resolve("stale"), ASK_STALE_MS + 50)))]);
+    } finally {
+      if (timer !== null) clearTimeout(timer);
     }
   }
 
@@ -87,7 +119,7 @@ export class LeasedBuckets {
     let state = this.keys.get(key);
     if (!state) {
       if (this.keys.size >= MAX_KEYS) this.keys.clear();
-      state = { tokens: 0, leasedAt: 0, refusedUntil: 0, retryAfter: 0, asking: null, waiting: 0 };
+      state = { tokens: 0, leasedAt: 0, refusedUntil: 0, retryAfter: 0, asking: null, askedAt: 0, generation: 0, waiting: 0 };
       this.keys.set(key, state);
     }
     return state;
@@ -98,7 +130,13 @@ export class LeasedBuckets {
    * one. Resolves false when the shared bucket could not be reached (logged).
    */
   private refill(key: string, state: KeyState, limit: BucketLimit, ask: AskLease): Promise<boolean> {
-    state.asking ??= (async () => {
+    if (state.asking && Date.now() - state.askedAt > ASK_STALE_MS) state.asking = null;
+    if (state.asking) return state.asking;
+    state.askedAt = Date.now();
+    const generation = ++state.generation;
+    state.asking = (async () => {
+      // Settles after the assignment below, so the finally never clears a newer lease request.
+      await Promise.resolve();
       try {
         const answer = await ask(key, limit, Math.max(leaseSize(limit), state.waiting));
         const now = Date.now();
@@ -117,7 +155,7 @@ export class LeasedBuckets {
         console.error(`rate limiter ${key} unreachable; allowing`, err);
         return false;
       } finally {
-        state.asking = null;
+        if (state.generation === generation) state.asking = null;
       }
     })();
     return state.asking;

@@ -3,7 +3,7 @@
 import * as z from "zod";
 import type { Env } from "../env";
 import { ServiceError } from "../protocol/errors";
-import { LeasedBuckets } from "./leased-buckets";
+import { LeasedBuckets, type KeepAlive } from "./leased-buckets";
 import type { BucketLimit } from "./token-bucket";
 
 export const LIMIT_NAMES = ["sessionsPerIp", "sessionsPerDevice", "sendsPerDevice", "sendsPerIp", "uploadsPerDevice"] as const;
@@ -126,9 +126,9 @@ const leased = new LeasedBuckets();
  * bucket (src/ratelimit/leased-buckets.ts): most requests make no round
  * trip; the shared RateLimiter object still bounds all isolates together.
  */
-export async function enforceLeasedLimit(env: Env, check: LimitCheck): Promise<void> {
+export async function enforceLeasedLimit(env: Env, check: LimitCheck, keepAlive?: KeepAlive): Promise<void> {
   if (!check.limit) return;
-  const outcome = await leased.take(check.key, check.limit, (key, limit, want) => env.RATE_LIMITER.getByName(key).lease(limit, want));
+  const outcome = await leased.take(check.key, check.limit, (key, limit, want) => env.RATE_LIMITER.getByName(key).lease(limit, want), keepAlive);
   if (!outcome.allowed) {
     throw new ServiceError("rate_limited", `too many requests; retry in ${outcome.retryAfter} s`, { retryAfter: outcome.retryAfter });
   }
