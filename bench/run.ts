@@ -45,6 +45,8 @@ import {
 const { values: flags } = parseArgs({
   options: {
     rounds: { type: "string", default: "5" },
+    /** Unmeasured load (ms) before each throughput round of each scenario: the rounds interleave ten scenarios, so without it every round would start on objects evicted while the others ran (0: none). */
+    "round-warmup": { type: "string", default: "1000" },
     seconds: { type: "string", default: "2" },
     clients: { type: "string", default: "32" },
     conversations: { type: "string", default: "100" },
@@ -348,8 +350,10 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
   // Rounds interleave every scenario, so slow drift (other load on the
   // machine, heap growth) hits baseline and appends alike.
   const perRound: Record<string, LoadResult[]> = {};
+  const roundWarmup = Number(flags["round-warmup"]);
   for (let round = 1; round <= ROUNDS; round++) {
     for (const name of Object.keys(scenarios)) {
+      if (roundWarmup > 0) await run(name, `rw${round}-${seq++}`, roundWarmup);
       const r = await run(name, `r${round}-${seq++}`, ROUND_MS);
       if (r.failed > 0) throw new Error(`"${name}" had ${r.failed} failures: ${r.firstFailure} ${JSON.stringify(r.statuses)}`);
       if (r.connections > CLIENTS) throw new Error(`"${name}" opened ${r.connections} connections for ${CLIENTS} clients`);
