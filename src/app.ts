@@ -1,14 +1,14 @@
 // The HTTP API: route groups mounted under /v1, errors as problem+json.
+// The demo page's routes, the demo tenant's seed and the Messenger simulator
+// are not here: they are local-development tools, mounted only by the dev
+// entry (src/dev/worker.ts) that `npm run dev`, the tests and the testing kit run.
 import { Hono } from "hono/tiny";
-import { seedDemoTenant } from "./directory/dev-seed";
-import { settingsOf } from "./env";
 import { admin } from "./http/admin";
 import { attachments } from "./http/attachments";
 import { broadcasts } from "./http/broadcasts";
 import { agentSessions } from "./http/agent-sessions";
 import { conversations, me } from "./http/conversations";
 import { cors } from "./http/cors";
-import { demo } from "./http/demo";
 import { inbox } from "./http/inbox";
 import { live } from "./http/live";
 import { people } from "./http/people";
@@ -17,20 +17,10 @@ import { describe } from "./http/route";
 import { sessions } from "./http/sessions";
 import { meSubscriptions, topics } from "./http/subscriptions";
 import { channelConversations, channels } from "./channels/routes";
-import { simulator } from "./channels/simulator";
-import { seedDemoChannel } from "./channels/demo-seed";
 import type { AppEnv } from "./http/types";
 import { webhooks } from "./http/webhooks";
 
 export const app = new Hono<AppEnv>();
-
-app.use("/v1/*", async function devSeed(c, next) {
-  if (settingsOf(c.env).devSeed) {
-    await seedDemoTenant(c.env.DB);
-    await seedDemoChannel(c.env, new URL(c.req.url).origin);
-  }
-  await next();
-});
 
 // The admin API is for the operator's tools, never for browsers: no CORS.
 app.route("/v1/admin", admin);
@@ -50,8 +40,6 @@ app.route("/v1/broadcasts", broadcasts);
 app.route("/v1/webhook-endpoints", webhooks);
 app.route("/v1/inbox", inbox);
 app.route("/v1/channels", channels);
-app.route("/demo/messenger", simulator);
-app.route("/demo", demo);
 
 app.get("/v1", describe("The API's name and version", [], { "200": '{ name: "carryover", version: "v1" }' }), (c) => c.json({ name: "carryover", version: "v1" }));
 

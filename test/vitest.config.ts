@@ -36,6 +36,8 @@ export default defineConfig(async () => {
         {
           plugins: [
             cloudflareTest({
+              // The dev entry: the production Worker plus the demo and simulator routes (src/dev/worker.ts).
+              main: `${root}/src/dev/worker.ts`,
               wrangler: { configPath: `${root}/wrangler.toml` },
               miniflare: {
                 outboundService: outbound,

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Builds what carryover/testing boots, so that neither the package's users nor
 // the kit need wrangler or the TypeScript source at run time:
-//   dist/worker/index.js     the Worker bundled by wrangler itself (`wrangler deploy --dry-run`),
+//   dist/worker/index.js     the Worker bundled by wrangler itself (`wrangler deploy --dry-run`)
+//                            from the dev entry (src/dev/worker.ts: the kit plays the demo
+//                            tenant and the Messenger simulator),
 //   dist/worker/config.json  Miniflare options derived from wrangler.toml by wrangler
 //                            (every binding kind: DOs, D1, R2, Queues, assets, vars, …)
 //                            and each D1 database's migrations, split into statements.
 // Run after build.mjs: wrangler reads the assets directory.
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig, unstable_splitSqlQuery } from "wrangler";
 
@@ -16,12 +18,14 @@ const OUT = resolve(ROOT, "dist/worker");
 const CONFIG = resolve(ROOT, "wrangler.toml");
 
 rmSync(OUT, { recursive: true, force: true });
-execFileSync(resolve(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", OUT, "--config", CONFIG], {
+execFileSync(resolve(ROOT, "node_modules/.bin/wrangler"), ["deploy", "src/dev/worker.ts", "--dry-run", "--outdir", OUT, "--config", CONFIG], {
   cwd: ROOT,
   env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "true" },
   stdio: ["ignore", "ignore", "inherit"],
 });
-// Only the bundle itself ships: wrangler also writes a README and a source map.
+// Only the bundle itself ships (wrangler names it after the entry, worker.js):
+// wrangler also writes a README and a source map.
+renameSync(join(OUT, "worker.js"), join(OUT, "index.js"));
 for (const file of readdirSync(OUT)) if (file !== "index.js") rmSync(join(OUT, file), { recursive: true, force: true });
 
 const { workerOptions } = unstable_getMiniflareWorkerOptions(CONFIG);

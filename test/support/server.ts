@@ -156,6 +156,7 @@ export async function startWranglerServer(options: StartOptions = {}): Promise<L
       WRANGLER,
       [
         "dev",
+        "src/dev/worker.ts",
         "--ip", "127.0.0.1",
         "--port", String(port),
         "--inspector-port", String(inspector),

@@ -1,7 +1,8 @@
 // /openapi.json is complete: every route the Hono app registers (walked from
 // `app.routes`, the router's own table) is a path and method of the document.
+// The walk is over the dev Worker's app: the deployed one plus the dev-only routes.
 import { describe, expect, it } from "vitest";
-import { app } from "../../src/app";
+import { devApp as app } from "../../src/dev/worker";
 import { api, json } from "./helpers";
 
 interface Doc {
