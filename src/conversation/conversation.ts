@@ -87,7 +87,10 @@ export class Conversation extends DurableObject<Env> {
     const wired = conversationOutbox(ctx.storage, env, { meta: () => this.meta.get(), binding: () => this.channels.get(), sends: this.channelSends, wake });
     this.outbox = wired.outbox;
     this.sinkInterest = wired.sinkInterest;
-    this.store = new EventStore(sql, (event) => enqueueEvent(this.outbox, event, this.meta.get(), () => this.channels.get()));
+    this.store = new EventStore(sql, (event) => {
+      enqueueEvent(this.outbox, event, this.meta.get(), () => this.channels.get());
+      this.directory.appended(event);
+    });
     this.reads = new ReadCursors(sql);
     this.meta = new MetaStore(sql);
     this.revoked = new RevokedSessions(sql);

@@ -11,7 +11,11 @@
 // A push is cheap on the object's side: one read of the events since the last
 // push (their text, and the last event for the preview), the "pushed" mark
 // and the timer's state kept in memory, the mark written down only now and
-// then (see save). Measurements: bench/BENCHMARKS.md, "Appends over 100 conversations".
+// then (see save). A busy thread's push reads nothing: the events appended
+// since the last push are handed over by the event store as they are written
+// (appended), contiguous by seq; SQL is read only after a wake-up or a gap.
+// Measurements: bench/BENCHMARKS.md, "Appends over 100 conversations" and
+// "Follow-up (branch perf-spread)".
 import type { DirectoryEntry, DirectoryWrite, IndexedText } from "../directory/conversation-index";
 import type { Content } from "../protocol/content";
 import type { LastEventPreview } from "../protocol/directory";
@@ -87,6 +91,14 @@ export class DirectorySync {
   private unsaved = 0;
   /** The thread's last event once read (events never change: it stays last until a later seq exists). */
   private lastEvent: Event | null = null;
+  /**
+   * The events appended since this object started (or since the last push
+   * took them), contiguous by seq, as the store handed them over (appended):
+   * a push of a busy thread reads its texts and last event from here, not
+   * from SQL. Emptied when a gap shows or it grows past a push's worth (the
+   * push then reads SQL, as before).
+   */
+  private tail: Event[] = [];
 
   constructor(
     private readonly sql: SqlStorage,
@@ -128,6 +140,13 @@ export class DirectorySync {
       this.backstopArmed = true;
     }
     this.rounds.start(() => this.run());
+  }
+
+  /** A new event is in the log (the event store's append hook): kept for the next push. */
+  appended(event: Event): void {
+    const last = this.tail.at(-1);
+    if ((last && last.seq + 1 !== event.seq) || this.tail.length >= EVENTS_PER_PUSH) this.tail = [];
+    this.tail.push(event);
   }
 
   /** The backstop timer came due (the alarm took it): push what is left, and arm it again if anything is. */
@@ -182,7 +201,7 @@ export class DirectorySync {
    * or nothing was appended since the last one: events never change).
    */
   private eventsAfter(seq: number): { texts: IndexedText[]; upTo: number; more: boolean; last: Event | null } {
-    const { events, hasMore } = this.store.after(seq, EVENTS_PER_PUSH);
+    const { events, hasMore } = this.inMemoryAfter(seq) ?? this.store.after(seq, EVENTS_PER_PUSH);
     const texts: IndexedText[] = [];
     for (const event of events) {
       if (event.type !== "message.created") continue;
@@ -193,6 +212,23 @@ export class DirectorySync {
     if (newest && !hasMore) this.lastEvent = newest;
     else if (this.lastEvent?.seq !== this.store.lastSeq()) this.lastEvent = this.store.last();
     return { texts, upTo: newest?.seq ?? seq, more: hasMore, last: this.lastEvent };
+  }
+
+  /**
+   * The events after `seq` from the tail when it holds all of them (it starts
+   * at or before seq + 1 and ends at the log's last seq); else null (read SQL).
+   * The events before seq + 1 are dropped: they are pushed.
+   */
+  private inMemoryAfter(seq: number): { events: Event[]; hasMore: false } | null {
+    const first = this.tail[0];
+    const last = this.tail.at(-1);
+    if (!first || !last || first.seq > seq + 1 || last.seq !== this.store.lastSeq()) {
+      this.tail = [];
+      return null;
+    }
+    const events = this.tail.filter((e) => e.seq > seq);
+    this.tail = [];
+    return { events, hasMore: false };
   }
 
   private pushed(): Pushed {

@@ -4,6 +4,13 @@
 // list rows with filters, sorts and a keyset cursor that reads the directory
 // as of the run's first page, so paging while rows change never repeats or
 // skips a row. Every query is bound to one tenant.
+//
+// Snapshots by epoch: every row carries `rev`, its tenant's epoch when it was
+// written; a paging run's first page starts a new epoch of its tenant and
+// reads rows with rev up to the one before. A row written in the current epoch
+// can be seen by no run, so replacing it again writes no history: a busy thread
+// pushing every second pays one history row per paging run started, not one per
+// push (bench/BENCHMARKS.md, "Follow-up (branch perf-spread)").
 import { ServiceError } from "../protocol/errors";
 import type { ConversationStatus, CustomerSummary, Owner } from "../protocol/event";
 import type { DirectoryPage, DirectoryRow, LastEventPreview } from "../protocol/directory";
@@ -27,7 +34,8 @@ export interface IndexedText {
  * Upserts `entry` and indexes `texts`, in one D1 batch (a transaction).
  * Ignored when the stored row has an equal or higher version; texts at or
  * below the row's indexed seq are skipped, so a repeated push is harmless.
- * The replaced row's sortable part goes to directory_history for cursors.
+ * The replaced row's sortable part goes to directory_history for the paging
+ * runs that may read it (see upsertDirectories).
  */
 export async function upsertDirectory(db: D1Database, entry: DirectoryEntry, texts: IndexedText[], now = new Date()): Promise<void> {
   await upsertDirectories(db, [{ entry, texts }], now);
@@ -51,32 +59,57 @@ export function weightOf(write: DirectoryWrite): number {
  */
 const TEXT_CHARS_PER_STATEMENT = 200_000;
 
-/** The clock rev every row of a batch gets, read inside the batch. */
-const CLOCK = "(SELECT rev FROM directory_clock WHERE id = 1)";
+/**
+ * The current epoch of the tenant named by the SQL expression `tenant`: its
+ * directory_epoch row, or the frozen deployment-wide clock for a tenant whose
+ * directory no paging run has read since migration 0009.
+ */
+function epochOf(tenant: string): string {
+  return `COALESCE((SELECT rev FROM directory_epoch WHERE tenant = ${tenant}), (SELECT rev FROM directory_clock WHERE id = 1))`;
+}
+
+/**
+ * Starts a paging run of `tenant`: moves the tenant's epoch on and returns
+ * the one before, which the run reads at (rows with rev ≤ it, as they were).
+ * One D1 write per run, in place of one history row per directory push.
+ */
+async function startRun(db: D1Database, tenant: string): Promise<number> {
+  const row = await db
+    .prepare(
+      `INSERT INTO directory_epoch (tenant, rev) VALUES (?, (SELECT rev FROM directory_clock WHERE id = 1) + 1)
+       ON CONFLICT (tenant) DO UPDATE SET rev = rev + 1 RETURNING rev - 1 AS w`,
+    )
+    .bind(tenant)
+    .first<{ w: number }>();
+  if (!row) throw new Error("directory epoch not returned");
+  return row.w;
+}
 
 /**
  * Several conversations' writes (each as upsertDirectory) in ONE D1 batch, so
  * an InboxFeed shard pays one transaction for all its threads that changed
  * within a flush interval. All or nothing: on failure none is written.
  * However many rows and texts, the batch is a few statements: the rows and
- * texts go as one JSON value each, read with json_each, and the clock moves
- * once (every row of a batch gets the same rev — one transaction, so a
- * paging run sees all of it or none). At most one write per conversation.
+ * texts go as one JSON value each, read with json_each. Rows are stamped with
+ * their tenant's current epoch (one transaction, so a paging run sees all of
+ * the batch or none); a replaced row goes to the history only if it was
+ * written before that epoch began (see the file comment). At most one write
+ * per conversation.
  */
 export async function upsertDirectories(db: D1Database, writes: readonly DirectoryWrite[], now = new Date()): Promise<void> {
   if (writes.length === 0) return;
   const rows = JSON.stringify(writes.map((w) => storedOf(w)));
   const statements: D1PreparedStatement[] = [
-    db.prepare("UPDATE directory_clock SET rev = rev + 1 WHERE id = 1"),
-    // The row each write replaces (a higher version) goes to the history, for paging runs under way.
+    // The row each write replaces (a higher version) goes to the history, for paging runs under way —
+    // only if one may see it: written in an epoch before the current one.
     db
       .prepare(
         `INSERT OR IGNORE INTO directory_history (tenant, id, rev, replaced_rev, replaced_at, status, owner, assignee, labels,
            customer_id, customer_name, waiting_since, created_at, updated_at)
-         SELECT d.tenant, d.id, d.rev, ${CLOCK}, ?, d.status, d.owner, d.assignee, d.labels, d.customer_id, d.customer_name,
-           d.waiting_since, d.created_at, d.updated_at
+         SELECT d.tenant, d.id, d.rev, ${epochOf("d.tenant")}, ?, d.status, d.owner, d.assignee, d.labels, d.customer_id,
+           d.customer_name, d.waiting_since, d.created_at, d.updated_at
          FROM json_each(?) AS j JOIN directory AS d ON d.tenant = j.value ->> 'tenant' AND d.id = j.value ->> 'id'
-         WHERE d.version < j.value ->> 'version'`,
+         WHERE d.version < j.value ->> 'version' AND d.rev < ${epochOf("d.tenant")}`,
       )
       .bind(now.toISOString(), rows),
     // Texts above the stored row's indexed seq only: a repeated push indexes nothing twice (before the upsert moves it).
@@ -95,7 +128,7 @@ export async function upsertDirectories(db: D1Database, writes: readonly Directo
            last_event, last_seq, waiting_since, created_at, updated_at, version, rev, indexed_seq)
          SELECT r ->> 'tenant', r ->> 'id', r ->> 'status', r ->> 'owner', r ->> 'ownerAgent', r ->> 'assignee', r ->> 'labels',
            r ->> 'customerId', r ->> 'customerName', r ->> 'customer', r ->> 'lastEvent', r ->> 'lastSeq', r ->> 'waitingSince',
-           r ->> 'createdAt', r ->> 'updatedAt', r ->> 'version', ${CLOCK}, r ->> 'indexedSeq'
+           r ->> 'createdAt', r ->> 'updatedAt', r ->> 'version', ${epochOf("r ->> 'tenant'")}, r ->> 'indexedSeq'
          FROM (SELECT value AS r FROM json_each(?)) WHERE true
          ON CONFLICT (tenant, id) DO UPDATE SET status = excluded.status, owner = excluded.owner, owner_agent = excluded.owner_agent,
            assignee = excluded.assignee, labels = excluded.labels, customer_id = excluded.customer_id,
@@ -222,7 +255,7 @@ const SORTS: Record<DirectorySort, { key: string; desc: boolean }> = {
 };
 
 interface Cursor {
-  /** The clock rev the run reads the directory at. */
+  /** The tenant's epoch the run reads the directory at (rows with rev ≤ w, as they were then). */
   w: number;
   /** When the run started (ms), for the TTL. */
   t: number;
@@ -272,7 +305,8 @@ function likeValue(q: string): string {
 
 /**
  * One page of the tenant's directory. The first page fixes the run's
- * snapshot (the clock rev `w`); later pages read each row as it was at `w`
+ * snapshot (it starts a new epoch of the tenant and reads at the one before,
+ * `w`); later pages read each row as it was at `w`
  * (the current row if unchanged since, else its history entry), so rows
  * that change during the run keep their place; the rows returned are
  * current. Rows created after `w` come with the live feed or a new run.
@@ -281,7 +315,7 @@ export async function listDirectory(db: D1Database, tenant: string, query: Direc
   const sort = SORTS[query.sort];
   const filters = JSON.stringify([query.status, query.assignee, query.owner, query.label, query.q, query.sort]);
   const cursor = query.cursor ? decodeCursor(query.cursor, filters, now) : null;
-  const w = cursor?.w ?? (await db.prepare("SELECT rev FROM directory_clock WHERE id = 1").first<{ rev: number }>())?.rev ?? 0;
+  const w = cursor?.w ?? (await startRun(db, tenant));
 
   const where: string[] = [];
   const binds: (string | number)[] = [tenant, w, tenant, w, w];
