@@ -19,9 +19,15 @@ export function newSecret(prefix: string): string {
   return newId(prefix, 43);
 }
 
+/** Two lower-case hex digits per byte value, built once. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 export async function sha256Hex(value: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
+  // A loop over a table, not spread + map + padStart: every session creation hashes its refresh token.
+  let hex = "";
+  for (const b of digest) hex += HEX[b];
+  return hex;
 }
 
 /**

@@ -7,8 +7,14 @@
  * so its steps never interleave with the class's own schema.
  */
 export function applyMigrations(sql: SqlStorage, migrations: readonly string[], table = "schema_version"): void {
-  sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER NOT NULL)`);
-  const row = sql.exec<{ version: number }>(`SELECT version FROM ${table}`).toArray()[0];
+  // Every wake of an object runs this: one read when the table exists, the
+  // CREATE only on a new object (a failed read) — a statement less per wake.
+  let row: { version: number } | undefined;
+  try {
+    row = sql.exec<{ version: number }>(`SELECT version FROM ${table}`).toArray()[0];
+  } catch {
+    sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER NOT NULL)`);
+  }
   if (!row) sql.exec(`INSERT INTO ${table} (version) VALUES (0)`);
   for (let version = row?.version ?? 0; version < migrations.length; version++) {
     sql.exec(migrations[version]!);

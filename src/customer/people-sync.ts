@@ -37,7 +37,7 @@ interface SyncRow extends Record<string, SqlStorageValue> {
   facts: string | null;
 }
 
-/** The push of one person's facts to the D1 people index. */
+/** The push of one person's facts to the D1 people index (table people_sync: src/customer/schema.ts). */
 export class PeopleSync {
   private push: Promise<void> | null = null;
   private dirty = false;
@@ -50,13 +50,7 @@ export class PeopleSync {
     private readonly db: D1Database,
     private readonly facts: () => PersonFacts,
     private readonly retryLater: () => Promise<void>,
-  ) {
-    // Not in the versioned schema list: a table of its own, so this module
-    // merges cleanly beside other changes to src/customer/schema.ts.
-    sql.exec(
-      "CREATE TABLE IF NOT EXISTS people_sync (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, last_seen_at TEXT NOT NULL, pushed INTEGER NOT NULL, facts TEXT)",
-    );
-  }
+  ) {}
 
   /** The person was just seen (a session opened or refreshed) or their profile changed. */
   seen(now = new Date()): void {

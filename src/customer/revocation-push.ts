@@ -28,7 +28,7 @@ export interface RevocationNotice {
 /** The one RPC a thread offers for it (Conversation.revokeSessions). */
 export type TellThread = (threadId: string, notice: RevocationNotice) => Promise<void>;
 
-/** The person's revocations as their threads must know them, and the pushes that tell them. */
+/** The person's revocations as their threads must know them, and the pushes that tell them (table revocation_pushes: src/customer/schema.ts). */
 export class RevocationPush {
   constructor(
     private readonly sql: SqlStorage,
@@ -37,9 +37,7 @@ export class RevocationPush {
     private readonly tell: TellThread,
     /** Arms the object's alarm, which calls retryPending(). */
     private readonly retryLater: () => Promise<void>,
-  ) {
-    sql.exec("CREATE TABLE IF NOT EXISTS revocation_pushes (thread_id TEXT PRIMARY KEY)");
-  }
+  ) {}
 
   /**
    * The sessions signed out recently enough that a token of theirs could

@@ -48,6 +48,14 @@ const MIGRATIONS: string[] = [
   // The refresh token just rotated away and when: the grace window of src/customer/devices.ts.
   `ALTER TABLE devices ADD COLUMN previous_refresh_hash TEXT;
    ALTER TABLE devices ADD COLUMN rotated_at TEXT;`,
+  // The tables people-sync.ts, session-limit.ts and revocation-push.ts used to
+  // create with CREATE TABLE IF NOT EXISTS in every constructor: three
+  // statements on every wake of the object, now one step applied once. IF NOT
+  // EXISTS because an object from before this step already has them (a
+  // people_sync table from before its facts column gets it in people-sync.ts).
+  `CREATE TABLE IF NOT EXISTS people_sync (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, last_seen_at TEXT NOT NULL, pushed INTEGER NOT NULL, facts TEXT);
+   CREATE TABLE IF NOT EXISTS session_buckets (device_id TEXT PRIMARY KEY, tokens REAL NOT NULL, at INTEGER NOT NULL);
+   CREATE TABLE IF NOT EXISTS revocation_pushes (thread_id TEXT PRIMARY KEY);`,
 ];
 
 export function migrate(sql: SqlStorage): void {

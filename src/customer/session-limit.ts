@@ -10,10 +10,8 @@ import { takeToken, type BucketLimit } from "../ratelimit/token-bucket";
 
 /** Session creations per device of this person, one token bucket per device. */
 export class DeviceSessionLimit {
-  constructor(private readonly sql: SqlStorage) {
-    // A table of its own, not in the numbered schema: merges cleanly beside other changes.
-    sql.exec("CREATE TABLE IF NOT EXISTS session_buckets (device_id TEXT PRIMARY KEY, tokens REAL NOT NULL, at INTEGER NOT NULL)");
-  }
+  /** `sql` holds table session_buckets (src/customer/schema.ts). */
+  constructor(private readonly sql: SqlStorage) {}
 
   /**
    * Takes one session creation for `deviceId`; no-op when `limit` is null (off).
