@@ -12,8 +12,10 @@ export function applyMigrations(sql: SqlStorage, migrations: readonly string[], 
   let row: { version: number } | undefined;
   try {
     row = sql.exec<{ version: number }>(`SELECT version FROM ${table}`).toArray()[0];
-  } catch {
-    sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER NOT NULL)`);
+  } catch (error) {
+    // Only a missing table means a new object; anything else must not re-run every step.
+    if (!String(error).includes("no such table")) throw error;
+    sql.exec(`CREATE TABLE ${table} (version INTEGER NOT NULL)`);
   }
   if (!row) sql.exec(`INSERT INTO ${table} (version) VALUES (0)`);
   for (let version = row?.version ?? 0; version < migrations.length; version++) {
