@@ -200,21 +200,24 @@ async function main(): Promise<void> {
   let server: LocalServer | undefined;
   let unlimited: LocalServer | undefined;
   let baseline: BaselineServer | undefined;
+  let plainFloor: BaselineServer | undefined;
   let peer: PeerServer | null = null;
   try {
     log("starting the Worker (twice: rate limits raised, and off) and the baseline Worker (wrangler dev)");
     // Rate limits stay on (their cost is part of every append and session)
     // but are raised so that no request of the bench is refused. A second
     // instance with the limits off shows what the limiter round trips cost.
-    [server, unlimited, baseline] = await Promise.all([
+    [server, unlimited, baseline, plainFloor] = await Promise.all([
       startServer({ vars: RAISED_LIMITS }),
       startServer({ vars: LIMITS_OFF }),
       startBaseline(),
+      startBaseline({ assets: false }),
     ]);
-    stopOnSignal([server, unlimited, baseline]);
-    await measureThroughput(server, unlimited, baseline);
-    await unlimited.stop();
+    stopOnSignal([server, unlimited, baseline, plainFloor]);
+    await measureThroughput(server, unlimited, baseline, plainFloor);
+    await Promise.all([unlimited.stop(), plainFloor.stop()]);
     unlimited = undefined;
+    plainFloor = undefined;
     await measureCatchUp(server);
     await measureFanOut(server);
     peer = flags.peer ? await startPeer(flags.peer) : null;
@@ -225,7 +228,7 @@ async function main(): Promise<void> {
     await measureMemory(server);
     await measureUploadThroughput(server, baseline);
   } finally {
-    await Promise.all([server?.stop(), unlimited?.stop(), baseline?.stop(), peer?.stop()]);
+    await Promise.all([server?.stop(), unlimited?.stop(), baseline?.stop(), plainFloor?.stop(), peer?.stop()]);
   }
   if (flags.broadcast) await measureBroadcast();
   if (flags["webhook-isolation"]) await measureWebhookIsolation();
@@ -309,7 +312,13 @@ function appendScenarios(t: Targets): { one: Scenario; spread: Scenario; session
   };
 }
 
-async function measureThroughput(server: LocalServer, unlimited: LocalServer, baseline: BaselineServer): Promise<void> {
+/**
+ * The throughput rows. `baseline` is the floor Worker behind the same
+ * static-assets layer as Carryover (the targets' denominator); `plainFloor`
+ * is the same Worker without that layer, as the floor was measured before
+ * 2026-12-01 — its rows are info, for comparison with earlier runs.
+ */
+async function measureThroughput(server: LocalServer, unlimited: LocalServer, baseline: BaselineServer, plainFloor: BaselineServer): Promise<void> {
   log(`setup: ${CLIENTS} devices on one conversation, ${SPREAD} people with a conversation each (on both instances)`);
   const runId = Date.now().toString(36);
   const [limited, off, evictedTargets] = await Promise.all([
@@ -350,6 +359,11 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
     },
     "append, 100 conversations, evicted": evicted.spread,
     "session creation, evicted": evicted.sessions,
+    "plain floor, 1 DO": { url: plainFloor.url, request: () => (_c, n) => ({ method: "POST", path: "/noop/one", body: appendBody("noop", n) }) },
+    "plain floor, 100 DOs": {
+      url: plainFloor.url,
+      request: () => (_c, n) => ({ method: "POST", path: `/noop/spread-${n % SPREAD}`, body: appendBody("noop", n) }),
+    },
   };
   const notWarmed = new Set(["baseline, 100 DOs, evicted", "append, 100 conversations, evicted", "session creation, evicted"]);
 
@@ -395,9 +409,13 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
     writeFloor: ratio("baseline + 1 SQLite write, 1 DO", "baseline, 1 DO"),
     spreadLimitsOff: ratio("append, 100 conversations, limits off", "baseline, 100 DOs"),
     spreadWriteFloor: ratio("baseline + 1 SQLite write, 100 DOs", "baseline, 100 DOs"),
+    oneConversationToPlainFloor: ratio("append, 1 conversation", "plain floor, 1 DO"),
+    spreadToPlainFloor: ratio("append, 100 conversations", "plain floor, 100 DOs"),
+    sessionsToPlainFloor: ratio("session creation", "plain floor, 100 DOs"),
+    assetsLayer: ratio("baseline, 1 DO", "plain floor, 1 DO"),
   };
 
-  row(`baseline no-op Worker→DO, 1 DO (${CLIENTS} clients)`, rps("baseline, 1 DO"), "req/s", 0);
+  row(`baseline no-op Worker→DO (behind the assets layer), 1 DO (${CLIENTS} clients)`, rps("baseline, 1 DO"), "req/s", 0);
   row("append, 1 conversation", rps("append, 1 conversation"), "req/s", 0);
   row("  ratio to baseline", oneRatio, "×", 2, "≥ 0.75", oneRatio.median >= TARGETS.appendRatioOne);
   row("  same, rate limits off: ratio", ratio("append, 1 conversation, limits off", "baseline, 1 DO"), "×", 2, "info");
@@ -426,6 +444,12 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
     "info",
   );
   row("append latency p50, 1 conversation", summarize(perRound["append, 1 conversation"]!.map((r) => r.p50Ms)), "ms", 1, "info");
+  row("floor without the static-assets layer, 1 DO (as before 2026-12-01)", rps("plain floor, 1 DO"), "req/s", 0, "info");
+  row("  the assets layer: floor with it / without it, 1 DO", ratio("baseline, 1 DO", "plain floor, 1 DO"), "×", 2, "info");
+  row("  append, 1 conversation / this floor", ratio("append, 1 conversation", "plain floor, 1 DO"), "×", 2, "info");
+  row(`floor without the static-assets layer, ${SPREAD} DOs`, rps("plain floor, 100 DOs"), "req/s", 0, "info");
+  row(`  append, ${SPREAD} conversations / this floor`, ratio("append, 100 conversations", "plain floor, 100 DOs"), "×", 2, "info");
+  row(`  session creation / this floor`, ratio("session creation", "plain floor, 100 DOs"), "×", 2, "info");
 }
 
 // ---------------------------------------------------------------------------
@@ -684,8 +708,9 @@ async function onlyPart(part: string): Promise<void> {
   if (!parts.includes(part)) throw new Error(`--only takes uploads, ${parts.join(", ")}; not "${part}"`);
   const [server, baseline] = await Promise.all([startServer({ vars: RAISED_LIMITS }), startBaseline()]);
   const unlimited = part === "throughput" ? await startServer({ vars: LIMITS_OFF }) : null;
+  const plainFloor = part === "throughput" ? await startBaseline({ assets: false }) : null;
   let peer: PeerServer | null = null;
-  stopOnSignal([server, baseline, ...(unlimited ? [unlimited] : [])]);
+  stopOnSignal([server, baseline, ...(unlimited ? [unlimited] : []), ...(plainFloor ? [plainFloor] : [])]);
   try {
     if (part === "fanout") {
       peer = flags.peer ? await startPeer(flags.peer) : null;
@@ -693,11 +718,11 @@ async function onlyPart(part: string): Promise<void> {
       await measureFanOut(server);
     }
     if (part === "catchup") await measureCatchUp(server);
-    if (part === "throughput") await measureThroughput(server, unlimited!, baseline);
+    if (part === "throughput") await measureThroughput(server, unlimited!, baseline, plainFloor!);
     if (part === "bigthread") await measureBigThread(server);
     if (part === "memory") await measureMemory(server);
   } finally {
-    await Promise.all([server.stop(), baseline.stop(), unlimited?.stop(), peer?.stop()]);
+    await Promise.all([server.stop(), baseline.stop(), unlimited?.stop(), plainFloor?.stop(), peer?.stop()]);
   }
   printTable();
   log(`done in ${Math.round((Date.now() - started) / 1000)} s (--only ${part}; bench/results.json left as it was)`);
