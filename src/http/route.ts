@@ -4,6 +4,7 @@
 // marks to hono-openapi, which writes /openapi.json. The generator and zod's
 // JSON Schema conversion so stay out of the Worker bundle.
 import type { Context, MiddlewareHandler } from "hono";
+import { Hono } from "hono/tiny";
 import type { DescribeRouteOptions } from "hono-openapi";
 import type * as z from "zod";
 import type { AppEnv } from "./types";
@@ -92,4 +93,21 @@ export function queryOf<S extends z.ZodType>(schema: S): Validated<"query", S> {
     },
     { [ROUTE_DOC]: { target: "query" as const, schema } },
   );
+}
+
+/**
+ * The app to serve: `declared` without its `describe(…)` layers. A
+ * description is only read by the OpenAPI build (from `declared.routes`); in
+ * the served app it would be one more matched handler and one more async step
+ * of every request. Every other handler, in the same order and with the same
+ * methods and paths, is kept; the caller sets notFound and onError.
+ */
+export function withoutDescriptions(declared: Hono<AppEnv>): Hono<AppEnv> {
+  const served = new Hono<AppEnv>();
+  for (const route of declared.routes) {
+    const doc = (route.handler as { [ROUTE_DOC]?: RouteDoc })[ROUTE_DOC];
+    if (doc && "spec" in doc) continue;
+    served.on(route.method, route.path, route.handler);
+  }
+  return served;
 }

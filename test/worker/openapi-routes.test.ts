@@ -1,8 +1,9 @@
 // /openapi.json is complete: every route the Hono app registers (walked from
-// `app.routes`, the router's own table) is a path and method of the document.
-// The walk is over the dev Worker's app: the deployed one plus the dev-only routes.
+// `routes`, the router's own table) is a path and method of the document.
+// The walk is over the dev Worker's routes: the served app plus the dev-only routes.
 import { describe, expect, it } from "vitest";
-import { devApp as app } from "../../src/dev/worker";
+import { served } from "../../src/app";
+import { devRoutes } from "../../src/dev/worker";
 import { api, json } from "./helpers";
 
 interface Doc {
@@ -19,7 +20,7 @@ const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 
 /** The app's endpoints as "METHOD /path"; `ALL` entries are middleware (app.use), not endpoints. */
 function appRoutes(): string[] {
-  const routes = app.routes.filter((r) => METHODS.has(r.method)).map((r) => `${r.method} ${r.path}`);
+  const routes = [...served.routes, ...devRoutes.routes].filter((r) => METHODS.has(r.method)).map((r) => `${r.method} ${r.path}`);
   return [...new Set(routes)];
 }
 
