@@ -66,6 +66,11 @@ interface BodyOptions<S extends z.ZodType> {
   runtime?: (c: Context<AppEnv>) => S;
 }
 
+/** No body to read: no Content-Type, or Content-Length 0. */
+function emptyBody(c: Context<AppEnv>): boolean {
+  return (c.req.header("content-length") ?? "") === "0" || !c.req.header("content-type");
+}
+
 /**
  * A JSON request body checked against `schema`: 415 unless application/json,
  * 413 over 64 KiB (chunked bodies too), 400 for bad UTF-8, bad JSON or every
@@ -74,8 +79,7 @@ interface BodyOptions<S extends z.ZodType> {
 export function jsonBody<S extends z.ZodType>(schema: S, options: BodyOptions<S> = {}): Validated<"json", S> {
   return Object.assign(
     async function validBody(c: Context<AppEnv>, next: () => Promise<void>) {
-      const empty = (c.req.header("content-length") ?? "") === "0" || !c.req.header("content-type");
-      const value = options.optional && empty ? {} : await readJson(c);
+      const value = options.optional && emptyBody(c) ? {} : await readJson(c);
       // Schemas here parse objects; hono types validated data as `{}`.
       c.req.addValidatedData("json", parseWith(options.runtime?.(c) ?? schema, value) as object);
       await next();
