@@ -2,7 +2,8 @@
 // `routes`, the router's own table) is a path and method of the document.
 // The walk is over the dev Worker's routes: the served app plus the dev-only routes.
 import { describe, expect, it } from "vitest";
-import { served } from "../../src/app";
+import { app as declared, served } from "../../src/app";
+import { ROUTE_DOC, type RouteDoc } from "../../src/http/route";
 import { devRoutes } from "../../src/dev/worker";
 import { api, json } from "./helpers";
 
@@ -66,5 +67,17 @@ describe("/openapi.json", () => {
         .map((m) => `${m.toUpperCase()} ${p}`),
     );
     expect(extra).toEqual([]);
+  });
+
+  it("is served without the description layers, every other handler kept in order", () => {
+    const isDescription = (h: unknown) => {
+      const doc = (h as { [ROUTE_DOC]?: RouteDoc })[ROUTE_DOC];
+      return doc !== undefined && "spec" in doc;
+    };
+    // The declared app has them (the build reads them); the served one has none.
+    expect(declared.routes.filter((r) => isDescription(r.handler)).length).toBeGreaterThan(60);
+    expect(served.routes.filter((r) => isDescription(r.handler))).toEqual([]);
+    const kept = declared.routes.filter((r) => !isDescription(r.handler)).map((r) => [r.method, r.path, r.handler]);
+    expect(served.routes.map((r) => [r.method, r.path, r.handler])).toEqual(kept);
   });
 });
