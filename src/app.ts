@@ -13,13 +13,14 @@ import { inbox } from "./http/inbox";
 import { live } from "./http/live";
 import { people } from "./http/people";
 import { notFound, onError } from "./http/problem";
-import { describe } from "./http/route";
+import { describe, withoutDescriptions } from "./http/route";
 import { sessions } from "./http/sessions";
 import { meSubscriptions, topics } from "./http/subscriptions";
 import { channelConversations, channels } from "./channels/routes";
 import type { AppEnv } from "./http/types";
 import { webhooks } from "./http/webhooks";
 
+/** The routes as declared, descriptions included: what the OpenAPI build reads (src/dev/build-openapi.mjs). */
 export const app = new Hono<AppEnv>();
 
 // The admin API is for the operator's tools, never for browsers: no CORS.
@@ -49,3 +50,8 @@ app.get("/openapi.json", (c) => c.env.ASSETS?.fetch(c.req.raw) ?? notFound());
 
 app.notFound(() => notFound());
 app.onError(onError);
+
+/** The app the Worker serves: the same routes without their description layers (src/http/route.ts). */
+export const served = withoutDescriptions(app);
+served.notFound(() => notFound());
+served.onError(onError);

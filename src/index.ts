@@ -1,7 +1,7 @@
 // Worker entry: the HTTP app and the Durable Object classes it addresses.
 // (Local development runs src/dev/worker.ts: this plus the demo and simulator routes.)
 import { DurableObject } from "cloudflare:workers";
-import { app } from "./app";
+import { served } from "./app";
 import { handleBroadcastBatch } from "./broadcast/fan-out";
 import type { Env } from "./env";
 
@@ -22,7 +22,7 @@ export { ChannelInbox } from "./channels/inbox";
 export class MessengerSimulator extends DurableObject<Env> {}
 
 export default {
-  fetch: app.fetch,
+  fetch: served.fetch,
   /** Broadcast fan-out and its dead-letter queue (wrangler.toml [[queues.consumers]]). */
   queue: (batch: MessageBatch<unknown>, env: Env) => handleBroadcastBatch(batch, env),
 } satisfies ExportedHandler<Env>;

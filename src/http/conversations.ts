@@ -106,6 +106,9 @@ function conversationOf(c: Context<AppEnv>, access: Access) {
   return conversationStub(c.env, access.tenant, id);
 }
 
+/** Content-Type of a JSON answer; copied into each Response, never changed. */
+const JSON_TYPE = new Headers({ "content-type": "application/json" });
+
 export const conversations = new Hono<AppEnv>();
 // These routes only call the thread's Conversation DO, which refuses a signed-out session itself: no Customer DO round trip.
 conversations.on("GET", ["/:id", "/:id/events"], authenticate("thread"));
@@ -181,7 +184,8 @@ conversations.post("/:id/messages", append, jsonBody(SendMessage), async (c) => 
   messageSender(access, body.sender);
   if (access.kind === "customer") await limitCustomerSend(c, access);
   const { created, json } = unwrap(await conversationOf(c, access).appendJson(access, body));
-  return c.body(json, created ? 201 : 200, { "content-type": "application/json" });
+  // A Response of its own (as Hono makes for c.body): the Headers are copied, not parsed from an object, per append.
+  return new Response(json, { status: created ? 201 : 200, headers: JSON_TYPE });
 });
 
 conversations.post("/:id/read", describe("Move this device's read cursor", ["session"], { "204": "Moved (never backwards)" }, onThread), jsonBody(ReadRequest), async (c) => {

@@ -32,11 +32,12 @@ function keepAliveOf(c: Context<AppEnv>): KeepAlive {
  */
 export async function limitSessionCreation(c: Context<AppEnv>, tenant: Tenant, deviceId: string | undefined): Promise<void> {
   const limits = limitsOf(c.env, tenant.rateLimits);
-  const checks: LimitCheck[] = [];
-  if (deviceId) checks.push({ key: `sessions:device:${tenant.id}:${deviceId}`, limit: limits.sessionsPerDevice });
   const ip = clientIp(c);
   // Per IP through the isolate's pre-check bucket; per device exactly (a device's key is rarely hot).
-  await Promise.all([enforceLimits(c.env, checks), ip ? enforceLeasedLimit(c.env, { key: `sessions:ip:${tenant.id}:${ip}`, limit: limits.sessionsPerIp }, keepAliveOf(c)) : undefined]);
+  const perIp = ip ? enforceLeasedLimit(c.env, { key: `sessions:ip:${tenant.id}:${ip}`, limit: limits.sessionsPerIp }, keepAliveOf(c)) : undefined;
+  if (!deviceId) return perIp;
+  const checks: LimitCheck[] = [{ key: `sessions:device:${tenant.id}:${deviceId}`, limit: limits.sessionsPerDevice }];
+  await Promise.all([enforceLimits(c.env, checks), perIp]);
 }
 
 /**

@@ -4,6 +4,7 @@
 // marks to hono-openapi, which writes /openapi.json. The generator and zod's
 // JSON Schema conversion so stay out of the Worker bundle.
 import type { Context, MiddlewareHandler } from "hono";
+import { Hono } from "hono/tiny";
 import type { DescribeRouteOptions } from "hono-openapi";
 import type * as z from "zod";
 import type { AppEnv } from "./types";
@@ -65,6 +66,11 @@ interface BodyOptions<S extends z.ZodType> {
   runtime?: (c: Context<AppEnv>) => S;
 }
 
+/** No body to read: no Content-Type, or Content-Length 0. */
+function emptyBody(c: Context<AppEnv>): boolean {
+  return (c.req.header("content-length") ?? "") === "0" || !c.req.header("content-type");
+}
+
 /**
  * A JSON request body checked against `schema`: 415 unless application/json,
  * 413 over 64 KiB (chunked bodies too), 400 for bad UTF-8, bad JSON or every
@@ -73,8 +79,7 @@ interface BodyOptions<S extends z.ZodType> {
 export function jsonBody<S extends z.ZodType>(schema: S, options: BodyOptions<S> = {}): Validated<"json", S> {
   return Object.assign(
     async function validBody(c: Context<AppEnv>, next: () => Promise<void>) {
-      const empty = (c.req.header("content-length") ?? "") === "0" || !c.req.header("content-type");
-      const value = options.optional && empty ? {} : await readJson(c);
+      const value = options.optional && emptyBody(c) ? {} : await readJson(c);
       // Schemas here parse objects; hono types validated data as `{}`.
       c.req.addValidatedData("json", parseWith(options.runtime?.(c) ?? schema, value) as object);
       await next();
@@ -92,4 +97,21 @@ export function queryOf<S extends z.ZodType>(schema: S): Validated<"query", S> {
     },
     { [ROUTE_DOC]: { target: "query" as const, schema } },
   );
+}
+
+/**
+ * The app to serve: `declared` without its `describe(…)` layers. A
+ * description is only read by the OpenAPI build (from `declared.routes`); in
+ * the served app it would be one more matched handler and one more async step
+ * of every request. Every other handler, in the same order and with the same
+ * methods and paths, is kept; the caller sets notFound and onError.
+ */
+export function withoutDescriptions(declared: Hono<AppEnv>): Hono<AppEnv> {
+  const served = new Hono<AppEnv>();
+  for (const route of declared.routes) {
+    const doc = (route.handler as { [ROUTE_DOC]?: RouteDoc })[ROUTE_DOC];
+    if (doc && "spec" in doc) continue;
+    served.on(route.method, route.path, route.handler);
+  }
+  return served;
 }

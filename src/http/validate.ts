@@ -22,21 +22,23 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what =
   return parsed.data;
 }
 
-/** The body's bytes, at most MAX_BODY_BYTES (413 beyond). */
-async function readBytes(c: Context): Promise<Uint8Array> {
-  const header = c.req.header("content-length");
+/**
+ * The body's bytes, at most MAX_BODY_BYTES (413 beyond). `header` is the
+ * request's Content-Length (null when absent: a chunked body).
+ */
+async function readBytes(request: Request, header: string | null): Promise<Uint8Array> {
   const declared = Number(header ?? "0");
   if (declared > MAX_BODY_BYTES) throw new ServiceError("payload_too_large", `bodies are limited to ${MAX_BODY_BYTES} bytes`);
-  const body = c.req.raw.body;
-  if (!body) return new Uint8Array(0);
-  if (header !== undefined && Number.isSafeInteger(declared)) {
+  if (header !== null && Number.isSafeInteger(declared)) {
     // A declared length within the limit bounds the body (HTTP framing): read it at once, no chunk loop
-    // (a measurable part of an append, bench/BENCHMARKS.md). Checked again, in case a caller inside the
-    // Worker's process declared less than it sent.
-    const all = new Uint8Array(await c.req.raw.arrayBuffer());
+    // and no stream object (a measurable part of an append, bench/BENCHMARKS.md). Checked again, in case
+    // a caller inside the Worker's process declared less than it sent.
+    const all = new Uint8Array(await request.arrayBuffer());
     if (all.byteLength > MAX_BODY_BYTES) throw new ServiceError("payload_too_large", `bodies are limited to ${MAX_BODY_BYTES} bytes`);
     return all;
   }
+  const body = request.body;
+  if (!body) return new Uint8Array(0);
   // Read incrementally so a chunked body without Content-Length is cut off too.
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
@@ -63,8 +65,8 @@ async function readBytes(c: Context): Promise<Uint8Array> {
 /** Reused: a whole-buffer decode (no `stream`) keeps no state between calls. */
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-async function readBody(c: Context): Promise<string> {
-  const all = await readBytes(c);
+async function readBody(request: Request, length: string | null): Promise<string> {
+  const all = await readBytes(request, length);
   // A lenient decoder turns bad bytes into U+FFFD and stores text nobody sent.
   try {
     return strictUtf8.decode(all);
@@ -77,11 +79,13 @@ async function readBody(c: Context): Promise<string> {
 
 /** The request's JSON body, unchecked: 415 unless application/json, 413 over MAX_BODY_BYTES, 400 for bad UTF-8 or JSON. */
 export async function readJson(c: Context): Promise<unknown> {
-  const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const request = c.req.raw;
+  const headers = request.headers;
+  const type = (headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/json") {
     throw new ServiceError("unsupported_media_type", "send the body as application/json");
   }
-  const text = await readBody(c);
+  const text = await readBody(request, headers.get("content-length"));
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -76,16 +76,29 @@ function limitsOfEnv(env: Env): Limits {
     const value = env[LIMIT_VARS[name]];
     if (typeof value === "string" && value !== "") limits[name] = parseVar(LIMIT_VARS[name], value);
   }
+  Object.freeze(limits);
   cached = { env, limits };
   return limits;
 }
 
-export function limitsOf(env: Env, overrides: RateLimitsConfig | undefined): Limits {
+/** The limits of a tenant's overrides, per overrides object (a cached tenant keeps its object): no copy per request. */
+const withOverrides = new WeakMap<RateLimitsConfig, { env: Env; limits: Readonly<Limits> }>();
+
+/**
+ * The limits that apply: the vars' (or the defaults), then the tenant's
+ * `overrides`. Shared and frozen: callers read it, never change it.
+ */
+export function limitsOf(env: Env, overrides: RateLimitsConfig | undefined): Readonly<Limits> {
+  if (!overrides) return limitsOfEnv(env);
+  const hit = withOverrides.get(overrides);
+  if (hit?.env === env) return hit.limits;
   const limits = { ...limitsOfEnv(env) };
   for (const name of LIMIT_NAMES) {
-    const override = overrides?.[name];
+    const override = overrides[name];
     if (override !== undefined) limits[name] = override;
   }
+  Object.freeze(limits);
+  withOverrides.set(overrides, { env, limits });
   return limits;
 }
 
@@ -128,7 +141,9 @@ const leased = new LeasedBuckets();
  */
 export async function enforceLeasedLimit(env: Env, check: LimitCheck, keepAlive?: KeepAlive): Promise<void> {
   if (!check.limit) return;
-  const outcome = await leased.take(check.key, check.limit, (key, limit, want) => env.RATE_LIMITER.getByName(key).lease(limit, want), keepAlive);
+  const ask = (key: string, limit: BucketLimit, want: number) => env.RATE_LIMITER.getByName(key).lease(limit, want);
+  // Most requests are answered from the isolate's lease at once; only the others wait for the shared bucket.
+  const outcome = leased.takeHeld(check.key, check.limit, ask, keepAlive) ?? (await leased.take(check.key, check.limit, ask, keepAlive));
   if (!outcome.allowed) {
     throw new ServiceError("rate_limited", `too many requests; retry in ${outcome.retryAfter} s`, { retryAfter: outcome.retryAfter });
   }

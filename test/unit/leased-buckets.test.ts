@@ -3,7 +3,7 @@
 // already answered, whose I/O the runtime then cancelled) must not leave the
 // key's later requests waiting for ever.
 import { describe, expect, it } from "vitest";
-import { LeasedBuckets, type AskLease } from "../../src/ratelimit/leased-buckets";
+import { LeasedBuckets, leaseSize, type AskLease } from "../../src/ratelimit/leased-buckets";
 
 const LIMIT = { limit: 100, periodSeconds: 60 };
 
@@ -28,4 +28,40 @@ describe("leased buckets", () => {
     expect(asks).toBe(3);
     expect(Date.now() - started).toBeLessThan(15_000);
   }, 20_000);
+
+  it("takeHeld answers from the isolate's lease without waiting, never spends more than was granted, and keeps a refusal", async () => {
+    const buckets = new LeasedBuckets();
+    // The shared bucket: 12 tokens in all, then refusals with a 30 s wait.
+    let left = 12;
+    const ask: AskLease = async (_key, _limit, want) => {
+      const granted = Math.min(want, left);
+      left -= granted;
+      return { granted, retryAfter: granted > 0 ? 0 : 30 };
+    };
+    // A key never asked for: only the shared bucket can tell.
+    expect(buckets.takeHeld("k", LIMIT, ask)).toBeNull();
+    let allowed = 0;
+    let refused: { allowed: boolean; retryAfter: number } | null = null;
+    for (let i = 0; i < 40 && !refused; i++) {
+      const answer = buckets.takeHeld("k", LIMIT, ask) ?? (await buckets.take("k", LIMIT, ask));
+      if (answer.allowed) allowed++;
+      else refused = answer;
+      // Let a background refill land.
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    expect(allowed).toBe(12);
+    expect(refused).toEqual({ allowed: false, retryAfter: 30 });
+    // Refused for now, answered at once from the isolate's memory.
+    expect(buckets.takeHeld("k", LIMIT, ask)).toEqual({ allowed: false, retryAfter: 30 });
+    // Another key shares nothing with it.
+    expect(buckets.takeHeld("other", LIMIT, ask)).toBeNull();
+  });
+
+  it("leases a twentieth of the limit: the production defaults unchanged, large limits at most 100 at a time", () => {
+    // DEFAULT_LIMITS (src/ratelimit/limits.ts): sendsPerIp 300 per 10 s, sessionsPerIp 120 per minute.
+    expect(leaseSize({ limit: 300, periodSeconds: 10 })).toBe(15);
+    expect(leaseSize({ limit: 120, periodSeconds: 60 })).toBe(6);
+    expect(leaseSize({ limit: 3, periodSeconds: 60 })).toBe(1);
+    expect(leaseSize({ limit: 1_000_000, periodSeconds: 10 })).toBe(100);
+  });
 });

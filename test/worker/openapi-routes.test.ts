@@ -1,8 +1,10 @@
 // /openapi.json is complete: every route the Hono app registers (walked from
-// `app.routes`, the router's own table) is a path and method of the document.
-// The walk is over the dev Worker's app: the deployed one plus the dev-only routes.
+// `routes`, the router's own table) is a path and method of the document.
+// The walk is over the dev Worker's routes: the served app plus the dev-only routes.
 import { describe, expect, it } from "vitest";
-import { devApp as app } from "../../src/dev/worker";
+import { app as declared, served } from "../../src/app";
+import { ROUTE_DOC, type RouteDoc } from "../../src/http/route";
+import { devRoutes } from "../../src/dev/worker";
 import { api, json } from "./helpers";
 
 interface Doc {
@@ -19,7 +21,7 @@ const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 
 /** The app's endpoints as "METHOD /path"; `ALL` entries are middleware (app.use), not endpoints. */
 function appRoutes(): string[] {
-  const routes = app.routes.filter((r) => METHODS.has(r.method)).map((r) => `${r.method} ${r.path}`);
+  const routes = [...served.routes, ...devRoutes.routes].filter((r) => METHODS.has(r.method)).map((r) => `${r.method} ${r.path}`);
   return [...new Set(routes)];
 }
 
@@ -65,5 +67,17 @@ describe("/openapi.json", () => {
         .map((m) => `${m.toUpperCase()} ${p}`),
     );
     expect(extra).toEqual([]);
+  });
+
+  it("is served without the description layers, every other handler kept in order", () => {
+    const isDescription = (h: unknown) => {
+      const doc = (h as { [ROUTE_DOC]?: RouteDoc })[ROUTE_DOC];
+      return doc !== undefined && "spec" in doc;
+    };
+    // The declared app has them (the build reads them); the served one has none.
+    expect(declared.routes.filter((r) => isDescription(r.handler)).length).toBeGreaterThan(60);
+    expect(served.routes.filter((r) => isDescription(r.handler))).toEqual([]);
+    const kept = declared.routes.filter((r) => !isDescription(r.handler)).map((r) => [r.method, r.path, r.handler]);
+    expect(served.routes.map((r) => [r.method, r.path, r.handler])).toEqual(kept);
   });
 });
