@@ -91,8 +91,8 @@ export class Conversation extends DurableObject<Env> {
       enqueueEvent(this.outbox, event, this.meta.get(), () => this.channels.get());
       this.directory.appended(event);
     });
-    this.reads = new ReadCursors(sql);
-    this.meta = new MetaStore(sql);
+    this.reads = new ReadCursors(sql, () => this.store.lastSeq());
+    this.meta = new MetaStore(sql, () => this.store.lastSeq());
     this.revoked = new RevokedSessions(sql);
     this.authorize = authorizeWith(this.meta, this.revoked);
     this.live = new Connections(ctx, this.store);
