@@ -5,7 +5,7 @@
 // Conversation DO between appends and check, through the public surfaces,
 // that nothing an append changed is lost: cursors, unread counts, the
 // business view's updatedAt and the directory's versions.
-import { env, evictDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { META_CHECKPOINT_EVERY } from "../../src/conversation/meta";
 import { READS_FLUSH_EVERY } from "../../src/conversation/reads";
@@ -139,5 +139,42 @@ describe("a customer's appends across an eviction", () => {
     );
     expect(thread).toMatchObject({ readSeq: again.seq, unread: 0 });
     await rowWhen(tenant.id, id, (r) => r.lastSeq === again.seq);
+  });
+
+  it("an object from before the device column (schema step 3) keeps its cursors and meta when it wakes and applies step 4", async () => {
+    const tenant = await roomyTenant();
+    const ann = await device(tenant, "ann");
+    const id = await openConversation(ann.token);
+    const first = await customerSays(ann, id, "first");
+    await botSays(tenant, id, "hello");
+    await botSays(tenant, id, "anything else?");
+    const stub = env.CONVERSATION.getByName(`${tenant.id}:${id}`);
+    // As the code before step 4 left it: a `reads` row per customer append, a meta row without its
+    // checkpoint, no `device` column and no `reads_seq`.
+    await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec("ALTER TABLE events DROP COLUMN device");
+      sql.exec("DELETE FROM meta WHERE key = 'reads_seq'");
+      sql.exec("INSERT INTO reads (device_id, user_id, seq, at) VALUES (?, 'ann', ?, ?)", ann.deviceId, first.seq, first.at);
+      const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'conversation'").one();
+      const { tickSeq: _tickSeq, ...meta } = JSON.parse(row.value) as { tickSeq?: number };
+      sql.exec("UPDATE meta SET value = ? WHERE key = 'conversation'", JSON.stringify(meta));
+      sql.exec("UPDATE schema_version SET version = 3");
+    });
+    const before = await businessView(tenant, id);
+    await evict(tenant, id);
+
+    expect(await listed(ann, id)).toMatchObject({ lastSeq: 3, readSeq: first.seq, unread: 2 });
+    expect(await businessView(tenant, id)).toEqual(before);
+    const again = await customerSays(ann, id, "thanks");
+    const more = await customerSays(ann, id, "bye");
+    await evict(tenant, id);
+    expect(await reads(ann, id)).toEqual({ [ann.deviceId]: more.seq });
+    expect((await businessView(tenant, id)).updatedAt).toBe(more.at);
+    expect(again.seq).toBe(4);
+    const schema = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.sql.exec<{ version: number }>("SELECT version FROM schema_version").one().version,
+    );
+    expect(schema).toBe(4);
   });
 });
