@@ -34,6 +34,7 @@ import { DirectorySync } from "./directory-sync";
 import { RevokedSessions, type RevokedSession } from "./revoked-sessions";
 import type { RevocationNotice } from "../customer/revocation-push";
 import { shardName } from "../inbox-feed/names";
+import type { InboxFeed } from "../inbox-feed/feed";
 import { StateWriter } from "./state-writer";
 import { TenantCache } from "./tenant-cache";
 import { ThreadFiles } from "./thread-files";
@@ -75,6 +76,7 @@ export class Conversation extends DurableObject<Env> {
   private readonly writes: Writes;
   /** The owner's thread list, told when the thread changes hands. */
   private readonly summaries: SummaryPush;
+  private shardStub: DurableObjectStub<InboxFeed> | undefined;
   /** The tenant's send limit per device and idle return, read from D1. */
   private readonly tenantCache = new TenantCache(this.env);
 
@@ -91,8 +93,8 @@ export class Conversation extends DurableObject<Env> {
       enqueueEvent(this.outbox, event, this.meta.get(), () => this.channels.get());
       this.directory.appended(event);
     });
-    this.reads = new ReadCursors(sql);
-    this.meta = new MetaStore(sql);
+    this.reads = new ReadCursors(sql, () => this.store.lastSeq());
+    this.meta = new MetaStore(sql, () => this.store.lastSeq());
     this.revoked = new RevokedSessions(sql);
     this.authorize = authorizeWith(this.meta, this.revoked);
     this.live = new Connections(ctx, this.store);
@@ -103,7 +105,13 @@ export class Conversation extends DurableObject<Env> {
     const idleReturnMinutes = () => this.tenantCache.idleReturnMinutes;
     this.state = new StateWriter({ meta: this.meta, store: this.store, timers: this.timers, idleReturnMinutes, committed: (o) => this.writes.committed(o, null) });
     this.directory = new DirectorySync(sql, this.store, this.timers, () => this.meta.get(), (write) =>
-      env.INBOX.getByName(shardName(write.entry.tenant, write.entry.id)).record(write),
+      this.shard(write.entry)
+        .record(write)
+        .catch((err: unknown) => {
+          // A stub that threw may stay broken (the shard was reset): the next push makes a new one.
+          this.shardStub = undefined;
+          throw err;
+        }),
     );
     this.channels = new ChannelBindings(sql);
     this.channelThread = new ChannelThread({ meta: this.meta, store: this.store, bindings: this.channels, sends: this.channelSends, outbox: this.outbox });
@@ -399,6 +407,12 @@ export class Conversation extends DurableObject<Env> {
   }
 
   // Private helpers.
+  /** The thread's InboxFeed shard (the stub kept: a busy thread pushes to it every second). */
+  private shard(entry: { tenant: string; id: string }): DurableObjectStub<InboxFeed> {
+    this.shardStub ??= this.env.INBOX.getByName(shardName(entry.tenant, entry.id));
+    return this.shardStub;
+  }
+
   private stateAnswer(outcome: AppendOutcome | null): StateAnswer {
     const meta = this.meta.get()!;
     return { conversation: businessInfo(meta, this.info(meta)), event: outcome?.event ?? null };

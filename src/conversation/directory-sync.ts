@@ -181,10 +181,11 @@ export class DirectorySync {
         if (more) this.rounds.mark();
         if (++this.unsaved >= SAVE_EVERY) this.save();
       }
-      if (this.unsaved > 0) this.save();
-      // Nothing was left to push (the backstop's own run, once the thread is quiet): the timer goes.
-      // After a push it stays, so the next appends of a busy thread find it armed.
+      // Nothing was left to push (the backstop's own run, once the thread is quiet): the busy spell
+      // ended, the mark is written down and the timer goes, in one commit. After a push both stay,
+      // so the next appends of a busy thread find the timer armed, and a push writes no SQL.
       if (!wrote) {
+        if (this.unsaved > 0) this.save();
         this.timers.clear("directory");
         this.backstopArmed = false;
       }
@@ -238,7 +239,11 @@ export class DirectorySync {
     return this.pushedMark;
   }
 
-  /** Writes the pushed mark down. Only every SAVE_EVERY pushes and when a busy spell ends: a mark lost to an eviction only re-sends texts D1 skips (it keeps indexed_seq). */
+  /**
+   * Writes the pushed mark down. Only every SAVE_EVERY pushes and when a busy
+   * spell ends (the backstop's run finds nothing to push): a mark lost to an
+   * eviction only re-sends texts D1 skips (it keeps indexed_seq).
+   */
   private save(): void {
     this.unsaved = 0;
     if (!this.pushedMark) return;

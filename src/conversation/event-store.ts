@@ -104,10 +104,11 @@ export class EventStore {
 
   /**
    * Appends `draft` as the next seq, or answers the event a retry with the
-   * same idempotency key already wrote (created: false).
+   * same idempotency key already wrote (created: false). `device` is the
+   * customer device that wrote it (its read cursor moves with the row, reads.ts).
    * @throws ServiceError conflict when that key was used for different content
    */
-  append(draft: EventDraft, now = new Date()): AppendOutcome {
+  append(draft: EventDraft, now = new Date(), device: string | null = null): AppendOutcome {
     const key = idempotencyKey(draft);
     const seq = this.lastSeq() + 1;
     const event = { seq, id: newId("evt"), at: now.toISOString(), ...draft } as Event;
@@ -115,7 +116,7 @@ export class EventStore {
     // One statement for a new event: the key's UNIQUE index is the idempotency check (a retry inserts nothing).
     const inserted = this.sql
       .exec(
-        `INSERT INTO events (seq, id, type, at, sender_role, idem_key, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO events (seq, id, type, at, sender_role, idem_key, body, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (idem_key) DO NOTHING RETURNING seq`,
         seq,
         event.id,
@@ -124,6 +125,7 @@ export class EventStore {
         event.sender.role,
         key,
         JSON.stringify(body),
+        device,
       )
       .toArray().length;
     if (inserted === 0) {

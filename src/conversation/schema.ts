@@ -31,6 +31,10 @@ const MIGRATIONS: string[] = [
      sender TEXT NOT NULL,
      text TEXT NOT NULL
    );`,
+  // A customer's message names the device that wrote it: its read cursor moves with the row (reads.ts),
+  // and `reads` is up to date with the log as it is now.
+  `ALTER TABLE events ADD COLUMN device TEXT;
+   INSERT OR REPLACE INTO meta (key, value) VALUES ('reads_seq', (SELECT COALESCE(MAX(seq), 0) FROM events));`,
 ];
 
 export function migrate(sql: SqlStorage): void {

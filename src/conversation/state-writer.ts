@@ -87,7 +87,11 @@ export class StateWriter {
 
   /** The bookkeeping of a new message (who waits, the customer's name, the agent's last word). */
   messageWritten(access: Access, sender: Sender, at: string): void {
-    this.touch(messageBookkeeping(this.current(), access, sender, at));
+    const patch = messageBookkeeping(this.current(), access, sender, at);
+    // A plain customer message (the thread already waits, the name is known) changes nothing the
+    // row must hold at once: MetaStore keeps it in memory and derives it from the log after a wake.
+    if (sender.role === "customer" && Object.keys(patch).length === 1) this.deps.meta.bumpForCustomerMessage(at);
+    else this.touch(patch);
   }
 
   /**

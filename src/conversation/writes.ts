@@ -89,7 +89,7 @@ export class Writes {
     const state = stateOf(meta);
     // A broadcast reaches every subscriber, whoever owns their thread.
     if (!input.broadcastId) assertBotMaySend(state, sender);
-    const outcome = this.deps.store.append({
+    const draft = {
       type: "message.created",
       sender,
       clientId: input.clientId,
@@ -97,7 +97,9 @@ export class Writes {
       ...(attachment ? { attachment } : {}),
       ...(input.broadcastId ? { broadcastId: input.broadcastId } : {}),
       ...(input.channel ? { channel: input.channel } : {}),
-    });
+    } as const;
+    // A customer's message carries their device: the row is their read cursor's move (reads.ts).
+    const outcome = this.deps.store.append(draft, new Date(), access.kind === "customer" ? access.deviceId : null);
     if (!outcome.created) {
       this.deps.live.publish(outcome, from);
       return outcome;
@@ -106,7 +108,7 @@ export class Writes {
     if (access.kind === "customer") {
       // Writing in a thread means having read it up to one's own message.
       const before = this.deps.reads.ofUser(access.userId);
-      this.deps.reads.mark(access.deviceId, access.userId, outcome.event.seq);
+      this.deps.reads.markAppended(access.deviceId, access.userId, outcome.event.seq);
       if (this.deps.store.mayHoldBroadcasts(before, outcome.event.seq)) void reportBroadcastReads(this.deps.sql, this.deps.env.DB, access.userId, before, outcome.event.seq);
     }
     this.deps.state.messageWritten(access, sender, outcome.event.at);
