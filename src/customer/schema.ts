@@ -96,6 +96,53 @@ const MIGRATIONS: string[] = [
    ALTER TABLE session_buckets_v6 RENAME TO session_buckets;`,
 ];
 
+/**
+ * What the steps above leave, for a new object (every new guest is one): the
+ * same tables, columns, keys and indexes, created once in their last form
+ * instead of created and then rebuilt by step 6.
+ */
+const FRESH = `CREATE TABLE profile (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE devices (
+    device_id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    refresh_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    revoked_at TEXT,
+    refresh_expires_at TEXT,
+    previous_refresh_hash TEXT,
+    rotated_at TEXT
+  ) WITHOUT ROWID;
+  CREATE TABLE threads (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    read_seq INTEGER NOT NULL DEFAULT 0,
+    unread INTEGER NOT NULL DEFAULT 0,
+    last_event TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE retired_refresh (hash TEXT PRIMARY KEY, device_id TEXT NOT NULL, retired_at TEXT NOT NULL);
+  CREATE TABLE guest_tokens (hash TEXT PRIMARY KEY, created_at TEXT NOT NULL);
+  CREATE TABLE used_handoffs (jti TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
+  CREATE TABLE merges (guest_id TEXT PRIMARY KEY, confirmed INTEGER NOT NULL DEFAULT 0);
+  CREATE TABLE merge_threads (guest_id TEXT NOT NULL, thread_id TEXT NOT NULL, PRIMARY KEY (guest_id, thread_id));
+  CREATE TABLE sessions (
+    device_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT,
+    PRIMARY KEY (device_id, session_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE people_sync (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, last_seen_at TEXT NOT NULL, pushed INTEGER NOT NULL, facts TEXT);
+  CREATE TABLE session_buckets (device_id TEXT PRIMARY KEY, tokens REAL NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE revocation_pushes (thread_id TEXT PRIMARY KEY);`;
+
+/** The Customer DO's numbered steps, exported for the test that checks FRESH against them. */
+export const CUSTOMER_MIGRATIONS: readonly string[] = MIGRATIONS;
+
+/** Brings the Customer DO's schema to the last step (a new object: FRESH at once). */
 export function migrate(sql: SqlStorage): void {
-  applyMigrations(sql, MIGRATIONS);
+  applyMigrations(sql, MIGRATIONS, "schema_version", FRESH);
 }
