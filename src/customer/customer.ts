@@ -73,13 +73,18 @@ export class Customer extends DurableObject<Env> {
     );
   }
 
-  /** An identified person signs in on a device (identity token verified by the Worker). */
-  async openSession(input: DeviceInput & { name?: string; email?: string; avatar?: string }): Promise<Result<SessionGrant>> {
+  /**
+   * An identified person signs in on a device (identity token verified by the
+   * Worker). `sessionId`, when given, is the new session's id, chosen by the
+   * Worker (`ses_` + 22 base62 characters, src/ids.ts) so it can sign the
+   * session token while this call is in flight; the grant names it.
+   */
+  async openSession(input: DeviceInput & { name?: string; email?: string; avatar?: string; sessionId?: string }): Promise<Result<SessionGrant>> {
     return toResult(() => {
-      const { refreshHash, deviceId, deviceLimit, ...profile } = input;
+      const { refreshHash, deviceId, deviceLimit, sessionId, ...profile } = input;
       this.sessionLimit.take(deviceId, deviceLimit);
       this.profile.set(profile);
-      return this.grant(deviceId, refreshHash);
+      return this.grant(deviceId, refreshHash, sessionId);
     });
   }
 
@@ -280,8 +285,8 @@ export class Customer extends DurableObject<Env> {
     await this.people.flush();
   }
 
-  private grant(deviceId: string, refreshHash: string): SessionGrant {
-    const { sessionId } = this.devices.open(deviceId, refreshHash);
+  private grant(deviceId: string, refreshHash: string, chosenSessionId?: string): SessionGrant {
+    const { sessionId } = this.devices.open(deviceId, refreshHash, new Date(), chosenSessionId);
     this.people.seen();
     return this.withName({ deviceId, sessionId });
   }

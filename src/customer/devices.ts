@@ -47,9 +47,12 @@ export class Devices {
 
   constructor(private readonly sql: SqlStorage) {}
 
-  /** Starts a new session on `deviceId`, replacing any older one (and un-revoking the device). */
-  open(deviceId: string, refreshHash: string, now = new Date()): { sessionId: string } {
-    const sessionId = newId("ses");
+  /**
+   * Starts a new session on `deviceId`, replacing any older one (and
+   * un-revoking the device). `sessionId` is the one the Worker chose (it signs
+   * the session token while this call is in flight); a new one otherwise.
+   */
+  open(deviceId: string, refreshHash: string, now = new Date(), sessionId = newId("ses")): { sessionId: string } {
     const at = now.toISOString();
     this.sql.exec(
       `INSERT INTO devices (device_id, session_id, refresh_hash, refresh_expires_at, created_at, last_seen_at, revoked_at)

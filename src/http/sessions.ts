@@ -63,18 +63,12 @@ function deviceLimitOf(c: Context<AppEnv>, tenant: Tenant, body: SessionRequest)
   return limit ? { deviceLimit: limit } : {};
 }
 
-/** Signs the session token for a grant and shapes the 201 answer. */
-async function answer(
-  c: Context<AppEnv>,
-  tenant: Tenant,
-  user: { id: string; guest: boolean },
-  grant: SessionGrant,
-  refreshToken: string,
-  extra: Pick<SessionAnswer, "guestToken" | "conversationId" | "mergedConversations"> = {},
-): Promise<Response> {
-  // Names stored before names were cleaned at the edge are cleaned on the way out.
+type SignedSession = { token: string; expiresAt: string };
+
+/** The session token for `grant` (its name cleaned: names stored before names were cleaned at the edge). */
+function signGrant(c: Context<AppEnv>, tenant: Tenant, user: { id: string; guest: boolean }, grant: SessionGrant): Promise<SignedSession> {
   const name = grant.name === undefined ? undefined : cleanName(grant.name);
-  const session = await signSessionToken(settingsOf(c.env).sessionKey, {
+  return signSessionToken(settingsOf(c.env).sessionKey, {
     tenant: tenant.id,
     userId: user.id,
     deviceId: grant.deviceId,
@@ -82,6 +76,20 @@ async function answer(
     guest: user.guest,
     ...(name ? { name } : {}),
   });
+}
+
+/** Signs the session token for a grant (unless `signed` already is it) and shapes the 201 answer. */
+async function answer(
+  c: Context<AppEnv>,
+  tenant: Tenant,
+  user: { id: string; guest: boolean },
+  grant: SessionGrant,
+  refreshToken: string,
+  extra: Pick<SessionAnswer, "guestToken" | "conversationId" | "mergedConversations"> = {},
+  signed?: SignedSession,
+): Promise<Response> {
+  const name = grant.name === undefined ? undefined : cleanName(grant.name);
+  const session = signed ?? (await signGrant(c, tenant, user, grant));
   const body: SessionAnswer = {
     sessionToken: session.token,
     expiresAt: session.expiresAt,
@@ -122,10 +130,26 @@ async function withIdentity(c: Context<AppEnv>, tenant: Tenant, body: SessionReq
   const deviceId = body.deviceId ?? newId("dev");
   const refreshToken = await refreshTokenFor(c, tenant.id, identity.userId, deviceId);
   const { userId, ...profile } = identity;
-  const grant = unwrap(
-    await customer.openSession({ tenant: tenant.id, userId, deviceId, refreshHash: await tokenHash(refreshToken), ...profile, ...deviceLimitOf(c, tenant, body) }),
-  );
-  return answer(c, tenant, { id: userId, guest: false }, grant, refreshToken, extra);
+  const user = { id: userId, guest: false };
+  // The Worker chooses the session id, so the session token is signed while the Customer DO
+  // records the session. Only when the token names the person: the object then stores that
+  // name and grants it (profile.set); without one the grant's name is the stored one.
+  const sessionId = newId("ses");
+  const opening = customer.openSession({
+    tenant: tenant.id,
+    userId,
+    deviceId,
+    refreshHash: await tokenHash(refreshToken),
+    ...profile,
+    ...deviceLimitOf(c, tenant, body),
+    sessionId,
+  });
+  const early: SessionGrant = { deviceId, sessionId, ...(profile.name ? { name: profile.name } : {}) };
+  const [result, signed] = await Promise.all([opening, profile.name ? signGrant(c, tenant, user, early) : undefined]);
+  const grant = unwrap(result);
+  // The signed token must say what the object granted; anything else (never expected) is signed again from the grant.
+  const matches = signed && grant.sessionId === early.sessionId && grant.deviceId === early.deviceId && grant.name === early.name;
+  return answer(c, tenant, user, grant, refreshToken, extra, matches ? signed : undefined);
 }
 
 async function asGuest(c: Context<AppEnv>, tenant: Tenant, body: SessionRequest): Promise<Response> {

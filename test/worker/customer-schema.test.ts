@@ -7,6 +7,8 @@ import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, identityToken, json, uniqueUser, type SessionAnswer } from "./helpers";
 import { createTenant, postSession, problemOf } from "./identity-helpers";
+import { CUSTOMER_MIGRATIONS } from "../../src/customer/schema";
+import { applyMigrations } from "../../src/sql-migrate";
 
 const DEVICE = () => `dev_${crypto.randomUUID().replaceAll("-", "")}`;
 
@@ -14,6 +16,10 @@ interface SchemaState {
   version: number;
   tables: string[];
   peopleSyncColumns: string[];
+  /** Tables declared WITHOUT ROWID, by name. */
+  withoutRowid: string[];
+  /** Explicit (not automatic) indexes on devices, sessions and session_buckets. */
+  indexes: string[];
 }
 
 function schemaOf(customer: DurableObjectStub): Promise<SchemaState> {
@@ -29,17 +35,71 @@ function schemaOf(customer: DurableObjectStub): Promise<SchemaState> {
         .exec<{ name: string }>("SELECT name FROM pragma_table_info('people_sync')")
         .toArray()
         .map((r) => r.name),
+      withoutRowid: sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID' ORDER BY name")
+        .toArray()
+        .map((r) => r.name),
+      indexes: sql
+        .exec<{ name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('devices', 'sessions', 'session_buckets') ORDER BY name",
+        )
+        .toArray()
+        .map((r) => r.name),
     };
   });
 }
 
+/**
+ * Every table and index of this object's own schema, as SQLite stores its
+ * CREATE statement, with whitespace and quotes dropped (a renamed table's
+ * statement is rewritten by SQLite), by name.
+ */
+function schemaText(sql: SqlStorage): Record<string, string> {
+  const rows = sql
+    .exec<{ name: string; sql: string | null }>(
+      "SELECT name, sql FROM sqlite_master WHERE name NOT LIKE '_cf_%' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .toArray();
+  return Object.fromEntries(rows.map((r) => [r.name, (r.sql ?? "").replace(/[\s"]/g, "").toLowerCase()]));
+}
+
+/**
+ * Puts a Customer DO's devices, sessions and session_buckets back in their
+ * form before step 6 (rowid tables, the sessions_by_device index), rows
+ * kept, with the version at 5: an object as the previous release left it.
+ */
+function backToStep5(customer: DurableObjectStub): Promise<void> {
+  return runInDurableObject(customer, (_instance, state) => {
+    state.storage.sql.exec(`
+      CREATE TABLE devices_old (device_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, refresh_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL, revoked_at TEXT, refresh_expires_at TEXT,
+        previous_refresh_hash TEXT, rotated_at TEXT);
+      INSERT INTO devices_old SELECT device_id, session_id, refresh_hash, created_at, last_seen_at, revoked_at,
+        refresh_expires_at, previous_refresh_hash, rotated_at FROM devices;
+      DROP TABLE devices;
+      ALTER TABLE devices_old RENAME TO devices;
+      CREATE TABLE sessions_old (session_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
+      INSERT INTO sessions_old SELECT session_id, device_id, created_at, revoked_at FROM sessions;
+      DROP TABLE sessions;
+      ALTER TABLE sessions_old RENAME TO sessions;
+      CREATE INDEX sessions_by_device ON sessions (device_id);
+      CREATE TABLE session_buckets_old (device_id TEXT PRIMARY KEY, tokens REAL NOT NULL, at INTEGER NOT NULL);
+      INSERT INTO session_buckets_old SELECT device_id, tokens, at FROM session_buckets;
+      DROP TABLE session_buckets;
+      ALTER TABLE session_buckets_old RENAME TO session_buckets;
+      UPDATE schema_version SET version = 5;`);
+  });
+}
+
 describe("Customer DO schema", () => {
-  it("a new person's object gets people_sync, session_buckets and revocation_pushes from the numbered schema (step 5)", async () => {
+  it("a new person's object gets people_sync, session_buckets and revocation_pushes from the numbered schema (step 5), devices and sessions WITHOUT ROWID (step 6)", async () => {
     const userId = uniqueUser("fresh");
     const res = await api("/v1/sessions", { method: "POST", json: { tenant: "demo", identityToken: await identityToken(userId) } });
     expect(res.status).toBe(201);
     const schema = await schemaOf(env.CUSTOMER.getByName(`demo:${userId}`));
-    expect(schema.version).toBe(5);
+    expect(schema.version).toBe(6);
+    expect(schema.withoutRowid).toEqual(["devices", "session_buckets", "sessions"]);
+    expect(schema.indexes).toEqual([]);
     expect(schema.tables).toEqual(expect.arrayContaining(["people_sync", "session_buckets", "revocation_pushes", "devices", "sessions"]));
     expect(schema.peopleSyncColumns).toContain("facts");
   });
@@ -65,7 +125,7 @@ describe("Customer DO schema", () => {
     const limited = await signIn();
     expect(limited.status).toBe(429);
     expect(await problemOf(limited)).toMatchObject({ code: "rate_limited" });
-    expect((await schemaOf(customer)).version).toBe(5);
+    expect((await schemaOf(customer)).version).toBe(6);
 
     // The session survives another eviction and is revoked at once on sign-out.
     const { sessionToken } = await json<SessionAnswer>(second);
@@ -73,5 +133,70 @@ describe("Customer DO schema", () => {
     expect((await api("/v1/sessions", { token: sessionToken })).status).toBe(200);
     expect((await api("/v1/sessions/current", { method: "DELETE", token: sessionToken })).status).toBe(204);
     expect((await api("/v1/sessions", { token: sessionToken })).status).toBe(401);
+  });
+
+  it("an object from before step 6 (rowid devices and sessions) keeps its devices, sessions and buckets after it wakes and rebuilds them", async () => {
+    const tenant = await createTenant({ rateLimits: { sessionsPerDevice: { limit: 3, periodSeconds: 3600 } } });
+    const userId = uniqueUser("step5");
+    const device = DEVICE();
+    const other = DEVICE();
+    const signIn = async (deviceId: string) =>
+      postSession({ tenant: tenant.id, deviceId, identityToken: await identityToken(userId, { iss: tenant.id, secret: tenant.secret }) });
+    const first = await json<SessionAnswer>(await signIn(device));
+    const second = await json<SessionAnswer>(await signIn(device));
+    const elsewhere = await json<SessionAnswer>(await signIn(other));
+    const customer = env.CUSTOMER.getByName(`${tenant.id}:${userId}`);
+
+    await backToStep5(customer);
+    const before = await schemaOf(customer);
+    expect(before.version).toBe(5);
+    expect(before.withoutRowid).toEqual([]);
+    expect(before.indexes).toEqual(["sessions_by_device"]);
+    await evictDurableObject(customer);
+
+    // Sessions recorded before the step still pass; the device list is intact.
+    const listed = await api("/v1/sessions", { token: second.sessionToken });
+    expect(listed.status).toBe(200);
+    const { devices } = await json<{ devices: { deviceId: string }[] }>(listed);
+    expect(devices.map((d) => d.deviceId).sort()).toEqual([device, other].sort());
+    const after = await schemaOf(customer);
+    expect(after.version).toBe(6);
+    expect(after.withoutRowid).toEqual(["devices", "session_buckets", "sessions"]);
+    expect(after.indexes).toEqual([]);
+
+    // The copied bucket still counts: two of the device's three sessions were spent before the step.
+    expect((await signIn(device)).status).toBe(201);
+    const limited = await signIn(device);
+    expect(limited.status).toBe(429);
+
+    // The copied refresh token rotates (device row and its hash kept); the rotated-away one is theft.
+    const refreshed = await postSession({ tenant: tenant.id, refreshToken: elsewhere.refreshToken });
+    expect(refreshed.status).toBe(201);
+
+    // Sign-out revokes the sessions recorded before the step at once.
+    expect((await api("/v1/sessions/current", { method: "DELETE", token: second.sessionToken })).status).toBe(204);
+    const revoked = await api("/v1/sessions", { token: first.sessionToken });
+    expect(revoked.status).toBe(401);
+    expect(await problemOf(revoked)).toMatchObject({ code: "token_revoked" });
+    expect((await api("/v1/sessions", { token: elsewhere.sessionToken })).status).toBe(200);
+  });
+
+  it("a new object's schema (created at once in its last form) is what the numbered steps make", async () => {
+    const res = await api("/v1/sessions", { method: "POST", json: { tenant: "demo" } });
+    expect(res.status).toBe(201);
+    const guest = await json<SessionAnswer>(res);
+    const customer = env.CUSTOMER.getByName(`demo:${guest.user.id}`);
+    const { fresh, stepped } = await runInDurableObject(customer, (_instance, state) => {
+      const sql = state.storage.sql;
+      const fresh = schemaText(sql);
+      for (const name of Object.keys(fresh)) {
+        if (fresh[name]!.startsWith("createtable")) sql.exec(`DROP TABLE ${name}`);
+      }
+      applyMigrations(sql, CUSTOMER_MIGRATIONS);
+      return { fresh, stepped: schemaText(sql) };
+    });
+    expect(Object.keys(fresh)).toContain("devices");
+    expect(fresh).toEqual(stepped);
+    expect(fresh.devices).toMatch(/withoutrowid$/);
   });
 });
