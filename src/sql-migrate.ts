@@ -4,13 +4,9 @@
 /**
  * Applies `migrations` not applied yet. `table` names the version row's
  * table: a module that several DO classes share (the outbox) keeps its own,
- * so its steps never interleave with the class's own schema. `fresh`, when
- * given, is the whole schema as the last step leaves it: a new object runs
- * it instead of every step (no rebuilding of tables it has just created),
- * then stands at the last version. It must create what the steps create
- * (test/worker/customer-schema.test.ts compares them for the Customer DO).
+ * so its steps never interleave with the class's own schema.
  */
-export function applyMigrations(sql: SqlStorage, migrations: readonly string[], table = "schema_version", fresh?: string): void {
+export function applyMigrations(sql: SqlStorage, migrations: readonly string[], table = "schema_version"): void {
   // Every wake of an object runs this: one read when the table exists, the
   // CREATE only on a new object (a failed read) — a statement less per wake.
   let row: { version: number } | undefined;
@@ -20,11 +16,6 @@ export function applyMigrations(sql: SqlStorage, migrations: readonly string[], 
     // Only a missing table means a new object; anything else must not re-run every step.
     if (!String(error).includes("no such table")) throw error;
     sql.exec(`CREATE TABLE ${table} (version INTEGER NOT NULL)`);
-    if (fresh !== undefined) {
-      sql.exec(fresh);
-      sql.exec(`INSERT INTO ${table} (version) VALUES (?)`, migrations.length);
-      return;
-    }
   }
   if (!row) sql.exec(`INSERT INTO ${table} (version) VALUES (0)`);
   for (let version = row?.version ?? 0; version < migrations.length; version++) {

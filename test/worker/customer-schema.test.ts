@@ -7,8 +7,6 @@ import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, identityToken, json, uniqueUser, type SessionAnswer } from "./helpers";
 import { createTenant, postSession, problemOf } from "./identity-helpers";
-import { CUSTOMER_MIGRATIONS } from "../../src/customer/schema";
-import { applyMigrations } from "../../src/sql-migrate";
 
 const DEVICE = () => `dev_${crypto.randomUUID().replaceAll("-", "")}`;
 
@@ -47,20 +45,6 @@ function schemaOf(customer: DurableObjectStub): Promise<SchemaState> {
         .map((r) => r.name),
     };
   });
-}
-
-/**
- * Every table and index of this object's own schema, as SQLite stores its
- * CREATE statement, with whitespace and quotes dropped (a renamed table's
- * statement is rewritten by SQLite), by name.
- */
-function schemaText(sql: SqlStorage): Record<string, string> {
-  const rows = sql
-    .exec<{ name: string; sql: string | null }>(
-      "SELECT name, sql FROM sqlite_master WHERE name NOT LIKE '_cf_%' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-    )
-    .toArray();
-  return Object.fromEntries(rows.map((r) => [r.name, (r.sql ?? "").replace(/[\s"]/g, "").toLowerCase()]));
 }
 
 /**
@@ -179,24 +163,5 @@ describe("Customer DO schema", () => {
     expect(revoked.status).toBe(401);
     expect(await problemOf(revoked)).toMatchObject({ code: "token_revoked" });
     expect((await api("/v1/sessions", { token: elsewhere.sessionToken })).status).toBe(200);
-  });
-
-  it("a new object's schema (created at once in its last form) is what the numbered steps make", async () => {
-    const res = await api("/v1/sessions", { method: "POST", json: { tenant: "demo" } });
-    expect(res.status).toBe(201);
-    const guest = await json<SessionAnswer>(res);
-    const customer = env.CUSTOMER.getByName(`demo:${guest.user.id}`);
-    const { fresh, stepped } = await runInDurableObject(customer, (_instance, state) => {
-      const sql = state.storage.sql;
-      const fresh = schemaText(sql);
-      for (const name of Object.keys(fresh)) {
-        if (fresh[name]!.startsWith("createtable")) sql.exec(`DROP TABLE ${name}`);
-      }
-      applyMigrations(sql, CUSTOMER_MIGRATIONS);
-      return { fresh, stepped: schemaText(sql) };
-    });
-    expect(Object.keys(fresh)).toContain("devices");
-    expect(fresh).toEqual(stepped);
-    expect(fresh.devices).toMatch(/withoutrowid$/);
   });
 });
