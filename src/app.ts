@@ -13,7 +13,7 @@ import { inbox } from "./http/inbox";
 import { live } from "./http/live";
 import { people } from "./http/people";
 import { notFound, onError } from "./http/problem";
-import { describe, withoutDescriptions } from "./http/route";
+import { describe, withoutDescriptions, ROUTE_DOCS, undescribed } from "./http/route";
 import { sessions } from "./http/sessions";
 import { meSubscriptions, topics } from "./http/subscriptions";
 import { channelConversations, channels } from "./channels/routes";
@@ -42,7 +42,7 @@ app.route("/v1/webhook-endpoints", webhooks);
 app.route("/v1/inbox", inbox);
 app.route("/v1/channels", channels);
 
-app.get("/v1", describe("The API's name and version", [], { "200": '{ name: "carryover", version: "v1" }' }), (c) => c.json({ name: "carryover", version: "v1" }));
+app.get("/v1", ROUTE_DOCS ? describe("The API's name and version", [], { "200": '{ name: "carryover", version: "v1" }' }) : undescribed, (c) => c.json({ name: "carryover", version: "v1" }));
 
 // The document is a static asset written at build time (src/dev/build-openapi.mjs)
 // and served by the assets layer; this answers callers of the Worker itself.

@@ -11,7 +11,7 @@ import { signHandoffToken } from "../auth/handoff-token";
 import { settingsOf } from "../env";
 import { authenticate, businessOf, customerOf } from "../http/auth";
 import type { AppEnv } from "../http/types";
-import { describe, jsonBody, onConversation, pathParams } from "../http/route";
+import { describe, jsonBody, onConversation, pathParams, ROUTE_DOCS, undescribed } from "../http/route";
 import { isConversationId, isGuestId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { unwrap } from "../protocol/result";
@@ -36,33 +36,33 @@ const onKind = pathParams({ kind: { enum: [...CHANNEL_KINDS] } });
 
 export const channels = new Hono<AppEnv>();
 
-const setMessenger = describe("Set the Messenger page (admin key); secrets are never read back", ["apiKey"], { "200": "The channel" });
+const setMessenger = ROUTE_DOCS ? describe("Set the Messenger page (admin key); secrets are never read back", ["apiKey"], { "200": "The channel" }) : undescribed;
 
 channels.put("/messenger", setMessenger, authenticate(), jsonBody(MessengerSettings), async (c) => {
   const { pageId, pageAccessToken, appSecret, verifyToken } = c.req.valid("json");
   return saveChannel(c, "messenger", { accountId: pageId, accessToken: pageAccessToken, appSecret, verifyToken });
 });
 
-const setWhatsApp = describe("Set the WhatsApp Cloud API number (admin key); secrets are never read back", ["apiKey"], { "200": "The channel" });
+const setWhatsApp = ROUTE_DOCS ? describe("Set the WhatsApp Cloud API number (admin key); secrets are never read back", ["apiKey"], { "200": "The channel" }) : undescribed;
 
 channels.put("/whatsapp", setWhatsApp, authenticate(), jsonBody(WhatsAppSettings), async (c) => {
   const { phoneNumberId, accessToken, appSecret, verifyToken } = c.req.valid("json");
   return saveChannel(c, "whatsapp", { accountId: phoneNumberId, accessToken, appSecret, verifyToken });
 });
 
-channels.get("/", describe("The tenant's channels, without secrets (admin key)", ["apiKey"], { "200": "The channels" }), authenticate(), async (c) => {
+channels.get("/", ROUTE_DOCS ? describe("The tenant's channels, without secrets (admin key)", ["apiKey"], { "200": "The channels" }) : undescribed, authenticate(), async (c) => {
   const access = businessOf(c, ["admin"]);
   return c.json({ channels: await listChannels(c.env.DB, access.tenant) });
 });
 
-channels.delete("/:kind", describe("Remove a channel (admin key)", ["apiKey"], { "204": "Removed" }, onKind), authenticate(), async (c) => {
+channels.delete("/:kind", ROUTE_DOCS ? describe("Remove a channel (admin key)", ["apiKey"], { "204": "Removed" }, onKind) : undescribed, authenticate(), async (c) => {
   const access = businessOf(c, ["admin"]);
   if (!(await deleteChannel(c.env.DB, access.tenant, kindOf(c.req.param("kind"))))) throw new ServiceError("not_found", "no such channel");
   return c.body(null, 204);
 });
 
 /** Contract extension: the person and thread of one channel identity (e.g. a PSID from the business's own Messenger tools). */
-const contact = describe("The person and thread of a channel identity (PSID or wa_id)", ["apiKey"], { "200": "The contact" }, onKind);
+const contact = ROUTE_DOCS ? describe("The person and thread of a channel identity (PSID or wa_id)", ["apiKey"], { "200": "The contact" }, onKind) : undescribed;
 
 channels.get("/:kind/contacts/:platformId", contact, authenticate(), async (c) => {
   const access = businessOf(c);
@@ -75,15 +75,15 @@ channels.get("/:kind/contacts/:platformId", contact, authenticate(), async (c) =
   return c.json({ contact: { channel: kind, platformId, person, conversationId: state.conversationId, linkedTo: state.link?.userId ?? null } });
 });
 
-const handshake = describe("The platform's verification handshake: hub.challenge when hub.mode=subscribe and hub.verify_token match", [], {
+const handshake = ROUTE_DOCS ? describe("The platform's verification handshake: hub.challenge when hub.mode=subscribe and hub.verify_token match", [], {
   "200": "The challenge, as text",
   "403": "No match",
-});
+}) : undescribed;
 
-const webhook = describe("A platform webhook, verified by X-Hub-Signature-256 over the raw body, stored, then processed", [], {
+const webhook = ROUTE_DOCS ? describe("A platform webhook, verified by X-Hub-Signature-256 over the raw body, stored, then processed", [], {
   "200": "EVENT_RECEIVED",
   "401": "Missing or wrong signature",
-});
+}) : undescribed;
 
 // One URL per platform, as each platform's app settings name it (and the document lists it).
 for (const kind of CHANNEL_KINDS) {
@@ -117,7 +117,7 @@ function conversationIdOf(c: Context<AppEnv>): string {
 /** Mounted at /v1/conversations before the conversation routes; customers' handoffs fall through to them. */
 export const channelConversations = new Hono<AppEnv>();
 
-const channelLink = describe("An m.me link with a one-time signed ref that continues this thread in Messenger", ["session"], { "201": "{ url, ref, expiresAt }" }, onConversation);
+const channelLink = ROUTE_DOCS ? describe("An m.me link with a one-time signed ref that continues this thread in Messenger", ["session"], { "201": "{ url, ref, expiresAt }" }, onConversation) : undescribed;
 
 channelConversations.post("/:id/channel-link", channelLink, authenticate(), jsonBody(ChannelLinkRequest), async (c) => {
   const access = customerOf(c);
@@ -129,7 +129,7 @@ channelConversations.post("/:id/channel-link", channelLink, authenticate(), json
   return c.json({ url: `https://m.me/${encodeURIComponent(config.accountId)}?ref=${encodeURIComponent(ref)}`, ref, expiresAt }, 201);
 });
 
-const sends = describe("Sends of this thread's business messages to its messenger channel", ["apiKey"], { "200": "The deliveries" }, onConversation);
+const sends = ROUTE_DOCS ? describe("Sends of this thread's business messages to its messenger channel", ["apiKey"], { "200": "The deliveries" }, onConversation) : undescribed;
 
 channelConversations.get("/:id/channel-deliveries", sends, authenticate(), async (c) => {
   const access = businessOf(c);
@@ -138,9 +138,9 @@ channelConversations.get("/:id/channel-deliveries", sends, authenticate(), async
   return c.json({ deliveries });
 });
 
-const retrySend = describe("Make a pending or failed channel delivery due now", ["apiKey"], { "202": "Scheduled" }, {
+const retrySend = ROUTE_DOCS ? describe("Make a pending or failed channel delivery due now", ["apiKey"], { "202": "Scheduled" }, {
   parameters: [...onConversation.parameters, ...pathParams({ seq: { type: "integer", minimum: 1 } }).parameters],
-});
+}) : undescribed;
 
 channelConversations.post("/:id/channel-deliveries/:seq/retry", retrySend, authenticate(), async (c) => {
   const access = businessOf(c);

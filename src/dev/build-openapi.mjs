@@ -38,6 +38,8 @@ export async function writeOpenApi(root, out) {
     target: "node22",
     packages: "external",
     plugins: [workersShim],
+    // The route descriptions, folded out of the Worker (src/http/route-docs.ts), are what this build reads.
+    define: { __CARRYOVER_ROUTE_DOCS__: "true" },
     outfile: entry,
     logLevel: "warning",
   });

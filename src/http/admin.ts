@@ -11,7 +11,7 @@ import { webhookUrlProblem } from "../webhooks/url-policy";
 import { bearerOf } from "./auth";
 import type { AppEnv } from "./types";
 import { definedFields } from "./defined";
-import { describe, jsonBody } from "./route";
+import { describe, jsonBody, ROUTE_DOCS, undescribed } from "./route";
 
 const AllowedOrigins = z.array(Origin).max(50);
 
@@ -73,7 +73,7 @@ function checkJwksUrl(identity: IdentityConfig | undefined, dev: boolean): void 
   if (problem) throw new ServiceError("invalid_request", "request body is invalid", { errors: [{ path: "identity.jwksUrl", message: problem }] });
 }
 
-admin.post("/tenants", describe("Create a tenant; its admin API key is shown once", ["admin"], { "201": "Created" }), jsonBody(CreateTenant), async (c) => {
+admin.post("/tenants", ROUTE_DOCS ? describe("Create a tenant; its admin API key is shown once", ["admin"], { "201": "Created" }) : undescribed, jsonBody(CreateTenant), async (c) => {
   const body = c.req.valid("json");
   checkJwksUrl(body.identity, settingsOf(c.env).devSeed);
   const input = {
@@ -91,13 +91,13 @@ admin.post("/tenants", describe("Create a tenant; its admin API key is shown onc
   return c.json({ tenant: tenantView(tenant), apiKey: key.key, apiKeyId: key.id }, 201);
 });
 
-admin.get("/tenants/:id", describe("A tenant, without secrets", ["admin"], { "200": "The tenant" }), async (c) => {
+admin.get("/tenants/:id", ROUTE_DOCS ? describe("A tenant, without secrets", ["admin"], { "200": "The tenant" }) : undescribed, async (c) => {
   const tenant = await findTenant(c.env.DB, c.req.param("id"), Number.POSITIVE_INFINITY);
   if (!tenant) throw new ServiceError("not_found", "no such tenant");
   return c.json({ tenant: tenantView(tenant) });
 });
 
-admin.patch("/tenants/:id", describe("Change a tenant", ["admin"], { "200": "The tenant" }), jsonBody(PatchTenant), async (c) => {
+admin.patch("/tenants/:id", ROUTE_DOCS ? describe("Change a tenant", ["admin"], { "200": "The tenant" }) : undescribed, jsonBody(PatchTenant), async (c) => {
   const body = c.req.valid("json");
   checkJwksUrl(body.identity, settingsOf(c.env).devSeed);
   const patch: Parameters<typeof updateTenant>[2] = definedFields(body, ["name", "allowedOrigins", "identity", "rateLimits", "attachments", "settings"]);
@@ -106,7 +106,7 @@ admin.patch("/tenants/:id", describe("Change a tenant", ["admin"], { "200": "The
   return c.json({ tenant: tenantView(tenant) });
 });
 
-admin.post("/tenants/:id/api-keys", describe("Create an API key, shown once", ["admin"], { "201": "Created" }), jsonBody(CreateApiKey), async (c) => {
+admin.post("/tenants/:id/api-keys", ROUTE_DOCS ? describe("Create an API key, shown once", ["admin"], { "201": "Created" }) : undescribed, jsonBody(CreateApiKey), async (c) => {
   const body = c.req.valid("json");
   const tenant = await findTenant(c.env.DB, c.req.param("id"), Number.POSITIVE_INFINITY);
   if (!tenant) throw new ServiceError("not_found", "no such tenant");

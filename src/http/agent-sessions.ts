@@ -16,7 +16,7 @@ import { unwrap } from "../protocol/result";
 import { authenticate, businessOf } from "./auth";
 import { sessionTenant } from "./rate-limit";
 import type { AppEnv } from "./types";
-import { describe, jsonBody } from "./route";
+import { describe, jsonBody, ROUTE_DOCS, undescribed } from "./route";
 import { CloseCode } from "../protocol/wire";
 
 const Token = z.string().min(1).max(8192);
@@ -58,7 +58,7 @@ async function answer(c: Context<AppEnv>, tenant: Tenant, agent: AgentIdentity, 
 
 export const agentSessions = new Hono<AppEnv>();
 
-const signIn = describe("Sign an agent in (agent identity token, aud carryover:agent) or refresh (the refresh token rotates)", [], { "201": "The agent session" });
+const signIn = ROUTE_DOCS ? describe("Sign an agent in (agent identity token, aud carryover:agent) or refresh (the refresh token rotates)", [], { "201": "The agent session" }) : undescribed;
 
 agentSessions.post("/", signIn, jsonBody(AgentSessionRequest), async (c) => {
   const body = c.req.valid("json");
@@ -85,7 +85,7 @@ agentSessions.post("/", signIn, jsonBody(AgentSessionRequest), async (c) => {
   return answer(c, tenant, agent, locator.deviceId, next);
 });
 
-agentSessions.delete("/current", describe(`Sign this agent session out; its live sockets close with ${CloseCode.revoked}`, ["agentSession"], { "204": "Signed out" }), authenticate(), async (c) => {
+agentSessions.delete("/current", ROUTE_DOCS ? describe(`Sign this agent session out; its live sockets close with ${CloseCode.revoked}`, ["agentSession"], { "204": "Signed out" }) : undescribed, authenticate(), async (c) => {
   const access = businessOf(c);
   if (!access.agent) throw new ServiceError("forbidden", "this route is for agent sessions");
   await agentObject(c, access.tenant, access.agent.id).signOut(access.agent.sessionId);

@@ -25,7 +25,7 @@ import { unwrap } from "../protocol/result";
 import { enforceLimits, limitsOf } from "../ratelimit/limits";
 import { authenticate, businessOf } from "./auth";
 import type { AppEnv } from "./types";
-import { describe, pathParams, queryOf } from "./route";
+import { describe, pathParams, queryOf, ROUTE_DOCS, undescribed } from "./route";
 
 /** The name as given, without any directory part or control characters. */
 const Filename = z
@@ -63,12 +63,12 @@ export const attachments = new Hono<AppEnv>();
 const attachmentId = { type: "string" as const, pattern: "^att_[0-9A-Za-z]{44}$" };
 const onAttachment = pathParams({ id: attachmentId });
 
-const upload = describe(
+const upload = ROUTE_DOCS ? describe(
   "Upload a file into a conversation (raw body, Content-Type = the file's type; sniffed; 25 MiB unless the tenant sets another limit)",
   ["session", "apiKey"],
   { "201": "The attachment", "413": "Over the size limit", "415": "A type outside the allow-list, or bytes that are not the declared type" },
   { requestBody: { required: true, content: Object.fromEntries(Object.keys(ATTACHMENT_TYPES).map((t) => [t, { schema: { type: "string", format: "binary" } }])) } },
-);
+) : undescribed;
 
 attachments.post("/", upload, authenticate(), queryOf(UploadQuery), async (c) => {
   const access = callerOf(c);
@@ -128,7 +128,7 @@ attachments.post("/", upload, authenticate(), queryOf(UploadQuery), async (c) =>
 
 /** The content, for whoever holds a valid signed URL (no credentials: <img>, <video>, downloads). */
 /** Checked by hand below: a bad or missing signature is a 403, not a 400. */
-const content = describe("The bytes, for a valid signed URL (no credentials); Range supported", [], {
+const content = ROUTE_DOCS ? describe("The bytes, for a valid signed URL (no credentials); Range supported", [], {
   "200": "The file",
   "206": "A byte range",
   "403": "Tampered or expired link",
@@ -140,7 +140,7 @@ const content = describe("The bytes, for a valid signed URL (no credentials); Ra
     { name: "exp", in: "query", required: true, schema: { type: "integer" } },
     { name: "sig", in: "query", required: true, schema: { type: "string" } },
   ],
-});
+}) : undescribed;
 
 attachments.get("/:id/content", content, async (c) => {
   const id = c.req.param("id");
@@ -174,7 +174,7 @@ attachments.get("/:id/content", content, async (c) => {
 });
 
 /** Carryover extension: the signed URL as JSON, for clients that put it into <img src> themselves. */
-attachments.get("/:id/url", describe("The signed content URL as JSON (Carryover extension)", ["session", "apiKey"], { "200": "{ url, expiresAt, attachment }" }, onAttachment), authenticate(), async (c) => {
+attachments.get("/:id/url", ROUTE_DOCS ? describe("The signed content URL as JSON (Carryover extension)", ["session", "apiKey"], { "200": "{ url, expiresAt, attachment }" }, onAttachment) : undescribed, authenticate(), async (c) => {
   const access = callerOf(c);
   const id = c.req.param("id");
   const attachment = unwrap(await conversationOfId(c, access.tenant, id).stub.attachment(access, id));
@@ -184,7 +184,7 @@ attachments.get("/:id/url", describe("The signed content URL as JSON (Carryover 
   return c.json({ url: `${origin}${signed.path}`, expiresAt: new Date(signed.exp * 1000).toISOString(), attachment });
 });
 
-attachments.get("/:id", describe("Redirect (302) to a signed content URL valid for 15 minutes", ["session", "apiKey"], { "302": "To /v1/attachments/{id}/content?tenant=&exp=&sig=" }, onAttachment), authenticate(), async (c) => {
+attachments.get("/:id", ROUTE_DOCS ? describe("Redirect (302) to a signed content URL valid for 15 minutes", ["session", "apiKey"], { "302": "To /v1/attachments/{id}/content?tenant=&exp=&sig=" }, onAttachment) : undescribed, authenticate(), async (c) => {
   const access = callerOf(c);
   const id = c.req.param("id");
   unwrap(await conversationOfId(c, access.tenant, id).stub.attachment(access, id));

@@ -22,7 +22,7 @@ import { ServiceError } from "../protocol/errors";
 import { authenticate, businessOf } from "./auth";
 import { decodeCursor, encodeCursor } from "./cursor";
 import type { AppEnv } from "./types";
-import { describe, jsonBody, queryOf } from "./route";
+import { describe, jsonBody, queryOf, ROUTE_DOCS, undescribed } from "./route";
 
 const Audience = z.strictObject({ labels: z.unknown() });
 
@@ -69,7 +69,7 @@ async function requireTopic(c: Context<AppEnv>, tenant: string, topic: string): 
 export const broadcasts = new Hono<AppEnv>();
 broadcasts.use("*", authenticate());
 
-broadcasts.post("/", describe("Create a broadcast (bot or admin key)", ["apiKey"], { "202": "{ broadcast }" }), jsonBody(CreateBroadcastBody), async (c) => {
+broadcasts.post("/", ROUTE_DOCS ? describe("Create a broadcast (bot or admin key)", ["apiKey"], { "202": "{ broadcast }" }) : undescribed, jsonBody(CreateBroadcastBody), async (c) => {
   const access = businessOf(c, ["bot", "admin"]);
   const body = c.req.valid("json");
   const labels = labelsOf(body.audience);
@@ -95,7 +95,7 @@ broadcasts.post("/", describe("Create a broadcast (bot or admin key)", ["apiKey"
   return c.json({ broadcast: await broadcastView(c.env.DB, access.tenant, record.id) }, 202);
 });
 
-broadcasts.post("/estimate", describe("How many people a broadcast would reach now", ["apiKey"], { "200": "{ total }" }), jsonBody(EstimateBody), async (c) => {
+broadcasts.post("/estimate", ROUTE_DOCS ? describe("How many people a broadcast would reach now", ["apiKey"], { "200": "{ total }" }) : undescribed, jsonBody(EstimateBody), async (c) => {
   const access = businessOf(c, ["bot", "admin"]);
   const body = c.req.valid("json");
   const labels = labelsOf(body.audience);
@@ -103,7 +103,7 @@ broadcasts.post("/estimate", describe("How many people a broadcast would reach n
   return c.json({ total: await estimateAudience(c.env.DB, access.tenant, body.topic, labels) });
 });
 
-broadcasts.get("/", describe("Broadcasts, newest first", ["apiKey"], { "200": "{ broadcasts, cursor }" }), queryOf(ListQuery), async (c) => {
+broadcasts.get("/", ROUTE_DOCS ? describe("Broadcasts, newest first", ["apiKey"], { "200": "{ broadcasts, cursor }" }) : undescribed, queryOf(ListQuery), async (c) => {
   const access = businessOf(c);
   const query = c.req.valid("query");
   const page = await listBroadcasts(c.env.DB, access.tenant, {
@@ -114,12 +114,12 @@ broadcasts.get("/", describe("Broadcasts, newest first", ["apiKey"], { "200": "{
   return c.json({ broadcasts: page.broadcasts, cursor: page.last ? encodeCursor(page.last) : null });
 });
 
-broadcasts.get("/:id", describe("A broadcast with live counters", ["apiKey"], { "200": "{ broadcast }" }), async (c) => {
+broadcasts.get("/:id", ROUTE_DOCS ? describe("A broadcast with live counters", ["apiKey"], { "200": "{ broadcast }" }) : undescribed, async (c) => {
   const access = businessOf(c);
   return c.json({ broadcast: await broadcastView(c.env.DB, access.tenant, c.req.param("id")) });
 });
 
-broadcasts.post("/:id/cancel", describe("Cancel; reports how many deliveries were in flight", ["apiKey"], { "200": "{ broadcast, inFlight }" }), async (c) => {
+broadcasts.post("/:id/cancel", ROUTE_DOCS ? describe("Cancel; reports how many deliveries were in flight", ["apiKey"], { "200": "{ broadcast, inFlight }" }) : undescribed, async (c) => {
   const access = businessOf(c, ["bot", "admin"]);
   const { view, inFlight } = await cancelBroadcast(c.env.DB, access.tenant, c.req.param("id"));
   return c.json({ broadcast: view, inFlight });

@@ -21,7 +21,7 @@ import { MAX_PAGE } from "../conversation/event-store";
 import { authenticate, businessOf, customerOf } from "./auth";
 import { limitCustomerSend } from "./rate-limit";
 import type { AppEnv } from "./types";
-import { describe, jsonBody, onConversation as onThread, queryOf, type Credential } from "./route";
+import { describe, jsonBody, onConversation as onThread, queryOf, type Credential, ROUTE_DOCS, undescribed } from "./route";
 
 const SeqParam = z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -117,7 +117,7 @@ conversations.use("*", authenticate());
 
 const business: Credential[] = ["apiKey", "agentSession"];
 
-conversations.post("/", describe("This person's open conversation, created if none", ["session"], { "200": "Existing", "201": "Created" }), jsonBody(CreateConversation, { optional: true }), async (c) => {
+conversations.post("/", ROUTE_DOCS ? describe("This person's open conversation, created if none", ["session"], { "200": "Existing", "201": "Created" }) : undescribed, jsonBody(CreateConversation, { optional: true }), async (c) => {
   const access = customerOf(c);
   const body = c.req.valid("json");
   const customer = customerStub(c.env, access.tenant, access.userId);
@@ -128,9 +128,9 @@ conversations.post("/", describe("This person's open conversation, created if no
 });
 
 /** The directory: every conversation of the caller's tenant, filtered, sorted, paged (business only). */
-const directory = describe("The directory: the tenant's conversations, filtered, sorted, keyset-paged; q searches message text and customers", business, {
+const directory = ROUTE_DOCS ? describe("The directory: the tenant's conversations, filtered, sorted, keyset-paged; q searches message text and customers", business, {
   "200": "A page of rows, the next cursor (null at the end), counts when asked",
-});
+}) : undescribed;
 
 conversations.get("/", directory, queryOf(DirectoryQuerySchema), async (c) => {
   const access = businessOf(c);
@@ -150,12 +150,12 @@ conversations.get("/", directory, queryOf(DirectoryQuerySchema), async (c) => {
   return c.json(await listDirectory(c.env.DB, access.tenant, query));
 });
 
-conversations.get("/:id", describe("A conversation and its read cursors (business callers also get its state)", ["session", ...business], { "200": "The conversation" }, onThread), async (c) => {
+conversations.get("/:id", ROUTE_DOCS ? describe("A conversation and its read cursors (business callers also get its state)", ["session", ...business], { "200": "The conversation" }, onThread) : undescribed, async (c) => {
   const access = c.get("access");
   return c.json(unwrap(await conversationOf(c, access).get(access)));
 });
 
-const events = describe("Events after a seq (forward sync) or before one (history), ascending", ["session", "apiKey"], { "200": "A page: { events, cursor, hasMore }" }, onThread);
+const events = ROUTE_DOCS ? describe("Events after a seq (forward sync) or before one (history), ascending", ["session", "apiKey"], { "200": "A page: { events, cursor, hasMore }" }, onThread) : undescribed;
 
 conversations.get("/:id/events", events, queryOf(EventsQuery), async (c) => {
   const access = c.get("access");
@@ -171,11 +171,11 @@ conversations.get("/:id/events", events, queryOf(EventsQuery), async (c) => {
   return c.body(page, 200, { "content-type": "application/json" });
 });
 
-const append = describe("Append a message; idempotent by clientId (API keys add sender)", ["session", "apiKey"], {
+const append = ROUTE_DOCS ? describe("Append a message; idempotent by clientId (API keys add sender)", ["session", "apiKey"], {
   "200": "A retry: the original event",
   "201": "Appended",
   "409": "clientId used with other content",
-}, onThread);
+}, onThread) : undescribed;
 
 conversations.post("/:id/messages", append, jsonBody(SendMessage), async (c) => {
   const access = c.get("access");
@@ -188,7 +188,7 @@ conversations.post("/:id/messages", append, jsonBody(SendMessage), async (c) => 
   return new Response(json, { status: created ? 201 : 200, headers: JSON_TYPE });
 });
 
-conversations.post("/:id/read", describe("Move this device's read cursor", ["session"], { "204": "Moved (never backwards)" }, onThread), jsonBody(ReadRequest), async (c) => {
+conversations.post("/:id/read", ROUTE_DOCS ? describe("Move this device's read cursor", ["session"], { "204": "Moved (never backwards)" }, onThread) : undescribed, jsonBody(ReadRequest), async (c) => {
   const access = customerOf(c);
   const body = c.req.valid("json");
   unwrap(await conversationOf(c, access).markRead(access, body.seq));
@@ -196,9 +196,9 @@ conversations.post("/:id/read", describe("Move this device's read cursor", ["ses
 });
 
 /** Status, snooze, assignee, labels: one conversation.updated event per request. */
-const patchThread = describe("Change status, snooze, assignee, labels: one conversation.updated event with changes", business, {
+const patchThread = ROUTE_DOCS ? describe("Change status, snooze, assignee, labels: one conversation.updated event with changes", business, {
   "200": "The conversation and the event (null when nothing changed)",
-}, onThread);
+}, onThread) : undescribed;
 
 conversations.patch("/:id", patchThread, jsonBody(PatchConversation), async (c) => {
   const access = businessOf(c);
@@ -212,10 +212,10 @@ conversations.patch("/:id", patchThread, jsonBody(PatchConversation), async (c) 
 });
 
 /** Bot ↔ agent handover (API.md "Handover"). */
-const handover = describe("Pass the thread between the bot and agents (ifEpoch guards a take; 409 names the owner)", business, {
+const handover = ROUTE_DOCS ? describe("Pass the thread between the bot and agents (ifEpoch guards a take; 409 names the owner)", business, {
   "200": "The conversation and the event, or event null when the owner did not change",
   "409": "Stale ifEpoch, or another agent owns the thread",
-}, onThread);
+}, onThread) : undescribed;
 
 conversations.post("/:id/handover", handover, jsonBody(HandoverRequest), async (c) => {
   const access = businessOf(c);
@@ -229,7 +229,7 @@ conversations.post("/:id/handover", handover, jsonBody(HandoverRequest), async (
 });
 
 /** Internal notes: business callers only, never in the customer's log. */
-const writeNote = describe("Write an internal note (never in the customer log); idempotent by clientId", business, { "200": "A retry: the original note", "201": "Written" }, onThread);
+const writeNote = ROUTE_DOCS ? describe("Write an internal note (never in the customer log); idempotent by clientId", business, { "200": "A retry: the original note", "201": "Written" }, onThread) : undescribed;
 
 conversations.post("/:id/notes", writeNote, jsonBody(NoteRequest), async (c) => {
   const access = businessOf(c);
@@ -239,17 +239,17 @@ conversations.post("/:id/notes", writeNote, jsonBody(NoteRequest), async (c) => 
   return c.json({ note }, created ? 201 : 200);
 });
 
-conversations.get("/:id/notes", describe("Internal notes after the note `after`", business, { "200": "{ notes, cursor, hasMore }" }, onThread), queryOf(NotesQuery), async (c) => {
+conversations.get("/:id/notes", ROUTE_DOCS ? describe("Internal notes after the note `after`", business, { "200": "{ notes, cursor, hasMore }" }, onThread) : undescribed, queryOf(NotesQuery), async (c) => {
   const access = businessOf(c);
   const query = c.req.valid("query");
   return c.json(unwrap(await conversationOf(c, access).listNotes(access, query.after ?? null, query.limit)));
 });
 
-const payment = describe("A payment request's new status (a payment.updated event)", ["apiKey"], {
+const payment = ROUTE_DOCS ? describe("A payment request's new status (a payment.updated event)", ["apiKey"], {
   "200": "A retry: the earlier update",
   "201": "Recorded",
   "409": "The request is already final",
-}, onThread);
+}, onThread) : undescribed;
 
 conversations.post("/:id/payments/:requestId", payment, jsonBody(PaymentUpdate), async (c) => {
   const access = businessOf(c);
@@ -259,7 +259,7 @@ conversations.post("/:id/payments/:requestId", payment, jsonBody(PaymentUpdate),
   return c.json({ event }, created ? 201 : 200);
 });
 
-conversations.post("/:id/handoff", describe("A one-time link that opens this thread on another device or on the website (business callers too)", ["session", ...business], { "201": "The handoff token and URL" }, onThread), async (c) => {
+conversations.post("/:id/handoff", ROUTE_DOCS ? describe("A one-time link that opens this thread on another device or on the website (business callers too)", ["session", ...business], { "201": "The handoff token and URL" }, onThread) : undescribed, async (c) => {
   const access = customerOf(c);
   const { conversation } = unwrap(await conversationOf(c, access).get(access));
   const { token, handoff } = await signHandoffToken(settingsOf(c.env).sessionKey, {
@@ -277,7 +277,7 @@ conversations.post("/:id/handoff", describe("A one-time link that opens this thr
 export const me = new Hono<AppEnv>();
 me.use("*", authenticate());
 
-me.get("/conversations", describe("This person's conversations with unread counts", ["session"], { "200": "The list" }), async (c) => {
+me.get("/conversations", ROUTE_DOCS ? describe("This person's conversations with unread counts", ["session"], { "200": "The list" }) : undescribed, async (c) => {
   const access = customerOf(c);
   const customer = customerStub(c.env, access.tenant, access.userId);
   return c.json({ conversations: await customer.listThreads() });

@@ -8,14 +8,14 @@ import { hubName } from "../inbox-feed/names";
 import { inboxSocketRequest } from "../protocol/socket-opening";
 import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL } from "../protocol/wire";
 import { liveAccessOf, refuse } from "./live";
-import { describe } from "./route";
+import { describe, ROUTE_DOCS, undescribed } from "./route";
 import type { AppEnv } from "./types";
 
 export const inbox = new Hono<AppEnv>();
 
-const feed = describe(`WebSocket (${LIVE_PROTOCOL}, ${BEARER_PREFIX}<agent session or API key>): a conversation frame for every directory change of the tenant`, [], {
+const feed = ROUTE_DOCS ? describe(`WebSocket (${LIVE_PROTOCOL}, ${BEARER_PREFIX}<agent session or API key>): a conversation frame for every directory change of the tenant`, [], {
   "101": "Switching protocols",
-});
+}) : undescribed;
 
 inbox.get("/live", feed, async (c) => {
   const access = await liveAccessOf(c.env, c.req.header("upgrade"), c.req.header("sec-websocket-protocol"));

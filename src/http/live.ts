@@ -13,7 +13,7 @@ import { assertNotRevoked } from "../auth/revocation";
 import { accessFromToken } from "./auth";
 import { refusedSocket, relayLive } from "./live-relay";
 import type { AppEnv } from "./types";
-import { describe, onConversation, queryOf } from "./route";
+import { describe, onConversation, queryOf, ROUTE_DOCS, undescribed } from "./route";
 
 const LiveQuery = z.object({
   after: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
@@ -72,12 +72,12 @@ export async function liveAccessOf(
   }
 }
 
-const socket = describe(
+const socket = ROUTE_DOCS ? describe(
   `WebSocket: Sec-WebSocket-Protocol ${LIVE_PROTOCOL}, ${BEARER_PREFIX}<token>; replay after \`after\`, then ready, then live frames`,
   [],
   { "101": "Switching protocols" },
   onConversation,
-);
+) : undescribed;
 
 // Mistakes in the request itself (the query) are plain HTTP errors, before any upgrade;
 // credentials and access are answered as close codes, which a browser can read.

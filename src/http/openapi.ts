@@ -10,7 +10,7 @@ import { findTargetHandler } from "hono/utils/handler";
 import * as z from "zod";
 import { Content } from "../protocol/content";
 import { ERROR_STATUS } from "../protocol/errors";
-import { ROUTE_DOC, type RouteDoc } from "./route";
+import { ROUTE_DOC, ROUTE_DOCS, type RouteDoc } from "./route";
 import type { AppEnv } from "./types";
 
 const problem = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
@@ -90,6 +90,8 @@ function markForGenerator(app: Hono<AppEnv>): void {
 
 /** The OpenAPI 3.1 document of every described route of `app` (the `/demo` routes are local development only). */
 export async function openApiDocument(app: Hono<AppEnv>): Promise<Record<string, unknown>> {
+  // Without the define the routes carry no descriptions: a document of bare paths, not one to publish.
+  if (!ROUTE_DOCS) throw new Error("the OpenAPI build must define __CARRYOVER_ROUTE_DOCS__ as true (src/http/route-docs.ts)");
   markForGenerator(app);
   const doc = await generateSpecs(app, {
     documentation,

@@ -10,7 +10,7 @@ import { ServiceError } from "../protocol/errors";
 import { authenticate, businessOf } from "./auth";
 import { decodeCursor, encodeCursor } from "./cursor";
 import type { AppEnv } from "./types";
-import { describe, jsonBody, queryOf } from "./route";
+import { describe, jsonBody, queryOf, ROUTE_DOCS, undescribed } from "./route";
 
 const Label = z.string().regex(LABEL_PATTERN, "a label is 1..32 of [a-z0-9_:-]");
 
@@ -38,7 +38,7 @@ const isCursor = (v: unknown): v is { after: string } =>
 export const people = new Hono<AppEnv>();
 people.use("*", authenticate());
 
-people.get("/", describe("People (keyset paging by id)", ["apiKey"], { "200": "{ people, cursor }" }), queryOf(PeopleQuery), async (c) => {
+people.get("/", ROUTE_DOCS ? describe("People (keyset paging by id)", ["apiKey"], { "200": "{ people, cursor }" }) : undescribed, queryOf(PeopleQuery), async (c) => {
   const access = businessOf(c);
   const query = c.req.valid("query");
   const page = await listPeople(c.env.DB, access.tenant, {
@@ -50,14 +50,14 @@ people.get("/", describe("People (keyset paging by id)", ["apiKey"], { "200": "{
   return c.json({ people: page.people, cursor: page.last === null ? null : encodeCursor({ after: page.last }) });
 });
 
-people.get("/:userId", describe("One person", ["apiKey"], { "200": "{ person }" }), async (c) => {
+people.get("/:userId", ROUTE_DOCS ? describe("One person", ["apiKey"], { "200": "{ person }" }) : undescribed, async (c) => {
   const access = businessOf(c);
   const person = await findPerson(c.env.DB, access.tenant, c.req.param("userId"));
   if (!person) throw new ServiceError("not_found", "no such person");
   return c.json({ person });
 });
 
-people.patch("/:userId", describe("Add/remove labels, set the IANA timezone", ["apiKey"], { "200": "{ person }" }), jsonBody(PatchPersonBody), async (c) => {
+people.patch("/:userId", ROUTE_DOCS ? describe("Add/remove labels, set the IANA timezone", ["apiKey"], { "200": "{ person }" }) : undescribed, jsonBody(PatchPersonBody), async (c) => {
   const access = businessOf(c);
   const body = c.req.valid("json");
   const person = await patchPerson(c.env.DB, access.tenant, c.req.param("userId"), {

@@ -2,13 +2,16 @@
 // and `queryOf(…)` validate what it takes and type `c.req.valid(…)`. Both mark
 // themselves with ROUTE_DOC; the build (src/dev/build-openapi.mjs, src/http/openapi.ts) hands those
 // marks to hono-openapi, which writes /openapi.json. The generator and zod's
-// JSON Schema conversion so stay out of the Worker bundle.
+// JSON Schema conversion so stay out of the Worker bundle; a route writes
+// `ROUTE_DOCS ? describe(…) : undescribed` so the descriptions' literals do too.
 import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
 import type { DescribeRouteOptions } from "hono-openapi";
 import type * as z from "zod";
 import type { AppEnv } from "./types";
 import { parseWith, readJson } from "./validate";
+
+export { ROUTE_DOCS } from "./route-docs";
 
 /** The key under which a route's middleware carries what /openapi.json says about it. */
 export const ROUTE_DOC = Symbol.for("carryover.route-doc");
@@ -40,6 +43,11 @@ export function describe(
     },
     { [ROUTE_DOC]: { spec } },
   );
+}
+
+/** A route's description where the build has none (`ROUTE_DOCS` false): a no-op layer, left out of the served app like a description. */
+export async function undescribed(_c: Context, next: () => Promise<void>): Promise<void> {
+  await next();
 }
 
 type Parameter = Exclude<NonNullable<DescribeRouteOptions["parameters"]>[number], { $ref: string }>;
@@ -100,7 +108,7 @@ export function queryOf<S extends z.ZodType>(schema: S): Validated<"query", S> {
 }
 
 /**
- * The app to serve: `declared` without its `describe(…)` layers. A
+ * The app to serve: `declared` without its `describe(…)` (or `undescribed`) layers. A
  * description is only read by the OpenAPI build (from `declared.routes`); in
  * the served app it would be one more matched handler and one more async step
  * of every request. Every other handler, in the same order and with the same
@@ -110,7 +118,7 @@ export function withoutDescriptions(declared: Hono<AppEnv>): Hono<AppEnv> {
   const served = new Hono<AppEnv>();
   for (const route of declared.routes) {
     const doc = (route.handler as { [ROUTE_DOC]?: RouteDoc })[ROUTE_DOC];
-    if (doc && "spec" in doc) continue;
+    if (route.handler === undescribed || (doc && "spec" in doc)) continue;
     served.on(route.method, route.path, route.handler);
   }
   return served;

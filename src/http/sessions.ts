@@ -24,7 +24,7 @@ import { limitsOf } from "../ratelimit/limits";
 import type { BucketLimit } from "../ratelimit/token-bucket";
 import type { SessionAnswer } from "../protocol/session";
 import type { AppEnv } from "./types";
-import { describe, jsonBody } from "./route";
+import { describe, jsonBody, ROUTE_DOCS, undescribed } from "./route";
 
 const DeviceId = z.string().regex(/^dev_[A-Za-z0-9]{8,64}$/, "must be a device id (dev_…)");
 const Token = z.string().min(1).max(8192);
@@ -231,7 +231,7 @@ async function withRefresh(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
 
 export const sessions = new Hono<AppEnv>();
 
-sessions.post("/", describe("Open a session on a device (identity, guest, handoff or refresh token)", [], { "201": "The session" }), jsonBody(SessionRequest), async (c) => {
+sessions.post("/", ROUTE_DOCS ? describe("Open a session on a device (identity, guest, handoff or refresh token)", [], { "201": "The session" }) : undescribed, jsonBody(SessionRequest), async (c) => {
   const body = c.req.valid("json");
   // Per device: a brand new guest here (its Customer DO is new); every other proof in the person's Customer DO, in the same call.
   const newGuest = !body.identityToken && !body.handoffToken && !body.refreshToken && !body.guestToken;
@@ -242,19 +242,19 @@ sessions.post("/", describe("Open a session on a device (identity, guest, handof
   return asGuest(c, tenant, body);
 });
 
-sessions.get("/", describe("This person's devices", ["session"], { "200": "The devices" }), authenticate(), async (c) => {
+sessions.get("/", ROUTE_DOCS ? describe("This person's devices", ["session"], { "200": "The devices" }) : undescribed, authenticate(), async (c) => {
   const access = customerOf(c);
   const devices = await customerOfUser(c, access.tenant, access.userId).listDevices();
   return c.json({ devices: devices.map((d) => ({ ...d, current: d.deviceId === access.deviceId })) });
 });
 
-sessions.delete("/current", describe("Sign this device out", ["session"], { "204": "Signed out" }), authenticate(), async (c) => {
+sessions.delete("/current", ROUTE_DOCS ? describe("Sign this device out", ["session"], { "204": "Signed out" }) : undescribed, authenticate(), async (c) => {
   const access = customerOf(c);
   await customerOfUser(c, access.tenant, access.userId).signOut(access.deviceId);
   return c.body(null, 204);
 });
 
-sessions.delete("/", describe("Sign out every device of this person", ["session"], { "204": "Signed out" }), authenticate(), async (c) => {
+sessions.delete("/", ROUTE_DOCS ? describe("Sign out every device of this person", ["session"], { "204": "Signed out" }) : undescribed, authenticate(), async (c) => {
   const access = customerOf(c);
   await customerOfUser(c, access.tenant, access.userId).signOutEverywhere();
   return c.body(null, 204);

@@ -6,7 +6,7 @@ import { findTopic, listTopics, putTopic, subscribe, subscriptionsOf, TopicId, u
 import { ServiceError } from "../protocol/errors";
 import { authenticate, businessOf, customerOf } from "./auth";
 import type { AppEnv } from "./types";
-import { describe, jsonBody } from "./route";
+import { describe, jsonBody, ROUTE_DOCS, undescribed } from "./route";
 import { parseWith } from "./validate";
 
 /** PUT /v1/topics/:topic body. */
@@ -22,7 +22,7 @@ function topicParam(value: string): string {
 export const topics = new Hono<AppEnv>();
 topics.use("*", authenticate());
 
-topics.put("/:topic", describe("Create or change a topic (admin key)", ["apiKey"], { "200": "Changed", "201": "Created" }), jsonBody(PutTopicBody), async (c) => {
+topics.put("/:topic", ROUTE_DOCS ? describe("Create or change a topic (admin key)", ["apiKey"], { "200": "Changed", "201": "Created" }) : undescribed, jsonBody(PutTopicBody), async (c) => {
   const access = businessOf(c, ["admin"]);
   const topic = topicParam(c.req.param("topic"));
   const body = c.req.valid("json");
@@ -30,7 +30,7 @@ topics.put("/:topic", describe("Create or change a topic (admin key)", ["apiKey"
   return c.json({ topic: saved.topic }, saved.created ? 201 : 200);
 });
 
-topics.get("/", describe("The tenant's broadcast topics", ["apiKey"], { "200": "{ topics }" }), async (c) => {
+topics.get("/", ROUTE_DOCS ? describe("The tenant's broadcast topics", ["apiKey"], { "200": "{ topics }" }) : undescribed, async (c) => {
   const access = businessOf(c);
   return c.json({ topics: await listTopics(c.env.DB, access.tenant) });
 });
@@ -38,12 +38,12 @@ topics.get("/", describe("The tenant's broadcast topics", ["apiKey"], { "200": "
 export const meSubscriptions = new Hono<AppEnv>();
 meSubscriptions.use("*", authenticate());
 
-meSubscriptions.get("/", describe("This person's subscriptions and every topic", ["session"], { "200": "{ subscriptions, topics }" }), async (c) => {
+meSubscriptions.get("/", ROUTE_DOCS ? describe("This person's subscriptions and every topic", ["session"], { "200": "{ subscriptions, topics }" }) : undescribed, async (c) => {
   const access = customerOf(c);
   return c.json(await subscriptionsOf(c.env.DB, access.tenant, access.userId));
 });
 
-meSubscriptions.put("/:topic", describe("Opt in", ["session"], { "200": "{ subscriptions, topics }" }), async (c) => {
+meSubscriptions.put("/:topic", ROUTE_DOCS ? describe("Opt in", ["session"], { "200": "{ subscriptions, topics }" }) : undescribed, async (c) => {
   const access = customerOf(c);
   const topic = topicParam(c.req.param("topic"));
   if (!(await findTopic(c.env.DB, access.tenant, topic))) throw new ServiceError("not_found", `no topic ${topic}`);
@@ -51,7 +51,7 @@ meSubscriptions.put("/:topic", describe("Opt in", ["session"], { "200": "{ subsc
   return c.json(await subscriptionsOf(c.env.DB, access.tenant, access.userId));
 });
 
-meSubscriptions.delete("/:topic", describe("Opt out", ["session"], { "200": "{ subscriptions, topics }" }), async (c) => {
+meSubscriptions.delete("/:topic", ROUTE_DOCS ? describe("Opt out", ["session"], { "200": "{ subscriptions, topics }" }) : undescribed, async (c) => {
   const access = customerOf(c);
   const topic = topicParam(c.req.param("topic"));
   await unsubscribe(c.env.DB, access.tenant, access.userId, topic);

@@ -25,7 +25,7 @@ import { webhookSinkId } from "../webhooks/webhook-sink";
 import { authenticate, businessOf } from "./auth";
 import type { AppEnv } from "./types";
 import { definedFields } from "./defined";
-import { describe, jsonBody, pathParams, queryOf } from "./route";
+import { describe, jsonBody, pathParams, queryOf, ROUTE_DOCS, undescribed } from "./route";
 
 const EventTypes = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))
@@ -100,7 +100,7 @@ const onEndpoint = pathParams({ id: endpointId });
 /** The URL rule allows localhost with DEV_SEED, so the schema that checks a body depends on the deployment. */
 const inDeployment = <S>(schemaFor: (dev: boolean) => S) => ({ runtime: (c: Context<AppEnv>) => schemaFor(settingsOf(c.env).devSeed) });
 
-const create = describe("Create a webhook endpoint (admin key); its whsec_ secret is shown once", ["apiKey"], { "201": "The endpoint and its secret" });
+const create = ROUTE_DOCS ? describe("Create a webhook endpoint (admin key); its whsec_ secret is shown once", ["apiKey"], { "201": "The endpoint and its secret" }) : undescribed;
 
 webhooks.post("/", create, jsonBody(CreateEndpointBody, inDeployment(createSchema)), async (c) => {
   const access = admin(c);
@@ -116,17 +116,17 @@ webhooks.post("/", create, jsonBody(CreateEndpointBody, inDeployment(createSchem
   return c.json({ endpoint, secret }, 201, { "cache-control": "no-store" });
 });
 
-webhooks.get("/", describe("The tenant's webhook endpoints", ["apiKey"], { "200": "The endpoints" }), async (c) => {
+webhooks.get("/", ROUTE_DOCS ? describe("The tenant's webhook endpoints", ["apiKey"], { "200": "The endpoints" }) : undescribed, async (c) => {
   const access = admin(c);
   return c.json({ endpoints: await listEndpoints(c.env, access.tenant) });
 });
 
-webhooks.get("/:id", describe("A webhook endpoint (never its secret)", ["apiKey"], { "200": "The endpoint" }, onEndpoint), async (c) => {
+webhooks.get("/:id", ROUTE_DOCS ? describe("A webhook endpoint (never its secret)", ["apiKey"], { "200": "The endpoint" }, onEndpoint) : undescribed, async (c) => {
   const access = admin(c);
   return c.json({ endpoint: await endpointOf(c, access) });
 });
 
-const patchEndpoint = describe("Change an endpoint; disabled: false enables it again", ["apiKey"], { "200": "The endpoint" }, onEndpoint);
+const patchEndpoint = ROUTE_DOCS ? describe("Change an endpoint; disabled: false enables it again", ["apiKey"], { "200": "The endpoint" }, onEndpoint) : undescribed;
 
 webhooks.patch("/:id", patchEndpoint, jsonBody(PatchEndpointBody, inDeployment(patchSchema)), async (c) => {
   const access = admin(c);
@@ -138,14 +138,14 @@ webhooks.patch("/:id", patchEndpoint, jsonBody(PatchEndpointBody, inDeployment(p
   return c.json({ endpoint });
 });
 
-webhooks.delete("/:id", describe("Delete an endpoint", ["apiKey"], { "204": "Deleted" }, onEndpoint), async (c) => {
+webhooks.delete("/:id", ROUTE_DOCS ? describe("Delete an endpoint", ["apiKey"], { "204": "Deleted" }, onEndpoint) : undescribed, async (c) => {
   const access = admin(c);
   if (!(await deleteEndpoint(c.env, access.tenant, c.req.param("id")))) throw new ServiceError("not_found", "no such webhook endpoint");
   await endpointsChanged(c.env, access.tenant);
   return c.body(null, 204);
 });
 
-webhooks.post("/:id/rotate-secret", describe("A new secret; the old one keeps signing alongside for 24 h", ["apiKey"], { "200": "The new secret" }, onEndpoint), async (c) => {
+webhooks.post("/:id/rotate-secret", ROUTE_DOCS ? describe("A new secret; the old one keeps signing alongside for 24 h", ["apiKey"], { "200": "The new secret" }, onEndpoint) : undescribed, async (c) => {
   const access = admin(c);
   const secret = await rotateSecret(c.env, access.tenant, c.req.param("id"));
   if (!secret) throw new ServiceError("not_found", "no such webhook endpoint");
@@ -153,7 +153,7 @@ webhooks.post("/:id/rotate-secret", describe("A new secret; the old one keeps si
 });
 
 /** A `ping` delivery to this endpoint alone (even when it does not subscribe to `ping`). */
-webhooks.post("/:id/test", describe("Send a ping delivery to this endpoint", ["apiKey"], { "202": "Queued" }, onEndpoint), async (c) => {
+webhooks.post("/:id/test", ROUTE_DOCS ? describe("Send a ping delivery to this endpoint", ["apiKey"], { "202": "Queued" }, onEndpoint) : undescribed, async (c) => {
   const access = admin(c);
   const endpoint = await endpointOf(c, access);
   if (endpoint.disabled) throw new ServiceError("conflict", "the endpoint is disabled; enable it first (PATCH disabled: false)");
@@ -161,7 +161,7 @@ webhooks.post("/:id/test", describe("Send a ping delivery to this endpoint", ["a
   return c.json({ queued: true }, 202);
 });
 
-const deliveries = describe("Deliveries, newest first, with attempts and the last answer", ["apiKey"], { "200": "A page of deliveries" }, onEndpoint);
+const deliveries = ROUTE_DOCS ? describe("Deliveries, newest first, with attempts and the last answer", ["apiKey"], { "200": "A page of deliveries" }, onEndpoint) : undescribed;
 
 webhooks.get("/:id/deliveries", deliveries, queryOf(DeliveriesQuery), async (c) => {
   const access = admin(c);
@@ -181,7 +181,7 @@ function outboxOf(c: Context<AppEnv>, tenant: string, conversationId: string | n
   return conversationId === null ? c.env.TENANT_OUTBOX.getByName(tenant) : conversationStub(c.env, tenant, conversationId);
 }
 
-const retry = describe("Send one delivery again now", ["apiKey"], { "202": "Queued" }, pathParams({ id: endpointId, deliveryId: { type: "string", pattern: "^msg_" } }));
+const retry = ROUTE_DOCS ? describe("Send one delivery again now", ["apiKey"], { "202": "Queued" }, pathParams({ id: endpointId, deliveryId: { type: "string", pattern: "^msg_" } })) : undescribed;
 
 webhooks.post("/:id/deliveries/:deliveryId/retry", retry, async (c) => {
   const access = admin(c);
@@ -194,7 +194,7 @@ webhooks.post("/:id/deliveries/:deliveryId/retry", retry, async (c) => {
   return c.json({ queued: true }, 202);
 });
 
-const recover = describe("Send again every failed delivery created since a time", ["apiKey"], { "202": "How many were queued" }, onEndpoint);
+const recover = ROUTE_DOCS ? describe("Send again every failed delivery created since a time", ["apiKey"], { "202": "How many were queued" }, onEndpoint) : undescribed;
 
 webhooks.post("/:id/recover", recover, jsonBody(Recover), async (c) => {
   const access = admin(c);
