@@ -51,9 +51,13 @@ export class Devices {
    * Starts a new session on `deviceId`, replacing any older one (and
    * un-revoking the device). `sessionId` is the one the Worker chose (it signs
    * the session token while this call is in flight); a new one otherwise.
+   * A device's current session lives in its `devices` row alone; the session
+   * it replaces gets its `sessions` row here (see recordCurrent), so signing
+   * in on a new device writes one row.
    */
   open(deviceId: string, refreshHash: string, now = new Date(), sessionId = newId("ses")): { sessionId: string } {
     const at = now.toISOString();
+    this.recordCurrent(deviceId);
     this.sql.exec(
       `INSERT INTO devices (device_id, session_id, refresh_hash, refresh_expires_at, created_at, last_seen_at, revoked_at)
        VALUES (?, ?, ?, ?, ?, ?, NULL)
@@ -67,7 +71,7 @@ export class Devices {
       at,
       at,
     );
-    this.recordSession(sessionId, deviceId, now);
+    this.prune(now);
     return { sessionId };
   }
 
@@ -114,6 +118,7 @@ export class Devices {
     const at = now.toISOString();
     this.sql.exec("DELETE FROM retired_refresh WHERE retired_at < ?", new Date(now.getTime() - REFRESH_TTL_MS).toISOString());
     this.sql.exec("INSERT OR IGNORE INTO retired_refresh (hash, device_id, retired_at) VALUES (?, ?, ?)", presentedHash, deviceId, at);
+    this.recordCurrent(deviceId);
     const sessionId = newId("ses");
     this.sql.exec(
       `UPDATE devices SET session_id = ?, refresh_hash = ?, refresh_expires_at = ?, last_seen_at = ?,
@@ -126,12 +131,13 @@ export class Devices {
       at,
       deviceId,
     );
-    this.recordSession(sessionId, deviceId, now);
+    this.prune(now);
     return { sessionId };
   }
 
   /** Signs a device out: its refresh token and every session token it holds stop at once. Idempotent. */
   revoke(deviceId: string, now = new Date()): boolean {
+    this.recordCurrent(deviceId);
     this.sql.exec("UPDATE sessions SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL", now.toISOString(), deviceId);
     return (
       this.sql.exec(
@@ -145,8 +151,8 @@ export class Devices {
   /**
    * Whether a session token of `deviceId` with session id `sessionId` may
    * still be used: the device is signed in and this session was not ended.
-   * A session id this object never recorded (tokens issued before sessions
-   * were recorded) falls back to the device's state.
+   * A session id without a row is the device's current one (recordCurrent),
+   * or from before sessions were recorded: the device's state decides.
    */
   sessionActive(deviceId: string, sessionId: string): boolean {
     if (!this.isActive(deviceId)) return false;
@@ -156,12 +162,27 @@ export class Devices {
     return row === undefined || row.revoked_at === null;
   }
 
-  private recordSession(sessionId: string, deviceId: string, now: Date): void {
-    if (now.getTime() - this.prunedAt >= SESSION_PRUNE_EVERY_MS) {
-      this.sql.exec("DELETE FROM sessions WHERE created_at < ?", new Date(now.getTime() - SESSION_ROW_TTL_MS).toISOString());
-      this.prunedAt = now.getTime();
-    }
-    this.sql.exec("INSERT INTO sessions (session_id, device_id, created_at) VALUES (?, ?, ?)", sessionId, deviceId, now.toISOString());
+  /**
+   * Gives the device's current session its `sessions` row, before anything
+   * replaces or revokes it: from then on a sign-out marks that row, and the
+   * session stays ended after the device signs in again. Every session id a
+   * device was given is its current one first, so each gets its row before
+   * it could need one. The row's created_at is when the session was issued
+   * (open and rotate set last_seen_at to it): revocation-push.ts tells the
+   * threads until when a token of it could still verify. A no-op for a new
+   * device (no row to read) and for a row already recorded.
+   */
+  private recordCurrent(deviceId: string): void {
+    this.sql.exec(
+      "INSERT OR IGNORE INTO sessions (session_id, device_id, created_at) SELECT session_id, device_id, last_seen_at FROM devices WHERE device_id = ?",
+      deviceId,
+    );
+  }
+
+  private prune(now: Date): void {
+    if (now.getTime() - this.prunedAt < SESSION_PRUNE_EVERY_MS) return;
+    this.sql.exec("DELETE FROM sessions WHERE created_at < ?", new Date(now.getTime() - SESSION_ROW_TTL_MS).toISOString());
+    this.prunedAt = now.getTime();
   }
 
   /** Signs every device out; returns their ids. */
