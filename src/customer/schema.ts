@@ -45,6 +45,8 @@ const MIGRATIONS: string[] = [
    );`,
   // Every session id handed out (sign-in and each refresh), so a signed-out
   // device's unexpired session tokens are refused at once (src/auth/revocation.ts).
+  // A device's current session is in its devices row; its row here is written
+  // when it is replaced or signed out (src/customer/devices.ts, recordCurrent).
   `CREATE TABLE sessions (
      session_id TEXT PRIMARY KEY,
      device_id TEXT NOT NULL,
