@@ -21,7 +21,7 @@ import { conversationCreated, conversationOutbox, enqueueEvent } from "./outbox-
 import type { SinkInterest } from "./sink-interest";
 import { forgetEndpoints } from "../webhooks/endpoints";
 import { EventStore, type AppendOutcome, type EventsPage, type EventsQuery } from "./event-store";
-import { eventsPageJson } from "./event-pages";
+import { eventsPageJson, type PageQuery } from "./event-pages";
 import type { HandoverInput } from "./handover";
 import { MetaStore, newMeta, type ConversationMeta } from "./meta";
 import { NotesStore } from "./notes";
@@ -140,7 +140,7 @@ export class Conversation extends DurableObject<Env> {
   }
 
   /** The same page as `events`, as the route's JSON text, built without parsing the stored events (event-pages.ts). */
-  async eventsJson(access: Access, query: EventsQuery): Promise<Result<string>> {
+  async eventsJson(access: Access, query: PageQuery): Promise<Result<string>> {
     return toResult(() => {
       this.authorize(access);
       return eventsPageJson(this.ctx.storage.sql, access, query, () => this.store.lastSeq());

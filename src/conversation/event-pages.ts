@@ -1,66 +1,51 @@
 // A page of the event log as the JSON text `GET /v1/conversations/:id/events`
-// answers, built from the stored rows without parsing them: each row's body
-// is already the event's JSON minus seq, id and at. Only an event a customer
-// may read less of (a conversation.updated with business-only parts) is
-// parsed and re-encoded. This replaces, per event, a JSON.parse in the DO, a
-// structured clone across the RPC and a JSON.stringify in the Worker.
+// answers, built by SQLite in one statement: each row's body is already the
+// event's JSON minus seq, id and at, so SQLite writes `{"seq","id","at",…body}`
+// per row and joins the page into one string. Reading 500 rows into JS
+// objects and joining them there cost about half of a page's CPU (bench/
+// BENCHMARKS.md, Follow-up perf-read). Only an event a customer may read less
+// of (a conversation.updated with business-only parts) is parsed and
+// re-encoded in JS: SQLite wraps those in U+0001, which JSON text never holds
+// unescaped.
 import type { Access } from "../protocol/access";
 import type { Event } from "../protocol/event";
 import { eventForCustomer } from "./state";
 
-interface Row extends Record<string, SqlStorageValue> {
-  seq: number;
-  id: string;
-  type: string;
-  at: string;
-  body: string;
+interface PageRow extends Record<string, SqlStorageValue> {
+  text: string | null;
+  lo: number | null;
+  hi: number | null;
 }
 
 /** Which page: `limit` events after `after` (ascending), or the `limit` just before `before`. */
 export interface PageQuery {
-  after?: number;
-  before?: number;
+  after?: number | undefined;
+  before?: number | undefined;
   limit: number;
 }
 
 /**
- * One event as JSON: `{"seq","id","at",…body}`, the member order the API has
- * always answered with (`{ seq, id, at, ...JSON.parse(body) }` stringified).
- */
-function eventJson(row: Row, access: Access): string {
-  if (access.kind === "customer" && row.type === "conversation.updated") {
-    const event = { seq: row.seq, id: row.id, at: row.at, ...(JSON.parse(row.body) as object) } as Event;
-    return JSON.stringify(eventForCustomer(event));
-  }
-  // The body is a JSON object with at least type and sender: never "{}".
-  return `{"seq":${row.seq},"id":${JSON.stringify(row.id)},"at":${JSON.stringify(row.at)},${row.body.slice(1)}`;
-}
-
-/**
- * The page as `{ events, hasMore, cursor }` JSON text for `access`. The
- * cursor is the last event's seq (after) or the first's (before); past the
- * end of the log it is the log's end, never a seq that does not exist.
+ * The page as `{ events, hasMore, cursor }` JSON text for `access`, each
+ * event `{"seq","id","at",…body}` (the member order the API has always
+ * answered with). The cursor is the last event's seq (after) or the first's
+ * (before); past the end of the log it is the log's end, never a seq that
+ * does not exist. `hasMore` reads the log as gap-free from seq 1 (API.md).
  */
 export function eventsPageJson(sql: SqlStorage, access: Access, query: PageQuery, lastSeq: () => number): string {
-  let rows: Row[];
-  let cursor: number;
-  if (query.before !== undefined) {
-    rows = sql
-      .exec<Row>("SELECT seq, id, type, at, body FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?", query.before, query.limit + 1)
-      .toArray();
-    const hasMore = rows.length > query.limit;
-    rows = rows.slice(0, query.limit).reverse();
-    cursor = rows[0]?.seq ?? query.before;
-    return pageJson(rows, access, hasMore, cursor);
-  }
-  const after = query.after ?? 0;
-  rows = sql.exec<Row>("SELECT seq, id, type, at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, query.limit + 1).toArray();
-  const hasMore = rows.length > query.limit;
-  rows = rows.slice(0, query.limit);
-  cursor = rows.at(-1)?.seq ?? Math.min(after, lastSeq());
-  return pageJson(rows, access, hasMore, cursor);
-}
-
-function pageJson(rows: Row[], access: Access, hasMore: boolean, cursor: number): string {
-  return `{"events":[${rows.map((row) => eventJson(row, access)).join(",")}],"hasMore":${hasMore},"cursor":${cursor}}`;
+  const before = query.before !== undefined;
+  const from = query.before ?? query.after ?? 0;
+  // The page's rows, ascending, each as `{"seq","id","at",…body}`; a customer's conversation.updated wrapped in U+0001.
+  const page = sql
+    .exec<PageRow>(
+      `SELECT group_concat(iif(?1 AND type='conversation.updated',char(1)||e||char(1),e),',' ORDER BY seq) text,min(seq) lo,max(seq) hi FROM
+(SELECT seq,type,'{"seq":'||seq||',"id":'||json_quote(id)||',"at":'||json_quote(at)||','||substr(body,2) e FROM events WHERE ${before ? "seq<?2 ORDER BY seq DESC" : "seq>?2 ORDER BY seq"} LIMIT ?3)`,
+      access.kind === "customer" ? 1 : 0,
+      from,
+      query.limit,
+    )
+    .one();
+  const text = (page.text ?? "").replace(/\x01([^\x01]*)\x01/g, (_, json: string) => JSON.stringify(eventForCustomer(JSON.parse(json) as Event)));
+  const hasMore = before ? (page.lo ?? 1) > 1 : (page.hi ?? Infinity) < lastSeq();
+  const cursor = (before ? page.lo : page.hi) ?? (before ? from : Math.min(from, lastSeq()));
+  return `{"events":[${text}],"hasMore":${hasMore},"cursor":${cursor}}`;
 }

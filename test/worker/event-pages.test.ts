@@ -52,6 +52,51 @@ describe("event pages as JSON text", () => {
     expect(await (await api(`/v1/conversations/${id}/events`, { token: BOT_KEY })).text()).toMatch(/vip-secret/);
   });
 
+  it("redact each conversation.updated for customers wherever it falls in a page, and end hasMore exactly at the log's ends", { timeout: 30_000 }, async () => {
+    const userId = uniqueUser("pages-edges");
+    const s = await openSession(userId);
+    const id = await openConversation(s.sessionToken);
+    // A raw U+0001 in a message: the page builder's marker must not be confused by what a customer writes.
+    expect((await send(s.sessionToken, id, "c-1", "marker \u0001 inside \u0001 text")).status).toBe(201); // seq 1
+    await ok(await call("PATCH", `/v1/conversations/${id}`, BOT_KEY, { status: "pending" })); // 2: all of it customer-visible
+    await ok(await call("PATCH", `/v1/conversations/${id}`, BOT_KEY, { labels: ["vip-secret"] })); // 3: business-only
+    expect((await botSend(id, "b-1", "between")).status).toBe(201); // 4
+    await ok(await call("POST", `/v1/conversations/${id}/handover`, BOT_KEY, { owner: "agent", metadata: { summary: "secret" } })); // 5
+    await ok(await call("PATCH", `/v1/conversations/${id}`, BOT_KEY, { assignee: "agent-7", status: "open" })); // 6: both kinds
+
+    const stub = env.CONVERSATION.getByName(`demo:${id}`);
+    const customer: Access = { kind: "customer", tenant: "demo", userId, deviceId: "any", sessionId: "any", guest: false };
+    const business: Access = { kind: "business", tenant: "demo", role: "bot", keyId: "any" };
+    for (const [who, token, access] of [["customer", s.sessionToken, customer], ["business", BOT_KEY, business]] as const) {
+      for (const limit of [1, 2, 3, 6, 7]) {
+        for (let from = 0; from <= 7; from++) {
+          const queries: [string, { after?: number; before?: number; limit: number }][] = [[`after=${from}&limit=${limit}`, { after: from, limit }]];
+          if (from > 0) queries.push([`before=${from}&limit=${limit}`, { before: from, limit }]);
+          for (const [query, q] of queries) {
+            const res = await api(`/v1/conversations/${id}/events?${query}`, { token });
+            expect(res.status, `${who} ${query}`).toBe(200);
+            const parsed = await stub.events(access, q);
+            if (!parsed.ok) throw new Error(parsed.error.detail);
+            const text = await res.text();
+            expect(text, `${who} ${query}`).toBe(JSON.stringify(parsed.value));
+            // hasMore is true exactly when the log goes on past the page.
+            const page = JSON.parse(text) as { events: { seq: number }[]; hasMore: boolean };
+            const seqs = page.events.map((e) => e.seq);
+            const expected = q.before !== undefined ? seqs.length > 0 && seqs[0]! > 1 : seqs.length > 0 && seqs.at(-1)! < 6;
+            expect(page.hasMore, `${who} ${query}`).toBe(expected);
+          }
+        }
+      }
+    }
+    const customerLog = await (await api(`/v1/conversations/${id}/events?limit=6`, { token: s.sessionToken })).text();
+    expect(customerLog).not.toMatch(/vip-secret|agent-7|secret|\u0001"/);
+    const events = (JSON.parse(customerLog) as { events: { seq: number; type: string; changes?: object }[] }).events;
+    expect(events.map((e) => e.type)).toEqual(["message.created", "conversation.updated", "conversation.updated", "message.created", "conversation.updated", "conversation.updated"]);
+    expect(events[1]!.changes).toEqual({ status: ["open", "pending"] });
+    expect(events[5]!.changes).toEqual({ status: ["pending", "open"] });
+    expect((JSON.parse(customerLog) as { events: { content?: { text: string } }[] }).events[0]!.content!.text).toBe("marker \u0001 inside \u0001 text");
+  });
+
   it("refuses another person's thread with the same 404 as before", async () => {
     const owner = await openSession(uniqueUser("pages-owner"));
     const other = await openSession(uniqueUser("pages-other"));
