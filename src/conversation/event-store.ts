@@ -183,7 +183,7 @@ export class EventStore {
       .exec<EventRow>(
         "SELECT seq, id, at, body FROM events WHERE seq = COALESCE((SELECT seq FROM event_ids WHERE id = ?), ?) AND id = ?",
         id,
-        seqOfEventId(id) ?? 0,
+        seqOfEventId(id),
         id,
       )
       .toArray()[0];
