@@ -1,7 +1,6 @@
 // Prefixed, URL-safe random ids (cnv_, evt_, dev_, …) and opaque secrets.
 
-/** The base62 digits of ids, in order. */
-export const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** `prefix_` + `length` base62 characters from the platform CSPRNG. */
 export function newId(prefix: string, length = 22): string {

@@ -4,7 +4,7 @@
 import type { PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
 import type { Event, EventDraft } from "../protocol/event";
-import { eventIdOf, newEventPrefix, seqOfEventId } from "./event-ids";
+import { newId } from "../ids";
 
 export const MAX_PAGE = 500;
 
@@ -76,8 +76,6 @@ export class EventStore {
 
   /** The highest seq, read once: this store is the only writer of `events` (append), so memory stays exact. */
   private lastSeqRead: number | null = null;
-  /** The log's event-id prefix (event-ids.ts), read with the log's end; "" until a new log's first append makes it. */
-  private idPrefix = "";
 
   /** The log's end when this instance first read it: every later event went through `append` here. */
   private seenFrom: number | null = null;
@@ -86,11 +84,7 @@ export class EventStore {
 
   lastSeq(): number {
     if (this.lastSeqRead === null) {
-      const row = this.sql
-        .exec<{ s: number | null; p: string | null }>("SELECT MAX(seq) AS s, (SELECT value FROM meta WHERE key = 'event_prefix') AS p FROM events")
-        .one();
-      this.lastSeqRead = row.s ?? 0;
-      this.idPrefix = row.p ?? "";
+      this.lastSeqRead = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events").one().s ?? 0;
       this.seenFrom = this.lastSeqRead;
     }
     return this.lastSeqRead;
@@ -117,25 +111,23 @@ export class EventStore {
   append(draft: EventDraft, now = new Date(), device: string | null = null): AppendOutcome {
     const key = idempotencyKey(draft);
     const seq = this.lastSeq() + 1;
-    if (this.idPrefix === "") {
-      this.idPrefix = newEventPrefix();
-      this.sql.exec("INSERT INTO meta (key, value) VALUES ('event_prefix', ?)", this.idPrefix);
-    }
-    const event = { seq, id: eventIdOf(this.idPrefix, seq), at: now.toISOString(), ...draft } as Event;
+    const event = { seq, id: newId("evt"), at: now.toISOString(), ...draft } as Event;
     const { seq: _s, id: _i, at: _a, ...body } = event;
     // One statement for a new event: the key's UNIQUE index is the idempotency check (a retry inserts nothing).
-    const inserted = this.sql.exec(
-      `INSERT INTO events (seq, id, type, at, sender_role, idem_key, body, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (idem_key) DO NOTHING`,
-      seq,
-      event.id,
-      event.type,
-      event.at,
-      event.sender.role,
-      key,
-      JSON.stringify(body),
-      device,
-    ).rowsWritten;
+    const inserted = this.sql
+      .exec(
+        `INSERT INTO events (seq, id, type, at, sender_role, idem_key, body, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (idem_key) DO NOTHING RETURNING seq`,
+        seq,
+        event.id,
+        event.type,
+        event.at,
+        event.sender.role,
+        key,
+        JSON.stringify(body),
+        device,
+      )
+      .toArray().length;
     if (inserted === 0) {
       const existing = this.sql.exec<EventRow>("SELECT seq, id, at, body FROM events WHERE idem_key = ?", key).one();
       const earlier = rowToEvent(existing);
@@ -177,16 +169,8 @@ export class EventStore {
     return { ...page, cursor: page.events.at(-1)?.seq ?? Math.min(after, this.lastSeq()) };
   }
 
-  /** The event with `id`: its seq parsed from a derived id (event-ids.ts), or looked up for an id from before schema step 5. */
   byId(id: string): Event | null {
-    const row = this.sql
-      .exec<EventRow>(
-        "SELECT seq, id, at, body FROM events WHERE seq = COALESCE((SELECT seq FROM event_ids WHERE id = ?), ?) AND id = ?",
-        id,
-        seqOfEventId(id),
-        id,
-      )
-      .toArray()[0];
+    const row = this.sql.exec<EventRow>("SELECT seq, id, at, body FROM events WHERE id = ?", id).toArray()[0];
     return row ? rowToEvent(row) : null;
   }
 

@@ -35,15 +35,6 @@ const MIGRATIONS: string[] = [
   // and `reads` is up to date with the log as it is now.
   `ALTER TABLE events ADD COLUMN device TEXT;
    INSERT OR REPLACE INTO meta (key, value) VALUES ('reads_seq', (SELECT COALESCE(MAX(seq), 0) FROM events));`,
-  // Event ids derived from the seq (event-ids.ts): the log loses its index over ids (one b-tree less per
-  // append); the random ids written so far keep resolving through `event_ids`, written here once.
-  // (Compact SQL: the Worker bundle's budget.) Step 4 left the columns in this order, hence SELECT *.
-  `CREATE TABLE event_ids (id TEXT PRIMARY KEY, seq INT) WITHOUT ROWID;
-   INSERT INTO event_ids SELECT id, seq FROM events;
-   CREATE TABLE e5 (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, at TEXT NOT NULL, sender_role TEXT NOT NULL, idem_key TEXT UNIQUE, body TEXT NOT NULL, device TEXT);
-   INSERT INTO e5 SELECT * FROM events;
-   DROP TABLE events;
-   ALTER TABLE e5 RENAME TO events;`,
 ];
 
 export function migrate(sql: SqlStorage): void {
