@@ -7,13 +7,17 @@
 // INBOX_SHARDS × 1000 / INBOX_FLUSH_MS calls a second, however busy the tenant.
 // A shard also writes its conversations' directory rows to D1 (`record`): all
 // the writes of one flush interval in one D1 batch, before their rows go to
-// the hub — so rows reach sockets only after D1 has them.
+// the hub — so rows reach sockets only after D1 has them. While the hub has no
+// inbox socket open (its answer to a batch says so), a shard sends it no
+// batches, until the hub, opening a socket, tells every shard to (`listen`)
+// before the socket is ready: a row a shard did not send was in D1 before
+// that, so the client's first page after `ready` has it.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { DirectoryRow } from "../protocol/directory";
 import { inboxOpeningOf } from "../protocol/socket-opening";
 import { CloseCode } from "../protocol/wire";
-import { hubName, INBOX_FLUSH_MS } from "./names";
+import { hubName, INBOX_FLUSH_MS, INBOX_SHARDS, shardNameAt } from "./names";
 import { upsertDirectories, type DirectoryWrite } from "../directory/conversation-index";
 import { DirectoryWrites } from "./directory-writes";
 
@@ -25,17 +29,17 @@ export class InboxFeed extends DurableObject<Env> {
   private readonly writes: DirectoryWrites;
   /** Hub: the highest version sent per conversation (in memory; a late batch never sends an older row). */
   private readonly sent = new Map<string, number>();
+  /** Shard: false once the hub answered that no inbox socket is open (it is not sent batches); true again on `listen`. */
+  private hubListens = true;
+  /** Shard: bumped by every `listen`, so a "no socket" answer that crossed one is not believed. */
+  private listens = 0;
+  /** Hub: sockets being opened (their shards being told): a batch meanwhile is answered "listening". */
+  private opening = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.writes = new DirectoryWrites((writes) => upsertDirectories(env.DB, writes));
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
-  }
-
-  /** Shard: a conversation's row changed; it reaches the hub within INBOX_FLUSH_MS. */
-  async publish(tenant: string, row: DirectoryRow): Promise<void> {
-    this.queueRow(row);
-    this.startFlush(tenant);
   }
 
   /**
@@ -71,8 +75,10 @@ export class InboxFeed extends DurableObject<Env> {
       if (this.pending.size === 0) continue;
       const rows = [...this.pending.values()];
       this.pending.clear();
+      if (!this.hubListens) continue;
+      const listens = this.listens;
       try {
-        await this.env.INBOX.getByName(hubName(tenant)).deliver(rows);
+        if (!(await this.env.INBOX.getByName(hubName(tenant)).deliver(rows)) && listens === this.listens) this.hubListens = false;
       } catch (err) {
         // The feed tells clients to page with HTTP; a lost batch is caught up by their next page.
         console.error("inbox batch to the hub failed", err);
@@ -80,8 +86,18 @@ export class InboxFeed extends DurableObject<Env> {
     }
   }
 
-  /** Hub: sends each row to every inbox socket, unless a newer version of it was sent already. */
-  async deliver(rows: DirectoryRow[]): Promise<void> {
+  /** Shard: the hub is opening an inbox socket: send it every batch again. */
+  async listen(): Promise<void> {
+    this.listens++;
+    this.hubListens = true;
+  }
+
+  /**
+   * Hub: sends each row to every inbox socket, unless a newer version of it
+   * was sent already. Answers whether a socket is open (or opening): while
+   * none is, the shard sends no more batches.
+   */
+  async deliver(rows: DirectoryRow[]): Promise<boolean> {
     const sockets = this.ctx.getWebSockets();
     const frames: string[] = [];
     for (const row of rows) {
@@ -91,7 +107,7 @@ export class InboxFeed extends DurableObject<Env> {
       if (sockets.length > 0) frames.push(JSON.stringify({ type: "conversation", conversation: row }));
     }
     if (this.sent.size > 50_000) this.sent.clear();
-    if (frames.length === 0) return;
+    if (frames.length === 0) return sockets.length > 0 || this.opening > 0;
     for (const ws of sockets) {
       try {
         for (const frame of frames) ws.send(frame);
@@ -99,12 +115,19 @@ export class InboxFeed extends DurableObject<Env> {
         // A socket that cannot take frames is closing; the others go on.
       }
     }
+    return true;
   }
 
   /** Hub: opens an inbox socket (the Worker proved the caller). */
   override async fetch(request: Request): Promise<Response> {
     const opening = inboxOpeningOf(request);
     if (!opening) return new Response(null, { status: 400 });
+    this.opening++;
+    try {
+      await Promise.all(Array.from({ length: INBOX_SHARDS }, (_, k) => this.env.INBOX.getByName(shardNameAt(opening.tenant, k)).listen()));
+    } finally {
+      this.opening--;
+    }
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     const tags = opening.agentSession ? [`agent-session:${opening.agentSession}`] : [];
     this.ctx.acceptWebSocket(server, tags);

@@ -16,7 +16,12 @@ export function shardName(tenant: string, conversationId: string): string {
     hash ^= conversationId.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return objectName(tenant, `shard:${hash % INBOX_SHARDS}`);
+  return shardNameAt(tenant, hash % INBOX_SHARDS);
+}
+
+/** The name of shard `k` (0..INBOX_SHARDS-1) of a tenant. */
+export function shardNameAt(tenant: string, k: number): string {
+  return objectName(tenant, `shard:${k}`);
 }
 
 /** The hub object name of a tenant, where its inbox sockets live. */

@@ -5,7 +5,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { agentSession, call, ok } from "./business-helpers";
-import { customerOf, newTenant, say } from "./directory-helpers";
+import { customerOf, newTenant, rowWhen, say } from "./directory-helpers";
 import { BASE } from "./helpers";
 import { LiveClient, type Frame } from "./live-helpers";
 
@@ -77,6 +77,21 @@ describe("inbox live feed", () => {
     expect(inbox.raw.join("\n")).not.toContain("psst");
     expect(inbox.raw.join("\n")).not.toContain(elsewhere.conversationId);
     expect(byKey.raw.join("\n")).not.toContain(elsewhere.conversationId);
+  });
+
+  it("reaches a socket opened after the shards stopped sending to a hub without sockets", async () => {
+    const tenant = await newTenant();
+    const customers = [];
+    for (let i = 0; i < 6; i++) customers.push(await customerOf(tenant, `c${i}`));
+    // No inbox open: each shard's batch is answered "no socket", and the shard stops sending.
+    for (const c of customers) await say(c, "before");
+    for (const c of customers) await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq === 1);
+    await new Promise((r) => setTimeout(r, 500));
+
+    const inbox = await openInbox(tenant.apiKey);
+    for (const c of customers) await say(c, "after");
+    const ids = customers.map((c) => c.conversationId);
+    await rowsUntil(inbox, (seen) => ids.every((id) => seen.get(id)?.lastSeq === 2));
   });
 
   it("is for business callers; agent sign-out closes it with 4008", async () => {
