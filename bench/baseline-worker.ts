@@ -3,6 +3,7 @@
 // a message append (POST, JSON body in, JSON out, DO addressed by name), so
 // the bench can report every endpoint as a ratio to this floor.
 import { DurableObject } from "cloudflare:workers";
+import { relayLive } from "../src/http/live-relay";
 
 interface Env {
   NOOP: DurableObjectNamespace<Noop>;
@@ -59,7 +60,12 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === "/health") return new Response("ok");
     const room = /^\/room\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname);
-    if (room && request.headers.get("upgrade") === "websocket") return env.ROOM.getByName(room[1]!).fetch(request);
+    if (room && request.headers.get("upgrade") === "websocket") {
+      const answer = await env.ROOM.getByName(room[1]!).fetch(request);
+      // ?relay=1: the same room behind Carryover's own Worker relay (src/http/live-relay.ts), to price the relay alone.
+      if (url.searchParams.get("relay") !== "1" || !answer.webSocket) return answer;
+      return new Response(null, { status: 101, webSocket: relayLive(answer.webSocket) });
+    }
     const put = /^\/r2\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname);
     if (put && request.method === "PUT" && request.body) {
       // A plain put of a body with a known length: no checks, no hashing, no records.

@@ -583,6 +583,10 @@ async function measureSocketFanOut(server: LocalServer, baseline: BaselineServer
   try {
     rooms.carryover = await openRoom(await carryoverRoom(server.url, user, conversation, FANOUT_SOCKETS), FANOUT_SOCKETS);
     rooms.floor = await openRoom(floorRoom(baseline.url, `floor-${runId}`), FANOUT_SOCKETS);
+    // Info: the floor with what Carryover pays on top of it by design, one handicap at a time and both.
+    rooms.floorRelay = await openRoom(floorRoom(baseline.url, `floor-relay-${runId}`, { behindRelay: true }), FANOUT_SOCKETS);
+    rooms.floorSized = await openRoom(floorRoom(baseline.url, `floor-sized-${runId}`, { eventSized: true }), FANOUT_SOCKETS);
+    rooms.floorBoth = await openRoom(floorRoom(baseline.url, `floor-both-${runId}`, { behindRelay: true, eventSized: true }), FANOUT_SOCKETS);
     if (peer) rooms.peer = await openRoom(chatDemoRoom(peer.url, `bench${runId}`), FANOUT_SOCKETS);
     const perRound = Math.max(10, Math.round(FANOUT_MESSAGES / ROUNDS));
     const latencies: Record<string, number[][]> = {};
@@ -607,6 +611,12 @@ async function measureSocketFanOut(server: LocalServer, baseline: BaselineServer
       } else {
         textRow(`  Carryover / workers-chat-demo, ${which}`, "skipped (no --peer)", "≤ 1.0");
       }
+      // What the design costs on the floor room itself: the Worker relay every live socket passes
+      // (src/http/live-relay.ts), and the size of the event frame (API.md); Carryover against both is its own work.
+      row(`  the floor behind Carryover's Worker relay / floor, ${which}`, ratioOf("floorRelay", "floor", which), "×", 2, "info");
+      row(`  the floor with event-sized frames / floor, ${which}`, ratioOf("floorSized", "floor", which), "×", 2, "info");
+      row(`  the floor with both / floor, ${which}`, ratioOf("floorBoth", "floor", which), "×", 2, "info");
+      row(`  Carryover / the floor with both, ${which}`, ratioOf("carryover", "floorBoth", which), "×", 2, "info");
     }
   } finally {
     for (const room of Object.values(rooms)) room.close();

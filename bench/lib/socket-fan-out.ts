@@ -95,15 +95,44 @@ function json(data: unknown): Record<string, unknown> | null {
   }
 }
 
-/** The floor: bench/baseline-worker.ts's Room, which relays each text frame as it is. */
-export function floorRoom(baselineUrl: string, room: string): RoomAdapter {
+/** 22 characters of an id, like Carryover's (`evt_…`, `dev_…`). */
+function randomId(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from(crypto.getRandomValues(new Uint8Array(22)), (b) => alphabet[b % 62]).join("");
+}
+
+/**
+ * The floor: bench/baseline-worker.ts's Room, which relays each text frame as
+ * it is. Two handicaps price what Carryover pays on top of it (info rows):
+ * `behindRelay` reaches the room through Carryover's own Worker relay
+ * (src/http/live-relay.ts); `eventSized` sends frames shaped and sized like
+ * the `event` frame a Carryover receiver gets (≈ 310 bytes, random ids, so
+ * compression gains what it gains on the real frame) instead of ≈ 45 bytes.
+ */
+export function floorRoom(baselineUrl: string, room: string, options: { behindRelay?: boolean; eventSized?: boolean } = {}): RoomAdapter {
+  let seq = 0;
   return {
     async open() {
-      const ws = new WebSocket(`${baselineUrl.replace(/^http/, "ws")}/room/${room}`);
+      const ws = new WebSocket(`${baselineUrl.replace(/^http/, "ws")}/room/${room}${options.behindRelay ? "?relay=1" : ""}`);
       await opened(ws);
       return ws;
     },
-    frame: (id) => JSON.stringify({ id, text: `fan-out ${id}` }),
+    frame: (id) =>
+      options.eventSized
+        ? JSON.stringify({
+            type: "event",
+            id,
+            event: {
+              seq: ++seq,
+              id: `evt_${randomId()}`,
+              type: "message.created",
+              at: new Date().toISOString(),
+              sender: { role: "customer", id: "bench-socket-floor", name: "bench-socket-floor", deviceId: `dev_${randomId()}` },
+              clientId: id,
+              content: { type: "text", text: `fan-out ${id}` },
+            },
+          })
+        : JSON.stringify({ id, text: `fan-out ${id}` }),
     idOf: (data) => {
       const id = json(data)?.id;
       return typeof id === "string" ? id : null;

@@ -14,8 +14,11 @@
 // sign-out, whether closed in the RPC, a timer or alarm(); workerd releases a
 // hibernatable socket's connection only when the pump that sent its close
 // frame finishes *after* the peer's close arrived, which for a close the DO
-// starts outside that socket's own message event it does not. Unsendable
-// client close frames also need this relay.
+// starts outside that socket's own message event it does not. Rechecked on
+// workerd 1.20261117.1 (bench/BENCHMARKS.md, "Follow-up (branch perf-relay)"):
+// the same; such a close is prompt only once the client has sent a frame on
+// that socket. Unsendable client close frames would not need the relay: the
+// DO gets them in webSocketClose and could answer 1002 there itself.
 import { CloseCode } from "../protocol/wire";
 
 /** Close codes an endpoint may put in a close frame (RFC 6455 §7.4.1, §7.4.2). */
