@@ -4,7 +4,7 @@
 import type { PaymentStatus } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
 import type { Event, EventDraft } from "../protocol/event";
-import { newId } from "../ids";
+import { newOrderedId } from "../ids";
 
 export const MAX_PAGE = 500;
 
@@ -111,7 +111,7 @@ export class EventStore {
   append(draft: EventDraft, now = new Date(), device: string | null = null): AppendOutcome {
     const key = idempotencyKey(draft);
     const seq = this.lastSeq() + 1;
-    const event = { seq, id: newId("evt"), at: now.toISOString(), ...draft } as Event;
+    const event = { seq, id: newOrderedId("evt"), at: now.toISOString(), ...draft } as Event;
     const { seq: _s, id: _i, at: _a, ...body } = event;
     // One statement for a new event: the key's UNIQUE index is the idempotency check (a retry inserts nothing).
     const inserted = this.sql
