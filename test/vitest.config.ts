@@ -69,6 +69,9 @@ export default defineConfig(async () => {
             testTimeout: 60_000,
             hookTimeout: 120_000,
             fileParallelism: false,
+            // `expect.poll` waits for what a user waits for (a sign-in, a message on another tab), not for a
+            // duration: vitest's 1 s default failed a sign-in under CI load. No test asserts a duration.
+            expect: { poll: { timeout: 10_000 } },
           },
         },
       ],
