@@ -1,6 +1,5 @@
 // The API paths the SDK calls (docs/API.md), built in one place: every id or
 // topic in a path is percent-encoded, so a value can never reach another route.
-import { REPLAY_BATCH_QUERY } from "../protocol/wire";
 
 const seg = encodeURIComponent;
 
@@ -31,9 +30,15 @@ export const messages = (id: string): string => `${conversation(id)}/messages`;
 export const read = (id: string): string => `${conversation(id)}/read`;
 /** POST: a handoff token for another device. */
 export const handoff = (id: string): string => `${conversation(id)}/handoff`;
-/** The WebSocket of a conversation, resuming after `after` (ws:/wss: on the same base). */
-/** The thread's live socket, replaying after `after` in batches (API.md "Batched replay"; a server without it replays per event). */
-export const live = (id: string, after: number): string => `${conversation(id)}/live?after=${after}&${REPLAY_BATCH_QUERY.name}=${REPLAY_BATCH_QUERY.value}`;
+/**
+ * The thread's live socket (ws:/wss: on the same base), replaying after
+ * `after` in batches (REPLAY_BATCH_QUERY, API.md "Batched replay"), direct
+ * (DIRECT_QUERY, API.md "Direct sockets": the caller sends a frame as soon as
+ * it opens). A server without either replays per event and relays. Written
+ * out, not built from those constants: the widget's size budget
+ * (test/unit/sdk-unit-api-paths.test.ts keeps the two in step).
+ */
+export const live = (id: string, after: number): string => `${conversation(id)}/live?after=${after}&replay=batch&direct=1`;
 /** POST: upload a file's raw bytes into a conversation. */
 export const upload = (conversationId: string, filename: string): string =>
   `/v1/attachments?${new URLSearchParams({ conversationId, filename }).toString()}`;

@@ -121,6 +121,9 @@ export class Live {
       this.drop();
       this.closed(1006, "connect timeout", token);
     }, this.options.connectTimeout ?? 20_000);
+    // The first frame a direct socket promises (paths.live asks for one; API.md "Direct sockets"):
+    // it lets the runtime end the connection at once when the server closes it. Answered by a `pong`.
+    ws.onopen = () => ws.send('{"type":"ping"}');
     ws.onmessage = (ev: MessageEvent) => {
       if (this.ws !== ws) return;
       this.lastFrameAt = Date.now();

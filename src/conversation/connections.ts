@@ -14,6 +14,7 @@ import {
   type TypingFrame,
 } from "../protocol/frames";
 import type { Note } from "../protocol/note";
+import { closeAnswer } from "../protocol/close-frame";
 import { CloseCode, MAX_FRAME_BYTES, TYPING_THROTTLE_MS, TYPING_TTL_MS, type ServerFrame } from "../protocol/wire";
 import type { AppendOutcome } from "./event-store";
 import { eventFor, eventForCustomer, hasBusinessOnlyParts } from "./state";
@@ -246,9 +247,13 @@ export class Connections {
       state.dropped = true;
       this.stopTyping(ws, state);
     }
+    // The client's close frame is answered here: on a direct socket it is the
+    // client's own (an unsendable one gets 1002), through the relay it is
+    // already one that may be echoed.
+    const answer = closeAnswer(code, reason);
     try {
-      // 1005/1006 cannot be sent back; answer those with a normal close.
-      ws.close(code >= 3000 || code === 1000 || code === 1001 ? code : 1000, reason);
+      if (answer === null || answer.code === undefined) ws.close();
+      else ws.close(answer.code, answer.reason);
     } catch {
       // Already closed by the runtime.
     }

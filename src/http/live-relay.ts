@@ -1,36 +1,22 @@
-// The Worker's end of a live connection: it holds the client's socket and
-// relays frames to and from the Conversation DO's hibernatable socket.
+// The Worker's end of a relayed live connection: it holds the client's
+// socket and relays frames to and from the Conversation DO's hibernatable
+// socket. Only clients that do not ask for a direct socket (`?direct=1`,
+// API.md "Direct sockets") cross it; the SDK and the widget ask.
 //
-// Why not hand the DO's socket straight to the client: a hibernatable socket
-// that the DO closes from anywhere but its own event (sign-out arrives as an
-// RPC) sends its close frame at once, but the runtime keeps the connection
-// until the object is garbage-collected, so the client's `close` event came
-// 2 s (Chromium) to 10 s (Node) late. Here the client's socket is an ordinary
-// one: closing it from the DO's close event completes the handshake and ends
-// the connection at once. The DO still hibernates; only this relay stays.
-//
-// Rechecked on workerd 1.20261023.1 (bench/BENCHMARKS.md, "The relay
-// decision"): handed over directly, the socket still closes ~15 s late after a
-// sign-out, whether closed in the RPC, a timer or alarm(); workerd releases a
-// hibernatable socket's connection only when the pump that sent its close
-// frame finishes *after* the peer's close arrived, which for a close the DO
-// starts outside that socket's own message event it does not. Rechecked on
-// workerd 1.20261117.1 (bench/BENCHMARKS.md, "Follow-up (branch perf-relay)"):
-// the same; such a close is prompt only once the client has sent a frame on
-// that socket. Unsendable client close frames would not need the relay: the
-// DO gets them in webSocketClose and could answer 1002 there itself.
+// Why a client that does not ask is relayed: a hibernatable socket that the
+// DO closes from anywhere but that socket's own event (a sign-out arrives as
+// an RPC) sends its close frame at once, but the runtime keeps the connection
+// open ~15 s unless the client had sent at least one frame on that socket
+// (workerd 1.20261023.1 and 1.20261117.1; bench/BENCHMARKS.md "Follow-up
+// (branch perf-relay)"). A client may never speak (API.md does not ask it
+// to), so its close must not depend on that: here the client's socket is an
+// ordinary one, and closing it from the DO's close event completes the
+// handshake and ends the connection at once. A client that promises a first
+// frame (direct) needs none of this, and skips the relay's hop per frame and
+// its memory per socket (bench/BENCHMARKS.md, 2026-12-01 "Direct sockets").
+// The DO still hibernates either way.
+import { closeAnswer, PROTOCOL_ERROR, reasonFits, sendableCloseCode } from "../protocol/close-frame";
 import { CloseCode } from "../protocol/wire";
-
-/** Close codes an endpoint may put in a close frame (RFC 6455 §7.4.1, §7.4.2). */
-export function sendableCloseCode(code: number): boolean {
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
-}
-
-const MAX_REASON_BYTES = 123;
-
-function reasonFits(reason: string): boolean {
-  return new TextEncoder().encode(reason).byteLength <= MAX_REASON_BYTES;
-}
 
 function closeQuietly(ws: WebSocket, code?: number, reason?: string): void {
   try {
@@ -84,19 +70,14 @@ export function relayLive(upstream: WebSocket): WebSocket {
   });
   upstream.addEventListener("error", () => closeQuietly(server, CloseCode.internal, "internal"));
   server.addEventListener("close", (e) => {
-    if (e.code === 1005) {
-      closeQuietly(server);
-      closeQuietly(upstream);
-    } else if (e.code === 1006) {
+    const answer = closeAnswer(e.code, e.reason);
+    if (answer === null) {
       // The client went away without a close frame: nothing to answer, tell the DO.
       closeQuietly(upstream, 1001, "client gone");
-    } else if (sendableCloseCode(e.code) && reasonFits(e.reason)) {
-      closeQuietly(server, e.code, e.reason);
-      closeQuietly(upstream, e.code, e.reason);
-    } else {
-      closeQuietly(server, PROTOCOL_ERROR, "invalid close frame");
-      closeQuietly(upstream, PROTOCOL_ERROR, "invalid close frame");
+      return;
     }
+    closeQuietly(server, answer.code, answer.reason);
+    closeQuietly(upstream, answer.code, answer.reason);
   });
   server.addEventListener("error", () => {
     closeQuietly(server, PROTOCOL_ERROR, "protocol error");
@@ -104,6 +85,3 @@ export function relayLive(upstream: WebSocket): WebSocket {
   });
   return client;
 }
-
-/** RFC 6455 §7.4.1: the peer broke the protocol (here: a close frame that cannot be echoed). */
-const PROTOCOL_ERROR = 1002;

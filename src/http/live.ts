@@ -8,7 +8,7 @@ import { liveRequest } from "../protocol/socket-opening";
 import { isConversationId } from "../ids";
 import type { Access } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
-import { BEARER_PREFIX, CloseCode, LIVE_PROTOCOL, REPLAY_BATCH_QUERY } from "../protocol/wire";
+import { BEARER_PREFIX, CloseCode, DIRECT_QUERY, LIVE_PROTOCOL, REPLAY_BATCH_QUERY } from "../protocol/wire";
 import { assertNotRevoked } from "../auth/revocation";
 import { accessFromToken } from "./auth";
 import { refusedSocket, relayLive } from "./live-relay";
@@ -19,6 +19,8 @@ const LiveQuery = z.object({
   after: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
   /** `batch`: the replay as `events` frames (API.md "Live"); absent or `event`: one frame per event. */
   [REPLAY_BATCH_QUERY.name]: z.enum(["event", REPLAY_BATCH_QUERY.value]).optional(),
+  /** `1`: a direct socket, for a client that sends a frame on open (API.md "Direct sockets"); absent or `0`: relayed. */
+  [DIRECT_QUERY.name]: z.enum(["0", DIRECT_QUERY.value]).optional(),
 });
 
 export function offeredProtocols(header: string | undefined): string[] {
@@ -82,7 +84,7 @@ const socket = ROUTE_DOCS ? describe(
 // Mistakes in the request itself (the query) are plain HTTP errors, before any upgrade;
 // credentials and access are answered as close codes, which a browser can read.
 live.get("/:id/live", socket, queryOf(LiveQuery), async (c) => {
-  const { after, [REPLAY_BATCH_QUERY.name]: replay } = c.req.valid("query");
+  const { after, [REPLAY_BATCH_QUERY.name]: replay, [DIRECT_QUERY.name]: direct } = c.req.valid("query");
   const opened = await liveAccessOf(c.env, c.req.header("upgrade"), c.req.header("sec-websocket-protocol"), "thread");
   if (opened instanceof Response) return opened;
   const access = opened;
@@ -102,7 +104,8 @@ live.get("/:id/live", socket, queryOf(LiveQuery), async (c) => {
   if (answer.status !== 101 || !answer.webSocket) throw new Error(`live upgrade answered ${answer.status}`);
   return new Response(null, {
     status: 101,
-    webSocket: relayLive(answer.webSocket),
+    // A direct socket is the thread's own (its close frames answered there); any other crosses the relay.
+    webSocket: direct === DIRECT_QUERY.value ? answer.webSocket : relayLive(answer.webSocket),
     headers: { "sec-websocket-protocol": LIVE_PROTOCOL },
   });
 });

@@ -28,6 +28,13 @@ import type { Note } from "./note";
  *   frame per event; live frames after `ready` are unchanged. A client that
  *   does not ask gets per-event frames as before, and a server that does not
  *   know the flag ignores it (the SDK reads both: parseServerFrames).
+ * - 1, additive (2026-12-01): direct sockets. A client that sends a frame as
+ *   soon as the socket opens (a `ping` will do) may add `?direct=1`
+ *   (DIRECT_QUERY): the Worker then hands it the conversation's own
+ *   hibernatable socket instead of relaying every frame (API.md "Direct
+ *   sockets"). Frames and close codes are the same; a client that does not
+ *   ask is relayed as before, and a server that does not know the flag
+ *   ignores it. The SDK and the widget ask, and ping on open.
  *
  * Additive changes (new optional members, new frame types a client may ignore,
  * new error codes — an unknown one decodes as `internal`) keep the version.
@@ -44,6 +51,15 @@ export const BEARER_PREFIX = "bearer.";
  * replay: `events` frames of many events each until `ready`.
  */
 export const REPLAY_BATCH_QUERY = { name: "replay", value: "batch" } as const;
+/**
+ * The query parameter (and value) of the live URL asking for a direct
+ * socket: the conversation's hibernatable socket itself, no relay in the
+ * Worker. The client promises a first frame right after the socket opens;
+ * until a client has sent one, the runtime cannot end the connection
+ * promptly when the server closes it (a sign-out's 4008 arrives at once,
+ * the connection up to ~15 s later).
+ */
+export const DIRECT_QUERY = { name: "direct", value: "1" } as const;
 /** The largest client frame accepted; a larger one closes the socket with 4009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 

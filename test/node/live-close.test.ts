@@ -1,7 +1,9 @@
 // Sockets close when the server closes them: against a real `wrangler dev`,
 // the client's `close` event follows a sign-out within 1 s, and close frames
 // the server cannot echo (a code no endpoint may send, a reason over 123
-// bytes) are answered with 1002 and the connection ends at once.
+// bytes) are answered with 1002 and the connection ends at once — for relayed
+// sockets (a client that does not ask) and direct ones (`?direct=1`, a client
+// that sends a frame on open, as the SDK does; API.md "Direct sockets").
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type LocalServer } from "../support/server.ts";
@@ -36,14 +38,19 @@ async function guestWithThread(): Promise<{ token: string; id: string }> {
   return { token: s.sessionToken, id: c.conversation.id };
 }
 
-function liveUrl(id: string): string {
-  return `${server.url.replace(/^http/, "ws")}/v1/conversations/${id}/live`;
+type Mode = "relayed" | "direct";
+
+function liveUrl(id: string, mode: Mode): string {
+  return `${server.url.replace(/^http/, "ws")}/v1/conversations/${id}/live${mode === "direct" ? "?direct=1" : ""}`;
 }
 
-/** A WebSocket (Node's, as an app would use) that has read its replay. */
-function openReady(id: string, token: string): Promise<WebSocket> {
+const PING = JSON.stringify({ type: "ping" });
+
+/** A WebSocket (Node's, as an app would use) that has read its replay; a direct one sends `ping` on open, as the SDK does. */
+function openReady(id: string, token: string, mode: Mode): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(liveUrl(id), ["carryover.v1", `bearer.${token}`]);
+    const ws = new WebSocket(liveUrl(id, mode), ["carryover.v1", `bearer.${token}`]);
+    if (mode === "direct") ws.onopen = () => ws.send(PING);
     ws.onmessage = (e) => {
       if (String(e.data).includes('"ready"')) resolve(ws);
     };
@@ -65,13 +72,13 @@ class RawSocket {
     socket.on("data", (chunk: Buffer) => this.read(chunk));
   }
 
-  static open(id: string, token: string): RawSocket {
-    const url = new URL(liveUrl(id));
+  static open(id: string, token: string, mode: Mode): RawSocket {
+    const url = new URL(liveUrl(id, mode));
     const socket = connect(Number(url.port), url.hostname);
     const raw = new RawSocket(socket);
     socket.write(
       [
-        `GET ${url.pathname} HTTP/1.1`,
+        `GET ${url.pathname}${url.search} HTTP/1.1`,
         `Host: ${url.host}`,
         "Upgrade: websocket",
         "Connection: Upgrade",
@@ -87,12 +94,25 @@ class RawSocket {
 
   /** Sends a masked close frame with this code and reason, whatever they are. */
   sendClose(code: number, reason: string): void {
-    const body = Buffer.concat([Buffer.from([code >> 8, code & 0xff]), Buffer.from(reason)]);
+    this.closeSent = true;
+    this.sendFrame(0x8, Buffer.concat([Buffer.from([code >> 8, code & 0xff]), Buffer.from(reason)]));
+  }
+
+  /** Sends a masked text frame. */
+  sendText(text: string): void {
+    this.sendFrame(0x1, Buffer.from(text));
+  }
+
+  private sendFrame(opcode: number, body: Buffer): void {
     const mask = Buffer.from(crypto.getRandomValues(new Uint8Array(4)));
-    const header = body.length < 126 ? Buffer.from([0x88, 0x80 | body.length]) : Buffer.from([0x88, 0x80 | 126, body.length >> 8, body.length & 0xff]);
+    const header = body.length < 126 ? Buffer.from([0x80 | opcode, 0x80 | body.length]) : Buffer.from([0x80 | opcode, 0x80 | 126, body.length >> 8, body.length & 0xff]);
     const masked = Buffer.from(body.map((b, i) => b ^ mask[i % 4]!));
     this.socket.write(Buffer.concat([header, mask, masked]));
   }
+
+  /** When the first close frame arrived (ms since the epoch), or null. */
+  closeFrameAt: number | null = null;
+  private closeSent = false;
 
   closeFrame(): { code: number; reason: string } | null {
     const f = this.frames.find((x) => x.opcode === 8);
@@ -131,6 +151,11 @@ class RawSocket {
       if (this.buffer.length < offset + length) return;
       const frame = { opcode: this.buffer[0]! & 0x0f, payload: this.buffer.subarray(offset, offset + length) };
       this.frames.push(frame);
+      if (frame.opcode === 8) {
+        this.closeFrameAt ??= Date.now();
+        // Echo the server's close as any client does (RFC 6455 §5.5.1), unless this one started the close.
+        if (!this.closeSent) this.sendClose(frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : 1000, "");
+      }
       this.buffer = this.buffer.subarray(offset + length);
       if (frame.opcode === 1 && frame.payload.toString().includes('"ready"')) this.upgraded();
     }
@@ -141,23 +166,24 @@ class RawSocket {
   }
 }
 
-describe("closing handshakes", () => {
+describe.each<Mode>(["relayed", "direct"])("closing handshakes, %s sockets", (mode) => {
   it("a signed-out device's socket fires `close` (4008) within 1 s of the sign-out", async () => {
     const { token, id } = await guestWithThread();
-    const ws = await openReady(id, token);
+    const ws = await openReady(id, token, mode);
     const closed = new Promise<{ code: number; at: number }>((resolve) => (ws.onclose = (e) => resolve({ code: e.code, at: Date.now() })));
     const res = await fetch(`${server.url}/v1/sessions/current`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(204);
     const signedOutAt = Date.now();
     const { code, at } = await closed;
     expect(code).toBe(4008);
-    // Before the fix this was ~10 s in Node (2 s in Chromium): the connection outlived its close frame.
+    // Before the relay this was ~10 s in Node (2 s in Chromium): the connection outlived its close frame.
+    // A direct socket closes as fast because its client sent a frame first (the ping on open).
     expect(at - signedOutAt).toBeLessThan(1_000);
   });
 
   it("a client close is echoed and the connection ends at once", async () => {
     const { token, id } = await guestWithThread();
-    const ws = await openReady(id, token);
+    const ws = await openReady(id, token, mode);
     const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) =>
       (ws.onclose = (e) => resolve({ code: e.code, reason: e.reason, at: Date.now() })),
     );
@@ -175,13 +201,44 @@ describe("closing handshakes", () => {
     ["a reason over 123 bytes", 4000, "x".repeat(124)],
   ])("%s is answered with 1002 and the connection ends within 1 s", async (_what, code, reason) => {
     const { token, id } = await guestWithThread();
-    const raw = RawSocket.open(id, token);
+    const raw = RawSocket.open(id, token, mode);
     await raw.ready;
     const sentAt = Date.now();
     raw.sendClose(code, reason);
     const endedAt = await Promise.race([raw.ended, new Promise<number>((r) => setTimeout(() => r(Number.NaN), 5_000))]);
     raw.destroy();
+    expect(raw.closeFrameAt).not.toBeNull();
     expect(raw.closeFrame()?.code).toBe(1002);
     expect(endedAt - sentAt).toBeLessThan(1_000);
+  });
+});
+
+describe("a direct socket whose client never sent a frame", () => {
+  it("still gets the sign-out's close frame (4008) at once; only the connection may outlive it", async () => {
+    const { token, id } = await guestWithThread();
+    const raw = RawSocket.open(id, token, "direct");
+    await raw.ready;
+    const res = await fetch(`${server.url}/v1/sessions/current`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(204);
+    const signedOutAt = Date.now();
+    await expect.poll(() => raw.closeFrameAt, { timeout: 5_000 }).not.toBeNull();
+    raw.destroy();
+    expect(raw.closeFrame()?.code).toBe(4008);
+    expect(raw.closeFrameAt! - signedOutAt).toBeLessThan(1_000);
+  });
+
+  it("closes at once after its first frame (the promise a direct client makes)", async () => {
+    const { token, id } = await guestWithThread();
+    const raw = RawSocket.open(id, token, "direct");
+    await raw.ready;
+    raw.sendText(PING);
+    await expect.poll(() => raw.frames.some((f) => f.opcode === 1 && f.payload.toString().includes('"pong"'))).toBe(true);
+    const res = await fetch(`${server.url}/v1/sessions/current`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(204);
+    const signedOutAt = Date.now();
+    const endedAt = await Promise.race([raw.ended, new Promise<number>((r) => setTimeout(() => r(Number.NaN), 5_000))]);
+    raw.destroy();
+    expect(raw.closeFrame()?.code).toBe(4008);
+    expect(endedAt - signedOutAt).toBeLessThan(1_000);
   });
 });
