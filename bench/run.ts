@@ -582,6 +582,11 @@ async function measureSocketFanOut(server: LocalServer, baseline: BaselineServer
   const rooms: Record<string, OpenRoom> = {};
   try {
     rooms.carryover = await openRoom(await carryoverRoom(server.url, user, conversation, FANOUT_SOCKETS), FANOUT_SOCKETS);
+    // Info: the same room as a client that does not ask for a direct socket sees it (through the Worker relay).
+    const relayedUser = `${user}-relayed`;
+    const relayedSender = await openSession(server.url, relayedUser);
+    const relayedConversation = await openConversation(server.url, relayedSender.sessionToken);
+    rooms.carryoverRelayed = await openRoom(await carryoverRoom(server.url, relayedUser, relayedConversation, FANOUT_SOCKETS, { relayed: true }), FANOUT_SOCKETS);
     rooms.floor = await openRoom(floorRoom(baseline.url, `floor-${runId}`), FANOUT_SOCKETS);
     // Info: the floor with what Carryover pays on top of it by design, one handicap at a time and both.
     rooms.floorRelay = await openRoom(floorRoom(baseline.url, `floor-relay-${runId}`, { behindRelay: true }), FANOUT_SOCKETS);
@@ -611,12 +616,16 @@ async function measureSocketFanOut(server: LocalServer, baseline: BaselineServer
       } else {
         textRow(`  Carryover / workers-chat-demo, ${which}`, "skipped (no --peer)", "≤ 1.0");
       }
-      // What the design costs on the floor room itself: the Worker relay every live socket passes
-      // (src/http/live-relay.ts), and the size of the event frame (API.md); Carryover against both is its own work.
-      row(`  the floor behind Carryover's Worker relay / floor, ${which}`, ratioOf("floorRelay", "floor", which), "×", 2, "info");
+      // What the design costs on the floor room itself: the size of the event frame (API.md), and the
+      // Worker relay a client that does not ask for a direct socket passes (src/http/live-relay.ts).
+      // Carryover against the floor with the same frames is its own work.
       row(`  the floor with event-sized frames / floor, ${which}`, ratioOf("floorSized", "floor", which), "×", 2, "info");
+      row(`  Carryover / the floor with event-sized frames, ${which}`, ratioOf("carryover", "floorSized", which), "×", 2, "info");
+      row(`  Carryover, relayed sockets (a client that does not ask for direct), ${which}`, summarize(stat("carryoverRelayed", which)), "ms", 1, "info");
+      row(`    relayed / floor, ${which}`, ratioOf("carryoverRelayed", "floor", which), "×", 2, "info");
+      row(`  the floor behind Carryover's Worker relay / floor, ${which}`, ratioOf("floorRelay", "floor", which), "×", 2, "info");
       row(`  the floor with both / floor, ${which}`, ratioOf("floorBoth", "floor", which), "×", 2, "info");
-      row(`  Carryover / the floor with both, ${which}`, ratioOf("carryover", "floorBoth", which), "×", 2, "info");
+      row(`    relayed Carryover / the floor with both, ${which}`, ratioOf("carryoverRelayed", "floorBoth", which), "×", 2, "info");
     }
   } finally {
     for (const room of Object.values(rooms)) room.close();

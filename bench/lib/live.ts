@@ -1,13 +1,17 @@
 // The live socket as a customer device opens it (API.md "Live"): Node's
 // WebSocket, protocols `carryover.v1` + `bearer.<session token>`.
 
-/** `batch`: ask for the batched replay (`?replay=batch`, `events` frames), as the SDK does. */
-export function liveUrl(baseUrl: string, conversationId: string, after: number, batch = false): string {
-  return `${baseUrl.replace(/^http/, "ws")}/v1/conversations/${conversationId}/live?after=${after}${batch ? "&replay=batch" : ""}`;
+/**
+ * `batch`: ask for the batched replay (`?replay=batch`, `events` frames);
+ * `direct`: ask for a direct socket (`?direct=1`; the caller then sends a
+ * frame on open). The SDK asks for both.
+ */
+export function liveUrl(baseUrl: string, conversationId: string, after: number, batch = false, direct = false): string {
+  return `${baseUrl.replace(/^http/, "ws")}/v1/conversations/${conversationId}/live?after=${after}${batch ? "&replay=batch" : ""}${direct ? "&direct=1" : ""}`;
 }
 
-export function openLive(baseUrl: string, token: string, conversationId: string, after: number, batch = false): WebSocket {
-  return new WebSocket(liveUrl(baseUrl, conversationId, after, batch), ["carryover.v1", `bearer.${token}`]);
+export function openLive(baseUrl: string, token: string, conversationId: string, after: number, batch = false, direct = false): WebSocket {
+  return new WebSocket(liveUrl(baseUrl, conversationId, after, batch, direct), ["carryover.v1", `bearer.${token}`]);
 }
 
 /** Parses a server frame; null for anything that is not a JSON object with a string `type`. */

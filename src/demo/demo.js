@@ -223,6 +223,8 @@ import { BEARER_PREFIX, LIVE_PROTOCOL } from "../protocol/wire";
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/v1/inbox/live";
     var ws = new WebSocket(url, [LIVE_PROTOCOL, BEARER_PREFIX + agent.sessionToken]);
     inboxSocket = ws;
+    // The feed's socket is the inbox object's own: a first frame lets a sign-out close it at once (API "Direct sockets").
+    ws.onopen = function () { ws.send('{"type":"ping"}'); };
     ws.onmessage = function (e) {
       var frame = JSON.parse(e.data);
       if (frame.type === "conversation") upsertRow(frame.conversation);

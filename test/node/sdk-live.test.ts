@@ -48,6 +48,7 @@ describe("SDK live", () => {
 
   it("asks for the batched replay and announces each event of it once, as from per-event frames", async () => {
     const urls: string[] = [];
+    const sent: unknown[] = [];
     const batches: number[] = [];
     let hold = false;
     const sockets = new Set<WebSocket>();
@@ -57,6 +58,11 @@ describe("SDK live", () => {
         super(hold ? "ws://127.0.0.1:9/held" : url, protocols);
         urls.push(String(url));
         sockets.add(this);
+        const send = this.send.bind(this);
+        this.send = (data) => {
+          if (sent.length === 0) sent.push(JSON.parse(String(data)) as unknown);
+          send(data);
+        };
         this.addEventListener("message", (e) => {
           const frame = JSON.parse(String(e.data)) as { type: string; events?: unknown[] };
           if (frame.type === "events") batches.push(frame.events!.length);
@@ -72,7 +78,9 @@ describe("SDK live", () => {
     const c = client(uniqueUser(), new MemoryStorage(), { WebSocket: Recording, fetch: noHttpCatchUp });
     const h = await c.conversation();
     await waitFor(() => h.connection === "live", "live");
-    expect(urls[0]).toMatch(/\/live\?after=0&replay=batch$/);
+    expect(urls[0]).toMatch(/\/live\?after=0&replay=batch&direct=1$/);
+    // A direct socket's promise (API.md "Direct sockets"): a frame as soon as it opens.
+    expect(sent[0]).toEqual({ type: "ping" });
     const announced: number[] = [];
     h.on("event", (e) => announced.push(e.seq));
     await botSend(server().url, h.id, "before the drop");
@@ -88,7 +96,7 @@ describe("SDK live", () => {
     expect(texts(h.items)).toEqual(["before the drop", ...Array.from({ length: 30 }, (_, i) => `missed ${i}`)]);
     // The 30 missed events came as batched frames, from the seq the client held.
     expect(batches.reduce((a, b) => a + b, 0)).toBe(30);
-    expect(urls.at(-1)).toMatch(/\/live\?after=1&replay=batch$/);
+    expect(urls.at(-1)).toMatch(/\/live\?after=1&replay=batch&direct=1$/);
     c.close();
   });
 
