@@ -14,7 +14,7 @@ import {
   type TypingFrame,
 } from "../protocol/frames";
 import type { Note } from "../protocol/note";
-import { closeAnswer } from "../protocol/close-frame";
+import { answerClose } from "../protocol/close-frame";
 import { CloseCode, MAX_FRAME_BYTES, TYPING_THROTTLE_MS, TYPING_TTL_MS, type ServerFrame } from "../protocol/wire";
 import type { AppendOutcome } from "./event-store";
 import { eventFor, eventForCustomer, hasBusinessOnlyParts } from "./state";
@@ -241,7 +241,7 @@ export class Connections {
   }
 
   /** The client closed (or the connection failed): finish the close and clear its typing. */
-  closed(ws: WebSocket, code: number, reason: string): void {
+  closed(ws: WebSocket, code: number, reason: string, clean = true): void {
     const state = this.stateOf(ws);
     if (state) {
       state.dropped = true;
@@ -250,13 +250,7 @@ export class Connections {
     // The client's close frame is answered here: on a direct socket it is the
     // client's own (an unsendable one gets 1002), through the relay it is
     // already one that may be echoed.
-    const answer = closeAnswer(code, reason);
-    try {
-      if (answer === null || answer.code === undefined) ws.close();
-      else ws.close(answer.code, answer.reason);
-    } catch {
-      // Already closed by the runtime.
-    }
+    answerClose(ws, code, reason, clean);
   }
 
   private restore(ws: WebSocket): SocketState | null {

@@ -376,8 +376,8 @@ export class Conversation extends DurableObject<Env> {
     }
   }
 
-  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.live.closed(ws, code, reason);
+  override async webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): Promise<void> {
+    this.live.closed(ws, code, reason, wasClean);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {

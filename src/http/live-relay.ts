@@ -70,7 +70,7 @@ export function relayLive(upstream: WebSocket): WebSocket {
   });
   upstream.addEventListener("error", () => closeQuietly(server, CloseCode.internal, "internal"));
   server.addEventListener("close", (e) => {
-    const answer = closeAnswer(e.code, e.reason);
+    const answer = closeAnswer(e.code, e.reason, e.wasClean);
     if (answer === null) {
       // The client went away without a close frame: nothing to answer, tell the DO.
       closeQuietly(upstream, 1001, "client gone");

@@ -16,6 +16,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { DirectoryRow } from "../protocol/directory";
 import { inboxOpeningOf } from "../protocol/socket-opening";
+import { answerClose } from "../protocol/close-frame";
 import { CloseCode } from "../protocol/wire";
 import { hubName, INBOX_FLUSH_MS, INBOX_SHARDS, shardNameAt } from "./names";
 import { upsertDirectories, type DirectoryWrite } from "../directory/conversation-index";
@@ -145,12 +146,9 @@ export class InboxFeed extends DurableObject<Env> {
     ws.send(JSON.stringify({ type: "error", code: "invalid_request", message: "the inbox feed takes only ping frames" }));
   }
 
-  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    try {
-      ws.close(code >= 3000 || code === 1000 ? code : 1000, reason);
-    } catch {
-      // Already closed.
-    }
+  override async webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): Promise<void> {
+    // The client's close frame is answered here (the socket is the client's own): an unsendable one with 1002.
+    answerClose(ws, code, reason, wasClean);
   }
 
   /** Hub: closes the inbox sockets of a signed-out agent session with 4008. */

@@ -20,15 +20,32 @@ export function reasonFits(reason: string): boolean {
 }
 
 /**
- * The close frame that answers a peer's close with `code` and `reason`:
+ * The close frame that answers a peer's close with `code` and `reason`
+ * (`clean`: the runtime's wasClean, false when no close frame came):
+ * - null when the connection ended without a close frame (1006, not clean): nothing to answer;
  * - `{}` (a close frame without a code) for 1005, a close frame that had none;
- * - null for 1006, the connection ended without a close frame: nothing to answer;
  * - the same code and reason when both may be sent (the echo of §5.5.1);
- * - 1002 "invalid close frame" otherwise (a code no endpoint may send, a reason over 123 bytes; §7.1.7).
+ * - 1002 "invalid close frame" otherwise: a code no endpoint may send (a
+ *   close frame that carries 1006 among them), a reason over 123 bytes (§7.1.7).
  */
-export function closeAnswer(code: number, reason: string): { code?: number; reason?: string } | null {
+export function closeAnswer(code: number, reason: string, clean = true): { code?: number; reason?: string } | null {
+  if (code === 1006 && !clean) return null;
   if (code === 1005) return {};
-  if (code === 1006) return null;
   if (sendableCloseCode(code) && reasonFits(reason)) return { code, reason };
   return { code: PROTOCOL_ERROR, reason: "invalid close frame" };
+}
+
+/**
+ * Answers the close of a socket its object owns (a direct live socket, an
+ * inbox socket; the runtime's webSocketClose) with closeAnswer's frame. A
+ * socket the runtime already closed is left as it is.
+ */
+export function answerClose(ws: WebSocket, code: number, reason: string, clean: boolean): void {
+  const answer = closeAnswer(code, reason, clean);
+  try {
+    if (answer === null || answer.code === undefined) ws.close();
+    else ws.close(answer.code, answer.reason);
+  } catch {
+    // Already closed by the runtime.
+  }
 }

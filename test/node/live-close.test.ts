@@ -73,7 +73,12 @@ class RawSocket {
   }
 
   static open(id: string, token: string, mode: Mode): RawSocket {
-    const url = new URL(liveUrl(id, mode));
+    return RawSocket.openUrl(liveUrl(id, mode), token);
+  }
+
+  /** Any `carryover.v1` socket: a thread's, or the inbox feed's. */
+  static openUrl(wsUrl: string, token: string): RawSocket {
+    const url = new URL(wsUrl);
     const socket = connect(Number(url.port), url.hostname);
     const raw = new RawSocket(socket);
     socket.write(
@@ -199,6 +204,7 @@ describe.each<Mode>(["relayed", "direct"])("closing handshakes, %s sockets", (mo
     ["a reserved code (1004)", 1004, ""],
     ["a code below 1000 (999)", 999, "x"],
     ["a reason over 123 bytes", 4000, "x".repeat(124)],
+    ["a close frame carrying 1006 (a code that only reports a lost connection)", 1006, ""],
   ])("%s is answered with 1002 and the connection ends within 1 s", async (_what, code, reason) => {
     const { token, id } = await guestWithThread();
     const raw = RawSocket.open(id, token, mode);
@@ -240,5 +246,35 @@ describe("a direct socket whose client never sent a frame", () => {
     raw.destroy();
     expect(raw.closeFrame()?.code).toBe(4008);
     expect(endedAt - signedOutAt).toBeLessThan(1_000);
+  });
+});
+
+describe("the inbox live feed (always the hub's own socket)", () => {
+  async function agentToken(): Promise<string> {
+    const { token } = await post<{ token: string }>("/demo/agent-token", { sub: `closer-${crypto.randomUUID()}`, name: "Closer" });
+    return (await post<Session>("/v1/agent-sessions", { tenant: "demo", identityToken: token })).sessionToken;
+  }
+
+  it.each([
+    ["a code no endpoint may send (5000)", 5000, "bye"],
+    ["a reserved code (1004)", 1004, ""],
+    ["a reason over 123 bytes", 4000, "x".repeat(124)],
+  ])("%s is answered with 1002 and the connection ends within 1 s", async (_what, code, reason) => {
+    const raw = RawSocket.openUrl(`${server.url.replace(/^http/, "ws")}/v1/inbox/live`, await agentToken());
+    await raw.ready;
+    const sentAt = Date.now();
+    raw.sendClose(code, reason);
+    const endedAt = await Promise.race([raw.ended, new Promise<number>((r) => setTimeout(() => r(Number.NaN), 5_000))]);
+    raw.destroy();
+    expect(raw.closeFrame()?.code).toBe(1002);
+    expect(endedAt - sentAt).toBeLessThan(1_000);
+  });
+
+  it("echoes a close it may send", async () => {
+    const raw = RawSocket.openUrl(`${server.url.replace(/^http/, "ws")}/v1/inbox/live`, await agentToken());
+    await raw.ready;
+    raw.sendClose(4000, "bye");
+    await expect.poll(() => raw.closeFrame()).toEqual({ code: 4000, reason: "bye" });
+    raw.destroy();
   });
 });
