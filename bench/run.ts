@@ -4,7 +4,7 @@
 // table and writes bench/results.json. See bench/BENCHMARKS.md.
 //
 //   npm run bench -- [--rounds 5] [--seconds 2] [--clients 32] [--conversations 100]
-//                    [--messages 200] [--sockets 100] [--events 10000] [--strict]
+//                    [--messages 500] [--sockets 100] [--events 10000] [--strict]
 //                    [--uploads 5] [--upload-mib 10] [--only uploads]
 //                    [--broadcast [--recipients 10000]] [--broadcast-only]
 //                    [--peer <workers-chat-demo checkout>] [--big-thread 100000] [--memory-sockets 1000]
@@ -50,7 +50,7 @@ const { values: flags } = parseArgs({
     seconds: { type: "string", default: "2" },
     clients: { type: "string", default: "32" },
     conversations: { type: "string", default: "100" },
-    messages: { type: "string", default: "200" },
+    messages: { type: "string", default: "500" },
     sockets: { type: "string", default: "100" },
     events: { type: "string", default: "10000" },
     /** Also measure broadcast fan-out (Queues) for --recipients subscribers vs as many plain appends. */

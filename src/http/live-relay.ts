@@ -12,8 +12,8 @@
 // to), so its close must not depend on that: here the client's socket is an
 // ordinary one, and closing it from the DO's close event completes the
 // handshake and ends the connection at once. A client that promises a first
-// frame (direct) needs none of this, and skips the relay's hop per frame and
-// its memory per socket (bench/BENCHMARKS.md, 2026-12-01 "Direct sockets").
+// frame (direct) needs none of this, and skips the relay's hop per frame
+// (bench/BENCHMARKS.md, 2026-12-01 "Direct sockets").
 // The DO still hibernates either way.
 import { closeAnswer, PROTOCOL_ERROR, reasonFits, sendableCloseCode } from "../protocol/close-frame";
 import { CloseCode } from "../protocol/wire";
