@@ -1,7 +1,8 @@
 // What an endpoint may put in a close frame, and how it answers the peer's
 // (RFC 6455 §5.5.1, §7.1.5, §7.4). Shared by the Worker's relay
-// (src/http/live-relay.ts) and the Conversation DO, which answers the close
-// frames of direct sockets itself (API.md "Direct sockets").
+// (src/http/live-relay.ts) and the objects that answer the close frames of
+// their own sockets: the Conversation DO (direct sockets, API.md "Direct
+// sockets") and the inbox hub (src/inbox-feed/feed.ts).
 
 /** RFC 6455 §7.4.1: the peer broke the protocol (here: a close frame that cannot be echoed). */
 export const PROTOCOL_ERROR = 1002;

@@ -28,8 +28,8 @@ import type { Note } from "./note";
  *   frame per event; live frames after `ready` are unchanged. A client that
  *   does not ask gets per-event frames as before, and a server that does not
  *   know the flag ignores it (the SDK reads both: parseServerFrames).
- * - 1, additive (2026-12-01): direct sockets. A client that sends a frame as
- *   soon as the socket opens (a `ping` will do) may add `?direct=1`
+ * - 1, additive (2026-12-01): direct sockets. A client that sends a text
+ *   frame as soon as the socket opens (`{"type":"ping"}` will do) may add `?direct=1`
  *   (DIRECT_QUERY): the Worker then hands it the conversation's own
  *   hibernatable socket instead of relaying every frame (API.md "Direct
  *   sockets"). Frames and close codes are the same; a client that does not
