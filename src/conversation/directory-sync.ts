@@ -3,11 +3,13 @@
 // then one versioned write carries the row and the text of every new
 // message — handed to the thread's InboxFeed shard, which writes the rows of
 // all its threads that changed within its flush interval in one D1 batch and
-// then feeds them to the inbox sockets. A failed or interrupted push is
-// retried by the "directory" timer, so a change reaches the directory even if
-// the object is evicted. That backstop timer stays armed while the thread is
-// busy (set once, cleared by the alarm that finds nothing left to push), so an
-// append does not write and re-arm it each time.
+// then feeds them to the inbox sockets. The "directory" timer is the backstop
+// that makes a change reach the directory even if the object is evicted
+// before its push: armed by the first change of a busy spell (BACKSTOP_MS
+// ahead) and kept while the thread is busy, so an append neither writes nor
+// re-arms it; brought forward to RETRY_MS after a failed push; and cleared
+// from memory once the spell has been quiet for QUIET_MS, so a spell that
+// ends normally costs no alarm at all.
 // A push is cheap on the object's side: one read of the events since the last
 // push (their text, and the last event for the preview), the "pushed" mark
 // and the timer's state kept in memory, the mark written down only now and
@@ -37,8 +39,18 @@ export const DIRECTORY_DELAY_MS = 150;
  * 250 ms of the contract's margin for no gain the bench could show.
  */
 export const DIRECTORY_INTERVAL_MS = 1_000;
-/** If a push has not succeeded by then (eviction, D1 failure), the alarm pushes. */
-const BACKSTOP_MS = 5_000;
+/**
+ * While a thread is busy its backstop alarm is this far ahead: the bound on
+ * how late a change cut off by an eviction (a deploy, a crash) reaches the
+ * directory. An alarm costs an invocation and two alarm writes, which a busy
+ * thread paid every 5 s before 2026-12-01 (bench/BENCHMARKS.md, "Each
+ * scenario pays for its own upkeep").
+ */
+export const BACKSTOP_MS = 30_000;
+/** A failed push (the shard or D1 refused it) is retried by the alarm this soon. */
+export const RETRY_MS = 5_000;
+/** A busy spell ends when nothing changed for this long after its last push: the timer is cleared, no alarm runs. */
+export const QUIET_MS = 2_000;
 /** Events read (and their messages indexed) per push; a longer backlog takes several pushes. */
 const EVENTS_PER_PUSH = 200;
 /** The pushed mark is written down every this many pushes of a busy spell, and at its end. */
@@ -89,6 +101,9 @@ export class DirectorySync {
   private backstopArmed = false;
   /** Pushes since the mark was last written down (see save). */
   private unsaved = 0;
+  /** Counts changes: the quiet check clears the timer only if none came since it was set. */
+  private changes = 0;
+  private quiet: ReturnType<typeof setTimeout> | null = null;
   /** The thread's last event once read (events never change: it stays last until a later seq exists). */
   private lastEvent: Event | null = null;
   /**
@@ -132,6 +147,7 @@ export class DirectorySync {
 
   /** Something the directory shows changed: push soon (or ride along with the push under way). */
   changed(): void {
+    this.changes++;
     this.rounds.mark();
     // Armed once per busy spell: a set timer is kept, not moved (see the file comment), and
     // known in memory, so an append of a busy thread neither reads nor writes it.
@@ -181,18 +197,33 @@ export class DirectorySync {
         if (more) this.rounds.mark();
         if (++this.unsaved >= SAVE_EVERY) this.save();
       }
-      // Nothing was left to push (the backstop's own run, once the thread is quiet): the busy spell
-      // ended, the mark is written down and the timer goes, in one commit. After a push both stay,
-      // so the next appends of a busy thread find the timer armed, and a push writes no SQL.
-      if (!wrote) {
-        if (this.unsaved > 0) this.save();
-        this.timers.clear("directory");
-        this.backstopArmed = false;
-      }
+      // Everything is pushed. If nothing changes for QUIET_MS, the spell is over (endSpell). A run
+      // that pushed nothing (the backstop's own, a while after the spell) ends it now.
+      if (wrote) this.whenQuiet();
+      else this.endSpell();
     } catch (err) {
-      // The backstop timer is still set: the alarm pushes again.
+      // The backstop timer is still set; the alarm pushes again, RETRY_MS from now at the latest.
+      this.timers.setEarliest("directory", Date.now() + RETRY_MS);
+      this.backstopArmed = true;
       console.error("directory push failed; retrying by alarm", err);
     }
+  }
+
+  /** Ends the busy spell after QUIET_MS unless something changes meanwhile. */
+  private whenQuiet(): void {
+    if (this.quiet !== null) clearTimeout(this.quiet);
+    const seen = this.changes;
+    this.quiet = setTimeout(() => {
+      this.quiet = null;
+      if (this.changes === seen) this.endSpell();
+    }, QUIET_MS);
+  }
+
+  /** The busy spell ended with everything pushed: the mark is written down and the timer goes, in one commit. */
+  private endSpell(): void {
+    if (this.unsaved > 0) this.save();
+    this.timers.clear("directory");
+    this.backstopArmed = false;
   }
 
   /**

@@ -2,9 +2,11 @@
 // (src/inbox-feed/directory-writes.ts), and the conversation's backstop
 // timer kept armed while a thread is busy (src/conversation/directory-sync.ts):
 // many threads changing at once still each reach the directory, the search
-// index and the inbox feed, and a busy thread does not re-arm its alarm per append.
+// index and the inbox feed; a busy thread does not re-arm its alarm per append,
+// a spell that ends normally ends without an alarm, and a failed push is retried soon.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { BACKSTOP_MS, RETRY_MS } from "../../src/conversation/directory-sync";
 import { upsertDirectories } from "../../src/directory/conversation-index";
 import { customerOf, list, newTenant, rowWhen, say } from "./directory-helpers";
 import { eventually } from "./helpers";
@@ -69,40 +71,78 @@ describe("directory writes batched per shard", () => {
 });
 
 describe("the directory backstop timer", () => {
-  it("stays armed at its first time while a thread is busy, and the alarm that finds nothing left clears it", { timeout: 20_000 }, async () => {
+  it("is armed BACKSTOP_MS ahead by a busy spell's first change and kept while the thread is busy", { timeout: 20_000 }, async () => {
     const tenant = await newTenant();
+    // The thread's creation is the spell's first change (the clocks here and in the object differ by a few ms).
+    const before = Date.now() - 1_000;
     const c = await customerOf(tenant, "busy");
     await say(c, "m1");
-    await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 1);
     const armed = await directoryTimer(tenant.id, c.conversationId);
-    // After a push the backstop is kept (it used to be cleared and set again by the next append).
     expect(armed).not.toBeNull();
+    expect(armed!).toBeGreaterThanOrEqual(before + BACKSTOP_MS);
+    expect(armed!).toBeLessThanOrEqual(Date.now() + 1_000 + BACKSTOP_MS);
+    await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 1);
+    // Neither the push nor the next appends move it (an append writes no timer).
     await say(c, "m2");
     await say(c, "m3");
-    await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 3);
     expect(await directoryTimer(tenant.id, c.conversationId)).toBe(armed);
+    await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 3);
+  });
 
-    // The backstop comes due (as 5 s later): its run finds the directory current and clears the timer.
+  it("a spell that goes quiet clears its timer without an alarm, and the next spell arms it again", { timeout: 20_000 }, async () => {
+    const tenant = await newTenant();
+    const c = await customerOf(tenant, "quiet");
+    await say(c, "m1");
+    await say(c, "m2");
+    await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 2);
+    // QUIET_MS after the last push the spell is over: no alarm ran (none was made due), the timer is gone.
+    expect(await eventually(() => directoryTimer(tenant.id, c.conversationId), (at) => at === null)).toBeNull();
+    const stub = env.CONVERSATION.getByName(`${tenant.id}:${c.conversationId}`);
+    expect(await runInDurableObject(stub, (_o, state) => state.storage.getAlarm())).toBeNull();
+    await say(c, "m3");
+    expect(await directoryTimer(tenant.id, c.conversationId)).not.toBeNull();
+    expect((await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 3)).lastEvent?.preview).toBe("m3");
+  });
+
+  it("the alarm pushes a change that waits when it comes due (an object evicted before its push), then the spell ends", { timeout: 20_000 }, async () => {
+    const tenant = await newTenant();
+    const c = await customerOf(tenant, "evicted");
+    await say(c, "m1");
+    await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 1);
+    const stub = env.CONVERSATION.getByName(`${tenant.id}:${c.conversationId}`);
+    await runInDurableObject(stub, (_o, state) => {
+      state.storage.sql.exec("UPDATE timers SET at = ? WHERE kind = 'directory'", Date.now() - 1);
+    });
+    await say(c, "m2");
+    await runDurableObjectAlarm(stub);
+    expect((await rowWhen(tenant.id, c.conversationId, () => true)).lastSeq).toBe(2);
+    expect(await eventually(() => directoryTimer(tenant.id, c.conversationId), (at) => at === null)).toBeNull();
+  });
+
+  it("a failed push brings the alarm forward to RETRY_MS, and the alarm then pushes the change", { timeout: 30_000 }, async () => {
+    const tenant = await newTenant();
+    const c = await customerOf(tenant, "failing");
+    await say(c, "m1");
+    await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 1);
+    const armed = (await directoryTimer(tenant.id, c.conversationId))!;
+    // D1 refuses the shard's batch while the directory table is away: the thread's push fails.
+    await env.DB.exec("ALTER TABLE directory RENAME TO directory_away");
+    let retryAt: number | null;
+    try {
+      const failedAfter = Date.now();
+      await say(c, "m2");
+      retryAt = await eventually(() => directoryTimer(tenant.id, c.conversationId), (at) => at !== null && at < armed);
+      expect(retryAt!).toBeGreaterThanOrEqual(failedAfter - 1_000 + RETRY_MS);
+      expect(retryAt!).toBeLessThanOrEqual(Date.now() + 1_000 + RETRY_MS);
+    } finally {
+      await env.DB.exec("ALTER TABLE directory_away RENAME TO directory");
+    }
+    expect((await rowWhen(tenant.id, c.conversationId, () => true)).lastSeq).toBe(1);
     const stub = env.CONVERSATION.getByName(`${tenant.id}:${c.conversationId}`);
     await runInDurableObject(stub, (_o, state) => {
       state.storage.sql.exec("UPDATE timers SET at = ? WHERE kind = 'directory'", Date.now() - 1);
     });
     await runDurableObjectAlarm(stub);
-    expect(await directoryTimer(tenant.id, c.conversationId)).toBeNull();
-    expect((await rowWhen(tenant.id, c.conversationId, () => true)).lastSeq).toBe(3);
-
-    // The next busy spell arms it again (the object's in-memory "armed" knowledge went with the timer).
-    await say(c, "m4");
-    expect(await directoryTimer(tenant.id, c.conversationId)).not.toBeNull();
-    await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 4);
-
-    // A backstop that comes due while changes wait pushes them and stays armed until a run finds nothing left.
-    await runInDurableObject(stub, (_o, state) => {
-      state.storage.sql.exec("UPDATE timers SET at = ? WHERE kind = 'directory'", Date.now() - 1);
-    });
-    await say(c, "m5");
-    await runDurableObjectAlarm(stub);
-    expect((await rowWhen(tenant.id, c.conversationId, () => true)).lastSeq).toBe(5);
-    expect(await directoryTimer(tenant.id, c.conversationId)).not.toBeNull();
+    expect((await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq >= 2)).lastEvent?.preview).toBe("m2");
   });
 });
