@@ -50,10 +50,9 @@ const { values: flags } = parseArgs({
     seconds: { type: "string", default: "2" },
     /**
      * Idle time (ms) after each turn of a 100-conversation append scenario, before the next
-     * scenario: the work those threads defer past their window (the last directory push, the
-     * backstop alarm re-armed by the one inside it) runs there, not inside the next scenario's
-     * measured window (0: none, and those scenarios measured for --seconds like the others; see
-     * "Each scenario pays for its own upkeep" in bench/BENCHMARKS.md).
+     * scenario: the work those threads defer past their window (their last directory push, the
+     * end of their busy spell) runs there, not inside the next scenario's measured window (0: none;
+     * see "Each scenario pays for its own upkeep" in bench/BENCHMARKS.md).
      */
     settle: { type: "string", default: "6500" },
     clients: { type: "string", default: "32" },
@@ -375,19 +374,12 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
   };
   const notWarmed = new Set(["baseline, 100 DOs, evicted", "append, 100 conversations, evicted", "session creation, evicted"]);
   // Each scenario pays for its own upkeep, and no other does. A busy thread's directory upkeep is
-  // one push a second and one backstop alarm 5 s into its busy spell (then every 5 s): so a warmed
-  // 100-conversation scenario is measured over a window that holds each thread's first alarm
-  // (armed by its first append, when the round's warm-up starts), and each 100-conversation
-  // scenario is followed by --settle ms of idle time that holds what it defers past its window.
-  // The evicted one keeps the short window: its row prices waking 100 objects, which a longer
-  // window would dilute.
+  // one push a second inside the window; what a 100-conversation scenario defers past its window
+  // (its threads' last pushes, and QUIET_MS later the end of their busy spells, one timer write
+  // each) runs in --settle ms of idle time after it. A spell shorter than BACKSTOP_MS (30 s, as
+  // here) runs no alarm (src/conversation/directory-sync.ts).
   const leavesUpkeep = new Set(["append, 100 conversations", "append, 100 conversations, limits off", "append, 100 conversations, evicted"]);
-  const longWindow = new Set(["append, 100 conversations", "append, 100 conversations, limits off"]);
   const settleMs = Number(flags.settle);
-  /** From the spell's start: src/conversation/directory-sync.ts BACKSTOP_MS, and half a second for 100 threads' alarms to run. */
-  const FIRST_ALARMS_DONE_MS = 5_500;
-  const windowOf = (name: string) =>
-    settleMs > 0 && longWindow.has(name) ? Math.max(ROUND_MS, FIRST_ALARMS_DONE_MS - Number(flags["round-warmup"])) : ROUND_MS;
   const settle = async (name: string) => {
     if (settleMs > 0 && leavesUpkeep.has(name)) await new Promise((r) => setTimeout(r, settleMs));
   };
@@ -410,7 +402,7 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
   for (let round = 1; round <= ROUNDS; round++) {
     for (const name of Object.keys(scenarios)) {
       if (roundWarmup > 0 && !notWarmed.has(name)) await run(name, `rw${round}-${seq++}`, roundWarmup);
-      const r = await run(name, `r${round}-${seq++}`, windowOf(name));
+      const r = await run(name, `r${round}-${seq++}`, ROUND_MS);
       if (r.failed > 0) throw new Error(`"${name}" had ${r.failed} failures: ${r.firstFailure} ${JSON.stringify(r.statuses)}`);
       if (r.connections > CLIENTS) throw new Error(`"${name}" opened ${r.connections} connections for ${CLIENTS} clients`);
       (perRound[name] ??= []).push(r);

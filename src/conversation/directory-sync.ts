@@ -272,7 +272,7 @@ export class DirectorySync {
 
   /**
    * Writes the pushed mark down. Only every SAVE_EVERY pushes and when a busy
-   * spell ends (the backstop's run finds nothing to push): a mark lost to an
+   * spell ends (endSpell): a mark lost to an
    * eviction only re-sends texts D1 skips (it keeps indexed_seq).
    */
   private save(): void {
