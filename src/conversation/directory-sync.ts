@@ -8,8 +8,9 @@
 // before its push: armed by the first change of a busy spell (BACKSTOP_MS
 // ahead) and kept while the thread is busy, so an append neither writes nor
 // re-arms it; brought forward to RETRY_MS after a failed push; and cleared
-// from memory once the spell has been quiet for QUIET_MS, so a spell that
-// ends normally costs no alarm at all.
+// (by an in-memory timeout, not an alarm) once the spell has been quiet for
+// QUIET_MS after its last push, so a spell that ends normally within about
+// BACKSTOP_MS of its start costs no alarm at all.
 // A push is cheap on the object's side: one read of the events since the last
 // push (their text, and the last event for the preview), the "pushed" mark
 // and the timer's state kept in memory, the mark written down only now and
@@ -202,7 +203,7 @@ export class DirectorySync {
       if (wrote) this.whenQuiet();
       else this.endSpell();
     } catch (err) {
-      // The backstop timer is still set; the alarm pushes again, RETRY_MS from now at the latest.
+      // The backstop timer is set again if the alarm took it: the alarm pushes again, RETRY_MS from now at the latest.
       this.timers.setEarliest("directory", Date.now() + RETRY_MS);
       this.backstopArmed = true;
       console.error("directory push failed; retrying by alarm", err);
@@ -215,7 +216,14 @@ export class DirectorySync {
     const seen = this.changes;
     this.quiet = setTimeout(() => {
       this.quiet = null;
-      if (this.changes === seen) this.endSpell();
+      // A change since, or a run under way, ends its own spell later.
+      if (this.changes !== seen || !this.rounds.idle()) return;
+      try {
+        this.endSpell();
+      } catch (err) {
+        // The timer stays: its alarm ends the spell instead.
+        console.error("directory spell end failed", err);
+      }
     }, QUIET_MS);
   }
 

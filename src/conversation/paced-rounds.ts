@@ -28,12 +28,22 @@ export class PacedRounds {
     this.dirty = true;
   }
 
-  /** Runs `loop` unless a loop is running already. `loop` must not reject (it reports its own failures). */
+  /**
+   * Runs `loop` unless a loop is running already. `loop` must not reject (it
+   * reports its own failures). A change marked after the loop's last
+   * `nextRound()` (while it was finishing) starts it again.
+   */
   start(loop: () => Promise<void>): void {
     if (this.running) return;
     this.running = loop().finally(() => {
       this.running = null;
+      if (this.dirty) this.start(loop);
     });
+  }
+
+  /** True when no loop runs and no change waits for one. */
+  idle(): boolean {
+    return this.running === null && !this.dirty;
   }
 
   /** Waits for the loop under way, if any (the alarm handler). */
