@@ -98,8 +98,6 @@ export class DirectorySync {
   private readonly rounds = new PacedRounds(DIRECTORY_DELAY_MS, DIRECTORY_INTERVAL_MS);
   /** The "pushed" mark once read: this object is its only writer, so the copy in memory stays exact. */
   private pushedMark: Pushed | null = null;
-  /** True while this object knows its backstop timer is set (it set or saw it, and neither it nor the alarm took it since). */
-  private backstopArmed = false;
   /** Pushes since the mark was last written down (see save). */
   private unsaved = 0;
   /** Counts changes: the quiet check clears the timer only if none came since it was set. */
@@ -150,12 +148,9 @@ export class DirectorySync {
   changed(): void {
     this.changes++;
     this.rounds.mark();
-    // Armed once per busy spell: a set timer is kept, not moved (see the file comment), and
-    // known in memory, so an append of a busy thread neither reads nor writes it.
-    if (!this.backstopArmed) {
-      if (this.timers.at("directory") === null) this.timers.set("directory", Date.now() + BACKSTOP_MS);
-      this.backstopArmed = true;
-    }
+    // Armed once per busy spell: a set timer is kept, not moved (see the file comment). Timers keeps
+    // its table in memory, so an append of a busy thread neither reads nor writes it.
+    if (this.timers.at("directory") === null) this.timers.set("directory", Date.now() + BACKSTOP_MS);
     this.rounds.start(() => this.run());
   }
 
@@ -168,7 +163,6 @@ export class DirectorySync {
 
   /** The backstop timer came due (the alarm took it): push what is left, and arm it again if anything is. */
   backstop(): void {
-    this.backstopArmed = false;
     this.changed();
   }
 
@@ -205,7 +199,6 @@ export class DirectorySync {
     } catch (err) {
       // The backstop timer is set again if the alarm took it: the alarm pushes again, RETRY_MS from now at the latest.
       this.timers.setEarliest("directory", Date.now() + RETRY_MS);
-      this.backstopArmed = true;
       console.error("directory push failed; retrying by alarm", err);
     }
   }
@@ -231,7 +224,6 @@ export class DirectorySync {
   private endSpell(): void {
     if (this.unsaved > 0) this.save();
     this.timers.clear("directory");
-    this.backstopArmed = false;
   }
 
   /**
