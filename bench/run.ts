@@ -32,6 +32,7 @@ import { chatDemoRoom, floorRoom, openRoom, p50p99, type OpenRoom } from "./lib/
 import { carryoverRoom } from "./lib/carryover-room.ts";
 import { startPeer, type PeerServer } from "./lib/peer.ts";
 import { workerdRssMiB } from "./lib/memory.ts";
+import { processGroupCpuMs } from "./lib/process-group.ts";
 import {
   createEndpoint,
   createTenant,
@@ -283,12 +284,23 @@ async function targetsOn(url: string, runId: string): Promise<Targets> {
 interface Scenario {
   url: string;
   request: (tag: string) => LoadOptions["request"];
+  /** The CPU time (ms) its server's processes have used so far (processGroupCpuMs), or null where it cannot be read. */
+  cpu: () => number | null;
 }
 
-function appendScenarios(t: Targets): { one: Scenario; spread: Scenario; sessions: Scenario } {
+/** Reads the CPU time of a server's process group (null without one, or off Linux). */
+function cpuOf(group: () => number | undefined): () => number | null {
+  return () => {
+    const pgid = group();
+    return pgid === undefined ? null : processGroupCpuMs(pgid);
+  };
+}
+
+function appendScenarios(t: Targets, cpu: () => number | null): { one: Scenario; spread: Scenario; sessions: Scenario } {
   return {
     one: {
       url: t.url,
+      cpu,
       request: (tag) => (c, n) => ({
         method: "POST",
         path: `/v1/conversations/${t.oneConversation}/messages`,
@@ -298,6 +310,7 @@ function appendScenarios(t: Targets): { one: Scenario; spread: Scenario; session
     },
     spread: {
       url: t.url,
+      cpu,
       request: (tag) => (_c, n) => {
         const target = t.spread[n % t.spread.length]!;
         return {
@@ -310,6 +323,7 @@ function appendScenarios(t: Targets): { one: Scenario; spread: Scenario; session
     },
     sessions: {
       url: t.url,
+      cpu,
       request: () => (_c, n) => ({
         method: "POST",
         path: "/v1/sessions",
@@ -333,27 +347,33 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
     targetsOn(unlimited.url, runId),
     targetsOn(server.url, `${runId}e`),
   ]);
-  const on = appendScenarios(limited);
-  const free = appendScenarios(off);
+  const serverCpu = cpuOf(() => server.processGroup?.());
+  const on = appendScenarios(limited, serverCpu);
+  const free = appendScenarios(off, cpuOf(() => unlimited.processGroup?.()));
   // Their own conversations, people and baseline objects, touched only in
   // their own turn of each round (≈ 35 s apart, workerd evicts an idle object
   // after ≈ 10 s) and never warmed before it: every round starts on evicted
   // objects, as a sign-in usually does.
-  const evicted = appendScenarios(evictedTargets);
+  const evicted = appendScenarios(evictedTargets, serverCpu);
+  const baselineCpu = cpuOf(() => baseline.processGroup);
+  const plainFloorCpu = cpuOf(() => plainFloor.processGroup);
   const scenarios: Record<string, Scenario> = {
-    "baseline, 1 DO": { url: baseline.url, request: () => (_c, n) => ({ method: "POST", path: "/noop/one", body: appendBody("noop", n) }) },
+    "baseline, 1 DO": { url: baseline.url, cpu: baselineCpu, request: () => (_c, n) => ({ method: "POST", path: "/noop/one", body: appendBody("noop", n) }) },
     "baseline + 1 SQLite write, 1 DO": {
       url: baseline.url,
+      cpu: baselineCpu,
       request: () => (_c, n) => ({ method: "POST", path: "/write/one", body: appendBody("write", n) }),
     },
     "append, 1 conversation": on.one,
     "append, 1 conversation, limits off": free.one,
     "baseline, 100 DOs": {
       url: baseline.url,
+      cpu: baselineCpu,
       request: () => (_c, n) => ({ method: "POST", path: `/noop/spread-${n % SPREAD}`, body: appendBody("noop", n) }),
     },
     "baseline + 1 SQLite write, 100 DOs": {
       url: baseline.url,
+      cpu: baselineCpu,
       request: () => (_c, n) => ({ method: "POST", path: `/write/spread-${n % SPREAD}`, body: appendBody("write", n) }),
     },
     "append, 100 conversations": on.spread,
@@ -362,13 +382,15 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
     "session creation, limits off": free.sessions,
     "baseline, 100 DOs, evicted": {
       url: baseline.url,
+      cpu: baselineCpu,
       request: () => (_c, n) => ({ method: "POST", path: `/noop/evicted-${n % SPREAD}`, body: appendBody("noop", n) }),
     },
     "append, 100 conversations, evicted": evicted.spread,
     "session creation, evicted": evicted.sessions,
-    "plain floor, 1 DO": { url: plainFloor.url, request: () => (_c, n) => ({ method: "POST", path: "/noop/one", body: appendBody("noop", n) }) },
+    "plain floor, 1 DO": { url: plainFloor.url, cpu: plainFloorCpu, request: () => (_c, n) => ({ method: "POST", path: "/noop/one", body: appendBody("noop", n) }) },
     "plain floor, 100 DOs": {
       url: plainFloor.url,
+      cpu: plainFloorCpu,
       request: () => (_c, n) => ({ method: "POST", path: `/noop/spread-${n % SPREAD}`, body: appendBody("noop", n) }),
     },
   };
@@ -398,15 +420,21 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
   // Rounds interleave every scenario, so slow drift (other load on the
   // machine, heap growth) hits baseline and appends alike.
   const perRound: Record<string, LoadResult[]> = {};
+  // CPU per request: what the scenario's server processes used over its window and its idle time
+  // after (--settle, where a 100-conversation scenario's deferred upkeep runs), per answered request.
+  const cpuPerRound: Record<string, (number | null)[]> = {};
   const roundWarmup = Number(flags["round-warmup"]);
   for (let round = 1; round <= ROUNDS; round++) {
     for (const name of Object.keys(scenarios)) {
       if (roundWarmup > 0 && !notWarmed.has(name)) await run(name, `rw${round}-${seq++}`, roundWarmup);
+      const cpuBefore = scenarios[name]!.cpu();
       const r = await run(name, `r${round}-${seq++}`, ROUND_MS);
       if (r.failed > 0) throw new Error(`"${name}" had ${r.failed} failures: ${r.firstFailure} ${JSON.stringify(r.statuses)}`);
       if (r.connections > CLIENTS) throw new Error(`"${name}" opened ${r.connections} connections for ${CLIENTS} clients`);
       (perRound[name] ??= []).push(r);
       await settle(name);
+      const cpuAfter = scenarios[name]!.cpu();
+      (cpuPerRound[name] ??= []).push(cpuBefore === null || cpuAfter === null || r.ok === 0 ? null : (cpuAfter - cpuBefore) / r.ok);
     }
     log(
       `round ${round}/${ROUNDS}: ` +
@@ -416,6 +444,7 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
     );
   }
   results.throughput = perRound;
+  results.cpuPerRequest = cpuPerRound;
 
   const rps = (name: string) => summarize(perRound[name]!.map((r) => r.rps));
   const ratio = (name: string, base: string) => summarize(perRound[name]!.map((r, i) => r.rps / perRound[base]![i]!.rps));
@@ -469,6 +498,41 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
   row(`floor without the static-assets layer, ${SPREAD} DOs`, rps("plain floor, 100 DOs"), "req/s", 0, "info");
   row(`  append, ${SPREAD} conversations / this floor`, ratio("append, 100 conversations", "plain floor, 100 DOs"), "×", 2, "info");
   row(`  session creation / this floor`, ratio("session creation", "plain floor, 100 DOs"), "×", 2, "info");
+  cpuRows(cpuPerRound);
+}
+
+/**
+ * Info rows: the CPU time each request cost its server's processes (wrangler
+ * and workerd, read from /proc), and Carryover's against the floors' in the
+ * same round. Throughput on a shared 2-core machine also moves with the load
+ * client and the scheduler; the CPU a request costs moves far less. Skipped
+ * where /proc cannot be read.
+ */
+function cpuRows(perRound: Record<string, (number | null)[]>): void {
+  const known = (name: string): number[] | null => {
+    const values = perRound[name];
+    return values && values.every((v) => v !== null) ? (values as number[]) : null;
+  };
+  const ms = (name: string) => {
+    const values = known(name);
+    return values ? summarize(values) : null;
+  };
+  const ratio = (name: string, base: string) => {
+    const [a, b] = [known(name), known(base)];
+    return a && b ? summarize(a.map((v, i) => v / b[i]!)) : null;
+  };
+  if (!known("append, 1 conversation")) return;
+  row("CPU per request (the server's wrangler + workerd, /proc), baseline no-op, 1 DO", ms("baseline, 1 DO"), "ms", 2, "info");
+  row("  append, 1 conversation", ms("append, 1 conversation"), "ms", 2, "info");
+  row("    / baseline, 1 DO", ratio("append, 1 conversation", "baseline, 1 DO"), "×", 2, "info");
+  row("    / baseline + 1 SQLite write, 1 DO", ratio("append, 1 conversation", "baseline + 1 SQLite write, 1 DO"), "×", 2, "info");
+  row(`  baseline no-op, ${SPREAD} DOs`, ms("baseline, 100 DOs"), "ms", 2, "info");
+  row(`  baseline + 1 SQLite write, ${SPREAD} DOs`, ms("baseline + 1 SQLite write, 100 DOs"), "ms", 2, "info");
+  row(`  append, ${SPREAD} conversations (with its idle time after)`, ms("append, 100 conversations"), "ms", 2, "info");
+  row(`    / baseline, ${SPREAD} DOs`, ratio("append, 100 conversations", "baseline, 100 DOs"), "×", 2, "info");
+  row(`    / baseline + 1 SQLite write, ${SPREAD} DOs`, ratio("append, 100 conversations", "baseline + 1 SQLite write, 100 DOs"), "×", 2, "info");
+  row("  session creation", ms("session creation"), "ms", 2, "info");
+  row(`    / baseline, ${SPREAD} DOs`, ratio("session creation", "baseline, 100 DOs"), "×", 2, "info");
 }
 
 // ---------------------------------------------------------------------------

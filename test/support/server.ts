@@ -26,6 +26,8 @@ export interface LocalServer {
   stop(): Promise<void>;
   /** What `wrangler dev` printed since its last (re)start (startWranglerServer only). */
   output?(): string;
+  /** The process group of `wrangler dev` and its workerd since the last (re)start (startWranglerServer only; the bench prices CPU with it). */
+  processGroup?(): number | undefined;
 }
 
 export async function freePort(): Promise<number> {
@@ -189,5 +191,6 @@ export async function startWranglerServer(options: StartOptions = {}): Promise<L
       if (ownsDir) rmSync(persistDir, { recursive: true, force: true });
     },
     output: () => output,
+    processGroup: () => child.pid,
   };
 }
