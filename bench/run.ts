@@ -504,8 +504,9 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
 /**
  * Info rows: the CPU time each request cost its server's processes (wrangler
  * and workerd, read from /proc), and Carryover's against the floors' in the
- * same round. Throughput on a shared 2-core machine also moves with the load
- * client and the scheduler; the CPU a request costs moves far less. Skipped
+ * same round. Throughput on a shared 2-core machine also moves with how much
+ * of it the server got (the load client, the scheduler); CPU per request
+ * prices the work alone, though a slowed host still shows in it. Skipped
  * where /proc cannot be read.
  */
 function cpuRows(perRound: Record<string, (number | null)[]>): void {
