@@ -1,5 +1,6 @@
-// Sockets close when the server closes them: against a real `wrangler dev`,
-// the client's `close` event follows a sign-out within 1 s, and close frames
+// Sockets close when the server closes them: against the built Worker in
+// workerd (carryover/testing), the client's `close` event follows a sign-out
+// within 1 s, a client's close is echoed, and close frames
 // the server cannot echo (a code no endpoint may send, a reason over 123
 // bytes) are answered with 1002 and the connection ends at once — for relayed
 // sockets (a client that does not ask) and direct ones (`?direct=1`, a client
@@ -187,16 +188,18 @@ describe.each<Mode>(["relayed", "direct"])("closing handshakes, %s sockets", (mo
   });
 
   it("a client close is echoed and the connection ends at once", async () => {
+    // Read off the wire, as the rows below are: on a loaded machine Node's WebSocket sometimes reports
+    // 1006 for a close whose echo did arrive (2026-12-01, two cores kept busy: 10 of 25 closes through
+    // Node's client, 0 of 25 through this raw one, same server).
     const { token, id } = await guestWithThread();
-    const ws = await openReady(id, token, mode);
-    const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) =>
-      (ws.onclose = (e) => resolve({ code: e.code, reason: e.reason, at: Date.now() })),
-    );
-    const start = Date.now();
-    ws.close(4000, "bye");
-    const { code, reason, at } = await closed;
-    expect({ code, reason }).toEqual({ code: 4000, reason: "bye" });
-    expect(at - start).toBeLessThan(1_000);
+    const raw = RawSocket.open(id, token, mode);
+    await raw.ready;
+    const sentAt = Date.now();
+    raw.sendClose(4000, "bye");
+    const endedAt = await Promise.race([raw.ended, new Promise<number>((r) => setTimeout(() => r(Number.NaN), 5_000))]);
+    raw.destroy();
+    expect(raw.closeFrame()).toEqual({ code: 4000, reason: "bye" });
+    expect(endedAt - sentAt).toBeLessThan(1_000);
   });
 
   it.each([
