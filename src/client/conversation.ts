@@ -61,7 +61,7 @@ export class Conversation implements ConversationHandle {
           onFrame: (frame) => this.onFrame(frame),
           onState: (state) => this.onLiveState(state),
           onDown: (err) => this.onLiveDown(err),
-          onFatal: (code, reason, err) => this.onLiveFatal(code, reason, err),
+          onFatal: (code, reason, token, err) => this.onLiveFatal(code, reason, token, err),
           isFatal: (err) => isSignedOut(err) || (err instanceof CarryoverError && (err.status === 403 || err.status === 404)),
         })
       : null;
@@ -322,11 +322,12 @@ export class Conversation implements ConversationHandle {
     this.delivery.flush();
   }
 
-  private onLiveFatal(code: number, reason: string, err: unknown): void {
+  private onLiveFatal(code: number, reason: string, token: string | null, err: unknown): void {
     if (code === CloseCode.revoked) {
       // Signed out, unless another tab already stored this device's next session
-      // (it signed in and merged the guest): then this handle follows it.
-      void this.deps.session.revoked(this.deps.session.currentToken).then((signedOut) => {
+      // (it signed in and merged the guest): then this handle follows it. The token
+      // judged is the socket's, not the session's current one, which may be that next session.
+      void this.deps.session.revoked(token).then((signedOut) => {
         // The close reason is the server's word for developers; the message is ours, fixed.
         if (signedOut) this.deps.onError(new CarryoverError("token_revoked", 401, "this device was signed out"));
       });

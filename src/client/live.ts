@@ -25,8 +25,12 @@ export interface LiveOptions {
   onState(state: LiveState): void;
   /** A connect attempt failed or the socket dropped (a chance to catch up over HTTP). */
   onDown(err: unknown): void;
-  /** The server closed for good (4001 after a refresh, 4003, 4008) or prepare failed for good. */
-  onFatal(code: number, reason: string, err?: unknown): void;
+  /**
+   * The server closed for good (4001 after a refresh, 4003, 4008) or prepare
+   * failed for good (code 0). `token` is the session token the closed socket
+   * was opened with (null when none was obtained): the one the server refused.
+   */
+  onFatal(code: number, reason: string, token: string | null, err?: unknown): void;
   /** prepare() failures that retrying cannot fix (signed out). */
   isFatal(err: unknown): boolean;
 }
@@ -96,7 +100,7 @@ export class Live {
       if (generation !== this.generation || !this.running) return;
       if (this.options.isFatal(err)) {
         this.stop("closed");
-        this.options.onFatal(0, "no session", err);
+        this.options.onFatal(0, "no session", null, err);
         return;
       }
       this.options.onDown(err);
@@ -157,13 +161,13 @@ export class Live {
     if (!this.running) return;
     if (code === CloseCode.forbidden || code === CloseCode.revoked) {
       this.stop("closed");
-      this.options.onFatal(code, reason);
+      this.options.onFatal(code, reason, token);
       return;
     }
     if (code === CloseCode.invalidToken) {
       if (this.refreshedAfter4001) {
         this.stop("closed");
-        this.options.onFatal(code, reason);
+        this.options.onFatal(code, reason, token);
         return;
       }
       this.refreshedAfter4001 = true;
@@ -177,7 +181,7 @@ export class Live {
           if (generation !== this.generation || !this.running) return;
           if (this.options.isFatal(err)) {
             this.stop("closed");
-            this.options.onFatal(code, reason, err);
+            this.options.onFatal(code, reason, token, err);
           } else {
             this.options.onDown(err);
             this.scheduleRetry();

@@ -134,15 +134,19 @@ export class Session {
     if (this.closed) throw new CarryoverError("closed", 0, "the client is closed");
     return this.changes.join(() =>
       this.locked(async () => {
-        // Another tab or instance sharing the storage may have refreshed already:
-        // adopt its token instead of spending (and so revoking) an old refresh token.
+        // Storage holds the device's current credentials: another tab or instance
+        // sharing it may have refreshed, signed in (revoking the guest's), or
+        // signed out and started a new guest since this one last looked. Follow
+        // them, as followStored does, instead of spending this instance's own
+        // refresh token, which that change may have spent or revoked; refused,
+        // it would sign the device out under the other tab.
         const stored = parseStored(await readJson(this.options.storage, this.options.storageKey));
-        if (stored.userId === this.state.userId || this.state.userId === null) {
+        if (stored.user && stored.refreshToken) {
           if (stored.sessionToken && stored.sessionToken !== stale && this.fresh(stored)) {
             this.use(stored);
             return stored.sessionToken;
           }
-          if (stored.refreshToken) this.state = { ...this.state, refreshToken: stored.refreshToken, deviceId: stored.deviceId };
+          this.state = stored;
         }
         return this.obtain("refresh");
       }),
@@ -197,11 +201,6 @@ export class Session {
       await this.signedOut();
       return true;
     });
-  }
-
-  /** The session token in use now (null when signed out). */
-  get currentToken(): string | null {
-    return this.state.sessionToken;
   }
 
   /**

@@ -76,6 +76,41 @@ describe("refresh races", () => {
     second.close();
   });
 
+  it("a tab whose token is due after another tab signed in (merging the guest) follows that sign-in, and signs neither tab out", async () => {
+    const userId = uniqueUser("merge-tabs");
+    const storage = new MemoryStorage();
+    let skew = 0;
+    let signedIn = false;
+    const tab = () =>
+      createClient({
+        baseUrl: server.url,
+        tenant: "demo",
+        storage,
+        // The site's sign-in state is per page, as in the demo shop: the other tab does not know it.
+        identityToken: async () => (signedIn ? identityToken(userId) : null),
+        now: () => Date.now() + skew,
+      });
+    const a = tab();
+    const guest = await a.connect();
+    const b = tab();
+    expect((await b.connect()).id).toBe(guest.id);
+    const seenByB: (string | null)[] = [];
+    b.on("session", (u) => seenByB.push(u?.id ?? null));
+
+    signedIn = true;
+    await a.login(); // revokes the guest's session and refresh token
+    signedIn = false; // tab B's page was never told
+    skew = 14.5 * 60_000; // B's token (the guest's) is due: B refreshes before it hears of the sign-in
+
+    await b.conversations();
+    expect(b.user?.id).toBe(userId);
+    expect(seenByB).toEqual([userId]);
+    expect(a.user?.id).toBe(userId);
+    expect(JSON.parse(storage.get(KEY)!).userId).toBe(userId);
+    await a.conversations(); // A still works: B did not sign the device out
+    for (const c of [a, b]) c.close();
+  });
+
   it("tabs that cannot share storage (each its own copy) both refresh, and neither is signed out", async () => {
     const userId = uniqueUser("copies");
     const shared = new MemoryStorage();
