@@ -20,7 +20,7 @@ import { startBaseline, type BaselineServer } from "./lib/baseline-server.ts";
 import { ensureAssetsBuilt, runtimeVersions } from "./lib/project.ts";
 import { identityToken, inBatches, openConversation, openSession, type Session } from "./lib/carryover.ts";
 import { closedLoop, type LoadOptions, type LoadResult } from "./lib/load.ts";
-import { summarize, type Summary } from "./lib/stats.ts";
+import { roundSeries, summarize, type Summary } from "./lib/stats.ts";
 import { workerBundleSize, widgetSize } from "./lib/sizes.ts";
 import { catchUpOverHttp, catchUpOverLive, seedConversation } from "./lib/catch-up.ts";
 import { fanOut } from "./lib/fan-out.ts";
@@ -281,26 +281,36 @@ async function targetsOn(url: string, runId: string): Promise<Targets> {
   return { url, oneConversation, oneDevices, spread, identityTokens };
 }
 
-interface Scenario {
+/** Where a scenario's requests go: a server's base URL, and the CPU time (ms) its processes have used so far (null where it cannot be read). */
+interface ServerRef {
   url: string;
-  request: (tag: string) => LoadOptions["request"];
-  /** The CPU time (ms) its server's processes have used so far (processGroupCpuMs), or null where it cannot be read. */
   cpu: () => number | null;
 }
 
-/** Reads the CPU time of a server's process group (null without one, or off Linux). */
-function cpuOf(group: () => number | undefined): () => number | null {
-  return () => {
-    const pgid = group();
-    return pgid === undefined ? null : processGroupCpuMs(pgid);
+interface Scenario extends ServerRef {
+  request: (tag: string) => LoadOptions["request"];
+}
+
+/** A server as scenarios name it: its URL and its process group's CPU reading (processGroupCpuMs; null without a group, or off Linux). */
+function refOf(server: { url: string; processGroup?(): number | undefined }): ServerRef {
+  return {
+    url: server.url,
+    cpu: () => {
+      const pgid = server.processGroup?.();
+      return pgid === undefined ? null : processGroupCpuMs(pgid);
+    },
   };
 }
 
-function appendScenarios(t: Targets, cpu: () => number | null): { one: Scenario; spread: Scenario; sessions: Scenario } {
+/** A floor scenario: POSTs an append-sized body to `path(n)` of the baseline Worker. */
+function floorScenario(server: ServerRef, path: (n: number) => string, tag: string): Scenario {
+  return { ...server, request: () => (_c, n) => ({ method: "POST", path: path(n), body: appendBody(tag, n) }) };
+}
+
+function appendScenarios(t: Targets, server: ServerRef): { one: Scenario; spread: Scenario; sessions: Scenario } {
   return {
     one: {
-      url: t.url,
-      cpu,
+      ...server,
       request: (tag) => (c, n) => ({
         method: "POST",
         path: `/v1/conversations/${t.oneConversation}/messages`,
@@ -309,8 +319,7 @@ function appendScenarios(t: Targets, cpu: () => number | null): { one: Scenario;
       }),
     },
     spread: {
-      url: t.url,
-      cpu,
+      ...server,
       request: (tag) => (_c, n) => {
         const target = t.spread[n % t.spread.length]!;
         return {
@@ -322,8 +331,7 @@ function appendScenarios(t: Targets, cpu: () => number | null): { one: Scenario;
       },
     },
     sessions: {
-      url: t.url,
-      cpu,
+      ...server,
       request: () => (_c, n) => ({
         method: "POST",
         path: "/v1/sessions",
@@ -347,52 +355,32 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
     targetsOn(unlimited.url, runId),
     targetsOn(server.url, `${runId}e`),
   ]);
-  const serverCpu = cpuOf(() => server.processGroup?.());
-  const on = appendScenarios(limited, serverCpu);
-  const free = appendScenarios(off, cpuOf(() => unlimited.processGroup?.()));
+  const carryover = refOf(server);
+  const on = appendScenarios(limited, carryover);
+  const free = appendScenarios(off, refOf(unlimited));
   // Their own conversations, people and baseline objects, touched only in
   // their own turn of each round (≈ 35 s apart, workerd evicts an idle object
   // after ≈ 10 s) and never warmed before it: every round starts on evicted
   // objects, as a sign-in usually does.
-  const evicted = appendScenarios(evictedTargets, serverCpu);
-  const baselineCpu = cpuOf(() => baseline.processGroup);
-  const plainFloorCpu = cpuOf(() => plainFloor.processGroup);
+  const evicted = appendScenarios(evictedTargets, carryover);
+  const floor = refOf(baseline);
+  const plain = refOf(plainFloor);
   const scenarios: Record<string, Scenario> = {
-    "baseline, 1 DO": { url: baseline.url, cpu: baselineCpu, request: () => (_c, n) => ({ method: "POST", path: "/noop/one", body: appendBody("noop", n) }) },
-    "baseline + 1 SQLite write, 1 DO": {
-      url: baseline.url,
-      cpu: baselineCpu,
-      request: () => (_c, n) => ({ method: "POST", path: "/write/one", body: appendBody("write", n) }),
-    },
+    "baseline, 1 DO": floorScenario(floor, () => "/noop/one", "noop"),
+    "baseline + 1 SQLite write, 1 DO": floorScenario(floor, () => "/write/one", "write"),
     "append, 1 conversation": on.one,
     "append, 1 conversation, limits off": free.one,
-    "baseline, 100 DOs": {
-      url: baseline.url,
-      cpu: baselineCpu,
-      request: () => (_c, n) => ({ method: "POST", path: `/noop/spread-${n % SPREAD}`, body: appendBody("noop", n) }),
-    },
-    "baseline + 1 SQLite write, 100 DOs": {
-      url: baseline.url,
-      cpu: baselineCpu,
-      request: () => (_c, n) => ({ method: "POST", path: `/write/spread-${n % SPREAD}`, body: appendBody("write", n) }),
-    },
+    "baseline, 100 DOs": floorScenario(floor, (n) => `/noop/spread-${n % SPREAD}`, "noop"),
+    "baseline + 1 SQLite write, 100 DOs": floorScenario(floor, (n) => `/write/spread-${n % SPREAD}`, "write"),
     "append, 100 conversations": on.spread,
     "append, 100 conversations, limits off": free.spread,
     "session creation": on.sessions,
     "session creation, limits off": free.sessions,
-    "baseline, 100 DOs, evicted": {
-      url: baseline.url,
-      cpu: baselineCpu,
-      request: () => (_c, n) => ({ method: "POST", path: `/noop/evicted-${n % SPREAD}`, body: appendBody("noop", n) }),
-    },
+    "baseline, 100 DOs, evicted": floorScenario(floor, (n) => `/noop/evicted-${n % SPREAD}`, "noop"),
     "append, 100 conversations, evicted": evicted.spread,
     "session creation, evicted": evicted.sessions,
-    "plain floor, 1 DO": { url: plainFloor.url, cpu: plainFloorCpu, request: () => (_c, n) => ({ method: "POST", path: "/noop/one", body: appendBody("noop", n) }) },
-    "plain floor, 100 DOs": {
-      url: plainFloor.url,
-      cpu: plainFloorCpu,
-      request: () => (_c, n) => ({ method: "POST", path: `/noop/spread-${n % SPREAD}`, body: appendBody("noop", n) }),
-    },
+    "plain floor, 1 DO": floorScenario(plain, () => "/noop/one", "noop"),
+    "plain floor, 100 DOs": floorScenario(plain, (n) => `/noop/spread-${n % SPREAD}`, "noop"),
   };
   const notWarmed = new Set(["baseline, 100 DOs, evicted", "append, 100 conversations, evicted", "session creation, evicted"]);
   // Each scenario pays for its own upkeep, and no other does. A busy thread's directory upkeep is
@@ -446,8 +434,7 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
   results.throughput = perRound;
   results.cpuPerRequest = cpuPerRound;
 
-  const rps = (name: string) => summarize(perRound[name]!.map((r) => r.rps));
-  const ratio = (name: string, base: string) => summarize(perRound[name]!.map((r, i) => r.rps / perRound[base]![i]!.rps));
+  const { of: rps, ratio } = roundSeries(Object.fromEntries(Object.entries(perRound).map(([name, rs]) => [name, rs.map((r) => r.rps)])));
   const oneRatio = ratio("append, 1 conversation", "baseline, 1 DO");
   const spreadRatio = ratio("append, 100 conversations", "baseline, 100 DOs");
   results.ratios = {
@@ -510,19 +497,8 @@ async function measureThroughput(server: LocalServer, unlimited: LocalServer, ba
  * where /proc cannot be read.
  */
 function cpuRows(perRound: Record<string, (number | null)[]>): void {
-  const known = (name: string): number[] | null => {
-    const values = perRound[name];
-    return values && values.every((v) => v !== null) ? (values as number[]) : null;
-  };
-  const ms = (name: string) => {
-    const values = known(name);
-    return values ? summarize(values) : null;
-  };
-  const ratio = (name: string, base: string) => {
-    const [a, b] = [known(name), known(base)];
-    return a && b ? summarize(a.map((v, i) => v / b[i]!)) : null;
-  };
-  if (!known("append, 1 conversation")) return;
+  const { of: ms, ratio } = roundSeries(perRound);
+  if (!ms("append, 1 conversation")) return;
   row("CPU per request (the server's wrangler + workerd, /proc), baseline no-op, 1 DO", ms("baseline, 1 DO"), "ms", 2, "info");
   row("  append, 1 conversation", ms("append, 1 conversation"), "ms", 2, "info");
   row("    / baseline, 1 DO", ratio("append, 1 conversation", "baseline, 1 DO"), "×", 2, "info");

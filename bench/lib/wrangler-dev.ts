@@ -14,8 +14,8 @@ const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
 /** A running `wrangler dev`: its base URL, and `stop()` (kills it, removes its state and `cleanup` paths). */
 export interface DevServer {
   url: string;
-  /** The process group of wrangler and its workerd (processGroupCpuMs), when started. */
-  processGroup?: number;
+  /** The process group of wrangler and its workerd (processGroupCpuMs); the same shape as LocalServer's. */
+  processGroup(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -55,7 +55,7 @@ export async function startWranglerDev(options: {
       await stop();
       throw new Error(`${options.label} wrangler dev exited (${child.exitCode}):\n${output}`);
     }
-    if (await options.ready(url).catch(() => false)) return { url, processGroup: child.pid, stop };
+    if (await options.ready(url).catch(() => false)) return { url, processGroup: () => child.pid, stop };
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`${options.label} did not answer within 60 s:\n${output}`);
