@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, MemoryStorage, type CarryoverUser } from "../../src/client/index.ts";
 import { startServer, type LocalServer } from "../support/server.ts";
-import { identityProvider, identityToken, uniqueUser } from "./sdk-helpers.ts";
+import { identityProvider, identityToken, uniqueUser, waitFor } from "./sdk-helpers.ts";
 
 let server: LocalServer;
 
@@ -108,6 +108,33 @@ describe("refresh races", () => {
     expect(a.user?.id).toBe(userId);
     expect(JSON.parse(storage.get(KEY)!).userId).toBe(userId);
     await a.conversations(); // A still works: B did not sign the device out
+    for (const c of [a, b]) c.close();
+  });
+
+  it("signing in again in a tab that missed another tab's sign-in signs in as the person, not with the merged guest's token", async () => {
+    const userId = uniqueUser("twice");
+    const storage = new MemoryStorage();
+    const signedIn = { a: false, b: false };
+    const tab = (name: "a" | "b") =>
+      createClient({ baseUrl: server.url, tenant: "demo", storage, identityToken: async () => (signedIn[name] ? identityToken(userId) : null) });
+    const a = tab("a");
+    const guest = await a.connect();
+    const b = tab("b");
+    await b.connect();
+    const h = await b.conversation();
+    h.send({ type: "text", text: "as the guest" });
+    await waitFor(() => h.items.length === 1 && !h.items[0]?.pending, "delivery");
+
+    signedIn.a = true;
+    await a.login(); // merges the guest (tab B does not hear of it)
+    signedIn.b = true;
+    const user = await b.login(); // the visitor presses "Sign in" in the other tab too
+    expect(user.id).toBe(userId);
+    expect(b.user?.id).toBe(userId);
+    // The guest's thread is the person's, and tab A keeps working.
+    expect((await a.conversations()).map((t) => t.id)).toContain(h.id);
+    expect((await b.conversations()).map((t) => t.id)).toContain(h.id);
+    expect(guest.guest).toBe(true);
     for (const c of [a, b]) c.close();
   });
 
