@@ -21,6 +21,29 @@ async function sent(page: Page, text: string): Promise<void> {
   await w.bubble(text).and(w.host.locator("[data-state=sent]")).waitFor();
 }
 
+/**
+ * Polls until `page`'s widget holds the person `userId`. On a timeout the
+ * error says what the tab holds instead (its person, its stored session, its
+ * status line), so a rare failure explains itself.
+ */
+async function followsTo(page: Page, userId: string): Promise<void> {
+  try {
+    await expect.poll(() => page.evaluate(() => window.Carryover?.user?.id)).toBe(userId);
+  } catch (err) {
+    const held = await page.evaluate(() => {
+      const stored = Object.keys(localStorage)
+        .filter((k) => k.endsWith(":session"))
+        .map((k) => {
+          const v = JSON.parse(localStorage.getItem(k) ?? "null") as { user?: { id?: string; guest?: boolean } } | null;
+          return { key: k, user: v?.user ?? null };
+        });
+      const status = document.querySelector("carryover-chat")?.shadowRoot?.querySelector(".status")?.textContent ?? null;
+      return { user: window.Carryover?.user ?? null, stored, status };
+    });
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\nthe tab holds: ${JSON.stringify(held)}`);
+  }
+}
+
 describe("two tabs of one site", () => {
   it("sign in from one tab, send from the other", async () => {
     const user = uniqueUser("tabs");
@@ -35,7 +58,7 @@ describe("two tabs of one site", () => {
 
     await signIn(tabA);
     // Tab B follows: the same person, without being told anything.
-    await expect.poll(() => tabB.evaluate(() => window.Carryover?.user?.id)).toBe(user);
+    await followsTo(tabB, user);
     await sendText(tabB, "from B after the sign-in");
     await sent(tabB, "from B after the sign-in");
     expect(await widget(tabB).host.locator("[data-state=pending]").count()).toBe(0);
