@@ -11,7 +11,8 @@
 // inbox socket open (its answer to a batch says so), a shard sends it no
 // batches, until the hub, opening a socket, tells every shard to (`listen`)
 // before the socket is ready: a row a shard did not send was in D1 before
-// that, so the client's first page after `ready` has it.
+// that, so the client's first page after `ready` has it. Only a socket opened
+// while some shard may be quiet does that (shardsMayBeQuiet).
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { DirectoryRow } from "../protocol/directory";
@@ -36,6 +37,13 @@ export class InboxFeed extends DurableObject<Env> {
   private listens = 0;
   /** Hub: sockets being opened (their shards being told): a batch meanwhile is answered "listening". */
   private opening = 0;
+  /**
+   * Hub: whether a shard may have been answered "no socket" (and so sends
+   * nothing until `listen`). Unknown after a wake-up, hence true; false once
+   * every shard was told while a socket opened, until the next such answer. A
+   * socket opened while others are open wakes no shard.
+   */
+  private shardsMayBeQuiet = true;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -108,7 +116,11 @@ export class InboxFeed extends DurableObject<Env> {
       if (sockets.length > 0) frames.push(JSON.stringify({ type: "conversation", conversation: row }));
     }
     if (this.sent.size > 50_000) this.sent.clear();
-    if (frames.length === 0) return sockets.length > 0 || this.opening > 0;
+    if (frames.length === 0) {
+      const listening = sockets.length > 0 || this.opening > 0;
+      if (!listening) this.shardsMayBeQuiet = true;
+      return listening;
+    }
     for (const ws of sockets) {
       try {
         for (const frame of frames) ws.send(frame);
@@ -125,7 +137,11 @@ export class InboxFeed extends DurableObject<Env> {
     if (!opening) return new Response(null, { status: 400 });
     this.opening++;
     try {
-      await Promise.all(Array.from({ length: INBOX_SHARDS }, (_, k) => this.env.INBOX.getByName(shardNameAt(opening.tenant, k)).listen()));
+      // While opening, every batch is answered "listening": no shard can go quiet before this socket is ready.
+      if (this.shardsMayBeQuiet) {
+        await Promise.all(Array.from({ length: INBOX_SHARDS }, (_, k) => this.env.INBOX.getByName(shardNameAt(opening.tenant, k)).listen()));
+        this.shardsMayBeQuiet = false;
+      }
     } finally {
       this.opening--;
     }

@@ -2,12 +2,15 @@
 // `conversation` frame (rows through per-tenant shards to one hub), never
 // another tenant's, never a note; business callers only; agent sign-out
 // closes it with 4008.
+import { env, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { agentSession, call, ok } from "./business-helpers";
 import { customerOf, newTenant, rowWhen, say } from "./directory-helpers";
 import { BASE } from "./helpers";
 import { LiveClient, type Frame } from "./live-helpers";
+import { INBOX_SHARDS, shardNameAt } from "../../src/inbox-feed/names";
+import type { InboxFeed } from "../../src/inbox-feed/feed";
 
 interface RowFrame extends Frame {
   type: "conversation";
@@ -92,6 +95,38 @@ describe("inbox live feed", () => {
     for (const c of customers) await say(c, "after");
     const ids = customers.map((c) => c.conversationId);
     await rowsUntil(inbox, (seen) => ids.every((id) => seen.get(id)?.lastSeq === 2));
+  });
+
+  it("wakes the shards for the first socket only; once every socket closed and the shards went quiet, the next one wakes them again", async () => {
+    const tenant = await newTenant();
+    // How many times each shard was told to send again (the hub's `listen`).
+    const listens = () =>
+      Promise.all(
+        Array.from({ length: INBOX_SHARDS }, (_, k) =>
+          runInDurableObject(env.INBOX.getByName(shardNameAt(tenant.id, k)), (shard: InboxFeed) => (shard as unknown as { listens: number }).listens),
+        ),
+      );
+    const first = await openInbox(tenant.apiKey);
+    const told = await listens();
+    expect(told.every((n) => n >= 1)).toBe(true);
+    const second = await openInbox(tenant.apiKey);
+    expect(await listens()).toEqual(told);
+
+    first.ws.close(1000, "bye");
+    second.ws.close(1000, "bye");
+    await Promise.all([first.closed, second.closed]);
+    // With no socket open, each shard's next batch is answered "no socket" and the shard goes quiet.
+    const customers = [];
+    for (let i = 0; i < 6; i++) customers.push(await customerOf(tenant, `q${i}`));
+    for (const c of customers) await say(c, "while nobody watches");
+    for (const c of customers) await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq === 1);
+    await new Promise((r) => setTimeout(r, 500));
+
+    const third = await openInbox(tenant.apiKey);
+    expect((await listens()).some((n, k) => n > told[k]!)).toBe(true);
+    for (const c of customers) await say(c, "watched again");
+    const ids = customers.map((c) => c.conversationId);
+    await rowsUntil(third, (seen) => ids.every((id) => seen.get(id)?.lastSeq === 2));
   });
 
   it("is for business callers; agent sign-out closes it with 4008", async () => {
