@@ -58,6 +58,34 @@ export function isGuestId(userId: string): boolean {
   return userId.startsWith(`${GUEST_PREFIX}_`);
 }
 
+/**
+ * The person ids of messenger users (API.md "Messenger channels"):
+ * `msgr_<psid>` and `wa_<wa_id>`. Like guest ids they name Customer DOs, so
+ * an identity token's `sub` may not start with them either: it would open
+ * that messenger user's threads.
+ */
+export const CHANNEL_PERSON_PREFIXES = { messenger: "msgr_", whatsapp: "wa_" } as const;
+
+/**
+ * Whether `userId` is a messenger user's person id (CHANNEL_PERSON_PREFIXES).
+ * On the website such a person is like a guest: not proven by the business's
+ * identity provider, so their device gets a guest token, and signing in with
+ * an identity token merges their threads into the identified person (the
+ * guest merge, a signed proof), which is how one person gets one thread everywhere.
+ */
+export function isChannelPerson(userId: string): boolean {
+  return userId.startsWith(CHANNEL_PERSON_PREFIXES.messenger) || userId.startsWith(CHANNEL_PERSON_PREFIXES.whatsapp);
+}
+
+/**
+ * The prefix of `userId` that only Carryover mints (a guest's `gst_`, a
+ * messenger user's `msgr_` or `wa_`), or null: a business's identity token
+ * may not claim such an id (src/auth/identity-token.ts).
+ */
+export function reservedPrefixOf(userId: string): string | null {
+  return [`${GUEST_PREFIX}_`, ...Object.values(CHANNEL_PERSON_PREFIXES)].find((p) => userId.startsWith(p)) ?? null;
+}
+
 export function isConversationId(value: string): boolean {
   return /^cnv_[0-9A-Za-z]{22}$/.test(value);
 }

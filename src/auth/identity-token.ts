@@ -5,7 +5,7 @@ import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVeri
 import { ServiceError } from "../protocol/errors";
 import { cleanName } from "../protocol/names";
 import type { Tenant } from "../directory/tenants";
-import { GUEST_PREFIX, isGuestId } from "../ids";
+import { reservedPrefixOf } from "../ids";
 import { tokenError } from "./token-error";
 import { ASYMMETRIC_ALGORITHMS, localKeys, remoteJwks, type AsymmetricKeys, type RemoteJwksCache } from "./identity-keys";
 
@@ -140,8 +140,9 @@ function checkedSubject(payload: JWTPayload): string {
   if (typeof sub !== "string" || sub.length === 0 || sub.length > 128) {
     throw new ServiceError("invalid_token", "identity token sub must be a user id of 1..128 characters");
   }
-  // Guest ids name Customer DOs too: a business user id may never look like one.
-  if (isGuestId(sub)) throw new ServiceError("invalid_token", `identity token sub may not start with "${GUEST_PREFIX}_"`);
+  // Guest and messenger-user ids name Customer DOs too: a business user id may never look like one.
+  const reserved = reservedPrefixOf(sub);
+  if (reserved) throw new ServiceError("invalid_token", `identity token sub may not start with "${reserved}" (ids Carryover mints for guests and messenger users)`);
   return sub;
 }
 

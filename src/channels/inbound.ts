@@ -3,6 +3,7 @@
 // payloads, stored by the channel identity's ChannelInbox and processed there.
 import type { Content } from "../protocol/content";
 import type { ChannelKind } from "./settings";
+import { CHANNEL_PERSON_PREFIXES } from "../ids";
 
 interface ItemBase {
   /** De-duplication key: the platform's message id (mid / wamid) or, for receipts, what identifies them. */
@@ -59,20 +60,9 @@ export interface ReceiptItem extends ItemBase {
 
 export type InboundItem = MessageItem | ReferralItem | ReceiptItem;
 
-/** The person id of a channel identity (API.md: `msgr_<psid>`, `wa_<wa_id>`). */
+/** The person id of a channel identity (API.md: `msgr_<psid>`, `wa_<wa_id>`; CHANNEL_PERSON_PREFIXES). */
 export function personIdOf(channel: ChannelKind, platformId: string): string {
-  return channel === "messenger" ? `msgr_${platformId}` : `wa_${platformId}`;
-}
-
-/**
- * Whether `userId` is a channel identity's person. On the website such a
- * person is like a guest: not proven by the business's identity provider, so
- * their device gets a guest token, and signing in with an identity token
- * merges their threads into the identified person (the guest merge, a
- * signed proof), which is how one person gets one thread everywhere.
- */
-export function isChannelPerson(userId: string): boolean {
-  return userId.startsWith("msgr_") || userId.startsWith("wa_");
+  return `${CHANNEL_PERSON_PREFIXES[channel]}${platformId}`;
 }
 
 /** Customer text is cut to the API's 4096 code points rather than refused. */

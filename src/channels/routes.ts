@@ -15,7 +15,8 @@ import { describe, jsonBody, onConversation, pathParams, ROUTE_DOCS, undescribed
 import { isConversationId, isGuestId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { unwrap } from "../protocol/result";
-import { isChannelPerson, personIdOf } from "./inbound";
+import { isChannelPerson } from "../ids";
+import { personIdOf } from "./inbound";
 import { signLinkRef } from "./link-ref";
 import { CHANNEL_KINDS, deleteChannel, findChannel, listChannels, MessengerSettings, putChannel, WhatsAppSettings, type ChannelKind, type ChannelSecrets } from "./settings";
 import { MAX_WEBHOOK_BYTES, receiveWebhook, verificationChallenge } from "./webhook";

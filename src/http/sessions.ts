@@ -12,9 +12,8 @@ import { mintOpaqueToken, openOpaqueToken, successorToken, tokenHash } from "../
 import { signSessionToken } from "../auth/session-token";
 import type { SessionGrant } from "../customer/customer";
 import { settingsOf } from "../env";
-import { isChannelPerson } from "../channels/inbound";
 import type { Tenant } from "../directory/tenants";
-import { GUEST_PREFIX, isGuestId, newId } from "../ids";
+import { GUEST_PREFIX, isChannelPerson, isGuestId, newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { cleanName } from "../protocol/names";
 import { unwrap } from "../protocol/result";

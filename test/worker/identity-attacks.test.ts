@@ -98,6 +98,9 @@ describe("identity attacks", () => {
     await expectRefused(await identityToken(uniqueUser(), { aud: "another-service" }));
     await expectRefused(await identityToken(uniqueUser(), { sub: null }));
     await expectRefused(await identityToken("gst_PretendToBeAGuest0000"));
+    // Messenger users' person ids: a business token claiming one would open that user's Messenger/WhatsApp threads.
+    await expectRefused(await identityToken("msgr_179614597184577"));
+    await expectRefused(await identityToken("wa_15551234567"));
   });
 
   it("a token of tenant A is refused by tenant B", async () => {
