@@ -59,7 +59,7 @@ export class Session {
     await this.changes.queue(() =>
       this.locked(async () => {
         // Another tab may have opened the session meanwhile: use it rather than open a second one.
-        const stored = parseStored(await readJson(this.options.storage, this.options.storageKey));
+        const stored = await this.readStored();
         if (stored.user && stored.sessionToken && this.fresh(stored)) {
           this.use(stored);
           return stored.sessionToken;
@@ -80,6 +80,10 @@ export class Session {
     // and the other tabs, told so, wait here and then follow the new session.
     await this.changes.queue(() =>
       this.locked(async () => {
+        // Another tab may have signed in meanwhile, merging the guest this one still
+        // holds: sign in with the device's stored credentials, not a spent guest token.
+        const stored = await this.readStored();
+        if (stored.user && stored.refreshToken) this.state = stored;
         const body: Record<string, string> = { identityToken };
         if (this.state.guestToken) body.guestToken = this.state.guestToken;
         if (this.state.deviceId) body.deviceId = this.state.deviceId;
@@ -140,7 +144,7 @@ export class Session {
         // them, as followStored does, instead of spending this instance's own
         // refresh token, which that change may have spent or revoked; refused,
         // it would sign the device out under the other tab.
-        const stored = parseStored(await readJson(this.options.storage, this.options.storageKey));
+        const stored = await this.readStored();
         if (stored.user && stored.refreshToken) {
           if (stored.sessionToken && stored.sessionToken !== stale && this.fresh(stored)) {
             this.use(stored);
@@ -211,7 +215,7 @@ export class Session {
    */
   async followStored(): Promise<boolean> {
     await this.load();
-    const stored = parseStored(await readJson(this.options.storage, this.options.storageKey));
+    const stored = await this.readStored();
     if (stored.refreshToken === this.state.refreshToken && stored.sessionToken === this.state.sessionToken) return false;
     if (!stored.user || !stored.refreshToken) {
       // Signed out elsewhere: nothing to remove, only to announce.
@@ -387,8 +391,13 @@ export class Session {
 
   private load(): Promise<void> {
     this.loaded ??= (async () => {
-      this.state = parseStored(await readJson(this.options.storage, this.options.storageKey));
+      this.state = await this.readStored();
     })();
     return this.loaded;
+  }
+
+  /** What the storage shared with other tabs and instances holds now. */
+  private async readStored(): Promise<StoredSession> {
+    return parseStored(await readJson(this.options.storage, this.options.storageKey));
   }
 }

@@ -118,23 +118,37 @@ describe("refresh races", () => {
     const tab = (name: "a" | "b") =>
       createClient({ baseUrl: server.url, tenant: "demo", storage, identityToken: async () => (signedIn[name] ? identityToken(userId) : null) });
     const a = tab("a");
-    const guest = await a.connect();
-    const b = tab("b");
+    await a.connect();
+    const b = tab("b"); // no live socket: nothing tells it of A's sign-in
     await b.connect();
-    const h = await b.conversation();
+    const h = await a.conversation();
     h.send({ type: "text", text: "as the guest" });
     await waitFor(() => h.items.length === 1 && !h.items[0]?.pending, "delivery");
 
     signedIn.a = true;
-    await a.login(); // merges the guest (tab B does not hear of it)
+    await a.login(); // merges the guest; tab B still holds the guest's token
     signedIn.b = true;
     const user = await b.login(); // the visitor presses "Sign in" in the other tab too
     expect(user.id).toBe(userId);
     expect(b.user?.id).toBe(userId);
-    // The guest's thread is the person's, and tab A keeps working.
+    // The guest's thread is the person's, and both tabs keep working.
     expect((await a.conversations()).map((t) => t.id)).toContain(h.id);
     expect((await b.conversations()).map((t) => t.id)).toContain(h.id);
-    expect(guest.guest).toBe(true);
+    for (const c of [a, b]) c.close();
+  });
+
+  it("two tabs signing in at once both sign in (one merges the guest, the other follows)", async () => {
+    const userId = uniqueUser("both");
+    const storage = new MemoryStorage();
+    let signedIn = false;
+    const tab = () => createClient({ baseUrl: server.url, tenant: "demo", storage, identityToken: async () => (signedIn ? identityToken(userId) : null) });
+    const [a, b] = [tab(), tab()];
+    await a.connect();
+    await b.connect();
+    signedIn = true;
+    const answers = await Promise.allSettled([a.login(), b.login()]);
+    expect(answers.map((r) => (r.status === "fulfilled" ? r.value.id : String(r.reason)))).toEqual([userId, userId]);
+    await Promise.all([a.conversations(), b.conversations()]);
     for (const c of [a, b]) c.close();
   });
 
