@@ -67,6 +67,11 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/**
+ * Who a typing frame shows as: a session as itself (a named sender is
+ * ignored), an API key as the sender it names — a bot-role key only as a bot,
+ * as for messages (src/conversation/send-as.ts) — or else as itself.
+ */
 function typingSender(access: Access, frame: TypingFrame): Sender {
   if (access.kind === "customer") {
     const sender: Sender = { role: "customer", id: access.userId, deviceId: access.deviceId };
@@ -74,7 +79,7 @@ function typingSender(access: Access, frame: TypingFrame): Sender {
     return sender;
   }
   if (access.agent) return { role: "agent", id: access.agent.id, name: access.agent.name };
-  if (frame.sender) return { ...frame.sender };
+  if (frame.sender && (access.role !== "bot" || frame.sender.role === "bot")) return { ...frame.sender };
   return { role: access.role === "bot" ? "bot" : "agent", id: access.keyId };
 }
 

@@ -3,9 +3,11 @@
 // Conversation DO on every append (the last word):
 // - a customer session sends as its own user and device; it may not name a sender;
 // - an agent session sends as its agent; it may not name a sender;
-// - an API key names the bot or agent it sends as (`sender` required).
-// Notes follow the same first two rules; an API key's note without a sender
-// is written by the key itself.
+// - an API key names the bot or agent it sends as (`sender` required); a
+//   bot-role key only ever a bot: the standby rule (API.md "Handover") holds
+//   a bot to it, and a bot must not read to customers as a human agent.
+// Notes follow the same rules; an API key's note without a sender is written
+// by the key itself.
 import type { Access } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
 import type { Sender } from "../protocol/event";
@@ -21,17 +23,25 @@ function refused(detail: string, message: string): ServiceError {
   return new ServiceError("invalid_request", detail, { errors: [{ path: "sender", message }] });
 }
 
-/** Throws invalid_request (path `sender`) when a session names a sender: it always writes as itself. */
+/**
+ * Throws invalid_request (path `sender`) when a session names a sender (it
+ * always writes as itself), and forbidden when a bot-role API key names
+ * anything but a bot.
+ */
 function refuseChosenSender(access: Access, requested: RequestedSender | undefined, verb: "sends" | "writes"): void {
   if (!requested) return;
   if (access.kind === "customer") throw refused("customers cannot choose a sender", "not allowed with a session token");
   if (access.agent) throw refused(`an agent session always ${verb} as its agent`, "not allowed with an agent session");
+  if (access.role === "bot" && requested.role !== "bot") {
+    throw new ServiceError("forbidden", `a bot-role API key ${verb} as a bot (sender.role "bot"); an agent-role key or an agent session writes as an agent`);
+  }
 }
 
 /**
  * The sender of a message `access` writes, naming `requested` (a request's or
  * frame's `sender`). Throws ServiceError invalid_request (path `sender`) when
- * a customer or agent session names a sender, or an API key names none.
+ * a customer or agent session names a sender, or an API key names none;
+ * forbidden when a bot-role key names a non-bot.
  */
 export function messageSender(access: Access, requested: RequestedSender | undefined): Sender {
   refuseChosenSender(access, requested, "sends");

@@ -167,7 +167,8 @@ conversations.get("/:id/events", events, queryOf(EventsQuery), async (c) => {
 const append = ROUTE_DOCS ? describe("Append a message; idempotent by clientId (API keys add sender)", ["session", "apiKey"], {
   "200": "A retry: the original event",
   "201": "Appended",
-  "409": "clientId used with other content",
+  "403": "A bot-role API key naming a sender other than a bot",
+  "409": "clientId used with other content, or a bot while an agent owns the thread",
 }, onThread) : undescribed;
 
 conversations.post("/:id/messages", append, jsonBody(SendMessage), async (c) => {

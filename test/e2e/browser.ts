@@ -13,6 +13,8 @@ import type { Event } from "../../src/protocol/event";
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const RESULTS = join(ROOT, "test-results");
 export const BOT_KEY = "ck_demo_bot_change_me_0123456789abcdef";
+/** The demo tenant's admin-role key: it may act as an agent (a bot-role key only as a bot). */
+export const ADMIN_KEY = "ck_demo_admin_change_me_0123456789abcdef";
 
 /** `npm test` builds first (pretest); a direct vitest run builds here when needed. */
 export function ensureBuilt(): void {

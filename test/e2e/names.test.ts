@@ -4,7 +4,7 @@
 import type { Browser } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { LocalServer } from "../support/server";
-import { conversationIdOf, newDevice, openChat, openShop, resultsPath, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
+import { ADMIN_KEY, conversationIdOf, newDevice, openChat, openShop, resultsPath, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
@@ -27,7 +27,7 @@ describe("names in the browser", () => {
     const id = await conversationIdOf(page);
     const res = await fetch(`${server.url}/v1/conversations/${id}/messages`, {
       method: "POST",
-      headers: { authorization: "Bearer ck_demo_bot_change_me_0123456789abcdef", "content-type": "application/json" },
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" }, // may send as an agent
       body: JSON.stringify({
         clientId: "rtl",
         sender: { role: "agent", id: "sara", name: "\u05E9\u05E8\u05D4\u200F" },

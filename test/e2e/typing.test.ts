@@ -5,7 +5,7 @@ import type { Browser } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { BEARER_PREFIX, LIVE_PROTOCOL } from "../../src/protocol/wire";
 import type { LocalServer } from "../support/server";
-import { BOT_KEY, conversationIdOf, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
+import { ADMIN_KEY, conversationIdOf, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
@@ -20,7 +20,7 @@ type Frame = { type: string; state?: string; sender?: { role: string } };
 /** A business socket on the conversation (the demo bot key), with every frame it receives. */
 async function businessSocket(id: string): Promise<{ socket: WebSocket; frames: Frame[] }> {
   const frames: Frame[] = [];
-  const socket = new WebSocket(`${server.url.replace("http", "ws")}/v1/conversations/${id}/live`, [LIVE_PROTOCOL, `${BEARER_PREFIX}${BOT_KEY}`]);
+  const socket = new WebSocket(`${server.url.replace("http", "ws")}/v1/conversations/${id}/live`, [LIVE_PROTOCOL, `${BEARER_PREFIX}${ADMIN_KEY}`]);
   socket.addEventListener("message", (e) => frames.push(JSON.parse(String(e.data)) as Frame));
   await expect.poll(() => frames.some((f) => f.type === "ready")).toBe(true);
   return { socket, frames };

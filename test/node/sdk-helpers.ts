@@ -7,6 +7,8 @@ import { createClient, type CarryoverClient, type ClientOptions, type Conversati
 
 export const DEMO_SECRET = "demo-identity-secret-change-me-0123456789";
 export const BOT_KEY = "ck_demo_bot_change_me_0123456789abcdef";
+/** The demo tenant's admin-role key: it may act as an agent (a bot-role key only as a bot). */
+export const ADMIN_KEY = "ck_demo_admin_change_me_0123456789abcdef";
 export const SESSION_SECRET = "sdk-test-session-secret-0123456789abcdef";
 
 export function uniqueUser(prefix = "sdk"): string {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryStorage } from "../../src/client/index.ts";
 import { useLocalServer } from "../support/use-server.ts";
-import { BOT_KEY, botSend, matchesServerLog, sdkClient, texts, uniqueUser, waitFor, type ClientExtra } from "./sdk-helpers.ts";
+import { ADMIN_KEY, BOT_KEY, botSend, matchesServerLog, sdkClient, texts, uniqueUser, waitFor, type ClientExtra } from "./sdk-helpers.ts";
 
 const server = useLocalServer();
 
@@ -105,7 +105,7 @@ describe("SDK live", () => {
     const h = await c.conversation();
     await waitFor(() => h.connection === "live", "live");
     const agentFrames: { type: string; state?: string; sender?: { role: string } }[] = [];
-    const agent = new WebSocket(`${server().url.replace("http", "ws")}/v1/conversations/${h.id}/live`, ["carryover.v1", `bearer.${BOT_KEY}`]);
+    const agent = new WebSocket(`${server().url.replace("http", "ws")}/v1/conversations/${h.id}/live`, ["carryover.v1", `bearer.${ADMIN_KEY}`]);
     agent.addEventListener("message", (e) => agentFrames.push(JSON.parse(String(e.data)) as (typeof agentFrames)[number]));
     await waitFor(() => agentFrames.some((f) => f.type === "ready"), "the agent socket");
 

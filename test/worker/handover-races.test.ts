@@ -91,6 +91,13 @@ describe("handover", () => {
 
     const refused = await botSend(id, "b2", "can I help?");
     expect(await json<Problem>(refused)).toMatchObject({ status: 409, code: "conflict", owner: { owner: "agent", agentId: sam.agent.id }, ownerEpoch: 1 });
+    // Nor can the bot's key get round its standby by naming itself an agent: it would read to the customer as a human.
+    const disguised = await call("POST", `/v1/conversations/${id}/messages`, BOT_KEY, {
+      clientId: "b3",
+      content: text("I am a human"),
+      sender: { role: "agent", id: "jane", name: "Jane from Support" },
+    });
+    expect(await json<Problem>(disguised)).toMatchObject({ status: 403, code: "forbidden" });
     // Nothing was written for the refused message.
     const after = await ok<{ events: unknown[] }>(await call("GET", `/v1/conversations/${id}/events`, BOT_KEY));
     expect(after.events).toHaveLength(log.events.length);

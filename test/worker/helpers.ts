@@ -6,6 +6,8 @@ import type { SessionAnswer } from "../../src/protocol/session";
 
 export const DEMO_SECRET = "demo-identity-secret-change-me-0123456789";
 export const BOT_KEY = "ck_demo_bot_change_me_0123456789abcdef";
+/** The demo tenant's admin-role key: it may send as an agent (a bot-role key only as a bot). */
+export const ADMIN_KEY = "ck_demo_admin_change_me_0123456789abcdef";
 export const ADMIN_TOKEN = "dev-admin-token-change-me";
 export const BASE = "https://carryover.test";
 

@@ -2,7 +2,7 @@
 // log order; the sender gets an ack instead of its own event.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, BOT_KEY, json } from "./helpers";
+import { ADMIN_KEY, api, BOT_KEY, json } from "./helpers";
 import { botSend, text, type EventFrame } from "./live-helpers";
 import { openLiveThread, openSoloThread } from "../support/live-thread";
 
@@ -33,7 +33,7 @@ describe("live fan-out", () => {
     // The Send API over HTTP reaches the sockets too.
     const http = await api(`/v1/conversations/${id}/messages`, {
       method: "POST",
-      token: BOT_KEY,
+      token: ADMIN_KEY, // a bot-role key sends only as a bot
       json: { clientId: "bot-http-1", content: text("over HTTP"), sender: { role: "agent", id: "agent-7", name: "Sam" } },
     });
     expect(http.status).toBe(201);

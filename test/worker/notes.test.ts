@@ -3,7 +3,7 @@
 // business sockets only. No customer route or frame ever carries one.
 import { describe, expect, it } from "vitest";
 import { agentSession, call, ok } from "./business-helpers";
-import { BOT_KEY, eventually, openConversation, openSession, send, uniqueUser } from "./helpers";
+import { ADMIN_KEY, BOT_KEY, eventually, openConversation, openSession, send, uniqueUser } from "./helpers";
 import { myThreads, problemOf } from "./identity-helpers";
 import { openReady } from "./live-helpers";
 
@@ -57,7 +57,7 @@ describe("internal notes", () => {
     const bot = await openReady(id, BOT_KEY);
 
     const { note } = await ok<{ note: Note }>(
-      await call("POST", `/v1/conversations/${id}/notes`, BOT_KEY, { clientId: "n1", text: SECRET, sender: { role: "agent", id: "sam" } }),
+      await call("POST", `/v1/conversations/${id}/notes`, ADMIN_KEY, { clientId: "n1", text: SECRET, sender: { role: "agent", id: "sam" } }),
       201,
     );
     expect(await bot.next()).toEqual({ type: "note", note });

@@ -22,4 +22,12 @@ describe("send as whom, live", () => {
     bot.send({ type: "send", clientId: "helper", content: text("hello"), sender: { role: "bot", id: "helper" } });
     expect(await bot.next()).toMatchObject({ type: "ack", clientId: "helper", seq: 1 });
   });
+
+  it("refuses a bot-role key's send frame that names an agent: a bot never reads as a human", async () => {
+    const bot = await (await openSoloThread("alice")).socket("bot");
+    bot.send({ type: "send", clientId: "posing", content: text("Jane here"), sender: { role: "agent", id: "jane", name: "Jane" } });
+    expect(await bot.next()).toMatchObject({ type: "error", code: "forbidden", clientId: "posing" });
+    bot.send({ type: "send", clientId: "honest", content: text("the bot here"), sender: { role: "bot", id: "helper" } });
+    expect(await bot.next()).toMatchObject({ type: "ack", clientId: "honest", seq: 1 });
+  });
 });
