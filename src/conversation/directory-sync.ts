@@ -23,6 +23,7 @@ import type { DirectoryEntry, DirectoryWrite, IndexedText } from "../directory/c
 import type { Content } from "../protocol/content";
 import type { LastEventPreview } from "../protocol/directory";
 import type { Event } from "../protocol/event";
+import { sliceWhole } from "../protocol/text";
 import type { EventStore } from "./event-store";
 import type { ConversationMeta } from "./meta";
 import { PacedRounds } from "./paced-rounds";
@@ -85,7 +86,7 @@ function previewOf(event: Event): LastEventPreview {
     type: event.type,
     at: event.at,
     sender: event.sender,
-    preview: text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text,
+    preview: text.length > PREVIEW_CHARS ? `${sliceWhole(text, 0, PREVIEW_CHARS - 1)}…` : text,
   };
 }
 

@@ -14,6 +14,7 @@
 import { ServiceError } from "../protocol/errors";
 import type { ConversationStatus, CustomerSummary, Owner } from "../protocol/event";
 import type { DirectoryPage, DirectoryRow, LastEventPreview } from "../protocol/directory";
+import { sliceWhole } from "../protocol/text";
 
 /** How long a cursor may be used; history is kept a little longer. */
 export const CURSOR_TTL_MS = 15 * 60_000;
@@ -410,12 +411,12 @@ async function addMatches(db: D1Database, tenant: string, q: string, rows: Direc
   }
 }
 
-/** ≤ 140 characters of `text` around the first case-insensitive occurrence of `q`. */
+/** ≤ 140 characters of `text` around the first case-insensitive occurrence of `q` (no surrogate pair cut). */
 export function snippetOf(text: string, q: string): string {
   const at = Math.max(0, text.toLowerCase().indexOf(q.toLowerCase()));
   const start = Math.max(0, at - 40);
   const end = Math.min(text.length, start + 138);
-  return `${start > 0 ? "…" : ""}${text.slice(start, end)}${end < text.length ? "…" : ""}`;
+  return `${start > 0 ? "…" : ""}${sliceWhole(text, start, end)}${end < text.length ? "…" : ""}`;
 }
 
 /** Counts by status, and mine (assigned to the caller, not resolved) and unassigned (open or pending). */

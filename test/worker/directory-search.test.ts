@@ -37,6 +37,28 @@ describe("directory search", () => {
     expect((await list(sam.sessionToken, "q=order&status=resolved")).conversations).toEqual([]);
   });
 
+  it("cuts previews and snippets between characters, never inside an emoji", async () => {
+    const tenant = await newTenant();
+    const eve = await customerOf(tenant, "eve-1", "Eve");
+    // "tag" + 200 emoji: each is two UTF-16 code units, so a cut at an odd offset would split one.
+    await say(eve, `tag${"🎉".repeat(200)}`);
+    const row = await rowWhen(tenant.id, eve.conversationId, (r) => r.lastSeq === 1);
+    const wellFormed = (s: string) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+    expect(row.lastEvent?.preview.endsWith("🎉…")).toBe(true);
+    expect(wellFormed(row.lastEvent!.preview)).toBe(true);
+    expect(row.lastEvent!.preview.length).toBeLessThanOrEqual(140);
+    const sam = await agentSession("sam", { tenant: tenant.id, secret: tenant.secret });
+    const hit = (await list(sam.sessionToken, "q=tag")).conversations[0]!;
+    expect(wellFormed(hit.match!.snippet)).toBe(true);
+    expect(hit.lastEvent!.preview).toBe(row.lastEvent!.preview);
+    // A match deep in the text: the snippet starts 40 code units before it and runs 138, here both inside an emoji.
+    await say(eve, `${"🎉".repeat(60)}yx${"🎉".repeat(100)}`);
+    await rowWhen(tenant.id, eve.conversationId, (r) => r.lastSeq === 2);
+    const deep = (await list(sam.sessionToken, "q=x")).conversations[0]!;
+    expect(deep.match!.seq).toBe(2);
+    expect(wellFormed(deep.match!.snippet)).toBe(true);
+  });
+
   it("never returns another tenant's row", async () => {
     const [a, b] = await Promise.all([newTenant(), newTenant()]);
     // The same customer id and the same words in both tenants.
