@@ -9,12 +9,13 @@
 import { objectKey } from "../attachments/ids";
 import { storeUpload } from "../attachments/upload";
 import { findTenant } from "../directory/tenants";
-import type { Env } from "../env";
+import { settingsOf, type Env } from "../env";
 import type { CustomerAccess } from "../protocol/access";
 import { ATTACHMENT_TYPES, DEFAULT_ATTACHMENT_MAX_BYTES, isAttachmentContentType, mediaTypeFits, type Attachment } from "../protocol/attachment";
 import type { Content } from "../protocol/content";
 import { unwrap } from "../protocol/result";
 import { sha256Hex } from "../ids";
+import { webhookUrlProblem } from "../webhooks/url-policy";
 
 /** How long the platform's CDN may take to answer. */
 export const FETCH_TIMEOUT_MS = 20_000;
@@ -141,6 +142,9 @@ export async function importMedia(
 ): Promise<Content> {
   if (content.type !== "media" || content.url === undefined) return content;
   const url = content.url;
+  // The server fetches it: the rule for any URL the server calls on someone's word (webhooks'):
+  // https only, no private, loopback or link-local address (locally, with DEV_SEED, localhost too).
+  if (webhookUrlProblem(url, settingsOf(env).devSeed) !== null) return content;
   const id = await mediaAttachmentId(conversationId, partClientId);
   // Stored by an earlier run of this item: the same content again.
   const earlier = await stub.attachment(access, id);

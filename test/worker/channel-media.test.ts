@@ -93,6 +93,23 @@ describe("Messenger media in", () => {
     const gone = await sendMedia(t, `${CDN}/expired.jpg`);
     expect(gone.content).toEqual({ type: "media", mediaType: "image", url: `${CDN}/expired.jpg` });
   });
+
+  it("never fetch a URL on a private, loopback or link-local address (the server's own network)", async () => {
+    const t = await channelTenant();
+    const asked: string[] = [];
+    interceptFetch((request) => {
+      const host = new URL(request.url).hostname;
+      if (!["10.0.0.7", "169.254.169.254", "[fd00::1]"].includes(host)) return undefined;
+      asked.push(request.url);
+      return new Response("from inside", { headers: { "content-type": "image/png" } });
+    });
+    for (const url of ["https://10.0.0.7/admin.png", "https://169.254.169.254/latest/meta-data.png", "https://[fd00::1]/x.png"]) {
+      const event = await sendMedia(t, url);
+      expect(event.content).toEqual({ type: "media", mediaType: "image", url });
+      expect(event.attachment).toBeUndefined();
+    }
+    expect(asked).toEqual([]);
+  });
 });
 
 type MediaEvent = LoggedEvent & { attachment?: Record<string, unknown> };
