@@ -13,6 +13,9 @@ const MIGRATIONS: string[] = [
    );
    CREATE TABLE retired_refresh (hash TEXT PRIMARY KEY, session_id TEXT NOT NULL, retired_at TEXT NOT NULL);
    CREATE TABLE socket_targets (session_id TEXT NOT NULL, target TEXT NOT NULL, PRIMARY KEY (session_id, target));`,
+  // The refresh grace window (src/agent/sessions.ts rotate): the token rotated away, and when.
+  `ALTER TABLE sessions ADD COLUMN previous_refresh_hash TEXT;
+   ALTER TABLE sessions ADD COLUMN rotated_at TEXT;`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -3,6 +3,7 @@
 // revokes the session (someone copied it). A revoked session's session token
 // is refused at once by the Worker (it asks this store on every call).
 import type { AgentIdentity } from "../auth/agent-token";
+import { REFRESH_GRACE_MS } from "../customer/devices";
 import { ServiceError } from "../protocol/errors";
 
 export const AGENT_REFRESH_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -13,6 +14,8 @@ interface SessionRow extends Record<string, SqlStorageValue> {
   refresh_expires_at: string;
   agent: string;
   revoked_at: string | null;
+  previous_refresh_hash: string | null;
+  rotated_at: string | null;
 }
 
 export class AgentSessions {
@@ -32,14 +35,27 @@ export class AgentSessions {
 
   /**
    * Swaps the session's refresh token `presentedHash` for `nextHash` and
-   * returns the agent as signed in. An already rotated token revokes the
-   * session (token_revoked); unknown → invalid_token; expired → token_expired.
+   * returns the agent as signed in. As for customers' devices
+   * (src/customer/devices.ts, API.md "as for customers"): the token just
+   * rotated away, presented again within REFRESH_GRACE_MS while its successor
+   * is unused, yields the same successor (the Worker derives `nextHash` from
+   * the presented token) — two tabs, or a retry after a lost answer. Any other
+   * rotated token revokes the session (token_revoked); unknown →
+   * invalid_token; expired → token_expired.
    */
   rotate(sessionId: string, presentedHash: string, nextHash: string, now = new Date()): AgentIdentity {
     const row = this.sql.exec<SessionRow>("SELECT * FROM sessions WHERE session_id = ?", sessionId).toArray()[0];
     if (!row) throw new ServiceError("invalid_token", "refresh token is invalid");
     if (row.revoked_at !== null) throw new ServiceError("token_revoked", "this agent session has been signed out");
     if (row.refresh_hash !== presentedHash) {
+      if (
+        row.previous_refresh_hash === presentedHash &&
+        row.refresh_hash === nextHash &&
+        row.rotated_at !== null &&
+        now.getTime() - Date.parse(row.rotated_at) <= REFRESH_GRACE_MS
+      ) {
+        return JSON.parse(row.agent) as AgentIdentity;
+      }
       const retired = this.sql.exec("SELECT 1 FROM retired_refresh WHERE hash = ? AND session_id = ?", presentedHash, sessionId).toArray();
       if (retired.length === 0) throw new ServiceError("invalid_token", "refresh token is invalid");
       this.revoke(sessionId, now);
@@ -49,9 +65,11 @@ export class AgentSessions {
     const at = now.toISOString();
     this.sql.exec("INSERT OR IGNORE INTO retired_refresh (hash, session_id, retired_at) VALUES (?, ?, ?)", presentedHash, sessionId, at);
     this.sql.exec(
-      "UPDATE sessions SET refresh_hash = ?, refresh_expires_at = ? WHERE session_id = ?",
+      "UPDATE sessions SET refresh_hash = ?, refresh_expires_at = ?, previous_refresh_hash = ?, rotated_at = ? WHERE session_id = ?",
       nextHash,
       new Date(now.getTime() + AGENT_REFRESH_TTL_MS).toISOString(),
+      presentedHash,
+      at,
       sessionId,
     );
     return JSON.parse(row.agent) as AgentIdentity;

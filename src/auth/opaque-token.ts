@@ -49,17 +49,23 @@ function successorKey(secret: Uint8Array): Promise<CryptoKey> {
 }
 
 /**
- * The one refresh token that follows `presented` (same locator): derived
- * with a keyed HMAC, so two refreshes with the same token within the grace
- * window get the same successor without the successor ever being stored.
- * Unpredictable without SESSION_SECRET, like a minted token.
+ * The one refresh token of `kind` (a device's, or an agent session's) that
+ * follows `presented` (same locator): derived with a keyed HMAC, so two
+ * refreshes with the same token within the grace window get the same
+ * successor without the successor ever being stored. Unpredictable without
+ * SESSION_SECRET, like a minted token.
  */
-export async function successorToken(secret: Uint8Array, presented: string, locator: Locator): Promise<string> {
+export async function successorToken(
+  secret: Uint8Array,
+  presented: string,
+  locator: Locator,
+  kind: "refresh" | "agent-refresh" = "refresh",
+): Promise<string> {
   const key = await successorKey(secret);
   const derive = async (label: string) =>
     new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${label}:${presented}`)));
   const iv = (await derive("iv")).slice(0, 12);
-  return sealToken(secret, "refresh", locator, iv, await derive("secret"));
+  return sealToken(secret, kind, locator, iv, await derive("secret"));
 }
 
 async function sealToken(secret: Uint8Array, kind: OpaqueKind, locator: Locator, iv: Uint8Array, random: Uint8Array): Promise<string> {

@@ -7,7 +7,7 @@ import { Hono } from "hono/tiny";
 import type { Context } from "hono";
 import * as z from "zod";
 import { signAgentSessionToken, verifyAgentIdentity, type AgentIdentity } from "../auth/agent-token";
-import { mintOpaqueToken, openOpaqueToken, tokenHash } from "../auth/opaque-token";
+import { mintOpaqueToken, openOpaqueToken, successorToken, tokenHash } from "../auth/opaque-token";
 import type { Tenant } from "../directory/tenants";
 import { settingsOf } from "../env";
 import { newId } from "../ids";
@@ -74,7 +74,8 @@ agentSessions.post("/", signIn, jsonBody(AgentSessionRequest), async (c) => {
   }
   const locator = await openOpaqueToken(key, "agent-refresh", body.refreshToken!);
   if (locator.tenant !== tenant.id || !locator.deviceId) throw new ServiceError("invalid_token", "refresh token was issued for another tenant");
-  const next = await mintOpaqueToken(key, "agent-refresh", locator);
+  // Derived, not random: the same token presented twice within the grace window gets the same successor.
+  const next = await successorToken(key, body.refreshToken!, locator, "agent-refresh");
   const agent = unwrap(
     await agentObject(c, tenant.id, locator.userId).refreshSession({
       sessionId: locator.deviceId,
