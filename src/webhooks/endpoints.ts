@@ -47,8 +47,8 @@ interface EndpointRow {
   disabled: number;
   disabled_reason: string | null;
   secret: string;
-  previous_secret: string | null;
-  previous_until: string | null;
+  /** Secrets rotated away, still signing until their `until` (JSON, newest first; migrations/0010). */
+  retired_secrets: string;
   created_at: string;
   updated_at: string;
 }
@@ -89,15 +89,38 @@ export async function findEndpoint(env: Env, tenant: string, id: string, fresh =
   return row ? view(row) : null;
 }
 
-/** The secrets that sign a delivery now: the current one, then the previous one during its 24 h. */
+/** A secret rotated away: sealed as stored, and until when it still signs (ISO time). */
+interface RetiredSecret {
+  secret: string;
+  until: string;
+}
+
+/** At most this many rotated-away secrets sign alongside the current one (the newest; each for its 24 h). */
+const MAX_RETIRED_SECRETS = 5;
+
+/** The rotated-away secrets of `row` still within their 24 h at `now` (ms), newest first. */
+function liveRetired(row: EndpointRow, now: number): RetiredSecret[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(row.retired_secrets);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  return parsed.filter(
+    (r): r is RetiredSecret => typeof r?.secret === "string" && typeof r?.until === "string" && Date.parse(r.until) > now,
+  );
+}
+
+/**
+ * The secrets that sign a delivery now: the current one, then each one
+ * rotated away within the last 24 h (newest first, at most MAX_RETIRED_SECRETS).
+ */
 export async function signingSecrets(env: Env, tenant: string, id: string): Promise<{ endpoint: WebhookEndpoint; secrets: string[] } | null> {
   const row = (await rowsOf(env, tenant)).find((r) => r.id === id);
   if (!row) return null;
-  const secrets = [await openSecret(env, row.id, row.secret)];
-  if (row.previous_secret && row.previous_until && Date.parse(row.previous_until) > Date.now()) {
-    secrets.push(await openSecret(env, row.id, row.previous_secret));
-  }
-  return { endpoint: view(row), secrets };
+  const sealed = [row.secret, ...liveRetired(row, Date.now()).map((r) => r.secret)];
+  return { endpoint: view(row), secrets: await Promise.all(sealed.map((s) => openSecret(env, row.id, s))) };
 }
 
 /** Endpoints (cached ≤ 5 s) that take `type`: subscribed and not disabled. */
@@ -171,16 +194,21 @@ export async function deleteEndpoint(env: Env, tenant: string, id: string): Prom
   return result.meta.changes > 0;
 }
 
-/** A new secret; the current one keeps signing, alongside, for ROTATION_OVERLAP_MS. */
+/**
+ * A new secret; the current one keeps signing, alongside, for
+ * ROTATION_OVERLAP_MS, as do the ones rotated away before it within theirs.
+ * @throws ServiceError conflict when another rotation of the endpoint won the race
+ */
 export async function rotateSecret(env: Env, tenant: string, id: string): Promise<string | null> {
   const row = (await rowsOf(env, tenant, true)).find((r) => r.id === id);
   if (!row) return null;
   const secret = newWebhookSecret();
   const now = Date.now();
+  const retired: RetiredSecret[] = [{ secret: row.secret, until: new Date(now + ROTATION_OVERLAP_MS).toISOString() }, ...liveRetired(row, now)];
   const result = await env.DB.prepare(
-    "UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_until = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND secret = ?",
+    "UPDATE webhook_endpoints SET secret = ?, retired_secrets = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND secret = ?",
   )
-    .bind(await sealSecret(env, id, secret), row.secret, new Date(now + ROTATION_OVERLAP_MS).toISOString(), new Date(now).toISOString(), tenant, id, row.secret)
+    .bind(await sealSecret(env, id, secret), JSON.stringify(retired.slice(0, MAX_RETIRED_SECRETS)), new Date(now).toISOString(), tenant, id, row.secret)
     .run();
   cache.delete(tenant);
   // Another rotation won the race: its secret is the one stored.

@@ -5,7 +5,7 @@ import { api, json } from "./helpers";
 import { addEndpoint, customer, newTenant, receivedAtLeast, say, verify } from "./webhook-helpers";
 
 describe("secret rotation", { timeout: 30_000 }, () => {
-  it("signs with the old and the new secret for 24 h; both verify with standardwebhooks", async () => {
+  it("signs with the old and the new secret for 24 h, each rotated-away secret for its own 24 h; all verify with standardwebhooks", async () => {
     const tenant = await newTenant();
     const { endpoint, secret: old, bin } = await addEndpoint(tenant, ["message.created"]);
     const rotated = await api(`/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, { method: "POST", token: tenant.adminKey });
@@ -23,14 +23,23 @@ describe("secret rotation", { timeout: 30_000 }, () => {
     expect(() => verify(next, onlyNew)).not.toThrow();
     expect(() => verify(old, onlyNew)).toThrow();
 
-    // A second rotation: the first secret is no longer among the signers.
-    const third = await json<{ secret: string }>(await api(`/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, { method: "POST", token: tenant.adminKey }));
+    // A second rotation within the 24 h: every secret rotated away keeps its 24 h, so a receiver
+    // still on the first one (it missed the first rotation) keeps verifying.
+    const rotate = async () => (await json<{ secret: string }>(await api(`/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, { method: "POST", token: tenant.adminKey }))).secret;
+    const third = await rotate();
     await say(c.token, c.conversationId, "after the second rotation");
     const [, later] = await receivedAtLeast(bin, 2);
-    expect(later!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
-    expect(() => verify(third.secret, later!)).not.toThrow();
-    expect(() => verify(next, later!)).not.toThrow();
-    expect(() => verify(old, later!)).toThrow();
+    expect(later!.headers["webhook-signature"]!.split(" ")).toHaveLength(3);
+    for (const secret of [third, next, old]) expect(() => verify(secret, later!)).not.toThrow();
+
+    // Bounded: the current secret and the five rotated away most recently.
+    const secrets = [old, next, third];
+    for (let i = 0; i < 5; i++) secrets.push(await rotate());
+    await say(c.token, c.conversationId, "after many rotations");
+    const [, , last] = await receivedAtLeast(bin, 3);
+    expect(last!.headers["webhook-signature"]!.split(" ")).toHaveLength(6);
+    for (const secret of secrets.slice(-6)) expect(() => verify(secret, last!)).not.toThrow();
+    for (const secret of secrets.slice(0, -6)) expect(() => verify(secret, last!)).toThrow();
   });
 });
 
