@@ -10,7 +10,22 @@ const SafeUrl = z
   .max(2048)
   .refine(isSafeUrl, { message: "must be an https: URL (http: only for localhost), without user:password@" });
 
-const Title = z.string().trim().min(1).max(80);
+/** A lone UTF-16 surrogate: half of a character, which is not Unicode text. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether `s` is Unicode text: JSON's `\uD800` escapes can spell a lone surrogate, which is not (RFC 8259 §8.2). */
+export function isUnicodeText(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
+const UNICODE_TEXT = { message: "must be Unicode text (a lone surrogate \\uD800-\\uDFFF is half a character)" };
+
+/** Free text of at most `max` UTF-16 code units, refused rather than stored when it holds half a character. */
+export function words(max: number): z.ZodString {
+  return z.string().max(max).refine(isUnicodeText, UNICODE_TEXT);
+}
+
+const Title = z.string().trim().min(1).max(80).refine(isUnicodeText, UNICODE_TEXT);
 const Payload = z.string().min(1).max(1000);
 
 export const Button = z.discriminatedUnion("type", [
@@ -30,7 +45,7 @@ export const AttachmentId = z.string().regex(/^att_[A-Za-z0-9_-]{1,64}$/, "must 
 
 export const TextContent = z.strictObject({
   type: z.literal("text"),
-  text: z.string().min(1).max(4096),
+  text: words(4096).min(1),
   quickReplies: z.array(QuickReply).max(13).optional(),
 });
 
@@ -40,7 +55,7 @@ export const MediaContent = z
     mediaType: z.enum(["image", "video", "gif", "audio", "file"]),
     url: SafeUrl.optional(),
     attachmentId: AttachmentId.optional(),
-    caption: z.string().max(1024).optional(),
+    caption: words(1024).optional(),
     buttons: z.array(Button).max(3).optional(),
   })
   .refine((m) => (m.url === undefined) !== (m.attachmentId === undefined), {
@@ -50,13 +65,13 @@ export const MediaContent = z
 
 export const ButtonsContent = z.strictObject({
   type: z.literal("buttons"),
-  text: z.string().min(1).max(640),
+  text: words(640).min(1),
   buttons: z.array(Button).min(1).max(3),
 });
 
 export const Card = z.strictObject({
   title: Title,
-  subtitle: z.string().max(160).optional(),
+  subtitle: words(160).optional(),
   imageUrl: SafeUrl.optional(),
   buttons: z.array(Button).max(3).optional(),
 });
@@ -85,7 +100,7 @@ export const PaymentRequestContent = z.strictObject({
   requestId: z.string().min(1).max(64),
   amount: Money,
   currency: Currency,
-  description: z.string().min(1).max(640),
+  description: words(640).min(1),
   payUrl: SafeUrl,
   status: PaymentStatus,
 });

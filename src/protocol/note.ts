@@ -1,7 +1,7 @@
 // Internal notes (API.md "Conversation state for the business"): written by
 // the business beside a conversation's log, never in it. `afterSeq` places a
 // note in the agent's transcript, after the event with that seq.
-import * as z from "zod";
+import { words } from "./content";
 import type { Sender } from "./event";
 
 export interface Note {
@@ -12,4 +12,4 @@ export interface Note {
   text: string;
 }
 
-export const NoteText = z.string().min(1).max(4096);
+export const NoteText = words(4096).min(1);

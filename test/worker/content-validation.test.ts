@@ -69,6 +69,9 @@ describe("content rejected with the path of the error", () => {
     ["an unknown payment status", { type: "payment_request", requestId: "r", amount: 1, currency: "USD", description: "d", payUrl: "https://p.example.com", status: "refunded" }, "content.status"],
     ["an unknown content type", { type: "html", html: "<b>x</b>" }, "content.type"],
     ["unknown fields", { ...text("t"), html: "<b>x</b>" }, "content"],
+    ["text with a lone surrogate (half an emoji)", text("a\ud800b"), "content.text"],
+    ["a caption ending in half a character", { type: "media", mediaType: "image", url: "https://cdn.example.com/a.png", caption: "x\udc00" }, "content.caption"],
+    ["a quick reply title with a lone surrogate", { ...text("t"), quickReplies: [{ title: "\ud83d", payload: "p" }] }, "content.quickReplies.0.title"],
   ])("rejects %s", async (_name, content, path) => {
     await expectInvalid(await asBot(content), path);
   });
@@ -85,6 +88,7 @@ describe("content rejected with the path of the error", () => {
 describe("what customers may send", () => {
   it("accepts text, postbacks and media by attachment id", async () => {
     expect((await post(customer, text("hello"))).status).toBe(201);
+    expect((await post(customer, text("party \u{1F389} \uD83D\uDE00"))).status).toBe(201); // whole surrogate pairs
     expect((await post(customer, { type: "postback", title: "Yes", payload: "YES" })).status).toBe(201);
     const photo = await uploaded(customer, conversation, await png(), "image/png", "photo.png");
     expect((await post(customer, { type: "media", mediaType: "image", attachmentId: photo.id })).status).toBe(201);
