@@ -74,7 +74,14 @@ export const CHANNEL_PERSON_PREFIXES = { messenger: "msgr_", whatsapp: "wa_" } a
  * guest merge, a signed proof), which is how one person gets one thread everywhere.
  */
 export function isChannelPerson(userId: string): boolean {
-  return userId.startsWith(CHANNEL_PERSON_PREFIXES.messenger) || userId.startsWith(CHANNEL_PERSON_PREFIXES.whatsapp);
+  return channelOfPerson(userId) !== null;
+}
+
+/** The messenger app of a messenger user's person id, or null for anyone else (CHANNEL_PERSON_PREFIXES). */
+export function channelOfPerson(userId: string): keyof typeof CHANNEL_PERSON_PREFIXES | null {
+  if (userId.startsWith(CHANNEL_PERSON_PREFIXES.messenger)) return "messenger";
+  if (userId.startsWith(CHANNEL_PERSON_PREFIXES.whatsapp)) return "whatsapp";
+  return null;
 }
 
 /**

@@ -57,7 +57,9 @@ async function target(ctx: Context, item: InboundItem): Promise<{ conversationId
   }
   const userId = personIdOf(item.channel, item.from);
   const customer = customerStub(ctx.env, ctx.tenant, userId);
-  const opened = await customer.openConversation({ tenant: ctx.tenant, userId });
+  // The messenger user is a person of the people index from their first message (the Customer DO records it).
+  const seenOnChannel = item.kind === "message" && item.name ? { name: item.name } : {};
+  const opened = await customer.openConversation({ tenant: ctx.tenant, userId, seenOnChannel });
   if (!opened.ok && opened.error.code === "token_revoked") {
     // The person signed in on the website (a guest merge, see isChannelPerson): their
     // thread moved to the identified person, who the identity now writes as.

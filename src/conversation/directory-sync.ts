@@ -19,6 +19,7 @@
 // (appended), contiguous by seq; SQL is read only after a wake-up or a gap.
 // Measurements: bench/BENCHMARKS.md, "Appends over 100 conversations" and
 // "Follow-up (branch perf-spread)".
+import type { ChannelKind } from "../channels/settings";
 import type { DirectoryEntry, DirectoryWrite, IndexedText } from "../directory/conversation-index";
 import type { Content } from "../protocol/content";
 import type { LastEventPreview } from "../protocol/directory";
@@ -122,6 +123,8 @@ export class DirectorySync {
     private readonly meta: () => ConversationMeta | null,
     /** Writes the row and texts to D1 (through the thread's InboxFeed shard, which also feeds the inbox sockets); resolves once D1 has them. */
     private readonly write: (write: DirectoryWrite) => Promise<void>,
+    /** The messenger app the thread is bound to, if any (the row's customer.channels). */
+    private readonly bound: () => ChannelKind | null = () => null,
   ) {}
 
   /** The row the directory should hold now, given the thread's last event. */
@@ -135,7 +138,7 @@ export class DirectorySync {
       ownerAgent: state.ownerAgent,
       assignee: state.assignee,
       labels: state.labels,
-      customer: customerSummaryOf(meta),
+      customer: customerSummaryOf(meta, this.bound()),
       lastEvent: last ? previewOf(last) : null,
       lastSeq: last?.seq ?? 0,
       waitingSince: meta.waitingSince ?? null,

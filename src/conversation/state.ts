@@ -3,7 +3,8 @@
 // Every change is one conversation.updated event whose `changes` name each
 // field that changed, `[old, new]`. Customers read the log through
 // `eventForCustomer`, which leaves out what only the business may see.
-import { isGuestId } from "../ids";
+import type { ChannelKind } from "../channels/settings";
+import { channelOfPerson, isGuestId } from "../ids";
 import type { Access } from "../protocol/access";
 import type {
   BusinessConversationInfo,
@@ -170,8 +171,8 @@ export function conversationInfo(meta: ConversationMeta, lastSeq: number): Conve
   return info;
 }
 
-/** The conversation as business callers read it. */
-export function businessInfo(meta: ConversationMeta, customerInfo: ConversationInfo): BusinessConversationInfo {
+/** The conversation as business callers read it; `bound`: the messenger app the thread is bound to (customerSummaryOf). */
+export function businessInfo(meta: ConversationMeta, customerInfo: ConversationInfo, bound: ChannelKind | null = null): BusinessConversationInfo {
   const state = stateOf(meta);
   return {
     ...customerInfo,
@@ -181,13 +182,21 @@ export function businessInfo(meta: ConversationMeta, customerInfo: ConversationI
     labels: state.labels,
     ownerAgent: state.ownerAgent,
     ownerEpoch: state.ownerEpoch,
-    customer: customerSummaryOf(meta),
+    customer: customerSummaryOf(meta, bound),
     waitingSince: meta.waitingSince ?? null,
     updatedAt: meta.updatedAt ?? meta.createdAt,
   };
 }
 
-/** Guests are people too, with ids starting gst_ (src/http/sessions.ts). */
-export function customerSummaryOf(meta: ConversationMeta): BusinessConversationInfo["customer"] {
-  return { id: meta.userId, name: meta.customerName ?? null, guest: isGuestId(meta.userId), channels: ["web"] };
+/**
+ * The thread's customer as business callers see them. Guests are people too,
+ * with ids starting gst_ (src/http/sessions.ts). `channels`: where the person
+ * reaches the thread — their messenger app for a messenger user (msgr_, wa_),
+ * else the web — and the messenger app the thread is bound to (`bound`, a
+ * channel link), if another.
+ */
+export function customerSummaryOf(meta: ConversationMeta, bound: ChannelKind | null = null): BusinessConversationInfo["customer"] {
+  const channels: string[] = [channelOfPerson(meta.userId) ?? "web"];
+  if (bound && !channels.includes(bound)) channels.push(bound);
+  return { id: meta.userId, name: meta.customerName ?? null, guest: isGuestId(meta.userId), channels };
 }

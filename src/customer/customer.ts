@@ -213,15 +213,26 @@ export class Customer extends DurableObject<Env> {
     this.guest.confirm(into);
   }
 
-  /** The person's open conversation, created when they have none. */
+  /**
+   * The person's open conversation, created when they have none.
+   * `seenOnChannel`: a messenger user (msgr_, wa_) just wrote — they have no
+   * session, so this is where they become a person of the people index
+   * (API.md: every person who ever had a session or a channel identity),
+   * with the name the platform gave, if any.
+   */
   async openConversation(input: {
     tenant: string;
     userId: string;
     ref?: string;
+    seenOnChannel?: { name?: string };
   }): Promise<Result<{ conversation: ConversationInfo; created: boolean }>> {
     // A merged guest's session token lives on for minutes; it starts nothing new.
     const refused = await toResult(() => this.guest.assertNotMerged());
     if (!refused.ok) return refused;
+    if (input.seenOnChannel) {
+      this.profile.set({ tenant: input.tenant, userId: input.userId, name: input.seenOnChannel.name });
+      this.people.seen();
+    }
     // With several threads (merged guests), which one is most recently active is read from them.
     if (this.threads.ids().length > 1) await this.refreshThreads();
     const existing = this.threads.open();

@@ -2,7 +2,7 @@
 // work stored, de-duplication by platform message id, batched entries,
 // every supported kind of Messenger and WhatsApp event, unknown ones ignored.
 import { describe, expect, it } from "vitest";
-import { api, eventually } from "./helpers";
+import { api, eventually, json } from "./helpers";
 import {
   channelTenant,
   contactOf,
@@ -152,6 +152,12 @@ describe("platform webhooks in", () => {
       { type: "text", text: "[image] the wheel" },
       { type: "text", text: "[location] 52.52,13.405 Shop" },
     ]);
+    // A person of the business from the first message: in the people index with the platform's name,
+    // and the thread's customer reaches it by WhatsApp.
+    const person = await eventually(() => api(`/v1/people/wa_${waId}`, { token: t.adminKey }), (r) => r.status === 200);
+    expect((await json<{ person: { id: string; name: string | null } }>(person)).person).toMatchObject({ id: `wa_${waId}`, name: "Maria Silva" });
+    const thread = await json<{ conversation: { customer: unknown } }>(await api(`/v1/conversations/${contact.conversationId}`, { token: t.adminKey }));
+    expect(thread.conversation.customer).toMatchObject({ id: `wa_${waId}`, name: "Maria Silva", channels: ["whatsapp"] });
   });
 
   it("keep what was answered 200: processing that fails after it is retried, in order", async () => {

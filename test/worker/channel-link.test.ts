@@ -83,6 +83,9 @@ describe("website → Messenger carry-over", () => {
     const page = await json<{ events: { content?: { text?: string } }[] }>(await api(`/v1/conversations/${alice.conversationId}/events`, { token: alice.token }));
     // The log also holds state changes (the agent's message took the thread over), which have no content.
     expect(page.events.map((e) => e.content?.text)).toContain("Hi, it's me in Messenger");
+    // The business sees where Alice reaches the thread: the website, and now Messenger.
+    const thread = await json<{ conversation: { customer: { channels: string[] } } }>(await api(`/v1/conversations/${alice.conversationId}`, { token: t.adminKey }));
+    expect(thread.conversation.customer.channels).toEqual(["web", "messenger"]);
   });
 
   it("links at most one identity per ref; forged and foreign refs link nobody", async () => {
