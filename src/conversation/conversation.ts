@@ -285,10 +285,12 @@ export class Conversation extends DurableObject<Env> {
 
   /**
    * A guest signed in: the thread, with its history and read cursors, now
-   * belongs to the identified person, whose list gets it. Idempotent, so an
-   * interrupted merge can be finished.
+   * belongs to the identified person, whose list gets it, and is named as
+   * they are (`customerName`, from their identity token), so the directory
+   * shows and finds it by that name at once. Idempotent, so an interrupted
+   * merge can be finished.
    */
-  async reassignOwner(fromUserId: string, toUserId: string, revoked: RevokedSession[] = []): Promise<Result<ThreadSummary>> {
+  async reassignOwner(fromUserId: string, toUserId: string, revoked: RevokedSession[] = [], customerName?: string): Promise<Result<ThreadSummary>> {
     return toResult(() => {
       this.revoked.add(revoked);
       const meta = this.meta.get();
@@ -296,7 +298,7 @@ export class Conversation extends DurableObject<Env> {
         throw new ServiceError("not_found", "conversation not found");
       }
       this.reads.reassign(fromUserId, toUserId);
-      const next = this.state.touch({ userId: toUserId });
+      const next = this.state.touch(customerName ? { userId: toUserId, customerName } : { userId: toUserId });
       this.summaries.changed(next);
       this.directory.changed();
       return this.summary(next);

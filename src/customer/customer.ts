@@ -180,8 +180,10 @@ export class Customer extends DurableObject<Env> {
     userId: string;
     guestId: string;
     guestTokenHash: string;
+    /** The person's name from the identity token, if it has one: the moved threads are named so at once. */
+    name?: string;
   }): Promise<Result<{ conversationIds: string[] }>> {
-    this.profile.set({ tenant: input.tenant, userId: input.userId });
+    this.profile.set({ tenant: input.tenant, userId: input.userId, name: input.name });
     const guest = customerStub(this.env, input.tenant, input.guestId);
     const claim = await guest.claimGuestMerge({ guestTokenHash: input.guestTokenHash, into: input.userId });
     if (!claim.ok) return claim;
@@ -326,7 +328,8 @@ export class Customer extends DurableObject<Env> {
     try {
       await finishMerges(this.merges, {
         // The moved thread refuses this person's signed-out sessions too.
-        reassign: (t) => conversationStub(this.env, tenant, t.threadId).reassignOwner(t.guestId, userId, this.revocations.notice().revoked),
+        reassign: (t) =>
+          conversationStub(this.env, tenant, t.threadId).reassignOwner(t.guestId, userId, this.revocations.notice().revoked, this.profile.get().name),
         confirm: (guestId) => customerStub(this.env, tenant, guestId).confirmGuestMerge(userId),
         record: (summary) => this.threads.record(summary),
       });

@@ -122,6 +122,8 @@ async function withIdentity(c: Context<AppEnv>, tenant: Tenant, body: SessionReq
         userId: identity.userId,
         guestId: guest.userId,
         guestTokenHash: await tokenHash(body.guestToken),
+        // The merged threads are named as the person at once (the token's name, when it has one).
+        ...(identity.name ? { name: identity.name } : {}),
       }),
     );
     extra.mergedConversations = merged.conversationIds;

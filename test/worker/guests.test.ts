@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/ids";
-import { api, identityToken, json, openConversation, send, uniqueUser } from "./helpers";
+import { api, BOT_KEY, eventually, identityToken, json, openConversation, send, uniqueUser } from "./helpers";
 import { myThreads, postSession, problemOf, session, texts } from "./identity-helpers";
 
 describe("guests", () => {
@@ -50,6 +50,14 @@ describe("guests", () => {
     const loggedIn = await json<{ user: { id: string; guest: boolean }; mergedConversations: string[]; sessionToken: string }>(login);
     expect(loggedIn.user).toMatchObject({ id: userId, guest: false });
     expect(loggedIn.mergedConversations).toEqual([id]);
+    // The business sees the thread under the person's name at once, not only after their next message.
+    const moved = await json<{ conversation: { customer: { id: string; name: string | null } } }>(await api(`/v1/conversations/${id}`, { token: BOT_KEY }));
+    expect(moved.conversation.customer).toMatchObject({ id: userId, name: "Maria" });
+    const found = await eventually(
+      () => api(`/v1/conversations?q=${encodeURIComponent("Maria")}&limit=100`, { token: BOT_KEY }).then((r) => json<{ conversations: { id: string }[] }>(r)),
+      (page) => page.conversations.some((c) => c.id === id),
+    );
+    expect(found.conversations.map((c) => c.id)).toContain(id);
 
     // A third device, signed in with only the identity token.
     const third = await session({ identityToken: await identityToken(userId) });
