@@ -158,7 +158,8 @@ function storedOf({ entry, texts }: DirectoryWrite): Record<string, string | num
     assignee: entry.assignee,
     labels: JSON.stringify(entry.labels),
     customerId: entry.customer.id,
-    customerName: entry.customer.name,
+    // Only searched (the row shows `customer`), and lower-cased for it: SQLite's LIKE folds ASCII only.
+    customerName: entry.customer.name?.toLowerCase() ?? null,
     customer: JSON.stringify(entry.customer),
     lastEvent: entry.lastEvent ? JSON.stringify(entry.lastEvent) : null,
     lastSeq: entry.lastSeq,
@@ -294,10 +295,22 @@ function decodeCursor(text: string, filters: string, now: number): Cursor {
   return c as Cursor;
 }
 
-/** The search condition on directory_search for `q`: trigram MATCH from 3 characters, LIKE below. */
-function searchCondition(q: string): { sql: string; value: string } {
-  if ([...q].length >= 3) return { sql: "directory_search MATCH ?", value: `"${q.replace(/"/g, '""')}"` };
-  return { sql: "text LIKE ? ESCAPE '\\'", value: `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` };
+/**
+ * The search condition on directory_search for `q`: trigram MATCH from 3
+ * characters (FTS5 folds case across Unicode), LIKE below — once per way of
+ * writing its one or two characters in lower and upper case, since SQLite's
+ * LIKE folds ASCII letters only (so "rè" finds "RÈ").
+ */
+function searchCondition(q: string): { sql: string; values: string[] } {
+  const chars = [...q];
+  if (chars.length >= 3) return { sql: "directory_search MATCH ?", values: [`"${q.replace(/"/g, '""')}"`] };
+  let spellings = [""];
+  for (const ch of chars) {
+    const cases = [...new Set([ch, ch.toLowerCase(), ch.toUpperCase()])];
+    spellings = spellings.flatMap((prefix) => cases.map((c) => prefix + c));
+  }
+  const values = [...new Set(spellings)].map(likeValue);
+  return { sql: `(${values.map(() => "text LIKE ? ESCAPE '\\'").join(" OR ")})`, values };
 }
 
 function likeValue(q: string): string {
@@ -345,7 +358,8 @@ export async function listDirectory(db: D1Database, tenant: string, query: Direc
       `(s.id IN (SELECT conversation_id FROM directory_search WHERE ${search.sql} AND tenant = ?)
         OR s.customer_name LIKE ? ESCAPE '\\' OR s.customer_id LIKE ? ESCAPE '\\')`,
     );
-    binds.push(search.value, tenant, likeValue(query.q), likeValue(query.q));
+    // customer_name is stored lower-cased (storedOf): the name matches in any case, beyond ASCII too.
+    binds.push(...search.values, tenant, likeValue(query.q.toLowerCase()), likeValue(query.q));
   }
   if (cursor) {
     const op = sort.desc ? "<" : ">";
@@ -400,7 +414,7 @@ async function addMatches(db: D1Database, tenant: string, q: string, rows: Direc
       `SELECT conversation_id, seq, text FROM directory_search
        WHERE ${search.sql} AND tenant = ? AND conversation_id IN (${rows.map(() => "?").join(", ")}) ORDER BY seq DESC`,
     )
-    .bind(search.value, tenant, ...rows.map((r) => r.id))
+    .bind(...search.values, tenant, ...rows.map((r) => r.id))
     .all<{ conversation_id: string; seq: number; text: string }>();
   const best = new Map<string, { seq: number; text: string }>();
   for (const h of hits.results) if (!best.has(h.conversation_id)) best.set(h.conversation_id, h);

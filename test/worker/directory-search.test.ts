@@ -37,6 +37,21 @@ describe("directory search", () => {
     expect((await list(sam.sessionToken, "q=order&status=resolved")).conversations).toEqual([]);
   });
 
+  it("is case-insensitive beyond ASCII: names of any length, and one- or two-character text queries", async () => {
+    const tenant = await newTenant();
+    const e = await customerOf(tenant, "el-1", "Élodie Şahin Zoë");
+    await say(e, "crème brûlée");
+    await rowWhen(tenant.id, e.conversationId, (r) => r.lastSeq === 1);
+    const sam = await agentSession("sam", { tenant: tenant.id, secret: tenant.secret });
+    const ids = async (q: string) => (await list(sam.sessionToken, `q=${encodeURIComponent(q)}`)).conversations.map((r) => r.id);
+    for (const q of ["Élodie", "élodie", "ÉLODIE", "Zoë", "ZOË", "zoë", "Şahin", "şahin", "CRÈME", "rè", "RÈ", "Rè", "Û"]) {
+      expect([q, await ids(q)]).toEqual([q, [e.conversationId]]);
+    }
+    // The match shows the name as the customer wrote it.
+    expect((await list(sam.sessionToken, `q=${encodeURIComponent("zoë")}`)).conversations[0]!.match).toEqual({ seq: 0, snippet: "Élodie Şahin Zoë el-1" });
+    expect(await ids("xyz")).toEqual([]);
+  });
+
   it("cuts previews and snippets between characters, never inside an emoji", async () => {
     const tenant = await newTenant();
     const eve = await customerOf(tenant, "eve-1", "Eve");
