@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import * as z from "zod";
 import { signHandoffToken } from "../auth/handoff-token";
 import { settingsOf } from "../env";
-import { authenticate, businessOf, customerOf } from "../http/auth";
+import { authenticate, businessOf, businessOnly, customerOf } from "../http/auth";
 import type { AppEnv } from "../http/types";
 import { describe, jsonBody, onConversation, pathParams, ROUTE_DOCS, undescribed } from "../http/route";
 import { isConversationId, isGuestId } from "../ids";
@@ -39,14 +39,14 @@ export const channels = new Hono<AppEnv>();
 
 const setMessenger = ROUTE_DOCS ? describe("Set the Messenger page (admin key); secrets are never read back", ["apiKey"], { "200": "The channel" }) : undescribed;
 
-channels.put("/messenger", setMessenger, authenticate(), jsonBody(MessengerSettings), async (c) => {
+channels.put("/messenger", setMessenger, authenticate(), businessOnly(["admin"]), jsonBody(MessengerSettings), async (c) => {
   const { pageId, pageAccessToken, appSecret, verifyToken } = c.req.valid("json");
   return saveChannel(c, "messenger", { accountId: pageId, accessToken: pageAccessToken, appSecret, verifyToken });
 });
 
 const setWhatsApp = ROUTE_DOCS ? describe("Set the WhatsApp Cloud API number (admin key); secrets are never read back", ["apiKey"], { "200": "The channel" }) : undescribed;
 
-channels.put("/whatsapp", setWhatsApp, authenticate(), jsonBody(WhatsAppSettings), async (c) => {
+channels.put("/whatsapp", setWhatsApp, authenticate(), businessOnly(["admin"]), jsonBody(WhatsAppSettings), async (c) => {
   const { phoneNumberId, accessToken, appSecret, verifyToken } = c.req.valid("json");
   return saveChannel(c, "whatsapp", { accountId: phoneNumberId, accessToken, appSecret, verifyToken });
 });

@@ -90,6 +90,19 @@ export function customerOf(c: Context<AppEnv>): CustomerAccess {
   return access;
 }
 
+/**
+ * Middleware: businessOf as a step before the body is read, so a caller who
+ * may not use the route gets 403 forbidden whatever it sent, never the
+ * route's body rules (API.md "Business side": customer credentials get 403
+ * on every route there). Put after authenticate(), before jsonBody(…).
+ */
+export function businessOnly(roles?: BusinessAccess["role"][]): MiddlewareHandler<AppEnv> {
+  return async function businessOnly(c, next) {
+    businessOf(c, roles);
+    await next();
+  };
+}
+
 export function businessOf(c: Context<AppEnv>, roles: BusinessAccess["role"][] = ["bot", "agent", "admin"]): BusinessAccess {
   const access = c.get("access");
   if (access.kind !== "business") throw new ServiceError("forbidden", "this route needs a tenant API key or an agent session");

@@ -19,7 +19,7 @@ import { findTopic, TopicId } from "../broadcast/subscriptions";
 import { newId } from "../ids";
 import { Content } from "../protocol/content";
 import { ServiceError } from "../protocol/errors";
-import { authenticate, businessOf } from "./auth";
+import { authenticate, businessOf, businessOnly } from "./auth";
 import { decodeCursor, encodeCursor } from "./cursor";
 import type { AppEnv } from "./types";
 import { describe, jsonBody, queryOf, ROUTE_DOCS, undescribed } from "./route";
@@ -69,7 +69,7 @@ async function requireTopic(c: Context<AppEnv>, tenant: string, topic: string): 
 export const broadcasts = new Hono<AppEnv>();
 broadcasts.use("*", authenticate());
 
-broadcasts.post("/", ROUTE_DOCS ? describe("Create a broadcast (bot or admin key)", ["apiKey"], { "202": "{ broadcast }" }) : undescribed, jsonBody(CreateBroadcastBody), async (c) => {
+broadcasts.post("/", ROUTE_DOCS ? describe("Create a broadcast (bot or admin key)", ["apiKey"], { "202": "{ broadcast }" }) : undescribed, businessOnly(["bot", "admin"]), jsonBody(CreateBroadcastBody), async (c) => {
   const access = businessOf(c, ["bot", "admin"]);
   const body = c.req.valid("json");
   const labels = labelsOf(body.audience);
@@ -95,7 +95,7 @@ broadcasts.post("/", ROUTE_DOCS ? describe("Create a broadcast (bot or admin key
   return c.json({ broadcast: await broadcastView(c.env.DB, access.tenant, record.id) }, 202);
 });
 
-broadcasts.post("/estimate", ROUTE_DOCS ? describe("How many people a broadcast would reach now", ["apiKey"], { "200": "{ total }" }) : undescribed, jsonBody(EstimateBody), async (c) => {
+broadcasts.post("/estimate", ROUTE_DOCS ? describe("How many people a broadcast would reach now", ["apiKey"], { "200": "{ total }" }) : undescribed, businessOnly(["bot", "admin"]), jsonBody(EstimateBody), async (c) => {
   const access = businessOf(c, ["bot", "admin"]);
   const body = c.req.valid("json");
   const labels = labelsOf(body.audience);

@@ -18,7 +18,7 @@ import type { StatePatch } from "../conversation/state";
 import { listDirectory, type DirectoryQuery } from "../directory/conversation-index";
 import { unwrap } from "../protocol/result";
 import { MAX_PAGE } from "../conversation/event-store";
-import { authenticate, businessOf, customerOf } from "./auth";
+import { authenticate, businessOf, businessOnly, customerOf } from "./auth";
 import { limitCustomerSend } from "./rate-limit";
 import type { AppEnv } from "./types";
 import { describe, jsonBody, onConversation as onThread, queryOf, type Credential, ROUTE_DOCS, undescribed } from "./route";
@@ -194,7 +194,7 @@ const patchThread = ROUTE_DOCS ? describe("Change status, snooze, assignee, labe
   "200": "The conversation and the event (null when nothing changed)",
 }, onThread) : undescribed;
 
-conversations.patch("/:id", patchThread, jsonBody(PatchConversation), async (c) => {
+conversations.patch("/:id", patchThread, businessOnly(), jsonBody(PatchConversation), async (c) => {
   const access = businessOf(c);
   const body = c.req.valid("json");
   const patch: StatePatch = {};
@@ -211,7 +211,7 @@ const handover = ROUTE_DOCS ? describe("Pass the thread between the bot and agen
   "409": "Stale ifEpoch, or another agent owns the thread",
 }, onThread) : undescribed;
 
-conversations.post("/:id/handover", handover, jsonBody(HandoverRequest), async (c) => {
+conversations.post("/:id/handover", handover, businessOnly(), jsonBody(HandoverRequest), async (c) => {
   const access = businessOf(c);
   const body = c.req.valid("json");
   const input: HandoverInput = { owner: body.owner };
@@ -225,7 +225,7 @@ conversations.post("/:id/handover", handover, jsonBody(HandoverRequest), async (
 /** Internal notes: business callers only, never in the customer's log. */
 const writeNote = ROUTE_DOCS ? describe("Write an internal note (never in the customer log); idempotent by clientId", business, { "200": "A retry: the original note", "201": "Written" }, onThread) : undescribed;
 
-conversations.post("/:id/notes", writeNote, jsonBody(NoteRequest), async (c) => {
+conversations.post("/:id/notes", writeNote, businessOnly(), jsonBody(NoteRequest), async (c) => {
   const access = businessOf(c);
   const body = c.req.valid("json");
   noteAuthor(access, body.sender);
@@ -245,7 +245,7 @@ const payment = ROUTE_DOCS ? describe("A payment request's new status (a payment
   "409": "The request is already final",
 }, onThread) : undescribed;
 
-conversations.post("/:id/payments/:requestId", payment, jsonBody(PaymentUpdate), async (c) => {
+conversations.post("/:id/payments/:requestId", payment, businessOnly(), jsonBody(PaymentUpdate), async (c) => {
   const access = businessOf(c);
   const { status } = c.req.valid("json");
   const requestId = c.req.param("requestId");

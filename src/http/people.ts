@@ -7,7 +7,7 @@ import { findPerson, listPeople, patchPerson } from "../broadcast/people";
 import { LABEL_PATTERN } from "../broadcast/label-expr";
 import { isTimeZone } from "../broadcast/local-time";
 import { ServiceError } from "../protocol/errors";
-import { authenticate, businessOf } from "./auth";
+import { authenticate, businessOf, businessOnly } from "./auth";
 import { decodeCursor, encodeCursor } from "./cursor";
 import type { AppEnv } from "./types";
 import { describe, jsonBody, queryOf, ROUTE_DOCS, undescribed } from "./route";
@@ -57,7 +57,7 @@ people.get("/:userId", ROUTE_DOCS ? describe("One person", ["apiKey"], { "200": 
   return c.json({ person });
 });
 
-people.patch("/:userId", ROUTE_DOCS ? describe("Add/remove labels, set the IANA timezone", ["apiKey"], { "200": "{ person }" }) : undescribed, jsonBody(PatchPersonBody), async (c) => {
+people.patch("/:userId", ROUTE_DOCS ? describe("Add/remove labels, set the IANA timezone", ["apiKey"], { "200": "{ person }" }) : undescribed, businessOnly(), jsonBody(PatchPersonBody), async (c) => {
   const access = businessOf(c);
   const body = c.req.valid("json");
   const person = await patchPerson(c.env.DB, access.tenant, c.req.param("userId"), {

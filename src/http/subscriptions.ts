@@ -4,7 +4,7 @@ import { Hono } from "hono/tiny";
 import * as z from "zod";
 import { findTopic, listTopics, putTopic, subscribe, subscriptionsOf, TopicId, unsubscribe } from "../broadcast/subscriptions";
 import { ServiceError } from "../protocol/errors";
-import { authenticate, businessOf, customerOf } from "./auth";
+import { authenticate, businessOf, businessOnly, customerOf } from "./auth";
 import type { AppEnv } from "./types";
 import { describe, jsonBody, ROUTE_DOCS, undescribed } from "./route";
 import { parseWith } from "./validate";
@@ -22,7 +22,7 @@ function topicParam(value: string): string {
 export const topics = new Hono<AppEnv>();
 topics.use("*", authenticate());
 
-topics.put("/:topic", ROUTE_DOCS ? describe("Create or change a topic (admin key)", ["apiKey"], { "200": "Changed", "201": "Created" }) : undescribed, jsonBody(PutTopicBody), async (c) => {
+topics.put("/:topic", ROUTE_DOCS ? describe("Create or change a topic (admin key)", ["apiKey"], { "200": "Changed", "201": "Created" }) : undescribed, businessOnly(["admin"]), jsonBody(PutTopicBody), async (c) => {
   const access = businessOf(c, ["admin"]);
   const topic = topicParam(c.req.param("topic"));
   const body = c.req.valid("json");

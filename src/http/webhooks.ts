@@ -22,7 +22,7 @@ import {
 import { endpointsChanged, enqueueTenantWebhook } from "../webhooks/tenant-outbox";
 import { webhookUrlProblem } from "../webhooks/url-policy";
 import { webhookSinkId } from "../webhooks/webhook-sink";
-import { authenticate, businessOf } from "./auth";
+import { authenticate, businessOf, businessOnly } from "./auth";
 import type { AppEnv } from "./types";
 import { definedFields } from "./defined";
 import { describe, jsonBody, pathParams, queryOf, ROUTE_DOCS, undescribed } from "./route";
@@ -102,7 +102,7 @@ const inDeployment = <S>(schemaFor: (dev: boolean) => S) => ({ runtime: (c: Cont
 
 const create = ROUTE_DOCS ? describe("Create a webhook endpoint (admin key); its whsec_ secret is shown once", ["apiKey"], { "201": "The endpoint and its secret" }) : undescribed;
 
-webhooks.post("/", create, jsonBody(CreateEndpointBody, inDeployment(createSchema)), async (c) => {
+webhooks.post("/", create, businessOnly(["admin"]), jsonBody(CreateEndpointBody, inDeployment(createSchema)), async (c) => {
   const access = admin(c);
   const body = c.req.valid("json");
   const input: Parameters<typeof createEndpoint>[2] = { url: body.url, events: body.events };
@@ -128,7 +128,7 @@ webhooks.get("/:id", ROUTE_DOCS ? describe("A webhook endpoint (never its secret
 
 const patchEndpoint = ROUTE_DOCS ? describe("Change an endpoint; disabled: false enables it again", ["apiKey"], { "200": "The endpoint" }, onEndpoint) : undescribed;
 
-webhooks.patch("/:id", patchEndpoint, jsonBody(PatchEndpointBody, inDeployment(patchSchema)), async (c) => {
+webhooks.patch("/:id", patchEndpoint, businessOnly(["admin"]), jsonBody(PatchEndpointBody, inDeployment(patchSchema)), async (c) => {
   const access = admin(c);
   const body = c.req.valid("json");
   const patch: Parameters<typeof updateEndpoint>[3] = definedFields(body, ["url", "events", "description", "bot", "disabled"]);
@@ -196,7 +196,7 @@ webhooks.post("/:id/deliveries/:deliveryId/retry", retry, async (c) => {
 
 const recover = ROUTE_DOCS ? describe("Send again every failed delivery created since a time", ["apiKey"], { "202": "How many were queued" }, onEndpoint) : undescribed;
 
-webhooks.post("/:id/recover", recover, jsonBody(Recover), async (c) => {
+webhooks.post("/:id/recover", recover, businessOnly(["admin"]), jsonBody(Recover), async (c) => {
   const access = admin(c);
   const endpoint = await endpointOf(c, access);
   const { since } = c.req.valid("json");
