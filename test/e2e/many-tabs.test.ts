@@ -1,7 +1,7 @@
 // Many tabs, one customer: two tabs of one site share the session, so a
 // sign-in (which merges the guest) or a sign-out in one tab reaches the other
 // as a normal state change: no raw code, nothing stuck at "Sending…".
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { LocalServer } from "../support/server";
 import { conversationIdOf, customerTexts, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
@@ -22,25 +22,65 @@ async function sent(page: Page, text: string): Promise<void> {
 }
 
 /**
- * Polls until `page`'s widget holds the person `userId`. On a timeout the
- * error says what the tab holds instead (its person, its stored session, its
- * status line), so a rare failure explains itself.
+ * Records, in every tab of `context` (install before opening them), what
+ * happens to the stored session and the live sockets: each write or removal
+ * of a `…:session` key (a removal with the SDK's call stack), each `storage`
+ * event for it, each socket opened and each close code. A rare failure of
+ * the test below then says which tab dropped the session, and why.
  */
-async function followsTo(page: Page, userId: string): Promise<void> {
-  try {
-    await expect.poll(() => page.evaluate(() => window.Carryover?.user?.id)).toBe(userId);
-  } catch (err) {
-    const held = await page.evaluate(() => {
-      const stored = Object.keys(localStorage)
-        .filter((k) => k.endsWith(":session"))
-        .map((k) => {
-          const v = JSON.parse(localStorage.getItem(k) ?? "null") as { user?: { id?: string; guest?: boolean } } | null;
-          return { key: k, user: v?.user ?? null };
-        });
-      const status = document.querySelector("carryover-chat")?.shadowRoot?.querySelector(".status")?.textContent ?? null;
-      return { user: window.Carryover?.user ?? null, stored, status };
+async function traceSessions(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const trace: string[] = [];
+    (window as unknown as { __sessionTrace: string[] }).__sessionTrace = trace;
+    const note = (what: string) => trace.push(`${new Date().toISOString().slice(11, 23)} ${what}`);
+    const userOf = (v: string | null) => {
+      try {
+        return (JSON.parse(v ?? "null") as { user?: { id?: string } } | null)?.user?.id ?? null;
+      } catch {
+        return "unreadable";
+      }
+    };
+    const { setItem, removeItem } = Storage.prototype;
+    Storage.prototype.setItem = function (key: string, value: string) {
+      if (key.endsWith(":session")) note(`set user=${userOf(value)}`);
+      return setItem.call(this, key, value);
+    };
+    Storage.prototype.removeItem = function (key: string) {
+      if (key.endsWith(":session")) note(`REMOVE by ${(new Error().stack ?? "").split("\n").slice(2, 9).map((l) => l.trim()).join(" < ")}`);
+      return removeItem.call(this, key);
+    };
+    addEventListener("storage", (e) => {
+      if (e.key === null || e.key.endsWith(":session")) note(`storage event user=${userOf(e.newValue)}`);
     });
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\nthe tab holds: ${JSON.stringify(held)}`);
+    const Native = WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        note(`ws open ${String(url).replace(/^.*\/conversations\//, "").slice(0, 40)}`);
+        this.addEventListener("close", (e) => note(`ws close ${e.code} ${e.reason}`));
+      }
+    };
+  });
+}
+
+/** Runs `step`; when it fails, the error carries each tab's person, stored session, status line and trace (traceSessions). */
+async function explained(tabs: Record<string, Page>, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    const held = await Promise.all(
+      Object.entries(tabs).map(async ([name, page]) => {
+        const state = await page
+          .evaluate(() => ({
+            user: window.Carryover?.user ?? null,
+            status: document.querySelector("carryover-chat")?.shadowRoot?.querySelector(".status")?.textContent ?? null,
+            trace: (window as unknown as { __sessionTrace?: string[] }).__sessionTrace ?? [],
+          }))
+          .catch((e: unknown) => ({ unreadable: String(e) }));
+        return `tab ${name}: ${JSON.stringify(state, null, 1)}`;
+      }),
+    );
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${held.join("\n")}`);
   }
 }
 
@@ -48,17 +88,19 @@ describe("two tabs of one site", () => {
   it("sign in from one tab, send from the other", async () => {
     const user = uniqueUser("tabs");
     const context = await newDevice(browser);
+    await traceSessions(context);
     const tabA = await openShop(context, server.url, user, "Tess");
     const tabB = await openShop(context, server.url, user, "Tess");
+    const tabs = { A: tabA, B: tabB };
     await openChat(tabB);
     await sendText(tabB, "from B as a guest");
     await sent(tabB, "from B as a guest");
     const guestId = await tabB.evaluate(() => window.Carryover?.user?.id);
     expect(await tabA.evaluate(() => window.Carryover?.user?.id)).toBe(guestId); // one session for both tabs
 
-    await signIn(tabA);
+    await explained(tabs, () => signIn(tabA));
     // Tab B follows: the same person, without being told anything.
-    await followsTo(tabB, user);
+    await explained(tabs, () => expect.poll(() => tabB.evaluate(() => window.Carryover?.user?.id)).toBe(user));
     await sendText(tabB, "from B after the sign-in");
     await sent(tabB, "from B after the sign-in");
     expect(await widget(tabB).host.locator("[data-state=pending]").count()).toBe(0);
