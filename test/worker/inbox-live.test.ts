@@ -50,6 +50,20 @@ async function rowsUntil(inbox: LiveClient, ready: (rows: Map<string, RowFrame["
   return rows;
 }
 
+/**
+ * Six customers of `tenant` (ids `<prefix>0..5`) each write once while no
+ * inbox socket is open: each shard's batch is answered "no socket", and the
+ * shards stop sending. Resolves once D1 has every row and the shards had time to go quiet.
+ */
+async function writeUnwatched(tenant: Awaited<ReturnType<typeof newTenant>>, prefix: string) {
+  const customers = [];
+  for (let i = 0; i < 6; i++) customers.push(await customerOf(tenant, `${prefix}${i}`));
+  for (const c of customers) await say(c, "while nobody watches");
+  for (const c of customers) await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq === 1);
+  await new Promise((r) => setTimeout(r, 500));
+  return customers;
+}
+
 describe("inbox live feed", () => {
   it("pushes every directory change of the tenant, and nothing of another tenant", async () => {
     const [tenant, other] = await Promise.all([newTenant(), newTenant()]);
@@ -84,12 +98,7 @@ describe("inbox live feed", () => {
 
   it("reaches a socket opened after the shards stopped sending to a hub without sockets", async () => {
     const tenant = await newTenant();
-    const customers = [];
-    for (let i = 0; i < 6; i++) customers.push(await customerOf(tenant, `c${i}`));
-    // No inbox open: each shard's batch is answered "no socket", and the shard stops sending.
-    for (const c of customers) await say(c, "before");
-    for (const c of customers) await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq === 1);
-    await new Promise((r) => setTimeout(r, 500));
+    const customers = await writeUnwatched(tenant, "c");
 
     const inbox = await openInbox(tenant.apiKey);
     for (const c of customers) await say(c, "after");
@@ -115,12 +124,7 @@ describe("inbox live feed", () => {
     first.ws.close(1000, "bye");
     second.ws.close(1000, "bye");
     await Promise.all([first.closed, second.closed]);
-    // With no socket open, each shard's next batch is answered "no socket" and the shard goes quiet.
-    const customers = [];
-    for (let i = 0; i < 6; i++) customers.push(await customerOf(tenant, `q${i}`));
-    for (const c of customers) await say(c, "while nobody watches");
-    for (const c of customers) await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq === 1);
-    await new Promise((r) => setTimeout(r, 500));
+    const customers = await writeUnwatched(tenant, "q");
 
     const third = await openInbox(tenant.apiKey);
     expect((await listens()).some((n, k) => n > told[k]!)).toBe(true);
