@@ -82,8 +82,7 @@ export class Session {
       this.locked(async () => {
         // Another tab may have signed in meanwhile, merging the guest this one still
         // holds: sign in with the device's stored credentials, not a spent guest token.
-        const stored = await this.readStored();
-        if (stored.user && stored.refreshToken) this.state = stored;
+        await this.takeStored();
         const body: Record<string, string> = { identityToken };
         if (this.state.guestToken) body.guestToken = this.state.guestToken;
         if (this.state.deviceId) body.deviceId = this.state.deviceId;
@@ -144,13 +143,10 @@ export class Session {
         // them, as followStored does, instead of spending this instance's own
         // refresh token, which that change may have spent or revoked; refused,
         // it would sign the device out under the other tab.
-        const stored = await this.readStored();
-        if (stored.user && stored.refreshToken) {
-          if (stored.sessionToken && stored.sessionToken !== stale && this.fresh(stored)) {
-            this.use(stored);
-            return stored.sessionToken;
-          }
-          this.state = stored;
+        const stored = await this.takeStored();
+        if (stored?.sessionToken && stored.sessionToken !== stale && this.fresh(stored)) {
+          this.use(stored);
+          return stored.sessionToken;
         }
         return this.obtain("refresh");
       }),
@@ -187,7 +183,7 @@ export class Session {
    * sharing the storage had already stored a newer session (it signed in,
    * merged the guest, redeemed a handoff), which this one now follows.
    */
-  async signedOutBy(err: unknown, revokedToken: string | null = this.state.sessionToken): Promise<boolean> {
+  async signedOutBy(err: unknown, revokedToken: string | null): Promise<boolean> {
     if (!isRevoked(err)) return false;
     return this.revoked(revokedToken);
   }
@@ -200,8 +196,14 @@ export class Session {
    */
   async revoked(revokedToken: string | null): Promise<boolean> {
     return this.locked(async () => {
-      await this.followStored();
-      if (this.state.user && this.state.sessionToken !== revokedToken) return false;
+      // The tab whose sign-in revoked it may have stored the next session just now: across
+      // tabs, localStorage reaches this one a moment after the lock does (Chromium passes a
+      // write between renderers asynchronously). Up to a second for it to show.
+      for (let i = 9; i--; ) {
+        await this.followStored();
+        if (this.state.user && this.state.sessionToken !== revokedToken) return false;
+        await new Promise((r) => setTimeout(r, 99));
+      }
       await this.signedOut();
       return true;
     });
@@ -399,5 +401,11 @@ export class Session {
   /** What the storage shared with other tabs and instances holds now. */
   private async readStored(): Promise<StoredSession> {
     return parseStored(await readJson(this.options.storage, this.options.storageKey));
+  }
+
+  /** The stored session, taken as this instance's when there is one (another tab's sign-in, refresh or new guest); null when none is stored. */
+  private async takeStored(): Promise<StoredSession | null> {
+    const stored = await this.readStored();
+    return stored.user && stored.refreshToken ? (this.state = stored) : null;
   }
 }
