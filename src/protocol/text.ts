@@ -2,7 +2,7 @@
 // JavaScript strings are UTF-16, and a cut between the two halves of a
 // surrogate pair (an emoji, most CJK extension characters) leaves a lone
 // surrogate, which is not Unicode text (RFC 8259 §8.2 calls it
-// unpredictable for receivers; JSON.stringify escapes it as \udXXX).
+// unpredictable for receivers; JSON.stringify writes it as a \ud800-style escape).
 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
