@@ -31,6 +31,11 @@ export class ChannelBindings {
     return this.cached ? { ...this.cached } : null;
   }
 
+  /** The messenger app the conversation is bound to, or null (a web thread). */
+  channel(): ChannelKind | null {
+    return this.get()?.channel ?? null;
+  }
+
   /**
    * Binds the conversation to `recipient` on `channel` (a no-op when it
    * already is, apart from moving `lastInboundAt` forward). Rebinding to

@@ -19,6 +19,7 @@ import { CloseCode, MAX_FRAME_BYTES, TYPING_THROTTLE_MS, TYPING_TTL_MS, type Ser
 import type { AppendOutcome } from "./event-store";
 import { eventFor, eventForCustomer, hasBusinessOnlyParts } from "./state";
 import { replayFrames } from "./replay-frames";
+import { typist } from "./send-as";
 
 /**
  * Events per SQL read while replaying; appends interleave between pages. 2,000
@@ -65,22 +66,6 @@ function tagsOf(access: Access): string[] {
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/**
- * Who a typing frame shows as: a session as itself (a named sender is
- * ignored), an API key as the sender it names — a bot-role key only as a bot,
- * as for messages (src/conversation/send-as.ts) — or else as itself.
- */
-function typingSender(access: Access, frame: TypingFrame): Sender {
-  if (access.kind === "customer") {
-    const sender: Sender = { role: "customer", id: access.userId, deviceId: access.deviceId };
-    if (access.name !== undefined) sender.name = access.name;
-    return sender;
-  }
-  if (access.agent) return { role: "agent", id: access.agent.id, name: access.agent.name };
-  if (frame.sender && (access.role !== "bot" || frame.sender.role === "bot")) return { ...frame.sender };
-  return { role: access.role === "bot" ? "bot" : "agent", id: access.keyId };
 }
 
 export class Connections {
@@ -211,7 +196,7 @@ export class Connections {
       state.typing = { ...previous, timer };
       return;
     }
-    const sender = previous?.sender ?? typingSender(state.access, frame);
+    const sender = previous?.sender ?? typist(state.access, frame.sender);
     state.typing = { sender, sentAt: now, timer };
     this.fanOut({ type: "typing", sender, state: "on" }, ws, typingAudience(state.access));
   }

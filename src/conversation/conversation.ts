@@ -112,7 +112,7 @@ export class Conversation extends DurableObject<Env> {
           this.shardStub = undefined;
           throw err;
         }),
-      () => this.channels.get()?.channel ?? null,
+      () => this.channels.channel(),
     );
     this.channels = new ChannelBindings(sql);
     this.channelThread = new ChannelThread({ meta: this.meta, store: this.store, bindings: this.channels, sends: this.channelSends, outbox: this.outbox });
@@ -127,7 +127,7 @@ export class Conversation extends DurableObject<Env> {
   async get(access: Access): Promise<Result<{ conversation: ConversationInfo | BusinessConversationInfo; reads: Record<string, number> }>> {
     return toResult(() => {
       const meta = this.authorize(access);
-      const conversation = access.kind === "business" ? businessInfo(meta, this.info(meta), this.channels.get()?.channel ?? null) : this.info(meta);
+      const conversation = access.kind === "business" ? businessInfo(meta, this.info(meta), this.channels.channel()) : this.info(meta);
       return { conversation, reads: this.reads.all() };
     });
   }
@@ -418,7 +418,7 @@ export class Conversation extends DurableObject<Env> {
 
   private stateAnswer(outcome: AppendOutcome | null): StateAnswer {
     const meta = this.meta.get()!;
-    return { conversation: businessInfo(meta, this.info(meta), this.channels.get()?.channel ?? null), event: outcome?.event ?? null };
+    return { conversation: businessInfo(meta, this.info(meta), this.channels.channel()), event: outcome?.event ?? null };
   }
 
   private info(meta: ConversationMeta): ConversationInfo {
