@@ -77,6 +77,16 @@ export function isChannelPerson(userId: string): boolean {
   return channelOfPerson(userId) !== null;
 }
 
+/**
+ * Whether `userId` is not proven by the business's identity provider: a
+ * guest, or a messenger user (isChannelPerson). Such a person's sessions say
+ * `user.guest: true` and carry a guest token, and the business sees
+ * `guest: true` for them in threads and the people index (API.md).
+ */
+export function isGuestLike(userId: string): boolean {
+  return isGuestId(userId) || isChannelPerson(userId);
+}
+
 /** The messenger app of a messenger user's person id, or null for anyone else (CHANNEL_PERSON_PREFIXES). */
 export function channelOfPerson(userId: string): keyof typeof CHANNEL_PERSON_PREFIXES | null {
   if (userId.startsWith(CHANNEL_PERSON_PREFIXES.messenger)) return "messenger";

@@ -12,10 +12,9 @@ import { settingsOf } from "../env";
 import { authenticate, businessOf, businessOnly, customerOf } from "../http/auth";
 import type { AppEnv } from "../http/types";
 import { describe, jsonBody, onConversation, pathParams, ROUTE_DOCS, undescribed } from "../http/route";
-import { isConversationId, isGuestId } from "../ids";
+import { isConversationId, isGuestLike } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { unwrap } from "../protocol/result";
-import { isChannelPerson } from "../ids";
 import { personIdOf } from "./inbound";
 import { signLinkRef } from "./link-ref";
 import { CHANNEL_KINDS, deleteChannel, findChannel, listChannels, MessengerSettings, putChannel, WhatsAppSettings, type ChannelKind, type ChannelSecrets } from "./settings";
@@ -163,7 +162,7 @@ channelConversations.post("/:id/handoff", authenticate(), async (c, next) => {
     userId,
     conversationId: id,
     // A channel identity's person gets a guest token on the website, so signing in there merges them.
-    guest: isGuestId(userId) || isChannelPerson(userId),
+    guest: isGuestLike(userId),
   });
   const base = (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
   const url = `${base}/?${new URLSearchParams({ tenant: access.tenant, handoff: token }).toString()}`;

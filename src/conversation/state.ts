@@ -4,7 +4,7 @@
 // field that changed, `[old, new]`. Customers read the log through
 // `eventForCustomer`, which leaves out what only the business may see.
 import type { ChannelKind } from "../channels/settings";
-import { channelOfPerson, isGuestId } from "../ids";
+import { channelOfPerson, isGuestLike } from "../ids";
 import type { Access } from "../protocol/access";
 import type {
   BusinessConversationInfo,
@@ -198,5 +198,5 @@ export function businessInfo(meta: ConversationMeta, customerInfo: ConversationI
 export function customerSummaryOf(meta: ConversationMeta, bound: ChannelKind | null = null): BusinessConversationInfo["customer"] {
   const channels: string[] = [channelOfPerson(meta.userId) ?? "web"];
   if (bound && !channels.includes(bound)) channels.push(bound);
-  return { id: meta.userId, name: meta.customerName ?? null, guest: isGuestId(meta.userId), channels };
+  return { id: meta.userId, name: meta.customerName ?? null, guest: isGuestLike(meta.userId), channels };
 }

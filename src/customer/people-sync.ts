@@ -7,7 +7,7 @@
 // opening sessions on many devices cost one D1 write each before). What was
 // pushed is stored beside the row, so a person whose object was evicted and
 // wakes for a session costs no D1 write either; the row is read once per wake.
-import { isGuestId } from "../ids";
+import { isGuestLike } from "../ids";
 import { recordPerson } from "../broadcast/people";
 
 /** Changes within this window collapse into one push. */
@@ -120,7 +120,7 @@ export class PeopleSync {
       tenant,
       userId,
       name: name ?? null,
-      guest: isGuestId(userId),
+      guest: isGuestLike(userId),
       lastSeenAt: row.last_seen_at,
       version: row.version,
     });

@@ -13,7 +13,7 @@ import { signSessionToken } from "../auth/session-token";
 import type { SessionGrant } from "../customer/customer";
 import { settingsOf } from "../env";
 import type { Tenant } from "../directory/tenants";
-import { GUEST_PREFIX, isChannelPerson, isGuestId, newId } from "../ids";
+import { GUEST_PREFIX, isGuestLike, newId } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { cleanName } from "../protocol/names";
 import { unwrap } from "../protocol/result";
@@ -226,7 +226,7 @@ async function withRefresh(c: Context<AppEnv>, tenant: Tenant, body: SessionRequ
       ...deviceLimitOf(c, tenant, body),
     }),
   );
-  const guest = isGuestId(locator.userId) || isChannelPerson(locator.userId);
+  const guest = isGuestLike(locator.userId);
   return answer(c, tenant, { id: locator.userId, guest }, grant, next);
 }
 

@@ -155,9 +155,10 @@ describe("platform webhooks in", () => {
     // A person of the business from the first message: in the people index with the platform's name,
     // and the thread's customer reaches it by WhatsApp.
     const person = await eventually(() => api(`/v1/people/wa_${waId}`, { token: t.adminKey }), (r) => r.status === 200);
-    expect((await json<{ person: { id: string; name: string | null } }>(person)).person).toMatchObject({ id: `wa_${waId}`, name: "Maria Silva" });
+    // Not proven by the business's identity provider: guest-like, as the person's sessions on the website say.
+    expect((await json<{ person: { id: string; name: string | null } }>(person)).person).toMatchObject({ id: `wa_${waId}`, name: "Maria Silva", guest: true });
     const thread = await json<{ conversation: { customer: unknown } }>(await api(`/v1/conversations/${contact.conversationId}`, { token: t.adminKey }));
-    expect(thread.conversation.customer).toMatchObject({ id: `wa_${waId}`, name: "Maria Silva", channels: ["whatsapp"] });
+    expect(thread.conversation.customer).toMatchObject({ id: `wa_${waId}`, name: "Maria Silva", guest: true, channels: ["whatsapp"] });
   });
 
   it("keep what was answered 200: processing that fails after it is retried, in order", async () => {
