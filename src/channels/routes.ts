@@ -19,6 +19,7 @@ import { personIdOf } from "./inbound";
 import { signLinkRef } from "./link-ref";
 import { CHANNEL_KINDS, deleteChannel, findChannel, listChannels, MessengerSettings, putChannel, WhatsAppSettings, type ChannelKind, type ChannelSecrets } from "./settings";
 import { MAX_WEBHOOK_BYTES, receiveWebhook, verificationChallenge } from "./webhook";
+import { decimalInt } from "../http/decimal-int";
 
 function kindOf(value: string | undefined): ChannelKind {
   const kind = CHANNEL_KINDS.find((k) => k === value);
@@ -106,7 +107,7 @@ for (const kind of CHANNEL_KINDS) {
 }
 
 const ChannelLinkRequest = z.strictObject({ channel: z.literal("messenger") });
-const SeqParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const SeqParam = decimalInt(z.number().int().positive().max(Number.MAX_SAFE_INTEGER));
 
 function conversationIdOf(c: Context<AppEnv>): string {
   const id = c.req.param("id") ?? "";

@@ -26,6 +26,7 @@ import { enforceLimits, limitsOf } from "../ratelimit/limits";
 import { authenticate, businessOf } from "./auth";
 import type { AppEnv } from "./types";
 import { describe, pathParams, queryOf, ROUTE_DOCS, undescribed } from "./route";
+import { decimalInt } from "./decimal-int";
 
 /** The name as given, without any directory part or control characters. */
 const Filename = z
@@ -40,7 +41,7 @@ const UploadQuery = z.strictObject({
 
 const ContentQuery = z.object({
   tenant: TenantId,
-  exp: z.coerce.number().int(),
+  exp: decimalInt(z.number().int()),
   sig: z.string().max(128),
 });
 

@@ -23,6 +23,7 @@ import { authenticate, businessOf, businessOnly } from "./auth";
 import { decodeCursor, encodeCursor } from "./cursor";
 import type { AppEnv } from "./types";
 import { describe, jsonBody, queryOf, ROUTE_DOCS, undescribed } from "./route";
+import { decimalInt } from "./decimal-int";
 
 const Audience = z.strictObject({ labels: z.unknown() });
 
@@ -48,7 +49,7 @@ export const EstimateBody = z.strictObject({ topic: TopicId, audience: Audience.
 export const ListQuery = z.strictObject({
   status: z.enum(["scheduled", "running", "completed", "cancelled"]).optional(),
   cursor: z.string().min(1).max(512).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: decimalInt(z.number().int().min(1).max(100)).default(25),
 });
 
 const isCursor = (v: unknown): v is { createdAt: string; id: string } =>

@@ -19,17 +19,19 @@ import { listDirectory, type DirectoryQuery } from "../directory/conversation-in
 import { unwrap } from "../protocol/result";
 import { MAX_PAGE } from "../conversation/event-store";
 import { authenticate, businessOf, businessOnly, customerOf } from "./auth";
+import { decimalInt } from "./decimal-int";
 import { limitCustomerSend } from "./rate-limit";
 import type { AppEnv } from "./types";
 import { describe, jsonBody, onConversation as onThread, queryOf, type Credential, ROUTE_DOCS, undescribed } from "./route";
 
-const SeqParam = z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** A seq in a query: `min` and up. */
+const seqParam = (min: number) => decimalInt(z.number().int().min(min).max(Number.MAX_SAFE_INTEGER));
 
 const EventsQuery = z
   .strictObject({
-    after: SeqParam.optional(),
-    before: SeqParam.min(1).optional(),
-    limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(100),
+    after: seqParam(0).optional(),
+    before: seqParam(1).optional(),
+    limit: decimalInt(z.number().int().min(1).max(MAX_PAGE)).default(100),
   })
   .refine((q) => q.after === undefined || q.before === undefined, {
     message: "use after or before, not both",
@@ -86,13 +88,13 @@ const DirectoryQuerySchema = z.strictObject({
   q: z.string().trim().min(1).max(128).optional(),
   sort: z.enum(["updated", "waiting", "created"]).default("updated"),
   cursor: z.string().min(1).max(2048).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: decimalInt(z.number().int().min(1).max(100)).default(25),
   counts: z.enum(["true", "false", "1", "0"]).optional(),
 });
 
 const NotesQuery = z.strictObject({
   after: z.string().min(1).max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(100),
+  limit: decimalInt(z.number().int().min(1).max(MAX_PAGE)).default(100),
 });
 
 export const PaymentUpdate = z.strictObject({ status: PaymentStatus });

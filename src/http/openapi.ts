@@ -75,6 +75,17 @@ const documentation: GenerateSpecOptions["documentation"] = {
 const anError = { responses: { default: { description: "An error", content: problem } } };
 
 /**
+ * zod leaves a `.default()` out of an input schema when its value is the
+ * output of a transform (a query integer, src/http/decimal-int.ts, arrives
+ * as a string); the value is what a client gets when it leaves the parameter
+ * out, so the document shows it.
+ */
+function showDefault(ctx: { zodSchema: z.core.$ZodTypes; jsonSchema: Record<string, unknown> }): void {
+  const def = ctx.zodSchema._zod.def;
+  if (def.type === "default" && ctx.jsonSchema.default === undefined) ctx.jsonSchema.default = def.defaultValue;
+}
+
+/**
  * Hands each route's ROUTE_DOC mark to hono-openapi in the form its generator
  * reads (`uniqueSymbol`): descriptions as they are, validated inputs through
  * its zod `resolver`.
@@ -84,7 +95,7 @@ function markForGenerator(app: Hono<AppEnv>): void {
     const handler = findTargetHandler(route.handler) as { [ROUTE_DOC]?: RouteDoc; [uniqueSymbol]?: unknown };
     const doc = handler[ROUTE_DOC];
     if (!doc) continue;
-    handler[uniqueSymbol] = "spec" in doc ? { spec: doc.spec } : { target: doc.target, ...resolver(doc.schema) };
+    handler[uniqueSymbol] = "spec" in doc ? { spec: doc.spec } : { target: doc.target, ...resolver(doc.schema, { options: { unrepresentable: "any", override: showDefault } }) };
   }
 }
 

@@ -11,6 +11,7 @@ import { authenticate, businessOf, businessOnly } from "./auth";
 import { decodeCursor, encodeCursor } from "./cursor";
 import type { AppEnv } from "./types";
 import { describe, jsonBody, queryOf, ROUTE_DOCS, undescribed } from "./route";
+import { decimalInt } from "./decimal-int";
 
 const Label = z.string().regex(LABEL_PATTERN, "a label is 1..32 of [a-z0-9_:-]");
 
@@ -19,7 +20,7 @@ export const PeopleQuery = z.strictObject({
   label: Label.optional(),
   q: z.string().min(1).max(128).optional(),
   cursor: z.string().min(1).max(512).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: decimalInt(z.number().int().min(1).max(100)).default(25),
 });
 
 /** PATCH /v1/people/:userId body. */

@@ -26,6 +26,7 @@ import { authenticate, businessOf, businessOnly } from "./auth";
 import type { AppEnv } from "./types";
 import { definedFields } from "./defined";
 import { describe, jsonBody, pathParams, queryOf, ROUTE_DOCS, undescribed } from "./route";
+import { decimalInt } from "./decimal-int";
 
 const EventTypes = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))
@@ -77,7 +78,7 @@ const DeliveriesQuery = z.strictObject({
   status: z.enum(["pending", "failed", "succeeded"]).optional(),
   conversationId: z.string().refine(isConversationId, "not a conversation id").optional(),
   cursor: z.string().min(1).max(512).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: decimalInt(z.number().int().min(1).max(100)).default(50),
 });
 
 export const Recover = z.strictObject({ since: z.iso.datetime({ offset: true }) });

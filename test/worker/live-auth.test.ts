@@ -73,9 +73,11 @@ describe("live authentication", () => {
     expect(noProtocol.status).toBe(400);
     expect(noProtocol.webSocket).toBeNull();
 
-    const badAfter = await liveResponse(id, ["carryover.v1", `bearer.${s.sessionToken}`], "?after=-1");
-    expect(badAfter.status).toBe(400);
-    expect((await badAfter.json()) as object).toMatchObject({ code: "invalid_request" });
+    for (const after of ["-1", "0x2", ""]) {
+      const badAfter = await liveResponse(id, ["carryover.v1", `bearer.${s.sessionToken}`], `?after=${after}`);
+      expect({ after, status: badAfter.status }).toEqual({ after, status: 400 });
+      expect((await badAfter.json()) as object).toMatchObject({ code: "invalid_request", errors: [{ path: "after" }] });
+    }
   });
 
   it("ignores client-supplied internal headers: access comes only from the token", async () => {

@@ -63,7 +63,8 @@ describe("paging", () => {
     expect(seqs(await page(token, id, "limit=500"))).toEqual([1, 2, 3]);
   });
 
-  it.each(["limit=0", "limit=501", "limit=abc", "after=-1", "before=0", "after=1&before=3", "cursor=1"])(
+  // Numbers in decimal digits only: Number() would read "0x2" as 2, "1e2" as 100 and "" or " " as 0.
+  it.each(["limit=0", "limit=501", "limit=abc", "after=-1", "before=0", "after=1&before=3", "cursor=1", "after=0x2", "after=1e2", "after=", "after=%20", "limit=2.0", "limit=+5"])(
     "rejects %s with 400 invalid_request",
     async (query) => {
       const { token, id } = await threadWith(0);
