@@ -107,7 +107,7 @@ for (const kind of CHANNEL_KINDS) {
 }
 
 const ChannelLinkRequest = z.strictObject({ channel: z.literal("messenger") });
-const SeqParam = decimalInt(z.number().int().positive().max(Number.MAX_SAFE_INTEGER));
+const SeqParam = decimalInt(1, Number.MAX_SAFE_INTEGER);
 
 function conversationIdOf(c: Context<AppEnv>): string {
   const id = c.req.param("id") ?? "";

@@ -41,7 +41,7 @@ const UploadQuery = z.strictObject({
 
 const ContentQuery = z.object({
   tenant: TenantId,
-  exp: decimalInt(z.number().int()),
+  exp: decimalInt(),
   sig: z.string().max(128),
 });
 

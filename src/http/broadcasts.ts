@@ -49,7 +49,7 @@ export const EstimateBody = z.strictObject({ topic: TopicId, audience: Audience.
 export const ListQuery = z.strictObject({
   status: z.enum(["scheduled", "running", "completed", "cancelled"]).optional(),
   cursor: z.string().min(1).max(512).optional(),
-  limit: decimalInt(z.number().int().min(1).max(100)).default(25),
+  limit: decimalInt(1, 100).default(25),
 });
 
 const isCursor = (v: unknown): v is { createdAt: string; id: string } =>

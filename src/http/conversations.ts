@@ -25,13 +25,13 @@ import type { AppEnv } from "./types";
 import { describe, jsonBody, onConversation as onThread, queryOf, type Credential, ROUTE_DOCS, undescribed } from "./route";
 
 /** A seq in a query: `min` and up. */
-const seqParam = (min: number) => decimalInt(z.number().int().min(min).max(Number.MAX_SAFE_INTEGER));
+const seqParam = (min: number) => decimalInt(min, Number.MAX_SAFE_INTEGER);
 
 const EventsQuery = z
   .strictObject({
     after: seqParam(0).optional(),
     before: seqParam(1).optional(),
-    limit: decimalInt(z.number().int().min(1).max(MAX_PAGE)).default(100),
+    limit: decimalInt(1, MAX_PAGE).default(100),
   })
   .refine((q) => q.after === undefined || q.before === undefined, {
     message: "use after or before, not both",
@@ -88,13 +88,13 @@ const DirectoryQuerySchema = z.strictObject({
   q: z.string().trim().min(1).max(128).optional(),
   sort: z.enum(["updated", "waiting", "created"]).default("updated"),
   cursor: z.string().min(1).max(2048).optional(),
-  limit: decimalInt(z.number().int().min(1).max(100)).default(25),
+  limit: decimalInt(1, 100).default(25),
   counts: z.enum(["true", "false", "1", "0"]).optional(),
 });
 
 const NotesQuery = z.strictObject({
   after: z.string().min(1).max(64).optional(),
-  limit: decimalInt(z.number().int().min(1).max(MAX_PAGE)).default(100),
+  limit: decimalInt(1, MAX_PAGE).default(100),
 });
 
 export const PaymentUpdate = z.strictObject({ status: PaymentStatus });

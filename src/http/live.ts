@@ -17,7 +17,7 @@ import { describe, onConversation, queryOf, ROUTE_DOCS, undescribed } from "./ro
 import { decimalInt } from "./decimal-int";
 
 const LiveQuery = z.object({
-  after: decimalInt(z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)).default(0),
+  after: decimalInt(0, Number.MAX_SAFE_INTEGER).default(0),
   /** `batch`: the replay as `events` frames (API.md "Live"); absent or `event`: one frame per event. */
   [REPLAY_BATCH_QUERY.name]: z.enum(["event", REPLAY_BATCH_QUERY.value]).optional(),
   /** `1`: a direct socket, for a client that sends a frame on open (API.md "Direct sockets"); absent or `0`: relayed. */

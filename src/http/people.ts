@@ -20,7 +20,7 @@ export const PeopleQuery = z.strictObject({
   label: Label.optional(),
   q: z.string().min(1).max(128).optional(),
   cursor: z.string().min(1).max(512).optional(),
-  limit: decimalInt(z.number().int().min(1).max(100)).default(25),
+  limit: decimalInt(1, 100).default(25),
 });
 
 /** PATCH /v1/people/:userId body. */

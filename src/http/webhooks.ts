@@ -78,7 +78,7 @@ const DeliveriesQuery = z.strictObject({
   status: z.enum(["pending", "failed", "succeeded"]).optional(),
   conversationId: z.string().refine(isConversationId, "not a conversation id").optional(),
   cursor: z.string().min(1).max(512).optional(),
-  limit: decimalInt(z.number().int().min(1).max(100)).default(50),
+  limit: decimalInt(1, 100).default(50),
 });
 
 export const Recover = z.strictObject({ since: z.iso.datetime({ offset: true }) });
