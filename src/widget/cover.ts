@@ -2,8 +2,7 @@
 // link, a handoff landing's question (handoff-question.ts), the earlier conversations. While it
 // shows, the chat under it (log, typing line, quick replies, composer) hides.
 import { h } from "./dom";
-import { errorText } from "./error-text";
-import { loadExtras } from "./extras-loader";
+import { loadExtras, type Extras } from "./extras-loader";
 import { MESSAGES } from "./messages";
 
 /** The cover's section and what can be shown in it. */
@@ -17,11 +16,19 @@ export interface Cover {
   /** A "Back to chat" button. */
   backButton(): HTMLButtonElement;
   /**
-   * "Continue on another device": the link `createLink` makes, as a QR code
-   * and text (one of the extras, fetched while the link is made), or why
-   * there is none.
+   * Shows `title` and `waiting` in place of the chat while `load()` and the
+   * extras come (the views of the cover are extras), then the nodes `view`
+   * makes of both, focusing its `focus`; when either fails, why (`failure(err)`
+   * for `load`'s error, partFailed for the extras') above a "Back to chat"
+   * button. Nothing is shown if the visitor went back meanwhile.
    */
-  showLink(createLink: () => Promise<{ url: string; expiresAt: string }>): Promise<void>;
+  showLoaded<T>(
+    title: string,
+    waiting: string,
+    load: () => Promise<T>,
+    view: (extras: Extras, data: T, back: HTMLButtonElement) => { nodes: Node[]; focus: HTMLElement },
+    failure: (err: unknown) => string,
+  ): Promise<void>;
   /**
    * `settle` runs once when the cover hides next (Back, Escape, closing the
    * panel), unless replaced first; null forgets it. A question shown in the
@@ -63,26 +70,26 @@ export function createCover(chat: (shown: boolean) => void): Cover {
     show,
     hide,
     backButton,
-    async showLink(createLink) {
-      const title = "Continue on another device";
-      show(title, h("p", {}, "Creating a link…"));
+    async showLoaded(title, waiting, load, view, failure) {
+      const note = h("p", {}, waiting);
+      show(title, note);
       const back = backButton();
-      // The view of the link is one of the extras: fetched while the link is made.
       const extras = loadExtras(section).catch(() => null);
-      let failure: string;
+      let why: string = MESSAGES.partFailed;
       try {
-        const { url, expiresAt } = await createLink();
-        const view = (await extras)?.handoffLinkView(url, expiresAt, back);
-        if (view) {
-          section.replaceChildren(...view.nodes);
-          view.focus.focus();
+        const data = await load();
+        const loaded = await extras;
+        if (loaded && note.isConnected) {
+          const shown = view(loaded, data, back);
+          fill(title, shown.nodes);
+          shown.focus.focus();
           return;
         }
-        failure = MESSAGES.partFailed;
       } catch (err) {
-        failure = errorText(err, "link");
+        why = failure(err);
       }
-      fill(title, [h("p", { role: "alert" }, failure), back]);
+      if (!note.isConnected) return;
+      fill(title, [h("p", { role: "alert" }, why), back]);
       back.focus();
     },
     whenHidden(settle) {

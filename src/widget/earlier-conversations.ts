@@ -4,7 +4,6 @@
 import type { ConversationHandle, ThreadSummary } from "../client/index";
 import type { Cover } from "./cover";
 import { h } from "./dom";
-import { loadExtras } from "./extras-loader";
 import { MESSAGES } from "./messages";
 
 /** The "Earlier conversations" button (it opens the list in the cover) and its refresh. */
@@ -28,27 +27,21 @@ export function createEarlierConversations(
 ): EarlierConversations {
   const button = h("button", { type: "button", class: "link older", hidden: true }, "Earlier conversations");
 
-  /** The person's other threads, newest first, in the cover. */
-  const show = async (): Promise<void> => {
-    const currentId = current()?.id;
-    if (!currentId) return;
-    const back = cover.backButton();
-    const loading = h("p", {}, MESSAGES.loading);
-    cover.show("Earlier conversations", loading, back);
-    // The list is one of the extras: fetched together with the threads.
-    const [threads, extras] = await Promise.all([others(currentId).catch(() => []), loadExtras(button).catch(() => null)]);
-    if (!loading.isConnected) return; // the visitor went back meanwhile
-    if (!extras) {
-      loading.setAttribute("role", "alert");
-      loading.textContent = MESSAGES.partFailed;
-      back.focus();
-      return;
-    }
-    const list = extras.threadList(threads, switchTo);
-    loading.replaceWith(list);
-    (list.querySelector("button") ?? back).focus();
-  };
-  button.addEventListener("click", () => void show());
+  // The person's other threads, newest first, in the cover.
+  button.addEventListener("click", () => {
+    const id = current()?.id;
+    if (id)
+      void cover.showLoaded(
+        "Earlier conversations",
+        MESSAGES.loading,
+        () => others(id).catch(() => []),
+        (extras, threads, back) => {
+          const list = extras.threadList(threads, switchTo);
+          return { nodes: [list, back], focus: list.querySelector("button") ?? back };
+        },
+        () => MESSAGES.partFailed,
+      );
+  });
 
   return {
     button,

@@ -25,7 +25,6 @@ export function handoffLinkView(url: string, expiresAt: string, back: HTMLButton
   }
   return {
     nodes: [
-      h("h3", { id: "carryover-handoff-title" }, "Continue on another device"),
       h("p", {}, `Scan the code with your phone, or open the link on the other device. It works once, for ${minutes} min.`),
       ...(picture ? [picture] : []),
       field,

@@ -56,7 +56,7 @@ const api: CarryoverApi = {
   update: (options) => current().update(options),
   logout: () => current().logout(),
   subscribe: (topic) => current().subscribeTo(topic),
-  unsubscribe: (topic) => current().unsubscribeFrom(topic),
+  unsubscribe: (topic) => current().subscribeTo(topic, false),
   subscriptions: () => current().subscriptions(),
   get conversationId() {
     return widget?.conversationId ?? null;

@@ -40,7 +40,9 @@ export function rowsOf(items: readonly TimelineItem[]): Row[] {
     else if (e.type === "payment.updated") payments.set(e.target, e.status);
   }
   const rows: Row[] = [];
-  let lastOwner: string | null = null;
+  // The state the notes have told so far: a note says what changed (a resolve, a new owner), nothing else.
+  let status: string | undefined;
+  let owner: string | undefined;
   for (const item of items) {
     const e = item.event;
     if (item.pending && !e) {
@@ -78,16 +80,13 @@ export function rowsOf(items: readonly TimelineItem[]): Row[] {
       if (e.attachment) row.attachment = e.attachment;
       rows.push(row);
     } else if (e.type === "conversation.updated") {
-      const change = e.status === "resolved" ? "resolved" : e.owner;
-      if (change === lastOwner) continue;
-      lastOwner = change;
       const note =
         e.status === "resolved"
-          ? "This conversation was resolved."
-          : e.owner === "agent"
-            ? "A person from our team joined the conversation."
-            : "You are chatting with our assistant.";
-      rows.push({ key: e.id, kind: "note", mine: false, sender: e.sender, content: null, deleted: false, state: "sent", clientId: null, error: null, note });
+          ? status !== "resolved" && "This conversation was resolved."
+          : e.owner !== owner && (e.owner === "agent" ? "A person from our team joined the conversation." : "You are chatting with our assistant.");
+      status = e.status;
+      owner = e.owner;
+      if (note) rows.push({ key: e.id, kind: "note", mine: false, sender: e.sender, content: null, deleted: false, state: "sent", clientId: null, error: null, note });
     }
   }
   return rows;

@@ -18,7 +18,7 @@ import { createEarlierConversations } from "./earlier-conversations";
 import { errorText } from "./error-text";
 import { landFromHandoff } from "./handoff-landing";
 import { createHeader } from "./header";
-import { MESSAGES } from "./messages";
+import { MESSAGES, type Context } from "./messages";
 import { DEFAULTS, identityTokenOf, themeOf, type UpdateOptions, type WidgetOptions } from "./options";
 import { storageFor } from "./page-storage";
 import { STYLES } from "./styles";
@@ -51,7 +51,14 @@ export class Widget {
   // The parts, each owning its DOM; they reach the widget only through these callbacks.
   private readonly header = createHeader(
     () => (this.isOpen ? this.close() : this.open()),
-    () => void this.cover.showLink(async () => this.client.createHandoff((await this.ensureConversation()).id)),
+    () =>
+      void this.cover.showLoaded(
+        "Continue on another device",
+        "Creating a link…",
+        async () => this.client.createHandoff((await this.ensureConversation()).id),
+        (extras, link, back) => extras.handoffLinkView(link.url, link.expiresAt, back),
+        (err) => errorText(err, "link"),
+      ),
     () => this.close(),
   );
   /** A handoff link, a handoff landing or the earlier conversations, in place of the chat. */
@@ -83,7 +90,7 @@ export class Widget {
           handle.sendFile(file, { maxBytes: uploadLimit.bytes });
           this.body.scrollToEnd();
         })
-        .catch((err: unknown) => this.body.setStatus(errorText(err, "file"))),
+        .catch((err: unknown) => this.fail(err, "file")),
   );
 
   constructor(options: WidgetOptions) {
@@ -135,7 +142,7 @@ export class Widget {
   /** Mounts the widget and restores the visitor's session (or redeems a handoff link). */
   mount(): void {
     document.body.append(this.host);
-    this.started = this.start().catch((err: unknown) => this.body.setStatus(errorText(err, "start")));
+    this.track(this.start());
     if (this.options.open) this.open();
   }
 
@@ -165,7 +172,7 @@ export class Widget {
     this.composer.input.focus();
     this.body.scrollToEnd();
     // On a handoff landing the conversation waits for the visitor's choice.
-    if (!landing) void this.ensureConversation().then(() => this.markRead(), (err: unknown) => this.body.setStatus(errorText(err)));
+    if (!landing) void this.ensureConversation().then(() => this.markRead(), (err: unknown) => this.fail(err));
     this.renderBadge();
   }
 
@@ -198,7 +205,7 @@ export class Widget {
           this.transitions--;
         }
       })();
-      this.started = run.catch((err: unknown) => this.body.setStatus(errorText(err, "signIn")));
+      this.track(run, "signIn");
       await run;
     }
   }
@@ -214,7 +221,7 @@ export class Widget {
     }
     this.renderGreeting();
     const run = this.client.connect().then(() => this.renderGreeting());
-    this.started = run.catch((err: unknown) => this.body.setStatus(errorText(err, "start")));
+    this.track(run);
     await run;
   }
 
@@ -230,15 +237,10 @@ export class Widget {
     return Promise.resolve(this.started).then(() => this.client.listSubscriptions());
   }
 
-  async subscribeTo(topic: string): Promise<void> {
+  /** Opts the visitor in to `topic`, or out when `on` is false (Carryover.subscribe and unsubscribe). */
+  async subscribeTo(topic: string, on = true): Promise<void> {
     await this.started;
-    await this.client.subscribe(topic);
-    await this.updates.refresh();
-  }
-
-  async unsubscribeFrom(topic: string): Promise<void> {
-    await this.started;
-    await this.client.unsubscribe(topic);
+    await (on ? this.client.subscribe(topic) : this.client.unsubscribe(topic));
     await this.updates.refresh();
   }
 
@@ -271,7 +273,7 @@ export class Widget {
       if (id === null) this.detach();
       else await this.reattach();
     })();
-    this.started = run.catch((err: unknown) => this.body.setStatus(errorText(err, "start")));
+    this.track(run);
   }
 
   // --- rendering ---
@@ -323,6 +325,8 @@ export class Widget {
     if (this.conversation) return Promise.resolve(this.conversation);
     return (async () => {
       await this.started;
+      // No session: the start failed, and the visitor was told to try again in a moment; so it is tried again.
+      if (!this.client.user) await this.track(this.start());
       return this.conversation ?? this.attach();
     })();
   }
@@ -368,7 +372,7 @@ export class Widget {
   private async switchTo(id: string): Promise<void> {
     this.cover.hide();
     this.detach();
-    await this.attach(id).catch((err: unknown) => this.body.setStatus(errorText(err)));
+    await this.attach(id).catch((err: unknown) => this.fail(err));
   }
 
   // --- private helpers: sending and reading ---
@@ -379,7 +383,25 @@ export class Widget {
       this.body.scrollToEnd();
     };
     if (this.conversation) deliver(this.conversation);
-    else this.ensureConversation().then(deliver, (err: unknown) => this.body.setStatus(errorText(err)));
+    else
+      this.ensureConversation().then(deliver, (err: unknown) => {
+        this.fail(err);
+        // Not sent, and no thread to keep it in yet: the text goes back into the box.
+        if (content.type === "text") this.composer.input.value ||= content.text;
+      });
+  }
+
+  /**
+   * `run` (a start, sign-in or change of person) is what `started` waits for
+   * now; its failure is told to the visitor as in `context`. Never rejects.
+   */
+  private track(run: Promise<void>, context: Context = "start"): Promise<void> {
+    return (this.started = run.catch((err: unknown) => this.fail(err, context)));
+  }
+
+  /** Tells the visitor about `err` (what they were doing: `context`); without a session the chat is down, so "unavailable". */
+  private fail(err: unknown, context?: Context): void {
+    this.body.setStatus(errorText(err, this.client.user ? context : "start"));
   }
 
   private markRead(): void {

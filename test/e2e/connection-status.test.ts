@@ -5,7 +5,7 @@ import type { Browser } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { MESSAGES } from "../../src/widget/messages";
 import type { LocalServer } from "../support/server";
-import { conversationIdOf, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
+import { conversationIdOf, customerTexts, newDevice, openChat, openShop, sendAsBot, sendText, signIn, uniqueUser, useServerAndBrowser, widget } from "./browser";
 
 let server: LocalServer;
 let browser: Browser;
@@ -64,5 +64,35 @@ describe("connection status in the widget", () => {
     // Live again: a reply arrives without a reload.
     await sendAsBot(server.url, id, { type: "text", text: "Still there?" });
     await w.bubble("Still there?").waitFor();
+  });
+});
+
+describe("a chat that cannot start", () => {
+  it("says it is unavailable, keeps what the visitor typed, and starts again when they try again", async () => {
+    const context = await newDevice(browser);
+    // The API refuses every new session while the page starts (an outage, or an origin not yet allowed).
+    const sessions = `${server.url}/v1/sessions`;
+    await context.route(sessions, (route) => route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"code":"internal","status":503}' }));
+    const page = await openShop(context, server.url, uniqueUser("down"));
+    const w = widget(page);
+    const status = w.host.locator("p.status");
+    await w.launcher.click();
+    await expect.poll(() => status.textContent()).toBe(MESSAGES.unavailable);
+
+    await w.input.fill("important question");
+    await w.send.click();
+    // Not sent and not dropped: the text stays in the box, and the sentence stays the same.
+    await expect.poll(() => status.textContent()).toBe(MESSAGES.unavailable);
+    expect(await w.input.inputValue()).toBe("important question");
+    expect(await page.evaluate(() => window.Carryover?.conversationId ?? null)).toBeNull();
+
+    // The API is back: sending again starts the chat and delivers the message, once.
+    await context.unroute(sessions);
+    await w.send.click();
+    await w.bubble("important question").waitFor();
+    expect(await w.input.inputValue()).toBe("");
+    const id = await conversationIdOf(page);
+    await expect.poll(() => customerTexts(server.url, id)).toEqual(["important question"]);
+    await context.close();
   });
 });

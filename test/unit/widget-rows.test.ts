@@ -43,6 +43,26 @@ describe("widget rows", () => {
     ]);
   });
 
+  it("notes what changed: a resolve once, a new owner once, and nothing when a resolved thread reopens with the same owner", () => {
+    const sam = { role: "agent", id: "sam", name: "Sam" } as const;
+    const items = [
+      item({ type: "conversation.updated", sender: sam, status: "open", owner: "agent" }),
+      item({ type: "conversation.updated", sender: sam, status: "resolved", owner: "agent" }),
+      // A change customers see no part of (labels) while resolved: no second note.
+      item({ type: "conversation.updated", sender: sam, status: "resolved", owner: "agent" }),
+      // The customer writes again: reopened, still Sam's. Nobody joined.
+      item({ type: "conversation.updated", sender: alice, status: "open", owner: "agent", reason: "customer_message" }),
+      item({ type: "conversation.updated", sender: sam, status: "resolved", owner: "agent" }),
+      item({ type: "conversation.updated", sender: bot, status: "open", owner: "bot" }),
+    ];
+    expect(rowsOf(items).map((r) => r.note)).toEqual([
+      "A person from our team joined the conversation.",
+      "This conversation was resolved.",
+      "This conversation was resolved.",
+      "You are chatting with our assistant.",
+    ]);
+  });
+
   it("keys the visitor's message by clientId from pending to sent, and offers only the last message's quick replies", () => {
     const pending: TimelineItem = {
       key: "local:c1",
