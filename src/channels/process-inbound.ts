@@ -51,8 +51,10 @@ async function redeemRef(ctx: Context, item: InboundItem & { ref: string }): Pro
 async function target(ctx: Context, item: InboundItem): Promise<{ conversationId: string; userId: string }> {
   const link = ctx.store.link();
   if (link) {
-    // The owner may have changed since (a guest who signed in): the thread knows.
+    // The owner may have changed since (a guest who signed in): the thread knows, and the link
+    // (what the contact lookup reports) follows it.
     const view = unwrap(await conversationOf(ctx, link.conversationId).channelView(ctx.tenant));
+    if (view.userId !== link.userId) ctx.store.set("link", JSON.stringify({ ...link, userId: view.userId }));
     return { conversationId: link.conversationId, userId: view.userId };
   }
   const userId = personIdOf(item.channel, item.from);

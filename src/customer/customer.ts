@@ -228,8 +228,10 @@ export class Customer extends DurableObject<Env> {
     ref?: string;
     seenOnChannel?: { name?: string };
   }): Promise<Result<{ conversation: ConversationInfo; created: boolean }>> {
-    // A merged guest's session token lives on for minutes; it starts nothing new.
-    const refused = await toResult(() => this.guest.assertNotMerged());
+    // A merged guest's session token lives on for minutes; it starts nothing new. A messenger
+    // user's message from the app is no guest token: their website sessions signed out
+    // everywhere, the app still writes to them (only a merge moves the identity elsewhere).
+    const refused = await toResult(() => (input.seenOnChannel ? this.guest.assertUnmerged() : this.guest.assertNotMerged()));
     if (!refused.ok) return refused;
     if (input.seenOnChannel) {
       this.profile.set({ tenant: input.tenant, userId: input.userId, name: input.seenOnChannel.name });

@@ -22,13 +22,24 @@ export class GuestTokens {
     if (!this.has(hash)) throw new ServiceError("invalid_token", "guest token is invalid");
   }
 
+  /**
+   * Throws token_revoked once the guest merged into a person or signed out
+   * everywhere: its tokens and sessions start nothing new.
+   */
   assertNotMerged(): void {
-    const profile = this.profile.get();
-    if (profile.mergedInto !== undefined) {
-      throw new ServiceError("token_revoked", "this guest has signed in; the guest token was merged and no longer works");
-    }
-    if (profile.guestRevokedAt !== undefined) {
+    this.assertUnmerged();
+    if (this.profile.get().guestRevokedAt !== undefined) {
       throw new ServiceError("token_revoked", "this guest signed out everywhere; the guest token no longer works");
+    }
+  }
+
+  /**
+   * Throws token_revoked once the guest merged into a person (a sign-out
+   * everywhere does not count: see Customer.openConversation).
+   */
+  assertUnmerged(): void {
+    if (this.profile.get().mergedInto !== undefined) {
+      throw new ServiceError("token_revoked", "this guest has signed in; the guest token was merged and no longer works");
     }
   }
 

@@ -128,6 +128,28 @@ describe("website → Messenger carry-over", () => {
     expect(events[1]).toMatchObject({ channel: "messenger", content: { type: "postback", payload: "GET_STARTED" } });
   });
 
+  it("follows a linked guest who signs in: the contact lookup names the person, not the merged guest", async () => {
+    const t = await channelTenant();
+    mockGraph();
+    const guest = await json<SessionAnswer>(await api("/v1/sessions", { method: "POST", json: { tenant: t.id } }));
+    const { conversation } = await json<{ conversation: { id: string } }>(await api("/v1/conversations", { method: "POST", token: guest.sessionToken, json: {} }));
+    const link = await channelLink(guest.sessionToken, conversation.id);
+    const psid = uniquePsid();
+    expect((await postWebhook(t, "messenger", messengerBody(t, [referral(t, psid, link.ref)]))).status).toBe(200);
+    await eventually(() => contactOf(t, "messenger", psid), (c) => c.linkedTo === guest.user.id);
+
+    const hank = uniqueUser("hank");
+    const signedIn = await api("/v1/sessions", {
+      method: "POST",
+      json: { tenant: t.id, identityToken: await identityToken(hank, { iss: t.id, secret: t.identitySecret }), guestToken: guest.guestToken },
+    });
+    expect(signedIn.status).toBe(201);
+    expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "It's Hank, from Messenger")]))).status).toBe(200);
+    const events = await eventually(() => eventsOf(t, conversation.id), (e) => e.some((x) => x.channel === "messenger"));
+    expect(events.find((x) => x.channel === "messenger")).toMatchObject({ sender: { id: hank } });
+    expect(await contactOf(t, "messenger", psid)).toMatchObject({ conversationId: conversation.id, linkedTo: hank });
+  });
+
   it("is for the thread's own customer, and for Messenger only", async () => {
     const t = await channelTenant();
     const alice = await webPerson(t);
@@ -137,6 +159,26 @@ describe("website → Messenger carry-over", () => {
     expect((await api(path, { method: "POST", token: t.adminKey, json: { channel: "messenger" } })).status).toBe(403);
     expect((await api(path, { method: "POST", token: alice.token, json: { channel: "whatsapp" } })).status).toBe(400);
     expect((await api(path, { method: "DELETE", token: alice.token })).status).toBe(404);
+  });
+});
+
+describe("Messenger → website, then signed out everywhere", () => {
+  it("keeps taking the person's messages from Messenger: signing out the website does not sign out the app", async () => {
+    const t = await channelTenant();
+    mockGraph();
+    const psid = uniquePsid();
+    expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "Hi from Messenger")]))).status).toBe(200);
+    const { conversationId } = await contactOf(t, "messenger", psid);
+    await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
+    const link = await json<{ handoffToken: string }>(await api(`/v1/conversations/${conversationId}/handoff`, { method: "POST", token: t.adminKey }));
+    const onWeb = await json<SessionAnswer>(await api("/v1/sessions", { method: "POST", json: { tenant: t.id, handoffToken: link.handoffToken } }));
+    expect((await api("/v1/sessions", { method: "DELETE", token: onWeb.sessionToken })).status).toBe(204);
+    // The website's tokens are void…
+    expect((await api("/v1/sessions", { method: "POST", json: { tenant: t.id, guestToken: onWeb.guestToken } })).status).toBe(401);
+    // …and the app goes on writing to the same thread.
+    expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "Still here in Messenger")]))).status).toBe(200);
+    const events = await eventually(() => eventsOf(t, conversationId), (e) => e.length === 2);
+    expect(events[1]).toMatchObject({ channel: "messenger", content: { type: "text", text: "Still here in Messenger" } });
   });
 });
 
