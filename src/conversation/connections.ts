@@ -147,6 +147,8 @@ export class Connections {
   publish(outcome: AppendOutcome, from: WebSocket | null): void {
     const { event } = outcome;
     const sockets = this.ctx.getWebSockets();
+    // A message ends its writer's typing (API.md: `off` when they stop), on whichever socket they typed.
+    if (outcome.created && event.type === "message.created") this.typedBy(event.sender, sockets);
     // An HTTP append to a thread nobody watches encodes nothing.
     if (outcome.created && sockets.length > (from ? 1 : 0)) {
       // Encoded once for every socket (twice when customers read less of it): fan-out cost is the sends, not JSON.
@@ -341,6 +343,15 @@ export class Connections {
       const state = this.stateOf(ws);
       if (!state || state.dropped || !state.ready || !to(state)) continue;
       this.send(ws, state, encoded);
+    }
+  }
+
+  /** Ends the typing shown for `sender` (same role and id) on any of `sockets`. */
+  private typedBy(sender: Sender, sockets: WebSocket[]): void {
+    for (const ws of sockets) {
+      const state = this.states.get(ws);
+      const typist = state?.typing?.sender;
+      if (typist && typist.id === sender.id && typist.role === sender.role) this.stopTyping(ws, state);
     }
   }
 

@@ -33,6 +33,19 @@ describe("live typing", () => {
     expect(await b.next()).toEqual({ ...shown, state: "off" });
   });
 
+  it("ends the writer's typing with their message", async () => {
+    const { socket } = await openSoloThread("zoe");
+    const a = await socket("phone");
+    const bot = await socket("bot");
+    bot.send({ type: "typing", state: "on" });
+    const on = await a.next();
+    expect(on).toMatchObject({ type: "typing", state: "on", sender: { role: "bot" } });
+    bot.send({ type: "send", clientId: "t-1", content: { type: "text", text: "Here you go" }, sender: on.sender });
+    // The `off` comes at once, before the message (not 6 s after it).
+    expect(await a.next()).toEqual({ ...on, state: "off" });
+    expect(await a.next()).toMatchObject({ type: "event", event: { clientId: "t-1" } });
+  });
+
   it("sends off on its own when on is not renewed", { timeout: 20_000 }, async () => {
     const { socket } = await openSoloThread("yan");
     const a = await socket("phone");
