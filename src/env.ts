@@ -6,6 +6,7 @@ import type { InboxFeed } from "./inbox-feed/feed";
 import type { RateLimiter } from "./ratelimit/rate-limiter";
 import type { BroadcastMessage } from "./broadcast/fan-out";
 import type { TenantOutbox } from "./webhooks/tenant-outbox";
+import type { BroadcastWatch } from "./broadcast/watch";
 import type { ChannelInbox } from "./channels/inbox";
 import type { MessengerSimulator } from "./channels/simulator";
 
@@ -15,6 +16,8 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** Per-tenant outbox for webhooks outside any conversation (src/webhooks/tenant-outbox.ts). */
   TENANT_OUTBOX: DurableObjectNamespace<TenantOutbox>;
+  /** One per broadcast: drives it again when it stalled (src/broadcast/watch.ts). */
+  BROADCAST_WATCH: DurableObjectNamespace<BroadcastWatch>;
   AGENT: DurableObjectNamespace<Agent>;
   INBOX: DurableObjectNamespace<InboxFeed>;
   /** Messenger channels: one per channel identity (`<tenant>:msgr_<psid>`), webhook items in, processed by alarm. */

@@ -12,6 +12,7 @@ export { TenantOutbox } from "./webhooks/tenant-outbox";
 export { Agent } from "./agent/agent";
 export { InboxFeed } from "./inbox-feed/feed";
 export { ChannelInbox } from "./channels/inbox";
+export { BroadcastWatch } from "./broadcast/watch";
 
 /**
  * The dev-only Messenger simulator's object (wrangler.toml MESSENGER_SIMULATOR,

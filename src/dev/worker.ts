@@ -21,7 +21,7 @@ import type { AppEnv } from "../http/types";
 import { ServiceError } from "../protocol/errors";
 import worker from "../index";
 
-export { Agent, ChannelInbox, Conversation, Customer, InboxFeed, RateLimiter, TenantOutbox } from "../index";
+export { Agent, BroadcastWatch, ChannelInbox, Conversation, Customer, InboxFeed, RateLimiter, TenantOutbox } from "../index";
 export { MessengerSimulator } from "../channels/simulator";
 
 /** The development routes: the demo page's (/demo/*) and the Messenger simulator's (/demo/messenger/*). */

@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import * as z from "zod";
 import { finishIfDone } from "../broadcast/completion";
 import { startFanOut } from "../broadcast/fan-out";
+import { watchName } from "../broadcast/watch";
 import { parseLabelExpr, type LabelExpr } from "../broadcast/label-expr";
 import {
   broadcastView,
@@ -80,6 +81,8 @@ broadcasts.post("/", ROUTE_DOCS ? describe("Create a broadcast (bot or admin key
   if (body.sendAt) input.sendAt = new Date(body.sendAt).toISOString();
   if (body.localTime) input.localTime = body.localTime;
   if (body.maxPerSecond) input.maxPerSecond = body.maxPerSecond;
+  // Watched before it exists: whatever happens after this line, the watch sees it through (src/broadcast/watch.ts).
+  await c.env.BROADCAST_WATCH.getByName(watchName(access.tenant, input.id)).watch(access.tenant, input.id, input.sendAt ?? null);
   const record = await createBroadcast(c.env.DB, input);
   if (record.status === "completed") {
     // Nobody to reach: completed at once, never stuck "running".
