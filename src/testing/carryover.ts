@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { applyD1Migrations, type D1DatabaseLike } from "./d1-migrations";
+import { KitState } from "./kit-state";
 import { createTestTenant, type TenantHost, type TenantOptions, type TestTenant } from "./tenant";
 import type { WebhookReceiver } from "./webhook-receiver";
 import { readWorkerConfig, type WorkerConfig } from "./worker-config";
@@ -16,7 +17,12 @@ export interface StartOptions {
   /**
    * Keep state (D1, Durable Objects, R2, queues) in this folder, across
    * starts; the layout is `wrangler dev --persist-to`'s (`<folder>/v3/…`).
-   * Default: a temporary folder removed by `dispose()` (nothing outlives it).
+   * The kit keeps what it made beside it, in `<folder>/carryover-testing.json`:
+   * the admin token and each tenant's identity secret and keys, so the next
+   * start on the folder has the same `adminToken` and `cv.tenant` (same id
+   * unless `tenant.id` names another) and `createTenant({ id })` gives back a
+   * tenant made earlier. Default: a temporary folder removed by `dispose()`
+   * (nothing outlives it).
    */
   persistTo?: string;
   /** Port on 127.0.0.1; default a free one. */
@@ -30,9 +36,16 @@ export interface StartOptions {
 export interface Carryover {
   /** Base URL, `http://127.0.0.1:<port>` (no trailing slash). */
   readonly url: string;
-  /** A fresh tenant made for this instance. */
+  /**
+   * The tenant made for this instance; with `persistTo`, the one of the last
+   * start on that folder (or the one `tenant.id` names) when the kit made it there.
+   */
   readonly tenant: TestTenant;
-  /** Bearer token of the admin API (`/v1/admin`). */
+  /**
+   * Bearer token of the admin API (`/v1/admin`): `vars.ADMIN_TOKEN` when
+   * given, else a random `test-admin-…`, the same on every start on one
+   * `persistTo` folder.
+   */
   readonly adminToken: string;
   /** The folder state lives in (a temporary one unless `persistTo` was given). */
   readonly persistDir: string;
@@ -138,7 +151,9 @@ export async function startCarryover(options: StartOptions = {}): Promise<Carryo
   const config = readWorkerConfig();
   const ownsDir = !options.persistTo;
   const persistDir = options.persistTo ? resolve(options.persistTo) : mkdtempSync(join(tmpdir(), "carryover-test-"));
-  const adminToken = `test-admin-${crypto.randomUUID()}`;
+  // A temporary folder dies with the instance: nothing there to find again.
+  const state = ownsDir ? undefined : KitState.open(persistDir);
+  const adminToken = state?.adminToken ?? `test-admin-${crypto.randomUUID()}`;
   const receivers = new Set<WebhookReceiver>();
 
   let running: { mf: Miniflare; url: URL };
@@ -159,7 +174,7 @@ export async function startCarryover(options: StartOptions = {}): Promise<Carryo
   }
   const url = running.url.origin;
   const port = Number(running.url.port);
-  const host: TenantHost = { url, adminToken: vars.ADMIN_TOKEN ?? adminToken, receivers };
+  const host: TenantHost = { url, adminToken: vars.ADMIN_TOKEN ?? adminToken, receivers, ...(state ? { book: state } : {}) };
 
   let disposed: Promise<void> | null = null;
   const dispose = () =>
@@ -171,7 +186,9 @@ export async function startCarryover(options: StartOptions = {}): Promise<Carryo
 
   let tenant: TestTenant;
   try {
-    tenant = await createTestTenant(host, options.tenant);
+    const id = options.tenant?.id ?? state?.defaultTenant;
+    tenant = await createTestTenant(host, { ...options.tenant, ...(id === undefined ? {} : { id }) });
+    if (state) state.defaultTenant = tenant.id;
   } catch (err) {
     await dispose();
     throw err;

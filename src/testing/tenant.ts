@@ -1,7 +1,9 @@
 // A fresh tenant per test, made through the admin API as an operator would:
 // its own id, HS256 identity secret, a bot key and an admin-role key, and
 // token minting as the business's backend (customers) and SSO (agents) do it.
+// With a `persistTo` folder, a tenant made on an earlier start is found again.
 import { SignJWT } from "jose";
+import type { SavedTenant, TenantBook } from "./kit-state";
 import { createTestMessenger, type TestMessenger } from "./messenger";
 import { createWebhookReceiver, type WebhookReceiver } from "./webhook-receiver";
 
@@ -9,11 +11,16 @@ import { createWebhookReceiver, type WebhookReceiver } from "./webhook-receiver"
 export type TokenClaims = Record<string, unknown>;
 
 export interface TenantOptions {
-  /** Tenant id (2..63 of [a-z0-9-]); default a random `t-…`. */
+  /**
+   * Tenant id (2..63 of [a-z0-9-]); default a random `t-…` (for `cv.tenant`
+   * in a `persistTo` folder: the id it had on the last start there). An id
+   * the kit made earlier in the same `persistTo` folder gives that tenant
+   * back, with its credentials.
+   */
   id?: string;
-  /** Display name; default "Test tenant <id>". */
+  /** Display name; default "Test tenant <id>". Set on a tenant found again too. */
   name?: string;
-  /** Origins allowed by CORS (scheme://host[:port]); default none. */
+  /** Origins allowed by CORS (scheme://host[:port]); default none. Set on a tenant found again too. */
   allowedOrigins?: string[];
 }
 
@@ -65,6 +72,8 @@ export interface TenantHost {
   adminToken: string;
   /** Receivers made by receiveWebhooks, closed with the instance. */
   receivers: Set<WebhookReceiver>;
+  /** Credentials of tenants made on earlier starts (a `persistTo` folder); none: every tenant is new. */
+  book?: TenantBook;
 }
 
 const TOKEN_SECONDS = 600;
@@ -73,14 +82,24 @@ function randomHex(bytes: number): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function call<T>(url: string, token: string, body: unknown): Promise<T> {
+/** The admin or tenant API refused a call the kit made; `status` is the HTTP status. */
+class ApiCallError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(url: string, token: string, body: unknown, method = "POST"): Promise<T> {
   const res = await fetch(url, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  if (!res.ok) throw new Error(`POST ${new URL(url).pathname} answered ${res.status}: ${text}`);
+  if (!res.ok) throw new ApiCallError(`${method} ${new URL(url).pathname} answered ${res.status}: ${text}`, res.status);
   return JSON.parse(text) as T;
 }
 
@@ -94,27 +113,67 @@ function signer(issuer: string, secret: string) {
 }
 
 /**
- * Creates a tenant through the admin API (`POST /v1/admin/tenants`, then a
- * bot key with `POST /v1/admin/tenants/:id/api-keys`).
- * @throws Error with the server's answer when either call fails (e.g. 409 for a taken id).
+ * The tenant `options.id` names, when the host's book has its credentials and
+ * the admin API still knows it (`GET /v1/admin/tenants/:id`); `name` and
+ * `allowedOrigins`, when given, are set on it (`PATCH`). Null when it has to
+ * be made: no book, not in the book, or the book outlived the data (404).
+ */
+async function foundAgain(host: TenantHost, id: string, options: TenantOptions): Promise<SavedTenant | null> {
+  const saved = host.book?.find(id);
+  if (!saved) return null;
+  const url = `${host.url}/v1/admin/tenants/${encodeURIComponent(id)}`;
+  try {
+    await call(url, host.adminToken, undefined, "GET");
+  } catch (err) {
+    if (err instanceof ApiCallError && err.status === 404) return null;
+    throw err;
+  }
+  const patch = { ...(options.name === undefined ? {} : { name: options.name }), ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}) };
+  if (Object.keys(patch).length > 0) await call(url, host.adminToken, patch, "PATCH");
+  return saved;
+}
+
+/** Makes the tenant through the admin API and keeps its credentials in the host's book. */
+async function created(host: TenantHost, id: string, options: TenantOptions): Promise<SavedTenant> {
+  const identitySecret = `test-identity-${randomHex(24)}`;
+  let tenant: { apiKey: string };
+  try {
+    tenant = await call<{ apiKey: string }>(`${host.url}/v1/admin/tenants`, host.adminToken, {
+      id,
+      name: options.name ?? `Test tenant ${id}`,
+      allowedOrigins: options.allowedOrigins ?? [],
+      identity: { issuer: id, hs256Secrets: [identitySecret] },
+    });
+  } catch (err) {
+    if (host.book && err instanceof ApiCallError && err.status === 409) {
+      throw new Error(
+        `tenant ${id} exists in this persistTo folder but the kit does not hold its credentials (the demo tenant, or one made by hand or by an older kit): use another tenant id, or remove the folder. ${err.message}`,
+      );
+    }
+    throw err;
+  }
+  const bot = await call<{ apiKey: string }>(`${host.url}/v1/admin/tenants/${id}/api-keys`, host.adminToken, { role: "bot", name: "test bot" });
+  const saved = { identitySecret, apiKey: bot.apiKey, adminKey: tenant.apiKey };
+  host.book?.keep(id, saved);
+  return saved;
+}
+
+/**
+ * A tenant for tests. Made through the admin API (`POST /v1/admin/tenants`,
+ * then a bot key with `POST /v1/admin/tenants/:id/api-keys`), or, when the
+ * host has a book (a `persistTo` folder) holding `options.id`, that tenant as
+ * an earlier start made it, same keys and identity secret.
+ * @throws Error with the server's answer when a call fails (e.g. 409 for an id taken by a tenant the kit did not make).
  */
 export async function createTestTenant(host: TenantHost, options: TenantOptions = {}): Promise<TestTenant> {
   const id = options.id ?? `t-${randomHex(8)}`;
-  const identitySecret = `test-identity-${randomHex(24)}`;
-  const created = await call<{ apiKey: string }>(`${host.url}/v1/admin/tenants`, host.adminToken, {
-    id,
-    name: options.name ?? `Test tenant ${id}`,
-    allowedOrigins: options.allowedOrigins ?? [],
-    identity: { issuer: id, hs256Secrets: [identitySecret] },
-  });
-  const bot = await call<{ apiKey: string }>(`${host.url}/v1/admin/tenants/${id}/api-keys`, host.adminToken, { role: "bot", name: "test bot" });
+  const { identitySecret, apiKey, adminKey } = (await foundAgain(host, id, options)) ?? (await created(host, id, options));
   const sign = signer(id, identitySecret);
-  const adminKey = created.apiKey;
 
   return {
     id,
     identitySecret,
-    apiKey: bot.apiKey,
+    apiKey,
     adminKey,
     mintIdentityToken: (sub, claims) => sign("carryover", sub, {}, claims),
     mintAgentToken: (sub, claims) => sign("carryover:agent", sub, { name: sub, role: "agent" }, claims),

@@ -212,7 +212,9 @@ describe("carryover/testing dispose", () => {
 
       const second = await startCarryover({ persistTo: folder });
       try {
-        const res = await fetch(`${second.url}/v1/conversations/${thread.id}/events`, { headers: { authorization: `Bearer ${first.tenant.apiKey}` } });
+        // No tenant id on either start: cv.tenant is the same tenant, its own key reads the thread.
+        expect(second.tenant.id).toBe(first.tenant.id);
+        const res = await fetch(`${second.url}/v1/conversations/${thread.id}/events`, { headers: { authorization: `Bearer ${second.tenant.apiKey}` } });
         expect(res.status).toBe(200);
         const { events } = (await res.json()) as { events: { content?: { text?: string } }[] };
         expect(events.map((e) => e.content?.text)).toContain("kept on disk");
@@ -220,6 +222,70 @@ describe("carryover/testing dispose", () => {
         await second.dispose();
       }
       expect(existsSync(folder)).toBe(true);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("starts again on a persistTo folder with a fixed tenant id: same tenant, same credentials, the data reachable", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "carryover-persist-"));
+    const options = { persistTo: folder, tenant: { id: "shop-fixed" } };
+    /** The customer's thread on `cv`, opened with a token minted by `cv.tenant`; its texts once it shows `text`. */
+    async function customerSees(cv: Carryover, text: string): Promise<{ id: string; texts: unknown[] }> {
+      const client = createClient({ baseUrl: cv.url, tenant: cv.tenant.id, identityToken: () => cv.tenant.mintIdentityToken("quinn", { name: "Quinn" }) });
+      try {
+        await client.connect();
+        const thread = await client.conversation();
+        await until(() => messages(thread).some((c) => (c as { text?: string }).text === text), `"${text}" in the customer's thread`);
+        return { id: thread.id, texts: messages(thread) };
+      } finally {
+        client.close();
+      }
+    }
+    try {
+      const first = await startCarryover(options);
+      const kept = { tenant: { ...first.tenant }, adminToken: first.adminToken };
+      const other = await first.createTenant({ id: "shop-other" });
+      let threadId: string;
+      try {
+        const client = createClient({ baseUrl: first.url, tenant: "shop-fixed", identityToken: () => first.tenant.mintIdentityToken("quinn", { name: "Quinn" }) });
+        await client.connect();
+        const thread = await client.conversation();
+        thread.send({ type: "text", text: "written on the first run" });
+        await until(() => messages(thread).length > 0, "the message to be acknowledged");
+        threadId = thread.id;
+        client.close();
+      } finally {
+        await first.dispose();
+      }
+
+      const second = await startCarryover(options); // answered 409 "tenant shop-fixed already exists" before
+      try {
+        expect(second.tenant).toMatchObject({ id: "shop-fixed", identitySecret: kept.tenant.identitySecret, apiKey: kept.tenant.apiKey, adminKey: kept.tenant.adminKey });
+        expect(second.adminToken).toBe(kept.adminToken);
+        const admin = await fetch(`${second.url}/v1/admin/tenants/shop-fixed`, { headers: { authorization: `Bearer ${second.adminToken}` } });
+        expect(admin.status).toBe(200);
+        // A token minted on this run signs the same customer in, back in their thread.
+        expect(await customerSees(second, "written on the first run")).toMatchObject({ id: threadId });
+        const send = await fetch(`${second.url}/v1/conversations/${threadId}/messages`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${second.tenant.apiKey}`, "content-type": "application/json" },
+          body: JSON.stringify({ clientId: "bot-1", content: { type: "text", text: "answered on the second run" }, sender: { role: "bot", id: "shop-bot" } }),
+        });
+        expect(send.status).toBe(201);
+        // Any tenant the kit made in the folder comes back by id, with its keys.
+        expect(await second.createTenant({ id: "shop-other" })).toMatchObject({ apiKey: other.apiKey, identitySecret: other.identitySecret });
+      } finally {
+        await second.dispose();
+      }
+
+      const third = await startCarryover({ persistTo: folder }); // no id: cv.tenant is the last start's
+      try {
+        expect(third.tenant.id).toBe("shop-fixed");
+        expect((await customerSees(third, "answered on the second run")).texts).toContainEqual({ type: "text", text: "written on the first run" });
+      } finally {
+        await third.dispose();
+      }
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
