@@ -12,6 +12,7 @@ import { Outbox, readIndex } from "./outbox";
 import { Session, type CarryoverUser } from "./session";
 import { MemoryStorage, storageKeys, type KeyValueStorage } from "./storage";
 import { topicsOf, type TopicSubscription } from "./subscriptions";
+import type { XMLHttpRequestConstructor } from "./upload";
 
 export interface ClientOptions {
   baseUrl: string;
@@ -22,7 +23,7 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   WebSocket?: typeof WebSocket;
   /** For upload progress (`sendFile`); default the global one. Without it uploads use fetch, without progress. */
-  XMLHttpRequest?: typeof XMLHttpRequest;
+  XMLHttpRequest?: XMLHttpRequestConstructor;
   /** reconnect backoff, ms */
   minReconnectDelay?: number;
   maxReconnectDelay?: number;

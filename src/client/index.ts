@@ -9,7 +9,7 @@ export type { MessageState, PendingMessage, TimelineItem } from "./timeline";
 export type { TopicSubscription } from "./subscriptions";
 export { backoffDelay, type BackoffOptions } from "./backoff";
 export type { LiveState } from "./live";
-export type { FileInput, UploadProgress } from "./upload";
+export type { FileInput, UploadProgress, XMLHttpRequestConstructor, XMLHttpRequestLike } from "./upload";
 export type { Attachment } from "../protocol/attachment";
 export type { Content } from "../protocol/content";
 export type { Event, Sender } from "../protocol/event";

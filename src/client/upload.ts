@@ -33,10 +33,39 @@ export interface UploadProgress {
   total: number;
 }
 
+/**
+ * A handler property of the platform's request object. Declared through a
+ * method so its parameter is compared both ways: the DOM's handlers take a
+ * `ProgressEvent`, which has the fields named here and more.
+ */
+type Handler<E> = { handle(event: E): unknown }["handle"];
+
+/**
+ * The part of an `XMLHttpRequest` that uploads use. Spelled out here so the
+ * SDK's types compile without the DOM lib (a Node project); a browser's,
+ * React Native's or a polyfill's `XMLHttpRequest` has all of it.
+ */
+export interface XMLHttpRequestLike {
+  open(method: string, url: string): void;
+  setRequestHeader(name: string, value: string): void;
+  getResponseHeader(name: string): string | null;
+  send(body: Blob): void;
+  abort(): void;
+  readonly status: number;
+  readonly responseText: string;
+  readonly upload: { onprogress: Handler<{ loaded: number }> | null };
+  onload: Handler<unknown> | null;
+  onerror: Handler<unknown> | null;
+  onabort: Handler<unknown> | null;
+}
+
+/** An `XMLHttpRequest` constructor, e.g. `globalThis.XMLHttpRequest`. */
+export type XMLHttpRequestConstructor = new () => XMLHttpRequestLike;
+
 export interface UploadTransport {
   baseUrl: string;
   fetch?: typeof fetch;
-  XMLHttpRequest?: typeof XMLHttpRequest;
+  XMLHttpRequest?: XMLHttpRequestConstructor;
 }
 
 /** Name, type and size of a file input; the type falls back to what its extension says. */
@@ -114,7 +143,7 @@ export async function uploadFile(
   if (typeof Blob !== "undefined" && input.file instanceof Blob) body = input.file;
   else body = await (await fetchFn((input.file as { uri: string }).uri)).blob();
   const total = body.size;
-  const Xhr = transport.XMLHttpRequest ?? (globalThis as { XMLHttpRequest?: typeof XMLHttpRequest }).XMLHttpRequest;
+  const Xhr = transport.XMLHttpRequest ?? (globalThis as { XMLHttpRequest?: XMLHttpRequestConstructor }).XMLHttpRequest;
   if (input.signal.aborted) throw cancelled();
   if (Xhr) return viaXhr(Xhr, url, input.token, input.info.type, body, input.signal, (loaded) => input.onProgress(loaded, total));
   input.onProgress(0, total);
@@ -140,7 +169,7 @@ function cancelled(): CarryoverError {
 }
 
 function viaXhr(
-  Xhr: typeof XMLHttpRequest,
+  Xhr: XMLHttpRequestConstructor,
   url: string,
   token: string,
   type: string,

@@ -3,8 +3,9 @@
 // `exports` target is in the tarball, and the SDK runs anywhere: it bundles
 // for a browser from its own code alone, with no Node, Worker or library imports.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "../support/server.ts";
@@ -100,6 +101,33 @@ describe("the SDK", () => {
     expect(code).not.toMatch(/^\s*import[\s{*]/m);
     expect(code).not.toMatch(/\brequire\(|\bimport\(|["']node:/);
   });
+
+  it("has types that compile without the DOM lib (a Node project) and take the DOM's XMLHttpRequest", () => {
+    const project = mkdtempSync(join(tmpdir(), "carryover-types-"));
+    try {
+      // A project that installed the package: carryover/client resolves through "exports" to dist/types.
+      mkdirSync(join(project, "node_modules/@types"), { recursive: true });
+      symlinkSync(ROOT, join(project, "node_modules/carryover"), "dir");
+      symlinkSync(resolve(ROOT, "node_modules/@types/node"), join(project, "node_modules/@types/node"), "dir");
+      writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+      const compile = (lib: string[], code: string): string => {
+        writeFileSync(join(project, "app.ts"), code);
+        const compilerOptions = { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", lib, types: ["node"], strict: true, skipLibCheck: false, noEmit: true };
+        writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["app.ts"] }));
+        try {
+          execFileSync(resolve(ROOT, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], { cwd: project, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+          return "";
+        } catch (err) {
+          return String((err as { stdout?: string }).stdout ?? err);
+        }
+      };
+      const client = `import { createClient, type ClientOptions } from "carryover/client";\n`;
+      expect(compile(["ES2022"], `${client}const options: ClientOptions = { baseUrl: "http://127.0.0.1:8787", tenant: "demo" };\ncreateClient(options).close();\n`)).toBe("");
+      expect(compile(["ES2022", "DOM"], `${client}createClient({ baseUrl: "/", tenant: "demo", XMLHttpRequest }).close();\n`)).toBe("");
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("the testing kit imports only Node built-ins and miniflare", async () => {
     const code = readFileSync(resolve(ROOT, "dist/testing/index.js"), "utf8");
