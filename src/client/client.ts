@@ -75,6 +75,13 @@ export interface CarryoverClient {
   conversation(options?: ConversationOptions): Promise<ConversationHandle>;
   on(event: "session", fn: (user: CarryoverUser | null) => void): () => void;
   on(event: "error", fn: (err: CarryoverError) => void): () => void;
+  /**
+   * Stops this client for good: every handle closes (its socket shut,
+   * uploads under way aborted), timers and listeners stop. Not a sign-out:
+   * the session and the outbox stay in storage for the next client. Afterwards
+   * connect(), login(), logout(), redeemHandoff() and conversation() reject
+   * with CarryoverError "closed". Idempotent.
+   */
   close(): void;
 }
 
