@@ -17,12 +17,21 @@
 // | postback        | text (its title)                               |                                                    |
 //
 // Choices: 1–3 → interactive reply buttons (title ≤ 20); 4–10 → interactive
-// list (row title ≤ 24); more than 10 → the first 10 as a list, the rest as
-// text lines of its body. Interactive bodies are ≤ 1024: a longer text goes
-// first as a plain text message and the choices follow with a short body.
-// Limits: Meta's WhatsApp Cloud API messages reference (interactive objects).
+// list (row title ≤ 24, a card's title as the row's description); more than
+// 10 → the first 10 as a list, the rest as text lines of its body.
+// Interactive bodies are ≤ 1024: a longer text goes first as a plain text
+// message and the choices follow with a short body. Within one message no
+// two titles are alike (ignoring case) and no two ids are: a title that
+// matches another once cut is led by its card's title ("Red bike: Buy"),
+// what is still alike is numbered ("Reserve (1)", "Reserve (2)") — and card
+// buttons that need a number go as a list instead, whose rows show the card
+// in full; a payload used twice (or cut to another's prefix) gets the id
+// `carryover:dup:<n>:<payload>`, which the webhook parser turns back into
+// the payload.
+// Limits: Meta's WhatsApp Cloud API messages reference (interactive objects;
+// "Interactive reply buttons messages": button titles and ids unique).
 import type { Button, Content } from "../protocol/content";
-import { codePoints, truncate } from "./text";
+import { clip, codePoints, truncate } from "./text";
 
 export const WHATSAPP_LIMITS = {
   text: 4096,
@@ -64,42 +73,167 @@ export type WhatsAppMessage =
 
 const L = WHATSAPP_LIMITS;
 
-/** A tappable option: its id comes back as the postback payload. */
+/** A tappable option: its id comes back as the postback payload; `context` names the card it belongs to. */
 interface Choice {
   id: string;
   title: string;
-  description?: string;
+  context?: string;
 }
 
 function text(body: string): WhatsAppMessage {
   return { type: "text", text: { body: truncate(body, L.text), preview_url: false } };
 }
 
-/** The choices rule of the table above; `header` only where reply buttons allow it. */
+/** Marks an id that had to be made unique; the webhook parser takes it off again (`payloadOfReplyId`). */
+const DUPLICATE_ID = /^carryover:dup:\d+:/;
+
+/**
+ * The postback payload a reply id stands for: the id itself, or for an id
+ * that `toWhatsApp` made unique (`carryover:dup:<n>:<payload>`) the payload
+ * it was made from, so a bot gets back the payload it sent whichever of two
+ * buttons with that payload was tapped.
+ */
+export function payloadOfReplyId(id: string): string {
+  return id.replace(DUPLICATE_ID, "");
+}
+
+/**
+ * Ids of `options`, each ≤ `max` code points and no two alike: the payload
+ * itself where it fits and is free; otherwise (a payload used twice, or two
+ * cut to the same prefix) `carryover:dup:<n>:<payload>` cut to `max`. A
+ * payload that already starts like that is always wrapped, so taking the
+ * mark off once gives it back. WhatsApp: reply button ids are unique within
+ * the message (Meta, "Interactive reply buttons messages", <BUTTON_ID>).
+ */
+function distinctIds(options: Choice[], max: number): string[] {
+  const used = new Set<string>();
+  return options.map((o) => {
+    let id = DUPLICATE_ID.test(o.id) ? clip(`carryover:dup:1:${o.id}`, max) : clip(o.id, max);
+    for (let n = 2; used.has(id); n++) id = clip(`carryover:dup:${n}:${o.id}`, max);
+    used.add(id);
+    return id;
+  });
+}
+
+/** What a person tells options apart by: case and surrounding spaces do not count. */
+function sameLabel(title: string): string {
+  return title.trim().toLowerCase();
+}
+
+interface Label {
+  title: string;
+  /** Whether `title` names its option's card in full (a row then needs no description). */
+  namesContext: boolean;
+}
+
+/** `title` led by the card it belongs to within `max`, the button's own words kept whole where they leave the card room. */
+function withContext(context: string, title: string, max: number): Label {
+  const room = max - codePoints(title) - 2;
+  if (room >= 4) {
+    const card = truncate(context, room);
+    return { title: `${card}: ${title}`, namesContext: card === context };
+  }
+  const whole = `${context}: ${title}`;
+  return { title: truncate(whole, max), namesContext: codePoints(whole) <= max };
+}
+
+/** How many of `titles` are alike, by what a person tells them apart by. */
+function tally(titles: string[]): Map<string, number> {
+  const seen = new Map<string, number>();
+  for (const t of titles) seen.set(sameLabel(t), (seen.get(sameLabel(t)) ?? 0) + 1);
+  return seen;
+}
+
+/**
+ * Titles of `options`, each ≤ `max` code points and no two alike (ignoring
+ * case): an option whose title, cut to `max`, matches another's is led by
+ * its card's title ("Red bike: Buy"); options still alike after that are
+ * numbered on their own title ("Reserve (1)", "Reserve (2)"), and `numbered`
+ * says so. WhatsApp: reply button titles must be unique within the message
+ * (Meta, "Interactive reply buttons messages", <BUTTON_LABEL_TEXT>); rows
+ * follow the same rule so a person can tell every option apart.
+ */
+function distinctLabels(options: Choice[], max: number): { labels: Label[]; numbered: boolean } {
+  const cut = options.map((o) => truncate(o.title, max));
+  const cutAlike = tally(cut);
+  const led = options.map((o, i): Label => {
+    const plain = cut[i]!;
+    return cutAlike.get(sameLabel(plain))! > 1 && o.context ? withContext(o.context, o.title, max) : { title: plain, namesContext: false };
+  });
+  const ledAlike = tally(led.map((l) => l.title));
+  const nth = new Map<string, number>();
+  let numbered = false;
+  const labels = options.map((o, i): Label => {
+    const label = led[i]!;
+    const key = sameLabel(label.title);
+    if (ledAlike.get(key)! === 1) return label;
+    numbered = true;
+    const n = (nth.get(key) ?? 0) + 1;
+    nth.set(key, n);
+    return { title: numberedTitle(o.title, n, max), namesContext: false };
+  });
+  // A numbered title can still meet an option's own ("Buy (2)" twice): count on.
+  const used = new Set<string>();
+  const unique = labels.map((label) => {
+    let title = label.title;
+    for (let n = 2; used.has(sameLabel(title)); n++) title = numberedTitle(label.title, n, max);
+    used.add(sameLabel(title));
+    return title === label.title ? label : { title, namesContext: false };
+  });
+  return { labels: unique, numbered };
+}
+
+/** `title` with " (n)" after it, within `max`. */
+function numberedTitle(title: string, n: number, max: number): string {
+  const suffix = ` (${n})`;
+  return `${truncate(title, max - suffix.length)}${suffix}`;
+}
+
+/** An option as sent: its id and title, unique within the message and within limits. */
+interface Tappable extends Label {
+  id: string;
+  context?: string;
+}
+
+/** `options` with distinct ids (≤ `idMax`) and titles (≤ `titleMax`); `numbered` as in `distinctLabels`. */
+function tappable(options: Choice[], titleMax: number, idMax: number): { items: Tappable[]; numbered: boolean } {
+  const { labels, numbered } = distinctLabels(options, titleMax);
+  const ids = distinctIds(options, idMax);
+  return { items: options.map((o, i) => ({ ...labels[i]!, id: ids[i]!, ...(o.context ? { context: o.context } : {}) })), numbered };
+}
+
+/**
+ * The choices rule of the table above; `header` only where reply buttons
+ * allow it. Options from cards whose button titles cannot be told apart
+ * even with the card's title go as a list, whose rows show the card in full.
+ */
 function choices(body: string, options: Choice[], header?: Header): WhatsAppMessage[] {
   if (options.length === 0) return [text(body)];
   const out: WhatsAppMessage[] = [];
-  let shown = options.slice(0, L.listRows);
+  const shown = options.slice(0, L.listRows);
   const rest = options.slice(L.listRows);
   let bodyText = body;
-  if (rest.length) bodyText = `${bodyText}\n${rest.map((o) => `• ${o.title}`).join("\n")}`;
+  if (rest.length) bodyText = `${bodyText}\n${rest.map((o) => `• ${o.context ? `${o.context}: ` : ""}${o.title}`).join("\n")}`;
   if (codePoints(bodyText) > L.body) {
     out.push(text(bodyText));
     bodyText = "Choose an option:";
   }
   if (shown.length <= L.replyButtons) {
-    out.push({
-      type: "interactive",
-      interactive: {
-        type: "button",
-        ...(header ? { header } : {}),
-        body: { text: bodyText },
-        action: { buttons: shown.map((o) => ({ type: "reply", reply: { id: o.id.slice(0, L.replyId), title: truncate(o.title, L.replyTitle) } })) },
-      },
-    });
-    return out;
+    const { items, numbered } = tappable(shown, L.replyTitle, L.replyId);
+    if (!numbered || !shown.some((o) => o.context)) {
+      out.push({
+        type: "interactive",
+        interactive: {
+          type: "button",
+          ...(header ? { header } : {}),
+          body: { text: bodyText },
+          action: { buttons: items.map((o) => ({ type: "reply", reply: { id: o.id, title: o.title } })) },
+        },
+      });
+      return out;
+    }
   }
-  shown = shown.slice(0, L.listRows);
+  const { items } = tappable(shown, L.rowTitle, L.rowId);
   out.push({
     type: "interactive",
     interactive: {
@@ -109,10 +243,10 @@ function choices(body: string, options: Choice[], header?: Header): WhatsAppMess
         button: "Options",
         sections: [
           {
-            rows: shown.map((o) => ({
-              id: o.id.slice(0, L.rowId),
-              title: truncate(o.title, L.rowTitle),
-              ...(o.description ? { description: truncate(o.description, L.rowDescription) } : {}),
+            rows: items.map((o) => ({
+              id: o.id,
+              title: o.title,
+              ...(o.context && !o.namesContext ? { description: truncate(o.context, L.rowDescription) } : {}),
             })),
           },
         ],
@@ -122,8 +256,8 @@ function choices(body: string, options: Choice[], header?: Header): WhatsAppMess
   return out;
 }
 
-function choiceOf(b: Button, description?: string): Choice | null {
-  const extra = description ? { description } : {};
+function choiceOf(b: Button, context?: string): Choice | null {
+  const extra = context ? { context } : {};
   if (b.type === "postback") return { id: b.payload, title: b.title, ...extra };
   if (b.type === "pay") return { id: `carryover:pay:${b.requestId}`, title: b.title, ...extra };
   return null;

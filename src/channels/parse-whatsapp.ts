@@ -7,6 +7,7 @@
 import * as z from "zod";
 import type { Content } from "../protocol/content";
 import { MAX_TEXT, type InboundItem, type WhatsAppMediaRef } from "./inbound";
+import { payloadOfReplyId } from "./map-whatsapp";
 import { truncate } from "./text";
 
 const Seconds = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
@@ -93,7 +94,7 @@ function contentOf(m: Message): Content | null {
       return m.text?.body ? { type: "text", text: truncate(m.text.body, MAX_TEXT) } : null;
     case "interactive": {
       const reply = m.interactive?.button_reply ?? m.interactive?.list_reply;
-      return reply ? postback(reply.id, reply.title) : null;
+      return reply ? postback(payloadOfReplyId(reply.id), reply.title) : null;
     }
     case "button":
       return m.button ? postback(m.button.payload ?? m.button.text, m.button.text) : null;

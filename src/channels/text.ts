@@ -14,3 +14,9 @@ export function codePoints(text: string): number {
   for (const _ of text) n++;
   return n;
 }
+
+/** The first `max` code points of `text`, cut without a mark (for ids, which must come back as sent). */
+export function clip(text: string, max: number): string {
+  const points = Array.from(text);
+  return points.length <= max ? text : points.slice(0, max).join("");
+}

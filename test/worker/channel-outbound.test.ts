@@ -92,6 +92,82 @@ describe("business messages out", () => {
     ]);
   });
 
+  it("give WhatsApp card buttons alike in title or payload their own title and id, and a tap brings back the bot's payload", async () => {
+    const t = await channelTenant();
+    const { calls } = mockGraph();
+    const waId = uniquePsid();
+    const ts = () => String(Math.floor(Date.now() / 1000));
+    const hello = whatsappBody(t, { messages: [{ from: waId, id: `wamid.${crypto.randomUUID()}`, timestamp: ts(), type: "text", text: { body: "hi" } }] });
+    expect((await postWebhook(t, "whatsapp", hello)).status).toBe(200);
+    const { conversationId } = await contactOf(t, "whatsapp", waId);
+    await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
+
+    // Two cards, each with a "Buy": WhatsApp wants every button title of a message unique, and so does the person.
+    await seqOf(
+      await sendAs(t, conversationId, "bot", {
+        type: "cards",
+        cards: [
+          { title: "Red bike", buttons: [{ type: "postback", title: "Buy", payload: "BUY_RED" }] },
+          { title: "Blue bike", buttons: [{ type: "postback", title: "Buy", payload: "BUY_BLUE" }] },
+        ],
+      }),
+    );
+    // Card titles alike once cut, and one payload for both: numbered, in a list whose rows show each card in full.
+    await seqOf(
+      await sendAs(t, conversationId, "bot", {
+        type: "cards",
+        cards: [
+          { title: "Roadster 7 Carbon Edition", buttons: [{ type: "postback", title: "Reserve", payload: "RESERVE" }] },
+          { title: "Roadster 7 Carbon Edition 2026", buttons: [{ type: "postback", title: "Reserve", payload: "RESERVE" }] },
+        ],
+      }),
+    );
+    await settled(t, conversationId, 2);
+    expect(calls.map((c) => c.body.interactive)).toEqual([
+      {
+        type: "button",
+        body: { text: "*Red bike*\n\n*Blue bike*" },
+        action: {
+          buttons: [
+            { type: "reply", reply: { id: "BUY_RED", title: "Red bike: Buy" } },
+            { type: "reply", reply: { id: "BUY_BLUE", title: "Blue bike: Buy" } },
+          ],
+        },
+      },
+      {
+        type: "list",
+        body: { text: "*Roadster 7 Carbon Edition*\n\n*Roadster 7 Carbon Edition 2026*" },
+        action: {
+          button: "Options",
+          sections: [
+            {
+              rows: [
+                { id: "RESERVE", title: "Reserve (1)", description: "Roadster 7 Carbon Edition" },
+                { id: "carryover:dup:2:RESERVE", title: "Reserve (2)", description: "Roadster 7 Carbon Edition 2026" },
+              ],
+            },
+          ],
+        },
+      },
+    ]);
+
+    // The person taps the second row: the bot gets the payload it sent, the log says which one was tapped.
+    const tap = whatsappBody(t, {
+      messages: [
+        {
+          from: waId,
+          id: `wamid.${crypto.randomUUID()}`,
+          timestamp: ts(),
+          type: "interactive",
+          interactive: { type: "list_reply", list_reply: { id: "carryover:dup:2:RESERVE", title: "Reserve (2)", description: "Roadster 7 Carbon Edition 2026" } },
+        },
+      ],
+    });
+    expect((await postWebhook(t, "whatsapp", tap)).status).toBe(200);
+    const events = await eventually(() => eventsOf(t, conversationId), (e) => e.some((x) => x.content?.type === "postback"));
+    expect(events.find((e) => e.content?.type === "postback")?.content).toEqual({ type: "postback", payload: "RESERVE", title: "Reserve (2)" });
+  });
+
   it("are retried after a 500 and a rate limit, in seq order", async () => {
     const t = await channelTenant();
     const answers = [

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { Content } from "../../../src/protocol/content";
 import { toMessenger } from "../../../src/channels/map-messenger";
-import { toWhatsApp } from "../../../src/channels/map-whatsapp";
+import { payloadOfReplyId, toWhatsApp } from "../../../src/channels/map-whatsapp";
 import { classify, platformRequests } from "../../../src/channels/send";
 import { codePoints, truncate } from "../../../src/channels/text";
 
@@ -194,7 +194,8 @@ describe("WhatsApp mapping", () => {
       interactive: {
         type: "button",
         body: { text: "*Roadster 7*\n€ 899\nView: https://shop.example/r\n\n*Cargo One*" },
-        action: { buttons: [{ type: "reply", reply: { id: "R7", title: "Reserve" } }, { type: "reply", reply: { id: "C1", title: "Reserve" } }] },
+        // Two "Reserve"s: WhatsApp wants button titles unique, so each is led by its card.
+        action: { buttons: [{ type: "reply", reply: { id: "R7", title: "Roadster 7: Reserve" } }, { type: "reply", reply: { id: "C1", title: "Cargo One: Reserve" } }] },
       },
     });
     expect(toWhatsApp({ type: "receipt", orderId: "A-1", currency: "EUR", total: 30, items: [{ title: "Bell", quantity: 2, price: 15 }] })).toEqual([
@@ -202,6 +203,50 @@ describe("WhatsApp mapping", () => {
     ]);
     expect(toWhatsApp({ type: "payment_request", requestId: "p", amount: 49, currency: "EUR", description: "Deposit", payUrl: "https://pay.example/p", status: "pending" })).toEqual([
       { type: "interactive", interactive: { type: "cta_url", body: { text: "Deposit\n49 EUR" }, action: { name: "cta_url", parameters: { display_text: "Pay now", url: "https://pay.example/p" } } } },
+    ]);
+  });
+});
+
+describe("WhatsApp options stay unique within a message", () => {
+  type Row = { id: string; title: string; description?: string };
+  const rowsOf = (m: unknown) => (m as { interactive: { action: { sections: { rows: Row[] }[] } } }).interactive.action.sections[0]!.rows;
+  const buttonsOf = (m: unknown) => (m as { interactive: { action: { buttons: { reply: { id: string; title: string } }[] } } }).interactive.action.buttons.map((b) => b.reply);
+
+  it("titles alike once cut, or alike but for case, are numbered; ids used twice are marked and read back", () => {
+    const [m] = toWhatsApp({
+      type: "text",
+      text: "When?",
+      quickReplies: [
+        { title: "Talk to a real person now", payload: "HUMAN" },
+        { title: "Talk to a real person later", payload: "HUMAN" },
+        { title: "talk to a real person now", payload: "carryover:dup:7:X" },
+      ],
+    });
+    expect(buttonsOf(m)).toEqual([
+      { id: "HUMAN", title: "Talk to a real… (1)" },
+      { id: "carryover:dup:2:HUMAN", title: "Talk to a real… (2)" },
+      { id: "carryover:dup:1:carryover:dup:7:X", title: "talk to a real… (3)" },
+    ]);
+    for (const b of buttonsOf(m)) expect(codePoints(b.title)).toBeLessThanOrEqual(20);
+    expect(buttonsOf(m).map((b) => payloadOfReplyId(b.id))).toEqual(["HUMAN", "HUMAN", "carryover:dup:7:X"]);
+  });
+
+  it("payloads cut to the same prefix get distinct ids within the limit", () => {
+    const long = "P".repeat(300);
+    const rows = rowsOf(toWhatsApp({ type: "text", text: "Pick", quickReplies: [1, 2, 3, 4].map((i) => ({ title: `T${i}`, payload: `${long}${i}` })) })[0]);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(4);
+    for (const r of rows) expect(codePoints(r.id)).toBeLessThanOrEqual(200);
+  });
+
+  it("a list of card buttons alike: rows led by the card, which then needs no description", () => {
+    const cards = ["Red bike", "Blue bike", "Green bike", "Cargo One"].map((title, i) => ({ title, buttons: [{ type: "postback" as const, title: "Buy", payload: `BUY_${i}` }] }));
+    cards[3]!.buttons.push({ type: "postback", title: "Details", payload: "DETAILS" });
+    expect(rowsOf(toWhatsApp({ type: "cards", cards })[0])).toEqual([
+      { id: "BUY_0", title: "Red bike: Buy" },
+      { id: "BUY_1", title: "Blue bike: Buy" },
+      { id: "BUY_2", title: "Green bike: Buy" },
+      { id: "BUY_3", title: "Cargo One: Buy" },
+      { id: "DETAILS", title: "Details", description: "Cargo One" },
     ]);
   });
 });
