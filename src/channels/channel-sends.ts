@@ -47,6 +47,29 @@ export interface ChannelDelivery {
   readAt: string | null;
 }
 
+/** The most deliveries one page of GET /v1/conversations/:id/channel-deliveries holds, and its default. */
+export const CHANNEL_DELIVERIES_PAGE = 100;
+
+/** Which page: the newest `limit` deliveries whose seq is below `before` (the newest of all without it). */
+export interface ChannelDeliveryQuery {
+  before?: number | undefined;
+  /** 1..CHANNEL_DELIVERIES_PAGE. */
+  limit: number;
+}
+
+/**
+ * A page of GET /v1/conversations/:id/channel-deliveries, oldest first:
+ * `cursor` is the seq of its first (oldest) delivery, to pass as the next
+ * `before`, or null when the page is empty; `hasMore` says older deliveries
+ * exist. Keyed by seq: a business message has at most one channel delivery
+ * (channel-sink.ts: an entry names one sink).
+ */
+export interface ChannelDeliveryPage {
+  deliveries: ChannelDelivery[];
+  cursor: number | null;
+  hasMore: boolean;
+}
+
 interface SendRow extends Record<string, SqlStorageValue> {
   delivery_id: string;
   seq: number;
@@ -135,32 +158,37 @@ export class ChannelSends {
     return true;
   }
 
-  /** The thread's channel deliveries (newest `limit`, oldest first): the outbox's state with what is kept here. */
-  list(outbox: Outbox, limit = 100): ChannelDelivery[] {
-    return outbox.list(`${CHANNEL_SINK}:`, limit).map((state) => {
-      const body = JSON.parse(state.body) as ChannelDeliveryBody;
-      const row = this.row(state.id);
-      // The platform failing a message it had accepted overrides the outbox's "succeeded".
-      const failedLater = row?.platform_error ? state.status === "succeeded" : false;
-      return {
-        id: state.id,
-        seq: body.seq,
-        eventId: body.eventId,
-        channel: body.channel,
-        recipient: body.recipient,
-        status: failedLater ? "failed" : state.status,
-        attempts: state.attempts,
-        lastStatus: state.lastStatus,
-        lastError: failedLater ? row!.platform_error : state.lastError,
-        lastResponse: state.lastResponse,
-        platformMessageIds: row ? (JSON.parse(row.message_ids) as string[]) : [],
-        nextAttemptAt: iso(state.nextAttemptAt),
-        createdAt: new Date(state.createdAt).toISOString(),
-        sentAt: iso(row?.sent_at ?? null),
-        deliveredAt: row?.delivered_at ?? null,
-        readAt: row?.read_at ?? null,
-      };
-    });
+  /** A page of the thread's channel deliveries (see ChannelDeliveryPage): the outbox's state with what is kept here. */
+  page(outbox: Outbox, query: ChannelDeliveryQuery): ChannelDeliveryPage {
+    const states = outbox.list(`${CHANNEL_SINK}:`, query.limit + 1, query.before);
+    const hasMore = states.length > query.limit;
+    const deliveries = (hasMore ? states.slice(1) : states).map((state) => this.delivery(state));
+    return { deliveries, cursor: deliveries[0]?.seq ?? null, hasMore };
+  }
+
+  private delivery(state: DeliveryState & { body: string }): ChannelDelivery {
+    const body = JSON.parse(state.body) as ChannelDeliveryBody;
+    const row = this.row(state.id);
+    // The platform failing a message it had accepted overrides the outbox's "succeeded".
+    const failedLater = row?.platform_error ? state.status === "succeeded" : false;
+    return {
+      id: state.id,
+      seq: body.seq,
+      eventId: body.eventId,
+      channel: body.channel,
+      recipient: body.recipient,
+      status: failedLater ? "failed" : state.status,
+      attempts: state.attempts,
+      lastStatus: state.lastStatus,
+      lastError: failedLater ? row!.platform_error : state.lastError,
+      lastResponse: state.lastResponse,
+      platformMessageIds: row ? (JSON.parse(row.message_ids) as string[]) : [],
+      nextAttemptAt: iso(state.nextAttemptAt),
+      createdAt: new Date(state.createdAt).toISOString(),
+      sentAt: iso(row?.sent_at ?? null),
+      deliveredAt: row?.delivered_at ?? null,
+      readAt: row?.read_at ?? null,
+    };
   }
 
   /**
@@ -170,7 +198,7 @@ export class ChannelSends {
    * when there is no pending or failed delivery for `seq`.
    */
   retry(outbox: Outbox, seq: number): void {
-    const found = this.list(outbox, 1_000).findLast((d) => d.seq === seq && d.status !== "succeeded");
+    const found = this.page(outbox, { before: seq + 1, limit: 1 }).deliveries.find((d) => d.seq === seq && d.status !== "succeeded");
     if (!found) throw new ServiceError("not_found", `no pending or failed channel delivery for seq ${seq}`);
     const row = this.row(found.id);
     if (row?.platform_error) {

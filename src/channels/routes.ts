@@ -11,7 +11,7 @@ import { signHandoffToken } from "../auth/handoff-token";
 import { settingsOf } from "../env";
 import { authenticate, businessOf, businessOnly, customerOf } from "../http/auth";
 import type { AppEnv } from "../http/types";
-import { describe, jsonBody, onConversation, pathParams, ROUTE_DOCS, undescribed } from "../http/route";
+import { describe, jsonBody, onConversation, pathParams, queryOf, ROUTE_DOCS, undescribed } from "../http/route";
 import { isConversationId, isGuestLike } from "../ids";
 import { ServiceError } from "../protocol/errors";
 import { unwrap } from "../protocol/result";
@@ -20,6 +20,7 @@ import { signLinkRef } from "./link-ref";
 import { CHANNEL_KINDS, deleteChannel, findChannel, listChannels, MessengerSettings, putChannel, WhatsAppSettings, type ChannelKind, type ChannelSecrets } from "./settings";
 import { MAX_WEBHOOK_BYTES, receiveWebhook, verificationChallenge } from "./webhook";
 import { decimalInt } from "../http/decimal-int";
+import { CHANNEL_DELIVERIES_PAGE } from "./channel-sends";
 
 function kindOf(value: string | undefined): ChannelKind {
   const kind = CHANNEL_KINDS.find((k) => k === value);
@@ -130,13 +131,22 @@ channelConversations.post("/:id/channel-link", channelLink, authenticate(), json
   return c.json({ url: `https://m.me/${encodeURIComponent(config.accountId)}?ref=${encodeURIComponent(ref)}`, ref, expiresAt }, 201);
 });
 
-const sends = ROUTE_DOCS ? describe("Sends of this thread's business messages to its messenger channel", ["apiKey"], { "200": "The deliveries" }, onConversation) : undescribed;
+/** Keyset paging back through the deliveries, like the events' history: `before` a seq, newest `limit` first. */
+const DeliveriesQuery = z.strictObject({
+  before: decimalInt(1, Number.MAX_SAFE_INTEGER).optional(),
+  limit: decimalInt(1, CHANNEL_DELIVERIES_PAGE).default(CHANNEL_DELIVERIES_PAGE),
+});
 
-channelConversations.get("/:id/channel-deliveries", sends, authenticate(), async (c) => {
+const sends = ROUTE_DOCS
+  ? describe("Sends of this thread's business messages to its messenger channel: the newest `limit` before `before`, oldest first", ["apiKey"], {
+      "200": "A page: { deliveries, cursor, hasMore }",
+    }, onConversation)
+  : undescribed;
+
+channelConversations.get("/:id/channel-deliveries", sends, authenticate(), queryOf(DeliveriesQuery), async (c) => {
   const access = businessOf(c);
   const id = conversationIdOf(c);
-  const deliveries = unwrap(await conversationStub(c.env, access.tenant, id).channelDeliveries(access.tenant));
-  return c.json({ deliveries });
+  return c.json(unwrap(await conversationStub(c.env, access.tenant, id).channelDeliveries(access.tenant, c.req.valid("query"))));
 });
 
 const retrySend = ROUTE_DOCS ? describe("Make a pending or failed channel delivery due now", ["apiKey"], { "202": "Scheduled" }, {

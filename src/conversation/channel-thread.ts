@@ -3,7 +3,7 @@
 // belongs to, its channel deliveries and their retry. Another tenant's call,
 // or one before the conversation exists, is a 404.
 import type { ChannelBinding, ChannelBindings } from "../channels/binding";
-import type { ChannelDelivery, ChannelSends } from "../channels/channel-sends";
+import type { ChannelDeliveryPage, ChannelDeliveryQuery, ChannelSends } from "../channels/channel-sends";
 import type { ChannelKind } from "../channels/settings";
 import type { Outbox } from "../outbox/outbox";
 import { tenantMeta } from "./authorize";
@@ -35,10 +35,10 @@ export class ChannelThread {
     return { userId: meta.userId, binding: this.deps.bindings.get(), lastSeq: this.deps.store.lastSeq() };
   }
 
-  /** The thread's channel deliveries, oldest first. */
-  deliveries(tenant: string): ChannelDelivery[] {
+  /** A page of the thread's channel deliveries, oldest first (ChannelDeliveryPage). */
+  deliveries(tenant: string, query: ChannelDeliveryQuery): ChannelDeliveryPage {
     tenantMeta(this.deps.meta.get(), tenant);
-    return this.deps.sends.list(this.deps.outbox);
+    return this.deps.sends.page(this.deps.outbox, query);
   }
 
   /** An operator's retry of the channel delivery of `seq` (ServiceError not_found when none is pending or failed). */

@@ -44,7 +44,7 @@ import type { ChannelMessageInput, InitInput, NoteInput, SendInput, StateAnswer 
 import { SummaryPush, threadSummaryOf } from "./thread-summary";
 import { Timers } from "./timers";
 import { ChannelBindings, type ChannelBinding } from "../channels/binding";
-import { ChannelSends, type ChannelDelivery } from "../channels/channel-sends";
+import { ChannelSends, type ChannelDeliveryPage, type ChannelDeliveryQuery } from "../channels/channel-sends";
 import type { ChannelKind } from "../channels/settings";
 
 export class Conversation extends DurableObject<Env> {
@@ -238,9 +238,9 @@ export class Conversation extends DurableObject<Env> {
     return toResult(() => this.channelThread.view(tenant));
   }
 
-  /** Messenger channels: this thread's channel deliveries, oldest first (404 for another tenant). */
-  async channelDeliveries(tenant: string): Promise<Result<ChannelDelivery[]>> {
-    return toResult(() => this.channelThread.deliveries(tenant));
+  /** Messenger channels: a page of this thread's channel deliveries, oldest first (404 for another tenant). */
+  async channelDeliveries(tenant: string, query: ChannelDeliveryQuery): Promise<Result<ChannelDeliveryPage>> {
+    return toResult(() => this.channelThread.deliveries(tenant, query));
   }
 
   /** Messenger channels: an operator's retry of the channel delivery of `seq` (404 when none is pending or failed). */

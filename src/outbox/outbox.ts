@@ -119,11 +119,18 @@ export class Outbox {
 
   /**
    * The newest `limit` deliveries whose sink id starts with `sinkPrefix`
-   * (`channel:`), oldest first, with the body each was built with.
+   * (`channel:`) and, given `beforeSeq`, whose seq is below it; oldest
+   * first (by seq, then enqueue order), with the body each was built with.
    */
-  list(sinkPrefix: string, limit = 100): (DeliveryState & { body: string })[] {
+  list(sinkPrefix: string, limit = 100, beforeSeq?: number): (DeliveryState & { body: string })[] {
     return this.sql
-      .exec<DeliveryRow>("SELECT * FROM outbox_deliveries WHERE substr(sink, 1, ?) = ? ORDER BY n DESC LIMIT ?", sinkPrefix.length, sinkPrefix, limit)
+      .exec<DeliveryRow>(
+        "SELECT * FROM outbox_deliveries WHERE substr(sink, 1, ?1) = ?2 AND (?3 IS NULL OR seq < ?3) ORDER BY seq DESC, n DESC LIMIT ?4",
+        sinkPrefix.length,
+        sinkPrefix,
+        beforeSeq ?? null,
+        limit,
+      )
       .toArray()
       .reverse()
       .map((row) => ({ ...deliveryStateOf(row), body: row.body }));

@@ -318,6 +318,42 @@ describe("business messages out", () => {
     expect(view.reads[`wa_${waId}`]).toBe(first);
   });
 
+  it("page back through their deliveries: an old failed one stays reachable behind newer ones", async () => {
+    const t = await channelTenant();
+    mockGraph((call, i) => (i === 0 ? graphError(400, 190, "Error validating access token: Session has expired.", 463) : graphOk(call)));
+    const { conversationId } = await messengerThread(t);
+    const seqs: number[] = [];
+    for (const text of ["old", "one", "two", "three", "four"]) seqs.push(await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text })));
+    await settled(t, conversationId, 5);
+    type Page = { deliveries: Delivery[]; cursor: number | null; hasMore: boolean };
+    const page = async (query: string) => {
+      const res = await api(`/v1/conversations/${conversationId}/channel-deliveries${query}`, { token: t.adminKey });
+      expect(res.status).toBe(200);
+      return json<Page>(res);
+    };
+    const seqsOf = (p: Page) => p.deliveries.map((d) => d.seq);
+
+    // Without parameters: the newest 100, oldest first, as before.
+    const all = await page("");
+    expect(seqsOf(all)).toEqual(seqs);
+    expect(all).toMatchObject({ cursor: seqs[0], hasMore: false });
+
+    const newest = await page("?limit=2");
+    expect(seqsOf(newest)).toEqual(seqs.slice(3));
+    expect(newest).toMatchObject({ cursor: seqs[3], hasMore: true });
+    const middle = await page(`?limit=2&before=${newest.cursor}`);
+    expect(seqsOf(middle)).toEqual(seqs.slice(1, 3));
+    expect(middle.hasMore).toBe(true);
+    const oldest = await page(`?limit=2&before=${middle.cursor}`);
+    expect(oldest.deliveries).toMatchObject([{ seq: seqs[0], status: "failed", lastStatus: 400 }]);
+    expect(oldest).toMatchObject({ cursor: seqs[0], hasMore: false });
+    expect(await page(`?before=${seqs[0]}`)).toEqual({ deliveries: [], cursor: null, hasMore: false });
+
+    for (const bad of ["?before=0x2", "?limit=0", "?limit=101", "?limit=", "?after=1"]) {
+      expect((await api(`/v1/conversations/${conversationId}/channel-deliveries${bad}`, { token: t.adminKey })).status, bad).toBe(400);
+    }
+  });
+
   it("show their deliveries to business callers of the tenant only", async () => {
     const t = await channelTenant();
     const other = await channelTenant();
