@@ -56,10 +56,14 @@ function isStored(value: unknown): value is Stored {
 
 /** The kit's state file of one `persistTo` folder, written on every change. */
 export class KitState implements TenantBook {
-  private constructor(
-    private readonly path: string,
-    private readonly stored: Stored,
-  ) {}
+  // Plain fields, not parameter properties: the kit also runs under Node's type stripping (npm run soak).
+  private readonly path: string;
+  private readonly stored: Stored;
+
+  private constructor(path: string, stored: Stored) {
+    this.path = path;
+    this.stored = stored;
+  }
 
   /**
    * Reads `<folder>/carryover-testing.json`, or starts one with a new random

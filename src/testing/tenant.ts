@@ -84,11 +84,11 @@ function randomHex(bytes: number): string {
 
 /** The admin or tenant API refused a call the kit made; `status` is the HTTP status. */
 class ApiCallError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
+  readonly status: number;
+
+  constructor(message: string, status: number) {
     super(message);
+    this.status = status;
   }
 }
 
