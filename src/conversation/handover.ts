@@ -34,9 +34,10 @@ export function ownerMembers(state: ConversationState): ProblemMembers {
 
 /**
  * The state after a handover, or null when nothing changes. Throws 409
- * (with `owner` and `ownerEpoch`) on a stale `ifEpoch`, and when an agent
- * would take a thread another agent owns without naming the epoch it saw:
- * of two concurrent takes exactly one wins.
+ * (with `owner` and `ownerEpoch`) on a stale `ifEpoch`, and, without an
+ * `ifEpoch`, when a thread another agent owns would go to an agent, or back
+ * to the bot by an agent session that does not own it: of two concurrent
+ * takes exactly one wins, and nobody moves a colleague's thread by accident.
  */
 export function handedOver(state: ConversationState, input: HandoverInput, caller: Access): ConversationState | null {
   if (input.ifEpoch !== undefined && input.ifEpoch !== state.ownerEpoch) {
@@ -48,7 +49,10 @@ export function handedOver(state: ConversationState, input: HandoverInput, calle
   if (state.owner === input.owner && state.ownerAgent === agent) return null;
   // "Some agent" (an API key naming nobody) is satisfied by whichever agent owns the thread.
   if (input.owner === "agent" && agent === null && state.owner === "agent") return null;
-  if (input.owner === "agent" && state.owner === "agent" && input.ifEpoch === undefined) {
+  // Moving a thread another agent owns is deliberate: to another agent (any caller), or back to the
+  // bot by an agent who is not its owner (API keys speak for the business's own systems).
+  const colleague = caller.kind === "business" && caller.agent !== undefined && caller.agent.id !== state.ownerAgent;
+  if (state.owner === "agent" && input.ifEpoch === undefined && (input.owner === "agent" || colleague)) {
     throw new ServiceError("conflict", `agent ${state.ownerAgent ?? "(unnamed)"} owns this thread; send ifEpoch to take it over`, {
       members: ownerMembers(state),
     });

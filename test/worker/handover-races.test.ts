@@ -73,6 +73,23 @@ describe("handover", () => {
     }
   });
 
+  it("does not let an agent send a colleague's thread back to the bot by accident: that needs ifEpoch too", async () => {
+    const { id } = await thread();
+    const [zoe, sam] = await Promise.all([agentSession(uniqueUser("zoe")), agentSession(uniqueUser("sam"))]);
+    await ok(await handover(id, zoe.sessionToken, { owner: "agent", ifEpoch: 0 }));
+    expect(await json<Problem>(await handover(id, sam.sessionToken, { owner: "bot" }))).toMatchObject({
+      code: "conflict",
+      owner: { owner: "agent", agentId: zoe.agent.id },
+      ownerEpoch: 1,
+    });
+    // Deliberately, with the epoch seen: allowed. The owner herself, or the business's own systems (an API key): no epoch needed.
+    expect((await ok<Answer>(await handover(id, sam.sessionToken, { owner: "bot", ifEpoch: 1 }))).conversation).toMatchObject({ owner: "bot", ownerEpoch: 2 });
+    await ok(await handover(id, zoe.sessionToken, { owner: "agent", ifEpoch: 2 }));
+    expect((await ok<Answer>(await handover(id, zoe.sessionToken, { owner: "bot" }))).conversation).toMatchObject({ owner: "bot", ownerEpoch: 4 });
+    await ok(await handover(id, zoe.sessionToken, { owner: "agent", ifEpoch: 4 }));
+    expect((await ok<Answer>(await handover(id, BOT_KEY, { owner: "bot" }))).conversation).toMatchObject({ owner: "bot", ownerEpoch: 6 });
+  });
+
   it("puts the bot on standby while an agent owns the thread; an agent's message takes it", async () => {
     const { id } = await thread();
     const sam = await agentSession(uniqueUser("sam"));
