@@ -185,6 +185,20 @@ export async function messengerThread(t: ChannelTenant, psid = uniquePsid(), tim
   return { psid, conversationId };
 }
 
+/** A WhatsApp timestamp (seconds since the epoch, as a string) of now. */
+export function waTimestamp(): string {
+  return String(Math.floor(Date.now() / 1000));
+}
+
+/** A WhatsApp user's thread, opened by their "hi" through the signed webhook. */
+export async function whatsappThread(t: ChannelTenant, waId = uniquePsid()): Promise<{ waId: string; conversationId: string }> {
+  const hello = whatsappBody(t, { messages: [{ from: waId, id: `wamid.${crypto.randomUUID()}`, timestamp: waTimestamp(), type: "text", text: { body: "hi" } }] });
+  expect((await postWebhook(t, "whatsapp", hello)).status).toBe(200);
+  const { conversationId } = await contactOf(t, "whatsapp", waId);
+  await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
+  return { waId, conversationId };
+}
+
 /** The seq of the event a send created; fails the test unless it answered 201. */
 export async function seqOf(res: Response): Promise<number> {
   expect(res.status).toBe(201);

@@ -52,6 +52,17 @@ function text(t: ChannelTenant, psid: string, value: string) {
   return messaging(t, psid, { message: { mid: mid(), text: value } });
 }
 
+/** A Messenger user's thread, carried to the website by the business's handoff link: their guest-like web session. */
+async function messengerThreadOnWeb(t: ChannelTenant): Promise<{ psid: string; conversationId: string; onWeb: SessionAnswer }> {
+  const psid = uniquePsid();
+  expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "Hi from Messenger")]))).status).toBe(200);
+  const { conversationId } = await contactOf(t, "messenger", psid);
+  await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
+  const link = await json<{ handoffToken: string }>(await api(`/v1/conversations/${conversationId}/handoff`, { method: "POST", token: t.adminKey }));
+  const onWeb = await json<SessionAnswer>(await api("/v1/sessions", { method: "POST", json: { tenant: t.id, handoffToken: link.handoffToken } }));
+  return { psid, conversationId, onWeb };
+}
+
 describe("website → Messenger carry-over", () => {
   it("links the Messenger identity by the one-time ref; the thread continues there both ways", async () => {
     const t = await channelTenant();
@@ -166,12 +177,7 @@ describe("Messenger → website, then signed out everywhere", () => {
   it("keeps taking the person's messages from Messenger: signing out the website does not sign out the app", async () => {
     const t = await channelTenant();
     mockGraph();
-    const psid = uniquePsid();
-    expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "Hi from Messenger")]))).status).toBe(200);
-    const { conversationId } = await contactOf(t, "messenger", psid);
-    await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
-    const link = await json<{ handoffToken: string }>(await api(`/v1/conversations/${conversationId}/handoff`, { method: "POST", token: t.adminKey }));
-    const onWeb = await json<SessionAnswer>(await api("/v1/sessions", { method: "POST", json: { tenant: t.id, handoffToken: link.handoffToken } }));
+    const { psid, conversationId, onWeb } = await messengerThreadOnWeb(t);
     expect((await api("/v1/sessions", { method: "DELETE", token: onWeb.sessionToken })).status).toBe(204);
     // The website's tokens are void…
     expect((await api("/v1/sessions", { method: "POST", json: { tenant: t.id, guestToken: onWeb.guestToken } })).status).toBe(401);
@@ -186,14 +192,8 @@ describe("Messenger → website, then signed in", () => {
   it("merges the Messenger person into the identified person: one thread everywhere", async () => {
     const t = await channelTenant();
     const graph = mockGraph();
-    const psid = uniquePsid();
-    expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "Hi from Messenger")]))).status).toBe(200);
-    const { conversationId } = await contactOf(t, "messenger", psid);
-    await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
-
     // The business's "Continue on our website" link, opened on the website: a guest-like session of the Messenger person.
-    const link = await json<{ handoffToken: string }>(await api(`/v1/conversations/${conversationId}/handoff`, { method: "POST", token: t.adminKey }));
-    const onWeb = await json<SessionAnswer>(await api("/v1/sessions", { method: "POST", json: { tenant: t.id, handoffToken: link.handoffToken } }));
+    const { psid, conversationId, onWeb } = await messengerThreadOnWeb(t);
     expect(onWeb.user).toMatchObject({ id: `msgr_${psid}`, guest: true });
     expect(onWeb.guestToken).toEqual(expect.any(String));
 

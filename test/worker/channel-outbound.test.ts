@@ -7,7 +7,6 @@ import { api, eventually, json } from "./helpers";
 import {
   GRAPH,
   channelTenant,
-  contactOf,
   deliveriesOf,
   eventsOf,
   graphError,
@@ -20,7 +19,9 @@ import {
   sendAs,
   seqOf,
   uniquePsid,
+  waTimestamp,
   whatsappBody,
+  whatsappThread,
   type ChannelTenant,
   type Delivery,
 } from "./channel-helpers";
@@ -69,12 +70,7 @@ describe("business messages out", () => {
   it("go to WhatsApp's Cloud API as the exact requests", async () => {
     const t = await channelTenant();
     const { calls } = mockGraph();
-    const waId = uniquePsid();
-    const ts = String(Math.floor(Date.now() / 1000));
-    const body = whatsappBody(t, { messages: [{ from: waId, id: `wamid.${crypto.randomUUID()}`, timestamp: ts, type: "text", text: { body: "hi" } }] });
-    expect((await postWebhook(t, "whatsapp", body)).status).toBe(200);
-    const { conversationId } = await contactOf(t, "whatsapp", waId);
-    await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
+    const { waId, conversationId } = await whatsappThread(t);
     await seqOf(await sendAs(t, conversationId, "agent", { type: "buttons", text: "Pick a slot", buttons: [{ type: "postback", title: "Tomorrow 9:00", payload: "SLOT_9" }] }));
     await settled(t, conversationId, 1);
     expect(calls).toEqual([
@@ -95,12 +91,8 @@ describe("business messages out", () => {
   it("give WhatsApp card buttons alike in title or payload their own title and id, and a tap brings back the bot's payload", async () => {
     const t = await channelTenant();
     const { calls } = mockGraph();
-    const waId = uniquePsid();
-    const ts = () => String(Math.floor(Date.now() / 1000));
-    const hello = whatsappBody(t, { messages: [{ from: waId, id: `wamid.${crypto.randomUUID()}`, timestamp: ts(), type: "text", text: { body: "hi" } }] });
-    expect((await postWebhook(t, "whatsapp", hello)).status).toBe(200);
-    const { conversationId } = await contactOf(t, "whatsapp", waId);
-    await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
+    const { waId, conversationId } = await whatsappThread(t);
+    const ts = waTimestamp;
 
     // Two cards, each with a "Buy": WhatsApp wants every button title of a message unique, and so does the person.
     await seqOf(
@@ -287,12 +279,8 @@ describe("business messages out", () => {
   it("follow WhatsApp statuses: read moves the cursor, a later failure shows on the delivery", async () => {
     const t = await channelTenant();
     const { calls } = mockGraph();
-    const waId = uniquePsid();
-    const ts = () => String(Math.floor(Date.now() / 1000));
-    const hello = whatsappBody(t, { messages: [{ from: waId, id: `wamid.${crypto.randomUUID()}`, timestamp: ts(), type: "text", text: { body: "hi" } }] });
-    expect((await postWebhook(t, "whatsapp", hello)).status).toBe(200);
-    const { conversationId } = await contactOf(t, "whatsapp", waId);
-    await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
+    const { waId, conversationId } = await whatsappThread(t);
+    const ts = waTimestamp;
     const first = await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "first" }));
     const second = await seqOf(await sendAs(t, conversationId, "bot", { type: "text", text: "second" }));
     const sent = await settled(t, conversationId, 2);
