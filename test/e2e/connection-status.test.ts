@@ -81,9 +81,10 @@ describe("a chat that cannot start", () => {
 
     await w.input.fill("important question");
     await w.send.click();
-    // Not sent and not dropped: the text stays in the box, and the sentence stays the same.
-    await expect.poll(() => status.textContent()).toBe(MESSAGES.unavailable);
-    expect(await w.input.inputValue()).toBe("important question");
+    // Not sent and not dropped: once the chat has tried to start again and could not, the text is
+    // back in the box, and the sentence is the same.
+    await expect.poll(() => w.input.inputValue(), { timeout: 15_000 }).toBe("important question");
+    expect(await status.textContent()).toBe(MESSAGES.unavailable);
     expect(await page.evaluate(() => window.Carryover?.conversationId ?? null)).toBeNull();
 
     // The API is back: sending again starts the chat and delivers the message, once.
