@@ -132,8 +132,9 @@ export function createChatBody(earlier: HTMLElement, cover: HTMLElement, current
       const rows = rowsOf(handle.items);
       const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
       view.render(rows);
-      if (atBottom) scrollToEnd();
+      // Quick replies first: showing them shortens the log, and the end must stay in view.
       renderQuick(quickRepliesOf(rows));
+      if (atBottom) scrollToEnd();
       older.hidden = (handle.items.find((i) => i.seq !== null)?.seq ?? 1) <= 1;
       renderConnection(handle.connection);
     },

@@ -20,6 +20,21 @@ async function postbacks(id: string) {
 }
 
 describe("quick replies and postback buttons", () => {
+  it("keep the newest message in view: the chips appear under a log scrolled to its end", async () => {
+    const page = await openShop(await newDevice(browser), server.url, uniqueUser("quickview"));
+    await openChat(page);
+    await sendText(page, "Hello");
+    const id = await conversationIdOf(page);
+    const w = widget(page);
+    // Enough messages to fill the log, then one with quick replies.
+    for (let i = 1; i <= 12; i++) await sendAsBot(server.url, id, { type: "text", text: `Line ${i} of a long answer` });
+    await w.bubble("Line 12 of a long answer").waitFor();
+    await sendAsBot(server.url, id, { type: "text", text: "Anything else?", quickReplies: [{ title: "Yes", payload: "YES" }, { title: "No", payload: "NO" }] });
+    await w.host.getByRole("group", { name: "Suggested replies" }).waitFor();
+    await expect.poll(() => w.log.evaluate((log) => log.scrollHeight - log.scrollTop - log.clientHeight)).toBeLessThan(2);
+    expect(await w.bubble("Anything else?").isVisible()).toBe(true);
+  });
+
   it("arrive as postback content and the chips go away", async () => {
     const page = await openShop(await newDevice(browser), server.url, uniqueUser("quick"));
     await signIn(page);
