@@ -53,7 +53,8 @@ export function handedOver(state: ConversationState, input: HandoverInput, calle
   // bot by an agent who is not its owner (API keys speak for the business's own systems).
   const colleague = caller.kind === "business" && caller.agent !== undefined && caller.agent.id !== state.ownerAgent;
   if (state.owner === "agent" && input.ifEpoch === undefined && (input.owner === "agent" || colleague)) {
-    throw new ServiceError("conflict", `agent ${state.ownerAgent ?? "(unnamed)"} owns this thread; send ifEpoch to take it over`, {
+    const move = input.owner === "agent" ? "take it over" : "hand it back to the bot";
+    throw new ServiceError("conflict", `agent ${state.ownerAgent ?? "(unnamed)"} owns this thread; send ifEpoch to ${move}`, {
       members: ownerMembers(state),
     });
   }

@@ -20,7 +20,14 @@ const DIGITS = /^\d{1,16}$/;
 export function decimalInt(min?: number, max?: number) {
   let inner = z.number().int();
   const doc: Record<string, unknown> = { type: "integer", pattern: undefined };
-  if (min !== undefined) (inner = inner.min(min)), (doc.minimum = min);
-  if (max !== undefined) (inner = inner.max(max)), (doc.maximum = max);
+  if (min !== undefined) {
+    inner = inner.min(min);
+    doc.minimum = min;
+  }
+  if (max !== undefined) {
+    doc.maximum = max;
+    // int() already stops at Number.MAX_SAFE_INTEGER: a second check would name the same error twice.
+    if (max < Number.MAX_SAFE_INTEGER) inner = inner.max(max);
+  }
   return z.string().regex(DIGITS, "must be a whole number in decimal digits").transform(Number).pipe(inner).meta(doc);
 }

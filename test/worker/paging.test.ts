@@ -75,4 +75,10 @@ describe("paging", () => {
       expect(problem.errors.length).toBeGreaterThan(0);
     },
   );
+
+  it("names a number past the safe integers once", async () => {
+    const { token, id } = await threadWith(0);
+    const problem = await json<{ errors: { path: string }[] }>(await api(`/v1/conversations/${id}/events?after=9007199254740992`, { token }));
+    expect(problem.errors.map((e) => e.path)).toEqual(["after"]);
+  });
 });
