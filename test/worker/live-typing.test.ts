@@ -3,6 +3,17 @@
 import { describe, expect, it } from "vitest";
 import { openLiveThread, openSoloThread } from "../support/live-thread";
 
+/** A thread of `name` with a customer's phone and a bot socket; the bot has just started typing, and `on` is what the phone got. */
+async function botTyping(name: string) {
+  const { socket } = await openSoloThread(name);
+  const a = await socket("phone");
+  const bot = await socket("bot");
+  bot.send({ type: "typing", state: "on" });
+  const on = await a.next();
+  expect(on).toMatchObject({ type: "typing", state: "on", sender: { role: "bot" } });
+  return { a, bot, on };
+}
+
 describe("live typing", () => {
   it("passes on and off to the other side, throttles repeats, and not to the typist's own devices", async () => {
     const { user, phone, onPhone: a, onLaptop: b, bot } = await openLiveThread("xia");
@@ -34,12 +45,7 @@ describe("live typing", () => {
   });
 
   it("ends the writer's typing with their message", async () => {
-    const { socket } = await openSoloThread("zoe");
-    const a = await socket("phone");
-    const bot = await socket("bot");
-    bot.send({ type: "typing", state: "on" });
-    const on = await a.next();
-    expect(on).toMatchObject({ type: "typing", state: "on", sender: { role: "bot" } });
+    const { a, bot, on } = await botTyping("zoe");
     bot.send({ type: "send", clientId: "t-1", content: { type: "text", text: "Here you go" }, sender: on.sender });
     // The `off` comes at once, before the message (not 6 s after it).
     expect(await a.next()).toEqual({ ...on, state: "off" });
@@ -47,12 +53,7 @@ describe("live typing", () => {
   });
 
   it("sends off on its own when on is not renewed", { timeout: 20_000 }, async () => {
-    const { socket } = await openSoloThread("yan");
-    const a = await socket("phone");
-    const bot = await socket("bot");
-    bot.send({ type: "typing", state: "on" });
-    const on = await a.next();
-    expect(on).toMatchObject({ type: "typing", state: "on", sender: { role: "bot" } });
+    const { a, on } = await botTyping("yan");
     // Nothing else is sent; the server ends it (TYPING_TTL_MS = 6 s).
     const off = await a.next();
     expect(off).toEqual({ ...on, state: "off" });
