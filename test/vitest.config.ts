@@ -6,13 +6,16 @@ import { WebhookReceiver } from "./support/webhook-receiver.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-/** Webhook deliveries to https://hooks.test/<bin> reach this receiver (test/support/webhook-receiver.ts). */
+/** Webhook deliveries to https://hooks.test/<bin> reach this receiver (test/support/webhook-receiver.ts); the Graph API is never reached. */
 const receiver = new WebhookReceiver();
 async function outbound(request: MiniflareRequest): Promise<MiniflareResponse> {
   const init = { method: request.method, headers: Object.fromEntries(request.headers) };
   const body = request.method === "GET" || request.method === "HEAD" ? null : await request.arrayBuffer();
   const forward = new Request(request.url, { ...init, body });
-  const answer = new URL(request.url).hostname === "hooks.test" ? await receiver.handle(forward) : await fetch(forward);
+  const host = new URL(request.url).hostname;
+  // Tests never reach Meta: a Graph call no test intercepted (channel-helpers.ts) gets Graph's own kind of refusal.
+  if (host === "graph.facebook.com") return MiniflareResponse.json({ error: { message: "(#100) not intercepted by this test", type: "OAuthException", code: 100 } }, { status: 400 });
+  const answer = host === "hooks.test" ? await receiver.handle(forward) : await fetch(forward);
   return new MiniflareResponse(await answer.arrayBuffer(), { status: answer.status, headers: Object.fromEntries(answer.headers) });
 }
 

@@ -156,31 +156,28 @@ function tally(titles: string[]): Map<string, number> {
 function distinctLabels(options: Choice[], max: number): { labels: Label[]; numbered: boolean } {
   const cut = options.map((o) => truncate(o.title, max));
   const cutAlike = tally(cut);
-  const led = options.map((o, i): Label => {
-    const plain = cut[i]!;
-    return cutAlike.get(sameLabel(plain))! > 1 && o.context ? withContext(o.context, o.title, max) : { title: plain, namesContext: false };
-  });
+  const led = options.map((o, i): Label =>
+    cutAlike.get(sameLabel(cut[i]!))! > 1 && o.context ? withContext(o.context, o.title, max) : { title: cut[i]!, namesContext: false },
+  );
   const ledAlike = tally(led.map((l) => l.title));
-  const nth = new Map<string, number>();
+  // Alike titles are numbered in order; a number is skipped when its title is taken ("Buy (2)" given as a title).
+  const taken = new Set(led.filter((l) => ledAlike.get(sameLabel(l.title)) === 1).map((l) => sameLabel(l.title)));
+  const next = new Map<string, number>();
   let numbered = false;
   const labels = options.map((o, i): Label => {
     const label = led[i]!;
     const key = sameLabel(label.title);
-    if (ledAlike.get(key)! === 1) return label;
+    if (ledAlike.get(key) === 1) return label;
     numbered = true;
-    const n = (nth.get(key) ?? 0) + 1;
-    nth.set(key, n);
-    return { title: numberedTitle(o.title, n, max), namesContext: false };
+    let title: string;
+    let n = next.get(key) ?? 1;
+    do title = numberedTitle(o.title, n++, max);
+    while (taken.has(sameLabel(title)));
+    next.set(key, n);
+    taken.add(sameLabel(title));
+    return { title, namesContext: false };
   });
-  // A numbered title can still meet an option's own ("Buy (2)" twice): count on.
-  const used = new Set<string>();
-  const unique = labels.map((label) => {
-    let title = label.title;
-    for (let n = 2; used.has(sameLabel(title)); n++) title = numberedTitle(label.title, n, max);
-    used.add(sameLabel(title));
-    return title === label.title ? label : { title, namesContext: false };
-  });
-  return { labels: unique, numbered };
+  return { labels, numbered };
 }
 
 /** `title` with " (n)" after it, within `max`. */

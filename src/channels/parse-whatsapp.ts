@@ -6,6 +6,7 @@
 // Shapes: Meta's WhatsApp Cloud API webhook reference ("messages" field).
 import * as z from "zod";
 import type { Content } from "../protocol/content";
+import { cleanName } from "../protocol/names";
 import { MAX_TEXT, type InboundItem, type WhatsAppMediaRef } from "./inbound";
 import { payloadOfReplyId } from "./map-whatsapp";
 import { truncate } from "./text";
@@ -136,7 +137,9 @@ export function parseWhatsAppWebhook(body: unknown, phoneNumberId: string): Inbo
         if (!m.success) continue;
         const content = contentOf(m.data);
         if (!content) continue;
-        const name = names.get(m.data.from);
+        // Shown to agents next to the person's messages: cleaned like every display name (protocol/names.ts).
+        const given = names.get(m.data.from);
+        const name = given === undefined ? undefined : cleanName(given);
         const media = mediaRefOf(m.data);
         items.push({
           kind: "message",
@@ -146,7 +149,7 @@ export function parseWhatsAppWebhook(body: unknown, phoneNumberId: string): Inbo
           at: m.data.timestamp * 1000,
           parts: [content],
           ...(media ? { whatsAppMedia: media } : {}),
-          ...(name ? { name: truncate(name, 128) } : {}),
+          ...(name ? { name } : {}),
         });
       }
       for (const raw of value.data.statuses ?? []) {

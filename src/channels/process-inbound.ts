@@ -14,6 +14,7 @@ import { personIdOf, type InboundItem, type MessageItem, type ReceiptItem } from
 import type { InboxStore } from "./inbox-store";
 import { importMedia } from "./inbound-media";
 import { verifyLinkRef } from "./link-ref";
+import { messengerName } from "./messenger-profile";
 import { importWhatsAppMedia } from "./whatsapp-media";
 
 interface Context {
@@ -77,7 +78,10 @@ async function target(ctx: Context, item: InboundItem): Promise<{ conversationId
   return { conversationId: unwrap(opened).conversation.id, userId };
 }
 
-async function processMessage(ctx: Context, item: MessageItem): Promise<void> {
+async function processMessage(ctx: Context, message: MessageItem): Promise<void> {
+  // A Messenger webhook names nobody: the person's name comes from the User Profile API.
+  const name = message.channel === "messenger" ? await messengerName(ctx.env, ctx.tenant, ctx.store, message.from) : undefined;
+  const item = name ? { ...message, name } : message;
   if (item.ref) await redeemRef(ctx, { ...item, ref: item.ref });
   const { conversationId, userId } = await target(ctx, item);
   ctx.store.set("conversationId", conversationId);

@@ -6,7 +6,9 @@
 // - POST /demo/messenger/send — the Messenger pane "types" in the app: the
 //   server builds the platform's webhook payload, signs it with the demo app
 //   secret (which so stays server-side) and hands it to the real webhook path;
-// - GET /demo/messenger/thread?psid= — the thread the pane's user writes to.
+// - GET /demo/messenger/thread?psid= — the thread the pane's user writes to;
+// - GET /demo/messenger/:psid — the User Profile API (messenger-profile.ts):
+//   a made-up name, the same for a PSID every time.
 import { channelInboxStub } from "../directory/stubs";
 import { DurableObject } from "cloudflare:workers";
 import { Hono } from "hono/tiny";
@@ -125,4 +127,19 @@ simulator.get("/thread", demoOnly, queryOf(z.strictObject({ psid: Psid })), asyn
   const { psid } = c.req.valid("query");
   const state = await channelInboxStub(c.env, DEMO_CHANNEL.tenant, personIdOf("messenger", psid)).state();
   return c.json({ conversationId: state.conversationId, linkedTo: state.link?.userId ?? null }, 200, { "cache-control": "no-store" });
+});
+
+const FIRST_NAMES = ["Alex", "Sam", "Noor", "Kim", "Luca", "Maya", "Omar", "Ines", "Theo", "Zoe"];
+const LAST_NAMES = ["Rivera", "Okafor", "Novak", "Haddad", "Silva", "Jensen", "Mori", "Costa", "Klein", "Park"];
+
+/** Last: the User Profile API, `GET /<psid>?fields=…`, answered with the page token only (as the send API is). */
+simulator.get("/:psid", async (c) => {
+  assertDemoEnabled(settingsOf(c.env));
+  if (c.req.header("authorization") !== `Bearer ${DEMO_CHANNEL.pageAccessToken}`) {
+    return c.json({ error: { message: "Invalid OAuth access token.", type: "OAuthException", code: 190 } }, 401);
+  }
+  const psid = c.req.param("psid");
+  if (!Psid.safeParse(psid).success) return c.json({ error: { message: `(#100) Object with ID '${psid}' does not exist`, type: "OAuthException", code: 100 } }, 400);
+  const digit = (from: number) => Number(psid.at(from) ?? 0);
+  return c.json({ first_name: FIRST_NAMES[digit(-1)], last_name: LAST_NAMES[digit(-2)], id: psid });
 });

@@ -232,7 +232,8 @@ export function interceptFetch(answer: (request: Request) => Response | undefine
 export function mockGraph(answer?: (call: GraphCall, index: number) => Response | Promise<Response>): { calls: GraphCall[] } {
   const calls: GraphCall[] = [];
   interceptFetch(async (request) => {
-    if (!request.url.startsWith(GRAPH)) return undefined;
+    // Sends only: lookups (GET: profiles, media) are mockProfiles' and mockWhatsAppMedia's; un-mocked, test/vitest.config.ts refuses them.
+    if (!request.url.startsWith(GRAPH) || request.method === "GET") return undefined;
     const call: GraphCall = {
       url: request.url,
       authorization: request.headers.get("authorization"),
@@ -255,6 +256,37 @@ export function graphOk(call: GraphCall): Response {
 /** A Graph API error answer. */
 export function graphError(status: number, code: number, message: string, subcode?: number): Response {
   return Response.json({ error: { message, type: "OAuthException", code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: "AbCdEf123" } }, { status });
+}
+
+export interface ProfileCall {
+  url: URL;
+  authorization: string | null;
+}
+
+/**
+ * Messenger's User Profile API, intercepted for the running test, with the
+ * page's sends (answered as mockGraph does): `GET ${GRAPH}/<psid>` answers
+ * `profiles[psid]` (first_name, last_name, as the User Profile API does, or
+ * what a function of it answers)
+ * with the page token `token`, Graph's error for an unknown PSID or another
+ * token. Every lookup is recorded.
+ */
+export function mockProfiles(token: string, profiles: Record<string, { first_name?: string; last_name?: string } | (() => Response)>): { lookups: ProfileCall[] } {
+  const lookups: ProfileCall[] = [];
+  interceptFetch(async (request) => {
+    if (!request.url.startsWith(GRAPH)) return undefined;
+    if (request.method !== "GET") return graphOk({ url: request.url, authorization: null, body: (await request.json()) as Record<string, unknown> });
+    const url = new URL(request.url);
+    const authorization = request.headers.get("authorization");
+    lookups.push({ url, authorization });
+    if (authorization !== `Bearer ${token}`) return graphError(401, 190, "Invalid OAuth access token.");
+    const psid = decodeURIComponent(url.pathname.split("/").pop() ?? "");
+    const profile = profiles[psid];
+    if (typeof profile === "function") return profile();
+    if (!profile) return graphError(400, 100, `Unsupported get request. Object with ID '${psid}' does not exist`, 33);
+    return Response.json({ ...profile, id: psid });
+  });
+  return { lookups };
 }
 
 /** WhatsApp's media CDN in tests (the real one answers the lookup's short-lived URLs). */

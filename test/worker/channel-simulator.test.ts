@@ -57,6 +57,9 @@ describe("the Messenger simulator (DEV_SEED)", () => {
     expect(reply.status).toBe(201);
     const messages = await eventually(() => sent(psid), (m) => m.length === 1);
     expect(messages).toEqual([{ recipient: { id: psid }, messaging_type: "RESPONSE", message: { text: "Hello! How can we help?" } }]);
+    // The simulator answers the User Profile API too: the business sees the pane's person by a (made-up) name.
+    const thread = await json<{ conversation: { customer: { name?: string } } }>(await api(`/v1/conversations/${conversationId}`, { token: BOT_KEY }));
+    expect(thread.conversation.customer.name).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+$/);
 
     await pane({ psid, quickReply: { title: "Book a repair", payload: "BOOK_REPAIR" } });
     const page = await eventually(
