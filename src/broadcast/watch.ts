@@ -1,6 +1,8 @@
 // The broadcast watch: one small Durable Object per broadcast whose alarm
 // looks at it every WATCH_MS until it has completed or been cancelled, and
-// drives it again when it stalled. Nothing else moves a broadcast but the
+// drives it again when it stalled; while nothing is due (a `localTime`
+// broadcast can wait a day for its last timezone) the next look is WATCH_MS
+// after the next recipient is due. Nothing else moves a broadcast but the
 // messages on its queue (src/broadcast/fan-out.ts); a message that never
 // arrives — the Worker died between the D1 write and the send, or the queue
 // lost it (miniflare's local queues keep their messages in memory, so a
@@ -16,10 +18,11 @@ import { startFanOut } from "./fan-out";
 import { findBroadcast, type BroadcastRecord } from "./store";
 
 /**
- * How often a watched broadcast is looked at (ms); it has stalled when due
- * recipients wait and none finished since the last look. Longer than a
- * paced slice's delay (≤ 60 s, fan-out.ts PACED_WINDOW_S) plus its retries,
- * so a broadcast that only moves slowly is not driven twice for nothing.
+ * How often a watched broadcast is looked at while recipients are due (ms);
+ * it has stalled when due recipients wait and none finished since the last
+ * look. Longer than a paced slice's delay (≤ 60 s, fan-out.ts
+ * PACED_WINDOW_S) plus its retries, so a broadcast that only moves slowly is
+ * not driven twice for nothing.
  */
 export const WATCH_MS = 90_000;
 
@@ -30,17 +33,42 @@ interface Watched {
   finished: number;
 }
 
-/** Finished recipients, and those due by `now` that are not finished. */
-async function progressOf(db: D1Database, id: string, now: Date): Promise<{ finished: number; waiting: number }> {
+interface Progress {
+  /** Recipients finished (delivered, failed or skipped). */
+  finished: number;
+  /** Recipients due by now that are not finished. */
+  waiting: number;
+  /** When the next unfinished recipient not yet due is due (ISO 8601); null when none is. */
+  nextDue: string | null;
+}
+
+/** Where broadcast `id` stands at `now`, in one D1 query. */
+async function progressOf(db: D1Database, id: string, now: Date): Promise<Progress> {
   const row = await db
     .prepare(
       `SELECT COUNT(*) FILTER (WHERE status IN ('delivered', 'failed', 'skipped')) AS finished,
-              COUNT(*) FILTER (WHERE status IN ('pending', 'sending') AND due_at <= ?) AS waiting
-       FROM broadcast_recipients WHERE broadcast_id = ?`,
+              COUNT(*) FILTER (WHERE status IN ('pending', 'sending') AND due_at <= ?1) AS waiting,
+              MIN(due_at) FILTER (WHERE status IN ('pending', 'sending') AND due_at > ?1) AS next_due
+       FROM broadcast_recipients WHERE broadcast_id = ?2`,
     )
     .bind(now.toISOString(), id)
-    .first<{ finished: number; waiting: number }>();
-  return { finished: row?.finished ?? 0, waiting: row?.waiting ?? 0 };
+    .first<{ finished: number; waiting: number; next_due: string | null }>();
+  return { finished: row?.finished ?? 0, waiting: row?.waiting ?? 0, nextDue: row?.next_due ?? null };
+}
+
+/**
+ * When to look at `record` next: WATCH_MS from now while anything is waiting,
+ * while its start is due but has not come (a `localTime` broadcast's first
+ * tick is immediate), or when nothing is left (the next look forgets it).
+ * Otherwise WATCH_MS after the next recipient is due: before then nothing
+ * can stall, and due_at never changes once written. A `sendAt` broadcast's
+ * recipients are due at its sendAt, so the look that drives a lost start
+ * still comes a look after it.
+ */
+function nextLookAt(record: BroadcastRecord, progress: Progress, now: Date): number {
+  const unstarted = record.status === "scheduled" && (record.sendAt === null || Date.parse(record.sendAt) <= now.getTime());
+  if (progress.waiting > 0 || unstarted || progress.nextDue === null) return now.getTime() + WATCH_MS;
+  return Math.max(now.getTime(), Date.parse(progress.nextDue)) + WATCH_MS;
 }
 
 /**
@@ -87,7 +115,7 @@ export class BroadcastWatch extends DurableObject<Env> {
       await finishIfDone(this.env, record.tenant, record.id);
     }
     await this.ctx.storage.put("watched", { ...watched, finished: progress.finished } satisfies Watched);
-    await this.ctx.storage.setAlarm(now.getTime() + WATCH_MS);
+    await this.ctx.storage.setAlarm(nextLookAt(record, progress, now));
   }
 }
 

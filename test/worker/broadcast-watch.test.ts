@@ -2,8 +2,9 @@
 // write, or a restart of `npm run dev` dropped miniflare's in-memory queue)
 // is driven again by its watch (src/broadcast/watch.ts) and completes, one
 // copy per subscriber. The lost messages are staged by moving the broadcast's
-// clock in D1: its real tick is still an hour away in the queue.
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+// clock in D1: its real tick is still an hour away in the queue. While
+// nothing is due, the watch sleeps until a look after the next due recipient.
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { BroadcastView } from "../../src/broadcast/store";
 import { WATCH_MS, watchName } from "../../src/broadcast/watch";
@@ -34,6 +35,9 @@ async function startedAgo(id: string, msAgo: number): Promise<void> {
 
 const watchOf = (id: string) => env.BROADCAST_WATCH.getByName(watchName("demo", id));
 
+/** When the watch of broadcast `id` looks next (ms since the epoch). */
+const nextLookOf = (id: string) => runInDurableObject(watchOf(id), (_o, state) => state.storage.getAlarm());
+
 describe("the broadcast watch", () => {
   it("starts a scheduled broadcast whose start never came", async () => {
     const { id, userIds } = await scheduledBroadcast(3);
@@ -60,6 +64,36 @@ describe("the broadcast watch", () => {
     expect(await runDurableObjectAlarm(watchOf(id))).toBe(true);
     expect(await waitFor(id, (b) => b.status === "completed")).toMatchObject({ total: 4, delivered: 4 });
     expect([...(await copiesOf(userIds, id)).values()]).toEqual([1, 1, 1, 1]);
+  }, 60_000);
+
+  it("sleeps until a look after the next recipient is due, then looks every WATCH_MS", async () => {
+    const topic = await newTopic("watch");
+    const userIds = [0, 1].map((i) => `watch-${crypto.randomUUID().slice(0, 8)}-${i}`);
+    await seedPeople(userIds.map((id) => ({ id, labels: [], timezone: null, topics: [topic] })));
+    // Three hours from now in UTC: the broadcast runs at once, and nobody is due until then.
+    const localTime = new Date(Date.now() + 3 * 3_600_000).toISOString().slice(11, 16);
+    const res = await createBroadcast({ topic, localTime, content: { type: "text", text: "Good morning" } });
+    expect(res.status).toBe(202);
+    const { broadcast } = await json<{ broadcast: BroadcastView }>(res);
+    await waitFor(broadcast.id, (b) => b.status === "running", 30_000);
+    const row = await env.DB.prepare("SELECT MIN(due_at) AS due FROM broadcast_recipients WHERE broadcast_id = ?")
+      .bind(broadcast.id)
+      .first<{ due: string }>();
+    const due = Date.parse(row!.due);
+    expect(due).toBeGreaterThan(Date.now() + 2 * 3_600_000);
+
+    expect(await runDurableObjectAlarm(watchOf(broadcast.id))).toBe(true);
+    expect(await nextLookOf(broadcast.id)).toBe(due + WATCH_MS);
+
+    // Once someone is due and waiting, it is looked at every WATCH_MS again.
+    await env.DB.prepare("UPDATE broadcast_recipients SET due_at = ? WHERE broadcast_id = ? AND user_id = ?")
+      .bind(new Date(Date.now() - 1_000).toISOString(), broadcast.id, userIds[0])
+      .run();
+    const before = Date.now();
+    expect(await runDurableObjectAlarm(watchOf(broadcast.id))).toBe(true);
+    const next = await nextLookOf(broadcast.id);
+    expect(next).toBeGreaterThanOrEqual(before + WATCH_MS);
+    expect(next).toBeLessThanOrEqual(Date.now() + WATCH_MS);
   }, 60_000);
 
   it("leaves a broadcast that is moving alone", async () => {
