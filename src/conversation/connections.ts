@@ -64,6 +64,13 @@ function tagsOf(access: Access): string[] {
   return [`role:${access.role}`, `key:${access.keyId}`];
 }
 
+/** A typing that ended: the `off` to send, and who sees it (every ready socket but the typist's that `to` accepts). */
+interface TypingOff {
+  typist: WebSocket;
+  frame: string;
+  to: (state: SocketState) => boolean;
+}
+
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
@@ -72,6 +79,8 @@ export class Connections {
   // Keyed by the socket object; after hibernation the sockets are new objects
   // and their state is rebuilt from attachments in the constructor.
   private readonly states = new WeakMap<WebSocket, SocketState>();
+  /** The sockets whose typing is on, so a message finds its writer's without a pass over every socket. */
+  private readonly typists = new Set<WebSocket>();
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -143,22 +152,25 @@ export class Connections {
   /**
    * A committed append: every ready socket gets the event, the socket that
    * sent it (if any) gets an ack instead. A retry (not created) is only acked.
+   * A message ends its writer's typing, on whichever socket they typed: the
+   * `off` goes out in the same pass, just before the event on each socket
+   * (API.md), and before the sender's ack.
    */
   publish(outcome: AppendOutcome, from: WebSocket | null): void {
     const { event } = outcome;
     const sockets = this.ctx.getWebSockets();
-    // A message ends its writer's typing (API.md: `off` when they stop), on whichever socket they typed.
-    if (outcome.created && event.type === "message.created") this.typedBy(event.sender, sockets);
-    // An HTTP append to a thread nobody watches encodes nothing.
+    const offs = outcome.created && event.type === "message.created" ? this.endTypingOf(event.sender) : [];
+    // An HTTP append to a thread nobody watches encodes nothing (nor has anyone to tell of an `off`).
     if (outcome.created && sockets.length > (from ? 1 : 0)) {
       // Encoded once for every socket (twice when customers read less of it): fan-out cost is the sends, not JSON.
       const encoded = encodeServerFrame({ type: "event", event });
       const forCustomers = hasBusinessOnlyParts(event) ? encodeServerFrame({ type: "event", event: eventForCustomer(event) }) : encoded;
       for (const ws of sockets) {
-        if (ws === from) continue;
         const state = this.stateOf(ws);
         // A socket still replaying reads this event from the log in its turn.
         if (!state || state.dropped || !state.ready) continue;
+        for (const off of offs) if (ws !== off.typist && off.to(state)) this.send(ws, state, off.frame);
+        if (ws === from) continue;
         this.deliver(ws, state, event, state.access.kind === "customer" ? forCustomers : encoded);
       }
     }
@@ -200,6 +212,7 @@ export class Connections {
     }
     const sender = previous?.sender ?? typist(state.access, frame.sender);
     state.typing = { sender, sentAt: now, timer };
+    this.typists.add(ws);
     this.fanOut({ type: "typing", sender, state: "on" }, ws, typingAudience(state.access));
   }
 
@@ -336,8 +349,8 @@ export class Connections {
     return true;
   }
 
-  private fanOut(frame: ServerFrame, from: WebSocket | null, to: (state: SocketState) => boolean): void {
-    const encoded = encodeServerFrame(frame);
+  private fanOut(frame: ServerFrame | string, from: WebSocket | null, to: (state: SocketState) => boolean): void {
+    const encoded = typeof frame === "string" ? frame : encodeServerFrame(frame);
     for (const ws of this.ctx.getWebSockets()) {
       if (ws === from) continue;
       const state = this.stateOf(ws);
@@ -346,21 +359,32 @@ export class Connections {
     }
   }
 
-  /** Ends the typing shown for `sender` (same role and id) on any of `sockets`. */
-  private typedBy(sender: Sender, sockets: WebSocket[]): void {
-    for (const ws of sockets) {
+  /** Ends the typing of `sender` (same role and id) on whichever sockets it is on; returns the `off`s, not yet sent. */
+  private endTypingOf(sender: Sender): TypingOff[] {
+    const offs: TypingOff[] = [];
+    for (const ws of this.typists) {
       const state = this.states.get(ws);
-      const typist = state?.typing?.sender;
-      if (typist && typist.id === sender.id && typist.role === sender.role) this.stopTyping(ws, state);
+      const typing = state?.typing?.sender;
+      if (!state || !typing || typing.id !== sender.id || typing.role !== sender.role) continue;
+      const off = this.endTyping(ws, state);
+      if (off) offs.push(off);
     }
+    return offs;
   }
 
   private stopTyping(ws: WebSocket, state: SocketState): void {
+    const off = this.endTyping(ws, state);
+    if (off) this.fanOut(off.frame, ws, off.to);
+  }
+
+  /** Clears the typing of `ws` and returns the `off` that ends it for the others; null when it was not typing. */
+  private endTyping(ws: WebSocket, state: SocketState): TypingOff | null {
     const typing = state.typing;
-    if (!typing) return;
+    this.typists.delete(ws);
+    if (!typing) return null;
     clearTimeout(typing.timer);
     state.typing = null;
-    this.fanOut({ type: "typing", sender: typing.sender, state: "off" }, ws, typingAudience(state.access));
+    return { typist: ws, frame: encodeServerFrame({ type: "typing", sender: typing.sender, state: "off" }), to: typingAudience(state.access) };
   }
 
   /** One send; a socket whose send throws is closed and dropped so it cannot hold up the others. */

@@ -52,6 +52,25 @@ describe("live typing", () => {
     expect(await a.next()).toMatchObject({ type: "event", event: { clientId: "t-1" } });
   });
 
+  it("ends a customer's typing with their message from another device: off just before the event on every other socket", async () => {
+    const { user, phone, onPhone: a, onLaptop: b, bot, socket } = await openLiveThread("uma");
+    const bot2 = await socket("bot");
+    a.send({ type: "typing", state: "on" });
+    const on = { type: "typing", sender: { role: "customer", id: user, deviceId: phone.deviceId }, state: "on" };
+    expect(await bot.next()).toEqual(on);
+    expect(await bot2.next()).toEqual(on);
+
+    b.send({ type: "send", clientId: "l-1", content: { type: "text", text: "sent from the laptop" } });
+    expect(await b.next()).toMatchObject({ type: "ack", clientId: "l-1" });
+    const kinds = (frames: { type: string; state?: unknown }[]) => frames.map((f) => (f.type === "typing" ? `typing ${String(f.state)}` : f.type));
+    // The other side, on each of its sockets: the `off` first, then the message.
+    expect(kinds(await bot.drain())).toEqual(["typing off", "event"]);
+    expect(kinds(await bot2.drain())).toEqual(["typing off", "event"]);
+    // The person's own devices never saw the typing, so no `off` either; the laptop only its ack.
+    expect(kinds(await a.drain())).toEqual(["event"]);
+    expect(kinds(await b.drain())).toEqual([]);
+  });
+
   it("sends off on its own when on is not renewed", { timeout: 20_000 }, async () => {
     const { a, on } = await botTyping("yan");
     // Nothing else is sent; the server ends it (TYPING_TTL_MS = 6 s).
