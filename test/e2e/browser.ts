@@ -89,7 +89,7 @@ export function widget(page: Page | FrameLocator) {
     input: host.getByRole("textbox", { name: "Message" }),
     send: host.getByRole("button", { name: "Send", exact: true }),
     greeting: host.locator(".greeting"),
-    bubble: (text: string): Locator => host.locator(".msg").filter({ hasText: text }),
+    bubble: (text: string | RegExp): Locator => host.locator(".msg").filter({ hasText: text }),
   };
 }
 
