@@ -1,5 +1,6 @@
-// carryover/client — the client SDK for apps and websites (browsers, Node >= 22,
-// React Native): sessions, conversations, live updates and a durable outbox.
+// carryover/client — the client SDK for apps and websites (browsers, React
+// Native, Node >= 20 — Node 20 passes a WebSocket for live updates, docs/SDK.md):
+// sessions, conversations, live updates and a durable outbox.
 export { createClient, type CarryoverClient, type ClientOptions, type ConversationOptions } from "./client";
 export type { ConversationHandle, LiveSource } from "./conversation-handle";
 export { CarryoverError } from "./errors";
