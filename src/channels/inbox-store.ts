@@ -32,6 +32,18 @@ export interface StoredItem {
   nextAttemptAt: number;
 }
 
+/** An item given up on, as the business sees it (API.md "Messenger channels extensions"). */
+export interface FailedItem {
+  id: number;
+  /** The platform's id of it (mid, wamid; receipts by watermark or status id). */
+  key: string;
+  kind: InboundItem["kind"];
+  attempts: number;
+  lastError: string | null;
+  /** When the webhook brought it (ISO 8601). */
+  receivedAt: string;
+}
+
 /** The identity's link to a web person, made by a signed one-time channel-link ref. */
 export interface IdentityLink {
   userId: string;
@@ -100,6 +112,28 @@ export class InboxStore {
       id,
     );
     return delay !== undefined;
+  }
+
+  /** The items given up on (kept KEEP_KEYS_MS like every processed key), oldest first. */
+  failedItems(): FailedItem[] {
+    return this.sql
+      .exec<{ id: number; key: string; body: string; attempts: number; last_error: string | null; received_at: number }>(
+        "SELECT id, key, body, attempts, last_error, received_at FROM items WHERE status = 'failed' ORDER BY id LIMIT 100",
+      )
+      .toArray()
+      .map((row) => ({
+        id: row.id,
+        key: row.key,
+        kind: (JSON.parse(row.body) as InboundItem).kind,
+        attempts: row.attempts,
+        lastError: row.last_error,
+        receivedAt: new Date(row.received_at).toISOString(),
+      }));
+  }
+
+  /** Makes failed item `id` due now, with a fresh set of attempts; false when no failed item has that id. */
+  retry(id: number, now = Date.now()): boolean {
+    return this.sql.exec("UPDATE items SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND status = 'failed'", now, id).rowsWritten > 0;
   }
 
   counts(): { pending: number; done: number; failed: number } {

@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { ServiceError } from "../protocol/errors";
 import type { InboundItem } from "./inbound";
-import { InboxStore, type IdentityLink } from "./inbox-store";
+import { InboxStore, type FailedItem, type IdentityLink } from "./inbox-store";
 import { processInbound } from "./process-inbound";
 
 export class ChannelInbox extends DurableObject<Env> {
@@ -31,6 +31,18 @@ export class ChannelInbox extends DurableObject<Env> {
     return { conversationId: this.store.get("conversationId"), link: this.store.link(), items: this.store.counts() };
   }
 
+  /** The items given up on, oldest first (at most 100). */
+  async failedItems(): Promise<FailedItem[]> {
+    return this.store.failedItems();
+  }
+
+  /** Processes failed item `id` again, as soon as the items before it are done; false when there is no such failed item. */
+  async retry(id: number): Promise<boolean> {
+    if (!this.store.retry(id)) return false;
+    await this.ctx.storage.setAlarm(Date.now());
+    return true;
+  }
+
   override async alarm(): Promise<void> {
     const tenant = this.store.get("tenant");
     if (!tenant) return;
@@ -48,7 +60,8 @@ export class ChannelInbox extends DurableObject<Env> {
         // A refusal that another attempt cannot change must not hold the identity's later messages for hours.
         const permanent = err instanceof ServiceError && err.code !== "rate_limited" && err.code !== "internal";
         const again = this.store.failed(head.id, err instanceof Error ? err.message : String(err), permanent);
-        console.error(`channel item ${head.item.key} failed${again ? "; retrying" : "; giving up"}`, err);
+        // Names the contact, so the business finds it (GET /v1/channels/:kind/contacts/:platformId/failed-items).
+        console.error(`channel item ${head.item.key} of ${tenant}/${head.item.channel}/${head.item.from} failed${again ? "; retrying" : "; giving up"}`, err);
         // Later items wait for it, so a person's messages keep their order.
       }
     }

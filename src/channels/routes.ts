@@ -63,18 +63,44 @@ channels.delete("/:kind", ROUTE_DOCS ? describe("Remove a channel (admin key)", 
   return c.body(null, 204);
 });
 
-/** Contract extension: the person and thread of one channel identity (e.g. a PSID from the business's own Messenger tools). */
-const contact = ROUTE_DOCS ? describe("The person and thread of a channel identity (PSID or wa_id)", ["apiKey"], { "200": "The contact" }, onKind) : undescribed;
-
-channels.get("/:kind/contacts/:platformId", contact, authenticate(), async (c) => {
+/** The channel identity a contact route names: its kind, ids and ChannelInbox. */
+function contactOf(c: Context<AppEnv>) {
   const access = businessOf(c);
   const kind = kindOf(c.req.param("kind"));
-  const platformId = c.req.param("platformId");
+  const platformId = c.req.param("platformId") ?? "";
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(platformId)) throw new ServiceError("not_found", "no such contact");
   const person = personIdOf(kind, platformId);
-  const state = await channelInboxStub(c.env, access.tenant, person).state();
+  return { kind, platformId, person, inbox: channelInboxStub(c.env, access.tenant, person) };
+}
+
+const onContact = pathParams({ kind: { enum: [...CHANNEL_KINDS] }, platformId: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } });
+
+/** Contract extension: the person and thread of one channel identity (e.g. a PSID from the business's own Messenger tools). */
+const contact = ROUTE_DOCS ? describe("The person and thread of a channel identity (PSID or wa_id), and its items waiting or given up on", ["apiKey"], { "200": "The contact" }, onContact) : undescribed;
+
+channels.get("/:kind/contacts/:platformId", contact, authenticate(), async (c) => {
+  const { kind, platformId, person, inbox } = contactOf(c);
+  const state = await inbox.state();
   if (!state.conversationId) throw new ServiceError("not_found", "this identity has not written yet");
-  return c.json({ contact: { channel: kind, platformId, person, conversationId: state.conversationId, linkedTo: state.link?.userId ?? null } });
+  const items = { pending: state.items.pending, failed: state.items.failed };
+  return c.json({ contact: { channel: kind, platformId, person, conversationId: state.conversationId, linkedTo: state.link?.userId ?? null, items } });
+});
+
+const failedItems = ROUTE_DOCS ? describe("The identity's webhook items given up on (oldest first, at most 100)", ["apiKey"], { "200": "{ items }" }, onContact) : undescribed;
+
+channels.get("/:kind/contacts/:platformId/failed-items", failedItems, authenticate(), async (c) => {
+  return c.json({ items: await contactOf(c).inbox.failedItems() });
+});
+
+const retryItem = ROUTE_DOCS ? describe("Process a failed webhook item again, with fresh attempts", ["apiKey"], { "202": "Scheduled", "404": "No such failed item" }, {
+  parameters: [...onContact.parameters, ...pathParams({ id: { type: "integer", minimum: 1 } }).parameters],
+}) : undescribed;
+
+channels.post("/:kind/contacts/:platformId/failed-items/:id/retry", retryItem, authenticate(), async (c) => {
+  const { inbox } = contactOf(c);
+  const id = SeqParam.safeParse(c.req.param("id"));
+  if (!id.success || !(await inbox.retry(id.data))) throw new ServiceError("not_found", "no such failed item");
+  return c.body(null, 202);
 });
 
 const handshake = ROUTE_DOCS ? describe("The platform's verification handshake: hub.challenge when hub.mode=subscribe and hub.verify_token match", [], {

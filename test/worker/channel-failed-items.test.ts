@@ -1,0 +1,70 @@
+// A webhook item Carryover answered 200 for and then gave up on (its retries
+// spent) is not lost: the business lists it on the contact and processes it
+// again once the cause is gone.
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ChannelInbox } from "../../src/channels/inbox";
+import { parseMessengerWebhook } from "../../src/channels/parse-messenger";
+import { channelInboxStub } from "../../src/directory/stubs";
+import { api, eventually, json } from "./helpers";
+import { channelTenant, contactOf, eventsOf, messaging, messengerBody, mid, postWebhook, uniquePsid } from "./channel-helpers";
+
+interface FailedItem {
+  id: number;
+  key: string;
+  kind: string;
+  attempts: number;
+  lastError: string | null;
+  receivedAt: string;
+}
+
+describe("webhook items given up on", () => {
+  it("are listed on the contact and processed again on request", async () => {
+    const t = await channelTenant();
+    const psid = uniquePsid();
+    expect((await postWebhook(t, "messenger", messengerBody(t, [messaging(t, psid, { message: { mid: mid(), text: "one" } })]))).status).toBe(200);
+    const contact = await contactOf(t, "messenger", psid);
+    await eventually(() => eventsOf(t, contact.conversationId), (e) => e.length === 1);
+    // The identity's next item is stored as the webhook stores it and given up on at once, as ~8.6 h of
+    // failed attempts would leave it (say D1 was down that long): nothing of it reached the thread.
+    const secondMid = mid();
+    const inbox = channelInboxStub(env, t.id, `msgr_${psid}`);
+    await runInDurableObject(inbox, async (instance: ChannelInbox, state) => {
+      await instance.accept(t.id, parseMessengerWebhook(messengerBody(t, [messaging(t, psid, { message: { mid: secondMid, text: "two" } })]), t.pageId));
+      state.storage.sql.exec("UPDATE items SET status = 'failed', attempts = 8, last_error = 'D1_ERROR: unavailable' WHERE key = ?", secondMid);
+    });
+    await runDurableObjectAlarm(inbox);
+
+    const res = await api(`/v1/channels/messenger/contacts/${psid}/failed-items`, { token: t.adminKey });
+    expect(res.status).toBe(200);
+    const { items } = await json<{ items: FailedItem[] }>(res);
+    expect(items).toEqual([{ id: expect.any(Number), key: secondMid, kind: "message", attempts: 8, lastError: "D1_ERROR: unavailable", receivedAt: expect.any(String) }]);
+    const withCounts = await json<{ contact: { items: { pending: number; failed: number } } }>(await api(`/v1/channels/messenger/contacts/${psid}`, { token: t.adminKey }));
+    expect(withCounts.contact.items).toEqual({ pending: 0, failed: 1 });
+    expect((await eventsOf(t, contact.conversationId)).map((e) => (e.content as { text: string }).text)).toEqual(["one"]);
+
+    // D1 is back: processed again, the message lands, nothing is left failed.
+    const retry = await api(`/v1/channels/messenger/contacts/${psid}/failed-items/${items[0]!.id}/retry`, { method: "POST", token: t.adminKey });
+    expect(retry.status).toBe(202);
+    const events = await eventually(() => eventsOf(t, contact.conversationId), (e) => e.length === 2);
+    expect(events.map((e) => (e.content as { text: string }).text)).toEqual(["one", "two"]);
+    const after = await json<{ items: FailedItem[] }>(await api(`/v1/channels/messenger/contacts/${psid}/failed-items`, { token: t.adminKey }));
+    expect(after.items).toEqual([]);
+    // Only a failed item is retried: the same id again, an unknown one and a malformed one are 404.
+    for (const id of [String(items[0]!.id), "999999", "0x1"]) {
+      const again = await api(`/v1/channels/messenger/contacts/${psid}/failed-items/${id}/retry`, { method: "POST", token: t.adminKey });
+      expect(again.status).toBe(404);
+      expect(again.headers.get("content-type")).toContain("application/problem+json");
+    }
+  });
+
+  it("are the business's only: a customer session is refused", async () => {
+    const t = await channelTenant();
+    const psid = uniquePsid();
+    const session = await api("/v1/sessions", { method: "POST", json: { tenant: t.id } });
+    const { sessionToken } = await json<{ sessionToken: string }>(session);
+    const res = await api(`/v1/channels/messenger/contacts/${psid}/failed-items`, { token: sessionToken });
+    expect(res.status).toBe(403);
+  });
+});
