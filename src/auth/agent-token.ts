@@ -8,7 +8,8 @@ import * as z from "zod";
 import type { Tenant } from "../directory/tenants";
 import type { AgentAccess, BusinessAccess } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
-import { optionalString, verifyIdentityClaims, type VerifyOptions } from "./identity-token";
+import { cleanName } from "../protocol/names";
+import { verifyIdentityClaims, type VerifyOptions } from "./identity-token";
 import { tokenError } from "./token-error";
 import { hmacKeyOf, OWN_ISSUER, signOwnToken } from "./own-token";
 import { SESSION_TTL_S } from "./session-token";
@@ -42,7 +43,9 @@ export async function verifyAgentIdentity(token: string, tenant: Tenant, options
   const teams = Teams.safeParse(payload.teams ?? []);
   if (!teams.success) throw new ServiceError("invalid_token", "agent identity token teams must be ≤ 20 names of 1..64 characters");
   const id = payload.sub as string;
-  return { id, name: optionalString(payload, "name", 128) ?? id, role: role.data, teams: teams.data };
+  // Customers read it next to the agent's words: cleaned like every display name (protocol/names.ts).
+  const name = typeof payload.name === "string" ? cleanName(payload.name) : undefined;
+  return { id, name: name ?? id, role: role.data, teams: teams.data };
 }
 
 /** Signs a 15-minute agent session token for `agent` in `tenant`. */

@@ -4,6 +4,7 @@
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions, type ProtectedHeaderParameters } from "jose";
 import { ServiceError } from "../protocol/errors";
 import { cleanName } from "../protocol/names";
+import { LONE_SURROGATE, sliceWhole, wellFormed } from "../protocol/text";
 import type { Tenant } from "../directory/tenants";
 import { reservedPrefixOf } from "../ids";
 import { tokenError } from "./token-error";
@@ -35,7 +36,7 @@ const MAX_LIFETIME_S = 3600 + CLOCK_TOLERANCE_S;
 
 export function optionalString(payload: JWTPayload, claim: string, max: number): string | undefined {
   const value = payload[claim];
-  return typeof value === "string" && value.length > 0 ? value.slice(0, max) : undefined;
+  return typeof value === "string" && value.length > 0 ? wellFormed(sliceWhole(value, 0, max)) : undefined;
 }
 
 /** Header parameters that would let a token pick its own key; never honoured. */
@@ -137,8 +138,8 @@ function checkedSubject(payload: JWTPayload): string {
     throw new ServiceError("invalid_token", "identity tokens may live at most one hour (exp - iat)");
   }
   const sub = payload.sub;
-  if (typeof sub !== "string" || sub.length === 0 || sub.length > 128) {
-    throw new ServiceError("invalid_token", "identity token sub must be a user id of 1..128 characters");
+  if (typeof sub !== "string" || sub.length === 0 || sub.length > 128 || LONE_SURROGATE.test(sub)) {
+    throw new ServiceError("invalid_token", "identity token sub must be a user id of 1..128 characters of Unicode text");
   }
   // Guest and messenger-user ids name Customer DOs too: a business user id may never look like one.
   const reserved = reservedPrefixOf(sub);

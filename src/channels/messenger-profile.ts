@@ -5,7 +5,9 @@
 // "User Profile API"; a business app needs Meta's "Business Asset User
 // Profile Access" feature, without which Graph refuses the lookup). One look
 // per identity and PROFILE_MAX_AGE_MS; a refused or failed look is tried again
-// after LOOKUP_RETRY_MS, and never holds or fails the person's message.
+// after LOOKUP_RETRY_MS, never fails the person's message, and holds it at most
+// LOOKUP_TIMEOUT_MS. Only the identity's own thread takes the name
+// (process-inbound.ts): a linked or signed-in person keeps the business's.
 import type { Env } from "../env";
 import { cleanName } from "../protocol/names";
 import type { InboxStore } from "./inbox-store";
@@ -16,11 +18,13 @@ import { findChannel } from "./settings";
 export const PROFILE_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 /** A look that failed (no permission, Graph down) is not tried again before this. */
 export const LOOKUP_RETRY_MS = 24 * 3600 * 1000;
+/** How long a look may hold the person's first message (and those after it) when Graph does not answer. */
+export const LOOKUP_TIMEOUT_MS = 3_000;
 
-/** The identity's last look (InboxStore key "profile"): the name it found, if any, and when (ms). */
+/** The identity's looks (InboxStore key "profile"): the name found, if any, and when to look again (ms). */
 interface ProfileLook {
   name?: string;
-  at: number;
+  next: number;
 }
 
 /**
@@ -33,14 +37,14 @@ interface ProfileLook {
  */
 export async function messengerName(env: Env, tenant: string, store: InboxStore, psid: string, now = Date.now()): Promise<string | undefined> {
   const last = JSON.parse(store.get("profile") ?? "null") as ProfileLook | null;
-  if (last && now - last.at < (last.name ? PROFILE_MAX_AGE_MS : LOOKUP_RETRY_MS)) return last.name;
+  if (last && now < last.next) return last.name;
   const config = await findChannel(env, tenant, "messenger");
   if (!config) return last?.name;
   let name: string | undefined;
   try {
     const res = await fetch(`${graphBaseOf(env, config)}/${encodeURIComponent(psid)}?fields=first_name,last_name`, {
       headers: { authorization: `Bearer ${config.accessToken}` },
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
     });
     const body = (await res.json()) as { first_name?: string; last_name?: string };
     if (res.ok) name = cleanName(`${body.first_name ?? ""} ${body.last_name ?? ""}`);
@@ -48,8 +52,10 @@ export async function messengerName(env: Env, tenant: string, store: InboxStore,
   } catch (err) {
     console.warn(`messenger profile of ${psid}: no answer`, err);
   }
-  // A failed look keeps the name found before (a rename is missed, never a name lost).
-  name ??= last?.name;
-  store.set("profile", JSON.stringify({ name, at: now } satisfies ProfileLook));
-  return name;
+  // A failed look keeps the name found before (a rename is missed, never a name lost) and is retried sooner.
+  const look: ProfileLook = { next: now + (name ? PROFILE_MAX_AGE_MS : LOOKUP_RETRY_MS) };
+  const kept = name ?? last?.name;
+  if (kept) look.name = kept;
+  store.set("profile", JSON.stringify(look));
+  return kept;
 }

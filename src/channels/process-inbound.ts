@@ -48,8 +48,13 @@ async function redeemRef(ctx: Context, item: InboundItem & { ref: string }): Pro
   return true;
 }
 
-/** The thread the identity writes to and its owner: the linked web person's thread, else the identity's own open thread. */
-async function target(ctx: Context, item: InboundItem): Promise<{ conversationId: string; userId: string }> {
+/**
+ * The thread the identity writes to and its owner: the linked web person's
+ * thread, else the identity's own open thread — with the platform's name of
+ * the person only then: a linked or signed-in person keeps the name their
+ * business gave them (the identity token's).
+ */
+async function target(ctx: Context, item: MessageItem): Promise<{ conversationId: string; userId: string; name?: string }> {
   const link = ctx.store.link();
   if (link) {
     // The owner may have changed since (a guest who signed in): the thread knows, and the link
@@ -60,9 +65,10 @@ async function target(ctx: Context, item: InboundItem): Promise<{ conversationId
   }
   const userId = personIdOf(item.channel, item.from);
   const customer = customerStub(ctx.env, ctx.tenant, userId);
+  // A Messenger webhook names nobody: the person's name comes from the User Profile API.
+  const name = item.channel === "messenger" ? await messengerName(ctx.env, ctx.tenant, ctx.store, item.from) : item.name;
   // The messenger user is a person of the people index from their first message (the Customer DO records it).
-  const seenOnChannel = item.kind === "message" && item.name ? { name: item.name } : {};
-  const opened = await customer.openConversation({ tenant: ctx.tenant, userId, seenOnChannel });
+  const opened = await customer.openConversation({ tenant: ctx.tenant, userId, seenOnChannel: name ? { name } : {} });
   if (!opened.ok && opened.error.code === "token_revoked") {
     // The person signed in on the website (a guest merge, see isChannelPerson): their
     // thread moved to the identified person, who the identity now writes as.
@@ -75,15 +81,12 @@ async function target(ctx: Context, item: InboundItem): Promise<{ conversationId
       }
     }
   }
-  return { conversationId: unwrap(opened).conversation.id, userId };
+  return { conversationId: unwrap(opened).conversation.id, userId, ...(name ? { name } : {}) };
 }
 
-async function processMessage(ctx: Context, message: MessageItem): Promise<void> {
-  // A Messenger webhook names nobody: the person's name comes from the User Profile API.
-  const name = message.channel === "messenger" ? await messengerName(ctx.env, ctx.tenant, ctx.store, message.from) : undefined;
-  const item = name ? { ...message, name } : message;
+async function processMessage(ctx: Context, item: MessageItem): Promise<void> {
   if (item.ref) await redeemRef(ctx, { ...item, ref: item.ref });
-  const { conversationId, userId } = await target(ctx, item);
+  const { conversationId, userId, name } = await target(ctx, item);
   ctx.store.set("conversationId", conversationId);
   const conversation = conversationOf(ctx, conversationId);
   // Platform ids can be longer than a clientId may be: a digest keeps them unique and short.
@@ -109,7 +112,7 @@ async function processMessage(ctx: Context, message: MessageItem): Promise<void>
         tenant: ctx.tenant,
         userId,
         deviceId: personIdOf(item.channel, item.from),
-        ...(item.name ? { name: item.name } : {}),
+        ...(name ? { name } : {}),
         channel: item.channel,
         recipient: item.from,
         at: item.at,

@@ -4,6 +4,7 @@
 // the 200 — processing continues there, durably.
 import { channelInboxStub } from "../directory/stubs";
 import type { Env } from "../env";
+import { wellFormed } from "../protocol/text";
 import { ServiceError } from "../protocol/errors";
 import { personIdOf, type InboundItem } from "./inbound";
 import { parseMessengerWebhook } from "./parse-messenger";
@@ -44,7 +45,8 @@ export async function receiveWebhook(env: Env, config: ChannelConfig, raw: Uint8
   }
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder().decode(raw));
+    // The platform's text is taken, not refused: a lone surrogate (half an emoji) becomes U+FFFD, so the log holds Unicode text only.
+    body = JSON.parse(new TextDecoder().decode(raw), (_key, value: unknown) => (typeof value === "string" ? wellFormed(value) : value));
   } catch {
     console.warn(`${config.tenant} ${config.kind} webhook: a signed body that is not JSON; ignored`);
     return { items: 0, added: 0 };

@@ -1,9 +1,11 @@
 // Request bodies and queries checked at the edge: JSON only (415), at most
-// 64 KiB (413), then the zod schema (400 with the path of every error).
+// 64 KiB (413), every string Unicode text, then the zod schema (400 with
+// the path of every error).
 // Routes use these through their declarations (src/http/route.ts).
 import type { Context } from "hono";
 import type * as z from "zod";
 import { ServiceError, type FieldError } from "../protocol/errors";
+import { loneSurrogateAt, NOT_UNICODE_TEXT } from "../protocol/text";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -86,11 +88,16 @@ export async function readJson(c: Context): Promise<unknown> {
     throw new ServiceError("unsupported_media_type", "send the body as application/json");
   }
   const text = await readBody(request, headers.get("content-length"));
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw new ServiceError("invalid_request", "the body is not valid JSON", {
       errors: [{ path: "(body)", message: "malformed JSON" }],
     });
   }
+  // No string of any route is stored or sent on with half a character (strict JSON parsers refuse its escape: RFC 8259 §8.2).
+  const at = text.includes("\\u") ? loneSurrogateAt(value, "(body)") : null;
+  if (at !== null) throw new ServiceError("invalid_request", "request body is invalid", { errors: [{ path: at, message: NOT_UNICODE_TEXT }] });
+  return value;
 }

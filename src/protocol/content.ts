@@ -2,6 +2,7 @@
 // that validate it at the edge, and the rule of which role may send what.
 import * as z from "zod";
 import { isSafeUrl } from "./safe-url";
+import { LONE_SURROGATE, NOT_UNICODE_TEXT } from "./text";
 
 export { isSafeUrl };
 
@@ -10,15 +11,12 @@ const SafeUrl = z
   .max(2048)
   .refine(isSafeUrl, { message: "must be an https: URL (http: only for localhost), without user:password@" });
 
-/** A lone UTF-16 surrogate: half of a character, which is not Unicode text. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /** Whether `s` is Unicode text: JSON's `\uD800` escapes can spell a lone surrogate, which is not (RFC 8259 §8.2). */
 export function isUnicodeText(s: string): boolean {
   return !LONE_SURROGATE.test(s);
 }
 
-const UNICODE_TEXT = { message: "must be Unicode text (a lone surrogate \\uD800-\\uDFFF is half a character)" };
+const UNICODE_TEXT = { message: NOT_UNICODE_TEXT };
 
 /** Free text of at most `max` UTF-16 code units, refused rather than stored when it holds half a character. */
 export function words(max: number): z.ZodString {

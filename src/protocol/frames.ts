@@ -5,6 +5,7 @@
 import * as z from "zod";
 import { Content } from "./content";
 import { BusinessSender, ClientId, type Event, type Sender } from "./event";
+import { LONE_SURROGATE, loneSurrogateAt, NOT_UNICODE_TEXT } from "./text";
 import { MAX_FRAME_BYTES, type ErrorFrame, type ServerFrame } from "./wire";
 
 // The server frame types, for server code that reads them beside the
@@ -153,10 +154,16 @@ function jsonOf(text: string): unknown {
   }
 }
 
-/** A client frame, or null when the text is not one (bad JSON, unknown type, invalid fields). */
+/** Where `value` (the frame `text` parsed) holds half a character, or null (see loneSurrogateAt). */
+function notUnicodeAt(text: string, value: unknown): string | null {
+  return text.includes("\\u") ? loneSurrogateAt(value, "(frame)") : null;
+}
+
+/** A client frame, or null when the text is not one (bad JSON, unknown type, invalid fields, a string that is not Unicode text). */
 export function parseClientFrame(text: string): ClientFrame | null {
-  const parsed = ClientFrame.safeParse(jsonOf(text));
-  return parsed.success ? parsed.data : null;
+  const value = jsonOf(text);
+  const parsed = ClientFrame.safeParse(value);
+  return parsed.success && notUnicodeAt(text, value) === null ? parsed.data : null;
 }
 
 /** Why `text` is not a client frame: the error frame answered for it. */
@@ -169,11 +176,13 @@ export function frameError(text: string): ErrorFrame {
     return { type: "error", code: "invalid_request", message: "unknown frame type; expected send, read, typing or ping" };
   }
   const parsed = ClientFrame.safeParse(value);
+  const notUnicode = notUnicodeAt(text, value);
   const issues = parsed.success
-    ? ""
+    ? `${notUnicode}: ${NOT_UNICODE_TEXT}`
     : parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(frame)"}: ${i.message}`).join("; ");
   const error: ErrorFrame = { type: "error", code: "invalid_request", message: `invalid ${type} frame: ${issues}` };
   const clientId = ClientId.safeParse(record?.clientId);
-  if (type === "send" && clientId.success) error.clientId = clientId.data;
+  // Echoed only when it is Unicode text: the error frame goes out on the socket too.
+  if (type === "send" && clientId.success && !LONE_SURROGATE.test(clientId.data)) error.clientId = clientId.data;
   return error;
 }

@@ -25,3 +25,45 @@ export function sliceWhole(text: string, start: number, end: number = text.lengt
   if (to > 0 && to < text.length && isHighSurrogate(text.charCodeAt(to - 1)) && isLowSurrogate(text.charCodeAt(to))) to--;
   return to > from ? text.slice(from, to) : "";
 }
+
+/** A lone UTF-16 surrogate: half of a character, which is not Unicode text. */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE, "g");
+
+/**
+ * `s` as Unicode text: each lone surrogate becomes `replacement` (U+FFFD by
+ * default, as String.prototype.toWellFormed does). For text Carryover takes
+ * rather than refuses (platform webhooks, names): stored, a lone surrogate
+ * goes out as a `\\ud800` JSON escape, which strict parsers refuse
+ * (RFC 8259 §8.2), so clients and webhook receivers could not read it.
+ */
+export function wellFormed(s: string, replacement = "\uFFFD"): string {
+  return s.replace(LONE_SURROGATES, replacement);
+}
+
+/** Why a string with a lone surrogate is refused (API.md "Errors"). */
+export const NOT_UNICODE_TEXT = "must be Unicode text (a lone surrogate \\uD800-\\uDFFF is half a character)";
+
+/**
+ * The path (`a.b.0`, zod's style; `root` for `value` itself) of the first
+ * string or key in parsed JSON `value` that is not Unicode text, or null.
+ * Iterative, so a deeply nested body cannot overflow the stack. JSON spells
+ * a lone surrogate only as a `\\u` escape, so callers walk only text that
+ * has one.
+ */
+export function loneSurrogateAt(value: unknown, root: string): string | null {
+  const stack: [unknown, string][] = [[value, ""]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [v, path] = next;
+    if (typeof v === "string") {
+      if (LONE_SURROGATE.test(v)) return path || root;
+    } else if (typeof v === "object" && v !== null) {
+      for (const [key, child] of Object.entries(v)) {
+        const at = path ? `${path}.${key}` : key;
+        if (LONE_SURROGATE.test(key)) return at;
+        stack.push([child, at]);
+      }
+    }
+  }
+  return null;
+}

@@ -161,6 +161,18 @@ describe("platform webhooks in", () => {
     expect(thread.conversation.customer).toMatchObject({ id: `wa_${waId}`, name: "Maria Silva", guest: true, channels: ["whatsapp"] });
   });
 
+  it("take half an emoji as U+FFFD: the log holds Unicode text only, as for every other writer", async () => {
+    const t = await channelTenant();
+    const psid = uniquePsid();
+    // JSON can spell a lone surrogate ("\ud83d" without its pair); the contract refuses it from clients (400).
+    const raw = JSON.stringify(messengerBody(t, [messaging(t, psid, { message: { mid: mid(), text: "cut \ud83d here" } })]));
+    expect(raw).toContain("\\ud83d");
+    expect((await postWebhook(t, "messenger", raw)).status).toBe(200);
+    const contact = await contactOf(t, "messenger", psid);
+    const events = await settledEvents(t, contact.conversationId, 1);
+    expect(events[0]!.content).toEqual({ type: "text", text: "cut \ufffd here" });
+  });
+
   it("keep what was answered 200: processing that fails after it is retried, in order", async () => {
     // One message per second per device: the second and third fail at first (rate limited) and are retried by alarm.
     const t = await channelTenant({ rateLimits: { sendsPerDevice: { limit: 1, periodSeconds: 1 } } });

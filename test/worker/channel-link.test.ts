@@ -14,6 +14,7 @@ import {
   messengerBody,
   mid,
   mockGraph,
+  mockProfiles,
   postWebhook,
   sendAs,
   uniquePsid,
@@ -53,8 +54,7 @@ function text(t: ChannelTenant, psid: string, value: string) {
 }
 
 /** A Messenger user's thread, carried to the website by the business's handoff link: their guest-like web session. */
-async function messengerThreadOnWeb(t: ChannelTenant): Promise<{ psid: string; conversationId: string; onWeb: SessionAnswer }> {
-  const psid = uniquePsid();
+async function messengerThreadOnWeb(t: ChannelTenant, psid = uniquePsid()): Promise<{ psid: string; conversationId: string; onWeb: SessionAnswer }> {
   expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "Hi from Messenger")]))).status).toBe(200);
   const { conversationId } = await contactOf(t, "messenger", psid);
   await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
@@ -97,6 +97,21 @@ describe("website → Messenger carry-over", () => {
     // The business sees where Alice reaches the thread: the website, and now Messenger.
     const thread = await json<{ conversation: { customer: { channels: string[] } } }>(await api(`/v1/conversations/${alice.conversationId}`, { token: t.adminKey }));
     expect(thread.conversation.customer.channels).toEqual(["web", "messenger"]);
+  });
+
+  it("keeps the name the business gave a linked person: the Messenger profile's is not theirs", async () => {
+    const t = await channelTenant();
+    const psid = uniquePsid();
+    const { lookups } = mockProfiles(t.pageToken, { [psid]: { first_name: "Maya", last_name: "Rivera" } });
+    const alice = await webPerson(t);
+    const link = await channelLink(alice.token, alice.conversationId);
+    expect((await postWebhook(t, "messenger", messengerBody(t, [referral(t, psid, link.ref), text(t, psid, "Hi, it's me in Messenger")]))).status).toBe(200);
+    const events = await eventually(() => eventsOf(t, alice.conversationId), (e) => e.length === 2);
+    expect(events.at(-1)!.sender).toEqual({ role: "customer", id: alice.userId, deviceId: `msgr_${psid}` });
+    const thread = await json<{ conversation: { customer: { name: string } } }>(await api(`/v1/conversations/${alice.conversationId}`, { token: t.adminKey }));
+    expect(thread.conversation.customer.name).toBe("Alice");
+    // Nobody asked Meta for a name that is not used.
+    expect(lookups).toEqual([]);
   });
 
   it("links at most one identity per ref; forged and foreign refs link nobody", async () => {
@@ -220,5 +235,23 @@ describe("Messenger → website, then signed in", () => {
     expect((await sendAs(t, conversationId, "agent", { type: "text", text: "Welcome back, Alice" })).status).toBe(201);
     await eventually(() => deliveriesOf(t, conversationId), (d) => d[0]?.status === "succeeded");
     expect(graph.calls.map((c) => c.body)).toEqual([{ recipient: { id: psid }, messaging_type: "RESPONSE", message: { text: "Welcome back, Alice" } }]);
+  });
+
+  it("names the thread by the Messenger profile until the person signs in, then by the business's name for them", async () => {
+    const t = await channelTenant();
+    const psid = uniquePsid();
+    mockProfiles(t.pageToken, { [psid]: { first_name: "Sam", last_name: "Jensen" } });
+    const { conversationId, onWeb } = await messengerThreadOnWeb(t, psid);
+    const nameOf = async () => (await json<{ conversation: { customer: { name: string } } }>(await api(`/v1/conversations/${conversationId}`, { token: t.adminKey }))).conversation.customer.name;
+    expect(await nameOf()).toBe("Sam Jensen");
+    const bob = uniqueUser("bob");
+    const token = await identityToken(bob, { iss: t.id, secret: t.identitySecret, name: "Bob Identified" });
+    expect((await api("/v1/sessions", { method: "POST", json: { tenant: t.id, identityToken: token, guestToken: onWeb.guestToken } })).status).toBe(201);
+    expect(await nameOf()).toBe("Bob Identified");
+    // Messenger again: still Bob's name, on the thread and on the message.
+    expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "Still me")]))).status).toBe(200);
+    const events = await eventually(() => eventsOf(t, conversationId), (e) => e.length === 2);
+    expect(events[1]!.sender).toEqual({ role: "customer", id: bob, deviceId: `msgr_${psid}` });
+    expect(await nameOf()).toBe("Bob Identified");
   });
 });

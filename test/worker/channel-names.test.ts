@@ -3,7 +3,12 @@
 // page token, once a week at most; a refused look never holds the message);
 // WhatsApp's contact name comes with the webhook. Either is shown to agents,
 // so either is cleaned like every display name.
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { InboxStore } from "../../src/channels/inbox-store";
+import { messengerName } from "../../src/channels/messenger-profile";
+import { channelInboxStub } from "../../src/directory/stubs";
 import { api, eventually, json } from "./helpers";
 import {
   channelTenant,
@@ -95,5 +100,28 @@ describe("messenger persons' names", () => {
     const events = await eventually(() => eventsOf(t, conversationId), (e) => e.length === 1);
     expect(events[0]!.sender).toMatchObject({ name: "Maria Silva" });
     expect(await namesOf(t, `wa_${waId}`, conversationId)).toEqual({ thread: "Maria Silva", person: "Maria Silva" });
+  });
+
+  it("a name is looked up again a week later; a failed look keeps it and is tried again a day later", async () => {
+    const t = await channelTenant();
+    const psid = uniquePsid();
+    let answer: () => Response = () => Response.json({ first_name: "Ana", last_name: "Lima", id: psid });
+    const { lookups } = mockProfiles(t.pageToken, { [psid]: () => answer() });
+    await write(t, psid, "one", 1);
+    const inbox = channelInboxStub(env, t.id, `msgr_${psid}`);
+    const day = 24 * 3600 * 1000;
+    const start = Date.now();
+    const nameAt = (at: number) => runInDurableObject(inbox, (_o, state) => messengerName(env, t.id, new InboxStore(state.storage.sql), psid, at));
+    expect(await nameAt(start + 6 * day)).toBe("Ana Lima");
+    expect(lookups).toHaveLength(1);
+    // A week on, Graph is down: the name stays, and the next look is a day later (not another week).
+    answer = () => graphError(500, 2, "Service temporarily unavailable");
+    expect(await nameAt(start + 8 * day)).toBe("Ana Lima");
+    expect(lookups).toHaveLength(2);
+    expect(await nameAt(start + 8 * day + day / 2)).toBe("Ana Lima");
+    expect(lookups).toHaveLength(2);
+    answer = () => Response.json({ first_name: "Ana", last_name: "Lima-Souza", id: psid });
+    expect(await nameAt(start + 9 * day + 1)).toBe("Ana Lima-Souza");
+    expect(lookups).toHaveLength(3);
   });
 });

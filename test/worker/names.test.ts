@@ -3,7 +3,9 @@
 // emoji), and the role a client shows comes from sender.role.
 import { describe, expect, it } from "vitest";
 import { api, BOT_KEY, identityToken, json, openConversation, openSession, send, uniqueUser, type SessionAnswer } from "./helpers";
+import { agentSession } from "./business-helpers";
 import { problemOf } from "./identity-helpers";
+import { openReady } from "./live-helpers";
 
 interface Page {
   events: { sender: { role: string; name?: string } }[];
@@ -31,6 +33,9 @@ describe("names", () => {
   it("zero-width and other invisible characters are removed; a name of nothing visible is no name", async () => {
     expect((await signIn("S\u200Bam\u2066\u2069 \u200D\uFEFFLee\u00AD")).user.name).toBe("Sam Lee");
     expect((await signIn("\u200B\u200E\u202E")).user.name).toBeNull();
+    // Blank-looking letters (Hangul fillers, Braille blank) and invisible tag characters.
+    expect((await signIn("\u3164\u3164 \u2800 \uFFA0\u115F\u1160")).user.name).toBeNull();
+    expect((await signIn("Ana\u{E0041}\u{E007F}")).user.name).toBe("Ana");
   });
 
   it("a long name is cut in code points, never in the middle of a surrogate pair", async () => {
@@ -54,5 +59,26 @@ describe("names", () => {
     const { event } = await json<{ event: { sender: { name: string } } }>(ok);
     expect(event.sender.name).toBe("Shop bot" + "x".repeat(56));
     expect(await problemOf(await post("\u202E\u200B", "b2"))).toMatchObject({ status: 400, code: "invalid_request" });
+  });
+
+  it("half a character (a lone surrogate) is no part of a name", async () => {
+    const s = await signIn("Eve\ud83d \udc00Lee");
+    expect(s.user.name).toBe("Eve Lee");
+    const id = await openConversation(s.sessionToken);
+    const business = await openReady(id, BOT_KEY);
+    await send(s.sessionToken, id, "m1", "hi");
+    const frames = await business.until((f) => f.type === "event");
+    expect(frames.at(-1)).toMatchObject({ type: "event", event: { sender: { role: "customer", name: "Eve Lee" } } });
+    // A user id cannot be cleaned without becoming another person's: refused.
+    const user = `u-\ud800-${uniqueUser("x")}`;
+    const refused = await api("/v1/sessions", { method: "POST", json: { tenant: "demo", identityToken: await identityToken(user, { name: "X" }) } });
+    expect(await problemOf(refused)).toMatchObject({ status: 401, code: "invalid_token" });
+  });
+
+  it("an agent's name is cleaned like a customer's: customers read it next to the agent's words", async () => {
+    const agent = await agentSession(uniqueUser("agent"), { name: "\u202eSam\u200b \ud800Lee" });
+    expect(agent.agent.name).toBe("Sam Lee");
+    const nameless = await agentSession("sam-the-id", { name: "\u202e\u200b" });
+    expect(nameless.agent.name).toBe("sam-the-id");
   });
 });
