@@ -9,6 +9,7 @@ import type { Tenant } from "../directory/tenants";
 import type { AgentAccess, BusinessAccess } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
 import { cleanName } from "../protocol/names";
+import { LONE_SURROGATE } from "../protocol/text";
 import { verifyIdentityClaims, type VerifyOptions } from "./identity-token";
 import { tokenError } from "./token-error";
 import { hmacKeyOf, OWN_ISSUER, signOwnToken } from "./own-token";
@@ -27,7 +28,8 @@ export interface AgentIdentity {
   teams: string[];
 }
 
-const Teams = z.array(z.string().min(1).max(64)).max(20);
+/** Team names are shown and matched as given: Unicode text only (no lone surrogate). */
+const Teams = z.array(z.string().min(1).max(64).refine((team) => !LONE_SURROGATE.test(team))).max(20);
 const AgentRole = z.enum(["agent", "supervisor"]);
 
 /**
@@ -41,7 +43,7 @@ export async function verifyAgentIdentity(token: string, tenant: Tenant, options
   const role = AgentRole.safeParse(payload.role ?? "agent");
   if (!role.success) throw new ServiceError("invalid_token", `agent identity token role must be "agent" or "supervisor"`);
   const teams = Teams.safeParse(payload.teams ?? []);
-  if (!teams.success) throw new ServiceError("invalid_token", "agent identity token teams must be ≤ 20 names of 1..64 characters");
+  if (!teams.success) throw new ServiceError("invalid_token", "agent identity token teams must be ≤ 20 names of 1..64 characters of Unicode text");
   const id = payload.sub as string;
   // Customers read it next to the agent's words: cleaned like every display name (protocol/names.ts).
   const name = typeof payload.name === "string" ? cleanName(payload.name) : undefined;

@@ -7,6 +7,7 @@
 import * as z from "zod";
 import type { Content } from "../protocol/content";
 import { isSafeUrl } from "../protocol/content";
+import { sliceWhole } from "../protocol/text";
 import { MAX_TEXT, type InboundItem } from "./inbound";
 import { truncate } from "./text";
 
@@ -61,7 +62,7 @@ function attachmentContent(a: z.infer<typeof Attachment>): Content {
 
 function postbackContent(title: string | undefined, payload: string | undefined): Content | null {
   if (!payload) return null;
-  return { type: "postback", payload: payload.slice(0, 1000), title: truncate((title ?? payload).trim() || payload, 80) };
+  return { type: "postback", payload: sliceWhole(payload, 0, 1000), title: truncate((title ?? payload).trim() || payload, 80) };
 }
 
 function itemOf(event: MessagingEvent): InboundItem | null {

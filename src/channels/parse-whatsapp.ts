@@ -7,6 +7,7 @@
 import * as z from "zod";
 import type { Content } from "../protocol/content";
 import { cleanName } from "../protocol/names";
+import { sliceWhole } from "../protocol/text";
 import { MAX_TEXT, type InboundItem, type WhatsAppMediaRef } from "./inbound";
 import { payloadOfReplyId } from "./map-whatsapp";
 import { truncate } from "./text";
@@ -59,7 +60,7 @@ const Payload = z.looseObject({
 });
 
 function postback(id: string, title: string): Content {
-  return { type: "postback", payload: id.slice(0, 1000) || title, title: truncate(title.trim() || id, 80) };
+  return { type: "postback", payload: sliceWhole(id, 0, 1000) || title, title: truncate(title.trim() || id, 80) };
 }
 
 /**

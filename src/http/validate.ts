@@ -5,7 +5,7 @@
 import type { Context } from "hono";
 import type * as z from "zod";
 import { ServiceError, type FieldError } from "../protocol/errors";
-import { loneSurrogateAt, NOT_UNICODE_TEXT } from "../protocol/text";
+import { loneSurrogateAt, NOT_UNICODE_TEXT, wellFormed } from "../protocol/text";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -96,8 +96,9 @@ export async function readJson(c: Context): Promise<unknown> {
       errors: [{ path: "(body)", message: "malformed JSON" }],
     });
   }
-  // No string of any route is stored or sent on with half a character (strict JSON parsers refuse its escape: RFC 8259 §8.2).
+  // No string of any route is stored or sent on with half a character (strict JSON parsers refuse its escape: RFC 8259 §8.2);
+  // the path names a bad key with U+FFFD in its place, so the error holds none either.
   const at = text.includes("\\u") ? loneSurrogateAt(value, "(body)") : null;
-  if (at !== null) throw new ServiceError("invalid_request", "request body is invalid", { errors: [{ path: at, message: NOT_UNICODE_TEXT }] });
+  if (at !== null) throw new ServiceError("invalid_request", "request body is invalid", { errors: [{ path: wellFormed(at), message: NOT_UNICODE_TEXT }] });
   return value;
 }

@@ -5,7 +5,7 @@
 import * as z from "zod";
 import { Content } from "./content";
 import { BusinessSender, ClientId, type Event, type Sender } from "./event";
-import { LONE_SURROGATE, loneSurrogateAt, NOT_UNICODE_TEXT } from "./text";
+import { LONE_SURROGATE, loneSurrogateAt, NOT_UNICODE_TEXT, wellFormed } from "./text";
 import { MAX_FRAME_BYTES, type ErrorFrame, type ServerFrame } from "./wire";
 
 // The server frame types, for server code that reads them beside the
@@ -180,7 +180,8 @@ export function frameError(text: string): ErrorFrame {
   const issues = parsed.success
     ? `${notUnicode}: ${NOT_UNICODE_TEXT}`
     : parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(frame)"}: ${i.message}`).join("; ");
-  const error: ErrorFrame = { type: "error", code: "invalid_request", message: `invalid ${type} frame: ${issues}` };
+  // A bad key can be in zod's message ("Unrecognized key"): the error frame holds no half character either.
+  const error: ErrorFrame = { type: "error", code: "invalid_request", message: wellFormed(`invalid ${type} frame: ${issues}`) };
   const clientId = ClientId.safeParse(record?.clientId);
   // Echoed only when it is Unicode text: the error frame goes out on the socket too.
   if (type === "send" && clientId.success && !LONE_SURROGATE.test(clientId.data)) error.clientId = clientId.data;

@@ -165,12 +165,19 @@ describe("platform webhooks in", () => {
     const t = await channelTenant();
     const psid = uniquePsid();
     // JSON can spell a lone surrogate ("\ud83d" without its pair); the contract refuses it from clients (400).
-    const raw = JSON.stringify(messengerBody(t, [messaging(t, psid, { message: { mid: mid(), text: "cut \ud83d here" } })]));
+    const raw = JSON.stringify(
+      messengerBody(t, [
+        messaging(t, psid, { message: { mid: mid(), text: "cut \ud83d here" } }),
+        // A payload is kept to 1,000 code units: the cut falls before the emoji, not inside it.
+        messaging(t, psid, { postback: { mid: mid(), title: "Long", payload: `${"p".repeat(999)}😀` } }),
+      ]),
+    );
     expect(raw).toContain("\\ud83d");
     expect((await postWebhook(t, "messenger", raw)).status).toBe(200);
     const contact = await contactOf(t, "messenger", psid);
-    const events = await settledEvents(t, contact.conversationId, 1);
+    const events = await settledEvents(t, contact.conversationId, 2);
     expect(events[0]!.content).toEqual({ type: "text", text: "cut \ufffd here" });
+    expect(events[1]!.content).toEqual({ type: "postback", title: "Long", payload: "p".repeat(999) });
   });
 
   it("keep what was answered 200: processing that fails after it is retried, in order", async () => {
