@@ -83,6 +83,11 @@ function messagingEvent(m: PaneMessage, now: number): Record<string, unknown> {
   return { ...base, read: { watermark: now } };
 }
 
+/** An error answered the way the Graph API answers one (its `error` object). */
+function graphError(c: Context<AppEnv>, status: 400 | 401, code: number, message: string): Response {
+  return c.json({ error: { message, type: "OAuthException", code } }, status);
+}
+
 function simulatorOf(env: Env) {
   return env.MESSENGER_SIMULATOR.getByName("demo");
 }
@@ -97,11 +102,11 @@ export const simulator = new Hono<AppEnv>();
 simulator.post("/:pageId/messages", async (c) => {
   assertDemoEnabled(settingsOf(c.env));
   if (c.req.header("authorization") !== `Bearer ${DEMO_CHANNEL.pageAccessToken}`) {
-    return c.json({ error: { message: "Invalid OAuth access token.", type: "OAuthException", code: 190 } }, 401);
+    return graphError(c, 401, 190, "Invalid OAuth access token.");
   }
   const body = (await c.req.json()) as { recipient?: { id?: unknown } };
   const recipient = typeof body.recipient?.id === "string" ? body.recipient.id : null;
-  if (!recipient) return c.json({ error: { message: "(#100) The parameter recipient is required", type: "OAuthException", code: 100 } }, 400);
+  if (!recipient) return graphError(c, 400, 100, "(#100) The parameter recipient is required");
   const id = await simulatorOf(c.env).record(recipient, body);
   return c.json({ recipient_id: recipient, message_id: `m_sim_${id}` });
 });
@@ -136,10 +141,10 @@ const LAST_NAMES = ["Rivera", "Okafor", "Novak", "Haddad", "Silva", "Jensen", "M
 simulator.get("/:psid", async (c) => {
   assertDemoEnabled(settingsOf(c.env));
   if (c.req.header("authorization") !== `Bearer ${DEMO_CHANNEL.pageAccessToken}`) {
-    return c.json({ error: { message: "Invalid OAuth access token.", type: "OAuthException", code: 190 } }, 401);
+    return graphError(c, 401, 190, "Invalid OAuth access token.");
   }
   const psid = c.req.param("psid");
-  if (!Psid.safeParse(psid).success) return c.json({ error: { message: `(#100) Object with ID '${psid}' does not exist`, type: "OAuthException", code: 100 } }, 400);
+  if (!Psid.safeParse(psid).success) return graphError(c, 400, 100, `(#100) Object with ID '${psid}' does not exist`);
   const digit = (from: number) => Number(psid.at(from) ?? 0);
   return c.json({ first_name: FIRST_NAMES[digit(-1)], last_name: LAST_NAMES[digit(-2)], id: psid });
 });
