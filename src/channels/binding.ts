@@ -18,7 +18,7 @@ export interface ChannelBinding {
 const KEY = "channel";
 
 export class ChannelBindings {
-  /** The binding as stored, read once (undefined until then): `bind` is its only writer. Every append asks. */
+  /** The binding as stored, read once (undefined until then): `bind` and `unbind` are its only writers. Every append asks. */
   private cached: ChannelBinding | null | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
@@ -58,5 +58,18 @@ export class ChannelBindings {
     );
     this.cached = { ...next };
     return next;
+  }
+
+  /**
+   * Ends the binding if it is to `recipient` on `channel` (the identity moved
+   * to another thread by a channel link): later business messages stay in
+   * the thread. Returns whether it was bound to them.
+   */
+  unbind(channel: ChannelKind, recipient: string): boolean {
+    const current = this.get();
+    if (current?.channel !== channel || current.recipient !== recipient) return false;
+    this.sql.exec("DELETE FROM meta WHERE key = ?", KEY);
+    this.cached = null;
+    return true;
   }
 }

@@ -43,6 +43,11 @@ async function redeemRef(ctx: Context, item: InboundItem & { ref: string }): Pro
   }
   const view = unwrap(await conversation.channelView(ctx.tenant));
   unwrap(await conversation.bindChannel({ tenant: ctx.tenant, channel: item.channel, recipient: item.from, at: item.at }));
+  // The thread the identity wrote to before (its own, or one it was linked to) no longer reaches it.
+  const previous = ctx.store.get("conversationId");
+  if (previous && previous !== proof.conversationId) {
+    unwrap(await conversationOf(ctx, previous).unbindChannel({ tenant: ctx.tenant, channel: item.channel, recipient: item.from }));
+  }
   ctx.store.set("link", JSON.stringify({ userId: view.userId, conversationId: proof.conversationId, at: new Date().toISOString() }));
   ctx.store.set("conversationId", proof.conversationId);
   return true;

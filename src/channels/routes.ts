@@ -76,20 +76,24 @@ function contactOf(c: Context<AppEnv>) {
 const onContact = pathParams({ kind: { enum: [...CHANNEL_KINDS] }, platformId: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } });
 
 /** Contract extension: the person and thread of one channel identity (e.g. a PSID from the business's own Messenger tools). */
-const contact = ROUTE_DOCS ? describe("The person and thread of a channel identity (PSID or wa_id), and its items waiting or given up on", ["apiKey"], { "200": "The contact" }, onContact) : undescribed;
+const contact = ROUTE_DOCS ? describe("The person and thread of a channel identity (PSID or wa_id), and its items waiting or given up on", ["apiKey"], { "200": "The contact", "404": "The identity has not written" }, onContact) : undescribed;
 
 channels.get("/:kind/contacts/:platformId", contact, authenticate(), async (c) => {
   const { kind, platformId, person, inbox } = contactOf(c);
   const state = await inbox.state();
-  if (!state.conversationId) throw new ServiceError("not_found", "this identity has not written yet");
   const items = { pending: state.items.pending, failed: state.items.failed };
-  return c.json({ contact: { channel: kind, platformId, person, conversationId: state.conversationId, linkedTo: state.link?.userId ?? null, items } });
+  // An identity whose first items have not gone through yet (or were given up on) has no thread yet, but is a contact.
+  if (!state.conversationId && items.pending + items.failed === 0) throw new ServiceError("not_found", "this identity has not written yet");
+  return c.json({ contact: { channel: kind, platformId, person, conversationId: state.conversationId ?? null, linkedTo: state.link?.userId ?? null, items } });
 });
 
-const failedItems = ROUTE_DOCS ? describe("The identity's webhook items given up on (oldest first, at most 100)", ["apiKey"], { "200": "{ items }" }, onContact) : undescribed;
+const failedItems = ROUTE_DOCS ? describe("The identity's webhook items given up on (oldest first, at most 100)", ["apiKey"], { "200": "{ items }", "404": "The identity has not written" }, onContact) : undescribed;
 
 channels.get("/:kind/contacts/:platformId/failed-items", failedItems, authenticate(), async (c) => {
-  return c.json({ items: await contactOf(c).inbox.failedItems() });
+  const { inbox } = contactOf(c);
+  const [state, items] = await Promise.all([inbox.state(), inbox.failedItems()]);
+  if (!state.conversationId && items.length === 0) throw new ServiceError("not_found", "this identity has not written yet");
+  return c.json({ items });
 });
 
 const retryItem = ROUTE_DOCS ? describe("Process a failed webhook item again, with fresh attempts", ["apiKey"], { "202": "Scheduled", "404": "No such failed item" }, {

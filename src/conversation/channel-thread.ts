@@ -29,6 +29,12 @@ export class ChannelThread {
     return this.deps.bindings.bind(input.channel, input.recipient, this.deps.store.lastSeq(), input.at);
   }
 
+  /** Unbinds the thread from `recipient` on `channel`, if it is bound to them; returns whether it was. */
+  unbind(input: { tenant: string; channel: ChannelKind; recipient: string }): boolean {
+    tenantMeta(this.deps.meta.get(), input.tenant);
+    return this.deps.bindings.unbind(input.channel, input.recipient);
+  }
+
   /** Who the thread belongs to, where it is bound, and its last seq. */
   view(tenant: string): { userId: string; binding: ChannelBinding | null; lastSeq: number } {
     const meta = tenantMeta(this.deps.meta.get(), tenant);

@@ -342,7 +342,30 @@ export class Conversation extends DurableObject<Env> {
 
   /** Messenger channels: binds the thread to a messenger identity (after a signed channel link), or rebinds it. */
   async bindChannel(input: { tenant: string; channel: ChannelKind; recipient: string; at: number }): Promise<Result<ChannelBinding>> {
-    return toResult(() => this.channelThread.bind(input));
+    return toResult(() => {
+      const before = this.channels.get();
+      const binding = this.channelThread.bind(input);
+      // A new binding shows in the directory row (customer.channels) before the person writes.
+      if (before?.channel !== binding.channel || before.recipient !== binding.recipient) this.bindingChanged();
+      return binding;
+    });
+  }
+
+  /**
+   * Messenger channels: the identity bound here moved to another thread (a
+   * channel link): business messages here no longer go to them, and the
+   * directory row stops naming the channel. Idempotent.
+   */
+  async unbindChannel(input: { tenant: string; channel: ChannelKind; recipient: string }): Promise<Result<void>> {
+    return toResult(() => {
+      if (this.channelThread.unbind(input)) this.bindingChanged();
+    });
+  }
+
+  /** The thread's binding changed: its directory row (customer.channels) shows it. */
+  private bindingChanged(): void {
+    this.state.touch({});
+    this.directory.changed();
   }
 
   /** Messenger channels: platform receipts; returns the highest seq they cover (0 if none). */

@@ -196,7 +196,9 @@ export function businessInfo(meta: ConversationMeta, customerInfo: ConversationI
  * channel link), if another.
  */
 export function customerSummaryOf(meta: ConversationMeta, bound: ChannelKind | null = null): BusinessConversationInfo["customer"] {
-  const channels: string[] = [channelOfPerson(meta.userId) ?? "web"];
+  // A messenger user reaches the thread through the app only while it is bound to them (they may have moved on by a channel link).
+  const own = channelOfPerson(meta.userId);
+  const channels: string[] = own === null ? ["web"] : own === bound ? [own] : [];
   if (bound && !channels.includes(bound)) channels.push(bound);
   return { id: meta.userId, name: meta.customerName ?? null, guest: isGuestLike(meta.userId), channels };
 }

@@ -171,7 +171,9 @@ export function createTestMessenger(host: MessengerHost): TestMessenger {
       const text = await res.text();
       if (res.status === 404) return null;
       if (!res.ok) throw new Error(`GET /v1/channels/messenger/contacts answered ${res.status}: ${text}`);
-      const { contact } = JSON.parse(text) as { contact: MessengerContact };
+      const { contact } = JSON.parse(text) as { contact: Omit<MessengerContact, "conversationId"> & { conversationId: string | null } };
+      // A contact whose first items are still waiting (or were given up on) has no thread yet.
+      if (contact.conversationId === null) return null;
       return { person: contact.person, conversationId: contact.conversationId, linkedTo: contact.linkedTo };
     },
     sent,

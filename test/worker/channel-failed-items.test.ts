@@ -59,6 +59,34 @@ describe("webhook items given up on", () => {
     }
   });
 
+  it("make a contact of an identity whose first message never went through; an identity never seen is 404", async () => {
+    const t = await channelTenant();
+    const psid = uniquePsid();
+    const first = mid();
+    const inbox = channelInboxStub(env, t.id, `msgr_${psid}`);
+    await runInDurableObject(inbox, async (instance: ChannelInbox, state) => {
+      await instance.accept(t.id, parseMessengerWebhook(messengerBody(t, [messaging(t, psid, { message: { mid: first, text: "hello?" } })]), t.pageId));
+      state.storage.sql.exec("UPDATE items SET status = 'failed', attempts = 8, last_error = 'D1_ERROR: unavailable' WHERE key = ?", first);
+    });
+    await runDurableObjectAlarm(inbox);
+
+    const contact = await api(`/v1/channels/messenger/contacts/${psid}`, { token: t.adminKey });
+    expect(contact.status).toBe(200);
+    expect((await json<{ contact: unknown }>(contact)).contact).toMatchObject({ person: `msgr_${psid}`, conversationId: null, items: { pending: 0, failed: 1 } });
+    const { items } = await json<{ items: FailedItem[] }>(await api(`/v1/channels/messenger/contacts/${psid}/failed-items`, { token: t.adminKey }));
+    expect(items.map((i) => i.key)).toEqual([first]);
+    expect((await api(`/v1/channels/messenger/contacts/${psid}/failed-items/${items[0]!.id}/retry`, { method: "POST", token: t.adminKey })).status).toBe(202);
+    const retried = await eventually(() => contactOf(t, "messenger", psid), (c) => c.conversationId !== null);
+    expect((await eventsOf(t, retried.conversationId)).map((e) => (e.content as { text: string }).text)).toEqual(["hello?"]);
+
+    const stranger = uniquePsid();
+    for (const path of [`/v1/channels/messenger/contacts/${stranger}`, `/v1/channels/messenger/contacts/${stranger}/failed-items`]) {
+      const res = await api(path, { token: t.adminKey });
+      expect(res.status).toBe(404);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+    }
+  });
+
   it("are the business's only: a customer session is refused", async () => {
     const t = await channelTenant();
     const psid = uniquePsid();

@@ -126,12 +126,14 @@ export interface Contact {
 
 /** The person and thread of a channel identity, once its first item is processed. */
 export async function contactOf(t: ChannelTenant, kind: "messenger" | "whatsapp", platformId: string): Promise<Contact> {
-  const res = await eventually(
-    () => api(`/v1/channels/${kind}/contacts/${platformId}`, { token: t.adminKey }),
-    (r) => r.status === 200,
-  );
-  if (res.status !== 200) throw new Error(`contact: ${res.status} ${await res.text()}`);
-  return (await json<{ contact: Contact }>(res)).contact;
+  // 200 with no thread while the identity's first items wait: the contact is read again until its thread exists.
+  const read = async () => {
+    const res = await api(`/v1/channels/${kind}/contacts/${platformId}`, { token: t.adminKey });
+    return { status: res.status, text: await res.text() };
+  };
+  const answer = await eventually(read, (a) => a.status === 200 && (JSON.parse(a.text) as { contact: Contact }).contact.conversationId !== null);
+  if (answer.status !== 200) throw new Error(`contact: ${answer.status} ${answer.text}`);
+  return (JSON.parse(answer.text) as { contact: Contact }).contact;
 }
 
 export interface LoggedEvent {

@@ -176,6 +176,48 @@ describe("website → Messenger carry-over", () => {
     expect(await contactOf(t, "messenger", psid)).toMatchObject({ conversationId: conversation.id, linkedTo: hank });
   });
 
+  it("moves a Messenger person who had a thread of their own: the old thread no longer sends to Messenger", async () => {
+    const t = await channelTenant();
+    const { calls } = mockGraph();
+    const psid = uniquePsid();
+    expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "Hi, first time here")]))).status).toBe(200);
+    const own = (await contactOf(t, "messenger", psid)).conversationId;
+    await eventually(() => eventsOf(t, own), (e) => e.length === 1);
+
+    const alice = await webPerson(t);
+    const link = await channelLink(alice.token, alice.conversationId);
+    expect((await postWebhook(t, "messenger", messengerBody(t, [referral(t, psid, link.ref), text(t, psid, "It's Alice")]))).status).toBe(200);
+    await eventually(() => eventsOf(t, alice.conversationId), (e) => e.length === 2);
+
+    // An answer in the old thread stays there: the person is reached in Alice's thread now.
+    expect((await sendAs(t, own, "agent", { type: "text", text: "old thread" })).status).toBe(201);
+    expect((await sendAs(t, alice.conversationId, "agent", { type: "text", text: "Hello Alice" })).status).toBe(201);
+    await eventually(() => deliveriesOf(t, alice.conversationId), (d) => d[0]?.status === "succeeded");
+    expect(await deliveriesOf(t, own)).toEqual([]);
+    expect(calls.map((c) => (c.body.message as { text: string }).text)).toEqual(["Hello Alice"]);
+    const old = await json<{ conversation: { customer: { channels: string[] } } }>(await api(`/v1/conversations/${own}`, { token: t.adminKey }));
+    expect(old.conversation.customer.channels).not.toContain("messenger");
+    // The directory shows it too, once the old thread's row is pushed.
+    await eventually(
+      async () => json<{ conversations: { id: string; customer: { channels: string[] } }[] }>(await api("/v1/conversations?limit=100", { token: t.adminKey })),
+      (page) => page.conversations.find((c) => c.id === own)?.customer.channels.includes("messenger") === false,
+    );
+  });
+
+  it("shows the link in the directory as soon as the person opens the m.me link, before they write", async () => {
+    const t = await channelTenant();
+    const alice = await webPerson(t);
+    const row = async () =>
+      (await json<{ conversations: { id: string; lastSeq: number; customer: { channels: string[] } }[] }>(await api("/v1/conversations?limit=100", { token: t.adminKey }))).conversations.find(
+        (c) => c.id === alice.conversationId,
+      );
+    // The row of Alice's message is in the directory first: the link is a change of its own.
+    expect(await eventually(row, (r) => r?.lastSeq === 1)).toMatchObject({ customer: { channels: ["web"] } });
+    const link = await channelLink(alice.token, alice.conversationId);
+    expect((await postWebhook(t, "messenger", messengerBody(t, [referral(t, uniquePsid(), link.ref)]))).status).toBe(200);
+    expect(await eventually(row, (r) => r?.customer.channels.includes("messenger") === true)).toMatchObject({ customer: { channels: ["web", "messenger"] } });
+  });
+
   it("is for the thread's own customer, and for Messenger only", async () => {
     const t = await channelTenant();
     const alice = await webPerson(t);
