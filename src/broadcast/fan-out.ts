@@ -164,10 +164,32 @@ interface Outcome {
   reason?: string;
 }
 
+/**
+ * Reserves the start of a paced slice of `size` recipients (ms since the
+ * epoch): the broadcast's next free start, or now if that is past; the one
+ * after it is `size / maxPerSecond` seconds later. One atomic D1 statement,
+ * so however the queue hands slices over (several in one batch when their
+ * delays came due within max_batch_timeout, late, or to consumers running
+ * side by side) no second holds more than maxPerSecond starts' worth.
+ */
+async function sliceStart(db: D1Database, broadcastId: string, maxPerSecond: number, size: number, now = Date.now()): Promise<number> {
+  const spacing = (size * 1000) / maxPerSecond;
+  const row = await db
+    .prepare("UPDATE broadcasts SET next_slice_at = MAX(COALESCE(next_slice_at, 0), ?1) + ?2 WHERE id = ?3 RETURNING next_slice_at - ?2 AS start")
+    .bind(now, spacing, broadcastId)
+    .first<{ start: number }>();
+  return row?.start ?? now;
+}
+
 async function deliverSlice(env: Env, msg: Extract<BroadcastMessage, { type: "deliver" }>): Promise<void> {
   const db = env.DB;
   const record = await findBroadcast(db, msg.tenant, msg.broadcastId);
   if (!record) return;
+  if (record.maxPerSecond) {
+    // The queue's delays keep the wait short: a slice comes due about when its start is.
+    const wait = (await sliceStart(db, record.id, record.maxPerSecond, msg.userIds.length)) - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
   let failure: unknown = null;
   for (let i = 0; i < msg.userIds.length; i += GROUP_SIZE) {
     const group = msg.userIds.slice(i, i + GROUP_SIZE);

@@ -5,7 +5,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { armConsumerCrash, crashPending } from "../../src/broadcast/faults";
 import type { BroadcastView } from "../../src/broadcast/store";
-import { adminKeyOf, copiesOf, createBroadcast, getBroadcast, newTopic, seedPeople, waitFor } from "./broadcast-helpers";
+import { adminKeyOf, copiesOf, copyEventsOf, createBroadcast, getBroadcast, newTopic, seedPeople, waitFor } from "./broadcast-helpers";
 import { api, json, openSession } from "./helpers";
 
 function ids(prefix: string, n: number): string[] {
@@ -51,6 +51,22 @@ describe("broadcast faults", () => {
     const copies = await copiesOf(people, broadcast.id);
     for (const id of people) expect(copies.get(id)).toBe(leaving.includes(id) ? 0 : 1);
   }, 120_000);
+
+  it("maxPerSecond holds: never more recipients in a second than the pace", async () => {
+    const topic = await newTopic();
+    const people = ids("paced", 8);
+    await seedPeople(people.map((id) => ({ id, labels: [], topics: [topic] })));
+    const res = await createBroadcast({ topic, content: { type: "text", text: "Two a second" }, maxPerSecond: 2 });
+    const { broadcast } = await json<{ broadcast: BroadcastView }>(res);
+    await waitFor(broadcast.id, (b) => b.status === "completed", 60_000);
+    const copies = await copyEventsOf(people, broadcast.id);
+    const times = [...copies.values()].flat().map((e) => Date.parse(e.at)).sort((a, b) => a - b);
+    expect(times).toHaveLength(8);
+
+    // Any two appends `pace` apart in time order are (about) a second apart: slice k starts k seconds after the first.
+    // (The queue batches messages that came due up to a second apart: two slices went out within a millisecond.)
+    for (let i = 0; i + 2 < times.length; i++) expect(times[i + 2]! - times[i]!).toBeGreaterThan(800);
+  }, 60_000);
 
   it("cancel: nothing is delivered after the cancel except what was in flight", async () => {
     const topic = await newTopic();

@@ -77,21 +77,27 @@ export async function waitFor(id: string, ready: (b: BroadcastView) => boolean, 
   }
 }
 
-/** The broadcast copies in each person's threads (read through the DOs, as their devices would). */
+/** How many copies of the broadcast each person's threads hold (copyEventsOf). */
 export async function copiesOf(userIds: string[], broadcastId: string): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
+  const copies = await copyEventsOf(userIds, broadcastId);
+  return new Map([...copies].map(([userId, events]) => [userId, events.length]));
+}
+
+/** The broadcast's copies (message.created events) in each person's threads (read through the DOs, as their devices would). */
+export async function copyEventsOf(userIds: string[], broadcastId: string): Promise<Map<string, Event[]>> {
+  const out = new Map<string, Event[]>();
   const access = { kind: "business", tenant: "demo", role: "admin", keyId: "test" } as const;
   for (let i = 0; i < userIds.length; i += 50) {
     await Promise.all(
       userIds.slice(i, i + 50).map(async (userId) => {
         const threads = await env.CUSTOMER.getByName(`demo:${userId}`).listThreads();
-        let n = 0;
+        const copies: Event[] = [];
         for (const t of threads) {
           const page = await env.CONVERSATION.getByName(`demo:${t.id}`).events(access, { after: 0, limit: 500 });
           if (!page.ok) throw new Error(page.error.detail);
-          n += page.value.events.filter((e: Event) => e.type === "message.created" && e.broadcastId === broadcastId).length;
+          copies.push(...page.value.events.filter((e: Event) => e.type === "message.created" && e.broadcastId === broadcastId));
         }
-        out.set(userId, n);
+        out.set(userId, copies);
       }),
     );
   }
