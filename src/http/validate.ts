@@ -9,17 +9,30 @@ import { loneSurrogateAt, NOT_UNICODE_TEXT, wellFormed } from "../protocol/text"
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export function fieldErrors(error: z.ZodError, prefix: (string | number)[] = []): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: [...prefix, ...issue.path].map(String).join(".") || "(body)",
-    message: issue.message,
-  }));
+/**
+ * The `errors` of a 400 (API.md "Errors"): one `{ path, message }` per zod
+ * issue, the path dotted (`content.text`, `labels.3`); an unknown key is
+ * named by its own path (zod reports it at its object's). An issue of the
+ * whole value (no path) is named `whole`: "(body)", "(query)" or "(path)".
+ */
+export function fieldErrors(error: z.ZodError, whole = "(body)"): FieldError[] {
+  return error.issues.flatMap((issue) =>
+    (issue.code === "unrecognized_keys" ? issue.keys.map((key) => [...issue.path, key]) : [issue.path]).map((path) => ({
+      path: path.map(String).join(".") || whole,
+      message: issue.message,
+    })),
+  );
 }
 
+/**
+ * `value` parsed by `schema`, else 400 invalid_request "<what> is invalid"
+ * with fieldErrors. `what`: "request body", "query" or "path".
+ * @throws ServiceError invalid_request
+ */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what = "request body"): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new ServiceError("invalid_request", `${what} is invalid`, { errors: fieldErrors(parsed.error) });
+    throw new ServiceError("invalid_request", `${what} is invalid`, { errors: fieldErrors(parsed.error, what === "request body" ? "(body)" : `(${what})`) });
   }
   return parsed.data;
 }

@@ -68,7 +68,7 @@ describe("content rejected with the path of the error", () => {
     ["a negative amount", { type: "payment_request", requestId: "r", amount: -1, currency: "USD", description: "d", payUrl: "https://p.example.com", status: "pending" }, "content.amount"],
     ["an unknown payment status", { type: "payment_request", requestId: "r", amount: 1, currency: "USD", description: "d", payUrl: "https://p.example.com", status: "refunded" }, "content.status"],
     ["an unknown content type", { type: "html", html: "<b>x</b>" }, "content.type"],
-    ["unknown fields", { ...text("t"), html: "<b>x</b>" }, "content"],
+    ["unknown fields", { ...text("t"), html: "<b>x</b>" }, "content.html"],
     ["text with a lone surrogate (half an emoji)", text("a\ud800b"), "content.text"],
     ["a caption ending in half a character", { type: "media", mediaType: "image", url: "https://cdn.example.com/a.png", caption: "x\udc00" }, "content.caption"],
     ["a quick reply title with a lone surrogate", { ...text("t"), quickReplies: [{ title: "\ud83d", payload: "p" }] }, "content.quickReplies.0.title"],

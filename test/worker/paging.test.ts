@@ -76,6 +76,16 @@ describe("paging", () => {
     },
   );
 
+  it("names an unknown query parameter by its name; a query that is wrong as a whole is (query), never (body)", async () => {
+    const { token, id } = await threadWith(0);
+    const unknown = await json<{ errors: { path: string }[] }>(await api(`/v1/conversations/${id}/events?foo=1&bar=2`, { token }));
+    expect(unknown.errors.map((e) => e.path)).toEqual(["foo", "bar"]);
+    const both = await json<{ errors: { path: string }[] }>(await api(`/v1/conversations/${id}/events?after=1&before=3`, { token }));
+    expect(both.errors.map((e) => e.path)).not.toContain("(body)");
+    const directory = await json<{ errors: { path: string }[] }>(await api("/v1/conversations?foo=1", { token: BOT_KEY }));
+    expect(directory.errors.map((e) => e.path)).toEqual(["foo"]);
+  });
+
   it("names a number past the safe integers once", async () => {
     const { token, id } = await threadWith(0);
     const problem = await json<{ errors: { path: string }[] }>(await api(`/v1/conversations/${id}/events?after=9007199254740992`, { token }));

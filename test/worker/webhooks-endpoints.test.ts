@@ -75,7 +75,7 @@ describe("webhook endpoints", { timeout: 30_000 }, () => {
       [{ url: `${HOOKS}/x`, events: [] }, "events"],
       [{ url: `${HOOKS}/x`, events: ["message.exploded"] }, "events.0"],
       [{ url: `${HOOKS}/x`, events: ["read", "read"] }, "events"],
-      [{ url: `${HOOKS}/x`, events: ["read"], extra: 1 }, "(body)"],
+      [{ url: `${HOOKS}/x`, events: ["read"], extra: 1 }, "extra"],
       [{ events: ["read"] }, "url"],
       [{ url: "not a url", events: ["read"] }, "url"],
     ];
