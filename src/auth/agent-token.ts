@@ -35,8 +35,9 @@ const AgentRole = z.enum(["agent", "supervisor"]);
 /**
  * Verifies an agent identity token of `tenant` (HS256 secrets or JWKS, like
  * customer identity tokens) and reads its claims: `sub` agent id, `name`
- * (defaults to the id), `role` (default "agent"), `teams` (≤ 20).
- * Throws invalid_token / token_expired.
+ * (a string; absent or blank after cleaning, the id), `role` (default
+ * "agent"), `teams` (≤ 20). Throws invalid_token (also for a `name` that is
+ * not a string) / token_expired.
  */
 export async function verifyAgentIdentity(token: string, tenant: Tenant, options: VerifyOptions = {}): Promise<AgentIdentity> {
   const payload = await verifyIdentityClaims(token, tenant, AGENT_AUDIENCE, options);
@@ -44,9 +45,10 @@ export async function verifyAgentIdentity(token: string, tenant: Tenant, options
   if (!role.success) throw new ServiceError("invalid_token", `agent identity token role must be "agent" or "supervisor"`);
   const teams = Teams.safeParse(payload.teams ?? []);
   if (!teams.success) throw new ServiceError("invalid_token", "agent identity token teams must be ≤ 20 names of 1..64 characters of Unicode text");
+  if (payload.name !== undefined && typeof payload.name !== "string") throw new ServiceError("invalid_token", "agent identity token name must be a string");
   const id = payload.sub as string;
   // Customers read it next to the agent's words: cleaned like every display name (protocol/names.ts).
-  const name = typeof payload.name === "string" ? cleanName(payload.name) : undefined;
+  const name = payload.name === undefined ? undefined : cleanName(payload.name);
   return { id, name: name ?? id, role: role.data, teams: teams.data };
 }
 

@@ -34,6 +34,18 @@ describe("agent sessions", () => {
     expect(await problemOf(spoofed)).toMatchObject({ status: 400, code: "invalid_request" });
   });
 
+  it("refuse a name claim that is not a string; without one (or a blank one) the agent is named by their id", async () => {
+    for (const name of [123, ["Sam"], { first: "Sam" }, null]) {
+      const res = await postAgentSession({ identityToken: await agentToken(uniqueUser("sam"), { claims: { name } }) });
+      expect(await problemOf(res), JSON.stringify(name)).toMatchObject({ status: 401, code: "invalid_token" });
+    }
+    for (const name of [undefined, "", " \u200b "]) {
+      const id = uniqueUser("sam");
+      const s = await json<{ agent: { name: string } }>(await postAgentSession({ identityToken: await agentToken(id, { claims: { name } }) }));
+      expect(s.agent.name).toBe(id);
+    }
+  });
+
   it("never accept a customer token as an agent token, nor the reverse", async () => {
     const who = uniqueUser("cross");
     // Identity tokens: the customer audience does not sign an agent in, the agent audience does not open a customer session.

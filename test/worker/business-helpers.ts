@@ -13,10 +13,12 @@ export interface AgentSession {
 /** An agent identity token (aud "carryover:agent") signed with a tenant's HS256 secret. */
 export async function agentToken(
   sub: string,
-  opts: { secret?: string; iss?: string; aud?: string | string[]; name?: string; role?: string; teams?: string[] } = {},
+  /** `claims` are set last (undefined removes one, e.g. `{ name: undefined }`). */
+  opts: { secret?: string; iss?: string; aud?: string | string[]; name?: string; role?: string; teams?: string[]; claims?: Record<string, unknown> } = {},
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  const claims: Record<string, unknown> = { name: opts.name ?? `Agent ${sub}` };
+  const claims: Record<string, unknown> = { name: opts.name ?? `Agent ${sub}`, ...opts.claims };
+  for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
   if (opts.role) claims.role = opts.role;
   if (opts.teams) claims.teams = opts.teams;
   return new SignJWT(claims)
