@@ -52,8 +52,9 @@ channels.put("/whatsapp", setWhatsApp, authenticate(), businessOnly(["admin"]), 
   return saveChannel(c, "whatsapp", { accountId: phoneNumberId, accessToken, appSecret, verifyToken });
 });
 
-channels.get("/", ROUTE_DOCS ? describe("The tenant's channels, without secrets (admin key)", ["apiKey"], { "200": "The channels" }) : undescribed, authenticate(), async (c) => {
-  const access = businessOf(c, ["admin"]);
+// Read by any business caller (a bot or an agent's tool may ask which apps the business is reachable in); changed by admins only.
+channels.get("/", ROUTE_DOCS ? describe("The tenant's channels, without secrets", ["apiKey"], { "200": "The channels" }) : undescribed, authenticate(), async (c) => {
+  const access = businessOf(c);
   return c.json({ channels: await listChannels(c.env.DB, access.tenant) });
 });
 

@@ -38,7 +38,10 @@ describe("channel settings", () => {
     const t = await channelTenant();
     const body = { pageId: "123", pageAccessToken: "token-123456", appSecret: "secret-123456", verifyToken: "verify-123456" };
     expect(await problemOf(await api("/v1/channels/messenger", { method: "PUT", token: BOT_KEY, json: body }))).toMatchObject({ status: 403, code: "forbidden" });
-    expect(await problemOf(await api("/v1/channels", { token: BOT_KEY }))).toMatchObject({ status: 403 });
+    // Any business caller reads its own tenant's channels (no secrets in them); a customer does not.
+    expect((await api("/v1/channels", { token: BOT_KEY })).status).toBe(200);
+    const customer = await json<{ sessionToken: string }>(await api("/v1/sessions", { method: "POST", json: { tenant: t.id } }));
+    expect(await problemOf(await api("/v1/channels", { token: customer.sessionToken }))).toMatchObject({ status: 403 });
     expect(await problemOf(await api("/v1/channels/messenger", { method: "PUT", json: body }))).toMatchObject({ status: 401 });
     const bad = await api("/v1/channels/messenger", { method: "PUT", token: t.adminKey, json: { ...body, pageId: "12 3", extra: 1 } });
     expect(await problemOf(bad)).toMatchObject({ status: 400, code: "invalid_request" });
