@@ -1,4 +1,5 @@
 // Prefixed, URL-safe random ids (cnv_, evt_, dev_, …) and opaque secrets.
+import { toHex } from "./crypto/encoding";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -35,15 +36,8 @@ export function newSecret(prefix: string): string {
   return newId(prefix, 43);
 }
 
-/** Two lower-case hex digits per byte value, built once. */
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
 export async function sha256Hex(value: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
-  // A loop over a table, not spread + map + padStart: every session creation hashes its refresh token.
-  let hex = "";
-  for (const b of digest) hex += HEX[b];
-  return hex;
+  return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
 }
 
 /**

@@ -4,6 +4,8 @@
 // and downloads) for at most URL_TTL_SECONDS, and only for that tenant and id.
 // The key is the Worker's SESSION_SECRET; the prefix keeps these MACs apart
 // from every other use of that secret.
+import { fromBase64Url, toBase64Url } from "../crypto/encoding";
+
 const PREFIX = "carryover:attachment:v1";
 
 /** How long a content URL works: 15 minutes (API.md: at most 15 minutes). */
@@ -24,14 +26,9 @@ function message(tenant: string, id: string, exp: number): Uint8Array {
   return new TextEncoder().encode(`${PREFIX}\n${tenant}\n${id}\n${exp}`);
 }
 
-function toBase64Url(bytes: ArrayBuffer): string {
-  return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(text)) return null;
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "=");
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+/** The bytes of a signature (43 base64url characters: 256 bits), or null. */
+function signatureBytes(text: string): Uint8Array | null {
+  return /^[A-Za-z0-9_-]{43}$/.test(text) ? fromBase64Url(text) : null;
 }
 
 export interface SignedUrl {
@@ -44,7 +41,7 @@ export interface SignedUrl {
 /** A content URL for `id` of `tenant`, valid for URL_TTL_SECONDS from `nowSeconds`. */
 export async function signContentUrl(secret: Uint8Array, tenant: string, id: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<SignedUrl> {
   const exp = nowSeconds + URL_TTL_SECONDS;
-  const sig = toBase64Url(await crypto.subtle.sign("HMAC", await hmacKey(secret), message(tenant, id, exp)));
+  const sig = toBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), message(tenant, id, exp))));
   const query = new URLSearchParams({ tenant, exp: String(exp), sig });
   return { path: `/v1/attachments/${id}/content?${query.toString()}`, exp };
 }
@@ -60,7 +57,7 @@ export async function verifyContentUrl(
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<boolean> {
   if (!Number.isSafeInteger(input.exp) || input.exp < nowSeconds || input.exp > nowSeconds + URL_TTL_SECONDS + 60) return false;
-  const sig = fromBase64Url(input.sig);
+  const sig = signatureBytes(input.sig);
   if (!sig) return false;
   return crypto.subtle.verify("HMAC", await hmacKey(secret), sig, message(input.tenant, input.id, input.exp));
 }

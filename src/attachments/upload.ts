@@ -7,6 +7,7 @@
 // body with Content-Length goes through a FixedLengthStream of that length.
 // A body without one (chunked) goes up as a multipart upload of PART_BYTES
 // parts: at most one part is in memory at a time.
+import { toHex } from "../crypto/encoding";
 import type { AttachmentContentType } from "../protocol/attachment";
 import { ServiceError } from "../protocol/errors";
 import { SNIFF_BYTES, sniff, type Sniffed } from "./sniff";
@@ -41,10 +42,6 @@ function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
     offset += chunk.byteLength;
   }
   return out;
-}
-
-function hex(buffer: ArrayBuffer): string {
-  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -132,7 +129,7 @@ export async function storeUpload(bucket: R2Bucket, key: string, body: ReadableS
     await bucket.delete(key).catch(() => undefined);
     throw failure ?? (err instanceof ServiceError ? err : new ServiceError("invalid_request", "the upload was interrupted"));
   }
-  return { ...sniffed, size, sha256: hex(await digest.digest) };
+  return { ...sniffed, size, sha256: toHex(await digest.digest) };
 }
 
 async function putKnownLength(bucket: R2Bucket, key: string, source: ReadableStream<Uint8Array>, length: number, put: R2PutOptions): Promise<void> {

@@ -4,6 +4,7 @@
 // from it and cannot forge one. The token is valid only while that DO holds
 // the SHA-256 hash of the whole token, which is what makes it revocable.
 import { derivedKey } from "../crypto/derived-key";
+import { fromBase64Url, toBase64Url } from "../crypto/encoding";
 import { sha256Hex } from "../ids";
 import { ServiceError } from "../protocol/errors";
 
@@ -23,17 +24,11 @@ function sealingKey(secret: Uint8Array): Promise<CryptoKey> {
   return derivedKey(secret, "carryover/opaque-token/v1", "AES-GCM");
 }
 
-function toBase64Url(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(value: string): Uint8Array | null {
+/** The bytes of a token part, or null when it is not base64url. */
+function bytesOf(value: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(value)) return null;
   try {
-    const b64 = value.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(value.length / 4) * 4, "=");
-    return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    return fromBase64Url(value);
   } catch {
     return null;
   }
@@ -84,7 +79,7 @@ async function sealToken(secret: Uint8Array, kind: OpaqueKind, locator: Locator,
 export async function openOpaqueToken(secret: Uint8Array, kind: OpaqueKind, token: string): Promise<Locator> {
   const what = `${kind} token`;
   const match = /^([a-z]{3})_([A-Za-z0-9_-]{20,600})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  const body = match && match[1] === PREFIX[kind] ? fromBase64Url(match[2]!) : null;
+  const body = match && match[1] === PREFIX[kind] ? bytesOf(match[2]!) : null;
   if (!body || body.length < 13) throw new ServiceError("invalid_token", `${what} is malformed`);
   let plain: ArrayBuffer;
   try {

@@ -6,6 +6,8 @@
 //
 // Format: `cl1.<conversationId>.<id>.<exp, base 36 seconds>.<base64url MAC, 128 bits>`;
 // the MAC covers the tenant too, so a ref never works for another tenant.
+import { toBase64Url } from "../crypto/encoding";
+import { sameSecret } from "../crypto/same-secret";
 import { newId } from "../ids";
 
 export const LINK_REF_TTL_S = 60 * 60;
@@ -18,16 +20,10 @@ export interface LinkRef {
   expiresAt: number;
 }
 
-function base64url(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
 async function mac(key: Uint8Array, tenant: string, conversationId: string, id: string, exp: string): Promise<string> {
   const k = await crypto.subtle.importKey("raw", key as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const data = new TextEncoder().encode(`carryover:channel-link:${tenant}:${conversationId}:${id}:${exp}`);
-  return base64url(new Uint8Array(await crypto.subtle.sign("HMAC", k, data)).slice(0, 16));
+  return toBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", k, data)).slice(0, 16));
 }
 
 /** A signed ref for `conversationId` of `tenant`, valid for LINK_REF_TTL_S. */
@@ -50,9 +46,7 @@ export async function verifyLinkRef(key: Uint8Array, tenant: string, ref: string
   const [, conversationId, id, expText, given] = parts as [string, string, string, string, string];
   if (!/^cnv_[0-9A-Za-z]{22}$/.test(conversationId) || !/^lnk_[0-9A-Za-z]{12}$/.test(id) || !/^[0-9a-z]{1,10}$/.test(expText)) return null;
   const expected = await mac(key, tenant, conversationId, id, expText);
-  const enc = new TextEncoder();
-  const [a, b] = await Promise.all([crypto.subtle.digest("SHA-256", enc.encode(given)), crypto.subtle.digest("SHA-256", enc.encode(expected))]);
-  if (!crypto.subtle.timingSafeEqual(a, b)) return null;
+  if (!(await sameSecret(given, expected))) return null;
   const exp = parseInt(expText, 36);
   if (exp * 1000 < now) return null;
   return { conversationId, id, expiresAt: exp * 1000 };

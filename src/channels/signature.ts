@@ -1,19 +1,17 @@
 // Meta's webhook signature: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app
 // secret, raw body)>`. Checked over the exact bytes received, before parsing.
+import { toHex } from "../crypto/encoding";
+import { sameSecret } from "../crypto/same-secret";
 
 async function hmacSha256(secret: string, body: Uint8Array): Promise<ArrayBuffer> {
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return crypto.subtle.sign("HMAC", key, body);
 }
 
-function hex(bytes: ArrayBuffer): string {
-  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** The header value Meta would send for `body` signed with `appSecret`. */
 export async function hubSignature(appSecret: string, body: Uint8Array | string): Promise<string> {
   const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
-  return `sha256=${hex(await hmacSha256(appSecret, bytes))}`;
+  return `sha256=${toHex(await hmacSha256(appSecret, bytes))}`;
 }
 
 /**
@@ -24,10 +22,5 @@ export async function hubSignature(appSecret: string, body: Uint8Array | string)
 export async function verifyHubSignature(appSecret: string, body: Uint8Array, header: string | undefined): Promise<boolean> {
   if (!header || !/^sha256=[0-9a-fA-F]{64}$/.test(header.trim())) return false;
   const expected = await hubSignature(appSecret, body);
-  const enc = new TextEncoder();
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", enc.encode(header.trim().toLowerCase())),
-    crypto.subtle.digest("SHA-256", enc.encode(expected)),
-  ]);
-  return crypto.subtle.timingSafeEqual(a, b);
+  return sameSecret(header.trim().toLowerCase(), expected);
 }

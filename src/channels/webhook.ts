@@ -2,6 +2,7 @@
 // verification handshake, and POSTs verified by X-Hub-Signature-256 over the
 // raw body, parsed, and stored per channel identity (ChannelInbox) before
 // the 200 — processing continues there, durably.
+import { sameSecret } from "../crypto/same-secret";
 import { channelInboxStub } from "../directory/stubs";
 import type { Env } from "../env";
 import { wellFormed } from "../protocol/text";
@@ -14,12 +15,6 @@ import { verifyHubSignature } from "./signature";
 
 /** Meta's payloads are small; anything far larger is not one. */
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
-
-async function sameSecret(given: string, expected: string): Promise<boolean> {
-  const enc = new TextEncoder();
-  const [a, b] = await Promise.all([crypto.subtle.digest("SHA-256", enc.encode(given)), crypto.subtle.digest("SHA-256", enc.encode(expected))]);
-  return crypto.subtle.timingSafeEqual(a, b);
-}
 
 /**
  * The verification handshake: `hub.challenge` when `hub.mode` is

@@ -5,22 +5,13 @@
 // `v1.<base64 iv>.<base64 ciphertext+tag>`, a fresh 96-bit IV every time.
 
 import { derivedKey } from "./derived-key";
+import { fromBase64, toBase64 } from "./encoding";
 
 const FORMAT = "v1";
 
 /** The AES key for `material` and `purpose` (the HKDF info), derived once per isolate. */
 function keyOf(material: string, purpose: string): Promise<CryptoKey> {
   return derivedKey(material, purpose, "AES-GCM");
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
-function fromBase64(value: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(value), (c) => c.charCodeAt(0));
 }
 
 /** Which key: the secret's text (≥ 32 characters, checked by the caller) and what it is for (HKDF info). */

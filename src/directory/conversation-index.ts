@@ -11,6 +11,7 @@
 // can be seen by no run, so replacing it again writes no history: a busy thread
 // pushing every second pays one history row per paging run started, not one per
 // push (bench/BENCHMARKS.md, "Follow-up (branch perf-spread)").
+import { fromBase64Url, toBase64Url } from "../crypto/encoding";
 import { ServiceError } from "../protocol/errors";
 import type { ConversationStatus, CustomerSummary, Owner } from "../protocol/event";
 import type { DirectoryPage, DirectoryRow, LastEventPreview } from "../protocol/directory";
@@ -268,21 +269,12 @@ interface Cursor {
   i: string;
 }
 
-function toBase64Url(text: string): string {
-  return btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): string {
-  const b64 = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
-  return new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
-}
-
 const badCursor = (message: string) => new ServiceError("invalid_request", message, { errors: [{ path: "cursor", message }] });
 
 function decodeCursor(text: string, filters: string, now: number): Cursor {
   let value: unknown;
   try {
-    value = JSON.parse(fromBase64Url(text));
+    value = JSON.parse(new TextDecoder().decode(fromBase64Url(text)));
   } catch {
     throw badCursor("the cursor is not one this server made");
   }
@@ -390,7 +382,7 @@ export async function listDirectory(db: D1Database, tenant: string, query: Direc
   const last = keys.at(-1);
   const answer: DirectoryPage = {
     conversations,
-    cursor: hasMore && last ? toBase64Url(JSON.stringify({ w, t: cursor?.t ?? now, f: filters, k: last.k, i: last.id } satisfies Cursor)) : null,
+    cursor: hasMore && last ? toBase64Url(new TextEncoder().encode(JSON.stringify({ w, t: cursor?.t ?? now, f: filters, k: last.k, i: last.id } satisfies Cursor))) : null,
   };
   if (query.counts) answer.counts = await countDirectory(db, tenant, query.me);
   return answer;

@@ -2,6 +2,7 @@
 // configure tenants, mint tenant API keys. Keys are shown once, kept hashed.
 import { Hono } from "hono/tiny";
 import * as z from "zod";
+import { sameSecret } from "../crypto/same-secret";
 import { settingsOf } from "../env";
 import { AttachmentSettings, createApiKey, findTenant, IdentityConfig, insertTenant, Origin, TenantId, tenantView, updateTenant } from "../directory/tenants";
 import { ServiceError } from "../protocol/errors";
@@ -40,16 +41,6 @@ export const CreateApiKey = z.strictObject({
   role: z.enum(["bot", "agent", "admin"]),
   name: z.string().trim().min(1).max(128).optional(),
 });
-
-/** Compares digests in constant time, so neither content nor length leaks. */
-async function sameSecret(given: string, expected: string): Promise<boolean> {
-  const enc = new TextEncoder();
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", enc.encode(given)),
-    crypto.subtle.digest("SHA-256", enc.encode(expected)),
-  ]);
-  return crypto.subtle.timingSafeEqual(a, b);
-}
 
 export const admin = new Hono<AppEnv>();
 

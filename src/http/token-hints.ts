@@ -5,14 +5,8 @@
 import { decodeJwt } from "jose";
 import { AGENT_AUDIENCE } from "../auth/agent-token";
 import { IDENTITY_AUDIENCE } from "../auth/identity-token";
+import { sameSecret } from "../crypto/same-secret";
 import type { BusinessAccess } from "../protocol/access";
-
-/** Constant-time comparison by digest, so a failed guess learns nothing of ADMIN_TOKEN. */
-async function sameSecret(given: string, expected: string): Promise<boolean> {
-  const enc = new TextEncoder();
-  const [a, b] = await Promise.all([crypto.subtle.digest("SHA-256", enc.encode(given)), crypto.subtle.digest("SHA-256", enc.encode(expected))]);
-  return crypto.subtle.timingSafeEqual(a, b);
-}
 
 function audiences(token: string): string[] {
   try {

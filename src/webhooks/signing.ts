@@ -3,21 +3,13 @@
 // base64-decoded part of a `whsec_` secret, sent as `v1,<base64>`; several
 // space-separated signatures while a secret rotates.
 
+import { fromBase64, toBase64 } from "../crypto/encoding";
+
 const PREFIX = "whsec_";
-
-function base64(bytes: Uint8Array): string {
-  let text = "";
-  for (const b of bytes) text += String.fromCharCode(b);
-  return btoa(text);
-}
-
-function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
 
 /** A new secret: `whsec_` + base64 of 32 random bytes. */
 export function newWebhookSecret(): string {
-  return PREFIX + base64(crypto.getRandomValues(new Uint8Array(32)));
+  return PREFIX + toBase64(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 /** `v1,<base64 HMAC-SHA256>` of one message under one secret. */
@@ -25,7 +17,7 @@ export async function sign(secret: string, id: string, timestamp: number, body: 
   if (!secret.startsWith(PREFIX)) throw new Error("not a whsec_ secret");
   const key = await crypto.subtle.importKey("raw", fromBase64(secret.slice(PREFIX.length)), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${id}.${timestamp}.${body}`));
-  return `v1,${base64(new Uint8Array(mac))}`;
+  return `v1,${toBase64(new Uint8Array(mac))}`;
 }
 
 /**
