@@ -4,23 +4,13 @@
 // and downloads) for at most URL_TTL_SECONDS, and only for that tenant and id.
 // The key is the Worker's SESSION_SECRET; the prefix keeps these MACs apart
 // from every other use of that secret.
+import { hmacKeyOf } from "../auth/own-token";
 import { fromBase64Url, toBase64Url } from "../crypto/encoding";
 
 const PREFIX = "carryover:attachment:v1";
 
 /** How long a content URL works: 15 minutes (API.md: at most 15 minutes). */
 export const URL_TTL_SECONDS = 15 * 60;
-
-const keys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
-
-function hmacKey(secret: Uint8Array): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
-    keys.set(secret, key);
-  }
-  return key;
-}
 
 function message(tenant: string, id: string, exp: number): Uint8Array {
   return new TextEncoder().encode(`${PREFIX}\n${tenant}\n${id}\n${exp}`);
@@ -41,7 +31,7 @@ export interface SignedUrl {
 /** A content URL for `id` of `tenant`, valid for URL_TTL_SECONDS from `nowSeconds`. */
 export async function signContentUrl(secret: Uint8Array, tenant: string, id: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<SignedUrl> {
   const exp = nowSeconds + URL_TTL_SECONDS;
-  const sig = toBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), message(tenant, id, exp))));
+  const sig = toBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKeyOf(secret), message(tenant, id, exp))));
   const query = new URLSearchParams({ tenant, exp: String(exp), sig });
   return { path: `/v1/attachments/${id}/content?${query.toString()}`, exp };
 }
@@ -59,5 +49,5 @@ export async function verifyContentUrl(
   if (!Number.isSafeInteger(input.exp) || input.exp < nowSeconds || input.exp > nowSeconds + URL_TTL_SECONDS + 60) return false;
   const sig = signatureBytes(input.sig);
   if (!sig) return false;
-  return crypto.subtle.verify("HMAC", await hmacKey(secret), sig, message(input.tenant, input.id, input.exp));
+  return crypto.subtle.verify("HMAC", await hmacKeyOf(secret), sig, message(input.tenant, input.id, input.exp));
 }

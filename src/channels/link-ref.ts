@@ -7,6 +7,7 @@
 // Format: `cl1.<conversationId>.<id>.<exp, base 36 seconds>.<base64url MAC, 128 bits>`;
 // the MAC covers the tenant too, so a ref never works for another tenant.
 import { toBase64Url } from "../crypto/encoding";
+import { hmacSha256 } from "../crypto/hmac";
 import { sameSecret } from "../crypto/same-secret";
 import { newId } from "../ids";
 
@@ -21,9 +22,8 @@ export interface LinkRef {
 }
 
 async function mac(key: Uint8Array, tenant: string, conversationId: string, id: string, exp: string): Promise<string> {
-  const k = await crypto.subtle.importKey("raw", key as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const data = new TextEncoder().encode(`carryover:channel-link:${tenant}:${conversationId}:${id}:${exp}`);
-  return toBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", k, data)).slice(0, 16));
+  return toBase64Url(new Uint8Array(await hmacSha256(key, data)).slice(0, 16));
 }
 
 /** A signed ref for `conversationId` of `tenant`, valid for LINK_REF_TTL_S. */

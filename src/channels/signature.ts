@@ -1,17 +1,13 @@
 // Meta's webhook signature: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app
 // secret, raw body)>`. Checked over the exact bytes received, before parsing.
 import { toHex } from "../crypto/encoding";
+import { hmacSha256 } from "../crypto/hmac";
 import { sameSecret } from "../crypto/same-secret";
-
-async function hmacSha256(secret: string, body: Uint8Array): Promise<ArrayBuffer> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return crypto.subtle.sign("HMAC", key, body);
-}
 
 /** The header value Meta would send for `body` signed with `appSecret`. */
 export async function hubSignature(appSecret: string, body: Uint8Array | string): Promise<string> {
   const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
-  return `sha256=${toHex(await hmacSha256(appSecret, bytes))}`;
+  return `sha256=${toHex(await hmacSha256(new TextEncoder().encode(appSecret), bytes))}`;
 }
 
 /**

@@ -4,6 +4,7 @@
 // space-separated signatures while a secret rotates.
 
 import { fromBase64, toBase64 } from "../crypto/encoding";
+import { hmacSha256 } from "../crypto/hmac";
 
 const PREFIX = "whsec_";
 
@@ -15,8 +16,7 @@ export function newWebhookSecret(): string {
 /** `v1,<base64 HMAC-SHA256>` of one message under one secret. */
 export async function sign(secret: string, id: string, timestamp: number, body: string): Promise<string> {
   if (!secret.startsWith(PREFIX)) throw new Error("not a whsec_ secret");
-  const key = await crypto.subtle.importKey("raw", fromBase64(secret.slice(PREFIX.length)), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${id}.${timestamp}.${body}`));
+  const mac = await hmacSha256(fromBase64(secret.slice(PREFIX.length)), new TextEncoder().encode(`${id}.${timestamp}.${body}`));
   return `v1,${toBase64(new Uint8Array(mac))}`;
 }
 
