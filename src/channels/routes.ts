@@ -7,10 +7,10 @@ import { channelInboxStub, conversationStub } from "../directory/stubs";
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
 import * as z from "zod";
-import { signHandoffToken } from "../auth/handoff-token";
 import { settingsOf } from "../env";
 import { authenticate, businessOf, businessOnly, customerOf } from "../http/auth";
 import type { AppEnv } from "../http/types";
+import { handoffCreated } from "../http/handoff";
 import { describe, jsonBody, onConversation, pathParams, queryOf, ROUTE_DOCS, undescribed } from "../http/route";
 import { isConversationId, isGuestLike } from "../ids";
 import { ServiceError } from "../protocol/errors";
@@ -199,14 +199,11 @@ channelConversations.post("/:id/handoff", authenticate(), async (c, next) => {
   if (access.kind !== "business") return next();
   const id = conversationIdOf(c);
   const { userId } = unwrap(await conversationStub(c.env, access.tenant, id).channelView(access.tenant));
-  const { token, handoff } = await signHandoffToken(settingsOf(c.env).sessionKey, {
+  return handoffCreated(c, {
     tenant: access.tenant,
     userId,
     conversationId: id,
     // A channel identity's person gets a guest token on the website, so signing in there merges them.
     guest: isGuestLike(userId),
   });
-  const base = (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
-  const url = `${base}/?${new URLSearchParams({ tenant: access.tenant, handoff: token }).toString()}`;
-  return c.json({ handoffToken: token, url, expiresAt: handoff.expiresAt }, 201);
 });

@@ -5,8 +5,6 @@ import { conversationStub, customerStub } from "../directory/stubs";
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
 import * as z from "zod";
-import { signHandoffToken } from "../auth/handoff-token";
-import { settingsOf } from "../env";
 import { isConversationId } from "../ids";
 import type { Access } from "../protocol/access";
 import { Content, PaymentStatus } from "../protocol/content";
@@ -20,6 +18,7 @@ import { unwrap } from "../protocol/result";
 import { MAX_PAGE } from "../conversation/event-store";
 import { authenticate, businessOf, businessOnly, customerOf } from "./auth";
 import { decimalInt } from "./decimal-int";
+import { handoffCreated } from "./handoff";
 import { limitCustomerSend } from "./rate-limit";
 import type { AppEnv } from "./types";
 import { describe, jsonBody, onConversation as onThread, queryOf, type Credential, ROUTE_DOCS, undescribed } from "./route";
@@ -258,16 +257,13 @@ conversations.post("/:id/payments/:requestId", payment, businessOnly(), jsonBody
 conversations.post("/:id/handoff", ROUTE_DOCS ? describe("A one-time link that opens this thread on another device or on the website (business callers too)", ["session", ...business], { "201": "The handoff token and URL" }, onThread) : undescribed, async (c) => {
   const access = customerOf(c);
   const { conversation } = unwrap(await conversationOf(c, access).get(access));
-  const { token, handoff } = await signHandoffToken(settingsOf(c.env).sessionKey, {
+  return handoffCreated(c, {
     tenant: access.tenant,
     userId: access.userId,
     conversationId: conversation.id,
     guest: access.guest,
     issuedBy: { deviceId: access.deviceId, sessionId: access.sessionId },
   });
-  const base = (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
-  const url = `${base}/?${new URLSearchParams({ tenant: access.tenant, handoff: token }).toString()}`;
-  return c.json({ handoffToken: token, url, expiresAt: handoff.expiresAt }, 201);
 });
 
 export const me = new Hono<AppEnv>();
