@@ -24,7 +24,6 @@ import { customerStub } from "../directory/stubs";
 import * as z from "zod";
 import type { Env } from "../env";
 import { CompletionBusy, finishIfDone } from "./completion";
-import { InjectedCrash, maybeCrash } from "./faults";
 import { findBroadcast, type BroadcastRecord } from "./store";
 
 /** Queue names as in wrangler.toml. */
@@ -65,10 +64,17 @@ function delayUntil(iso: string | null, now: Date): number {
   return Math.min(MAX_DELAY_S, Math.max(0, Math.ceil((new Date(iso).getTime() - now.getTime()) / 1000)));
 }
 
+/**
+ * A fault point for tests, passed only by the dev entry (src/dev/worker.ts,
+ * src/broadcast/faults.ts): called with how many recipients a group appended,
+ * after the appends and before they are recorded — the worst moment for a
+ * crash. What it throws fails that message like any error (retried).
+ */
+export type AfterAppends = (delivered: number) => void;
+
 /** The Worker's queue handler for both the broadcast queue and its dead-letter queue. */
-export async function handleBroadcastBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function handleBroadcastBatch(batch: MessageBatch<unknown>, env: Env, afterAppends?: AfterAppends): Promise<void> {
   const deadLetters = batch.queue === BROADCAST_DEAD_LETTER_QUEUE;
-  let crash: InjectedCrash | null = null;
   await Promise.all(
     batch.messages.map(async (msg) => {
       const parsed = BroadcastMessage.safeParse(msg.body);
@@ -80,21 +86,19 @@ export async function handleBroadcastBatch(batch: MessageBatch<unknown>, env: En
       try {
         if (deadLetters) await giveUp(env, parsed.data);
         else if (parsed.data.type === "tick") await tick(env, parsed.data);
-        else await deliverSlice(env, parsed.data);
+        else await deliverSlice(env, parsed.data, afterAppends);
         msg.ack();
       } catch (err) {
-        if (err instanceof InjectedCrash) crash = err;
-        else if (err instanceof CompletionBusy) {
+        if (err instanceof CompletionBusy) {
           // Another consumer is announcing the completion; look again after its lease.
           msg.retry({ delaySeconds: 60 });
           return;
-        } else console.error(`broadcast ${parsed.data.broadcastId} ${parsed.data.type} failed; retrying`, err);
+        }
+        console.error(`broadcast ${parsed.data.broadcastId} ${parsed.data.type} failed; retrying`, err);
         msg.retry({ delaySeconds: 1 });
       }
     }),
   );
-  // TEST-ONLY: the injected crash escapes the handler, as a real crash would.
-  if (crash) throw crash;
 }
 
 async function tick(env: Env, msg: Extract<BroadcastMessage, { type: "tick" }>, now = new Date()): Promise<void> {
@@ -181,7 +185,7 @@ async function sliceStart(db: D1Database, broadcastId: string, maxPerSecond: num
   return row?.start ?? now;
 }
 
-async function deliverSlice(env: Env, msg: Extract<BroadcastMessage, { type: "deliver" }>): Promise<void> {
+async function deliverSlice(env: Env, msg: Extract<BroadcastMessage, { type: "deliver" }>, afterAppends?: AfterAppends): Promise<void> {
   const db = env.DB;
   const record = await findBroadcast(db, msg.tenant, msg.broadcastId);
   if (!record) return;
@@ -202,9 +206,8 @@ async function deliverSlice(env: Env, msg: Extract<BroadcastMessage, { type: "de
       // An infrastructure error: the row stays `sending` and the message is retried.
       else failure = s.reason;
     });
-    // TEST-ONLY crash point: after the appends, before they are recorded —
-    // the worst moment; the redelivered slice must not make second copies.
-    maybeCrash(env, outcomes.filter((o) => o.ok).length);
+    // A test's crash here: the redelivered slice must not make second copies.
+    afterAppends?.(outcomes.filter((o) => o.ok).length);
     await recordOutcomes(db, record.id, outcomes);
   }
   if (failure) throw failure;

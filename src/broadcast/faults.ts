@@ -1,7 +1,9 @@
-// TEST-ONLY fault injection for the broadcast consumer. It does nothing
-// unless the Worker runs with BROADCAST_TEST_FAULTS=true, which only
-// test/vitest.config.ts sets (never wrangler.toml, never a deploy), AND a
-// test armed it in this isolate with armConsumerCrash().
+// TEST-ONLY fault injection for the broadcast consumer. Only the dev entry
+// (src/dev/worker.ts) wires it in, and only when the Worker runs with
+// BROADCAST_TEST_FAULTS=true, which only test/vitest.config.ts sets (never
+// wrangler.toml, never a deploy); it then does nothing until a test armed it
+// in this isolate with armConsumerCrash().
+import { handleBroadcastBatch } from "./fan-out";
 import type { Env } from "../env";
 
 /** Thrown by the injected crash; the queue handler lets it escape so the whole batch is redelivered. */
@@ -30,12 +32,31 @@ export function crashPending(): boolean {
 }
 
 /** Counts `delivered` recipients against the armed crash and throws once when it is due. */
-export function maybeCrash(env: Env, delivered: number): void {
-  if (env.BROADCAST_TEST_FAULTS !== "true" || crashAfter === null) return;
+function maybeCrash(delivered: number): void {
+  if (crashAfter === null) return;
   crashAfter -= delivered;
   if (crashAfter <= 0) {
     crashesLeft--;
     crashAfter = crashesLeft > 0 ? 0 : null;
     throw new InjectedCrash();
   }
+}
+
+/**
+ * The broadcast queue handler with the crash point after each group's
+ * appends (handleBroadcastBatch's AfterAppends); an injected crash escapes
+ * the handler once the batch's other messages are settled, as a real crash
+ * would, so the queue redelivers the batch.
+ */
+export async function handleBroadcastBatchWithFaults(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  let crash: InjectedCrash | null = null;
+  await handleBroadcastBatch(batch, env, (delivered) => {
+    try {
+      maybeCrash(delivered);
+    } catch (err) {
+      crash = err as InjectedCrash;
+      throw err;
+    }
+  });
+  if (crash) throw crash;
 }

@@ -4,12 +4,14 @@
 // carries (they stay out of its bundle, bench/BENCHMARKS.md "Worker bundle"):
 //   - the demo tenant's seed (when DEV_SEED=true, before any /v1 request),
 //   - the demo page's routes (/demo/*: its sign-in and identity tokens),
-//   - the Messenger send-API simulator (/demo/messenger/*) and its object.
+//   - the Messenger send-API simulator (/demo/messenger/*) and its object,
+//   - the tests' broadcast consumer crash (when BROADCAST_TEST_FAULTS=true).
 // Each still answers 404 unless DEV_SEED=true, as before the split.
 // A thin fetch rather than the production app mounted under another router:
 // the bench and `npm run dev` run this entry, and a second router, URL parse
 // and middleware on every /v1 request would be measured as Carryover's cost.
 import { Hono } from "hono/tiny";
+import { handleBroadcastBatchWithFaults } from "../broadcast/faults";
 import { seedDemoChannel } from "../channels/demo-seed";
 import { simulator } from "../channels/simulator";
 import { seedDemoTenant } from "../directory/dev-seed";
@@ -70,4 +72,9 @@ async function devFetch(request: Request, env: Env, ctx: ExecutionContext): Prom
   return worker.fetch(request, env, ctx);
 }
 
-export default { ...worker, fetch: devFetch } satisfies ExportedHandler<Env>;
+/** The production queue handler, or with the tests' crash point (src/broadcast/faults.ts) when BROADCAST_TEST_FAULTS=true. */
+function devQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  return env.BROADCAST_TEST_FAULTS === "true" ? handleBroadcastBatchWithFaults(batch, env) : worker.queue(batch, env);
+}
+
+export default { ...worker, fetch: devFetch, queue: devQueue } satisfies ExportedHandler<Env>;
