@@ -2,6 +2,7 @@
 // name, guest and last-seen (versioned); the business sets labels and
 // timezone. Keyset paging by user id.
 import { ServiceError } from "../protocol/errors";
+import { foldedForSearch } from "../protocol/text";
 
 /** A person as GET /v1/people shows them. */
 export interface Person {
@@ -68,13 +69,13 @@ export async function recordPerson(db: D1Database, push: PersonPush, now = new D
   const at = now.toISOString();
   await db
     .prepare(
-      `INSERT INTO people (tenant, user_id, name, guest, last_seen_at, version, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
-       ON CONFLICT (tenant, user_id) DO UPDATE SET name = excluded.name, guest = excluded.guest,
+      `INSERT INTO people (tenant, user_id, name, name_folded, guest, last_seen_at, version, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?8, ?4, ?5, ?6, ?7, ?7)
+       ON CONFLICT (tenant, user_id) DO UPDATE SET name = excluded.name, name_folded = excluded.name_folded, guest = excluded.guest,
          last_seen_at = excluded.last_seen_at, version = excluded.version, updated_at = excluded.updated_at
        WHERE excluded.version > people.version`,
     )
-    .bind(push.tenant, push.userId, push.name, push.guest ? 1 : 0, push.lastSeenAt, push.version, at)
+    .bind(push.tenant, push.userId, push.name, push.guest ? 1 : 0, push.lastSeenAt, push.version, at, push.name !== null ? foldedForSearch(push.name) : null)
     .run();
 }
 
@@ -87,7 +88,8 @@ export async function findPerson(db: D1Database, tenant: string, userId: string)
 /**
  * One page of people in user-id order. `after` is the last id of the
  * previous page (keyset: rows added or changed while paging are never
- * repeated or skipped). `q` is a case-insensitive substring of name or id.
+ * repeated or skipped). `q` is a case-insensitive substring of name (in any
+ * script) or id (ASCII letters folded).
  */
 export async function listPeople(
   db: D1Database,
@@ -105,9 +107,11 @@ export async function listPeople(
     params.push(query.label);
   }
   if (query.q !== undefined) {
-    // instr on lower(): no LIKE wildcards to escape in what the caller typed.
-    where.push("(instr(lower(p.user_id), lower(?)) > 0 OR instr(lower(coalesce(p.name, '')), lower(?)) > 0)");
-    params.push(query.q, query.q);
+    // instr: no LIKE wildcards to escape in what the caller typed. The name is searched in name_folded
+    // (recordPerson), where it matches in any case, beyond ASCII too; lower(name) still finds the rows that
+    // migration 0014 could fold in ASCII only, by the case they are written in, as before it.
+    where.push("(instr(lower(p.user_id), lower(?)) > 0 OR instr(p.name_folded, ?) > 0 OR instr(lower(p.name), lower(?)) > 0)");
+    params.push(query.q, foldedForSearch(query.q), query.q);
   }
   params.push(query.limit + 1);
   const rows = await db

@@ -15,7 +15,7 @@ import { fromBase64Url, toBase64Url } from "../crypto/encoding";
 import { ServiceError } from "../protocol/errors";
 import type { ConversationStatus, CustomerSummary, Owner } from "../protocol/event";
 import type { DirectoryPage, DirectoryRow, LastEventPreview } from "../protocol/directory";
-import { sliceWhole } from "../protocol/text";
+import { foldedForSearch, sliceWhole } from "../protocol/text";
 
 /** How long a cursor may be used; history is kept a little longer. */
 export const CURSOR_TTL_MS = 15 * 60_000;
@@ -159,8 +159,8 @@ function storedOf({ entry, texts }: DirectoryWrite): Record<string, string | num
     assignee: entry.assignee,
     labels: JSON.stringify(entry.labels),
     customerId: entry.customer.id,
-    // Only searched (the row shows `customer`), and lower-cased for it: SQLite's LIKE folds ASCII only.
-    customerName: entry.customer.name?.toLowerCase() ?? null,
+    // Only searched (the row shows `customer`), and folded for it: SQLite's LIKE folds ASCII only.
+    customerName: entry.customer.name != null ? foldedForSearch(entry.customer.name) : null,
     customer: JSON.stringify(entry.customer),
     lastEvent: entry.lastEvent ? JSON.stringify(entry.lastEvent) : null,
     lastSeq: entry.lastSeq,
@@ -350,8 +350,8 @@ export async function listDirectory(db: D1Database, tenant: string, query: Direc
       `(s.id IN (SELECT conversation_id FROM directory_search WHERE ${search.sql} AND tenant = ?)
         OR s.customer_name LIKE ? ESCAPE '\\' OR s.customer_id LIKE ? ESCAPE '\\')`,
     );
-    // customer_name is stored lower-cased (storedOf): the name matches in any case, beyond ASCII too.
-    binds.push(...search.values, tenant, likeValue(query.q.toLowerCase()), likeValue(query.q));
+    // customer_name is stored folded (storedOf): the name matches in any case, beyond ASCII too.
+    binds.push(...search.values, tenant, likeValue(foldedForSearch(query.q)), likeValue(query.q));
   }
   if (cursor) {
     const op = sort.desc ? "<" : ">";

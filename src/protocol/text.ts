@@ -67,3 +67,14 @@ export function loneSurrogateAt(value: unknown, root: string): string | null {
   }
   return null;
 }
+
+/**
+ * `text` as case-insensitive searches store and compare it: lower-cased in
+ * every script (JavaScript's toLowerCase covers all of Unicode), since
+ * SQLite's LIKE and lower() fold ASCII letters only. A folded column and the
+ * query searched in it both go through here (the directory's customer_name,
+ * the people index's name_folded).
+ */
+export function foldedForSearch(text: string): string {
+  return text.toLowerCase();
+}

@@ -135,4 +135,31 @@ describe("people", () => {
     const found = await json<{ people: Person[] }>(await api(`/v1/people?q=${encodeURIComponent(`PERSON 3 ${label}`)}`, { token: BOT_KEY }));
     expect(found.people.map((p) => p.id)).toEqual([ids[3]]);
   });
+
+  it("q finds a name in any case beyond ASCII, and an id as before", async () => {
+    const emile = uniqueUser("emile");
+    const olaf = uniqueUser("olaf");
+    for (const [userId, name] of [[emile, "Émile Zola"], [olaf, "Ölaf Ünsal"]] as const) {
+      const identity = await identityToken(userId, { name });
+      expect((await api("/v1/sessions", { method: "POST", json: { tenant: "demo", identityToken: identity } })).status).toBe(201);
+      await eventually(() => person(userId), (r) => r.status === 200);
+    }
+    const search = async (q: string): Promise<string[]> => {
+      const res = await api(`/v1/people?q=${encodeURIComponent(q)}&limit=100`, { token: BOT_KEY });
+      expect(res.status).toBe(200);
+      return (await json<{ people: Person[] }>(res)).people.map((p) => p.id);
+    };
+    for (const q of ["Émile", "émile", "ÉMILE", "zola", "ZOLA", "mile zo"]) {
+      const found = await search(q);
+      expect(found, q).toContain(emile);
+      expect(found, q).not.toContain(olaf);
+    }
+    for (const q of ["ölaf ünsal", "ÖLAF ÜNSAL", "Ölaf Ünsal"]) expect(await search(q), q).toContain(olaf);
+    expect(await search(emile.toUpperCase())).toEqual([emile]);
+    expect(await search(olaf.slice(-12))).toEqual([olaf]);
+
+    // A row as migration 0014 left it (folded in ASCII only) is still found as it was before.
+    await env.DB.prepare("UPDATE people SET name_folded = lower(name) WHERE tenant = 'demo' AND user_id = ?").bind(emile).run();
+    for (const q of ["Émile", "zola"]) expect(await search(q), q).toContain(emile);
+  });
 });
