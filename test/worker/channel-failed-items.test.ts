@@ -8,7 +8,7 @@ import type { ChannelInbox } from "../../src/channels/inbox";
 import { parseMessengerWebhook } from "../../src/channels/parse-messenger";
 import { channelInboxStub } from "../../src/directory/stubs";
 import { api, eventually, json } from "./helpers";
-import { channelTenant, contactOf, eventsOf, messaging, messengerBody, mid, postWebhook, uniquePsid } from "./channel-helpers";
+import { channelTenant, contactOf, eventsOf, messaging, messengerBody, mid, postWebhook, uniquePsid, type ChannelTenant } from "./channel-helpers";
 
 interface FailedItem {
   id: number;
@@ -19,6 +19,22 @@ interface FailedItem {
   receivedAt: string;
 }
 
+/**
+ * A Messenger message of `psid`, stored as the webhook stores it and given up
+ * on at once, as ~8.6 h of failed attempts would leave it (say D1 was down
+ * that long): nothing of it reached a thread. Returns its mid.
+ */
+async function givenUp(t: ChannelTenant, psid: string, text: string): Promise<string> {
+  const key = mid();
+  const inbox = channelInboxStub(env, t.id, `msgr_${psid}`);
+  await runInDurableObject(inbox, async (instance: ChannelInbox, state) => {
+    await instance.accept(t.id, parseMessengerWebhook(messengerBody(t, [messaging(t, psid, { message: { mid: key, text } })]), t.pageId));
+    state.storage.sql.exec("UPDATE items SET status = 'failed', attempts = 8, last_error = 'D1_ERROR: unavailable' WHERE key = ?", key);
+  });
+  await runDurableObjectAlarm(inbox);
+  return key;
+}
+
 describe("webhook items given up on", () => {
   it("are listed on the contact and processed again on request", async () => {
     const t = await channelTenant();
@@ -26,15 +42,8 @@ describe("webhook items given up on", () => {
     expect((await postWebhook(t, "messenger", messengerBody(t, [messaging(t, psid, { message: { mid: mid(), text: "one" } })]))).status).toBe(200);
     const contact = await contactOf(t, "messenger", psid);
     await eventually(() => eventsOf(t, contact.conversationId), (e) => e.length === 1);
-    // The identity's next item is stored as the webhook stores it and given up on at once, as ~8.6 h of
-    // failed attempts would leave it (say D1 was down that long): nothing of it reached the thread.
-    const secondMid = mid();
-    const inbox = channelInboxStub(env, t.id, `msgr_${psid}`);
-    await runInDurableObject(inbox, async (instance: ChannelInbox, state) => {
-      await instance.accept(t.id, parseMessengerWebhook(messengerBody(t, [messaging(t, psid, { message: { mid: secondMid, text: "two" } })]), t.pageId));
-      state.storage.sql.exec("UPDATE items SET status = 'failed', attempts = 8, last_error = 'D1_ERROR: unavailable' WHERE key = ?", secondMid);
-    });
-    await runDurableObjectAlarm(inbox);
+    // The identity's next item is given up on.
+    const secondMid = await givenUp(t, psid, "two");
 
     const res = await api(`/v1/channels/messenger/contacts/${psid}/failed-items`, { token: t.adminKey });
     expect(res.status).toBe(200);
@@ -62,13 +71,7 @@ describe("webhook items given up on", () => {
   it("make a contact of an identity whose first message never went through; an identity never seen is 404", async () => {
     const t = await channelTenant();
     const psid = uniquePsid();
-    const first = mid();
-    const inbox = channelInboxStub(env, t.id, `msgr_${psid}`);
-    await runInDurableObject(inbox, async (instance: ChannelInbox, state) => {
-      await instance.accept(t.id, parseMessengerWebhook(messengerBody(t, [messaging(t, psid, { message: { mid: first, text: "hello?" } })]), t.pageId));
-      state.storage.sql.exec("UPDATE items SET status = 'failed', attempts = 8, last_error = 'D1_ERROR: unavailable' WHERE key = ?", first);
-    });
-    await runDurableObjectAlarm(inbox);
+    const first = await givenUp(t, psid, "hello?");
 
     const contact = await api(`/v1/channels/messenger/contacts/${psid}`, { token: t.adminKey });
     expect(contact.status).toBe(200);
