@@ -74,6 +74,17 @@ function contactOf(c: Context<AppEnv>) {
   return { kind, platformId, person, inbox: channelInboxStub(c.env, access.tenant, person) };
 }
 
+/**
+ * The identity's state, if it ever wrote: it has a thread, or items waiting
+ * or given up on (its first ones have no thread yet).
+ * @throws ServiceError not_found for an identity that never wrote
+ */
+async function known(inbox: ReturnType<typeof contactOf>["inbox"]) {
+  const state = await inbox.state();
+  if (!state.conversationId && state.items.pending + state.items.failed === 0) throw new ServiceError("not_found", "this identity has not written yet");
+  return state;
+}
+
 const onContact = pathParams({ kind: { enum: [...CHANNEL_KINDS] }, platformId: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } });
 
 /** Contract extension: the person and thread of one channel identity (e.g. a PSID from the business's own Messenger tools). */
@@ -81,10 +92,8 @@ const contact = ROUTE_DOCS ? describe("The person and thread of a channel identi
 
 channels.get("/:kind/contacts/:platformId", contact, authenticate(), async (c) => {
   const { kind, platformId, person, inbox } = contactOf(c);
-  const state = await inbox.state();
+  const state = await known(inbox);
   const items = { pending: state.items.pending, failed: state.items.failed };
-  // An identity whose first items have not gone through yet (or were given up on) has no thread yet, but is a contact.
-  if (!state.conversationId && items.pending + items.failed === 0) throw new ServiceError("not_found", "this identity has not written yet");
   return c.json({ contact: { channel: kind, platformId, person, conversationId: state.conversationId ?? null, linkedTo: state.link?.userId ?? null, items } });
 });
 
@@ -92,8 +101,7 @@ const failedItems = ROUTE_DOCS ? describe("The identity's webhook items given up
 
 channels.get("/:kind/contacts/:platformId/failed-items", failedItems, authenticate(), async (c) => {
   const { inbox } = contactOf(c);
-  const [state, items] = await Promise.all([inbox.state(), inbox.failedItems()]);
-  if (!state.conversationId && items.length === 0) throw new ServiceError("not_found", "this identity has not written yet");
+  const [, items] = await Promise.all([known(inbox), inbox.failedItems()]);
   return c.json({ items });
 });
 

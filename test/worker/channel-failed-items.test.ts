@@ -82,6 +82,20 @@ describe("webhook items given up on", () => {
     const retried = await eventually(() => contactOf(t, "messenger", psid), (c) => c.conversationId !== null);
     expect((await eventsOf(t, retried.conversationId)).map((e) => (e.content as { text: string }).text)).toEqual(["hello?"]);
 
+    // Waiting to be tried again (its first attempt failed): a contact without a thread, with nothing given up on yet.
+    const waiting = uniquePsid();
+    const key = mid();
+    const waitingInbox = channelInboxStub(env, t.id, `msgr_${waiting}`);
+    await runInDurableObject(waitingInbox, async (instance: ChannelInbox, state) => {
+      await instance.accept(t.id, parseMessengerWebhook(messengerBody(t, [messaging(t, waiting, { message: { mid: key, text: "later" } })]), t.pageId));
+      state.storage.sql.exec("UPDATE items SET attempts = 1, next_attempt_at = ?, last_error = 'D1_ERROR: unavailable' WHERE key = ?", Date.now() + 3_600_000, key);
+    });
+    const pending = await api(`/v1/channels/messenger/contacts/${waiting}`, { token: t.adminKey });
+    expect((await json<{ contact: unknown }>(pending)).contact).toMatchObject({ conversationId: null, items: { pending: 1, failed: 0 } });
+    const none = await api(`/v1/channels/messenger/contacts/${waiting}/failed-items`, { token: t.adminKey });
+    expect(none.status).toBe(200);
+    expect(await json(none)).toEqual({ items: [] });
+
     const stranger = uniquePsid();
     for (const path of [`/v1/channels/messenger/contacts/${stranger}`, `/v1/channels/messenger/contacts/${stranger}/failed-items`]) {
       const res = await api(path, { token: t.adminKey });
