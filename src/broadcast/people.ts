@@ -166,20 +166,34 @@ export async function patchPerson(
   return person;
 }
 
+/** The statements that carry `fromId`'s topic subscriptions over to `userId` (they opted in), leaving `fromId` with none. */
+function movedSubscriptions(db: D1Database, tenant: string, fromId: string, userId: string, now: Date): D1PreparedStatement[] {
+  return [
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO subscriptions (tenant, topic, user_id, created_at)
+         SELECT tenant, topic, ?, ? FROM subscriptions WHERE tenant = ? AND user_id = ?`,
+      )
+      .bind(userId, now.toISOString(), tenant, fromId),
+    db.prepare("DELETE FROM subscriptions WHERE tenant = ? AND user_id = ?").bind(tenant, fromId),
+  ];
+}
+
 /**
  * A guest was merged into an identified person: the guest's topic
  * subscriptions carry over to the person (they opted in), and the guest
  * leaves the index (their threads now belong to the person).
  */
 export async function mergePerson(db: D1Database, tenant: string, guestId: string, userId: string, now = new Date()): Promise<void> {
-  await db.batch([
-    db
-      .prepare(
-        `INSERT OR IGNORE INTO subscriptions (tenant, topic, user_id, created_at)
-         SELECT tenant, topic, ?, ? FROM subscriptions WHERE tenant = ? AND user_id = ?`,
-      )
-      .bind(userId, now.toISOString(), tenant, guestId),
-    db.prepare("DELETE FROM subscriptions WHERE tenant = ? AND user_id = ?").bind(tenant, guestId),
-    db.prepare("DELETE FROM people WHERE tenant = ? AND user_id = ?").bind(tenant, guestId),
-  ]);
+  await db.batch([...movedSubscriptions(db, tenant, guestId, userId, now), db.prepare("DELETE FROM people WHERE tenant = ? AND user_id = ?").bind(tenant, guestId)]);
+}
+
+/**
+ * A messenger identity followed a web person's channel link and writes as
+ * them from now on: its topic subscriptions carry over to that person, whose
+ * thread reaches it (its own thread, no longer bound to it, would not). Its
+ * index row and thread stay. Idempotent.
+ */
+export async function carrySubscriptions(db: D1Database, tenant: string, channelPersonId: string, userId: string, now = new Date()): Promise<void> {
+  await db.batch(movedSubscriptions(db, tenant, channelPersonId, userId, now));
 }

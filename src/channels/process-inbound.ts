@@ -4,6 +4,7 @@
 // thread, receipts mark deliveries and move the identity's read cursor.
 // Every step is idempotent, so an item whose processing failed halfway is
 // simply processed again.
+import { carrySubscriptions } from "../broadcast/people";
 import { conversationStub, customerStub } from "../directory/stubs";
 import type { Env } from "../env";
 import { settingsOf } from "../env";
@@ -43,11 +44,14 @@ async function redeemRef(ctx: Context, item: InboundItem & { ref: string }): Pro
   }
   const view = unwrap(await conversation.channelView(ctx.tenant));
   unwrap(await conversation.bindChannel({ tenant: ctx.tenant, channel: item.channel, recipient: item.from, at: item.at }));
-  // The thread the identity wrote to before (its own, or one it was linked to) no longer reaches it.
+  // The thread the identity wrote to before (its own, or one it was linked to) no longer reaches it,
+  // so what it opted in to follows it to the person it now writes as.
   const previous = ctx.store.get("conversationId");
   if (previous && previous !== proof.conversationId) {
     unwrap(await conversationOf(ctx, previous).unbindChannel({ tenant: ctx.tenant, channel: item.channel, recipient: item.from }));
   }
+  const own = personIdOf(item.channel, item.from);
+  if (view.userId !== own) await carrySubscriptions(ctx.env.DB, ctx.tenant, own, view.userId);
   ctx.store.set("link", JSON.stringify({ userId: view.userId, conversationId: proof.conversationId, at: new Date().toISOString() }));
   ctx.store.set("conversationId", proof.conversationId);
   return true;

@@ -144,6 +144,7 @@ export interface LoggedEvent {
   clientId?: string;
   sender: { role: string; id: string; deviceId?: string };
   content?: Record<string, unknown>;
+  broadcastId?: string;
 }
 
 export async function eventsOf(t: ChannelTenant, conversationId: string): Promise<LoggedEvent[]> {

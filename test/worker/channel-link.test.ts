@@ -204,6 +204,33 @@ describe("website → Messenger carry-over", () => {
     );
   });
 
+  it("carries what the Messenger person opted in to over to the person they now write as: broadcasts still reach Messenger", async () => {
+    const t = await channelTenant();
+    const { calls } = mockGraph();
+    const topic = `deals-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await api(`/v1/topics/${topic}`, { method: "PUT", token: t.adminKey, json: { name: "Deals" } })).status).toBe(201);
+    // The Messenger person opts in on the website (the business's handoff link), then follows Alice's m.me link.
+    const { psid, conversationId: own, onWeb } = await messengerThreadOnWeb(t);
+    expect((await api(`/v1/me/subscriptions/${topic}`, { method: "PUT", token: onWeb.sessionToken })).ok).toBe(true);
+    const alice = await webPerson(t);
+    const link = await channelLink(alice.token, alice.conversationId);
+    expect((await postWebhook(t, "messenger", messengerBody(t, [referral(t, psid, link.ref)]))).status).toBe(200);
+    await eventually(() => contactOf(t, "messenger", psid), (c) => c.linkedTo === alice.userId);
+
+    const created = await api("/v1/broadcasts", { method: "POST", token: t.adminKey, json: { topic, content: { type: "text", text: "Half price today" } } });
+    expect(created.status).toBe(202);
+    const { broadcast } = await json<{ broadcast: { id: string } }>(created);
+    const done = await eventually(
+      async () => (await json<{ broadcast: { status: string; delivered: number } }>(await api(`/v1/broadcasts/${broadcast.id}`, { token: t.adminKey }))).broadcast,
+      (b) => b.status === "completed",
+    );
+    expect(done.delivered).toBe(1);
+    const sent = await eventually(async () => calls.map((c) => c.body), (bodies) => bodies.length > 0);
+    expect(sent).toEqual([expect.objectContaining({ recipient: { id: psid }, message: expect.objectContaining({ text: "Half price today" }) })]);
+    expect((await eventsOf(t, alice.conversationId)).some((e) => e.broadcastId === broadcast.id)).toBe(true);
+    expect((await eventsOf(t, own)).some((e) => e.broadcastId === broadcast.id)).toBe(false);
+  });
+
   it("shows the link in the directory as soon as the person opens the m.me link, before they write", async () => {
     const t = await channelTenant();
     const alice = await webPerson(t);
