@@ -9,19 +9,25 @@ import { loneSurrogateAt, NOT_UNICODE_TEXT, wellFormed } from "../protocol/text"
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/** The most `errors` a 400 lists: a body of thousands of bad keys is answered in a few kilobytes. */
+export const MAX_FIELD_ERRORS = 20;
+
 /**
  * The `errors` of a 400 (API.md "Errors"): one `{ path, message }` per zod
- * issue, the path dotted (`content.text`, `labels.3`); an unknown key is
- * named by its own path (zod reports it at its object's). An issue of the
+ * issue, the path dotted (`content.text`, `labels.3`), at most
+ * MAX_FIELD_ERRORS; an unknown key is named by its own path (zod reports
+ * them at their object's, in one message listing them all). An issue of the
  * whole value (no path) is named `whole`: "(body)", "(query)" or "(path)".
  */
 export function fieldErrors(error: z.ZodError, whole = "(body)"): FieldError[] {
-  return error.issues.flatMap((issue) =>
-    (issue.code === "unrecognized_keys" ? issue.keys.map((key) => [...issue.path, key]) : [issue.path]).map((path) => ({
-      path: path.map(String).join(".") || whole,
-      message: issue.message,
-    })),
-  );
+  const name = (path: PropertyKey[]) => path.map(String).join(".") || whole;
+  return error.issues
+    .flatMap((issue) =>
+      issue.code === "unrecognized_keys"
+        ? issue.keys.slice(0, MAX_FIELD_ERRORS).map((key) => ({ path: name([...issue.path, key]), message: "unknown key" }))
+        : [{ path: name(issue.path), message: issue.message }],
+    )
+    .slice(0, MAX_FIELD_ERRORS);
 }
 
 /**

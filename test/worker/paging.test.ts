@@ -86,6 +86,18 @@ describe("paging", () => {
     expect(directory.errors.map((e) => e.path)).toEqual(["foo"]);
   });
 
+  it("answers a body of thousands of unknown keys briefly: at most 20 errors, each naming one key", async () => {
+    const body: Record<string, unknown> = { tenant: "demo" };
+    for (let i = 0; i < 5000; i++) body[`k${i.toString(36)}`] = 0;
+    const res = await api("/v1/sessions", { method: "POST", json: body });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text.length).toBeLessThan(4096);
+    const problem = JSON.parse(text) as { errors: { path: string; message: string }[] };
+    expect(problem.errors).toHaveLength(20);
+    expect(problem.errors[0]).toEqual({ path: "k0", message: "unknown key" });
+  });
+
   it("names a number past the safe integers once", async () => {
     const { token, id } = await threadWith(0);
     const problem = await json<{ errors: { path: string }[] }>(await api(`/v1/conversations/${id}/events?after=9007199254740992`, { token }));
