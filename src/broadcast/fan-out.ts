@@ -125,7 +125,8 @@ async function tick(env: Env, msg: Extract<BroadcastMessage, { type: "tick" }>, 
     .bind(record.id, now.toISOString(), limit)
     .all<{ user_id: string }>();
   const ids = due.results.map((r) => r.user_id);
-  const sliceSize = pace ? Math.min(SLICE_SIZE, pace) : SLICE_SIZE;
+  // Paced: a tenth of a second's worth per slice, so a second holds at most about one slice more than the pace.
+  const sliceSize = pace ? Math.min(SLICE_SIZE, Math.ceil(pace / 10)) : SLICE_SIZE;
   const messages: MessageSendRequest<BroadcastMessage>[] = [];
   for (let i = 0; i < ids.length; i += sliceSize) {
     messages.push({
@@ -174,7 +175,9 @@ interface Outcome {
  * after it is `size / maxPerSecond` seconds later. One atomic D1 statement,
  * so however the queue hands slices over (several in one batch when their
  * delays came due within max_batch_timeout, late, or to consumers running
- * side by side) no second holds more than maxPerSecond starts' worth.
+ * side by side) slices start evenly at maxPerSecond; with slices of a
+ * tenth of a second's worth (tick), a second holds about one slice more at
+ * most (the one whose deliveries run over from the second before).
  */
 async function sliceStart(db: D1Database, broadcastId: string, maxPerSecond: number, size: number, now = Date.now()): Promise<number> {
   const spacing = (size * 1000) / maxPerSecond;
