@@ -94,7 +94,7 @@ channels.get("/:kind/contacts/:platformId", contact, authenticate(), async (c) =
   const { kind, platformId, person, inbox } = contactOf(c);
   const state = await known(inbox);
   const items = { pending: state.items.pending, failed: state.items.failed };
-  return c.json({ contact: { channel: kind, platformId, person, conversationId: state.conversationId ?? null, linkedTo: state.link?.userId ?? null, items } });
+  return c.json({ contact: { channel: kind, platformId, person, conversationId: state.conversationId, linkedTo: state.link?.userId ?? null, items } });
 });
 
 const failedItems = ROUTE_DOCS ? describe("The identity's webhook items given up on (oldest first, at most 100)", ["apiKey"], { "200": "{ items }", "404": "The identity has not written" }, onContact) : undescribed;

@@ -63,6 +63,18 @@ async function messengerThreadOnWeb(t: ChannelTenant, psid = uniquePsid()): Prom
   return { psid, conversationId, onWeb };
 }
 
+interface DirectoryRow {
+  id: string;
+  lastSeq: number;
+  customer: { channels: string[] };
+}
+
+/** The thread's row as the business's directory lists it now (undefined until pushed). */
+async function directoryRow(t: ChannelTenant, conversationId: string): Promise<DirectoryRow | undefined> {
+  const page = await json<{ conversations: DirectoryRow[] }>(await api("/v1/conversations?limit=100", { token: t.adminKey }));
+  return page.conversations.find((c) => c.id === conversationId);
+}
+
 describe("website → Messenger carry-over", () => {
   it("links the Messenger identity by the one-time ref; the thread continues there both ways", async () => {
     const t = await channelTenant();
@@ -198,10 +210,7 @@ describe("website → Messenger carry-over", () => {
     const old = await json<{ conversation: { customer: { channels: string[] } } }>(await api(`/v1/conversations/${own}`, { token: t.adminKey }));
     expect(old.conversation.customer.channels).not.toContain("messenger");
     // The directory shows it too, once the old thread's row is pushed.
-    await eventually(
-      async () => json<{ conversations: { id: string; customer: { channels: string[] } }[] }>(await api("/v1/conversations?limit=100", { token: t.adminKey })),
-      (page) => page.conversations.find((c) => c.id === own)?.customer.channels.includes("messenger") === false,
-    );
+    expect(await eventually(() => directoryRow(t, own), (r) => r?.customer.channels.includes("messenger") === false)).toMatchObject({ customer: { channels: [] } });
   });
 
   it("carries what the Messenger person opted in to over to the person they now write as: broadcasts still reach Messenger", async () => {
@@ -234,10 +243,7 @@ describe("website → Messenger carry-over", () => {
   it("shows the link in the directory as soon as the person opens the m.me link, before they write", async () => {
     const t = await channelTenant();
     const alice = await webPerson(t);
-    const row = async () =>
-      (await json<{ conversations: { id: string; lastSeq: number; customer: { channels: string[] } }[] }>(await api("/v1/conversations?limit=100", { token: t.adminKey }))).conversations.find(
-        (c) => c.id === alice.conversationId,
-      );
+    const row = () => directoryRow(t, alice.conversationId);
     // The row of Alice's message is in the directory first: the link is a change of its own.
     expect(await eventually(row, (r) => r?.lastSeq === 1)).toMatchObject({ customer: { channels: ["web"] } });
     const link = await channelLink(alice.token, alice.conversationId);
