@@ -48,7 +48,7 @@ async function redeemRef(ctx: Context, item: InboundItem & { ref: string }): Pro
   // so what it opted in to follows it to the person it now writes as.
   const previous = ctx.store.get("conversationId");
   if (previous && previous !== proof.conversationId) {
-    unwrap(await conversationOf(ctx, previous).unbindChannel({ tenant: ctx.tenant, channel: item.channel, recipient: item.from }));
+    unwrap(await conversationOf(ctx, previous).unbindChannel({ tenant: ctx.tenant, channel: item.channel, recipient: item.from, movedTo: proof.conversationId }));
   }
   const own = personIdOf(item.channel, item.from);
   if (view.userId !== own) await carrySubscriptions(ctx.env.DB, ctx.tenant, own, view.userId);

@@ -39,6 +39,7 @@ import { StateWriter } from "./state-writer";
 import { TenantCache } from "./tenant-cache";
 import { ThreadFiles } from "./thread-files";
 import { ChannelThread } from "./channel-thread";
+import { personIdOf } from "../channels/inbound";
 import { Writes } from "./writes";
 import type { ChannelMessageInput, InitInput, NoteInput, SendInput, StateAnswer } from "./rpc-types";
 import { SummaryPush, threadSummaryOf } from "./thread-summary";
@@ -352,13 +353,18 @@ export class Conversation extends DurableObject<Env> {
   }
 
   /**
-   * Messenger channels: the identity bound here moved to another thread (a
-   * channel link): business messages here no longer go to them, and the
-   * directory row stops naming the channel. Idempotent.
+   * Messenger channels: the identity bound here moved to the thread `movedTo`
+   * (a channel link): business messages here no longer go to them, and the
+   * directory row stops naming the channel. Their own thread (its person is
+   * the identity's) reaches nobody there any more, so it is also resolved:
+   * one conversation.updated, `reason: "channel_moved"`, `metadata: { movedTo }`
+   * (business only). Idempotent.
    */
-  async unbindChannel(input: { tenant: string; channel: ChannelKind; recipient: string }): Promise<Result<void>> {
+  async unbindChannel(input: { tenant: string; channel: ChannelKind; recipient: string; movedTo: string }): Promise<Result<void>> {
     return toResult(() => {
-      if (this.channelThread.unbind(input)) this.bindingChanged();
+      if (!this.channelThread.unbind(input)) return;
+      this.bindingChanged();
+      if (this.meta.get()?.userId === personIdOf(input.channel, input.recipient)) this.state.resolveMoved(input.movedTo);
     });
   }
 

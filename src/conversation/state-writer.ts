@@ -118,6 +118,11 @@ export class StateWriter {
     this.write({ ...state, status: "open", snoozedUntil: null }, SYSTEM, { reason: "snooze_ended" });
   }
 
+  /** The thread's messenger person moved to the thread `movedTo` (a channel link): resolved, saying where (business only). */
+  resolveMoved(movedTo: string): void {
+    this.write({ ...stateOf(this.current()), status: "resolved", snoozedUntil: null }, SYSTEM, { reason: "channel_moved", metadata: { movedTo } });
+  }
+
   /** The "idle-return" timer: the owning agent stayed silent too long; the thread returns to the bot. */
   returnIdleThread(): void {
     const meta = this.current();

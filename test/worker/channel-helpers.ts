@@ -145,6 +145,7 @@ export interface LoggedEvent {
   sender: { role: string; id: string; deviceId?: string };
   content?: Record<string, unknown>;
   broadcastId?: string;
+  reason?: string;
 }
 
 export async function eventsOf(t: ChannelTenant, conversationId: string): Promise<LoggedEvent[]> {

@@ -207,8 +207,13 @@ describe("website → Messenger carry-over", () => {
     await eventually(() => deliveriesOf(t, alice.conversationId), (d) => d[0]?.status === "succeeded");
     expect(await deliveriesOf(t, own)).toEqual([]);
     expect(calls.map((c) => (c.body.message as { text: string }).text)).toEqual(["Hello Alice"]);
-    const old = await json<{ conversation: { customer: { channels: string[] } } }>(await api(`/v1/conversations/${own}`, { token: t.adminKey }));
+    const old = await json<{ conversation: { status: string; customer: { channels: string[] } } }>(await api(`/v1/conversations/${own}`, { token: t.adminKey }));
     expect(old.conversation.customer.channels).not.toContain("messenger");
+    // It reaches nobody now: resolved by Carryover, saying (to the business) where the person went.
+    expect(old.conversation.status).toBe("resolved");
+    expect((await eventsOf(t, own)).filter((e) => e.reason === "channel_moved")).toEqual([
+      expect.objectContaining({ sender: { role: "system", id: "carryover" }, reason: "channel_moved", metadata: { movedTo: alice.conversationId }, changes: { status: ["open", "resolved"] } }),
+    ]);
     // The directory shows it too, once the old thread's row is pushed.
     expect(await eventually(() => directoryRow(t, own), (r) => r?.customer.channels.includes("messenger") === false)).toMatchObject({ customer: { channels: [] } });
   });
