@@ -108,10 +108,11 @@ export async function listPeople(
   }
   if (query.q !== undefined) {
     // instr: no LIKE wildcards to escape in what the caller typed. The name is searched in name_folded
-    // (recordPerson), where it matches in any case, beyond ASCII too; lower(name) still finds the rows that
-    // migration 0014 could fold in ASCII only, by the case they are written in, as before it.
-    where.push("(instr(lower(p.user_id), lower(?)) > 0 OR instr(p.name_folded, ?) > 0 OR instr(lower(p.name), lower(?)) > 0)");
-    params.push(query.q, foldedForSearch(query.q), query.q);
+    // (recordPerson), where it matches in any case and accents, beyond ASCII too; the query lower-cased
+    // finds rows folded before accents were (toLowerCase), and lower(name) those that migration 0014
+    // could fold in ASCII only, by the case they are written in, as before it.
+    where.push("(instr(lower(p.user_id), lower(?)) > 0 OR instr(p.name_folded, ?) > 0 OR instr(p.name_folded, ?) > 0 OR instr(lower(p.name), lower(?)) > 0)");
+    params.push(query.q, foldedForSearch(query.q), query.q.toLowerCase(), query.q);
   }
   params.push(query.limit + 1);
   const rows = await db

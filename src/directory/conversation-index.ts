@@ -348,10 +348,11 @@ export async function listDirectory(db: D1Database, tenant: string, query: Direc
     const search = searchCondition(query.q);
     where.push(
       `(s.id IN (SELECT conversation_id FROM directory_search WHERE ${search.sql} AND tenant = ?)
-        OR s.customer_name LIKE ? ESCAPE '\\' OR s.customer_id LIKE ? ESCAPE '\\')`,
+        OR s.customer_name LIKE ? ESCAPE '\\' OR s.customer_name LIKE ? ESCAPE '\\' OR s.customer_id LIKE ? ESCAPE '\\')`,
     );
-    // customer_name is stored folded (storedOf): the name matches in any case, beyond ASCII too.
-    binds.push(...search.values, tenant, likeValue(foldedForSearch(query.q)), likeValue(query.q));
+    // customer_name is stored folded (storedOf): the name matches in any case and accents, beyond ASCII
+    // too; the query lower-cased finds rows folded before accents were (toLowerCase alone).
+    binds.push(...search.values, tenant, likeValue(foldedForSearch(query.q)), likeValue(query.q.toLowerCase()), likeValue(query.q));
   }
   if (cursor) {
     const op = sort.desc ? "<" : ">";

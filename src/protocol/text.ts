@@ -68,13 +68,26 @@ export function loneSurrogateAt(value: unknown, root: string): string | null {
   return null;
 }
 
+/** Letters that compatibility decomposition leaves whole but searches read as their base letters, and the final sigma. */
+const SEARCH_FOLDS: Record<string, string> = { ß: "ss", ς: "σ", ı: "i", ł: "l", ø: "o", đ: "d", æ: "ae", œ: "oe" };
+
 /**
- * `text` as case-insensitive searches store and compare it: lower-cased in
- * every script (JavaScript's toLowerCase covers all of Unicode), since
- * SQLite's LIKE and lower() fold ASCII letters only. A folded column and the
- * query searched in it both go through here (the directory's customer_name,
- * the people index's name_folded).
+ * `text` as case- and accent-insensitive searches store and compare it (the
+ * directory's customer_name, the people index's name_folded, and the query
+ * searched in them): compatibility-decomposed (NFKD, Unicode UAX #15), with
+ * the combining diacritical marks U+0300–U+036F dropped (é → e, İ → i, ﬁ → fi,
+ * full-width Ａ → a) and the rest recomposed (Hangul, kana stay whole), then
+ * lower-cased in every script, with ß → ss, ς → σ (Greek's final sigma,
+ * which toLowerCase makes at a word's end), ı ł ø đ → i l o d, æ œ → ae oe.
+ * SQLite's LIKE and lower() fold ASCII letters only, hence a column of its own.
+ * Rows written before 2026-12-02 hold `toLowerCase` alone: the searches
+ * compare the query lower-cased too, so those rows are found as before.
  */
 export function foldedForSearch(text: string): string {
-  return text.toLowerCase();
+  return text
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .normalize("NFC")
+    .toLowerCase()
+    .replace(/[ßςıłøđæœ]/g, (c) => SEARCH_FOLDS[c]!);
 }

@@ -1,6 +1,7 @@
 // Search (q): case-insensitive substring over message text (FTS5 trigram,
 // LIKE below 3 characters), customer name and id, in the caller's tenant
 // only. A query can never return another tenant's row.
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { LONE_SURROGATE } from "../../src/protocol/text";
 import { agentSession } from "./business-helpers";
@@ -51,6 +52,30 @@ describe("directory search", () => {
     // The match shows the name as the customer wrote it.
     expect((await list(sam.sessionToken, `q=${encodeURIComponent("zoë")}`)).conversations[0]!.match).toEqual({ seq: 0, snippet: "Élodie Şahin Zoë el-1" });
     expect(await ids("xyz")).toEqual([]);
+  });
+
+  it("finds a name without its accents, and letters that are folded apart (ß, ł, ı, final sigma, İ)", async () => {
+    const tenant = await newTenant();
+    const jose = await customerOf(tenant, "jn-1", "José Núñez");
+    const odysseus = await customerOf(tenant, "od-2", "Οδυσσεύς Παππάς");
+    const ipek = await customerOf(tenant, "ip-3", "İpek Işık");
+    const lukasz = await customerOf(tenant, "lu-4", "Łukasz Straße");
+    for (const c of [jose, odysseus, ipek, lukasz]) await say(c, "hello");
+    for (const c of [jose, odysseus, ipek, lukasz]) await rowWhen(tenant.id, c.conversationId, (r) => r.lastSeq === 1);
+    const sam = await agentSession("sam", { tenant: tenant.id, secret: tenant.secret });
+    const ids = async (q: string) => (await list(sam.sessionToken, `q=${encodeURIComponent(q)}`)).conversations.map((r) => r.id);
+    const expected: [string, string][] = [
+      ["jose nunez", jose.conversationId], ["JOSE", jose.conversationId], ["Núñez", jose.conversationId], ["ｊｏｓｅ", jose.conversationId],
+      ["ΟΔΥΣ", odysseus.conversationId], ["οδυσσευς", odysseus.conversationId], ["ΠΑΠΠΑΣ", odysseus.conversationId],
+      ["ipek", ipek.conversationId], ["isik", ipek.conversationId], ["IŞIK", ipek.conversationId],
+      ["lukasz", lukasz.conversationId], ["STRASSE", lukasz.conversationId], ["straße", lukasz.conversationId],
+    ];
+    for (const [q, id] of expected) expect([q, await ids(q)]).toEqual([q, [id]]);
+    // The match still shows the name as the customer wrote it.
+    expect((await list(sam.sessionToken, "q=nunez")).conversations[0]!.match).toEqual({ seq: 0, snippet: "José Núñez jn-1" });
+    // A row stored before accents were folded (lower-cased alone) is found as it was then.
+    await env.DB.prepare("UPDATE directory SET customer_name = ? WHERE tenant = ? AND id = ?").bind("josé núñez", tenant.id, jose.conversationId).run();
+    for (const q of ["José", "NÚÑEZ"]) expect([q, await ids(q)]).toEqual([q, [jose.conversationId]]);
   });
 
   it("cuts previews and snippets between characters, never inside an emoji", async () => {

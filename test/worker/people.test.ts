@@ -158,6 +158,19 @@ describe("people", () => {
     expect(await search(emile.toUpperCase())).toEqual([emile]);
     expect(await search(olaf.slice(-12))).toEqual([olaf]);
 
+    // Accents and letters that are folded apart: "zoe" finds "Zoë", "strasse" "Straße", "ΟΔΥΣ" "Οδυσσεύς".
+    const others = [uniqueUser("zoe"), uniqueUser("odysseus")];
+    for (const [userId, name] of [[others[0]!, "Zoë Straße"], [others[1]!, "Οδυσσεύς"]] as const) {
+      expect((await api("/v1/sessions", { method: "POST", json: { tenant: "demo", identityToken: await identityToken(userId, { name }) } })).status).toBe(201);
+      await eventually(() => person(userId), (r) => r.status === 200);
+    }
+    for (const q of ["zoe", "STRASSE", "Zoë straße"]) expect(await search(q), q).toContain(others[0]);
+    for (const q of ["ΟΔΥΣ", "οδυσσευς"]) expect(await search(q), q).toEqual([others[1]]);
+    expect(await search("emile"), "emile").toContain(emile);
+    // A row folded before accents were (lower-cased alone) is found as it was then.
+    await env.DB.prepare("UPDATE people SET name_folded = ? WHERE tenant = 'demo' AND user_id = ?").bind("émile zola", emile).run();
+    for (const q of ["Émile", "ÉMILE"]) expect(await search(q), q).toContain(emile);
+
     // A row as migration 0014 left it (folded in ASCII only) is still found as it was before.
     await env.DB.prepare("UPDATE people SET name_folded = lower(name) WHERE tenant = 'demo' AND user_id = ?").bind(emile).run();
     for (const q of ["Émile", "zola"]) expect(await search(q), q).toContain(emile);
