@@ -84,10 +84,12 @@ const SEARCH_FOLDS: Record<string, string> = { ß: "ss", ς: "σ", ı: "i", ł: 
  * compare the query lower-cased too, so those rows are found as before.
  */
 export function foldedForSearch(text: string): string {
-  return text
+  const folded = text
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
     .normalize("NFC")
     .toLowerCase()
     .replace(/[ßςıłøđæœ]/g, (c) => SEARCH_FOLDS[c]!);
+  // Marks alone (a query of one accent) would fold to "", which every name contains.
+  return folded || text.toLowerCase();
 }
