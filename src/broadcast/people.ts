@@ -168,8 +168,20 @@ export async function patchPerson(
 }
 
 /** The statements that carry `fromId`'s topic subscriptions over to `userId` (they opted in), leaving `fromId` with none. */
-function movedSubscriptions(db: D1Database, tenant: string, fromId: string, userId: string, now: Date): D1PreparedStatement[] {
+function carriedOver(db: D1Database, tenant: string, fromId: string, userId: string, now: Date): D1PreparedStatement[] {
   return [
+    // The business's labels and timezone go along: its own first when the labels would pass the cap; a row
+    // the person's Customer DO has not pushed yet starts here at version 0 (recordPerson fills it in).
+    db
+      .prepare(
+        `INSERT INTO people (tenant, user_id, labels, timezone, created_at, updated_at)
+         SELECT tenant, ?1, labels, timezone, ?2, ?2 FROM people WHERE tenant = ?3 AND user_id = ?4
+         ON CONFLICT (tenant, user_id) DO UPDATE SET timezone = COALESCE(people.timezone, excluded.timezone), updated_at = excluded.updated_at,
+           labels = (SELECT json_group_array(value) FROM (SELECT value FROM (
+             SELECT value, MIN(o) AS o FROM (SELECT value, 0 AS o FROM json_each(people.labels) UNION ALL SELECT value, 1 FROM json_each(excluded.labels))
+             GROUP BY value ORDER BY o, value LIMIT ?5) ORDER BY value))`,
+      )
+      .bind(userId, now.toISOString(), tenant, fromId, MAX_PERSON_LABELS),
     db
       .prepare(
         `INSERT OR IGNORE INTO subscriptions (tenant, topic, user_id, created_at)
@@ -182,19 +194,21 @@ function movedSubscriptions(db: D1Database, tenant: string, fromId: string, user
 
 /**
  * A guest was merged into an identified person: the guest's topic
- * subscriptions carry over to the person (they opted in), and the guest
- * leaves the index (their threads now belong to the person).
+ * subscriptions carry over to the person (they opted in), so do the labels
+ * and timezone the business gave the guest, and the guest leaves the index
+ * (their threads now belong to the person).
  */
 export async function mergePerson(db: D1Database, tenant: string, guestId: string, userId: string, now = new Date()): Promise<void> {
-  await db.batch([...movedSubscriptions(db, tenant, guestId, userId, now), db.prepare("DELETE FROM people WHERE tenant = ? AND user_id = ?").bind(tenant, guestId)]);
+  await db.batch([...carriedOver(db, tenant, guestId, userId, now), db.prepare("DELETE FROM people WHERE tenant = ? AND user_id = ?").bind(tenant, guestId)]);
 }
 
 /**
  * A messenger identity followed a web person's channel link and writes as
  * them from now on: its topic subscriptions carry over to that person, whose
- * thread reaches it (its own thread, no longer bound to it, would not). Its
- * index row and thread stay. Idempotent.
+ * thread reaches it (its own thread, no longer bound to it, would not), and
+ * so do the labels and timezone the business gave it. Its index row and
+ * thread stay. Idempotent.
  */
-export async function carrySubscriptions(db: D1Database, tenant: string, channelPersonId: string, userId: string, now = new Date()): Promise<void> {
-  await db.batch(movedSubscriptions(db, tenant, channelPersonId, userId, now));
+export async function carryPerson(db: D1Database, tenant: string, channelPersonId: string, userId: string, now = new Date()): Promise<void> {
+  await db.batch(carriedOver(db, tenant, channelPersonId, userId, now));
 }

@@ -4,7 +4,7 @@
 // thread, receipts mark deliveries and move the identity's read cursor.
 // Every step is idempotent, so an item whose processing failed halfway is
 // simply processed again.
-import { carrySubscriptions } from "../broadcast/people";
+import { carryPerson } from "../broadcast/people";
 import { conversationStub, customerStub } from "../directory/stubs";
 import type { Env } from "../env";
 import { settingsOf } from "../env";
@@ -51,7 +51,7 @@ async function redeemRef(ctx: Context, item: InboundItem & { ref: string }): Pro
     unwrap(await conversationOf(ctx, previous).unbindChannel({ tenant: ctx.tenant, channel: item.channel, recipient: item.from, movedTo: proof.conversationId }));
   }
   const own = personIdOf(item.channel, item.from);
-  if (view.userId !== own) await carrySubscriptions(ctx.env.DB, ctx.tenant, own, view.userId);
+  if (view.userId !== own) await carryPerson(ctx.env.DB, ctx.tenant, own, view.userId);
   ctx.store.set("link", JSON.stringify({ userId: view.userId, conversationId: proof.conversationId, at: new Date().toISOString() }));
   ctx.store.set("conversationId", proof.conversationId);
   return true;

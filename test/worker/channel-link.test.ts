@@ -226,10 +226,15 @@ describe("website → Messenger carry-over", () => {
     // The Messenger person opts in on the website (the business's handoff link), then follows Alice's m.me link.
     const { psid, conversationId: own, onWeb } = await messengerThreadOnWeb(t);
     expect((await api(`/v1/me/subscriptions/${topic}`, { method: "PUT", token: onWeb.sessionToken })).ok).toBe(true);
+    // The business labelled them too.
+    await eventually(() => api(`/v1/people/msgr_${psid}`, { token: t.adminKey }), (r) => r.status === 200);
+    expect((await api(`/v1/people/msgr_${psid}`, { method: "PATCH", token: t.adminKey, json: { labels: { add: ["from-ads"] } } })).status).toBe(200);
     const alice = await webPerson(t);
     const link = await channelLink(alice.token, alice.conversationId);
     expect((await postWebhook(t, "messenger", messengerBody(t, [referral(t, psid, link.ref)]))).status).toBe(200);
     await eventually(() => contactOf(t, "messenger", psid), (c) => c.linkedTo === alice.userId);
+    const aliceRow = await json<{ person: { labels: string[] } }>(await api(`/v1/people/${alice.userId}`, { token: t.adminKey }));
+    expect(aliceRow.person.labels).toEqual(["from-ads"]);
 
     const created = await api("/v1/broadcasts", { method: "POST", token: t.adminKey, json: { topic, content: { type: "text", text: "Half price today" } } });
     expect(created.status).toBe(202);

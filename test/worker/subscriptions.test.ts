@@ -66,6 +66,7 @@ describe("subscriptions", () => {
     const guest = await json<{ sessionToken: string; guestToken: string; user: { id: string } }>(guestRes);
     await api(`/v1/me/subscriptions/${topic}`, { method: "PUT", token: guest.sessionToken });
     await eventually(() => api(`/v1/people/${guest.user.id}`, { token: BOT_KEY }), (r) => r.status === 200);
+    expect((await api(`/v1/people/${guest.user.id}`, { method: "PATCH", token: BOT_KEY, json: { labels: { add: ["vip"] } } })).status).toBe(200);
     const userId = uniqueUser("merged");
     const merged = await api("/v1/sessions", {
       method: "POST",
@@ -75,5 +76,27 @@ describe("subscriptions", () => {
     const person = await json<{ sessionToken: string }>(merged);
     expect((await subsOf(person.sessionToken)).subscriptions.map((x) => x.topic)).toEqual([topic]);
     expect((await api(`/v1/people/${guest.user.id}`, { token: BOT_KEY })).status).toBe(404);
+    // A person new to the index gets the guest's labels, and then what their own device pushes.
+    const row = await eventually(
+      async () => (await json<{ person: { labels: string[]; guest: boolean; lastSeenAt: string | null } }>(await api(`/v1/people/${userId}`, { token: BOT_KEY }))).person,
+      (p) => p.lastSeenAt !== null,
+    );
+    expect(row).toMatchObject({ labels: ["vip"], guest: false });
+  });
+
+  it("a guest's labels and timezone carry over too, joining the person's own", async () => {
+    const userId = uniqueUser("labelled");
+    await api("/v1/sessions", { method: "POST", json: { tenant: "demo", identityToken: await identityToken(userId) } });
+    await eventually(() => api(`/v1/people/${userId}`, { token: BOT_KEY }), (r) => r.status === 200);
+    const label = async (id: string, body: unknown) => expect((await api(`/v1/people/${id}`, { method: "PATCH", token: BOT_KEY, json: body })).status).toBe(200);
+    await label(userId, { labels: { add: ["de"] } });
+    const guest = await json<{ guestToken: string; user: { id: string } }>(await api("/v1/sessions", { method: "POST", json: { tenant: "demo" } }));
+    await eventually(() => api(`/v1/people/${guest.user.id}`, { token: BOT_KEY }), (r) => r.status === 200);
+    await label(guest.user.id, { labels: { add: ["vip", "de"] }, timezone: "Europe/Berlin" });
+
+    const merged = await api("/v1/sessions", { method: "POST", json: { tenant: "demo", identityToken: await identityToken(userId), guestToken: guest.guestToken } });
+    expect(merged.status).toBe(201);
+    const person = await json<{ person: { labels: string[]; timezone: string | null } }>(await api(`/v1/people/${userId}`, { token: BOT_KEY }));
+    expect(person.person).toMatchObject({ labels: ["de", "vip"], timezone: "Europe/Berlin" });
   });
 });
