@@ -170,18 +170,22 @@ export async function patchPerson(
 /** The statements that carry `fromId`'s topic subscriptions over to `userId` (they opted in), leaving `fromId` with none. */
 function carriedOver(db: D1Database, tenant: string, fromId: string, userId: string, now: Date): D1PreparedStatement[] {
   return [
-    // The business's labels and timezone go along: its own first when the labels would pass the cap; a row
-    // the person's Customer DO has not pushed yet starts here at version 0 (recordPerson fills it in).
+    // The business's labels and timezone move along, like the subscriptions (so a retried or repeated move
+    // brings back nothing the business removed since): the person's own first when the labels would pass
+    // the cap; a row the person's Customer DO has not pushed yet starts here at version 0 (recordPerson fills it in).
     db
       .prepare(
         `INSERT INTO people (tenant, user_id, labels, timezone, created_at, updated_at)
-         SELECT tenant, ?1, labels, timezone, ?2, ?2 FROM people WHERE tenant = ?3 AND user_id = ?4
+         SELECT tenant, ?1, labels, timezone, ?2, ?2 FROM people WHERE tenant = ?3 AND user_id = ?4 AND (labels != '[]' OR timezone IS NOT NULL)
          ON CONFLICT (tenant, user_id) DO UPDATE SET timezone = COALESCE(people.timezone, excluded.timezone), updated_at = excluded.updated_at,
            labels = (SELECT json_group_array(value) FROM (SELECT value FROM (
              SELECT value, MIN(o) AS o FROM (SELECT value, 0 AS o FROM json_each(people.labels) UNION ALL SELECT value, 1 FROM json_each(excluded.labels))
              GROUP BY value ORDER BY o, value LIMIT ?5) ORDER BY value))`,
       )
       .bind(userId, now.toISOString(), tenant, fromId, MAX_PERSON_LABELS),
+    db
+      .prepare("UPDATE people SET labels = '[]', timezone = NULL, updated_at = ? WHERE tenant = ? AND user_id = ? AND (labels != '[]' OR timezone IS NOT NULL)")
+      .bind(now.toISOString(), tenant, fromId),
     db
       .prepare(
         `INSERT OR IGNORE INTO subscriptions (tenant, topic, user_id, created_at)
@@ -206,8 +210,9 @@ export async function mergePerson(db: D1Database, tenant: string, guestId: strin
  * A messenger identity followed a web person's channel link and writes as
  * them from now on: its topic subscriptions carry over to that person, whose
  * thread reaches it (its own thread, no longer bound to it, would not), and
- * so do the labels and timezone the business gave it. Its index row and
- * thread stay. Idempotent.
+ * so do the labels and timezone the business gave it (the Messenger
+ * person's row keeps none). Its index row and thread stay. Idempotent: a
+ * repeated move finds nothing left to carry.
  */
 export async function carryPerson(db: D1Database, tenant: string, channelPersonId: string, userId: string, now = new Date()): Promise<void> {
   await db.batch(carriedOver(db, tenant, channelPersonId, userId, now));

@@ -31,13 +31,14 @@ export class StateWriter {
 
   /**
    * Writes a new state as one conversation.updated event naming every changed
-   * field; returns null when nothing changed. Meta and event are written in
-   * one synchronous step, so they commit together.
+   * field; returns null when nothing changed, unless `always` (then the event
+   * has empty `changes`). Meta and event are written in one synchronous step,
+   * so they commit together.
    */
-  write(next: ConversationState, sender: Sender, extra: Parameters<typeof stateEvent>[3]): AppendOutcome | null {
+  write(next: ConversationState, sender: Sender, extra: Parameters<typeof stateEvent>[3], always = false): AppendOutcome | null {
     const before = stateOf(this.current());
     const changes = changesBetween(before, next);
-    if (Object.keys(changes).length === 0) return null;
+    if (Object.keys(changes).length === 0 && !always) return null;
     const patch = metaOfState(next);
     if (changes.owner || changes.ownerAgent) patch.ownerSince = new Date().toISOString();
     this.touch(patch);
@@ -118,9 +119,13 @@ export class StateWriter {
     this.write({ ...state, status: "open", snoozedUntil: null }, SYSTEM, { reason: "snooze_ended" });
   }
 
-  /** The thread's messenger person moved to the thread `movedTo` (a channel link): resolved, saying where (business only). */
+  /**
+   * The thread's messenger person moved to the thread `movedTo` (a channel
+   * link): resolved, saying where (business only) — also when it already was
+   * resolved (an event with empty `changes`), so the pointer is always there.
+   */
   resolveMoved(movedTo: string): void {
-    this.write({ ...stateOf(this.current()), status: "resolved", snoozedUntil: null }, SYSTEM, { reason: "channel_moved", metadata: { movedTo } });
+    this.write({ ...stateOf(this.current()), status: "resolved", snoozedUntil: null }, SYSTEM, { reason: "channel_moved", metadata: { movedTo } }, true);
   }
 
   /** The "idle-return" timer: the owning agent stayed silent too long; the thread returns to the bot. */

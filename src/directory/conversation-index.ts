@@ -293,7 +293,9 @@ function decodeCursor(text: string, filters: string, now: number): Cursor {
  * writing its one or two characters in lower and upper case, since SQLite's
  * LIKE folds ASCII letters only (so "rè" finds "RÈ").
  */
-function searchCondition(q: string): { sql: string; values: string[] } {
+function searchCondition(typed: string): { sql: string; values: string[] } {
+  // Composed as text is typed almost everywhere: "é" typed as e + U+0301 (macOS input) still finds "é".
+  const q = typed.normalize("NFC");
   const chars = [...q];
   if (chars.length >= 3) return { sql: "directory_search MATCH ?", values: [`"${q.replace(/"/g, '""')}"`] };
   let spellings = [""];
@@ -348,11 +350,12 @@ export async function listDirectory(db: D1Database, tenant: string, query: Direc
     const search = searchCondition(query.q);
     where.push(
       `(s.id IN (SELECT conversation_id FROM directory_search WHERE ${search.sql} AND tenant = ?)
-        OR s.customer_name LIKE ? ESCAPE '\\' OR s.customer_name LIKE ? ESCAPE '\\' OR s.customer_id LIKE ? ESCAPE '\\')`,
+        OR instr(s.customer_name, ?) > 0 OR instr(s.customer_name, ?) > 0 OR instr(lower(s.customer_id), lower(?)) > 0)`,
     );
     // customer_name is stored folded (storedOf): the name matches in any case and accents, beyond ASCII
-    // too; the query lower-cased finds rows folded before accents were (toLowerCase alone).
-    binds.push(...search.values, tenant, likeValue(foldedForSearch(query.q)), likeValue(query.q.toLowerCase()), likeValue(query.q));
+    // too; the query lower-cased finds rows folded before accents were (toLowerCase alone). instr, not
+    // LIKE: D1 refuses LIKE patterns over 50 bytes, and a query may have 128 characters.
+    binds.push(...search.values, tenant, foldedForSearch(query.q), query.q.toLowerCase(), query.q);
   }
   if (cursor) {
     const op = sort.desc ? "<" : ">";
@@ -392,8 +395,9 @@ export async function listDirectory(db: D1Database, tenant: string, query: Direc
 async function currentRows(db: D1Database, tenant: string, ids: string[]): Promise<Map<string, DirectoryRow>> {
   if (ids.length === 0) return new Map();
   const found = await db
-    .prepare(`SELECT * FROM directory WHERE tenant = ? AND id IN (${ids.map(() => "?").join(", ")})`)
-    .bind(tenant, ...ids)
+    // One JSON array, not a variable per id: D1 takes at most 100 bound variables, and a page holds up to 100 rows.
+    .prepare("SELECT * FROM directory WHERE tenant = ? AND id IN (SELECT value FROM json_each(?))")
+    .bind(tenant, JSON.stringify(ids))
     .all<StoredRow>();
   return new Map(found.results.map((r) => [r.id, rowOf(r)]));
 }
@@ -405,9 +409,9 @@ async function addMatches(db: D1Database, tenant: string, q: string, rows: Direc
   const hits = await db
     .prepare(
       `SELECT conversation_id, seq, text FROM directory_search
-       WHERE ${search.sql} AND tenant = ? AND conversation_id IN (${rows.map(() => "?").join(", ")}) ORDER BY seq DESC`,
+       WHERE ${search.sql} AND tenant = ? AND conversation_id IN (SELECT value FROM json_each(?)) ORDER BY seq DESC`,
     )
-    .bind(...search.values, tenant, ...rows.map((r) => r.id))
+    .bind(...search.values, tenant, JSON.stringify(rows.map((r) => r.id)))
     .all<{ conversation_id: string; seq: number; text: string }>();
   const best = new Map<string, { seq: number; text: string }>();
   for (const h of hits.results) if (!best.has(h.conversation_id)) best.set(h.conversation_id, h);

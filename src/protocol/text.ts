@@ -90,6 +90,7 @@ export function foldedForSearch(text: string): string {
     .normalize("NFC")
     .toLowerCase()
     .replace(/[ßςıłøđæœ]/g, (c) => SEARCH_FOLDS[c]!);
-  // Marks alone (a query of one accent) would fold to "", which every name contains.
-  return folded || text.toLowerCase();
+  // A query of marks or spacing accents alone (´ is a space and a mark in NFKD) would fold to "" or " ",
+  // which every name, or every name with a space, contains: such a query is searched as typed.
+  return folded.trim() || !text.trim() ? folded : text.toLowerCase();
 }

@@ -218,6 +218,23 @@ describe("website → Messenger carry-over", () => {
     expect(await eventually(() => directoryRow(t, own), (r) => r?.customer.channels.includes("messenger") === false)).toMatchObject({ customer: { channels: [] } });
   });
 
+  it("says where the person went also when their old thread was already resolved", async () => {
+    const t = await channelTenant();
+    mockGraph();
+    const psid = uniquePsid();
+    expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "Hi")]))).status).toBe(200);
+    const own = (await contactOf(t, "messenger", psid)).conversationId;
+    expect((await api(`/v1/conversations/${own}`, { method: "PATCH", token: t.adminKey, json: { status: "resolved" } })).status).toBe(200);
+    const alice = await webPerson(t);
+    const link = await channelLink(alice.token, alice.conversationId);
+    expect((await postWebhook(t, "messenger", messengerBody(t, [referral(t, psid, link.ref)]))).status).toBe(200);
+    await eventually(() => contactOf(t, "messenger", psid), (c) => c.linkedTo === alice.userId);
+    const moved = await eventually(() => eventsOf(t, own), (e) => e.some((x) => x.reason === "channel_moved"));
+    expect(moved.filter((e) => e.reason === "channel_moved")).toEqual([
+      expect.objectContaining({ type: "conversation.updated", status: "resolved", changes: {}, metadata: { movedTo: alice.conversationId } }),
+    ]);
+  });
+
   it("carries what the Messenger person opted in to over to the person they now write as: broadcasts still reach Messenger", async () => {
     const t = await channelTenant();
     const { calls } = mockGraph();
@@ -233,8 +250,15 @@ describe("website → Messenger carry-over", () => {
     const link = await channelLink(alice.token, alice.conversationId);
     expect((await postWebhook(t, "messenger", messengerBody(t, [referral(t, psid, link.ref)]))).status).toBe(200);
     await eventually(() => contactOf(t, "messenger", psid), (c) => c.linkedTo === alice.userId);
-    const aliceRow = await json<{ person: { labels: string[] } }>(await api(`/v1/people/${alice.userId}`, { token: t.adminKey }));
-    expect(aliceRow.person.labels).toEqual(["from-ads"]);
+    const labelsOf = async (id: string) => (await json<{ person: { labels: string[] } }>(await api(`/v1/people/${id}`, { token: t.adminKey }))).person.labels;
+    expect(await labelsOf(alice.userId)).toEqual(["from-ads"]);
+    // They moved, not copied: tapping the link again brings back nothing the business removed since.
+    expect(await labelsOf(`msgr_${psid}`)).toEqual([]);
+    expect((await api(`/v1/people/${alice.userId}`, { method: "PATCH", token: t.adminKey, json: { labels: { remove: ["from-ads"] } } })).status).toBe(200);
+    expect((await postWebhook(t, "messenger", messengerBody(t, [referral(t, psid, link.ref)]))).status).toBe(200);
+    expect((await postWebhook(t, "messenger", messengerBody(t, [text(t, psid, "me again")]))).status).toBe(200);
+    await eventually(() => eventsOf(t, alice.conversationId), (e) => e.some((x) => x.content?.text === "me again"));
+    expect(await labelsOf(alice.userId)).toEqual([]);
 
     const created = await api("/v1/broadcasts", { method: "POST", token: t.adminKey, json: { topic, content: { type: "text", text: "Half price today" } } });
     expect(created.status).toBe(202);

@@ -71,13 +71,36 @@ describe("directory search", () => {
       ["lukasz", lukasz.conversationId], ["STRASSE", lukasz.conversationId], ["straße", lukasz.conversationId],
     ];
     for (const [q, id] of expected) expect([q, await ids(q)]).toEqual([q, [id]]);
-    // An accent alone is not "any name".
-    expect(await ids("\u0301")).toEqual([]);
+    // An accent alone is not "any name": neither a combining mark nor a spacing accent (´ is a space and a mark in NFKD).
+    for (const q of ["\u0301", "´", "¨", " \u0301"]) expect([q, await ids(q)]).toEqual([q, []]);
+    // Typed decomposed (e + U+0301, as macOS input gives), a message's "é" is found too.
+    await say(jose, "qualité");
+    await rowWhen(tenant.id, jose.conversationId, (r) => r.lastSeq === 2);
+    expect(await ids("qualite\u0301")).toEqual([jose.conversationId]);
     // The match still shows the name as the customer wrote it.
     expect((await list(sam.sessionToken, "q=nunez")).conversations[0]!.match).toEqual({ seq: 0, snippet: "José Núñez jn-1" });
     // A row stored before accents were folded (lower-cased alone) is found as it was then.
     await env.DB.prepare("UPDATE directory SET customer_name = ? WHERE tenant = ? AND id = ?").bind("josé núñez", tenant.id, jose.conversationId).run();
     for (const q of ["José", "NÚÑEZ"]) expect([q, await ids(q)]).toEqual([q, [jose.conversationId]]);
+  });
+
+  it("takes queries up to the limit, of any script, and pages of 100 rows", async () => {
+    const tenant = await newTenant();
+    const customers: Awaited<ReturnType<typeof customerOf>>[] = [];
+    for (let i = 0; i < 101; i += 10) {
+      customers.push(...(await Promise.all(Array.from({ length: Math.min(10, 101 - i) }, (_, j) => customerOf(tenant, `p-${i + j}`, `Person ${i + j}`)))));
+    }
+    await Promise.all(customers.map((c) => rowWhen(tenant.id, c.conversationId, () => true)));
+    const sam = await agentSession("sam", { tenant: tenant.id, secret: tenant.secret });
+    // D1 takes at most 100 bound variables: a full page binds its ids as one value.
+    const page = await list(sam.sessionToken, "limit=100");
+    expect(page.conversations).toHaveLength(100);
+    expect(page.cursor).not.toBeNull();
+    expect((await list(sam.sessionToken, "limit=100&q=person")).conversations).toHaveLength(100);
+    // D1 refuses LIKE patterns over 50 bytes; a query may have 128 characters (and ﷺ folds to 18 letters).
+    for (const q of ["x".repeat(128), "ﷺﷺ", "日本語".repeat(40)]) {
+      expect([q, (await list(sam.sessionToken, `q=${encodeURIComponent(q)}`)).conversations]).toEqual([q, []]);
+    }
   });
 
   it("cuts previews and snippets between characters, never inside an emoji", async () => {
