@@ -4,7 +4,7 @@
 // SESSION_SECRET, its own audience, so a customer session token never passes
 // as an agent session token and the reverse).
 import { decodeJwt, jwtVerify, type JWTPayload } from "jose";
-import * as z from "zod";
+import * as z from "../zod";
 import type { Tenant } from "../directory/tenants";
 import type { AgentAccess, BusinessAccess } from "../protocol/access";
 import { ServiceError } from "../protocol/errors";
@@ -29,7 +29,7 @@ export interface AgentIdentity {
 }
 
 /** Team names are shown and matched as given: Unicode text only (no lone surrogate). */
-const Teams = z.array(z.string().min(1).max(64).refine((team) => !LONE_SURROGATE.test(team))).max(20);
+const Teams = z.array(z.string().check(z.minLength(1), z.maxLength(64), z.refine((team) => !LONE_SURROGATE.test(team)))).check(z.maxLength(20));
 const AgentRole = z.enum(["agent", "supervisor"]);
 
 /**

@@ -3,7 +3,7 @@
 // URL) only for asymmetric ones, so a token can never make us use a public key
 // as an HMAC secret. The allow-list of a JWKS follows its keys' types.
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type FetchImplementation, type JWTVerifyGetKey } from "jose";
-import * as z from "zod";
+import * as z from "../zod";
 import { ServiceError } from "../protocol/errors";
 
 /** Asymmetric algorithms Carryover accepts; everything else is refused. */
@@ -11,13 +11,13 @@ export const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA", "Ed25519"] as c
 type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
-const Kid = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:+=-]+$/, "kid may use letters, digits and _ . : + = -").optional();
+const Kid = z.optional(z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9_.:+=-]+$/, "kid may use letters, digits and _ . : + = -")));
 const Common = {
   kid: Kid,
-  use: z.literal("sig").optional(),
-  key_ops: z.array(z.literal("verify")).optional(),
-  alg: z.enum(ASYMMETRIC_ALGORITHMS).optional(),
-  ext: z.boolean().optional(),
+  use: z.optional(z.literal("sig")),
+  key_ops: z.optional(z.array(z.literal("verify"))),
+  alg: z.optional(z.enum(ASYMMETRIC_ALGORITHMS)),
+  ext: z.optional(z.boolean()),
 };
 
 /** A public signing key as a tenant may configure it: no private or symmetric members. */
@@ -26,29 +26,29 @@ export const PublicJwk = z.discriminatedUnion("kty", [
     ...Common,
     kty: z.literal("RSA"),
     // ≥ 2048-bit modulus (342 base64url characters).
-    n: z.string().min(342, "RSA keys need at least 2048 bits").max(1400).regex(B64URL),
-    e: z.string().min(1).max(16).regex(B64URL),
-    alg: z.literal("RS256").optional(),
+    n: z.string().check(z.minLength(342, "RSA keys need at least 2048 bits"), z.maxLength(1400), z.regex(B64URL)),
+    e: z.string().check(z.minLength(1), z.maxLength(16), z.regex(B64URL)),
+    alg: z.optional(z.literal("RS256")),
   }),
   z.strictObject({
     ...Common,
     kty: z.literal("EC"),
     crv: z.literal("P-256"),
-    x: z.string().length(43).regex(B64URL),
-    y: z.string().length(43).regex(B64URL),
-    alg: z.literal("ES256").optional(),
+    x: z.string().check(z.length(43), z.regex(B64URL)),
+    y: z.string().check(z.length(43), z.regex(B64URL)),
+    alg: z.optional(z.literal("ES256")),
   }),
   z.strictObject({
     ...Common,
     kty: z.literal("OKP"),
     crv: z.literal("Ed25519"),
-    x: z.string().length(43).regex(B64URL),
-    alg: z.enum(["EdDSA", "Ed25519"]).optional(),
+    x: z.string().check(z.length(43), z.regex(B64URL)),
+    alg: z.optional(z.enum(["EdDSA", "Ed25519"])),
   }),
 ]);
 export type PublicJwk = z.infer<typeof PublicJwk>;
 
-export const Jwks = z.strictObject({ keys: z.array(PublicJwk).min(1).max(20) });
+export const Jwks = z.strictObject({ keys: z.array(PublicJwk).check(z.minLength(1), z.maxLength(20)) });
 export type Jwks = z.infer<typeof Jwks>;
 
 /** The algorithms a key can verify, from its declared `alg` or else its type. */

@@ -21,7 +21,7 @@
 //   costs 1 + 2 × SLICE_SIZE / GROUP_SIZE + ≤ 6 (completion) D1 calls and
 //   SLICE_SIZE DO calls = 1 + 8 + 6 + 40 = 55, so a batch stays ≤ 550.
 import { customerStub } from "../directory/stubs";
-import * as z from "zod";
+import * as z from "../zod";
 import type { Env } from "../env";
 import { CompletionBusy, finishIfDone } from "./completion";
 import { findBroadcast, type BroadcastRecord } from "./store";
@@ -43,7 +43,7 @@ const MAX_DELAY_S = 12 * 60 * 60;
 /** With maxPerSecond, one tick dispatches at most this many seconds' worth. */
 const PACED_WINDOW_S = 60;
 
-const UserIds = z.array(z.string().min(1).max(256)).min(1).max(SLICE_SIZE);
+const UserIds = z.array(z.string().check(z.minLength(1), z.maxLength(256))).check(z.minLength(1), z.maxLength(SLICE_SIZE));
 
 /** A message on the BROADCASTS queue (checked with zod when consumed: queues are an input edge too). */
 export const BroadcastMessage = z.discriminatedUnion("type", [

@@ -1,13 +1,13 @@
 // Topics (defined by the tenant's admin) and who opted in to which, in D1.
 // Subscriptions are authoritative here; the fan-out reads them again just
 // before each delivery, so an opt-out wins over a running broadcast.
-import * as z from "zod";
+import * as z from "../zod";
 import { TOPIC_PATTERN, unsubscribeTopicOf } from "../protocol/unsubscribe";
 
 export { UNSUBSCRIBE_PREFIX, unsubscribeTopicOf } from "../protocol/unsubscribe";
 
 /** A topic id: 1..64 of [a-z0-9_-]; it appears in postback payloads. */
-export const TopicId = z.string().regex(TOPIC_PATTERN, "a topic is 1..64 of [a-z0-9_-]");
+export const TopicId = z.string().check(z.regex(TOPIC_PATTERN, "a topic is 1..64 of [a-z0-9_-]"));
 
 /** A topic people can opt in to. */
 export interface Topic {

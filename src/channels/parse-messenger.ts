@@ -4,49 +4,52 @@
 // malformed or unknown one is skipped, the others in the batch still count.
 // Shapes: Meta's Messenger Platform webhook reference (messages,
 // messaging_postbacks, messaging_referrals, message_deliveries, message_reads).
-import * as z from "zod";
+import * as z from "../zod";
 import type { Content } from "../protocol/content";
 import { isSafeUrl } from "../protocol/content";
 import { sliceWhole } from "../protocol/text";
 import { MAX_TEXT, type InboundItem } from "./inbound";
 import { truncate } from "./text";
 
-const Id = z.union([z.string(), z.number()]).transform(String);
+const Id = z.pipe(z.union([z.string(), z.number()]), z.transform(String));
 /** Messenger sends milliseconds; a value in seconds (some examples show them) is scaled. */
-const Time = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).transform((t) => (t < 1e11 ? t * 1000 : t));
-const Referral = z.looseObject({ ref: z.string().optional(), source: z.string().optional(), type: z.string().optional() });
+const Time = z.pipe(
+  z.union([z.number(), z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))]),
+  z.transform((t) => (t < 1e11 ? t * 1000 : t)),
+);
+const Referral = z.looseObject({ ref: z.optional(z.string()), source: z.optional(z.string()), type: z.optional(z.string()) });
 
 const Attachment = z.looseObject({
   type: z.string(),
-  payload: z.looseObject({ url: z.string().optional(), title: z.string().optional() }).nullish(),
+  payload: z.nullish(z.looseObject({ url: z.optional(z.string()), title: z.optional(z.string()) })),
 });
 
 const MessagingEvent = z.looseObject({
   sender: z.looseObject({ id: Id }),
   recipient: z.looseObject({ id: Id }),
   timestamp: Time,
-  message: z
-    .looseObject({
+  message: z.optional(
+    z.looseObject({
       mid: z.string(),
-      is_echo: z.boolean().optional(),
-      text: z.string().optional(),
-      quick_reply: z.looseObject({ payload: z.string() }).optional(),
-      attachments: z.array(Attachment).optional(),
-      referral: Referral.optional(),
-    })
-    .optional(),
-  postback: z
-    .looseObject({ mid: z.string().optional(), title: z.string().optional(), payload: z.string().optional(), referral: Referral.optional() })
-    .optional(),
-  referral: Referral.optional(),
-  delivery: z.looseObject({ mids: z.array(z.string()).optional(), watermark: Time }).optional(),
-  read: z.looseObject({ watermark: Time }).optional(),
+      is_echo: z.optional(z.boolean()),
+      text: z.optional(z.string()),
+      quick_reply: z.optional(z.looseObject({ payload: z.string() })),
+      attachments: z.optional(z.array(Attachment)),
+      referral: z.optional(Referral),
+    }),
+  ),
+  postback: z.optional(
+    z.looseObject({ mid: z.optional(z.string()), title: z.optional(z.string()), payload: z.optional(z.string()), referral: z.optional(Referral) }),
+  ),
+  referral: z.optional(Referral),
+  delivery: z.optional(z.looseObject({ mids: z.optional(z.array(z.string())), watermark: Time })),
+  read: z.optional(z.looseObject({ watermark: Time })),
 });
 type MessagingEvent = z.infer<typeof MessagingEvent>;
 
 const Payload = z.looseObject({
   object: z.literal("page"),
-  entry: z.array(z.looseObject({ id: Id.optional(), messaging: z.array(z.unknown()).optional() })),
+  entry: z.array(z.looseObject({ id: z.optional(Id), messaging: z.optional(z.array(z.unknown())) })),
 });
 
 const MEDIA: Record<string, "image" | "video" | "audio" | "file"> = { image: "image", video: "video", audio: "audio", file: "file" };

@@ -4,7 +4,7 @@
 // and statuses[] (sent, delivered, read, failed), turned into inbound items.
 // Each message or status is parsed on its own; unknown kinds are skipped.
 // Shapes: Meta's WhatsApp Cloud API webhook reference ("messages" field).
-import * as z from "zod";
+import * as z from "../zod";
 import type { Content } from "../protocol/content";
 import { cleanName } from "../protocol/names";
 import { sliceWhole } from "../protocol/text";
@@ -12,51 +12,56 @@ import { MAX_TEXT, type InboundItem, type WhatsAppMediaRef } from "./inbound";
 import { payloadOfReplyId } from "./map-whatsapp";
 import { truncate } from "./text";
 
-const Seconds = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
-const Media = z.looseObject({ id: z.string().optional(), mime_type: z.string().optional(), caption: z.string().optional(), filename: z.string().optional() });
+const Seconds = z.union([z.number(), z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))]);
+const Media = z.looseObject({
+  id: z.optional(z.string()),
+  mime_type: z.optional(z.string()),
+  caption: z.optional(z.string()),
+  filename: z.optional(z.string()),
+});
 
 const Message = z.looseObject({
-  from: z.string().regex(/^\d{1,20}$/),
-  id: z.string().min(1).max(256),
+  from: z.string().check(z.regex(/^\d{1,20}$/)),
+  id: z.string().check(z.minLength(1), z.maxLength(256)),
   timestamp: Seconds,
   type: z.string(),
-  text: z.looseObject({ body: z.string() }).optional(),
-  interactive: z
-    .looseObject({
+  text: z.optional(z.looseObject({ body: z.string() })),
+  interactive: z.optional(
+    z.looseObject({
       type: z.string(),
-      button_reply: z.looseObject({ id: z.string(), title: z.string() }).optional(),
-      list_reply: z.looseObject({ id: z.string(), title: z.string() }).optional(),
-    })
-    .optional(),
-  button: z.looseObject({ payload: z.string().optional(), text: z.string() }).optional(),
-  image: Media.optional(),
-  video: Media.optional(),
-  audio: Media.optional(),
-  document: Media.optional(),
-  sticker: Media.optional(),
-  location: z.looseObject({ latitude: z.number(), longitude: z.number(), name: z.string().optional(), address: z.string().optional() }).optional(),
-  referral: z.looseObject({ source_url: z.string().optional(), headline: z.string().optional() }).optional(),
+      button_reply: z.optional(z.looseObject({ id: z.string(), title: z.string() })),
+      list_reply: z.optional(z.looseObject({ id: z.string(), title: z.string() })),
+    }),
+  ),
+  button: z.optional(z.looseObject({ payload: z.optional(z.string()), text: z.string() })),
+  image: z.optional(Media),
+  video: z.optional(Media),
+  audio: z.optional(Media),
+  document: z.optional(Media),
+  sticker: z.optional(Media),
+  location: z.optional(z.looseObject({ latitude: z.number(), longitude: z.number(), name: z.optional(z.string()), address: z.optional(z.string()) })),
+  referral: z.optional(z.looseObject({ source_url: z.optional(z.string()), headline: z.optional(z.string()) })),
 });
 type Message = z.infer<typeof Message>;
 
 const Status = z.looseObject({
-  id: z.string().min(1).max(256),
+  id: z.string().check(z.minLength(1), z.maxLength(256)),
   status: z.string(),
   timestamp: Seconds,
-  recipient_id: z.string().regex(/^\d{1,20}$/),
-  errors: z.array(z.looseObject({ code: z.number().optional(), title: z.string().optional(), message: z.string().optional() })).optional(),
+  recipient_id: z.string().check(z.regex(/^\d{1,20}$/)),
+  errors: z.optional(z.array(z.looseObject({ code: z.optional(z.number()), title: z.optional(z.string()), message: z.optional(z.string()) }))),
 });
 
 const Value = z.looseObject({
   metadata: z.looseObject({ phone_number_id: z.string() }),
-  contacts: z.array(z.looseObject({ wa_id: z.string().optional(), profile: z.looseObject({ name: z.string().optional() }).optional() })).optional(),
-  messages: z.array(z.unknown()).optional(),
-  statuses: z.array(z.unknown()).optional(),
+  contacts: z.optional(z.array(z.looseObject({ wa_id: z.optional(z.string()), profile: z.optional(z.looseObject({ name: z.optional(z.string()) })) }))),
+  messages: z.optional(z.array(z.unknown())),
+  statuses: z.optional(z.array(z.unknown())),
 });
 
 const Payload = z.looseObject({
   object: z.literal("whatsapp_business_account"),
-  entry: z.array(z.looseObject({ changes: z.array(z.looseObject({ field: z.string().optional(), value: z.unknown() })).optional() })),
+  entry: z.array(z.looseObject({ changes: z.optional(z.array(z.looseObject({ field: z.optional(z.string()), value: z.unknown() }))) })),
 });
 
 function postback(id: string, title: string): Content {

@@ -6,7 +6,7 @@
 import { channelInboxStub, conversationStub } from "../directory/stubs";
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
-import * as z from "zod";
+import * as z from "../zod";
 import { settingsOf } from "../env";
 import { authenticate, businessOf, businessOnly, customerOf } from "../http/auth";
 import type { AppEnv } from "../http/types";
@@ -172,8 +172,8 @@ channelConversations.post("/:id/channel-link", channelLink, authenticate(), json
 
 /** Keyset paging back through the deliveries, like the events' history: `before` a seq, newest `limit` first. */
 const DeliveriesQuery = z.strictObject({
-  before: decimalInt(1, Number.MAX_SAFE_INTEGER).optional(),
-  limit: decimalInt(1, CHANNEL_DELIVERIES_PAGE).default(CHANNEL_DELIVERIES_PAGE),
+  before: z.optional(decimalInt(1, Number.MAX_SAFE_INTEGER)),
+  limit: z._default(decimalInt(1, CHANNEL_DELIVERIES_PAGE), CHANNEL_DELIVERIES_PAGE),
 });
 
 const sends = ROUTE_DOCS

@@ -1,7 +1,7 @@
 // A tenant's channel settings in D1: the Messenger page or WhatsApp number,
 // its tokens sealed with AES-GCM (secrets.ts). Read on every platform webhook
 // and every send, so cached in the isolate for a short time.
-import * as z from "zod";
+import * as z from "../zod";
 import type { Env } from "../env";
 import { openSecrets, sealSecrets } from "./secrets";
 
@@ -9,8 +9,8 @@ export const CHANNEL_KINDS = ["messenger", "whatsapp"] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 /** The platform's ids are digits; the demo page id `demo-page` is the one exception, so letters and '-' pass too. */
-const AccountId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be the platform's id (digits)");
-const Secret = z.string().min(8).max(1024);
+const AccountId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be the platform's id (digits)"));
+const Secret = z.string().check(z.minLength(8), z.maxLength(1024));
 
 /** PUT /v1/channels/messenger (API.md "Messenger channels"). */
 export const MessengerSettings = z.strictObject({

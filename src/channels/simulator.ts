@@ -13,7 +13,7 @@ import { channelInboxStub } from "../directory/stubs";
 import { DurableObject } from "cloudflare:workers";
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
-import * as z from "zod";
+import * as z from "../zod";
 import type { Env } from "../env";
 import { settingsOf } from "../env";
 import { assertDemoEnabled, demoOnly } from "../http/demo";
@@ -56,20 +56,26 @@ export class MessengerSimulator extends DurableObject<Env> {
   }
 }
 
-const Psid = z.string().regex(/^[0-9]{1,32}$/, "a page-scoped id is digits");
+const Psid = z.string().check(z.regex(/^[0-9]{1,32}$/, "a page-scoped id is digits"));
 
 export const PaneMessage = z
   .strictObject({
     psid: Psid,
-    text: z.string().min(1).max(2000).optional(),
-    quickReply: z.strictObject({ title: z.string().min(1).max(80), payload: z.string().min(1).max(1000) }).optional(),
-    postback: z.strictObject({ title: z.string().min(1).max(80), payload: z.string().min(1).max(1000) }).optional(),
-    ref: z.string().min(1).max(512).optional(),
-    read: z.literal(true).optional(),
+    text: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
+    quickReply: z.optional(
+      z.strictObject({ title: z.string().check(z.minLength(1), z.maxLength(80)), payload: z.string().check(z.minLength(1), z.maxLength(1000)) }),
+    ),
+    postback: z.optional(
+      z.strictObject({ title: z.string().check(z.minLength(1), z.maxLength(80)), payload: z.string().check(z.minLength(1), z.maxLength(1000)) }),
+    ),
+    ref: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
+    read: z.optional(z.literal(true)),
   })
-  .refine((m) => [m.text, m.quickReply, m.postback, m.ref, m.read].filter((v) => v !== undefined).length === 1, {
-    message: "give one of text, quickReply, postback, ref or read",
-  });
+  .check(
+    z.refine((m) => [m.text, m.quickReply, m.postback, m.ref, m.read].filter((v) => v !== undefined).length === 1, {
+      message: "give one of text, quickReply, postback, ref or read",
+    }),
+  );
 type PaneMessage = z.infer<typeof PaneMessage>;
 
 /** One messaging event as Messenger would send it for what the pane's user did. */

@@ -6,7 +6,7 @@
 // and the url (short-lived) is downloaded with the same token (WhatsApp
 // Cloud API reference, "Media": retrieve media URL, download media). When the
 // file cannot be stored the message keeps its text ("[image] caption").
-import * as z from "zod";
+import * as z from "../zod";
 import type { Env } from "../env";
 import type { CustomerAccess } from "../protocol/access";
 import type { AttachmentMediaType } from "../protocol/attachment";
@@ -25,10 +25,10 @@ const MAX_CAPTION = 1024;
 /** What the media lookup answers (file_size comes as a string or a number). */
 const MediaInfo = z.looseObject({
   url: z.url({ protocol: /^https$/ }),
-  mime_type: z.string().optional(),
-  sha256: z.string().optional(),
-  file_size: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
-  id: z.string().optional(),
+  mime_type: z.optional(z.string()),
+  sha256: z.optional(z.string()),
+  file_size: z.optional(z.union([z.number(), z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))])),
+  id: z.optional(z.string()),
 });
 
 /** The log's media type for a WhatsApp media kind (stickers are WebP images). */

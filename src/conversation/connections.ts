@@ -1,7 +1,7 @@
 // The live sockets of one conversation (WebSocket Hibernation API): who each
 // socket is (attachment + tags, rebuilt after hibernation), the gap-free
 // replay, and the fan-out of events, acks, read receipts and typing.
-import * as z from "zod";
+import * as z from "../zod";
 import { Access, accessCopy } from "../protocol/access";
 import type { ServiceError } from "../protocol/errors";
 import type { Event, Sender } from "../protocol/event";
@@ -39,11 +39,11 @@ const Attachment = z.object({
   v: z.literal(1),
   access: Access,
   /** The highest seq sent to the socket (meaningful while not ready). */
-  sentUpTo: z.number().int().nonnegative(),
+  sentUpTo: z.number().check(z.int(), z.gte(0)),
   /** The replay is over and `ready` was sent. */
   ready: z.boolean(),
   /** The replay goes out as `events` frames (absent: per-event frames). */
-  batch: z.boolean().optional(),
+  batch: z.optional(z.boolean()),
 });
 type Attachment = z.infer<typeof Attachment>;
 

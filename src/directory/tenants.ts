@@ -1,6 +1,6 @@
 // Tenants and API keys in D1. Tenant config is read on every session and
 // every API call, so it is cached in the isolate for a short time.
-import * as z from "zod";
+import * as z from "../zod";
 import { Jwks } from "../auth/identity-keys";
 import { newId, newSecret, sha256Hex } from "../ids";
 import { isSafeUrl } from "../protocol/content";
@@ -12,38 +12,42 @@ import type { TenantSettings } from "./tenant-settings";
  * Tenant ids name Durable Objects (`<tenant>:<id>`, built only by ./stubs.ts,
  * which re-checks this), so they never contain ':'.
  */
-export const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lowercase letters, digits and '-', 2..63 characters");
+export const TenantId = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lowercase letters, digits and '-', 2..63 characters"));
 
 /** An origin exactly as a browser sends it: scheme://host[:port], nothing more. */
-export const Origin = z
-  .string()
-  .max(256)
-  .refine((value) => {
+export const Origin = z.string().check(
+  z.maxLength(256),
+  z.refine((value) => {
     try {
       const url = new URL(value);
       return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value;
     } catch {
       return false;
     }
-  }, "must be an origin such as https://shop.example (no path, no trailing slash)");
+  }, "must be an origin such as https://shop.example (no path, no trailing slash)"),
+);
 
 export const IdentityConfig = z
   .strictObject({
-    issuer: z.string().min(1).max(256),
-    hs256Secrets: z.array(z.string().min(32, "HS256 secrets need at least 32 characters").max(512)).min(1).max(5).optional(),
-    jwksUrl: z.string().max(2048).refine(isSafeUrl, "must be an https: URL (http: only for localhost)").optional(),
-    jwks: Jwks.optional(),
+    issuer: z.string().check(z.minLength(1), z.maxLength(256)),
+    hs256Secrets: z.optional(
+      z.array(z.string().check(z.minLength(32, "HS256 secrets need at least 32 characters"), z.maxLength(512))).check(z.minLength(1), z.maxLength(5)),
+    ),
+    jwksUrl: z.optional(z.string().check(z.maxLength(2048), z.refine(isSafeUrl, "must be an https: URL (http: only for localhost)"))),
+    jwks: z.optional(Jwks),
   })
-  .refine((i) => i.hs256Secrets || i.jwksUrl || i.jwks, {
-    message: "give hs256Secrets, jwksUrl or jwks",
-    path: ["hs256Secrets"],
-  })
-  .refine((i) => !(i.jwksUrl && i.jwks), { message: "give jwksUrl or jwks, not both", path: ["jwks"] });
+  .check(
+    z.refine((i) => i.hs256Secrets || i.jwksUrl || i.jwks, {
+      message: "give hs256Secrets, jwksUrl or jwks",
+      path: ["hs256Secrets"],
+    }),
+    z.refine((i) => !(i.jwksUrl && i.jwks), { message: "give jwksUrl or jwks, not both", path: ["jwks"] }),
+  );
 export type IdentityConfig = z.infer<typeof IdentityConfig>;
 
 /** Attachment settings of a tenant: `maxBytes` replaces the 25 MiB default upload limit. */
 export const AttachmentSettings = z.strictObject({
-  maxBytes: z.number().int().min(1024).max(MAX_ATTACHMENT_MAX_BYTES).optional(),
+  maxBytes: z.optional(z.number().check(z.int(), z.gte(1024), z.lte(MAX_ATTACHMENT_MAX_BYTES))),
 });
 export type AttachmentSettings = z.infer<typeof AttachmentSettings>;
 

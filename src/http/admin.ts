@@ -1,7 +1,7 @@
 // The operator's admin API (Authorization: Bearer <ADMIN_TOKEN>): create and
 // configure tenants, mint tenant API keys. Keys are shown once, kept hashed.
 import { Hono } from "hono/tiny";
-import * as z from "zod";
+import * as z from "../zod";
 import { sameSecret } from "../crypto/same-secret";
 import { settingsOf } from "../env";
 import { AttachmentSettings, createApiKey, findTenant, IdentityConfig, insertTenant, Origin, TenantId, tenantView, updateTenant } from "../directory/tenants";
@@ -14,32 +14,32 @@ import type { AppEnv } from "./types";
 import { definedFields } from "./defined";
 import { describe, jsonBody, ROUTE_DOCS, undescribed } from "./route";
 
-const AllowedOrigins = z.array(Origin).max(50);
+const AllowedOrigins = z.array(Origin).check(z.maxLength(50));
 
 export const CreateTenant = z.strictObject({
   id: TenantId,
-  name: z.string().trim().min(1).max(128),
-  allowedOrigins: AllowedOrigins.default([]),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(128)),
+  allowedOrigins: z._default(AllowedOrigins, []),
   identity: IdentityConfig,
-  rateLimits: RateLimitsConfig.optional(),
-  attachments: AttachmentSettings.optional(),
-  settings: TenantSettings.optional(),
+  rateLimits: z.optional(RateLimitsConfig),
+  attachments: z.optional(AttachmentSettings),
+  settings: z.optional(TenantSettings),
 });
 
 export const PatchTenant = z
   .strictObject({
-    name: z.string().trim().min(1).max(128).optional(),
-    allowedOrigins: AllowedOrigins.optional(),
-    identity: IdentityConfig.optional(),
-    rateLimits: RateLimitsConfig.optional(),
-    attachments: AttachmentSettings.optional(),
-    settings: TenantSettings.optional(),
+    name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(128))),
+    allowedOrigins: z.optional(AllowedOrigins),
+    identity: z.optional(IdentityConfig),
+    rateLimits: z.optional(RateLimitsConfig),
+    attachments: z.optional(AttachmentSettings),
+    settings: z.optional(TenantSettings),
   })
-  .refine((p) => Object.keys(p).length > 0, { message: "nothing to change" });
+  .check(z.refine((p) => Object.keys(p).length > 0, { message: "nothing to change" }));
 
 export const CreateApiKey = z.strictObject({
   role: z.enum(["bot", "agent", "admin"]),
-  name: z.string().trim().min(1).max(128).optional(),
+  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(128))),
 });
 
 export const admin = new Hono<AppEnv>();

@@ -5,7 +5,7 @@
 import { agentStub } from "../directory/stubs";
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
-import * as z from "zod";
+import * as z from "../zod";
 import { signAgentSessionToken, verifyAgentIdentity, type AgentIdentity } from "../auth/agent-token";
 import { mintOpaqueToken, openOpaqueToken, successorToken, tokenHash } from "../auth/opaque-token";
 import type { Tenant } from "../directory/tenants";
@@ -19,14 +19,16 @@ import type { AppEnv } from "./types";
 import { describe, jsonBody, ROUTE_DOCS, undescribed } from "./route";
 import { CloseCode } from "../protocol/wire";
 
-const Token = z.string().min(1).max(8192);
+const Token = z.string().check(z.minLength(1), z.maxLength(8192));
 
 export const AgentSessionRequest = z
-  .strictObject({ tenant: z.string().min(1).max(64), identityToken: Token.optional(), refreshToken: Token.optional() })
-  .refine((b) => (b.identityToken === undefined) !== (b.refreshToken === undefined), {
-    message: "give identityToken or refreshToken (one of them)",
-    path: ["identityToken"],
-  });
+  .strictObject({ tenant: z.string().check(z.minLength(1), z.maxLength(64)), identityToken: z.optional(Token), refreshToken: z.optional(Token) })
+  .check(
+    z.refine((b) => (b.identityToken === undefined) !== (b.refreshToken === undefined), {
+      message: "give identityToken or refreshToken (one of them)",
+      path: ["identityToken"],
+    }),
+  );
 
 /** The answer of POST /v1/agent-sessions. */
 export interface AgentSessionAnswer {

@@ -5,7 +5,7 @@
 import { conversationStub } from "../directory/stubs";
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
-import * as z from "zod";
+import * as z from "../zod";
 import { conversationOfAttachment, newAttachmentId, objectKey } from "../attachments/ids";
 import { contentHeaders, parseRange } from "../attachments/serve";
 import { signContentUrl, verifyContentUrl } from "../attachments/signing";
@@ -29,20 +29,23 @@ import { describe, pathParams, queryOf, ROUTE_DOCS, undescribed } from "./route"
 import { decimalInt } from "./decimal-int";
 
 /** The name as given, without any directory part or control characters. */
-const Filename = z
-  .string()
-  .transform((name) => (name.split(/[\\/]/).pop() ?? "").replace(/[\u0000-\u001f\u007f]/g, "").trim())
-  .pipe(z.string().min(1, "must name the file").max(255));
+const Filename = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((name) => (name.split(/[\\/]/).pop() ?? "").replace(/[\u0000-\u001f\u007f]/g, "").trim()),
+  ),
+  z.string().check(z.minLength(1, "must name the file"), z.maxLength(255)),
+);
 
 const UploadQuery = z.strictObject({
-  conversationId: z.string().refine(isConversationId, "must be a conversation id (cnv_…)"),
+  conversationId: z.string().check(z.refine(isConversationId, "must be a conversation id (cnv_…)")),
   filename: Filename,
 });
 
 const ContentQuery = z.object({
   tenant: TenantId,
   exp: decimalInt(),
-  sig: z.string().max(128),
+  sig: z.string().check(z.maxLength(128)),
 });
 
 /** Who may touch attachments: customer sessions (their own thread, checked by the DO) and any business key. */

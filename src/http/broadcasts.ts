@@ -3,7 +3,7 @@
 // The fan-out itself runs on the BROADCASTS queue (src/broadcast/fan-out.ts).
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
-import * as z from "zod";
+import * as z from "../zod";
 import { finishIfDone } from "../broadcast/completion";
 import { startFanOut } from "../broadcast/fan-out";
 import { watchName } from "../broadcast/watch";
@@ -33,24 +33,21 @@ export const CreateBroadcastBody = z
   .strictObject({
     content: Content,
     topic: TopicId,
-    audience: Audience.optional(),
-    sendAt: z.iso.datetime({ offset: true }).optional(),
-    localTime: z
-      .string()
-      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM, 24-hour")
-      .optional(),
-    maxPerSecond: z.number().int().min(1).max(10_000).optional(),
+    audience: z.optional(Audience),
+    sendAt: z.optional(z.iso.datetime({ offset: true })),
+    localTime: z.optional(z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM, 24-hour"))),
+    maxPerSecond: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10_000))),
   })
-  .refine((b) => !(b.sendAt && b.localTime), { message: "give sendAt or localTime, not both", path: ["localTime"] });
+  .check(z.refine((b) => !(b.sendAt && b.localTime), { message: "give sendAt or localTime, not both", path: ["localTime"] }));
 
 /** POST /v1/broadcasts/estimate body. */
-export const EstimateBody = z.strictObject({ topic: TopicId, audience: Audience.optional() });
+export const EstimateBody = z.strictObject({ topic: TopicId, audience: z.optional(Audience) });
 
 /** GET /v1/broadcasts query. */
 export const ListQuery = z.strictObject({
-  status: z.enum(["scheduled", "running", "completed", "cancelled"]).optional(),
-  cursor: z.string().min(1).max(512).optional(),
-  limit: decimalInt(1, 100).default(25),
+  status: z.optional(z.enum(["scheduled", "running", "completed", "cancelled"])),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
+  limit: z._default(decimalInt(1, 100), 25),
 });
 
 const isCursor = (v: unknown): v is { createdAt: string; id: string } =>

@@ -4,7 +4,7 @@ import { messageSender, noteAuthor } from "../conversation/send-as";
 import { conversationStub, customerStub } from "../directory/stubs";
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
-import * as z from "zod";
+import * as z from "../zod";
 import { isConversationId } from "../ids";
 import type { Access } from "../protocol/access";
 import { Content, PaymentStatus } from "../protocol/content";
@@ -28,77 +28,81 @@ const seqParam = (min: number) => decimalInt(min, Number.MAX_SAFE_INTEGER);
 
 const EventsQuery = z
   .strictObject({
-    after: seqParam(0).optional(),
-    before: seqParam(1).optional(),
-    limit: decimalInt(1, MAX_PAGE).default(100),
+    after: z.optional(seqParam(0)),
+    before: z.optional(seqParam(1)),
+    limit: z._default(decimalInt(1, MAX_PAGE), 100),
   })
-  .refine((q) => q.after === undefined || q.before === undefined, {
-    message: "use after or before, not both",
-    path: ["before"],
-  });
+  .check(
+    z.refine((q) => q.after === undefined || q.before === undefined, {
+      message: "use after or before, not both",
+      path: ["before"],
+    }),
+  );
 
-export const CreateConversation = z.strictObject({ ref: z.string().min(1).max(256).optional() });
+export const CreateConversation = z.strictObject({ ref: z.optional(z.string().check(z.minLength(1), z.maxLength(256))) });
 
 export const SendMessage = z.strictObject({
   clientId: ClientId,
   content: Content,
-  sender: BusinessSender.optional(),
+  sender: z.optional(BusinessSender),
 });
 
 /** Handover metadata: a JSON object (free-form) of at most 1 KiB. */
 const HandoverMetadata = z
   .record(z.string(), z.unknown())
-  .refine((m) => new TextEncoder().encode(JSON.stringify(m)).byteLength <= 1024, "metadata is limited to 1 KiB of JSON");
+  .check(z.refine((m) => new TextEncoder().encode(JSON.stringify(m)).byteLength <= 1024, "metadata is limited to 1 KiB of JSON"));
 
 export const HandoverRequest = z.strictObject({
   owner: z.enum(["bot", "agent"]),
-  agentId: z.string().min(1).max(128).optional(),
-  reason: z.string().min(1).max(256).optional(),
-  metadata: HandoverMetadata.optional(),
-  ifEpoch: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  agentId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  metadata: z.optional(HandoverMetadata),
+  ifEpoch: z.optional(z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER))),
 });
 
-const Label = z.string().regex(/^[a-z0-9_:-]{1,32}$/, "labels are 1..32 of a-z 0-9 _ : -");
+const Label = z.string().check(z.regex(/^[a-z0-9_:-]{1,32}$/, "labels are 1..32 of a-z 0-9 _ : -"));
 
 export const PatchConversation = z
   .strictObject({
-    status: z.enum(["open", "pending", "snoozed", "resolved"]).optional(),
-    snoozedUntil: z.iso.datetime({ offset: true }).nullable().optional(),
-    assignee: z.string().min(1).max(128).nullable().optional(),
-    labels: z.array(Label).max(20).optional(),
+    status: z.optional(z.enum(["open", "pending", "snoozed", "resolved"])),
+    snoozedUntil: z.optional(z.nullable(z.iso.datetime({ offset: true }))),
+    assignee: z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(128)))),
+    labels: z.optional(z.array(Label).check(z.maxLength(20))),
   })
-  .superRefine((b, ctx) => {
-    if (Object.keys(b).length === 0) ctx.addIssue({ code: "custom", path: [], message: "nothing to change" });
-    if (b.status === "snoozed" && !b.snoozedUntil) {
-      ctx.addIssue({ code: "custom", path: ["snoozedUntil"], message: "required with status snoozed" });
-    }
-    if (b.snoozedUntil && b.status !== "snoozed") {
-      ctx.addIssue({ code: "custom", path: ["snoozedUntil"], message: "goes with status snoozed" });
-    }
-  });
+  .check(
+    z.superRefine((b, ctx) => {
+      if (Object.keys(b).length === 0) ctx.addIssue({ code: "custom", path: [], message: "nothing to change" });
+      if (b.status === "snoozed" && !b.snoozedUntil) {
+        ctx.addIssue({ code: "custom", path: ["snoozedUntil"], message: "required with status snoozed" });
+      }
+      if (b.snoozedUntil && b.status !== "snoozed") {
+        ctx.addIssue({ code: "custom", path: ["snoozedUntil"], message: "goes with status snoozed" });
+      }
+    }),
+  );
 
-export const NoteRequest = z.strictObject({ clientId: ClientId, text: NoteText, sender: BusinessSender.optional() });
+export const NoteRequest = z.strictObject({ clientId: ClientId, text: NoteText, sender: z.optional(BusinessSender) });
 
 const DirectoryQuerySchema = z.strictObject({
-  status: z.enum(["open", "pending", "snoozed", "resolved"]).optional(),
-  assignee: z.string().min(1).max(128).optional(),
-  owner: z.enum(["bot", "agent"]).optional(),
-  label: Label.optional(),
-  q: z.string().trim().min(1).max(128).optional(),
-  sort: z.enum(["updated", "waiting", "created"]).default("updated"),
-  cursor: z.string().min(1).max(2048).optional(),
-  limit: decimalInt(1, 100).default(25),
-  counts: z.enum(["true", "false", "1", "0"]).optional(),
+  status: z.optional(z.enum(["open", "pending", "snoozed", "resolved"])),
+  assignee: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  owner: z.optional(z.enum(["bot", "agent"])),
+  label: z.optional(Label),
+  q: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(128))),
+  sort: z._default(z.enum(["updated", "waiting", "created"]), "updated"),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+  limit: z._default(decimalInt(1, 100), 25),
+  counts: z.optional(z.enum(["true", "false", "1", "0"])),
 });
 
 const NotesQuery = z.strictObject({
-  after: z.string().min(1).max(64).optional(),
-  limit: decimalInt(1, MAX_PAGE).default(100),
+  after: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  limit: z._default(decimalInt(1, MAX_PAGE), 100),
 });
 
 export const PaymentUpdate = z.strictObject({ status: PaymentStatus });
 
-export const ReadRequest = z.strictObject({ seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) });
+export const ReadRequest = z.strictObject({ seq: z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)) });
 
 /** The conversation's DO, addressed by tenant so no credential reaches another tenant's thread. */
 function conversationOf(c: Context<AppEnv>, access: Access) {

@@ -3,7 +3,7 @@
 // Number(), which takes "0x2" as 2, "1e2" as 100 and "" or " " as 0 — a typo
 // then reads the wrong page instead of getting the 400 that names the
 // parameter (API.md "Errors").
-import * as z from "zod";
+import * as z from "../zod";
 
 const DIGITS = /^\d{1,16}$/;
 
@@ -11,23 +11,23 @@ const DIGITS = /^\d{1,16}$/;
  * A query or path parameter holding an integer from `min` to `max`
  * (inclusive; unbounded when absent), written in decimal digits: anything
  * else is the field error "must be a whole number in decimal digits", a
- * number out of bounds zod's own (then 400 invalid_request). `.optional()`
- * and `.default(n)` as usual. The OpenAPI document shows an integer with
+ * number out of bounds zod's own (then 400 invalid_request). `z.optional(…)`
+ * and `z._default(…, n)` as usual. The OpenAPI document shows an integer with
  * these bounds (src/http/openapi.ts adds the default). The bounds are given,
- * not read back from a schema: zod's getters for them need its JSON Schema
- * code, which the Worker's bundle leaves out (wrangler.toml [alias]).
+ * not read back from a schema: zod/mini's schemas have no getters for them.
  */
 export function decimalInt(min?: number, max?: number) {
-  let inner = z.number().int();
+  const bounds: z.core.$ZodCheck<number>[] = [z.int()];
   const doc: Record<string, unknown> = { type: "integer", pattern: undefined };
   if (min !== undefined) {
-    inner = inner.min(min);
+    bounds.push(z.gte(min));
     doc.minimum = min;
   }
   if (max !== undefined) {
     doc.maximum = max;
     // int() already stops at Number.MAX_SAFE_INTEGER: a second check would name the same error twice.
-    if (max < Number.MAX_SAFE_INTEGER) inner = inner.max(max);
+    if (max < Number.MAX_SAFE_INTEGER) bounds.push(z.lte(max));
   }
-  return z.string().regex(DIGITS, "must be a whole number in decimal digits").transform(Number).pipe(inner).meta(doc);
+  const digits = z.pipe(z.string().check(z.regex(DIGITS, "must be a whole number in decimal digits")), z.transform(Number));
+  return z.pipe(digits, z.number().check(...bounds)).register(z.globalRegistry, doc);
 }

@@ -7,7 +7,7 @@ import { Hono } from "hono/tiny";
 import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { SignJWT } from "jose";
-import * as z from "zod";
+import * as z from "../zod";
 import { AGENT_AUDIENCE } from "../auth/agent-token";
 import { IDENTITY_AUDIENCE } from "../auth/identity-token";
 import { DEMO } from "../directory/dev-seed";
@@ -19,8 +19,8 @@ import { jsonBody } from "./route";
 const TOKEN_TTL_S = 600;
 
 export const DemoTokenRequest = z.strictObject({
-  sub: z.string().trim().min(1).max(128),
-  name: z.string().trim().min(1).max(128).optional(),
+  sub: z.string().check(z.trim(), z.minLength(1), z.maxLength(128)),
+  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(128))),
 });
 export type DemoTokenRequest = z.infer<typeof DemoTokenRequest>;
 
@@ -44,9 +44,9 @@ export async function mintDemoToken(settings: Pick<Settings, "devSeed">, request
 }
 
 export const DemoAgentTokenRequest = z.strictObject({
-  sub: z.string().trim().min(1).max(128),
-  name: z.string().trim().min(1).max(128).optional(),
-  role: z.enum(["agent", "supervisor"]).optional(),
+  sub: z.string().check(z.trim(), z.minLength(1), z.maxLength(128)),
+  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(128))),
+  role: z.optional(z.enum(["agent", "supervisor"])),
 });
 export type DemoAgentTokenRequest = z.infer<typeof DemoAgentTokenRequest>;
 

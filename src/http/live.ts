@@ -3,7 +3,7 @@
 // the Conversation DO, which then owns the socket (hibernation, replay, frames).
 import { agentStub, conversationStub } from "../directory/stubs";
 import { Hono } from "hono/tiny";
-import * as z from "zod";
+import * as z from "../zod";
 import { liveRequest } from "../protocol/socket-opening";
 import { isConversationId } from "../ids";
 import type { Access } from "../protocol/access";
@@ -17,11 +17,11 @@ import { describe, onConversation, queryOf, ROUTE_DOCS, undescribed } from "./ro
 import { decimalInt } from "./decimal-int";
 
 const LiveQuery = z.object({
-  after: decimalInt(0, Number.MAX_SAFE_INTEGER).default(0),
+  after: z._default(decimalInt(0, Number.MAX_SAFE_INTEGER), 0),
   /** `batch`: the replay as `events` frames (API.md "Live"); absent or `event`: one frame per event. */
-  [REPLAY_BATCH_QUERY.name]: z.enum(["event", REPLAY_BATCH_QUERY.value]).optional(),
+  [REPLAY_BATCH_QUERY.name]: z.optional(z.enum(["event", REPLAY_BATCH_QUERY.value])),
   /** `1`: a direct socket, for a client that sends a frame on open (API.md "Direct sockets"); absent or `0`: relayed. */
-  [DIRECT_QUERY.name]: z.enum(["0", DIRECT_QUERY.value]).optional(),
+  [DIRECT_QUERY.name]: z.optional(z.enum(["0", DIRECT_QUERY.value])),
 });
 
 export function offeredProtocols(header: string | undefined): string[] {

@@ -15,7 +15,7 @@ import type { AppEnv } from "./types";
 
 const problem = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
 
-function schemaOf(schema: z.ZodType): Record<string, unknown> {
+function schemaOf(schema: z.core.$ZodType): Record<string, unknown> {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   return rest;
 }

@@ -2,7 +2,7 @@
 // broadcasts"): list with label/q filters and keyset paging, one person,
 // change labels and timezone.
 import { Hono } from "hono/tiny";
-import * as z from "zod";
+import * as z from "../zod";
 import { findPerson, listPeople, patchPerson } from "../broadcast/people";
 import { LABEL_PATTERN } from "../broadcast/label-expr";
 import { isTimeZone } from "../broadcast/local-time";
@@ -13,25 +13,25 @@ import type { AppEnv } from "./types";
 import { describe, jsonBody, queryOf, ROUTE_DOCS, undescribed } from "./route";
 import { decimalInt } from "./decimal-int";
 
-const Label = z.string().regex(LABEL_PATTERN, "a label is 1..32 of [a-z0-9_:-]");
+const Label = z.string().check(z.regex(LABEL_PATTERN, "a label is 1..32 of [a-z0-9_:-]"));
 
 /** GET /v1/people query. */
 export const PeopleQuery = z.strictObject({
-  label: Label.optional(),
-  q: z.string().min(1).max(128).optional(),
-  cursor: z.string().min(1).max(512).optional(),
-  limit: decimalInt(1, 100).default(25),
+  label: z.optional(Label),
+  q: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
+  limit: z._default(decimalInt(1, 100), 25),
 });
 
 /** PATCH /v1/people/:userId body. */
 export const PatchPersonBody = z
   .strictObject({
-    labels: z
-      .strictObject({ add: z.array(Label).max(50).default([]), remove: z.array(Label).max(50).default([]) })
-      .optional(),
-    timezone: z.string().max(64).refine(isTimeZone, "must be an IANA timezone such as Europe/Berlin").nullable().optional(),
+    labels: z.optional(
+      z.strictObject({ add: z._default(z.array(Label).check(z.maxLength(50)), []), remove: z._default(z.array(Label).check(z.maxLength(50)), []) }),
+    ),
+    timezone: z.optional(z.nullable(z.string().check(z.maxLength(64), z.refine(isTimeZone, "must be an IANA timezone such as Europe/Berlin")))),
   })
-  .refine((p) => p.labels !== undefined || p.timezone !== undefined, { message: "nothing to change" });
+  .check(z.refine((p) => p.labels !== undefined || p.timezone !== undefined, { message: "nothing to change" }));
 
 const isCursor = (v: unknown): v is { after: string } =>
   typeof v === "object" && v !== null && typeof (v as { after?: unknown }).after === "string";

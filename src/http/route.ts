@@ -7,7 +7,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
 import type { DescribeRouteOptions } from "hono-openapi";
-import type * as z from "zod";
+import type * as z from "../zod";
 import type { AppEnv } from "./types";
 import { parseWith, readJson } from "./validate";
 
@@ -17,7 +17,7 @@ export { ROUTE_DOCS } from "./route-docs";
 export const ROUTE_DOC = Symbol.for("carryover.route-doc");
 
 /** What one middleware contributes to the document: the route's description, or a validated input. */
-export type RouteDoc = { spec: DescribeRouteOptions } | { target: "json" | "query"; schema: z.ZodType };
+export type RouteDoc = { spec: DescribeRouteOptions } | { target: "json" | "query"; schema: z.ZodMiniType };
 
 type Marked<M> = M & { [ROUTE_DOC]: RouteDoc };
 
@@ -63,11 +63,11 @@ export function pathParams(schemas: Record<string, NonNullable<Parameter["schema
 /** The `:id` of /v1/conversations/:id/… */
 export const onConversation = pathParams({ id: { type: "string", pattern: "^cnv_[0-9A-Za-z]{22}$" } });
 
-type Validated<T extends "json" | "query", S extends z.ZodType> = Marked<
+type Validated<T extends "json" | "query", S extends z.ZodMiniType> = Marked<
   MiddlewareHandler<AppEnv, string, { out: { [K in T]: z.output<S> } }>
 >;
 
-interface BodyOptions<S extends z.ZodType> {
+interface BodyOptions<S extends z.ZodMiniType> {
   /** An empty body (no Content-Type, or Content-Length 0) stands for `{}`. */
   optional?: boolean;
   /** The schema that validates, when it depends on the deployment (the published `schema` is its strictest form). */
@@ -84,7 +84,7 @@ function emptyBody(c: Context<AppEnv>): boolean {
  * 413 over 64 KiB (chunked bodies too), 400 for bad UTF-8, bad JSON or every
  * schema error (with its path). `c.req.valid("json")` is the parsed value.
  */
-export function jsonBody<S extends z.ZodType>(schema: S, options: BodyOptions<S> = {}): Validated<"json", S> {
+export function jsonBody<S extends z.ZodMiniType>(schema: S, options: BodyOptions<S> = {}): Validated<"json", S> {
   return Object.assign(
     async function validBody(c: Context<AppEnv>, next: () => Promise<void>) {
       const value = options.optional && emptyBody(c) ? {} : await readJson(c);
@@ -97,7 +97,7 @@ export function jsonBody<S extends z.ZodType>(schema: S, options: BodyOptions<S>
 }
 
 /** The query string checked against `schema` (400 with the path of every error); `c.req.valid("query")`. */
-export function queryOf<S extends z.ZodType>(schema: S): Validated<"query", S> {
+export function queryOf<S extends z.ZodMiniType>(schema: S): Validated<"query", S> {
   return Object.assign(
     async function validQuery(c: Context<AppEnv>, next: () => Promise<void>) {
       c.req.addValidatedData("query", parseWith(schema, c.req.query(), "query") as object);

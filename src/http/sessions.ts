@@ -5,7 +5,7 @@
 import { customerStub } from "../directory/stubs";
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
-import * as z from "zod";
+import * as z from "../zod";
 import { verifyHandoffToken } from "../auth/handoff-token";
 import { verifyIdentityToken } from "../auth/identity-token";
 import { mintOpaqueToken, openOpaqueToken, successorToken, tokenHash } from "../auth/opaque-token";
@@ -25,26 +25,28 @@ import type { SessionAnswer } from "../protocol/session";
 import type { AppEnv } from "./types";
 import { describe, jsonBody, ROUTE_DOCS, undescribed } from "./route";
 
-const DeviceId = z.string().regex(/^dev_[A-Za-z0-9]{8,64}$/, "must be a device id (dev_…)");
-const Token = z.string().min(1).max(8192);
+const DeviceId = z.string().check(z.regex(/^dev_[A-Za-z0-9]{8,64}$/, "must be a device id (dev_…)"));
+const Token = z.string().check(z.minLength(1), z.maxLength(8192));
 
 export const SessionRequest = z
   .strictObject({
-    tenant: z.string().min(1).max(64),
-    deviceId: DeviceId.optional(),
-    identityToken: Token.optional(),
-    guestToken: Token.optional(),
-    handoffToken: Token.optional(),
-    refreshToken: Token.optional(),
+    tenant: z.string().check(z.minLength(1), z.maxLength(64)),
+    deviceId: z.optional(DeviceId),
+    identityToken: z.optional(Token),
+    guestToken: z.optional(Token),
+    handoffToken: z.optional(Token),
+    refreshToken: z.optional(Token),
   })
-  .superRefine((body, ctx) => {
-    // One proof per request; a guest token goes alone or with an identity token (merge).
-    const given = (["identityToken", "handoffToken", "refreshToken"] as const).filter((k) => body[k] !== undefined);
-    if (given.length > 1) ctx.addIssue({ code: "custom", path: [given[1]!], message: `cannot be combined with ${given[0]}` });
-    if (body.guestToken !== undefined && (body.handoffToken !== undefined || body.refreshToken !== undefined)) {
-      ctx.addIssue({ code: "custom", path: ["guestToken"], message: "goes alone or with an identityToken" });
-    }
-  });
+  .check(
+    z.superRefine((body, ctx) => {
+      // One proof per request; a guest token goes alone or with an identity token (merge).
+      const given = (["identityToken", "handoffToken", "refreshToken"] as const).filter((k) => body[k] !== undefined);
+      if (given.length > 1) ctx.addIssue({ code: "custom", path: [given[1]!], message: `cannot be combined with ${given[0]}` });
+      if (body.guestToken !== undefined && (body.handoffToken !== undefined || body.refreshToken !== undefined)) {
+        ctx.addIssue({ code: "custom", path: ["guestToken"], message: "goes alone or with an identityToken" });
+      }
+    }),
+  );
 type SessionRequest = z.infer<typeof SessionRequest>;
 
 

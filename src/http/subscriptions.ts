@@ -1,7 +1,7 @@
 // Topics (admin) and a customer's own subscriptions (API.md "People,
 // subscriptions and broadcasts").
 import { Hono } from "hono/tiny";
-import * as z from "zod";
+import * as z from "../zod";
 import { findTopic, listTopics, putTopic, subscribe, subscriptionsOf, TopicId, unsubscribe } from "../broadcast/subscriptions";
 import { ServiceError } from "../protocol/errors";
 import { authenticate, businessOf, businessOnly, customerOf } from "./auth";
@@ -11,8 +11,8 @@ import { parseWith } from "./validate";
 
 /** PUT /v1/topics/:topic body. */
 export const PutTopicBody = z.strictObject({
-  name: z.string().trim().min(1).max(128),
-  description: z.string().trim().min(1).max(1024).optional(),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(128)),
+  description: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(1024))),
 });
 
 function topicParam(value: string): string {

@@ -3,7 +3,7 @@
 // the path of every error).
 // Routes use these through their declarations (src/http/route.ts).
 import type { Context } from "hono";
-import type * as z from "zod";
+import type * as z from "../zod";
 import { ServiceError, type FieldError } from "../protocol/errors";
 import { loneSurrogateAt, NOT_UNICODE_TEXT, wellFormed } from "../protocol/text";
 
@@ -19,7 +19,7 @@ export const MAX_FIELD_ERRORS = 20;
  * them at their object's, in one message listing them all). An issue of the
  * whole value (no path) is named `whole`: "(body)", "(query)" or "(path)".
  */
-export function fieldErrors(error: z.ZodError, whole = "(body)"): FieldError[] {
+export function fieldErrors(error: z.core.$ZodError, whole = "(body)"): FieldError[] {
   const name = (path: PropertyKey[]) => path.map(String).join(".") || whole;
   return error.issues
     .flatMap((issue) =>
@@ -35,7 +35,7 @@ export function fieldErrors(error: z.ZodError, whole = "(body)"): FieldError[] {
  * with fieldErrors. `what`: "request body", "query" or "path".
  * @throws ServiceError invalid_request
  */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what = "request body"): z.output<S> {
+export function parseWith<S extends z.ZodMiniType>(schema: S, value: unknown, what = "request body"): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new ServiceError("invalid_request", `${what} is invalid`, { errors: fieldErrors(parsed.error, what === "request body" ? "(body)" : `(${what})`) });

@@ -4,7 +4,7 @@
 import { conversationStub } from "../directory/stubs";
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
-import * as z from "zod";
+import * as z from "../zod";
 import { settingsOf } from "../env";
 import { isConversationId } from "../ids";
 import type { BusinessAccess } from "../protocol/access";
@@ -30,44 +30,46 @@ import { decimalInt } from "./decimal-int";
 
 const EventTypes = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))
-  .min(1)
-  .max(WEBHOOK_EVENT_TYPES.length)
-  .refine((types) => new Set(types).size === types.length, "each event type once");
+  .check(
+    z.minLength(1),
+    z.maxLength(WEBHOOK_EVENT_TYPES.length),
+    z.refine((types) => new Set(types).size === types.length, "each event type once"),
+  );
 
 /** Every event goes to every subscribed endpoint: a bound keeps one append's fan-out small. */
 const MAX_ENDPOINTS = 20;
 
-const Description = z.string().trim().min(1).max(256);
+const Description = z.string().check(z.trim(), z.minLength(1), z.maxLength(256));
 
 function urlField(dev: boolean) {
-  return z
-    .string()
-    .max(2048)
-    .superRefine((value, ctx) => {
+  return z.string().check(
+    z.maxLength(2048),
+    z.superRefine((value, ctx) => {
       const problem = webhookUrlProblem(value, dev);
       if (problem) ctx.addIssue({ code: "custom", message: problem });
-    });
+    }),
+  );
 }
 
 function createSchema(dev: boolean) {
   return z.strictObject({
     url: urlField(dev),
     events: EventTypes,
-    description: Description.optional(),
-    bot: z.boolean().optional(),
+    description: z.optional(Description),
+    bot: z.optional(z.boolean()),
   });
 }
 
 function patchSchema(dev: boolean) {
   return z
     .strictObject({
-      url: urlField(dev).optional(),
-      events: EventTypes.optional(),
-      description: Description.nullable().optional(),
-      bot: z.boolean().optional(),
-      disabled: z.boolean().optional(),
+      url: z.optional(urlField(dev)),
+      events: z.optional(EventTypes),
+      description: z.optional(z.nullable(Description)),
+      bot: z.optional(z.boolean()),
+      disabled: z.optional(z.boolean()),
     })
-    .refine((p) => Object.keys(p).length > 0, { message: "nothing to change" });
+    .check(z.refine((p) => Object.keys(p).length > 0, { message: "nothing to change" }));
 }
 
 /** The request bodies as published (/openapi.json); the URL rule itself is checked in code. */
@@ -75,10 +77,10 @@ const CreateEndpointBody = createSchema(false);
 const PatchEndpointBody = patchSchema(false);
 
 const DeliveriesQuery = z.strictObject({
-  status: z.enum(["pending", "failed", "succeeded"]).optional(),
-  conversationId: z.string().refine(isConversationId, "not a conversation id").optional(),
-  cursor: z.string().min(1).max(512).optional(),
-  limit: decimalInt(1, 100).default(50),
+  status: z.optional(z.enum(["pending", "failed", "succeeded"])),
+  conversationId: z.optional(z.string().check(z.refine(isConversationId, "not a conversation id"))),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
+  limit: z._default(decimalInt(1, 100), 50),
 });
 
 export const Recover = z.strictObject({ since: z.iso.datetime({ offset: true }) });

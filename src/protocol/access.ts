@@ -2,7 +2,7 @@
 // Stated once: the zod schema below is the shape, the types are inferred from
 // it, and parsing with it is how an Access is copied (unknown keys dropped)
 // into a socket's opening header and its hibernation attachment.
-import * as z from "zod";
+import * as z from "../zod";
 
 export const CustomerAccess = z.object({
   kind: z.literal("customer"),
@@ -11,7 +11,7 @@ export const CustomerAccess = z.object({
   deviceId: z.string(),
   sessionId: z.string(),
   guest: z.boolean(),
-  name: z.string().optional(),
+  name: z.optional(z.string()),
 });
 export type CustomerAccess = z.infer<typeof CustomerAccess>;
 
@@ -32,7 +32,7 @@ export const BusinessAccess = z.object({
   /** The API key's id, or `agent:<sessionId>` for an agent session. */
   keyId: z.string(),
   /** Present for agent sessions: the sender of everything they write is this agent. */
-  agent: AgentAccess.optional(),
+  agent: z.optional(AgentAccess),
 });
 export type BusinessAccess = z.infer<typeof BusinessAccess>;
 

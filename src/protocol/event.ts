@@ -1,5 +1,5 @@
 // Events of a conversation's log (API.md "Event") and the sender that wrote them.
-import * as z from "zod";
+import * as z from "../zod";
 import type { Attachment } from "./attachment";
 import type { Content, PaymentStatus, Role } from "./content";
 import { cleanName } from "./names";
@@ -84,25 +84,26 @@ export type Event =
 export type EventDraft = Event extends infer E ? (E extends Event ? Omit<E, "seq" | "id" | "at"> : never) : never;
 
 /** A display name as given (bounded), then cleaned (src/protocol/names.ts); nothing visible left → 400. */
-export const DisplayName = z
-  .string()
-  .max(1024)
-  .transform((raw, ctx) => {
+export const DisplayName = z.pipe(
+  z.string().check(z.maxLength(1024)),
+  z.transform((raw, ctx) => {
     const name = cleanName(raw);
     if (name === undefined) {
-      ctx.addIssue({ code: "custom", message: "must contain visible characters" });
+      // zod/mini's transforms have no ctx.addIssue: the issue it would add, pushed as is.
+      ctx.issues.push({ code: "custom", message: "must contain visible characters", input: raw });
       return z.NEVER;
     }
     return name;
-  });
+  }),
+);
 
 export const BusinessSender = z.strictObject({
   role: z.enum(["bot", "agent"]),
-  id: z.string().min(1).max(128),
-  name: DisplayName.optional(),
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  name: z.optional(DisplayName),
 });
 
-export const ClientId = z.string().min(1).max(64);
+export const ClientId = z.string().check(z.minLength(1), z.maxLength(64));
 
 export interface ConversationInfo {
   id: string;

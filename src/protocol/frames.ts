@@ -2,7 +2,7 @@
 // schemas of client frames, a parser that turns any malformed client frame
 // into null, and the exact encoding of server frames. What the SDK and the
 // widget share with the Worker (constants, frame types, decoder) is ./wire.
-import * as z from "zod";
+import * as z from "../zod";
 import { Content } from "./content";
 import { BusinessSender, ClientId, type Event, type Sender } from "./event";
 import { LONE_SURROGATE, loneSurrogateAt, NOT_UNICODE_TEXT, wellFormed } from "./text";
@@ -23,7 +23,7 @@ export type {
   TypingStateFrame,
 } from "./wire";
 
-const Seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const Seq = z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
 
 /**
  * Appends a message, exactly like `POST /v1/conversations/:id/messages`.
@@ -33,7 +33,7 @@ export const SendFrame = z.strictObject({
   type: z.literal("send"),
   clientId: ClientId,
   content: Content,
-  sender: BusinessSender.optional(),
+  sender: z.optional(BusinessSender),
 });
 export type SendFrame = z.infer<typeof SendFrame>;
 
@@ -48,7 +48,7 @@ export type ReadFrame = z.infer<typeof ReadFrame>;
 export const TypingFrame = z.strictObject({
   type: z.literal("typing"),
   state: z.enum(["on", "off"]),
-  sender: BusinessSender.optional(),
+  sender: z.optional(BusinessSender),
 });
 export type TypingFrame = z.infer<typeof TypingFrame>;
 

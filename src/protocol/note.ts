@@ -1,6 +1,7 @@
 // Internal notes (API.md "Conversation state for the business"): written by
 // the business beside a conversation's log, never in it. `afterSeq` places a
 // note in the agent's transcript, after the event with that seq.
+import * as z from "../zod";
 import { words } from "./content";
 import type { Sender } from "./event";
 
@@ -12,4 +13,4 @@ export interface Note {
   text: string;
 }
 
-export const NoteText = words(4096).min(1);
+export const NoteText = words(4096).check(z.minLength(1));

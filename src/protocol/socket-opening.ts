@@ -4,7 +4,7 @@
 // (src/conversation/conversation.ts, src/inbox-feed/feed.ts). The identity
 // rides in one header that only the Worker sets: a client's own headers never
 // reach a Durable Object, because the Worker builds a fresh request.
-import * as z from "zod";
+import * as z from "../zod";
 import { Access, accessCopy } from "./access";
 
 /** One kind of socket opening: the Worker's request and the object's reading of it. */
@@ -15,7 +15,7 @@ export interface SocketOpening<T> {
   of(request: Request): T | null;
 }
 
-function socketOpening<T>(url: string, header: string, schema: z.ZodType<T>): SocketOpening<T> {
+function socketOpening<T>(url: string, header: string, schema: z.ZodMiniType<T>): SocketOpening<T> {
   return {
     request: (opening) => new Request(url, { headers: { upgrade: "websocket", [header]: JSON.stringify(opening) } }),
     of: (request) => {
@@ -35,9 +35,9 @@ function socketOpening<T>(url: string, header: string, schema: z.ZodType<T>): So
 /** A thread's live socket (GET /v1/conversations/:id/live): who, the seq the replay starts after, whether it is batched. */
 export const LiveOpening = z.strictObject({
   access: Access,
-  after: z.number().int().nonnegative(),
+  after: z.number().check(z.int(), z.gte(0)),
   /** The client asked for a batched replay (`?replay=batch`). */
-  batch: z.boolean().optional(),
+  batch: z.optional(z.boolean()),
 });
 export type LiveOpening = z.infer<typeof LiveOpening>;
 
@@ -55,7 +55,7 @@ export const liveOpeningOf = liveOpening.of;
  * An inbox feed socket (GET /v1/inbox/live) on the tenant's hub; also its
  * hibernation attachment. `agentSession` is null for an API key.
  */
-export const InboxOpening = z.object({ tenant: z.string(), agentSession: z.string().nullable() });
+export const InboxOpening = z.object({ tenant: z.string(), agentSession: z.nullable(z.string()) });
 export type InboxOpening = z.infer<typeof InboxOpening>;
 
 const inboxOpening = socketOpening("https://inbox.internal/live", "x-carryover-inbox", InboxOpening);

@@ -1,6 +1,6 @@
 // Which limits apply: defaults, overridden by vars, overridden per tenant.
 // Vars read "<limit>/<seconds>" (e.g. "60/60") or "off".
-import * as z from "zod";
+import * as z from "../zod";
 import type { Env } from "../env";
 import { ServiceError } from "../protocol/errors";
 import { LeasedBuckets, type KeepAlive } from "./leased-buckets";
@@ -46,15 +46,15 @@ export const LIMIT_VARS: Record<LimitName, keyof Env> = {
 };
 
 export const BucketLimitSchema = z.strictObject({
-  limit: z.number().int().min(1).max(1_000_000),
-  periodSeconds: z.number().int().min(1).max(86_400),
+  limit: z.number().check(z.int(), z.gte(1), z.lte(1_000_000)),
+  periodSeconds: z.number().check(z.int(), z.gte(1), z.lte(86_400)),
 });
 
 /** Per-tenant overrides; `null` turns a limit off for the tenant. */
 export const RateLimitsConfig = z.strictObject(
-  Object.fromEntries(LIMIT_NAMES.map((name) => [name, BucketLimitSchema.nullable().optional()])) as Record<
+  Object.fromEntries(LIMIT_NAMES.map((name) => [name, z.optional(z.nullable(BucketLimitSchema))])) as Record<
     LimitName,
-    z.ZodOptional<z.ZodNullable<typeof BucketLimitSchema>>
+    z.ZodMiniOptional<z.ZodMiniNullable<typeof BucketLimitSchema>>
   >,
 );
 export type RateLimitsConfig = z.infer<typeof RateLimitsConfig>;
