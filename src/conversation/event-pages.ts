@@ -25,6 +25,14 @@ export interface PageQuery {
 }
 
 /**
+ * Bytes of event JSON per page, about: a page stops at the event that passes
+ * it (the first always comes), so the page SQLite assembles stays under the
+ * 2 MB a string may have (Cloudflare's Durable Object SQL limits), whatever
+ * `limit` asks; `hasMore` and the cursor then lead on.
+ */
+export const PAGE_BYTES = 1_000_000;
+
+/**
  * The page as `{ events, hasMore, cursor }` JSON text for `access`, each
  * event `{"seq","id","at",…body}` (the member order the API has always
  * answered with). The cursor is the last event's seq (after) or the first's
@@ -38,10 +46,14 @@ export function eventsPageJson(sql: SqlStorage, access: Access, query: PageQuery
   const page = sql
     .exec<PageRow>(
       `SELECT group_concat(iif(?1 AND type='conversation.updated',char(1)||e||char(1),e),',' ORDER BY seq) text,min(seq) lo,max(seq) hi FROM
-(SELECT seq,type,'{"seq":'||seq||',"id":'||json_quote(id)||',"at":'||json_quote(at)||','||substr(body,2) e FROM events WHERE ${before ? "seq<?2 ORDER BY seq DESC" : "seq>?2 ORDER BY seq"} LIMIT ?3)`,
+(SELECT seq,type,e FROM (SELECT seq,type,e,n,sum(n) OVER (ORDER BY seq${before ? " DESC" : ""}) run FROM
+(SELECT seq,type,e,length(CAST(e AS BLOB)) n FROM
+(SELECT seq,type,'{"seq":'||seq||',"id":'||json_quote(id)||',"at":'||json_quote(at)||','||substr(body,2) e FROM events WHERE ${before ? "seq<?2 ORDER BY seq DESC" : "seq>?2 ORDER BY seq"} LIMIT ?3)))
+WHERE run-n<?4)`,
       access.kind === "customer" ? 1 : 0,
       from,
       query.limit,
+      PAGE_BYTES,
     )
     .one();
   const text = (page.text ?? "").replace(/\x01([^\x01]*)\x01/g, (_, json: string) => JSON.stringify(eventForCustomer(JSON.parse(json) as Event)));

@@ -55,11 +55,11 @@ export function weightOf(write: DirectoryWrite): number {
 }
 
 /**
- * Characters of message text per full-text statement: one statement's JSON
- * stays far under D1's 2 MB per value (4,096-character texts, up to 3 bytes
- * a character, escaped).
+ * Characters of JSON per bound value (message texts, directory rows): a
+ * value stays far under D1's 2 MB per string (up to 3 bytes a character,
+ * escaped). A batch binds its rows and texts in as many values as it needs.
  */
-const TEXT_CHARS_PER_STATEMENT = 200_000;
+const CHARS_PER_VALUE = 200_000;
 
 /**
  * The current epoch of the tenant named by the SQL expression `tenant`: its
@@ -100,22 +100,31 @@ async function startRun(db: D1Database, tenant: string): Promise<number> {
  */
 export async function upsertDirectories(db: D1Database, writes: readonly DirectoryWrite[], now = new Date()): Promise<void> {
   if (writes.length === 0) return;
-  const rows = JSON.stringify(writes.map((w) => storedOf(w)));
+  // Many conversations' rows (up to a few KB each) in values of at most CHARS_PER_VALUE.
+  const rowValues = chunked(
+    writes.map((w) => JSON.stringify(storedOf(w))),
+    (row) => row.length,
+  ).map((rows) => `[${rows.join(",")}]`);
   const statements: D1PreparedStatement[] = [
     // The row each write replaces (a higher version) goes to the history, for paging runs under way —
     // only if one may see it: written in an epoch before the current one.
-    db
-      .prepare(
+    ...rowValues.map((rows) =>
+      db
+        .prepare(
         `INSERT OR IGNORE INTO directory_history (tenant, id, rev, replaced_rev, replaced_at, status, owner, assignee, labels,
            customer_id, customer_name, waiting_since, created_at, updated_at)
          SELECT d.tenant, d.id, d.rev, ${epochOf("d.tenant")}, ?, d.status, d.owner, d.assignee, d.labels, d.customer_id,
            d.customer_name, d.waiting_since, d.created_at, d.updated_at
          FROM json_each(?) AS j JOIN directory AS d ON d.tenant = j.value ->> 'tenant' AND d.id = j.value ->> 'id'
          WHERE d.version < j.value ->> 'version' AND d.rev < ${epochOf("d.tenant")}`,
-      )
-      .bind(now.toISOString(), rows),
+        )
+        .bind(now.toISOString(), rows),
+    ),
     // Texts above the stored row's indexed seq only: a repeated push indexes nothing twice (before the upsert moves it).
-    ...textChunks(writes).map((texts) =>
+    ...chunked(
+      writes.flatMap(({ entry, texts }) => texts.map((t): [string, string, number, string] => [entry.tenant, entry.id, t.seq, t.text])),
+      (t) => t[3].length,
+    ).map((texts) =>
       db
         .prepare(
           `INSERT INTO directory_search (tenant, conversation_id, seq, text)
@@ -124,8 +133,9 @@ export async function upsertDirectories(db: D1Database, writes: readonly Directo
         )
         .bind(JSON.stringify(texts)),
     ),
-    db
-      .prepare(
+    ...rowValues.map((rows) =>
+      db
+        .prepare(
         `INSERT INTO directory (tenant, id, status, owner, owner_agent, assignee, labels, customer_id, customer_name, customer,
            last_event, last_seq, waiting_since, created_at, updated_at, version, rev, indexed_seq)
          SELECT r ->> 'tenant', r ->> 'id', r ->> 'status', r ->> 'owner', r ->> 'ownerAgent', r ->> 'assignee', r ->> 'labels',
@@ -138,8 +148,9 @@ export async function upsertDirectories(db: D1Database, writes: readonly Directo
            last_seq = excluded.last_seq, waiting_since = excluded.waiting_since, updated_at = excluded.updated_at,
            version = excluded.version, rev = excluded.rev, indexed_seq = MAX(directory.indexed_seq, excluded.indexed_seq)
          WHERE excluded.version > directory.version`,
-      )
-      .bind(rows),
+        )
+        .bind(rows),
+    ),
   ];
   // Old history is dropped now and then, by whichever writer comes along.
   if (Math.random() < 0.02) {
@@ -172,21 +183,19 @@ function storedOf({ entry, texts }: DirectoryWrite): Record<string, string | num
   };
 }
 
-/** The writes' texts as [tenant, conversation, seq, text] tuples, in chunks of at most TEXT_CHARS_PER_STATEMENT characters (at least one text each). */
-function textChunks(writes: readonly DirectoryWrite[]): [string, string, number, string][][] {
-  const chunks: [string, string, number, string][][] = [];
-  let chunk: [string, string, number, string][] = [];
-  let chars = 0;
-  for (const { entry, texts } of writes) {
-    for (const t of texts) {
-      if (chunk.length > 0 && chars + t.text.length > TEXT_CHARS_PER_STATEMENT) {
-        chunks.push(chunk);
-        chunk = [];
-        chars = 0;
-      }
-      chunk.push([entry.tenant, entry.id, t.seq, t.text]);
-      chars += t.text.length;
+/** `items` in runs whose `chars` add up to at most CHARS_PER_VALUE (at least one item each), in order. */
+function chunked<T>(items: readonly T[], chars: (item: T) => number): T[][] {
+  const chunks: T[][] = [];
+  let chunk: T[] = [];
+  let total = 0;
+  for (const item of items) {
+    if (chunk.length > 0 && total + chars(item) > CHARS_PER_VALUE) {
+      chunks.push(chunk);
+      chunk = [];
+      total = 0;
     }
+    chunk.push(item);
+    total += chars(item);
   }
   if (chunk.length > 0) chunks.push(chunk);
   return chunks;
@@ -408,8 +417,10 @@ async function addMatches(db: D1Database, tenant: string, q: string, rows: Direc
   const search = searchCondition(q);
   const hits = await db
     .prepare(
-      `SELECT conversation_id, seq, text FROM directory_search
-       WHERE ${search.sql} AND tenant = ? AND conversation_id IN (SELECT value FROM json_each(?)) ORDER BY seq DESC`,
+      // One row per conversation, its newest hit (SQLite takes a bare column from the max() row): the
+      // texts of every hit could pass D1's 50 MB per result in busy threads.
+      `SELECT conversation_id, max(seq) AS seq, text FROM directory_search
+       WHERE ${search.sql} AND tenant = ? AND conversation_id IN (SELECT value FROM json_each(?)) GROUP BY conversation_id`,
     )
     .bind(...search.values, tenant, JSON.stringify(rows.map((r) => r.id)))
     .all<{ conversation_id: string; seq: number; text: string }>();

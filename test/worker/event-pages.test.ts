@@ -4,6 +4,7 @@
 // customers (their view of business-only state) and the business alike.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { PAGE_BYTES } from "../../src/conversation/event-pages";
 import type { Access } from "../../src/protocol/access";
 import { call, ok } from "./business-helpers";
 import { api, BOT_KEY, openConversation, openSession, send, uniqueUser } from "./helpers";
@@ -104,5 +105,38 @@ describe("event pages as JSON text", () => {
     const res = await api(`/v1/conversations/${id}/events`, { token: other.sessionToken });
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
+  });
+  it("stop at about PAGE_BYTES of events, whatever limit asks, and page on without a gap", { timeout: 60_000 }, async () => {
+    const s = await openSession(uniqueUser("big-pages"));
+    const id = await openConversation(s.sessionToken);
+    // 60 messages of 4,096 control characters: each is about 24.6 KB as JSON (\u0001 escapes), 1.5 MB in all.
+    for (let i = 0; i < 60; i += 10) {
+      const sent = await Promise.all(Array.from({ length: 10 }, (_, j) => botSend(id, `big-${i + j}`, "\u0001".repeat(4096))));
+      expect(sent.map((r) => r.status)).toEqual(Array(10).fill(201));
+    }
+    const pageOf = async (query: string) => {
+      const res = await api(`/v1/conversations/${id}/events?${query}`, { token: s.sessionToken });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(new TextEncoder().encode(text).byteLength).toBeLessThan(PAGE_BYTES + 30_000);
+      return JSON.parse(text) as { events: { seq: number }[]; cursor: number; hasMore: boolean };
+    };
+    const seen: number[] = [];
+    let cursor = 0;
+    for (let pages = 1; ; pages++) {
+      const page = await pageOf(`after=${cursor}&limit=500`);
+      seen.push(...page.events.map((e) => e.seq));
+      cursor = page.cursor;
+      if (!page.hasMore) {
+        expect(pages).toBeGreaterThan(1);
+        break;
+      }
+    }
+    expect(seen).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    // History pages keep the events nearest the cursor.
+    const latest = await pageOf("before=61&limit=500");
+    expect(latest.hasMore).toBe(true);
+    expect(latest.events.at(-1)?.seq).toBe(60);
+    expect(latest.cursor).toBe(latest.events[0]?.seq);
   });
 });
