@@ -26,7 +26,8 @@ export interface PageQuery {
 
 /**
  * Bytes of event JSON per page, about: a page stops at the event that passes
- * it (the first always comes), so the page SQLite assembles stays under the
+ * it (the first always comes; sizes are read from the rows' headers,
+ * octet_length, and the strings built only for the events that go), so the page SQLite assembles stays under the
  * 2 MB a string may have (Cloudflare's Durable Object SQL limits), whatever
  * `limit` asks; `hasMore` and the cursor then lead on.
  */
@@ -46,10 +47,10 @@ export function eventsPageJson(sql: SqlStorage, access: Access, query: PageQuery
   const page = sql
     .exec<PageRow>(
       `SELECT group_concat(iif(?1 AND type='conversation.updated',char(1)||e||char(1),e),',' ORDER BY seq) text,min(seq) lo,max(seq) hi FROM
-(SELECT seq,type,e FROM (SELECT seq,type,e,n,sum(n) OVER (ORDER BY seq${before ? " DESC" : ""}) run FROM
-(SELECT seq,type,e,length(CAST(e AS BLOB)) n FROM
-(SELECT seq,type,'{"seq":'||seq||',"id":'||json_quote(id)||',"at":'||json_quote(at)||','||substr(body,2) e FROM events WHERE ${before ? "seq<?2 ORDER BY seq DESC" : "seq>?2 ORDER BY seq"} LIMIT ?3)))
-WHERE run-n<?4)`,
+(SELECT seq,type,'{"seq":'||seq||',"id":'||json_quote(id)||',"at":'||json_quote(at)||','||substr(body,2) e FROM events WHERE ${before ? "seq<?2 AND seq>=" : "seq>?2 AND seq<="}
+(SELECT ${before ? "min" : "max"}(seq) FROM (SELECT seq,n,sum(n) OVER (ORDER BY seq${before ? " DESC" : ""}) run FROM
+(SELECT seq,octet_length(body)+80 n FROM events WHERE ${before ? "seq<?2 ORDER BY seq DESC" : "seq>?2 ORDER BY seq"} LIMIT ?3)) WHERE run-n<?4)
+ORDER BY seq${before ? " DESC" : ""} LIMIT ?3)`,
       access.kind === "customer" ? 1 : 0,
       from,
       query.limit,
