@@ -67,6 +67,26 @@ function retryFingerprint(draft: EventDraft | Event): string {
   return JSON.stringify([type, rest.content ?? null, rest.target ?? null, rest.status ?? null]);
 }
 
+/**
+ * Characters of stored event JSON one read takes into memory, about: a page
+ * ends at the event that passes it (the first always comes). 2,000 events of
+ * large messages (a bot may send 60 KB ones) would otherwise be over 100 MB,
+ * near a Durable Object's 128 MB of memory (Cloudflare's limits).
+ */
+export const READ_CHARS = 4_000_000;
+
+/** Up to `limit` rows of `rows` (which reads one more) as events, stopping after READ_CHARS; hasMore when any is left. */
+function pageOf(rows: Iterable<EventRow>, limit: number): { events: Event[]; hasMore: boolean } {
+  const events: Event[] = [];
+  let chars = 0;
+  for (const row of rows) {
+    if (events.length === limit || chars >= READ_CHARS) return { events, hasMore: true };
+    events.push(rowToEvent(row));
+    chars += row.body.length;
+  }
+  return { events, hasMore: false };
+}
+
 export class EventStore {
   /** `onAppend` runs inside the append's transaction for every new event (the outbox). */
   constructor(
@@ -144,18 +164,14 @@ export class EventStore {
 
   /** Events with seq > after, ascending. */
   after(after: number, limit: number): { events: Event[]; hasMore: boolean } {
-    const rows = this.sql
-      .exec<EventRow>("SELECT seq, id, at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, limit + 1)
-      .toArray();
-    return { events: rows.slice(0, limit).map(rowToEvent), hasMore: rows.length > limit };
+    return pageOf(this.sql.exec<EventRow>("SELECT seq, id, at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, limit + 1), limit);
   }
 
   /** The `limit` events just before `before`, ascending. */
   before(before: number, limit: number): { events: Event[]; hasMore: boolean } {
-    const rows = this.sql
-      .exec<EventRow>("SELECT seq, id, at, body FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?", before, limit + 1)
-      .toArray();
-    return { events: rows.slice(0, limit).reverse().map(rowToEvent), hasMore: rows.length > limit };
+    const page = pageOf(this.sql.exec<EventRow>("SELECT seq, id, at, body FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?", before, limit + 1), limit);
+    page.events.reverse();
+    return page;
   }
 
   /** A page of the log; past the end, its cursor is the log's end (as the socket's `ready` says), never a seq that does not exist. */
