@@ -167,7 +167,11 @@ export async function patchPerson(
   return person;
 }
 
-/** The statements that carry `fromId`'s topic subscriptions over to `userId` (they opted in), leaving `fromId` with none. */
+/**
+ * The statements (one D1 batch) that move `fromId`'s topic subscriptions
+ * (they opted in), labels (at most MAX_PERSON_LABELS in all) and timezone
+ * over to `userId`, leaving `fromId` with none of them.
+ */
 function carriedOver(db: D1Database, tenant: string, fromId: string, userId: string, now: Date): D1PreparedStatement[] {
   return [
     // The business's labels and timezone move along, like the subscriptions (so a retried or repeated move
