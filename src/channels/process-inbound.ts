@@ -45,7 +45,7 @@ async function redeemRef(ctx: Context, item: InboundItem & { ref: string }): Pro
   const view = unwrap(await conversation.channelView(ctx.tenant));
   unwrap(await conversation.bindChannel({ tenant: ctx.tenant, channel: item.channel, recipient: item.from, at: item.at }));
   // The thread the identity wrote to before (its own, or one it was linked to) no longer reaches it,
-  // so what it opted in to follows it to the person it now writes as.
+  // so what it opted in to, and the labels and timezone the business gave it, move to the person it now writes as.
   const previous = ctx.store.get("conversationId");
   if (previous && previous !== proof.conversationId) {
     unwrap(await conversationOf(ctx, previous).unbindChannel({ tenant: ctx.tenant, channel: item.channel, recipient: item.from, movedTo: proof.conversationId }));

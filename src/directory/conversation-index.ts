@@ -424,8 +424,7 @@ async function addMatches(db: D1Database, tenant: string, q: string, rows: Direc
     )
     .bind(...search.values, tenant, JSON.stringify(rows.map((r) => r.id)))
     .all<{ conversation_id: string; seq: number; text: string }>();
-  const best = new Map<string, { seq: number; text: string }>();
-  for (const h of hits.results) if (!best.has(h.conversation_id)) best.set(h.conversation_id, h);
+  const best = new Map(hits.results.map((h) => [h.conversation_id, h]));
   for (const row of rows) {
     const hit = best.get(row.id);
     if (hit) row.match = { seq: hit.seq, snippet: snippetOf(hit.text, q) };
